@@ -1,0 +1,12 @@
+/**
+ * The command table. Each command lives in its own file under `lib/cli/commands/`; add one import
+ * and one entry here to register it. Order is the order shown in `carbon-ops --help`.
+ *
+ * @module
+ */
+
+import type { Command, CommandGroup } from "./command.ts";
+
+/** Every top-level command and group, in help order. */
+export const COMMANDS: readonly (Command | CommandGroup)[] = [
+];

@@ -1,0 +1,264 @@
+/**
+ * The configuration schema: every key, its type, default, and whether it is a security switch
+ * that only the config file may set. `load.ts` applies defaults, file, environment, flags.
+ *
+ * @module
+ */
+
+/** Types a config field can have. */
+export type FieldType =
+  | { kind: "string" }
+  | { kind: "path" }
+  | { kind: "enum"; values: readonly string[] }
+  | { kind: "integer"; min: number; max: number }
+  | { kind: "number"; min: number; max: number }
+  | { kind: "boolean" }
+  | { kind: "mode" }
+  | { kind: "integers"; min: number; max: number }
+  | { kind: "strings" };
+
+/** One config key. */
+export interface FieldSpec {
+  /** Type and range. */
+  readonly type: FieldType;
+  /** Value when nothing sets it; `null` means "not set". */
+  readonly default: unknown;
+  /** Whether `null` is allowed (unset). */
+  readonly nullable?: boolean;
+  /** Security switch: only the config file may set it, never env or flags. */
+  readonly fileOnly?: boolean;
+  /** One line for docs and error messages. */
+  readonly description: string;
+}
+
+/**
+ * The schema by section and key. Environment variables are `CARBON_OPS_<SECTION>_<KEY>` with the
+ * key in SCREAMING_SNAKE_CASE, e.g. `governor.intervalMs` is `CARBON_OPS_GOVERNOR_INTERVAL_MS`.
+ *
+ * @example
+ * ```ts
+ * import { CONFIG_SCHEMA } from "./schema.ts";
+ * console.log(CONFIG_SCHEMA.governor.intervalMs.default); // 100
+ * ```
+ */
+export const CONFIG_SCHEMA = {
+  governor: {
+    raplMode: {
+      type: { kind: "enum", values: ["sysfs", "msr", "sim"] },
+      default: "sysfs",
+      description: "energy source: powercap sysfs, MSR device files, or the simulated source",
+    },
+    allowMsr: {
+      type: { kind: "boolean" },
+      default: false,
+      fileOnly: true,
+      description: "permit raplMode msr (raw MSR access needs root/CAP_SYS_RAWIO; file only)",
+    },
+    powercapRoot: {
+      type: { kind: "path" },
+      default: "/sys/class/powercap",
+      description: "powercap class directory",
+    },
+    msrDeviceRoot: { type: { kind: "path" }, default: "/dev/cpu", description: "MSR device root" },
+    cpuinfoPath: {
+      type: { kind: "path" },
+      default: "/proc/cpuinfo",
+      description: "cpuinfo file for the CPU vendor",
+    },
+    cpuTopologyRoot: {
+      type: { kind: "path" },
+      default: "/sys/devices/system/cpu",
+      description: "CPU topology root (package of each CPU)",
+    },
+    msrCpus: {
+      type: { kind: "integers", min: 0, max: 65535 },
+      default: null,
+      nullable: true,
+      description: "CPUs to read in msr mode, one per package (default: first CPU of each package)",
+    },
+    intervalMs: {
+      type: { kind: "integer", min: 10, max: 60_000 },
+      default: 100,
+      description: "sampling interval in milliseconds",
+    },
+    socketPath: {
+      type: { kind: "path" },
+      default: "/var/run/carbon-ops.sock",
+      description: "Unix socket path",
+    },
+    socketGroup: {
+      type: { kind: "string" },
+      default: "carbon-users",
+      description: "group that owns the socket",
+    },
+    socketMode: {
+      type: { kind: "mode" },
+      default: "0660",
+      fileOnly: true,
+      description: "socket permission bits, octal (file only)",
+    },
+    metricsListen: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "host:port for the OpenMetrics endpoint (off when null)",
+    },
+    maxPowerWatts: {
+      type: { kind: "number", min: 1, max: 1_000_000 },
+      default: 5000,
+      description: "per-domain power above which a delta is implausible and discarded",
+    },
+    statePath: {
+      type: { kind: "path" },
+      default: null,
+      nullable: true,
+      description: "file where totals are persisted across restarts (off when null)",
+    },
+    maxClients: {
+      type: { kind: "integer", min: 1, max: 100_000 },
+      default: 256,
+      description: "concurrent socket connections; more are refused",
+    },
+    maxLineBytes: {
+      type: { kind: "integer", min: 256, max: 16_777_216 },
+      default: 65_536,
+      description: "longest request line in bytes",
+    },
+    idleTimeoutMs: {
+      type: { kind: "integer", min: 100, max: 3_600_000 },
+      default: 30_000,
+      description: "close connections idle this long",
+    },
+    simPowerWatts: {
+      type: { kind: "number", min: 0, max: 1_000_000 },
+      default: 390,
+      description: "sim mode: constant power per package",
+    },
+    simProfile: {
+      type: { kind: "path" },
+      default: null,
+      nullable: true,
+      description: "sim mode: CSV power profile (seconds,watts) instead of a constant",
+    },
+    simRangeUj: {
+      type: { kind: "string" },
+      default: "4294967295",
+      description: "sim mode: counter max_energy_range_uj (decimal)",
+    },
+  },
+  carbon: {
+    region: {
+      type: { kind: "string" },
+      default: "global-average",
+      description: "grid region (ISO country code, cloud region, or US subregion)",
+    },
+    pueProfile: {
+      type: { kind: "string" },
+      default: "cloud-hyperscale",
+      description: "PUE profile name",
+    },
+    intensityFile: {
+      type: { kind: "path" },
+      default: null,
+      nullable: true,
+      description: "JSON/JSONC file adding or overriding regions and PUE profiles",
+    },
+    providers: {
+      type: { kind: "strings" },
+      default: ["static"],
+      description: "intensity providers in order: electricitymaps, watttime, ukcarbonintensity, static",
+    },
+    electricityMapsToken: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "Electricity Maps auth-token",
+    },
+    electricityMapsUrl: {
+      type: { kind: "string" },
+      default: "https://api.electricitymap.org",
+      description: "Electricity Maps base URL",
+    },
+    wattTimeUsername: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "WattTime username",
+    },
+    wattTimePassword: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "WattTime password",
+    },
+    wattTimeUrl: {
+      type: { kind: "string" },
+      default: "https://api.watttime.org",
+      description: "WattTime base URL",
+    },
+    ukCarbonIntensityUrl: {
+      type: { kind: "string" },
+      default: "https://api.carbonintensity.org.uk",
+      description: "UK Carbon Intensity API base URL",
+    },
+    providerTimeoutMs: {
+      type: { kind: "integer", min: 100, max: 120_000 },
+      default: 5000,
+      description: "timeout per provider request",
+    },
+    confidenceLevelPct: {
+      type: { kind: "number", min: 50, max: 99.9 },
+      default: 95,
+      description: "confidence level of reported intervals",
+    },
+  },
+  energy: {
+    procRoot: { type: { kind: "path" }, default: "/proc", description: "procfs root" },
+    sysRoot: { type: { kind: "path" }, default: "/sys", description: "sysfs root" },
+    cgroupRoot: {
+      type: { kind: "path" },
+      default: "/sys/fs/cgroup",
+      description: "cgroup v2 mount",
+    },
+    tdpWatts: {
+      type: { kind: "number", min: 1, max: 10_000 },
+      default: null,
+      nullable: true,
+      description: "CPU TDP for the power model (else CPU_TDP_WATTS, else 100 W stated)",
+    },
+    idlePolicy: {
+      type: { kind: "enum", values: ["active-only", "proportional"] },
+      default: "proportional",
+      description: "how the idle share of host energy is attributed",
+    },
+  },
+} as const satisfies Record<string, Record<string, FieldSpec>>;
+
+/** Section names. */
+export type ConfigSection = keyof typeof CONFIG_SCHEMA;
+
+type ValueFor<F extends FieldSpec> = F["type"] extends { kind: "integer" | "number" } ? number
+  : F["type"] extends { kind: "boolean" } ? boolean
+  : F["type"] extends { kind: "integers" } ? readonly number[]
+  : F["type"] extends { kind: "strings" } ? readonly string[]
+  : F["type"] extends { kind: "enum"; values: readonly (infer V)[] } ? V
+  : string;
+
+type Nullable<F extends FieldSpec, V> = F extends { nullable: true } ? V | null : V;
+
+/** The validated, frozen configuration. */
+export type Config = {
+  readonly [S in ConfigSection]: {
+    readonly [K in keyof (typeof CONFIG_SCHEMA)[S]]: Nullable<
+      (typeof CONFIG_SCHEMA)[S][K],
+      ValueFor<(typeof CONFIG_SCHEMA)[S][K]>
+    >;
+  };
+};
+
+/** Flag overrides a command passes to `loadConfig`: `{ governor: { intervalMs: 50 } }`. */
+export type ConfigOverrides = {
+  readonly [S in ConfigSection]?: {
+    readonly [K in keyof Config[S]]?: Config[S][K] | undefined;
+  };
+};

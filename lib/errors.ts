@@ -1,0 +1,74 @@
+/**
+ * Error types that callers (and `main.ts`) branch on. Everything else uses the built-in
+ * `Error`, `TypeError`, `RangeError` with a `cause` chain.
+ *
+ * @module
+ */
+
+/**
+ * The command line was wrong: unknown command, bad option, missing argument. `main.ts` exits 2.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./errors.ts";
+ * const err = new UsageError("unknown option --jsno", { hint: "did you mean --json?" });
+ * console.log(err.hint);
+ * ```
+ */
+export class UsageError extends Error {
+  /** A short next step for the user, such as a "did you mean" suggestion. */
+  readonly hint: string | undefined;
+  /** Usage line of the command the error belongs to, printed under the message. */
+  readonly usage: string | undefined;
+  /**
+   * @param message What was wrong.
+   * @param options `hint` (default none), `usage` (default none) and the standard `cause`.
+   */
+  constructor(message: string, options: { hint?: string; usage?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "UsageError";
+    this.hint = options.hint;
+    this.usage = options.usage;
+  }
+}
+
+/**
+ * Configuration could not be loaded or validated. Names the place: a file with line and column,
+ * an environment variable, or a flag. `main.ts` exits 2.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError } from "./errors.ts";
+ * const err = new ConfigError("expected an integer", { source: "/etc/carbon-ops/config.jsonc", line: 3, column: 18, key: "governor.intervalMs" });
+ * console.log(err.message);
+ * ```
+ */
+export class ConfigError extends Error {
+  /** Where the bad value came from: a file path, an environment variable name, or a flag. */
+  readonly source: string;
+  /** 1-based line in `source` when it is a file. */
+  readonly line: number | undefined;
+  /** 1-based column in `source` when it is a file. */
+  readonly column: number | undefined;
+  /** Dotted config key, e.g. `governor.intervalMs`, when known. */
+  readonly key: string | undefined;
+  /**
+   * @param problem What is wrong and what is expected.
+   * @param place `source` (required), `line`, `column`, `key` (default unknown) and `cause`.
+   */
+  constructor(
+    problem: string,
+    place: { source: string; line?: number; column?: number; key?: string; cause?: unknown },
+  ) {
+    const where = place.line === undefined
+      ? place.source
+      : `${place.source}:${place.line}:${place.column ?? 1}`;
+    const key = place.key === undefined ? "" : ` ${place.key}:`;
+    super(`${where}:${key} ${problem}`, { cause: place.cause });
+    this.name = "ConfigError";
+    this.source = place.source;
+    this.line = place.line;
+    this.column = place.column;
+    this.key = place.key;
+  }
+}
