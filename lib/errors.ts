@@ -21,6 +21,8 @@ export class UsageError extends Error {
   /** Usage line of the command the error belongs to, printed under the message. */
   readonly usage: string | undefined;
   /**
+   * Creates a usage error.
+   *
    * @param message What was wrong.
    * @param options `hint` (default none), `usage` (default none) and the standard `cause`.
    */
@@ -53,6 +55,8 @@ export class ConfigError extends Error {
   /** Dotted config key, e.g. `governor.intervalMs`, when known. */
   readonly key: string | undefined;
   /**
+   * Creates a configuration error that names its place.
+   *
    * @param problem What is wrong and what is expected.
    * @param place `source` (required), `line`, `column`, `key` (default unknown) and `cause`.
    */

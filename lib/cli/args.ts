@@ -117,7 +117,9 @@ export function numberOption(
   if (raw.trim() === "" || !Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
     throw new UsageError(`${flag} expects ${kind}${bounds}, got '${raw}'`);
   }
-  if ((range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)) {
+  if (
+    (range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)
+  ) {
     throw new UsageError(`${flag} must be${bounds}, got ${raw}`);
   }
   return value;

@@ -72,7 +72,8 @@ export function defineGroup(
     name,
     summary,
     subcommands,
-    help: `Usage: carbon-ops ${name} <subcommand> [options]\n\n${summary}\n\nSubcommands:\n${list}\n\n` +
+    help:
+      `Usage: carbon-ops ${name} <subcommand> [options]\n\n${summary}\n\nSubcommands:\n${list}\n\n` +
       `Run 'carbon-ops ${name} <subcommand> --help' for the options of one subcommand.\n`,
   };
 }

@@ -6,7 +6,9 @@
  */
 
 import type { Command, CommandGroup } from "./command.ts";
+import { configCommand } from "./commands/config.ts";
 
 /** Every top-level command and group, in help order. */
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
+  configCommand,
 ];

@@ -166,7 +166,8 @@ export const CONFIG_SCHEMA = {
     providers: {
       type: { kind: "strings" },
       default: ["static"],
-      description: "intensity providers in order: electricitymaps, watttime, ukcarbonintensity, static",
+      description:
+        "intensity providers in order: electricitymaps, watttime, ukcarbonintensity, static",
     },
     electricityMapsToken: {
       type: { kind: "string" },
@@ -237,22 +238,26 @@ export const CONFIG_SCHEMA = {
 /** Section names. */
 export type ConfigSection = keyof typeof CONFIG_SCHEMA;
 
-type ValueFor<F extends FieldSpec> = F["type"] extends { kind: "integer" | "number" } ? number
-  : F["type"] extends { kind: "boolean" } ? boolean
-  : F["type"] extends { kind: "integers" } ? readonly number[]
-  : F["type"] extends { kind: "strings" } ? readonly string[]
-  : F["type"] extends { kind: "enum"; values: readonly (infer V)[] } ? V
+/** The TypeScript type of a value of field type `T`. */
+export type ValueFor<T> = T extends { kind: "integer" | "number" } ? number
+  : T extends { kind: "boolean" } ? boolean
+  : T extends { kind: "integers" } ? readonly number[]
+  : T extends { kind: "strings" } ? readonly string[]
+  : T extends { kind: "enum"; values: readonly (infer V)[] } ? V
   : string;
 
-type Nullable<F extends FieldSpec, V> = F extends { nullable: true } ? V | null : V;
+/** The TypeScript type of field `F`, with `null` when it is nullable. */
+export type FieldValue<F> = F extends { type: infer T; nullable: true } ? ValueFor<T> | null
+  : F extends { type: infer T } ? ValueFor<T>
+  : never;
+
+/** The type of `CONFIG_SCHEMA`. */
+export type Schema = typeof CONFIG_SCHEMA;
 
 /** The validated, frozen configuration. */
 export type Config = {
   readonly [S in ConfigSection]: {
-    readonly [K in keyof (typeof CONFIG_SCHEMA)[S]]: Nullable<
-      (typeof CONFIG_SCHEMA)[S][K],
-      ValueFor<(typeof CONFIG_SCHEMA)[S][K]>
-    >;
+    readonly [K in keyof Schema[S]]: FieldValue<Schema[S][K]>;
   };
 };
 

@@ -1,0 +1,52 @@
+/**
+ * `carbon-ops config`: print the effective configuration after all layers, or fail with the
+ * place of the first problem. Useful before deploying a config file.
+ *
+ * @module
+ */
+
+import { parseCommandArgs } from "../args.ts";
+import { type Command, writeJson } from "../command.ts";
+import { CONFIG_SCHEMA } from "../../config/schema.ts";
+import { envName } from "../../config/resolve.ts";
+
+const USAGE = "carbon-ops config [--json] [--config FILE]";
+
+/** The `config` command. */
+export const configCommand: Command = {
+  name: "config",
+  summary: "Show the effective configuration (defaults, file, environment) or where it is wrong",
+  help: `Usage: ${USAGE}
+
+Loads the configuration exactly as every command does (defaults, then the JSONC file, then
+CARBON_OPS_* variables) and prints each key with its value and environment variable. A problem is
+reported with the file, line and column or the variable, and exit code 2.
+
+Options:
+  --json   print the configuration as JSON
+`,
+  async run(ctx) {
+    const { values } = parseCommandArgs(ctx.argv, {
+      options: { json: { type: "boolean" } },
+      usage: USAGE,
+    });
+    const config = await ctx.loadConfig();
+    if (values.json) {
+      writeJson(ctx.stdout, config);
+      return 0;
+    }
+    const lines: string[] = [];
+    for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
+      lines.push(`[${section}]`);
+      const current = config[section as keyof typeof config] as Record<string, unknown>;
+      for (const [key, spec] of Object.entries(fields)) {
+        const from = "fileOnly" in spec && spec.fileOnly
+          ? "config file only"
+          : envName(section, key);
+        lines.push(`  ${key} = ${JSON.stringify(current[key])}    (${from})`);
+      }
+    }
+    ctx.stdout.write(lines.join("\n") + "\n");
+    return 0;
+  },
+};

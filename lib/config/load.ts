@@ -1,0 +1,72 @@
+/**
+ * Config loading adapter: finds and reads the config file, then calls the pure `resolveConfig`.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+import { resolveConfig } from "./resolve.ts";
+import type { Config, ConfigOverrides } from "./schema.ts";
+
+/** Where the config file is looked for when neither `--config` nor `CARBON_OPS_CONFIG` is set. */
+export const DEFAULT_CONFIG_PATH = "/etc/carbon-ops/config.jsonc";
+
+/** Options of `loadConfig`. */
+export interface LoadConfigOptions {
+  /** `--config` value; wins over `CARBON_OPS_CONFIG`. Default: not given. */
+  readonly configPath?: string;
+  /** Environment (default: empty). `CARBON_OPS_CONFIG=""` means "no config file". */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Flag overrides (default: none). */
+  readonly flags?: ConfigOverrides;
+  /** Path used when nothing names a file and it exists (default `DEFAULT_CONFIG_PATH`). */
+  readonly defaultPath?: string;
+}
+
+/**
+ * Loads the configuration: defaults, then the JSONC file, then `CARBON_OPS_*` variables, then
+ * flags. A file named explicitly must exist; the default path is used only when present.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "./load.ts";
+ * const config = await loadConfig({ env: { CARBON_OPS_CONFIG: "" } });
+ * console.log(config.governor.socketPath); // "/var/run/carbon-ops.sock"
+ * ```
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  const env = options.env ?? {};
+  const named = options.configPath ?? env.CARBON_OPS_CONFIG;
+  const source = options.configPath !== undefined ? "--config" : "CARBON_OPS_CONFIG";
+  let path: string | null = null;
+  let fileText: string | null = null;
+  if (named !== undefined && named !== "") {
+    path = named;
+    try {
+      fileText = await Deno.readTextFile(path);
+    } catch (err) {
+      const why = err instanceof Deno.errors.NotFound ? "does not exist" : "cannot be read";
+      throw new ConfigError(`config file ${path} (from ${source}) ${why}; check the path`, {
+        source: path,
+        cause: err,
+      });
+    }
+  } else if (named === undefined) {
+    path = options.defaultPath ?? DEFAULT_CONFIG_PATH;
+    try {
+      fileText = await Deno.readTextFile(path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        throw new ConfigError(
+          "config file cannot be read; fix its permissions or set CARBON_OPS_CONFIG",
+          {
+            source: path,
+            cause: err,
+          },
+        );
+      }
+      path = null;
+    }
+  }
+  return resolveConfig({ fileText, filePath: path ?? undefined, env, flags: options.flags });
+}

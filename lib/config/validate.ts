@@ -1,0 +1,132 @@
+/**
+ * Pure validation of one config value against its `FieldSpec`, shared by the file, environment
+ * and flag layers. Returns the normalised value or a message saying what is expected.
+ *
+ * @module
+ */
+
+import type { FieldSpec, FieldType } from "./schema.ts";
+
+/** Outcome of validating one value. */
+export type Checked = { ok: true; value: unknown } | { ok: false; expected: string };
+
+/**
+ * Describes what a field accepts, for error messages.
+ *
+ * @example
+ * ```ts
+ * import { describeType } from "./validate.ts";
+ * console.log(describeType({ kind: "integer", min: 1, max: 10 })); // "an integer from 1 to 10"
+ * ```
+ */
+export function describeType(type: FieldType): string {
+  switch (type.kind) {
+    case "string":
+      return "a string";
+    case "path":
+      return "a non-empty path";
+    case "enum":
+      return `one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "integer":
+      return `an integer from ${type.min} to ${type.max}`;
+    case "number":
+      return `a number from ${type.min} to ${type.max}`;
+    case "boolean":
+      return "true or false";
+    case "mode":
+      return 'an octal mode string such as "0660" with no permissions for others';
+    case "integers":
+      return `a list of integers from ${type.min} to ${type.max}`;
+    case "strings":
+      return "a list of strings";
+  }
+}
+
+function inRange(n: number, type: { min: number; max: number }): boolean {
+  return Number.isFinite(n) && n >= type.min && n <= type.max;
+}
+
+/**
+ * Validates a JSON-typed value (from the config file or a flag).
+ *
+ * @example
+ * ```ts
+ * import { checkValue } from "./validate.ts";
+ * const spec = { type: { kind: "integer", min: 1, max: 10 }, default: 5, description: "x" } as const;
+ * console.log(checkValue(spec, 3)); // { ok: true, value: 3 }
+ * ```
+ */
+export function checkValue(spec: FieldSpec, value: unknown): Checked {
+  const bad: Checked = {
+    ok: false,
+    expected: describeType(spec.type) + (spec.nullable ? " or null" : ""),
+  };
+  if (value === null) return spec.nullable ? { ok: true, value: null } : bad;
+  const type = spec.type;
+  switch (type.kind) {
+    case "string":
+      return typeof value === "string" ? { ok: true, value } : bad;
+    case "path":
+      return typeof value === "string" && value.length > 0 && !value.includes("\0")
+        ? { ok: true, value }
+        : bad;
+    case "enum":
+      return typeof value === "string" && type.values.includes(value) ? { ok: true, value } : bad;
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) && inRange(value, type)
+        ? { ok: true, value }
+        : bad;
+    case "number":
+      return typeof value === "number" && inRange(value, type) ? { ok: true, value } : bad;
+    case "boolean":
+      return typeof value === "boolean" ? { ok: true, value } : bad;
+    case "mode": {
+      if (typeof value !== "string" || !/^0?[0-7]{3}$/.test(value)) return bad;
+      const mode = parseInt(value, 8);
+      return (mode & 0o007) === 0
+        ? { ok: true, value: `0${mode.toString(8).padStart(3, "0")}` }
+        : bad;
+    }
+    case "integers":
+      return Array.isArray(value) &&
+          value.every((n) => typeof n === "number" && Number.isInteger(n) && inRange(n, type))
+        ? { ok: true, value: Object.freeze([...value]) }
+        : bad;
+    case "strings":
+      return Array.isArray(value) && value.every((s) => typeof s === "string" && s.length > 0)
+        ? { ok: true, value: Object.freeze([...value]) }
+        : bad;
+  }
+}
+
+/**
+ * Validates a value given as text (an environment variable): numbers, booleans
+ * (`true`/`false`/`1`/`0`), comma-separated lists; the empty string means null where allowed.
+ *
+ * @example
+ * ```ts
+ * import { checkText } from "./validate.ts";
+ * const spec = { type: { kind: "integers", min: 0, max: 9 }, default: null, nullable: true, description: "x" } as const;
+ * console.log(checkText(spec, "0,1")); // { ok: true, value: [0, 1] }
+ * ```
+ */
+export function checkText(spec: FieldSpec, text: string): Checked {
+  if (text === "" && spec.nullable) return { ok: true, value: null };
+  const list = () => text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  switch (spec.type.kind) {
+    case "integer":
+    case "number":
+      return checkValue(spec, text.trim() === "" ? NaN : Number(text));
+    case "boolean": {
+      const lower = text.trim().toLowerCase();
+      const map: Record<string, boolean> = { true: true, "1": true, false: false, "0": false };
+      return checkValue(spec, lower in map ? map[lower] : text);
+    }
+    case "integers":
+      return checkValue(spec, list().map((s) => (/^\d+$/.test(s) ? Number(s) : NaN)));
+    case "strings":
+      return checkValue(spec, list());
+    default:
+      return checkValue(spec, text);
+  }
+}

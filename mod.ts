@@ -1,0 +1,27 @@
+/**
+ * carbon-ops: measured energy, honest carbon estimates, and a signed, hash-chained audit ledger.
+ *
+ * ```ts
+ * import { VERSION } from "@carbon-ops/carbon-ops";
+ * console.log(VERSION);
+ * ```
+ *
+ * @module
+ */
+
+export { VERSION } from "./lib/version.ts";
+export { type Clock, rfc3339, systemClock } from "./lib/clock.ts";
+export { ConfigError, UsageError } from "./lib/errors.ts";
+export { DEFAULT_CONFIG_PATH, loadConfig, type LoadConfigOptions } from "./lib/config/load.ts";
+export { envName, resolveConfig, type ResolveInput } from "./lib/config/resolve.ts";
+export {
+  type Config,
+  CONFIG_SCHEMA,
+  type ConfigOverrides,
+  type ConfigSection,
+  type FieldSpec,
+  type FieldType,
+  type FieldValue,
+  type Schema,
+  type ValueFor,
+} from "./lib/config/schema.ts";
