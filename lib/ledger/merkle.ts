@@ -1,0 +1,378 @@
+/**
+ * RFC 6962 Merkle tree hashing (RFC 9162 section 2.1): leaf and node hashes, the Merkle tree
+ * hash (MTH) of a list of leaf hashes, an incremental accumulator with a serialisable compact
+ * frontier, and inclusion and consistency proof generation. The strict verifiers live in
+ * `merkle_verify.ts` and are re-exported here.
+ *
+ * Sizes and indices are JavaScript numbers validated as safe integers (< 2^53); the arithmetic
+ * uses division and remainder, never 32-bit bit operations, so trees beyond 2^32 work.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+
+export {
+  type ProofErrorCode,
+  type ProofVerdict,
+  verifyConsistency,
+  type VerifyConsistencyInput,
+  verifyInclusion,
+  type VerifyInclusionInput,
+} from "./merkle_verify.ts";
+
+/** Length in bytes of every hash in the tree (SHA-256). */
+export const HASH_BYTES = 32;
+
+const LEAF_PREFIX = new Uint8Array([0]);
+const scratch = new Uint8Array(1 + 2 * HASH_BYTES);
+scratch[0] = 1;
+
+/**
+ * RFC 6962 leaf hash: SHA-256(0x00 || data).
+ *
+ * @example
+ * ```ts
+ * import { leafHash } from "./merkle.ts";
+ * console.log(leafHash(new TextEncoder().encode("hello")).length); // 32
+ * ```
+ */
+export function leafHash(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(data).digest());
+}
+
+/**
+ * RFC 6962 interior node hash: SHA-256(0x01 || left || right). Both inputs must be 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import { leafHash, nodeHash } from "./merkle.ts";
+ * const a = leafHash(new Uint8Array([1]));
+ * console.log(nodeHash(a, a).length); // 32
+ * ```
+ */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) {
+    throw new RangeError(`node hash inputs must be ${HASH_BYTES} bytes each`);
+  }
+  scratch.set(left, 1);
+  scratch.set(right, 1 + HASH_BYTES);
+  return new Uint8Array(createHash("sha256").update(scratch).digest());
+}
+
+/**
+ * MTH of the empty tree: SHA-256 of the empty string.
+ *
+ * @example
+ * ```ts
+ * import { emptyRoot } from "./merkle.ts";
+ * console.log(emptyRoot().length); // 32
+ * ```
+ */
+export function emptyRoot(): Uint8Array {
+  return new Uint8Array(createHash("sha256").digest());
+}
+
+/**
+ * The split point of RFC 6962: the largest power of two strictly less than `n` (n >= 2).
+ *
+ * @example
+ * ```ts
+ * import { splitPoint } from "./merkle.ts";
+ * console.log(splitPoint(5), splitPoint(8), splitPoint(2 ** 40 + 1)); // 4 4 1099511627776
+ * ```
+ */
+export function splitPoint(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 2) throw new RangeError(`split point needs n >= 2, got ${n}`);
+  let k = 2 ** Math.floor(Math.log2(n - 1));
+  while (k >= n) k /= 2;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/**
+ * Where proofs get hashes from: the leaf hashes as an array, a function from index to leaf
+ * hash, or an object that returns the MTH of any range `[start, end)` directly (such as a tree
+ * hash cache, which makes proofs O(log n)).
+ */
+export type TreeSource =
+  | readonly Uint8Array[]
+  | ((index: number) => Uint8Array)
+  | SubtreeHasher;
+
+/** Returns MTH(D[start:end]) for 0 <= start < end <= size. */
+export interface SubtreeHasher {
+  /** MTH of leaves `start` (inclusive) to `end` (exclusive). */
+  subtreeHash(start: number, end: number): Uint8Array;
+}
+
+/**
+ * Wraps any `TreeSource` as a `SubtreeHasher`. Arrays and leaf functions compute ranges
+ * recursively, O(end - start) hashes per call.
+ *
+ * @example
+ * ```ts
+ * import { leafHash, subtreeHasher } from "./merkle.ts";
+ * const leaves = [1, 2, 3].map((b) => leafHash(new Uint8Array([b])));
+ * console.log(subtreeHasher(leaves).subtreeHash(0, 3).length); // 32
+ * ```
+ */
+export function subtreeHasher(source: TreeSource): SubtreeHasher {
+  if (typeof source === "function") return { subtreeHash: (s, e) => mthOf(source, s, e) };
+  if (Array.isArray(source)) {
+    const leaves = source as readonly Uint8Array[];
+    return { subtreeHash: (s, e) => mthOf((i) => leaves[i], s, e) };
+  }
+  return source as SubtreeHasher;
+}
+
+function mthOf(leaf: (i: number) => Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  if (n === 0) return emptyRoot();
+  if (n === 1) return checkHash(leaf(start), start);
+  const k = splitPoint(n);
+  return nodeHash(mthOf(leaf, start, start + k), mthOf(leaf, start + k, end));
+}
+
+function checkHash(h: Uint8Array | undefined, index: number): Uint8Array {
+  if (!(h instanceof Uint8Array) || h.length !== HASH_BYTES) {
+    throw new RangeError(`leaf hash ${index} is missing or not ${HASH_BYTES} bytes`);
+  }
+  return h;
+}
+
+/**
+ * The RFC 6962 Merkle tree hash of a list of leaf hashes (already `leafHash`ed).
+ * The empty list gives SHA-256 of the empty string.
+ *
+ * @example
+ * ```ts
+ * import { leafHash, rootOf } from "./merkle.ts";
+ * const leaves = ["a", "b", "c"].map((s) => leafHash(new TextEncoder().encode(s)));
+ * console.log(rootOf(leaves).length); // 32
+ * ```
+ */
+export function rootOf(leafHashes: readonly Uint8Array[]): Uint8Array {
+  const acc = new MerkleAccumulator();
+  for (const h of leafHashes) acc.append(h);
+  return acc.root();
+}
+
+/** The serialisable compact frontier of a `MerkleAccumulator` (JSON-safe). */
+export interface AccumulatorState {
+  /** Number of leaves appended. */
+  readonly size: number;
+  /**
+   * Lowercase hex roots of the perfect subtrees that make up the tree, largest (leftmost)
+   * first; one per set bit of `size`.
+   */
+  readonly frontier: readonly string[];
+}
+
+/**
+ * Incremental RFC 6962 tree: append leaf hashes in O(1) amortised, root in O(log n), keep
+ * only O(log n) hashes. A checkpoint after k more appends costs O(k + log n).
+ *
+ * @example
+ * ```ts
+ * import { leafHash, MerkleAccumulator, rootOf } from "./merkle.ts";
+ * const leaves = [1, 2, 3].map((b) => leafHash(new Uint8Array([b])));
+ * const acc = new MerkleAccumulator();
+ * for (const h of leaves) acc.append(h);
+ * const again = MerkleAccumulator.fromState(JSON.parse(JSON.stringify(acc.toState())));
+ * console.log(acc.size, again.root().join() === rootOf(leaves).join()); // 3 true
+ * ```
+ */
+export class MerkleAccumulator {
+  #size = 0;
+  #stack: Uint8Array[] = [];
+
+  /** Number of leaves appended so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends one leaf hash (32 bytes, the output of `leafHash`). */
+  append(leafHashBytes: Uint8Array): void {
+    let h = checkHash(leafHashBytes, this.#size);
+    let s = this.#size;
+    while (s % 2 === 1) {
+      h = nodeHash(this.#stack.pop()!, h);
+      s = Math.floor(s / 2);
+    }
+    this.#stack.push(h);
+    this.#size++;
+  }
+
+  /** The MTH of everything appended so far. */
+  root(): Uint8Array {
+    const stack = this.#stack;
+    if (stack.length === 0) return emptyRoot();
+    let r = stack[stack.length - 1];
+    for (let i = stack.length - 2; i >= 0; i--) r = nodeHash(stack[i], r);
+    return r;
+  }
+
+  /** The compact frontier, for storing next to a checkpoint. */
+  toState(): AccumulatorState {
+    return { size: this.#size, frontier: this.#stack.map(toHex) };
+  }
+
+  /** Restores an accumulator from `toState()` output, validating its shape. */
+  static fromState(state: AccumulatorState): MerkleAccumulator {
+    const size = state?.size;
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new RangeError(`accumulator state size must be a non-negative safe integer`);
+    }
+    if (!Array.isArray(state.frontier) || state.frontier.length !== popCount(size)) {
+      throw new RangeError(
+        `accumulator state for size ${size} needs ${popCount(size)} frontier hashes`,
+      );
+    }
+    const acc = new MerkleAccumulator();
+    acc.#stack = state.frontier.map((hex, i) => {
+      if (typeof hex !== "string" || !/^[0-9a-f]{64}$/.test(hex)) {
+        throw new RangeError(`accumulator frontier hash ${i} is not 64 lowercase hex digits`);
+      }
+      return fromHex(hex);
+    });
+    acc.#size = size;
+    return acc;
+  }
+}
+
+/**
+ * RFC 9162 2.1.3.1 inclusion proof PATH(index, D[size]), deepest sibling first.
+ *
+ * @param source Leaf hashes, a leaf-hash function, or a `SubtreeHasher`.
+ * @param at `index` (0 <= index < size) and `size` (default: the array length).
+ * @example
+ * ```ts
+ * import { inclusionProof, leafHash } from "./merkle.ts";
+ * const leaves = [1, 2, 3, 4, 5].map((b) => leafHash(new Uint8Array([b])));
+ * console.log(inclusionProof(leaves, { index: 2 }).length); // 3
+ * ```
+ */
+export function inclusionProof(
+  source: TreeSource,
+  at: { index: number; size?: number },
+): Uint8Array[] {
+  const size = sizeOf(source, at.size);
+  const index = at.index;
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+    throw new RangeError(`inclusion proof index ${index} is outside the tree of size ${size}`);
+  }
+  const tree = subtreeHasher(source);
+  const out: Uint8Array[] = [];
+  let start = 0;
+  let n = size;
+  let m = index;
+  while (n > 1) {
+    const k = splitPoint(n);
+    if (m < k) {
+      out.push(tree.subtreeHash(start + k, start + n));
+      n = k;
+    } else {
+      out.push(tree.subtreeHash(start, start + k));
+      start += k;
+      m -= k;
+      n -= k;
+    }
+  }
+  return out.reverse();
+}
+
+/**
+ * RFC 9162 2.1.4.1 consistency proof PROOF(size1, D[size2]) for 0 < size1 <= size2 (empty
+ * when the sizes are equal).
+ *
+ * @param source Leaf hashes, a leaf-hash function, or a `SubtreeHasher`.
+ * @param sizes `size1` and `size2` (default: the array length).
+ * @example
+ * ```ts
+ * import { consistencyProof, leafHash } from "./merkle.ts";
+ * const leaves = [1, 2, 3, 4, 5, 6, 7].map((b) => leafHash(new Uint8Array([b])));
+ * console.log(consistencyProof(leaves, { size1: 3 }).length); // 4
+ * ```
+ */
+export function consistencyProof(
+  source: TreeSource,
+  sizes: { size1: number; size2?: number },
+): Uint8Array[] {
+  const size2 = sizeOf(source, sizes.size2);
+  const size1 = sizes.size1;
+  if (!Number.isSafeInteger(size1) || size1 < 1 || size1 > size2) {
+    throw new RangeError(`consistency proof needs 0 < size1 <= size2, got ${size1} -> ${size2}`);
+  }
+  const tree = subtreeHasher(source);
+  const out: Uint8Array[] = [];
+  let start = 0;
+  let n = size2;
+  let m = size1;
+  let complete = true;
+  while (m !== n) {
+    const k = splitPoint(n);
+    if (m <= k) {
+      out.push(tree.subtreeHash(start + k, start + n));
+      n = k;
+    } else {
+      out.push(tree.subtreeHash(start, start + k));
+      start += k;
+      m -= k;
+      n -= k;
+      complete = false;
+    }
+  }
+  if (!complete) out.push(tree.subtreeHash(start, start + n));
+  return out.reverse();
+}
+
+function sizeOf(source: TreeSource, size: number | undefined): number {
+  const n = size ?? (Array.isArray(source) ? source.length : undefined);
+  if (n === undefined) throw new RangeError("tree size is required unless the source is an array");
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`tree size ${n} is not valid`);
+  if (Array.isArray(source) && n > source.length) {
+    throw new RangeError(`tree size ${n} exceeds the ${source.length} leaf hashes given`);
+  }
+  return n;
+}
+
+/** Number of set bits in a safe integer, without 32-bit bit operations. */
+export function popCount(n: number): number {
+  let c = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;
+  return c;
+}
+
+/**
+ * Lowercase hex of bytes.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from "./merkle.ts";
+ * console.log(toHex(new Uint8Array([0, 255]))); // "00ff"
+ * ```
+ */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+/**
+ * Bytes from (lower or upper case) hex; throws `SyntaxError` on odd length or non-hex digits.
+ *
+ * @example
+ * ```ts
+ * import { fromHex } from "./merkle.ts";
+ * console.log(fromHex("00ff")); // Uint8Array [0, 255]
+ * ```
+ */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new SyntaxError(`not a hex string: '${hex.slice(0, 20)}'`);
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
