@@ -1,0 +1,83 @@
+/**
+ * CPU vendor, family and model from `/proc/cpuinfo` (first processor block), which decide MSR
+ * registers and units and how an AMD `core` zone is labelled.
+ *
+ * @module
+ */
+
+/** CPU vendor as RAPL cares about it (Hygon uses the AMD registers). */
+export type CpuVendor = "intel" | "amd" | "hygon" | "unknown";
+
+/** What `/proc/cpuinfo` says about the first CPU. */
+export interface CpuInfo {
+  /** Vendor family for register selection. */
+  readonly vendor: CpuVendor;
+  /** Raw `vendor_id` value, or `null` when absent. */
+  readonly vendorId: string | null;
+  /** `cpu family` (decimal), or `null`. */
+  readonly family: number | null;
+  /** `model` (decimal), or `null`. */
+  readonly model: number | null;
+}
+
+const VENDORS: Record<string, CpuVendor> = {
+  GenuineIntel: "intel",
+  AuthenticAMD: "amd",
+  HygonGenuine: "hygon",
+};
+
+/**
+ * Parses cpuinfo text. Only the first processor block is read; unknown or missing fields give
+ * `unknown`/`null`, never an exception.
+ *
+ * @example
+ * ```ts
+ * import { parseCpuInfo } from "./cpu_info.ts";
+ * const info = parseCpuInfo("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n");
+ * console.log(info.vendor, info.model); // "intel" 85
+ * ```
+ */
+export function parseCpuInfo(text: string): CpuInfo {
+  let vendorId: string | null = null;
+  let family: number | null = null;
+  let model: number | null = null;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") {
+      if (vendorId !== null) break; // end of the first block
+      continue;
+    }
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (key === "vendor_id" && vendorId === null) vendorId = value;
+    else if (key === "cpu family" && family === null) family = decimalOrNull(value);
+    else if (key === "model" && model === null) model = decimalOrNull(value);
+  }
+  const vendor = vendorId === null ? "unknown" : VENDORS[vendorId] ?? "unknown";
+  return { vendor, vendorId, family, model };
+}
+
+function decimalOrNull(value: string): number | null {
+  return /^\d{1,6}$/.test(value) ? Number(value) : null;
+}
+
+/**
+ * Reads and parses a cpuinfo file; an unreadable file gives vendor `unknown` (callers decide
+ * whether that is fatal: MSR mode needs the vendor, sysfs only uses it for labels).
+ *
+ * @example
+ * ```ts
+ * import { readCpuInfo } from "./cpu_info.ts";
+ * console.log(readCpuInfo("/nonexistent/cpuinfo").vendor); // "unknown"
+ * ```
+ */
+export function readCpuInfo(path = "/proc/cpuinfo"): CpuInfo {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return { vendor: "unknown", vendorId: null, family: null, model: null };
+  }
+  return parseCpuInfo(text);
+}

@@ -1,0 +1,91 @@
+/**
+ * The error an energy backend throws when it cannot start, with a reason callers branch on
+ * (the factory tries the next backend on `not-found`/`unsupported`, stops on `invalid-option`).
+ *
+ * @module
+ */
+
+/** Why a backend could not start. */
+export type EnergySourceFailure =
+  | "not-found"
+  | "permission"
+  | "unsupported"
+  | "invalid-option"
+  | "io";
+
+/**
+ * A backend could not be opened. The message says what failed and what to do next.
+ *
+ * @example
+ * ```ts
+ * import { EnergySourceError } from "./errors.ts";
+ * const err = new EnergySourceError("no powercap zones under /x", { backend: "sysfs", reason: "not-found", path: "/x" });
+ * console.log(err.reason); // "not-found"
+ * ```
+ */
+export class EnergySourceError extends Error {
+  /** Which backend failed. */
+  readonly backend: "sysfs" | "msr" | "sim" | "any";
+  /** Category of failure. */
+  readonly reason: EnergySourceFailure;
+  /** The file or directory involved, when there is one. */
+  readonly path: string | undefined;
+  /**
+   * Creates the error.
+   *
+   * @param message What failed and what to do next.
+   * @param details `backend`, `reason` (required), `path` (default none) and the standard `cause`.
+   */
+  constructor(
+    message: string,
+    details: {
+      backend: "sysfs" | "msr" | "sim" | "any";
+      reason: EnergySourceFailure;
+      path?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: details.cause });
+    this.name = "EnergySourceError";
+    this.backend = details.backend;
+    this.reason = details.reason;
+    this.path = details.path;
+  }
+}
+
+/**
+ * The errno-style code of a file-system error (`EACCES`, `ENOENT`, ...), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { errorCode } from "./errors.ts";
+ * try { Deno.readFileSync("/nonexistent/x"); } catch (e) { console.log(errorCode(e)); } // "ENOENT"
+ * ```
+ */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err === "object" && err !== null && "code" in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  if (err instanceof Deno.errors.PermissionDenied) return "EACCES";
+  if (err instanceof Deno.errors.NotFound) return "ENOENT";
+  return undefined;
+}
+
+/**
+ * The explanation given whenever an energy counter is not readable for permission reasons:
+ * why (Platypus, CVE-2020-8694) and the safe way forward (the governor as root, the socket).
+ *
+ * @example
+ * ```ts
+ * import { platypusHint } from "./errors.ts";
+ * console.log(platypusHint("/sys/class/powercap/intel-rapl:0/energy_uj"));
+ * ```
+ */
+export function platypusHint(path: string): string {
+  return `permission denied reading ${path}: since the Platypus fix (CVE-2020-8694, Nov 2020) ` +
+    "RAPL energy counters are readable by root only, because unprivileged high-rate energy " +
+    "readings are a power side channel that can leak secrets. Run the carbon-ops governor as " +
+    "root (see deploy/ for the systemd unit) and let users read energy through its socket " +
+    "(group carbon-users); do not loosen the counter file's permissions.";
+}
