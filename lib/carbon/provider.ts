@@ -24,8 +24,9 @@
  * - `lifecycle`: combustion plus upstream and construction, CO2e GWP100 (Ember, Electricity Maps).
  * - `direct`: stack (operational) emissions only (Google region figures, EPA eGRID, UK CI API).
  * - `marginal`: marginal operating emissions rate (WattTime MOER); not an average factor.
+ * - `mixed`: a constant whose inputs mix bases (e.g. Cloud Carbon Footprint's regional constants).
  */
-export type IntensityBasis = "lifecycle" | "direct" | "marginal";
+export type IntensityBasis = "lifecycle" | "direct" | "marginal" | "mixed";
 
 /**
  * Where a region is, so that a live provider can map it to its own zone. Produced by the region

@@ -1,0 +1,403 @@
+/**
+ * Generates the embedded grid-intensity dataset (lib/carbon/data/*_gen.ts) from the curated
+ * figures in a data directory (default /work/shared/data). Run it when the data changes:
+ *
+ *   deno run --allow-read --allow-write scripts/gen_dataset.ts [DATA_DIR] [OUT_DIR]
+ *
+ * The project never reads the data directory at run time: the generated modules are committed.
+ * Electricity Maps figures (ODbL 1.0, share-alike) go to their own module, regions_odbl_gen.ts,
+ * which carries that licence; everything else (Ember, OWID, Google, CCF, EPA: CC BY 4.0,
+ * Apache-2.0, U.S. Government work) goes to regions_open_gen.ts.
+ *
+ * Uncertainty rules (from uncertainty-notes.md section 7; see docs/carbon-estimation.md):
+ * - countries: the dataset's `suggested_rel_std_uncertainty` and absolute floor;
+ * - an Electricity Maps zone value: 0.15 (same source/method, vintage and revision components
+ *   as an Ember value), 0.30 with a 10 g floor below 100 g/kWh;
+ * - a country value used for a cloud region in a multi-zone country: 0.5 for US, CA, AU, BR
+ *   (notes table), sqrt(u^2 + CV^2) for JP (0.17) and IN (0.16), flagged otherwise;
+ * - eGRID subregions: 0.20 (data year 2022), CO2 only, direct basis;
+ * - CCF constants without a year: 0.50.
+ *
+ * @module
+ */
+
+// deno-lint-ignore-file no-console
+
+type Json = Record<string, unknown>;
+
+const dataDir = Deno.args[0] ?? "/work/shared/data";
+const outDir = Deno.args[1] ?? new URL("../lib/carbon/data/", import.meta.url).pathname;
+
+function load(name: string): Json {
+  return JSON.parse(Deno.readTextFileSync(`${dataDir}/${name}`)) as Json;
+}
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+function num(v: unknown, what: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${what}: not a number`);
+  return v;
+}
+function arr(v: unknown): Json[] {
+  return Array.isArray(v) ? v as Json[] : [];
+}
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+const countriesFile = load("grid-intensity-countries.json");
+const usFile = load("grid-intensity-us-subregions.json");
+const cloudFile = load("cloud-regions.json");
+const pueFile = load("pue.json");
+
+// ---------- sources
+interface Source {
+  id: string;
+  dataset: string;
+  publisher: string;
+  licence: string;
+  attribution: string;
+  location: string;
+  version: string;
+  basis: string;
+}
+const sources = new Map<string, Source>();
+function addSources(block: unknown): void {
+  for (const [id, raw] of Object.entries(block as Record<string, Json>)) {
+    if (sources.has(id)) continue;
+    const commit = str(raw.commit);
+    const short = commit.match(/^[0-9a-f]{40}/) ? commit.slice(0, 12) : commit;
+    const changed = str(raw.file_last_changed_commit);
+    const repo = str(raw.repository);
+    sources.set(id, {
+      id,
+      dataset: str(raw.dataset),
+      publisher: str(raw.publisher),
+      licence: str(raw.licence),
+      attribution: str(raw.attribution),
+      location: `${repo}/${str(raw.path)}@${commit}`,
+      version: `${repo}@${short}` +
+        (changed ? ` (file ${changed.slice(0, 12)}${changed.slice(40)})` : ""),
+      basis: str(raw.basis),
+    });
+  }
+}
+addSources(countriesFile.sources);
+addSources(usFile.sources);
+addSources(cloudFile.sources);
+const PUE_SOURCE_ID = "pue_published";
+
+// ---------- regions
+interface Figure {
+  id: string;
+  name: string;
+  kind: string;
+  countryCode?: string;
+  electricityMapsZone?: string;
+  intensityGPerKwh: number;
+  year: number | null;
+  basis: string;
+  accounting: string;
+  gases: string;
+  sourceId: string;
+  uncertaintyRel: number;
+  uncertaintyFloorGPerKwh: number;
+  flags: string[];
+  pueProfile?: string;
+  aliases: string[];
+}
+const open: Figure[] = [];
+const odbl: Figure[] = [];
+const LOW_G = 100;
+
+function basisOf(s: string): string {
+  if (s.startsWith("lifecycle")) return "lifecycle";
+  if (s.startsWith("direct")) return "direct";
+  return "mixed";
+}
+
+const world = countriesFile.world as Json;
+open.push({
+  id: "global-average",
+  name: "World average",
+  kind: "world",
+  intensityGPerKwh: num(world.gco2e_per_kwh, "world"),
+  year: world.year as number,
+  basis: "lifecycle",
+  accounting: str(world.accounting),
+  gases: "CO2e",
+  sourceId: str(world.source_id),
+  // A world average applied to an unknown place: wider than any country value.
+  uncertaintyRel: 0.5,
+  uncertaintyFloorGPerKwh: 0,
+  flags: ["world_average_for_unknown_location"],
+  aliases: ["world", "global"],
+});
+
+const countryById = new Map<string, Json>();
+for (const c of arr(countriesFile.countries)) {
+  const code = str(c.code);
+  countryById.set(code, c);
+  const src = str(c.source_id);
+  const fig: Figure = {
+    id: code,
+    name: str(c.name),
+    kind: "country",
+    countryCode: code,
+    intensityGPerKwh: num(c.gco2e_per_kwh, code),
+    year: c.year as number,
+    basis: basisOf(str(c.basis)),
+    accounting: str(c.accounting),
+    gases: "CO2e",
+    sourceId: src,
+    uncertaintyRel: num(c.suggested_rel_std_uncertainty, `${code} u`),
+    uncertaintyFloorGPerKwh: typeof c.suggested_abs_std_uncertainty_floor_g === "number"
+      ? c.suggested_abs_std_uncertainty_floor_g
+      : 0,
+    flags: arr(c.flags).map((f) => String(f).split(" ")[0]),
+    aliases: [str(c.iso3), str(c.name)],
+  };
+  (src === "electricity_maps" ? odbl : open).push(fig);
+}
+
+const MULTI_ZONE_U: Record<string, number> = { US: 0.5, CA: 0.5, AU: 0.5, BR: 0.5 };
+const MULTI_ZONE_CV: Record<string, number> = { JP: 0.17, IN: 0.16 };
+const MULTI_ZONE = new Set(["US", "CA", "AU", "IN", "JP", "BR", "IT", "SE", "NO", "DK", "CL"]);
+const PROVIDER_LABEL: Record<string, string> = { aws: "AWS", gcp: "GCP", azure: "Azure" };
+
+for (const provider of ["aws", "gcp", "azure"]) {
+  const regions = arr((cloudFile[provider] as Json).regions);
+  for (const r of regions) {
+    const raw = str(r.region);
+    const rid = provider === "azure" ? raw.toLowerCase() : raw;
+    const id = `${provider}:${rid}`;
+    const place = str(r.name) || str(r.location);
+    const name = `${PROVIDER_LABEL[provider]} ${rid}${place ? ` (${place})` : ""}`;
+    const cc = str(r.country) || undefined;
+    const zone = r.electricity_maps_zone as Json | null;
+    const rec = r.recommended as Json;
+    const cd = r.country_default as Json | null;
+    const aliases = [rid];
+    if (provider === "azure" && raw !== rid) aliases.push(raw);
+    const common = {
+      id,
+      name,
+      kind: "cloud",
+      ...(cc ? { countryCode: cc } : {}),
+      ...(zone ? { electricityMapsZone: str(zone.zone) } : {}),
+      pueProfile: provider,
+      aliases,
+    };
+    // Open figure: the country value (Ember), or the CCF constant for geographies.
+    if (cd) {
+      const country = countryById.get(cc ?? "");
+      let u = country ? num(country.suggested_rel_std_uncertainty, id) : 0.15;
+      const flags: string[] = ["country_value_for_cloud_region"];
+      if (cc && MULTI_ZONE.has(cc)) {
+        if (MULTI_ZONE_U[cc]) u = Math.max(u, MULTI_ZONE_U[cc]);
+        else if (MULTI_ZONE_CV[cc]) u = round4(Math.hypot(u, MULTI_ZONE_CV[cc]));
+        flags.push("country_average_for_subnational_region");
+      }
+      const floor = country && typeof country.suggested_abs_std_uncertainty_floor_g === "number"
+        ? country.suggested_abs_std_uncertainty_floor_g
+        : 0;
+      const cdSrc = str(cd.source_id);
+      (cdSrc === "electricity_maps" ? odbl : open).push({
+        ...common,
+        intensityGPerKwh: num(cd.gco2e_per_kwh, id),
+        year: cd.year as number,
+        basis: basisOf(str(cd.basis)),
+        accounting: str(cd.accounting),
+        gases: "CO2e",
+        sourceId: cdSrc,
+        uncertaintyRel: u,
+        uncertaintyFloorGPerKwh: floor,
+        flags,
+      });
+    } else {
+      open.push({
+        ...common,
+        intensityGPerKwh: num(rec.gco2e_per_kwh, id),
+        year: (rec.year as number | null) ?? null,
+        basis: "mixed",
+        accounting: "mixed",
+        gases: "CO2e",
+        sourceId: str(rec.source_id),
+        uncertaintyRel: 0.5,
+        uncertaintyFloorGPerKwh: 0,
+        flags: ["ccf_constant_no_year", "geography_without_country"],
+      });
+    }
+    // ODbL figure: the Electricity Maps zone value, when that is the recommendation.
+    if (str(rec.source_id) === "electricity_maps") {
+      const g = num(rec.gco2e_per_kwh, id);
+      odbl.push({
+        ...common,
+        intensityGPerKwh: g,
+        year: rec.year as number,
+        basis: "lifecycle",
+        accounting: "consumption",
+        gases: "CO2e",
+        sourceId: "electricity_maps",
+        uncertaintyRel: g < LOW_G ? 0.3 : 0.15,
+        uncertaintyFloorGPerKwh: g < LOW_G ? 10 : 0,
+        flags: ["subnational_zone_value", ...(g < LOW_G ? ["low_carbon_grid_lt_100g"] : [])],
+      });
+    }
+  }
+}
+
+// eGRID subregions (open, CO2 only, direct).
+const egrid = usFile.egrid as Json;
+for (const s of arr(egrid.subregions)) {
+  const code = str(s.code);
+  open.push({
+    id: `egrid:${code}`,
+    name: `eGRID ${code} (${str(s.name)})`,
+    kind: "grid",
+    countryCode: "US",
+    intensityGPerKwh: num(s.co2_g_per_kwh, code),
+    year: s.year as number,
+    basis: "direct",
+    accounting: "generation",
+    gases: "CO2",
+    sourceId: str(egrid.source_id),
+    uncertaintyRel: 0.2,
+    uncertaintyFloorGPerKwh: 0,
+    flags: ["co2_only_not_co2e", "direct_basis", "primary_data_year_2022"],
+    aliases: [code],
+  });
+}
+// Electricity Maps US zones (ODbL), 2024 values like the cloud recommendations.
+const emUs = usFile.electricity_maps_us_zones as Json;
+for (const z of arr(emUs.zones)) {
+  const zone = str(z.zone);
+  if (zone === "US") continue; // the country figure (Ember) owns the id US
+  const g = num(z.gco2e_per_kwh_2024, zone);
+  odbl.push({
+    id: zone,
+    name: `${str(z.name)} (Electricity Maps zone ${zone})`,
+    kind: "grid",
+    countryCode: "US",
+    electricityMapsZone: zone,
+    intensityGPerKwh: g,
+    year: 2024,
+    basis: "lifecycle",
+    accounting: "consumption",
+    gases: "CO2e",
+    sourceId: "electricity_maps",
+    uncertaintyRel: g < LOW_G ? 0.3 : 0.15,
+    uncertaintyFloorGPerKwh: g < LOW_G ? 10 : 0,
+    flags: g < LOW_G ? ["low_carbon_grid_lt_100g"] : [],
+    aliases: [],
+  });
+}
+
+// ---------- PUE profiles
+interface Pue {
+  id: string;
+  pue: number;
+  year: number | null;
+  uncertaintyRel: number;
+  source: string;
+  location: string;
+  note: string;
+}
+const figures = new Map(arr(pueFile.figures).map((f) => [str(f.id), f]));
+function fromFigure(id: string, ref: string, u: number, note: string): Pue {
+  const f = figures.get(ref);
+  if (!f) throw new Error(`pue figure ${ref} missing`);
+  const loc = str(f.url) || `${str(f.repository)}/${str(f.path)}@${str(f.commit)}`;
+  return {
+    id,
+    pue: num(f.pue, ref),
+    year: (f.year as number | null) ?? null,
+    uncertaintyRel: u,
+    source: `${str(f.source)} [${ref}]`,
+    location: loc,
+    note,
+  };
+}
+const FLEET = "fleet average applied to one region: u_r 0.05 (uncertainty-notes.md section 7)";
+const SITE = "survey average applied to one site: u_r 0.15, an assumption (uncertainty-notes.md)";
+const pue: Pue[] = [
+  fromFigure("aws", "aws_2024", 0.05, FLEET),
+  fromFigure("gcp", "google_2024_overhead", 0.05, FLEET + "; value derived from Google's overhead"),
+  fromFigure("azure", "dcd_2024_microsoft", 0.05, FLEET),
+  fromFigure(
+    "cloud-hyperscale",
+    "idc_cloud_industry",
+    0.08,
+    "public-cloud industry average (IDC) for an unnamed provider; u_r 0.08 covers the spread " +
+      "of published hyperscaler fleet values 1.09-1.25 around it",
+  ),
+  fromFigure("colocation", "equinix_2023", 0.15, SITE),
+  fromFigure("enterprise_on_premises", "uptime_2024", 0.15, SITE),
+  fromFigure("unknown", "uptime_2024", 0.15, SITE),
+  {
+    id: "none",
+    pue: 1,
+    year: null,
+    uncertaintyRel: 0,
+    source: "no facility overhead (energy measured at the facility meter, or PUE excluded)",
+    location: "-",
+    note: "PUE 1 exactly; use only when the energy already includes facility overhead",
+  },
+];
+sources.set(PUE_SOURCE_ID, {
+  id: PUE_SOURCE_ID,
+  dataset: "Published PUE figures (pue.json)",
+  publisher:
+    "AWS, Google, Microsoft, Uptime Institute, IDC, Equinix (via press and provider pages)",
+  licence: "facts, cited",
+  attribution: "PUE figures as published by each operator or survey; see docs/data-sources.md",
+  location: "see each PUE profile's location",
+  version: str(pueFile.generated),
+  basis: str(pueFile.definition),
+});
+
+// ---------- write
+const DATASET_VERSION = `carbon-ops-embedded ${str(countriesFile.generated)}`;
+const header = (what: string, licence: string) =>
+  `// deno-fmt-ignore-file\n// Generated by scripts/gen_dataset.ts from the curated figures (${dataDir}).\n` +
+  `// Do not edit by hand: change the data and re-run the generator.\n//\n// ${what}\n` +
+  `// Licence of these figures: ${licence}\n\n`;
+function regionModule(list: Figure[], what: string, licence: string, name: string): string {
+  list.sort((a, b) => a.id.localeCompare(b.id));
+  return header(what, licence) +
+    `import type { RegionFigure } from "./types.ts";\n\n/** ${what} */\nexport const ${name}: readonly RegionFigure[] = [\n` +
+    list.map((f) => `  ${JSON.stringify(f)},\n`).join("") + "];\n";
+}
+Deno.writeTextFileSync(
+  `${outDir}/regions_open_gen.ts`,
+  regionModule(
+    open,
+    "Open-licence grid intensities: Ember (CC BY 4.0), OWID (CC BY 4.0), Google and Cloud Carbon Footprint (Apache-2.0), EPA eGRID (U.S. Government work).",
+    "see SOURCES in sources_gen.ts; attribution required",
+    "OPEN_REGIONS",
+  ),
+);
+Deno.writeTextFileSync(
+  `${outDir}/regions_odbl_gen.ts`,
+  regionModule(
+    odbl,
+    "Electricity Maps yearly grid intensities (country fallbacks, US zones, sub-national zones for cloud regions).",
+    "Open Database License (ODbL) 1.0. Contains Electricity Maps yearly grid carbon intensity data (https://www.electricitymaps.com), made available under the ODbL, republished by The Green Web Foundation CO2.js. Derived databases must be shared alike.",
+    "ODBL_REGIONS",
+  ),
+);
+const sourceList = [...sources.values()].sort((a, b) => a.id.localeCompare(b.id));
+Deno.writeTextFileSync(
+  `${outDir}/sources_gen.ts`,
+  header("Sources of the embedded figures and PUE profiles.", "metadata") +
+    `import type { PueProfile, SourceInfo } from "./types.ts";\n\n` +
+    `/** Version of the embedded dataset as a whole. */\nexport const EMBEDDED_DATASET_VERSION = ${
+      JSON.stringify(DATASET_VERSION)
+    };\n\n/** Every source, by id. */\nexport const SOURCES: Readonly<Record<string, SourceInfo>> = {\n` +
+    sourceList.map((s) => `  ${JSON.stringify(s.id)}: ${JSON.stringify(s)},\n`).join("") +
+    `};\n\n/** PUE profiles. */\nexport const PUE_PROFILES: readonly PueProfile[] = [\n` +
+    pue.map((p) => `  ${JSON.stringify(p)},\n`).join("") + "];\n",
+);
+console.log(
+  `open ${open.length}, odbl ${odbl.length}, sources ${sources.size}, pue ${pue.length} -> ${outDir}`,
+);
