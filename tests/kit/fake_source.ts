@@ -1,4 +1,9 @@
-import type { DomainInfo, DomainKind, DomainSample, EnergySource } from "../../governor/energy_source.ts";
+import type {
+  DomainInfo,
+  DomainKind,
+  DomainSample,
+  EnergySource,
+} from "../../governor/energy_source.ts";
 
 /** One scripted value: a raw count, or an error message (`{ error }`). */
 export type ScriptedValue = bigint | { error: string };
@@ -43,7 +48,10 @@ export class FakeSource implements EnergySource {
   constructor(
     domains: readonly DomainInfo[],
     script: Record<string, readonly ScriptedValue[]>,
-    options: { kind?: "sysfs" | "msr" | "sim"; next?: (name: string, tick: number) => ScriptedValue } = {},
+    options: {
+      kind?: "sysfs" | "msr" | "sim";
+      next?: (name: string, tick: number) => ScriptedValue;
+    } = {},
   ) {
     this.domains = domains;
     this.#script = script;

@@ -1,0 +1,406 @@
+/**
+ * Wrap-safe, exact energy accounting. Pure: the caller supplies each frame of raw samples with
+ * its monotonic time; nothing here reads files, clocks or random numbers.
+ *
+ * Rules per domain (raw counts are bigint, converted to microjoules only when reported):
+ * - forward step: `delta = cur - prev`, accepted when its energy is at most
+ *   `maxPowerWatts x elapsed`, otherwise implausible (discarded, counted, re-based on `cur`);
+ * - backward step: a wrap (`delta = wrapModulus - prev + cur`) when that delta is plausible
+ *   for the elapsed time (the previous value was near the top of the range), otherwise a reset
+ *   (counted; counting restarts from `cur`; the interval is not covered);
+ * - a read error keeps the previous baseline, so the next valid sample covers the gap;
+ * - unchanged for `stallTicks` ticks in which some other domain moved: a stall (reported, no
+ *   energy invented, the stalled time is not covered).
+ *
+ * @module
+ */
+
+import type { DomainInfo, DomainSample } from "./energy_source.ts";
+
+/** Options of {@link Accumulator}. */
+export interface AccumulatorOptions {
+  /** Random UUID of this daemon run, included in every snapshot (required, injected). */
+  readonly instance: string;
+  /** Source kind, reported in snapshots (default `"sim"`). */
+  readonly source?: "sysfs" | "msr" | "sim";
+  /** Monotonic start time in ns; coverage is measured from here (default: first frame). */
+  readonly startMonoNs?: bigint;
+  /** Per-domain power above which a delta is implausible (default 5000 W). */
+  readonly maxPowerWatts?: number;
+  /** Unchanged ticks (while another domain moved) before a stall is reported (default 20). */
+  readonly stallTicks?: number;
+  /** Totals from a previous run to continue from (default none). */
+  readonly restored?: PersistedState | null;
+}
+
+/** Per-domain figures in a snapshot. */
+export interface DomainTotals {
+  /** Energy since counting began (including restored totals), microjoules. */
+  readonly totalUj: bigint;
+  /** Energy added by the last frame, microjoules. */
+  readonly deltaUj: bigint;
+  /** Counter wraps handled. */
+  readonly wraps: number;
+  /** Counter resets seen (energy across them is not counted). */
+  readonly resets: number;
+  /** Frames discarded as implausible (delta above the maximum power). */
+  readonly discarded: number;
+  /** Failed reads (the baseline is kept; the next valid sample covers the gap). */
+  readonly readErrors: number;
+  /** Stall episodes seen. */
+  readonly stalls: number;
+  /** Whether the counter is stalled now. */
+  readonly stalled: boolean;
+  /** Share of monotonic time since start covered by accepted samples, 0..1. */
+  readonly coverage: number;
+  /** Last read error message, or null when the last read succeeded. */
+  readonly lastError: string | null;
+}
+
+/** Everything a client needs from one point in time. */
+export interface Snapshot {
+  /** This run's instance id. */
+  readonly instance: string;
+  /** Instance whose persisted totals this run continues, or null when totals started at 0. */
+  readonly continues: string | null;
+  /** Source kind. */
+  readonly source: "sysfs" | "msr" | "sim";
+  /** Monotonic time of the last frame (ns). */
+  readonly monoNs: bigint;
+  /** Wall-clock time of the last frame (epoch ms). */
+  readonly timeMs: number;
+  /** Frames applied. */
+  readonly frames: number;
+  /** Figures per domain, in source order. */
+  readonly domains: Readonly<Record<string, DomainTotals>>;
+  /** Sum of `totalUj` over domains flagged `inHostTotal`. */
+  readonly hostTotalUj: bigint;
+  /** Names of the domains summed into `hostTotalUj`. */
+  readonly hostTotalDomains: readonly string[];
+}
+
+/** Totals written to the state file so a restart can continue them. */
+export interface PersistedState {
+  /** Format version (1). */
+  readonly v: 1;
+  /** Instance that wrote the state. */
+  readonly instance: string;
+  /** Wall-clock time of the write (epoch ms). */
+  readonly savedAtMs: number;
+  /** Per-domain totals (decimal strings) and counters. */
+  readonly domains: Readonly<
+    Record<string, { totalUj: string; wraps: number; resets: number; discarded: number }>
+  >;
+}
+
+interface DomainState {
+  readonly info: DomainInfo;
+  baseUj: bigint;
+  rawSum: bigint;
+  totalUj: bigint;
+  deltaUj: bigint;
+  prevRaw: bigint | null;
+  prevNs: bigint | null;
+  wraps: number;
+  resets: number;
+  discarded: number;
+  readErrors: number;
+  stalls: number;
+  stalled: boolean;
+  unchangedTicks: number;
+  pendingNs: bigint;
+  coveredNs: bigint;
+  lastError: string | null;
+}
+
+/** What happened to one domain in one frame. */
+export type SampleOutcome =
+  | "first"
+  | "ok"
+  | "wrap"
+  | "reset"
+  | "implausible"
+  | "error"
+  | "unchanged";
+
+/**
+ * Per-domain exact energy totals across wraps, resets, implausible deltas, errors and stalls.
+ *
+ * @example
+ * ```ts
+ * import { Accumulator } from "./accumulator.ts";
+ * const acc = new Accumulator([{
+ *   name: "package-0", kind: "package", parent: null, inHostTotal: true,
+ *   wrapModulus: 1000n, ujPerRaw: { num: 1n, den: 1n }, origin: "test", note: null,
+ * }], { instance: "00000000-0000-4000-8000-000000000000" });
+ * acc.apply([{ name: "package-0", raw: 990n }], { monoNs: 0n, timeMs: 0 });
+ * acc.apply([{ name: "package-0", raw: 10n }], { monoNs: 100_000_000n, timeMs: 100 });
+ * console.log(acc.snapshot().domains["package-0"].totalUj); // 20n (one wrap)
+ * ```
+ */
+export class Accumulator {
+  readonly #domains: DomainState[];
+  readonly #byName = new Map<string, DomainState>();
+  readonly #instance: string;
+  readonly #continues: string | null;
+  readonly #source: "sysfs" | "msr" | "sim";
+  #maxPowerMw: bigint;
+  #stallTicks: number;
+  #startNs: bigint | null;
+  #lastNs = 0n;
+  #lastMs = 0;
+  #frames = 0;
+
+  /**
+   * Creates an accumulator with zero totals (or restored ones) for `domains`.
+   *
+   * @param domains The source's domains (fixed).
+   * @param options See {@link AccumulatorOptions}.
+   */
+  constructor(domains: readonly DomainInfo[], options: AccumulatorOptions) {
+    this.#instance = options.instance;
+    this.#source = options.source ?? "sim";
+    this.#startNs = options.startMonoNs ?? null;
+    this.#maxPowerMw = toMilliwatts(options.maxPowerWatts ?? 5000);
+    this.#stallTicks = options.stallTicks ?? 20;
+    const restored = options.restored ?? null;
+    this.#continues = restored ? restored.instance : null;
+    this.#domains = domains.map((info) => {
+      if (info.wrapModulus <= 0n || info.ujPerRaw.num <= 0n || info.ujPerRaw.den <= 0n) {
+        throw new RangeError(`domain ${info.name}: wrapModulus and ujPerRaw must be positive`);
+      }
+      const prev = restored?.domains[info.name];
+      const baseUj = prev ? BigInt(prev.totalUj) : 0n;
+      const state: DomainState = {
+        info,
+        baseUj,
+        rawSum: 0n,
+        totalUj: baseUj,
+        deltaUj: 0n,
+        prevRaw: null,
+        prevNs: null,
+        wraps: prev?.wraps ?? 0,
+        resets: prev?.resets ?? 0,
+        discarded: prev?.discarded ?? 0,
+        readErrors: 0,
+        stalls: 0,
+        stalled: false,
+        unchangedTicks: 0,
+        pendingNs: 0n,
+        coveredNs: 0n,
+        lastError: null,
+      };
+      this.#byName.set(info.name, state);
+      return state;
+    });
+  }
+
+  /** Changes the limits that a config reload may change. */
+  reconfigure(options: { maxPowerWatts?: number; stallTicks?: number }): void {
+    if (options.maxPowerWatts !== undefined) {
+      this.#maxPowerMw = toMilliwatts(options.maxPowerWatts);
+    }
+    if (options.stallTicks !== undefined) this.#stallTicks = options.stallTicks;
+  }
+
+  /**
+   * Applies one frame of samples taken at `at.monoNs`. Domains missing from `samples` count as
+   * read errors. Returns what happened to each domain, by name.
+   */
+  apply(
+    samples: readonly DomainSample[],
+    at: { monoNs: bigint; timeMs: number },
+  ): Record<string, SampleOutcome> {
+    if (this.#startNs === null) this.#startNs = at.monoNs;
+    const seen = new Map<string, DomainSample>();
+    for (const s of samples) seen.set(s.name, s);
+    const outcomes: Record<string, SampleOutcome> = {};
+    for (const d of this.#domains) {
+      const s = seen.get(d.info.name) ?? { name: d.info.name, error: "no sample in frame" };
+      outcomes[d.info.name] = this.#step(d, s, at.monoNs);
+    }
+    const anyMoved = Object.values(outcomes).some((o) => o === "ok" || o === "wrap");
+    for (const d of this.#domains) this.#stallCheck(d, outcomes[d.info.name], anyMoved);
+    this.#lastNs = at.monoNs;
+    this.#lastMs = at.timeMs;
+    this.#frames++;
+    return outcomes;
+  }
+
+  #step(d: DomainState, s: DomainSample, nowNs: bigint): SampleOutcome {
+    d.deltaUj = 0n;
+    if (s.error !== undefined || s.raw < 0n || s.raw >= d.info.wrapModulus) {
+      d.readErrors++;
+      d.lastError = s.error ?? `value ${s.raw} outside 0..${d.info.wrapModulus - 1n}`;
+      return "error";
+    }
+    d.lastError = null;
+    const cur = s.raw;
+    const prev = d.prevRaw;
+    const prevNs = d.prevNs;
+    d.prevRaw = cur;
+    d.prevNs = nowNs;
+    if (prev === null || prevNs === null) return "first";
+    const elapsedNs = nowNs > prevNs ? nowNs - prevNs : 0n;
+    const limitUj = (this.#maxPowerMw * elapsedNs) / 1_000_000n;
+    const { num, den } = d.info.ujPerRaw;
+    const plausible = (raw: bigint) => (raw * num) / den <= limitUj;
+    if (cur === prev) {
+      d.pendingNs += elapsedNs;
+      return "unchanged";
+    }
+    if (cur > prev) {
+      const delta = cur - prev;
+      if (!plausible(delta)) {
+        d.discarded++;
+        this.#uncover(d);
+        return "implausible";
+      }
+      this.#add(d, delta, elapsedNs);
+      return "ok";
+    }
+    const wrapped = d.info.wrapModulus - prev + cur;
+    if (plausible(wrapped)) {
+      d.wraps++;
+      this.#add(d, wrapped, elapsedNs);
+      return "wrap";
+    }
+    d.resets++;
+    this.#uncover(d);
+    return "reset";
+  }
+
+  #add(d: DomainState, deltaRaw: bigint, elapsedNs: bigint): void {
+    d.rawSum += deltaRaw;
+    const total = d.baseUj + (d.rawSum * d.info.ujPerRaw.num) / d.info.ujPerRaw.den;
+    d.deltaUj = total - d.totalUj;
+    d.totalUj = total;
+    // Time spent unchanged before this step counts unless it turned into a stall.
+    d.coveredNs += (d.stalled ? 0n : d.pendingNs) + elapsedNs;
+    d.pendingNs = 0n;
+  }
+
+  #uncover(d: DomainState): void {
+    if (!d.stalled) d.coveredNs += d.pendingNs;
+    d.pendingNs = 0n;
+  }
+
+  #stallCheck(d: DomainState, outcome: SampleOutcome, anyMoved: boolean): void {
+    if (outcome === "unchanged") {
+      if (!anyMoved) return;
+      d.unchangedTicks++;
+      if (!d.stalled && d.unchangedTicks >= this.#stallTicks) {
+        d.stalled = true;
+        d.stalls++;
+      }
+    } else if (outcome !== "error") {
+      d.unchangedTicks = 0;
+      d.stalled = false;
+    }
+  }
+
+  /** The current totals, counters and coverage. */
+  snapshot(): Snapshot {
+    const spanNs = this.#startNs === null ? 0n : this.#lastNs - this.#startNs;
+    const domains: Record<string, DomainTotals> = {};
+    let host = 0n;
+    const hostNames: string[] = [];
+    for (const d of this.#domains) {
+      const covered = d.coveredNs + (d.stalled ? 0n : d.pendingNs);
+      domains[d.info.name] = Object.freeze({
+        totalUj: d.totalUj,
+        deltaUj: d.deltaUj,
+        wraps: d.wraps,
+        resets: d.resets,
+        discarded: d.discarded,
+        readErrors: d.readErrors,
+        stalls: d.stalls,
+        stalled: d.stalled,
+        coverage: spanNs > 0n ? Math.min(1, Number((covered * 1_000_000n) / spanNs) / 1e6) : 0,
+        lastError: d.lastError,
+      });
+      if (d.info.inHostTotal) {
+        host += d.totalUj;
+        hostNames.push(d.info.name);
+      }
+    }
+    return Object.freeze({
+      instance: this.#instance,
+      continues: this.#continues,
+      source: this.#source,
+      monoNs: this.#lastNs,
+      timeMs: this.#lastMs,
+      frames: this.#frames,
+      domains: Object.freeze(domains),
+      hostTotalUj: host,
+      hostTotalDomains: Object.freeze(hostNames),
+    });
+  }
+
+  /** Totals to persist, so the next run can continue them. */
+  toState(savedAtMs: number): PersistedState {
+    const domains: PersistedState["domains"] = Object.fromEntries(
+      this.#domains.map((d) => [d.info.name, {
+        totalUj: d.totalUj.toString(),
+        wraps: d.wraps,
+        resets: d.resets,
+        discarded: d.discarded,
+      }]),
+    );
+    return { v: 1, instance: this.#instance, savedAtMs, domains };
+  }
+
+  /** Whether `name` is one of the domains. */
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+}
+
+/**
+ * Validates parsed JSON as a {@link PersistedState}; throws `TypeError` naming the bad field.
+ *
+ * @example
+ * ```ts
+ * import { parsePersistedState } from "./accumulator.ts";
+ * const s = parsePersistedState({ v: 1, instance: "a", savedAtMs: 0, domains: {} });
+ * console.log(s.instance);
+ * ```
+ */
+export function parsePersistedState(value: unknown): PersistedState {
+  const fail = (what: string): never => {
+    throw new TypeError(`governor state: ${what}`);
+  };
+  if (typeof value !== "object" || value === null) return fail("not an object");
+  const o = value as Record<string, unknown>;
+  if (o.v !== 1) fail(`unsupported version ${JSON.stringify(o.v)} (expected 1)`);
+  if (typeof o.instance !== "string" || o.instance === "") fail("instance must be a string");
+  if (typeof o.savedAtMs !== "number") fail("savedAtMs must be a number");
+  if (typeof o.domains !== "object" || o.domains === null) fail("domains must be an object");
+  const domains: Record<string, PersistedState["domains"][string]> = {};
+  for (const [name, raw] of Object.entries(o.domains as Record<string, unknown>)) {
+    const d = raw as Record<string, unknown>;
+    if (typeof d?.totalUj !== "string" || !/^[0-9]{1,40}$/.test(d.totalUj)) {
+      fail(`domains.${name}.totalUj must be a decimal string`);
+    }
+    const count = (k: string) => {
+      const v = d[k] ?? 0;
+      return typeof v === "number" && Number.isSafeInteger(v) && v >= 0
+        ? v
+        : fail(`domains.${name}.${k} must be a non-negative integer`);
+    };
+    domains[name] = {
+      totalUj: d.totalUj as string,
+      wraps: count("wraps"),
+      resets: count("resets"),
+      discarded: count("discarded"),
+    };
+  }
+  return { v: 1, instance: o.instance as string, savedAtMs: o.savedAtMs as number, domains };
+}
+
+function toMilliwatts(watts: number): bigint {
+  if (!Number.isFinite(watts) || watts <= 0) {
+    throw new RangeError(`maxPowerWatts must be a positive number, got ${watts}`);
+  }
+  return BigInt(Math.round(watts * 1000));
+}

@@ -1,0 +1,367 @@
+/**
+ * The Unix socket adapter. The socket is bound under a temporary name in the target directory,
+ * given its final mode and group, and only then linked into place (link refuses to replace
+ * anything), so it never accepts a connection with the wrong permissions. A non-socket file at
+ * the path is never removed; a stale socket is replaced; a live one means "already running".
+ * Every connection is bounded: line length, idle time, concurrent clients.
+ *
+ * @module
+ */
+
+import type { HandledRequest, ServerCounters } from "./protocol.ts";
+import { errorLine } from "./protocol.ts";
+
+/** Limits that a config reload may change. */
+export interface ServerLimits {
+  /** Concurrent connections; more are answered `too_many_clients` and closed (default 256). */
+  readonly maxClients?: number;
+  /** Longest request line in bytes (default 65536). */
+  readonly maxLineBytes?: number;
+  /** Close a connection with no complete read or write for this long (default 30000). */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Options of {@link GovernorServer.start}. */
+export interface ServerOptions extends ServerLimits {
+  /** Socket path (required). */
+  readonly socketPath: string;
+  /** Permission bits (default 0o660). */
+  readonly mode?: number;
+  /** Group id to own the socket, or null to keep the process's group (default null). */
+  readonly gid?: number | null;
+}
+
+/** The socket path holds something that is not a socket; it is never removed. */
+export class SocketPathError extends Error {
+  /** The path. */
+  readonly path: string;
+  /**
+   * Creates the error.
+   *
+   * @param path The socket path.
+   * @param message What is wrong and what to do.
+   */
+  constructor(path: string, message: string) {
+    super(message);
+    this.name = "SocketPathError";
+    this.path = path;
+  }
+}
+
+/** Another governor is listening on the socket. */
+export class AlreadyRunningError extends Error {
+  /** The path. */
+  readonly path: string;
+  /**
+   * Creates the error.
+   *
+   * @param path The socket path.
+   */
+  constructor(path: string) {
+    super(
+      `another governor is already listening on ${path}; stop it first ` +
+        `(systemctl stop carbon-ops-governor) or choose another --socket`,
+    );
+    this.name = "AlreadyRunningError";
+    this.path = path;
+  }
+}
+
+/**
+ * Checks the socket path before binding: absent, or a stale socket (removed), else throws
+ * {@link SocketPathError} (not a socket) or {@link AlreadyRunningError} (a live listener).
+ *
+ * @example
+ * ```ts
+ * import { clearSocketPath } from "./server.ts";
+ * console.log(await clearSocketPath("/tmp/no-such-carbon-ops.sock")); // "absent"
+ * ```
+ */
+export async function clearSocketPath(path: string): Promise<"absent" | "stale"> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "absent";
+    throw e;
+  }
+  if (!info.isSocket) {
+    const what = info.isDirectory ? "a directory" : info.isSymlink ? "a symbolic link" : "a file";
+    throw new SocketPathError(
+      path,
+      `${path} exists and is ${what}, not a socket; refusing to remove it. ` +
+        `Move it away or choose another --socket`,
+    );
+  }
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+    throw new AlreadyRunningError(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.ConnectionRefused)) throw e;
+  }
+  // stale: nobody listens. Re-check it is still a socket right before removing it.
+  const again = await Deno.lstat(path);
+  if (!again.isSocket || again.ino !== info.ino) {
+    throw new SocketPathError(path, `${path} changed while starting; try again`);
+  }
+  await Deno.remove(path);
+  return "stale";
+}
+
+/**
+ * A listening governor socket. Create with {@link GovernorServer.start}; `close` stops it and
+ * removes the socket file if it is still ours.
+ *
+ * @example
+ * ```ts
+ * import { GovernorServer } from "./server.ts";
+ * const dir = await Deno.makeTempDir();
+ * const server = await GovernorServer.start(
+ *   (line) => ({ line: line + "\n", error: false }),
+ *   { socketPath: `${dir}/g.sock` },
+ * );
+ * await server.close();
+ * await Deno.remove(dir);
+ * ```
+ */
+export class GovernorServer {
+  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
+  readonly #handle: (line: string) => HandledRequest;
+  readonly #path: string;
+  readonly #ino: number | null;
+  readonly #conns = new Set<Deno.UnixConn>();
+  #limits: Required<ServerLimits>;
+  #accepting: Promise<void> = Promise.resolve();
+  #closed = false;
+  #c = { accepted: 0, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 0 };
+  /** What happened at start: whether a stale socket was replaced. */
+  readonly replacedStale: boolean;
+
+  private constructor(
+    listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
+    handle: (line: string) => HandledRequest,
+    path: string,
+    ino: number | null,
+    limits: Required<ServerLimits>,
+    replacedStale: boolean,
+  ) {
+    this.#listener = listener;
+    this.#handle = handle;
+    this.#path = path;
+    this.#ino = ino;
+    this.#limits = limits;
+    this.replacedStale = replacedStale;
+  }
+
+  /**
+   * Binds, sets mode and group, links into place, then starts accepting.
+   *
+   * @param handle Answers one request line (protocol.ts `handleRequestLine`).
+   * @param options See {@link ServerOptions}.
+   */
+  static async start(
+    handle: (line: string) => HandledRequest,
+    options: ServerOptions,
+  ): Promise<GovernorServer> {
+    const path = options.socketPath;
+    const slash = path.lastIndexOf("/");
+    const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+    const state = await clearSocketPath(path);
+    const rand = crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, "0");
+    const tmp = `${dir === "/" ? "" : dir}/.carbon-ops-${rand}.tmp`;
+    if (new TextEncoder().encode(path).length > 107 || new TextEncoder().encode(tmp).length > 107) {
+      throw new SocketPathError(
+        path,
+        `socket path ${path} is too long (Unix sockets allow 107 bytes)`,
+      );
+    }
+    const listener = Deno.listen({ transport: "unix", path: tmp });
+    let ino: number | null = null;
+    try {
+      await Deno.chmod(tmp, options.mode ?? 0o660);
+      if (options.gid !== undefined && options.gid !== null) {
+        await Deno.chown(tmp, null, options.gid);
+      }
+      try {
+        await Deno.link(tmp, path); // fails instead of replacing whatever appeared meanwhile
+      } catch (e) {
+        if (e instanceof Deno.errors.AlreadyExists) throw new AlreadyRunningError(path);
+        throw e;
+      }
+      ino = (await Deno.lstat(path)).ino;
+    } catch (e) {
+      listener.close();
+      throw e;
+    } finally {
+      await Deno.remove(tmp).catch(() => {});
+    }
+    const server = new GovernorServer(listener, handle, path, ino, {
+      maxClients: options.maxClients ?? 256,
+      maxLineBytes: options.maxLineBytes ?? 65_536,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    }, state === "stale");
+    server.#accepting = server.#acceptLoop();
+    return server;
+  }
+
+  /** The socket path. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Connection counters for `stats`. */
+  counters(): ServerCounters {
+    return { active: this.#conns.size, ...this.#c };
+  }
+
+  /** Applies new limits (to new reads/connections) and, when given, a new mode and group. */
+  async reconfigure(
+    limits: ServerLimits & { mode?: number; gid?: number | null },
+  ): Promise<void> {
+    this.#limits = {
+      maxClients: limits.maxClients ?? this.#limits.maxClients,
+      maxLineBytes: limits.maxLineBytes ?? this.#limits.maxLineBytes,
+      idleTimeoutMs: limits.idleTimeoutMs ?? this.#limits.idleTimeoutMs,
+    };
+    if (limits.mode !== undefined || (limits.gid !== undefined && limits.gid !== null)) {
+      const info = await Deno.lstat(this.#path);
+      if (info.ino !== this.#ino) {
+        throw new Error(`${this.#path} is no longer this governor's socket`);
+      }
+      if (limits.mode !== undefined) await Deno.chmod(this.#path, limits.mode);
+      if (limits.gid !== undefined && limits.gid !== null) {
+        await Deno.chown(this.#path, null, limits.gid);
+      }
+    }
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (!this.#closed) {
+      let conn: Deno.UnixConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (e) {
+        if (this.#closed || e instanceof Deno.errors.BadResource) return;
+        await new Promise((r) => setTimeout(r, 50)); // e.g. EMFILE: back off, keep serving
+        continue;
+      }
+      if (this.#conns.size >= this.#limits.maxClients) {
+        this.#c.rejected++;
+        const bytes = new TextEncoder().encode(
+          errorLine("too_many_clients", `governor has ${this.#conns.size} clients; retry later`),
+        );
+        conn.write(bytes).catch(() => {}).finally(() => {
+          try {
+            conn.close();
+          } catch { /* already closed */ }
+        });
+        continue;
+      }
+      this.#c.accepted++;
+      this.#conns.add(conn);
+      this.#serve(conn).finally(() => {
+        this.#conns.delete(conn);
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      });
+    }
+  }
+
+  async #serve(conn: Deno.UnixConn): Promise<void> {
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    const buf = new Uint8Array(16_384);
+    let pending: Uint8Array[] = [];
+    let pendingLen = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.#c.timedOut++;
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }, this.#limits.idleTimeoutMs);
+    };
+    const send = async (text: string) => {
+      const bytes = enc.encode(text);
+      for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+      arm();
+    };
+    arm();
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) return;
+        arm();
+        let start = 0;
+        for (let i = 0; i < n; i++) {
+          if (buf[i] !== 10) continue;
+          const piece = buf.subarray(start, i);
+          start = i + 1;
+          const total = pendingLen + piece.length;
+          if (total > this.#limits.maxLineBytes) return await this.#oversized(send);
+          let bytes = piece;
+          if (pendingLen > 0) {
+            bytes = new Uint8Array(total);
+            let off = 0;
+            for (const p of pending) {
+              bytes.set(p, off);
+              off += p.length;
+            }
+            bytes.set(piece, off);
+            pending = [];
+            pendingLen = 0;
+          }
+          const line = dec.decode(bytes).replace(/\r$/, "");
+          if (line.trim() === "") continue;
+          const res = this.#handle(line);
+          this.#c.requests++;
+          if (res.error) this.#c.badRequests++;
+          await send(res.line);
+        }
+        if (start < n) {
+          pendingLen += n - start;
+          if (pendingLen > this.#limits.maxLineBytes) return await this.#oversized(send);
+          pending.push(buf.slice(start, n));
+        }
+      }
+    } catch {
+      // reset by peer, closed by the idle timer or by close(): just end this connection
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #oversized(send: (text: string) => Promise<void>): Promise<void> {
+    this.#c.oversized++;
+    this.#c.badRequests++;
+    await send(
+      errorLine(
+        "line_too_long",
+        `request line exceeds ${this.#limits.maxLineBytes} bytes; connection closed`,
+      ),
+    );
+  }
+
+  /** Stops accepting, closes every connection and removes the socket if it is still ours. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#listener.close();
+    } catch { /* closed */ }
+    for (const c of this.#conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await this.#accepting;
+    try {
+      const info = await Deno.lstat(this.#path);
+      if (info.isSocket && info.ino === this.#ino) await Deno.remove(this.#path);
+    } catch { /* already gone */ }
+  }
+}
