@@ -1,0 +1,175 @@
+/**
+ * Builds the configured intensity providers by name, in order (`carbon.providers`). Live names:
+ * `electricitymaps`, `watttime`, `ukcarbonintensity`; other names (such as `static`) come from
+ * the caller. A misspelt name is a `ConfigError` with a "did you mean".
+ *
+ * @module
+ */
+
+import type { Config } from "../../config/schema.ts";
+import { ConfigError } from "../../errors.ts";
+import { didYouMean } from "../../suggest.ts";
+import type { IntensityProvider } from "../provider.ts";
+import { ElectricityMapsProvider } from "./electricity_maps.ts";
+import type { LiveProvider, LiveProviderOptions } from "./live_provider.ts";
+import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
+import { WattTimeProvider } from "./watttime.ts";
+
+/** Names of the live providers this module builds. */
+export const LIVE_PROVIDER_NAMES = Object.freeze(
+  ["electricitymaps", "watttime", "ukcarbonintensity"] as const,
+);
+
+/** A live provider name. */
+export type LiveProviderName = (typeof LIVE_PROVIDER_NAMES)[number];
+
+/** The `carbon.*` settings the factory reads (a loaded `Config["carbon"]` fits). */
+export type ProviderSettings = Pick<
+  Config["carbon"],
+  | "providers"
+  | "electricityMapsToken"
+  | "electricityMapsUrl"
+  | "wattTimeUsername"
+  | "wattTimePassword"
+  | "wattTimeUrl"
+  | "ukCarbonIntensityUrl"
+  | "providerTimeoutMs"
+>;
+
+/** Options of the factory: shared provider options plus where other names come from. */
+export interface ProviderFactoryOptions extends LiveProviderOptions {
+  /**
+   * Reads an environment variable, for the providers' conventional names `WATTTIME_USER` and
+   * `WATTTIME_PASSWORD` (used only when both config values are unset). Default: none read.
+   */
+  readonly env?: (name: string) => string | undefined;
+  /** Builders for non-live names, e.g. `{ static: () => staticProvider }` (default none). */
+  readonly others?: Readonly<Record<string, () => IntensityProvider>>;
+}
+
+/**
+ * Normalises and checks a provider name: exact (case-insensitive) names only, otherwise a
+ * `ConfigError` naming the closest known names.
+ *
+ * @param name As written in the config, env or a flag.
+ * @param known Accepted names.
+ * @example
+ * ```ts
+ * import { checkProviderName } from "./factory.ts";
+ * console.log(checkProviderName("WattTime", ["watttime", "static"])); // "watttime"
+ * try { checkProviderName("wattime", ["watttime", "static"]); } catch (e) { console.log((e as Error).message); }
+ * ```
+ */
+export function checkProviderName(name: string, known: readonly string[]): string {
+  const lower = name.trim().toLowerCase();
+  const match = known.find((k) => k.toLowerCase() === lower);
+  if (match !== undefined) return match;
+  const hint = didYouMean(name, known);
+  throw new ConfigError(
+    `unknown intensity provider "${name}"${hint === undefined ? "" : `; ${hint}`} ` +
+      `(known: ${known.join(", ")})`,
+    { source: "configuration", key: "carbon.providers" },
+  );
+}
+
+/**
+ * Builds one live provider from the settings.
+ *
+ * @param name `electricitymaps`, `watttime` or `ukcarbonintensity` (case-insensitive).
+ * @param settings The `carbon.*` settings.
+ * @param options Shared provider options and `env` (see {@link ProviderFactoryOptions}).
+ * @example
+ * ```ts
+ * import { createLiveProvider } from "./factory.ts";
+ * const uk = createLiveProvider("ukcarbonintensity", {
+ *   providers: ["ukcarbonintensity"], electricityMapsToken: null,
+ *   electricityMapsUrl: "https://api.electricitymap.org", wattTimeUsername: null,
+ *   wattTimePassword: null, wattTimeUrl: "https://api.watttime.org",
+ *   ukCarbonIntensityUrl: "https://api.carbonintensity.org.uk", providerTimeoutMs: 5000,
+ * });
+ * console.log(uk.name); // "ukcarbonintensity"
+ * ```
+ */
+export function createLiveProvider(
+  name: string,
+  settings: ProviderSettings,
+  options: ProviderFactoryOptions = {},
+): LiveProvider {
+  const which = checkProviderName(name, LIVE_PROVIDER_NAMES) as LiveProviderName;
+  const { env, others: _others, ...shared } = options;
+  const common: LiveProviderOptions = { timeoutMs: settings.providerTimeoutMs, ...shared };
+  try {
+    switch (which) {
+      case "electricitymaps":
+        return new ElectricityMapsProvider({
+          ...common,
+          token: settings.electricityMapsToken,
+          baseUrl: settings.electricityMapsUrl,
+        });
+      case "watttime": {
+        const fromConfig = settings.wattTimeUsername !== null || settings.wattTimePassword !== null;
+        return new WattTimeProvider({
+          ...common,
+          username: fromConfig ? settings.wattTimeUsername : env?.("WATTTIME_USER"),
+          password: fromConfig ? settings.wattTimePassword : env?.("WATTTIME_PASSWORD"),
+          baseUrl: settings.wattTimeUrl,
+        });
+      }
+      case "ukcarbonintensity":
+        return new UkCarbonIntensityProvider({ ...common, baseUrl: settings.ukCarbonIntensityUrl });
+    }
+  } catch (err) {
+    if (err instanceof TypeError) {
+      const key = err.message.split(":")[0];
+      throw new ConfigError(err.message.slice(key.length + 1).trim(), {
+        source: "configuration",
+        key,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Builds every provider named in `settings.providers`, in order. Live names are built here;
+ * other names (e.g. `static`) by `options.others`. Unknown or repeated names are a `ConfigError`.
+ *
+ * @example
+ * ```ts
+ * import { createProviders } from "./factory.ts";
+ * const flat = { name: "static", intensityForSpan: () => Promise.resolve(null) };
+ * const providers = createProviders({
+ *   providers: ["ukcarbonintensity", "static"], electricityMapsToken: null,
+ *   electricityMapsUrl: "https://api.electricitymap.org", wattTimeUsername: null,
+ *   wattTimePassword: null, wattTimeUrl: "https://api.watttime.org",
+ *   ukCarbonIntensityUrl: "https://api.carbonintensity.org.uk", providerTimeoutMs: 5000,
+ * }, { others: { static: () => flat } });
+ * console.log(providers.map((p) => p.name)); // ["ukcarbonintensity", "static"]
+ * ```
+ */
+export function createProviders(
+  settings: ProviderSettings,
+  options: ProviderFactoryOptions = {},
+): IntensityProvider[] {
+  const others = options.others ?? {};
+  const known = [...LIVE_PROVIDER_NAMES, ...Object.keys(others).filter((k) => !isLive(k))];
+  const seen = new Set<string>();
+  const out: IntensityProvider[] = [];
+  for (const raw of settings.providers) {
+    const name = checkProviderName(raw, known);
+    if (seen.has(name)) {
+      throw new ConfigError(`provider "${name}" is listed twice; list each provider once`, {
+        source: "configuration",
+        key: "carbon.providers",
+      });
+    }
+    seen.add(name);
+    out.push(isLive(name) ? createLiveProvider(name, settings, options) : others[name]());
+  }
+  return out;
+}
+
+function isLive(name: string): name is LiveProviderName {
+  return (LIVE_PROVIDER_NAMES as readonly string[]).includes(name);
+}

@@ -1,0 +1,343 @@
+/**
+ * Shared machinery of the live intensity providers (Electricity Maps, WattTime, UK Carbon
+ * Intensity): credentials check, zone mapping, a day-paged TTL+LRU cache, batched range requests
+ * with timeouts and bounded retries, and "no reading" (`null`) with the reason recorded instead of
+ * an exception. Subclasses only map regions and speak their API.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../../clock.ts";
+import type {
+  IntensityProvider,
+  IntensityQueryOptions,
+  IntensityReading,
+  RegionLocation,
+} from "../provider.ts";
+import { type RandomSource, seededRandom } from "./backoff.ts";
+import {
+  type DiagnosticsCallback,
+  fail,
+  type Outcome,
+  type ProviderFailure,
+  succeed,
+} from "./failure.ts";
+import { type FetchFn, getText, type HttpPolicy, type HttpText } from "./http_fetch.ts";
+import { batchPages, DAY_MS, pageOf, pageStarts, tidyReadings } from "./span_pages.ts";
+import { type CacheStats, TtlLruCache } from "./ttl_lru_cache.ts";
+
+/** Options every live provider accepts. All have defaults. */
+export interface LiveProviderOptions {
+  /** Time for TTLs, backoff sleeps and "now" (default the system clock). */
+  readonly clock?: Clock;
+  /** Jitter source (default: a generator seeded once from `crypto.getRandomValues`). */
+  readonly random?: RandomSource;
+  /** Transport (default `globalThis.fetch`). */
+  readonly fetch?: FetchFn;
+  /** Timeout of one HTTP attempt, ms (default 5000; config `carbon.providerTimeoutMs`). */
+  readonly timeoutMs?: number;
+  /** Total attempts per request, first included (default 3). */
+  readonly maxAttempts?: number;
+  /** Backoff scale of the first retry, ms (default 200). */
+  readonly baseDelayMs?: number;
+  /** Backoff cap before jitter, ms (default 5000). */
+  readonly maxDelayMs?: number;
+  /** Longest `Retry-After` obeyed, ms (default 30,000); longer ends as `rate_limited`. */
+  readonly maxRetryAfterMs?: number;
+  /** A cache to share between providers (default: a private one). */
+  readonly cache?: TtlLruCache<readonly IntensityReading[]>;
+  /** Pages (UTC days per zone) held by the private cache (default 512). */
+  readonly cacheMaxEntries?: number;
+  /** TTL of pages that ended more than a day ago, ms (default 6 h). */
+  readonly cacheTtlMs?: number;
+  /** TTL of pages within the last day (still being filled in), ms (default 5 min). */
+  readonly recentCacheTtlMs?: number;
+  /** Longest span served, in days (default 370); longer spans get "no reading". */
+  readonly maxSpanDays?: number;
+  /** 1-sigma relative uncertainty in percent to put on readings (default: per provider). */
+  readonly uncertaintyPct?: number;
+  /** Called with every failure, as it happens. */
+  readonly onDiagnostic?: DiagnosticsCallback;
+}
+
+/** Counters of one provider. */
+export interface LiveProviderStats {
+  /** Spans asked for. */
+  readonly queries: number;
+  /** HTTP requests made (each may have retried). */
+  readonly requests: number;
+  /** Queries answered with "no reading". */
+  readonly failures: number;
+  /** Page cache counters. */
+  readonly cache: CacheStats;
+}
+
+/** What a subclass gets for talking to its API. */
+export interface FetchContext {
+  /** The caller's cancel signal. */
+  readonly signal: AbortSignal | undefined;
+}
+
+/** A mapped zone: the provider's code and the cache key part that identifies it. */
+export interface ZoneRef {
+  /** Provider's own code, e.g. `DE`, `CAISO_NORTH`, `national`. */
+  readonly zone: string;
+  /** Distinguishes cached pages (zone plus any variant such as signal type). */
+  readonly cacheKey: string;
+}
+
+const RECENT_WINDOW_MS = DAY_MS;
+
+/**
+ * Base class of the live providers: implements `intensityForSpan` once.
+ *
+ * @example
+ * ```ts
+ * import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
+ * const uk = new UkCarbonIntensityProvider({ baseUrl: "http://127.0.0.1:9", maxAttempts: 1 });
+ * const readings = await uk.intensityForSpan("GB", Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1, 1));
+ * console.log(readings, uk.lastError?.kind); // null "network"
+ * ```
+ */
+export abstract class LiveProvider implements IntensityProvider {
+  /** Stable provider name (also the `source` of its readings). */
+  abstract readonly name: string;
+  /** Length of the API's periods, ms: "now" is rounded up to it when clamping requests. */
+  protected abstract readonly periodMs: number;
+  /** Most days (pages) one request may cover. */
+  protected abstract readonly maxPagesPerRequest: number;
+  /** Whether periods after "now" may be requested (forecasts). */
+  protected readonly allowFuture: boolean = false;
+
+  /** Time source. */
+  protected readonly clock: Clock;
+  /** Default uncertainty override, if the user gave one. */
+  protected readonly uncertaintyOverridePct: number | undefined;
+  readonly #policy: HttpPolicy;
+  readonly #cache: TtlLruCache<readonly IntensityReading[]>;
+  readonly #cacheTtlMs: number;
+  readonly #recentCacheTtlMs: number;
+  readonly #maxSpanDays: number;
+  readonly #onDiagnostic: DiagnosticsCallback | undefined;
+  #lastError: ProviderFailure | undefined;
+  #queries = 0;
+  #requests = 0;
+  #failures = 0;
+
+  /** @param options See {@link LiveProviderOptions}; every field has a default. */
+  constructor(options: LiveProviderOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    const random = options.random ?? seededRandom(crypto.getRandomValues(new Uint32Array(1))[0]);
+    this.#policy = {
+      clock: this.clock,
+      random,
+      timeoutMs: options.timeoutMs ?? 5000,
+      maxAttempts: options.maxAttempts ?? 3,
+      baseDelayMs: options.baseDelayMs ?? 200,
+      maxDelayMs: options.maxDelayMs ?? 5000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
+    this.#cache = options.cache ??
+      new TtlLruCache(this.clock, { maxEntries: options.cacheMaxEntries ?? 512 });
+    this.#cacheTtlMs = options.cacheTtlMs ?? 6 * 3_600_000;
+    this.#recentCacheTtlMs = options.recentCacheTtlMs ?? 5 * 60_000;
+    this.#maxSpanDays = options.maxSpanDays ?? 370;
+    this.uncertaintyOverridePct = options.uncertaintyPct;
+    this.#onDiagnostic = options.onDiagnostic;
+  }
+
+  /** The most recent failure (kept until the next failure), or `undefined`. */
+  get lastError(): ProviderFailure | undefined {
+    return this.#lastError;
+  }
+
+  /** Query, request, failure and cache counters. */
+  stats(): LiveProviderStats {
+    return {
+      queries: this.#queries,
+      requests: this.#requests,
+      failures: this.#failures,
+      cache: this.#cache.stats(),
+    };
+  }
+
+  /** Why the provider cannot be used (e.g. no API key), or `undefined` when configured. */
+  protected abstract configurationProblem(): string | undefined;
+
+  /** Maps the user's region to the provider's zone. */
+  protected abstract resolveZone(
+    region: string,
+    location: RegionLocation | undefined,
+    ctx: FetchContext,
+  ): Promise<Outcome<ZoneRef>>;
+
+  /** Fetches readings for `[startMs, endMs)` (page-aligned, within the request limit). */
+  protected abstract fetchRange(
+    zone: ZoneRef,
+    startMs: number,
+    endMs: number,
+    ctx: FetchContext,
+  ): Promise<Outcome<IntensityReading[]>>;
+
+  /** GETs a URL with this provider's timeout/retry policy, counting the request. */
+  protected httpGet(
+    url: string,
+    headers: Record<string, string>,
+    ctx: FetchContext,
+  ): Promise<Outcome<HttpText>> {
+    this.#requests++;
+    return getText(url, { headers, policy: this.#policy, signal: ctx.signal });
+  }
+
+  /** Readings overlapping `[startMs, endMs)`, or `null` with `lastError` saying why. */
+  async intensityForSpan(
+    region: string,
+    startMs: number,
+    endMs: number,
+    options: IntensityQueryOptions = {},
+  ): Promise<IntensityReading[] | null> {
+    this.#queries++;
+    try {
+      const out = await this.#query(region, startMs, endMs, options);
+      if (out.ok) return out.value;
+      return this.#record(out.failure);
+    } catch (err) {
+      // A bug or an unexpected transport error: still "no reading", never an exception.
+      const why = err instanceof Error ? err.message : String(err);
+      return this.#record({ kind: "network", message: `unexpected error: ${why}` });
+    }
+  }
+
+  async #query(
+    region: string,
+    startMs: number,
+    endMs: number,
+    options: IntensityQueryOptions,
+  ): Promise<Outcome<IntensityReading[]>> {
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) {
+      return fail("invalid_span", `span must have finite times with end > start`);
+    }
+    const problem = this.configurationProblem();
+    if (problem !== undefined) return fail("not_configured", problem);
+    const ctx: FetchContext = { signal: options.signal };
+    if (ctx.signal?.aborted) return fail("aborted", "query aborted by the caller");
+    const pages = pageStarts(startMs, endMs, DAY_MS);
+    if (pages.length > this.#maxSpanDays) {
+      return fail(
+        "invalid_span",
+        `span covers ${pages.length} days, more than the ${this.#maxSpanDays} allowed; split it`,
+      );
+    }
+    const zoned = await this.resolveZone(region, options.location, ctx);
+    if (!zoned.ok) return zoned;
+    const zone = zoned.value;
+    const found: IntensityReading[] = [];
+    const missing: number[] = [];
+    for (const page of pages) {
+      const hit = this.#cache.get(this.#key(zone, page));
+      if (hit === undefined) missing.push(page);
+      else found.push(...hit);
+    }
+    const nowMs = this.clock.nowMs();
+    const horizonMs = this.allowFuture
+      ? Number.POSITIVE_INFINITY
+      : Math.ceil(nowMs / this.periodMs) * this.periodMs;
+    for (const batch of batchPages(missing, DAY_MS, this.maxPagesPerRequest)) {
+      const to = Math.min(batch.endMs, horizonMs);
+      if (to <= batch.startMs) continue; // entirely in the future: no data yet, nothing cached
+      const got = await this.fetchRange(zone, batch.startMs, to, ctx);
+      if (!got.ok) return got;
+      for (const r of got.value) {
+        if (
+          !(Number.isFinite(r.intensityGPerKwh) && r.intensityGPerKwh >= 0 && r.endMs > r.startMs)
+        ) {
+          return fail("malformed", `provider produced an invalid reading at ${r.startMs}`);
+        }
+      }
+      const byPage = new Map<number, IntensityReading[]>(batch.pages.map((p) => [p, []]));
+      for (const r of got.value) byPage.get(pageOf(r.startMs, DAY_MS))?.push(Object.freeze(r));
+      for (const [page, readings] of byPage) {
+        const complete = page + DAY_MS <= horizonMs;
+        const recent = page + DAY_MS > nowMs - RECENT_WINDOW_MS;
+        const ttl = !complete || recent ? this.#recentCacheTtlMs : this.#cacheTtlMs;
+        this.#cache.set(this.#key(zone, page), Object.freeze(readings), ttl);
+        found.push(...readings);
+      }
+    }
+    const tidy = tidyReadings(found, startMs, endMs);
+    if (tidy.length === 0) {
+      return fail(
+        "empty",
+        `no values for ${zone.zone} between ${new Date(startMs).toISOString()} and ` +
+          `${new Date(endMs).toISOString()}`,
+      );
+    }
+    return succeed(tidy);
+  }
+
+  #key(zone: ZoneRef, page: number): string {
+    return `${this.name}|${zone.cacheKey}|${page}`;
+  }
+
+  #record(failure: Omit<ProviderFailure, "provider" | "atMs">): null {
+    const full: ProviderFailure = { provider: this.name, atMs: this.clock.nowMs(), ...failure };
+    this.#failures++;
+    this.#lastError = full;
+    try {
+      this.#onDiagnostic?.(full);
+    } catch {
+      // a faulty diagnostics callback must not turn "no reading" into an exception
+    }
+    return null;
+  }
+}
+
+/**
+ * Parses an ISO 8601 timestamp with an explicit zone (`Z` or an offset) to epoch ms.
+ *
+ * @example
+ * ```ts
+ * import { parseIsoMs } from "./live_provider.ts";
+ * console.log(parseIsoMs("2025-01-01T00:30Z")); // 1735691400000
+ * console.log(parseIsoMs("2025-01-01 00:30")); // undefined (no zone)
+ * ```
+ */
+export function parseIsoMs(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+    return undefined;
+  }
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Parses a JSON body, or fails as `malformed`.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonBody } from "./live_provider.ts";
+ * console.log(parseJsonBody("{").ok); // false
+ * ```
+ */
+export function parseJsonBody(body: string): Outcome<unknown> {
+  try {
+    return succeed(JSON.parse(body) as unknown);
+  } catch {
+    return fail("malformed", "response body is not valid JSON");
+  }
+}
+
+/**
+ * Checks that `value` is a plain JSON object.
+ *
+ * @example
+ * ```ts
+ * import { isRecord } from "./live_provider.ts";
+ * console.log(isRecord({}), isRecord([]), isRecord(null)); // true false false
+ * ```
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

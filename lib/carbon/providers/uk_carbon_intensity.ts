@@ -1,0 +1,204 @@
+/**
+ * GB Carbon Intensity API client (NESO, no key): 30-minute periods *for the span* from
+ * `GET /intensity/{from}/{to}` (national: actual when published, else forecast) or
+ * `GET /regional/intensity/{from}/{to}/regionid/{id}` (regional: forecast only), at most 14 days
+ * per request. Values are gCO2/kWh on a direct (operational) basis.
+ *
+ * @module
+ */
+
+import type { IntensityReading, RegionLocation } from "../provider.ts";
+import { checkBaseUrl } from "./base_url.ts";
+import { fail, type Outcome, succeed } from "./failure.ts";
+import {
+  type FetchContext,
+  isRecord,
+  LiveProvider,
+  type LiveProviderOptions,
+  parseIsoMs,
+  parseJsonBody,
+  type ZoneRef,
+} from "./live_provider.ts";
+import { UK_REGIONS, type UkArea, ukAreaFor } from "./uk_regions.ts";
+
+/**
+ * Default uncertainties (1 sigma, log) of Carbon Intensity API values: 12% for national
+ * "actual" (estimated from metered generation; the between-source method spread), 20% for the
+ * national forecast and 25% for regional forecasts (forecast error in demand, wind and solar;
+ * assumptions, see docs/carbon-providers.md), with a 10 g/kWh absolute floor.
+ */
+export const UK_CARBON_INTENSITY_UNCERTAINTY = Object.freeze({
+  actualPct: 12,
+  nationalForecastPct: 20,
+  regionalForecastPct: 25,
+  floorGPerKwh: 10,
+});
+
+/** Options of {@link UkCarbonIntensityProvider}. */
+export interface UkCarbonIntensityOptions extends LiveProviderOptions {
+  /** Base URL (default `https://api.carbonintensity.org.uk`; config `carbon.ukCarbonIntensityUrl`). */
+  readonly baseUrl?: string;
+}
+
+/**
+ * UK Carbon Intensity provider (`ukcarbonintensity`). Regions: `GB` (national), `gb:<id>` or
+ * `gb:<name>` (e.g. `gb:13`, `gb:london`), or any region located in GB (national).
+ *
+ * @example
+ * ```ts
+ * import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
+ * const uk = new UkCarbonIntensityProvider();
+ * console.log(await uk.intensityForSpan("FR", 0, 3_600_000), uk.lastError?.kind);
+ * // null "unknown_region"
+ * ```
+ */
+export class UkCarbonIntensityProvider extends LiveProvider {
+  /** Provider name. */
+  readonly name = "ukcarbonintensity";
+  protected readonly periodMs = 1_800_000;
+  protected readonly maxPagesPerRequest = 14;
+  protected override readonly allowFuture = true;
+  readonly #baseUrl: string;
+
+  /** @param options Base URL and the shared {@link LiveProviderOptions}. */
+  constructor(options: UkCarbonIntensityOptions = {}) {
+    super(options);
+    this.#baseUrl = checkBaseUrl(
+      options.baseUrl ?? "https://api.carbonintensity.org.uk",
+      "carbon.ukCarbonIntensityUrl",
+    );
+  }
+
+  protected configurationProblem(): string | undefined {
+    return undefined; // the API needs no key
+  }
+
+  protected resolveZone(
+    region: string,
+    location: RegionLocation | undefined,
+  ): Promise<Outcome<ZoneRef>> {
+    const northernIreland = [region, location?.electricityMapsZone ?? ""]
+      .some((r) => r.trim().toUpperCase() === "GB-NIR");
+    const area = northernIreland
+      ? undefined
+      : ukAreaFor(region, location?.countryCode ?? location?.electricityMapsZone);
+    if (area === undefined) {
+      return Promise.resolve(fail(
+        "unknown_region",
+        `the UK Carbon Intensity API covers Great Britain only; region "${region}" is not ` +
+          `GB, gb:<1-17> or gb:<region name>`,
+      ));
+    }
+    const zone = area.kind === "national" ? "GB" : `GB-${area.regionId}`;
+    return Promise.resolve(succeed({ zone, cacheKey: zone }));
+  }
+
+  protected async fetchRange(
+    zone: ZoneRef,
+    startMs: number,
+    endMs: number,
+    ctx: FetchContext,
+  ): Promise<Outcome<IntensityReading[]>> {
+    const area: UkArea = zone.zone === "GB"
+      ? { kind: "national" }
+      : { kind: "regional", regionId: Number(zone.zone.slice(3)) };
+    const range = `${isoMinutes(startMs)}/${isoMinutes(endMs)}`;
+    const url = area.kind === "national"
+      ? `${this.#baseUrl}/intensity/${range}`
+      : `${this.#baseUrl}/regional/intensity/${range}/regionid/${area.regionId}`;
+    const got = await this.httpGet(url, {}, ctx);
+    if (!got.ok) return got;
+    const json = parseJsonBody(got.value.body);
+    if (!json.ok) return fail(json.failure.kind, `${json.failure.message} (${url})`, { url });
+    const periods = area.kind === "national"
+      ? nationalPeriods(json.value)
+      : regionalPeriods(json.value, area.regionId);
+    if (!periods.ok) return fail("malformed", `${periods.failure.message} (${url})`, { url });
+    const parsed = this.#readings(periods.value, zone.zone, area);
+    if (!parsed.ok) return fail("malformed", `${parsed.failure.message} (${url})`, { url });
+    return succeed(parsed.value.filter((r) => r.endMs > startMs && r.startMs < endMs));
+  }
+
+  #readings(periods: unknown[], zone: string, area: UkArea): Outcome<IntensityReading[]> {
+    const out: IntensityReading[] = [];
+    for (const [i, period] of periods.entries()) {
+      if (!isRecord(period)) return fail("malformed", `data[${i}] is not an object`);
+      const startMs = parseIsoMs(period.from);
+      const endMs = parseIsoMs(period.to);
+      if (startMs === undefined || endMs === undefined || endMs <= startMs) {
+        return fail("malformed", `data[${i}] needs ISO 8601 "from" < "to"`);
+      }
+      const intensity = period.intensity;
+      if (!isRecord(intensity)) return fail("malformed", `data[${i}].intensity is missing`);
+      const actual = intensity.actual;
+      const forecast = intensity.forecast;
+      for (const [key, value] of [["actual", actual], ["forecast", forecast]] as const) {
+        if (value === null || value === undefined) continue;
+        if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+          return fail(
+            "malformed",
+            `data[${i}].intensity.${key} must be a number >= 0, got ${JSON.stringify(value)}`,
+          );
+        }
+      }
+      const measured = typeof actual === "number";
+      const value = measured ? actual : forecast;
+      if (typeof value !== "number") continue; // neither published: a gap
+      const u = UK_CARBON_INTENSITY_UNCERTAINTY;
+      out.push({
+        startMs,
+        endMs,
+        intensityGPerKwh: value,
+        source: this.name,
+        dataset: "uk_carbon_intensity",
+        datasetVersion: area.kind === "national"
+          ? `API /intensity (${measured ? "actual" : "forecast"})`
+          : `API /regional regionid ${area.regionId} ${UK_REGIONS[area.regionId]} (forecast)`,
+        year: new Date(startMs).getUTCFullYear(),
+        basis: "direct",
+        zone,
+        uncertaintyPct: this.uncertaintyOverridePct ??
+          (measured
+            ? u.actualPct
+            : area.kind === "national"
+            ? u.nationalForecastPct
+            : u.regionalForecastPct),
+        uncertaintyFloorGPerKwh: u.floorGPerKwh,
+        measured,
+        gases: "CO2",
+        licence: "CC BY 4.0",
+        attribution: "Carbon Intensity API, National Energy System Operator (NESO), " +
+          "https://carbonintensity.org.uk",
+      });
+    }
+    return succeed(out);
+  }
+}
+
+function nationalPeriods(body: unknown): Outcome<unknown[]> {
+  if (!isRecord(body) || !Array.isArray(body.data)) {
+    return fail("malformed", `response has no "data" array`);
+  }
+  return succeed(body.data);
+}
+
+/** The regional shape: `data` is the region object (or a one-element array of it). */
+function regionalPeriods(body: unknown, regionId: number): Outcome<unknown[]> {
+  if (!isRecord(body)) return fail("malformed", "response is not a JSON object");
+  const region = Array.isArray(body.data) && body.data.length === 1 ? body.data[0] : body.data;
+  if (!isRecord(region) || !Array.isArray(region.data)) {
+    return fail("malformed", `response has no "data.data" array of periods`);
+  }
+  if (region.regionid !== undefined && region.regionid !== regionId) {
+    return fail(
+      "malformed",
+      `response is for regionid ${String(region.regionid)}, not ${regionId}`,
+    );
+  }
+  return succeed(region.data);
+}
+
+/** `YYYY-MM-DDThh:mmZ`, the API's documented path format. */
+function isoMinutes(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16) + "Z";
+}
