@@ -25,3 +25,4 @@ export {
   type Schema,
   type ValueFor,
 } from "./lib/config/schema.ts";
+export * from "./lib/energy/mod.ts";

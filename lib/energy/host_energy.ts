@@ -1,0 +1,126 @@
+/**
+ * The narrow interface through which the energy logger gets measured host energy, and a wrapper
+ * that retries a failing reader with exponential backoff instead of giving up.
+ *
+ * Adapters: `governor_reader.ts` (the governor socket) and `powercap_reader.ts` (direct sysfs
+ * reads). Tests implement the interface with fakes.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+
+/** Where measured host energy came from. */
+export type MeasuredSource = "governor" | "powercap";
+
+/** One reading of a monotonic host energy total. */
+export interface HostEnergyReading {
+  /** Which reader produced it. */
+  readonly source: MeasuredSource;
+  /**
+   * Identity of the counter: totals from two readings are comparable only when the source and
+   * instance are equal (a governor restart or a counter reset changes it).
+   */
+  readonly instance: string;
+  /** Host energy in microjoules since the counter's origin (monotonic within one instance). */
+  readonly totalUj: bigint;
+}
+
+/** Something that reads a host energy total. `read` rejects when the source is unavailable. */
+export interface HostEnergyReader {
+  /** Source name stamped on readings. */
+  readonly source: MeasuredSource;
+  /** Reads the current total; rejects (any error) when unavailable. */
+  read(): Promise<HostEnergyReading>;
+  /** Releases connections or files. */
+  close(): void;
+}
+
+/** State of a reader behind `BackoffReader`. */
+export interface BackoffStatus {
+  /** Consecutive failures (0 after a success). */
+  readonly failures: number;
+  /** Message of the last failure, or null. */
+  readonly lastError: string | null;
+  /** Monotonic time (ns) before which no attempt is made; 0n when attempts are allowed. */
+  readonly retryAtMonoNs: bigint;
+}
+
+/**
+ * Wraps a reader: a failure makes `tryRead` return `null` (never throw) and skip the reader for
+ * a delay that doubles from `initialBackoffMs` up to `maxBackoffMs`; the next attempt after the
+ * delay may succeed again. Success resets the delay.
+ *
+ * @example
+ * ```ts
+ * import { BackoffReader } from "./host_energy.ts";
+ * import { systemClock } from "../clock.ts";
+ * const down = { source: "governor" as const, read: () => Promise.reject(new Error("down")), close() {} };
+ * const r = new BackoffReader(down, { clock: systemClock });
+ * console.log(await r.tryRead(), r.status.failures); // null 1
+ * ```
+ */
+export class BackoffReader {
+  readonly #reader: HostEnergyReader;
+  readonly #clock: Clock;
+  readonly #initialNs: bigint;
+  readonly #maxNs: bigint;
+  #failures = 0;
+  #lastError: string | null = null;
+  #retryAt = 0n;
+
+  /**
+   * Creates the instance.
+   * @param reader The reader to protect.
+   * @param options `clock` (required), `initialBackoffMs` (default 1000), `maxBackoffMs`
+   *   (default 30000).
+   */
+  constructor(
+    reader: HostEnergyReader,
+    options: { clock: Clock; initialBackoffMs?: number; maxBackoffMs?: number },
+  ) {
+    this.#reader = reader;
+    this.#clock = options.clock;
+    this.#initialNs = BigInt(Math.round((options.initialBackoffMs ?? 1000) * 1e6));
+    this.#maxNs = BigInt(Math.round((options.maxBackoffMs ?? 30_000) * 1e6));
+  }
+
+  /** The wrapped reader's source. */
+  get source(): MeasuredSource {
+    return this.#reader.source;
+  }
+
+  /** Failure count, last error and next retry time. */
+  get status(): BackoffStatus {
+    return { failures: this.#failures, lastError: this.#lastError, retryAtMonoNs: this.#retryAt };
+  }
+
+  /** Reads unless backing off; `null` when unavailable. Never throws. */
+  async tryRead(): Promise<HostEnergyReading | null> {
+    if (this.#clock.monoNs() < this.#retryAt) return null;
+    try {
+      const reading = await this.#reader.read();
+      this.#failures = 0;
+      this.#lastError = null;
+      this.#retryAt = 0n;
+      return reading;
+    } catch (err) {
+      this.#failures++;
+      this.#lastError = err instanceof Error ? err.message : String(err);
+      let delay = this.#initialNs;
+      for (let i = 1; i < this.#failures && delay < this.#maxNs; i++) delay *= 2n;
+      if (delay > this.#maxNs) delay = this.#maxNs;
+      this.#retryAt = this.#clock.monoNs() + delay;
+      return null;
+    }
+  }
+
+  /** Closes the wrapped reader (errors ignored). */
+  close(): void {
+    try {
+      this.#reader.close();
+    } catch {
+      // closing is best effort
+    }
+  }
+}

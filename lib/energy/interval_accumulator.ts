@@ -1,0 +1,205 @@
+/**
+ * The pure core of the energy logger: samples in, interval totals out. Each pair of consecutive
+ * samples is a segment whose energy comes from the best source valid at BOTH ends (governor,
+ * then powercap, same instance, non-decreasing total), else from the CPU power model over the
+ * segment's host utilisation. Task and host CPU time are summed per segment too, so the ratio
+ * and the energy cover exactly the same time.
+ *
+ * @module
+ */
+
+import { cpuDelta, type CpuTimes } from "./cpu_times.ts";
+import type { HostEnergyReading, MeasuredSource } from "./host_energy.ts";
+import { type GpuReading, gpuTrapezoidJoules } from "./nvidia_smi.ts";
+import { modelCpuPowerWatts, type PowerModel } from "./power_model.ts";
+
+/** Everything observed at one instant. */
+export interface EnergySample {
+  /** Monotonic time in ns (durations). */
+  readonly monoNs: bigint;
+  /** Wall time in ms since the epoch (timestamps). */
+  readonly wallMs: number;
+  /** Host `/proc/stat` aggregate, or null when unreadable. */
+  readonly hostCpu: CpuTimes | null;
+  /** CPU seconds of the task (process tree or cgroup), or null when unreadable. */
+  readonly taskCpuSeconds: number | null;
+  /** Measured host energy readings available at this instant (any order). */
+  readonly readings: readonly HostEnergyReading[];
+  /** GPU readings, or null when there are none. */
+  readonly gpus: readonly GpuReading[] | null;
+}
+
+/** Running totals of one interval. */
+export interface IntervalTotals {
+  /** First sample. */
+  readonly first: EnergySample;
+  /** Latest sample. */
+  readonly last: EnergySample;
+  /** Measured energy by source, in uJ. */
+  readonly measuredUj: Readonly<Record<MeasuredSource, bigint>>;
+  /** Time covered by measured segments, by source, in ns. */
+  readonly measuredNs: Readonly<Record<MeasuredSource, bigint>>;
+  /** Modelled CPU energy in joules. */
+  readonly modelledJ: number;
+  /** Time covered by modelled segments in ns. */
+  readonly modelledNs: bigint;
+  /** GPU energy in joules (trapezoid over samples). */
+  readonly gpuJ: number;
+  /** Task CPU seconds over segments where task and host times were both known. */
+  readonly taskCpuSeconds: number;
+  /** Host busy CPU seconds over those same segments. */
+  readonly hostBusySeconds: number;
+  /** Host busy ticks over all segments with host times (utilisation numerator). */
+  readonly hostBusyTicks: number;
+  /** Host total ticks over all segments with host times (utilisation denominator). */
+  readonly hostTotalTicks: number;
+  /** Segments where the task CPU time could not be compared (missing reading). */
+  readonly segmentsWithoutTaskTime: number;
+  /** Events worth telling the user (governor restart, counter reset), oldest first. */
+  readonly events: readonly string[];
+}
+
+/** Constants of the arithmetic. */
+export interface AccumulatorParams {
+  /** Power model for unmeasured segments. */
+  readonly model: PowerModel;
+  /** USER_HZ: clock ticks per second of `/proc/stat` (100 on Linux unless known otherwise). */
+  readonly ticksPerSecond: number;
+  /** Utilisation assumed when host CPU times are missing (default 50). */
+  readonly unknownUtilPct?: number;
+}
+
+const ZERO = { governor: 0n, powercap: 0n } as const;
+
+/**
+ * Starts an interval at `sample`.
+ *
+ * @example
+ * ```ts
+ * import { startEnergyInterval } from "./interval_accumulator.ts";
+ * const s = { monoNs: 0n, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null };
+ * console.log(startEnergyInterval(s).modelledJ); // 0
+ * ```
+ */
+export function startEnergyInterval(sample: EnergySample): IntervalTotals {
+  return {
+    first: sample,
+    last: sample,
+    measuredUj: ZERO,
+    measuredNs: ZERO,
+    modelledJ: 0,
+    modelledNs: 0n,
+    gpuJ: 0,
+    taskCpuSeconds: 0,
+    hostBusySeconds: 0,
+    hostBusyTicks: 0,
+    hostTotalTicks: 0,
+    segmentsWithoutTaskTime: 0,
+    events: [],
+  };
+}
+
+function measuredDelta(
+  a: EnergySample,
+  b: EnergySample,
+  source: MeasuredSource,
+  events: string[],
+): bigint | null {
+  const ra = a.readings.find((r) => r.source === source);
+  const rb = b.readings.find((r) => r.source === source);
+  if (!ra || !rb) return null;
+  if (ra.instance !== rb.instance) {
+    events.push(
+      `${source} restarted (instance ${ra.instance} -> ${rb.instance}); segment modelled`,
+    );
+    return null;
+  }
+  if (rb.totalUj < ra.totalUj) {
+    events.push(`${source} total went backwards (instance ${ra.instance}); segment modelled`);
+    return null;
+  }
+  return rb.totalUj - ra.totalUj;
+}
+
+/**
+ * Adds the segment from `totals.last` to `next`. Samples must arrive in time order; a sample
+ * not later than the previous one only replaces it.
+ *
+ * @example
+ * ```ts
+ * import { addEnergySample, startEnergyInterval } from "./interval_accumulator.ts";
+ * const s = (t: bigint, uj: bigint) => ({ monoNs: t, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [{ source: "governor" as const, instance: "a", totalUj: uj }], gpus: null });
+ * const t = addEnergySample(startEnergyInterval(s(0n, 0n)), s(1_000_000_000n, 5_000_000n), { model: { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 }, ticksPerSecond: 100 });
+ * console.log(t.measuredUj.governor); // 5000000n
+ * ```
+ */
+export function addEnergySample(
+  totals: IntervalTotals,
+  next: EnergySample,
+  params: AccumulatorParams,
+): IntervalTotals {
+  const a = totals.last;
+  const dtNs = next.monoNs - a.monoNs;
+  if (dtNs <= 0n) return { ...totals, last: next };
+  const seconds = Number(dtNs) / 1e9;
+  const events = [...totals.events];
+
+  let busy = 0;
+  let total = 0;
+  let haveHost = false;
+  if (a.hostCpu && next.hostCpu) {
+    const d = cpuDelta(a.hostCpu, next.hostCpu);
+    busy = d.busyTicks;
+    total = d.totalTicks;
+    haveHost = true;
+  }
+
+  const measuredUj = { ...totals.measuredUj };
+  const measuredNs = { ...totals.measuredNs };
+  let modelledJ = totals.modelledJ;
+  let modelledNs = totals.modelledNs;
+  let measured = false;
+  for (const source of ["governor", "powercap"] as const) {
+    const delta = measuredDelta(a, next, source, events);
+    if (delta !== null) {
+      measuredUj[source] += delta;
+      measuredNs[source] += dtNs;
+      measured = true;
+      break;
+    }
+  }
+  if (!measured) {
+    const util = haveHost && total > 0 ? (100 * busy) / total : (params.unknownUtilPct ?? 50);
+    modelledJ += modelCpuPowerWatts(util, params.model) * seconds;
+    modelledNs += dtNs;
+  }
+
+  let taskCpu = totals.taskCpuSeconds;
+  let hostBusy = totals.hostBusySeconds;
+  let without = totals.segmentsWithoutTaskTime;
+  if (haveHost && a.taskCpuSeconds !== null && next.taskCpuSeconds !== null) {
+    taskCpu += Math.max(0, next.taskCpuSeconds - a.taskCpuSeconds);
+    hostBusy += busy / params.ticksPerSecond;
+  } else {
+    without++;
+  }
+
+  const gpuJ = totals.gpuJ +
+    (a.gpus && next.gpus ? gpuTrapezoidJoules(a.gpus, next.gpus, seconds) : 0);
+
+  return {
+    first: totals.first,
+    last: next,
+    measuredUj,
+    measuredNs,
+    modelledJ,
+    modelledNs,
+    gpuJ,
+    taskCpuSeconds: taskCpu,
+    hostBusySeconds: hostBusy,
+    hostBusyTicks: totals.hostBusyTicks + busy,
+    hostTotalTicks: totals.hostTotalTicks + total,
+    segmentsWithoutTaskTime: without,
+    events: events.slice(-20),
+  };
+}
