@@ -1,0 +1,330 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { tempDir } from "./kit/temp_dir.ts";
+import {
+  AMD_UNIT_REG,
+  INTEL_UNIT_REG,
+  registerFileOps,
+  writeCpuinfo,
+  writeMsr,
+  writeTopology,
+} from "./kit/fake_msr.ts";
+import { openMsrSource } from "../governor/sources/msr.ts";
+import { openMsrDevice } from "../governor/sources/msr_device.ts";
+import { energyStatusUnit, ujPerRawForEsu } from "../governor/sources/msr_registers.ts";
+import { EnergySourceError } from "../governor/sources/errors.ts";
+
+const TWO_BY_TWO = [
+  { cpu: 0, packageId: 0 },
+  { cpu: 1, packageId: 0 },
+  { cpu: 2, packageId: 1 },
+  { cpu: 3, packageId: 1 },
+];
+
+interface Host {
+  dev: string;
+  topo: string;
+  cpuinfo: string;
+}
+
+async function intelHost(dir: { join(...p: string[]): string }, model: number): Promise<Host> {
+  const host = {
+    dev: dir.join("dev/cpu"),
+    topo: dir.join("sys/cpu"),
+    cpuinfo: dir.join("cpuinfo"),
+  };
+  writeTopology(host.topo, TWO_BY_TWO);
+  writeCpuinfo(host.cpuinfo, "GenuineIntel", 6, model);
+  for (const cpu of [0, 1, 2, 3]) {
+    writeMsr(host.dev, cpu, 0x606, INTEL_UNIT_REG);
+    writeMsr(host.dev, cpu, 0x611, 0xdead_beef_0000_0000n + BigInt(1000 + cpu)); // high bits reserved
+    writeMsr(host.dev, cpu, 0x639, BigInt(500 + cpu));
+    writeMsr(host.dev, cpu, 0x641, 0n); // PP1 not implemented on servers: reads 0
+    writeMsr(host.dev, cpu, 0x619, BigInt(200 + cpu));
+  }
+  await Promise.resolve();
+  return host;
+}
+
+function open(host: Host, msrCpus: number[] | null = null) {
+  return openMsrSource({
+    deviceRoot: host.dev,
+    topologyRoot: host.topo,
+    cpuinfoPath: host.cpuinfo,
+    msrCpus,
+  });
+}
+
+function expectError(fn: () => unknown, reason: string, re: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof EnergySourceError)) throw err;
+    assert.equal(err.reason, reason);
+    assert.match(err.message, re);
+    return;
+  }
+  assert.fail("expected an EnergySourceError");
+}
+
+Deno.test("msr source reads one CPU per package with raw 32-bit counts on an Intel server", async () => {
+  await using dir = await tempDir();
+  const src = open(await intelHost(dir, 0x55));
+  try {
+    assert.deepEqual(src.units.map((u) => u.cpu), [0, 2]);
+    assert.deepEqual(src.domains.map((d) => [d.name, d.parent, d.inHostTotal, d.cpu]), [
+      ["package-0", null, true, 0],
+      ["package-0/core", "package-0", false, 0],
+      ["dram-0", "package-0", true, 0],
+      ["package-1", null, true, 2],
+      ["package-1/core", "package-1", false, 2],
+      ["dram-1", "package-1", true, 2],
+    ]);
+    assert.deepEqual(src.read().map((s) => s.raw), [1000n, 500n, 200n, 1002n, 502n, 202n]);
+    assert.ok(src.domains.every((d) => d.wrapModulus === 2n ** 32n));
+    assert.deepEqual(src.domains[0].ujPerRaw, { num: 15625n, den: 256n }); // 61.03515625 uJ
+    assert.deepEqual(src.domains[2].ujPerRaw, { num: 153n, den: 10n }); // fixed 15.3 uJ DRAM
+    assert.match(src.skipped.join("\n"), /package-0\/uncore \(0x641\): reads 0/);
+    assert.match(src.skipped.join("\n"), /psys \(0x64D\)/);
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source uses the package ESU for DRAM on a client CPU", async () => {
+  await using dir = await tempDir();
+  const src = open(await intelHost(dir, 0x9e)); // Kaby Lake client
+  try {
+    assert.deepEqual(src.domains.find((d) => d.kind === "dram")?.ujPerRaw, {
+      num: 15625n,
+      den: 256n,
+    });
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source reads psys once and makes it the host total when present", async () => {
+  await using dir = await tempDir();
+  const host = await intelHost(dir, 0x8f); // Sapphire Rapids: fixed 1 mJ psys unit
+  writeMsr(host.dev, 0, 0x64d, 777n);
+  writeMsr(host.dev, 2, 0x64d, 888n);
+  const src = open(host);
+  try {
+    assert.equal(src.hostTotalRule, "psys");
+    const psys = src.domains.filter((d) => d.kind === "psys");
+    assert.deepEqual(psys.map((d) => [d.name, d.cpu, d.ujPerRaw]), [["psys", 0, {
+      num: 1000n,
+      den: 1n,
+    }]]);
+    assert.deepEqual(src.domains.filter((d) => d.inHostTotal).map((d) => d.name), ["psys"]);
+    assert.deepEqual(src.domains.find((d) => d.kind === "dram")?.ujPerRaw, {
+      num: 15625n,
+      den: 256n,
+    });
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source reads the AMD package register at its large offset in a sparse file", async () => {
+  await using dir = await tempDir();
+  const host = {
+    dev: dir.join("dev/cpu"),
+    topo: dir.join("sys/cpu"),
+    cpuinfo: dir.join("cpuinfo"),
+  };
+  writeTopology(host.topo, TWO_BY_TWO);
+  writeCpuinfo(host.cpuinfo, "AuthenticAMD", 25, 1);
+  for (const cpu of [0, 1, 2, 3]) {
+    // In a flat file the unit register's 8 bytes overlap the package register one position
+    // later; the ESU lives in byte 1, so writing the package last keeps both meaningful.
+    writeMsr(host.dev, cpu, 0xc0010299, AMD_UNIT_REG);
+    writeMsr(host.dev, cpu, 0xc001029b, 0x1_0000_0000n + BigInt(40 + cpu));
+  }
+  const src = open(host, [1, 3]);
+  try {
+    const pkgs = src.domains.filter((d) => d.kind === "package");
+    assert.deepEqual(pkgs.map((d) => [d.name, d.cpu]), [["package-0", 1], ["package-1", 3]]);
+    const byName = new Map(src.read().map((s) => [s.name, s.raw]));
+    assert.deepEqual(pkgs.map((d) => byName.get(d.name)), [41n, 43n]);
+    assert.deepEqual(pkgs[0].ujPerRaw, { num: 15625n, den: 1024n }); // 15.2587890625 uJ
+    assert.match(pkgs[0].origin, /\/1\/msr MSR 0xC001029B/);
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source reads all AMD registers through msr-driver semantics and labels the core counter", async () => {
+  await using dir = await tempDir();
+  const host = { dev: "/fake/dev/cpu", topo: dir.join("sys/cpu"), cpuinfo: dir.join("cpuinfo") };
+  writeTopology(host.topo, TWO_BY_TWO);
+  writeCpuinfo(host.cpuinfo, "HygonGenuine", 24, 1);
+  const regs = new Map<number, Map<number, bigint>>();
+  for (const cpu of [0, 1, 2, 3]) {
+    regs.set(
+      cpu,
+      new Map([
+        [0xc0010299, AMD_UNIT_REG],
+        [0xc001029a, BigInt(10 + cpu)],
+        [0xc001029b, 0xffff_ffff_0000_0000n + BigInt(40 + cpu)],
+      ]),
+    );
+  }
+  const fileOps = registerFileOps(regs);
+  const src = openMsrSource({
+    topologyRoot: host.topo,
+    cpuinfoPath: host.cpuinfo,
+    openDevice: (cpu) => openMsrDevice(cpu, { deviceRoot: host.dev, fileOps }),
+  });
+  try {
+    assert.deepEqual(src.domains.map((d) => [d.name, d.inHostTotal]), [
+      ["package-0", true],
+      ["package-0/core", false],
+      ["package-1", true],
+      ["package-1/core", false],
+    ]);
+    assert.deepEqual(src.read().map((s) => s.raw), [40n, 10n, 42n, 12n]);
+    assert.match(src.domains[1].note ?? "", /CPU 0: measures a single physical core/);
+    regs.get(2)!.delete(0xc001029b); // the register now fails with EIO
+    const s = src.read();
+    assert.deepEqual([s[0].raw, s[1].raw, s[3].raw], [40n, 10n, 12n]);
+    assert.match(s[2].error ?? "", /MSR 0xc001029b .*EIO.*not supported/);
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source validates msrCpus against the topology", async () => {
+  await using dir = await tempDir();
+  const host = await intelHost(dir, 0x55);
+  expectError(() => open(host, [0, 1]), "invalid-option", /CPUs 0 and 1 are both in package 0/);
+  expectError(() => open(host, [2, 2]), "invalid-option", /both in package 1/);
+  expectError(
+    () => open(host, [7]),
+    "invalid-option",
+    /CPU 7 is not an online CPU .*\(CPUs found: 0-3\)/,
+  );
+  expectError(() => open(host, []), "invalid-option", /msrCpus is empty/);
+  const one = open(host, [3]);
+  try {
+    assert.deepEqual(one.domains.filter((d) => d.kind === "package").map((d) => d.name), [
+      "package-1",
+    ]);
+    assert.match(one.skipped.join("\n"), /package 0: not read \(not in msrCpus\)/);
+  } finally {
+    one.close();
+  }
+});
+
+Deno.test("msr source names dies on multi-die packages", async () => {
+  await using dir = await tempDir();
+  const host = await intelHost(dir, 0x55);
+  writeTopology(host.topo, [
+    { cpu: 0, packageId: 0, dieId: 0 },
+    { cpu: 1, packageId: 0, dieId: 1 },
+    { cpu: 2, packageId: 1, dieId: 0 },
+    { cpu: 3, packageId: 1, dieId: 1 },
+  ]);
+  const src = open(host);
+  try {
+    assert.deepEqual(src.domains.filter((d) => d.kind === "package").map((d) => d.name), [
+      "package-0-die-0",
+      "package-0-die-1",
+      "package-1-die-0",
+      "package-1-die-1",
+    ]);
+    assert.equal(src.domains.find((d) => d.kind === "dram")?.name, "dram-0-die-0");
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source gives per-domain errors when one device stops answering", async () => {
+  await using dir = await tempDir();
+  const host = await intelHost(dir, 0x55);
+  const src = open(host);
+  try {
+    Deno.truncateSync(`${host.dev}/2/msr`, 0x600); // registers of CPU 2 now read short
+    const s = src.read();
+    assert.deepEqual(s.slice(0, 3).map((x) => x.raw), [1000n, 500n, 200n]);
+    assert.match(s[3].error ?? "", /short read of MSR 0x611 from .*\/2\/msr/);
+    assert.ok(s.slice(3).every((x) => x.error !== undefined));
+  } finally {
+    src.close();
+  }
+});
+
+Deno.test("msr source refuses unknown vendors, missing devices and unreadable package counters", async () => {
+  await using dir = await tempDir();
+  const host = await intelHost(dir, 0x55);
+  writeCpuinfo(host.cpuinfo, "SomethingElse", 6, 1);
+  expectError(() => open(host), "unsupported", /unknown CPU vendor "SomethingElse"/);
+  writeCpuinfo(host.cpuinfo, "AuthenticAMD", 21, 1);
+  expectError(() => open(host), "unsupported", /family 0x15 has no RAPL/);
+  writeCpuinfo(host.cpuinfo, "GenuineIntel", 6, 0x55);
+  expectError(() => open({ ...host, dev: dir.join("nodev") }), "not-found", /modprobe msr/);
+  Deno.truncateSync(`${host.dev}/0/msr`, 0x610);
+  expectError(() => open(host), "unsupported", /package energy register 0x611 on CPU 0/);
+  expectError(() => open({ ...host, topo: dir.join("notopo") }), "not-found", /no CPU topology/);
+});
+
+Deno.test("msr source explains the privilege needed on a real EACCES", async () => {
+  await using dir = await tempDir();
+  const host = await intelHost(dir, 0x55);
+  Deno.chmodSync(dir.path, 0o755);
+  for (const cpu of [0, 1, 2, 3]) Deno.chmodSync(`${host.dev}/${cpu}/msr`, 0o600);
+  const denoDir = dir.join("deno-dir");
+  Deno.mkdirSync(denoDir);
+  Deno.chmodSync(denoDir, 0o777);
+  const script = dir.join("probe.ts");
+  const moduleUrl = new URL("../governor/sources/msr.ts", import.meta.url).href;
+  Deno.writeTextFileSync(
+    script,
+    `import { openMsrSource } from ${JSON.stringify(moduleUrl)};
+try { openMsrSource(${
+      JSON.stringify({ deviceRoot: host.dev, topologyRoot: host.topo, cpuinfoPath: host.cpuinfo })
+    }); console.log("{}"); }
+catch (e) { console.log(JSON.stringify({ reason: e.reason, message: e.message })); }`,
+  );
+  Deno.chmodSync(script, 0o644);
+  const out = await new Deno.Command("setpriv", {
+    args: [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      script,
+    ],
+    env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(result.reason, "permission");
+  assert.match(result.message, /CAP_SYS_RAWIO.*CVE-2020-8694.*governor as root/s);
+});
+
+Deno.test("ujPerRawForEsu is exactly 10^6 / 2^ESU in lowest terms", () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 31 }), (esu) => {
+    const { num, den } = ujPerRawForEsu(esu);
+    assert.equal(num * (1n << BigInt(esu)), 1_000_000n * den);
+    let [a, b] = [num, den];
+    while (b !== 0n) [a, b] = [b, a % b];
+    assert.equal(a, 1n);
+  }));
+});
+
+Deno.test("energyStatusUnit takes bits 12:8 of any unit register value", () => {
+  fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (v) => {
+    const esu = energyStatusUnit(v);
+    assert.ok(esu >= 0 && esu <= 31);
+    assert.equal(BigInt(esu), (v / 256n) % 32n);
+  }));
+  assert.equal(energyStatusUnit(INTEL_UNIT_REG), 14);
+  assert.equal(energyStatusUnit(AMD_UNIT_REG), 16);
+});
