@@ -26,3 +26,12 @@ export {
   type ValueFor,
 } from "./lib/config/schema.ts";
 export * from "./lib/energy/mod.ts";
+export {
+  DEFAULT_GOVERNOR_SOCKET,
+  GovernorClient,
+  type GovernorClientOptions,
+  type GovernorDomainReading,
+  type GovernorReading,
+  GovernorUnavailableError,
+  type GovernorUnavailableReason,
+} from "./lib/governor_client.ts";

@@ -7,8 +7,10 @@
 
 import type { Command, CommandGroup } from "./command.ts";
 import { configCommand } from "./commands/config.ts";
+import { readCommand } from "./commands/read.ts";
 
 /** Every top-level command and group, in help order. */
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
   configCommand,
+  readCommand,
 ];

@@ -1,0 +1,319 @@
+/**
+ * The governor daemon: wires an energy source, the accumulator, the scheduler, the socket server
+ * and the optional metrics endpoint, prints what is in effect, runs until stopped (SIGTERM or
+ * SIGINT, or an abort signal), reloads limits on SIGHUP, and returns an exit code.
+ *
+ * @module
+ */
+
+import type { TextSink } from "../lib/cli/command.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
+import type { Config } from "../lib/config/schema.ts";
+import { ConfigError } from "../lib/errors.ts";
+import { Accumulator } from "./accumulator.ts";
+import type { EnergySource } from "./energy_source.ts";
+import { type MetricsServer, renderOpenMetrics, serveMetrics } from "./metrics.ts";
+import { assessHealth, handleRequestLine, type ProtocolContext } from "./protocol.ts";
+import { Scheduler } from "./scheduler.ts";
+import { GovernorServer } from "./server.ts";
+import { loadState, saveState } from "./state_file.ts";
+import { resolveGroupId } from "./unix_group.ts";
+
+/** Options of {@link runGovernor}. */
+export interface GovernorDaemonOptions {
+  /** Effective configuration (required). */
+  readonly config: Config;
+  /** Opens the energy source for `config` (required; governor/sources' factory in production). */
+  readonly openSource: (config: Config, clock: Clock) => EnergySource | Promise<EnergySource>;
+  /** Where start-up lines and warnings go (required). */
+  readonly log: TextSink;
+  /** Re-reads the configuration on SIGHUP (default: SIGHUP only logs that reload is off). */
+  readonly reloadConfig?: () => Promise<Config>;
+  /** Time source (default the system clock). */
+  readonly clock?: Clock;
+  /** Instance id generator (default `crypto.randomUUID`). */
+  readonly randomUUID?: () => string;
+  /** Stops the daemon when aborted (default: only signals stop it). */
+  readonly signal?: AbortSignal;
+  /** Install SIGTERM/SIGINT/SIGHUP listeners (default true). */
+  readonly handleSignals?: boolean;
+  /** `/etc/group` path for the socket group (default `/etc/group`). */
+  readonly groupFile?: string;
+  /** How often totals are persisted when `statePath` is set (default 10000 ms). */
+  readonly persistEveryMs?: number;
+  /** Called once the socket accepts connections (tests, benchmarks). */
+  readonly onReady?: (info: { socketPath: string; metricsPort: number | null }) => void;
+}
+
+function parseMode(mode: string): number {
+  const m = parseInt(mode, 8);
+  if (!/^0?[0-7]{3}$/.test(mode) || (m & 0o007) !== 0) {
+    throw new ConfigError(`socketMode '${mode}' must be octal with no permissions for others`, {
+      source: "config",
+      key: "governor.socketMode",
+    });
+  }
+  return m;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Runs the governor until stopped. Returns 0 after a clean stop, 1 after a fatal start-up error
+ * (message in `log`). Throws `ConfigError` for a configuration that cannot run (msr not allowed).
+ *
+ * @example
+ * ```ts ignore
+ * import { runGovernor } from "./daemon.ts";
+ * import { openEnergySource } from "./sources/mod.ts";
+ * const code = await runGovernor({ config, openSource: openEnergySource, log: { write: (t) => Deno.stderr.write(new TextEncoder().encode(t)) } });
+ * ```
+ */
+export async function runGovernor(options: GovernorDaemonOptions): Promise<number> {
+  const { log } = options;
+  let config = options.config;
+  const g = config.governor;
+  const clock = options.clock ?? systemClock;
+  if (g.raplMode === "msr" && !g.allowMsr) {
+    throw new ConfigError(
+      "raplMode msr needs allowMsr: true in the config file (raw MSR access is a security " +
+        "switch); prefer the powercap sysfs source",
+      { source: "config", key: "governor.allowMsr" },
+    );
+  }
+  const mode = parseMode(g.socketMode);
+  let gid: number;
+  try {
+    gid = await resolveGroupId(g.socketGroup, { groupFile: options.groupFile });
+  } catch (e) {
+    log.write(`carbon-ops governor: cannot start: ${message(e)}\n`);
+    return 1;
+  }
+  let source: EnergySource;
+  try {
+    source = await options.openSource(config, clock);
+  } catch (e) {
+    log.write(`carbon-ops governor: cannot open the ${g.raplMode} energy source: ${message(e)}\n`);
+    return 1;
+  }
+  const startNs = clock.monoNs();
+  const instance = (options.randomUUID ?? (() => crypto.randomUUID()))();
+  let restored = null;
+  if (g.statePath !== null) {
+    const loaded = await loadState(g.statePath, clock.nowMs());
+    if (loaded.warning) log.write(`carbon-ops governor: warning: ${loaded.warning}\n`);
+    restored = loaded.state;
+  }
+  const acc = new Accumulator(source.domains, {
+    instance,
+    source: source.kind,
+    startMonoNs: startNs,
+    maxPowerWatts: g.maxPowerWatts,
+    restored,
+  });
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let lastSaveNs = startNs;
+  let saving: Promise<void> | null = null;
+  const persistNs = BigInt((options.persistEveryMs ?? 10_000) * 1e6);
+  const persist = () => {
+    if (g.statePath === null || saving) return;
+    const path = g.statePath;
+    saving = saveState(path, acc.toState(clock.nowMs()))
+      .catch((e) => log.write(`carbon-ops governor: warning: cannot save state: ${message(e)}\n`))
+      .finally(() => saving = null);
+  };
+  const scheduler = new Scheduler(clock, (t) => {
+    let samples;
+    try {
+      samples = source.read();
+    } catch (e) {
+      samples = source.domains.map((d) => ({ name: d.name, error: message(e) }));
+    }
+    acc.apply(samples, { monoNs: t.monoNs, timeMs: clock.nowMs() });
+    if (t.monoNs - lastSaveNs >= persistNs) {
+      lastSaveNs = t.monoNs;
+      persist();
+    }
+  }, { intervalMs: g.intervalMs });
+  const running = scheduler.run(stop.signal).catch((e) => {
+    log.write(`carbon-ops governor: sampling stopped: ${message(e)}\n`);
+    stop.abort();
+  });
+  let server: GovernorServer | null = null;
+  const ctx: ProtocolContext = {
+    snapshot: () => acc.snapshot(),
+    domains: source.domains,
+    scheduler: () => scheduler.stats(),
+    server: () =>
+      server?.counters() ??
+        {
+          active: 0,
+          accepted: 0,
+          rejected: 0,
+          timedOut: 0,
+          oversized: 0,
+          badRequests: 0,
+          requests: 0,
+        },
+    process: () => ({
+      rssBytes: Deno.memoryUsage().rss,
+      uptimeS: Number(clock.monoNs() - startNs) / 1e9,
+    }),
+    nowMonoNs: () => clock.monoNs(),
+  };
+  let metrics: MetricsServer | null = null;
+  const cleanup = async () => {
+    stop.abort();
+    await running;
+    await server?.close();
+    await metrics?.close().catch(() => {});
+    await saving;
+    if (g.statePath !== null) {
+      await saveState(g.statePath, acc.toState(clock.nowMs())).catch((e) =>
+        log.write(`carbon-ops governor: warning: cannot save state: ${message(e)}\n`)
+      );
+    }
+    source.close();
+    options.signal?.removeEventListener("abort", onAbort);
+  };
+  try {
+    server = await GovernorServer.start((line) => handleRequestLine(line, ctx), {
+      socketPath: g.socketPath,
+      mode,
+      gid,
+      maxClients: g.maxClients,
+      maxLineBytes: g.maxLineBytes,
+      idleTimeoutMs: g.idleTimeoutMs,
+    });
+    if (g.metricsListen !== null) {
+      metrics = serveMetrics(g.metricsListen, () =>
+        renderOpenMetrics({
+          snapshot: acc.snapshot(),
+          health: assessHealth(acc.snapshot(), scheduler.stats(), clock.monoNs()),
+          scheduler: scheduler.stats(),
+        }));
+    }
+  } catch (e) {
+    log.write(`carbon-ops governor: cannot start: ${message(e)}\n`);
+    await cleanup();
+    return 1;
+  }
+  log.write(startupLines(config, source, { instance, gid, restored, server, metrics }));
+  const signals: [Deno.Signal, () => void][] = [];
+  if (options.handleSignals ?? true) {
+    const reload = async () => {
+      if (!options.reloadConfig) {
+        log.write("carbon-ops governor: SIGHUP ignored: no config file to reload\n");
+        return;
+      }
+      try {
+        const next = await options.reloadConfig();
+        const n = next.governor;
+        acc.reconfigure({ maxPowerWatts: n.maxPowerWatts });
+        await server?.reconfigure({
+          maxClients: n.maxClients,
+          maxLineBytes: n.maxLineBytes,
+          idleTimeoutMs: n.idleTimeoutMs,
+          mode: parseMode(n.socketMode),
+          gid: await resolveGroupId(n.socketGroup, { groupFile: options.groupFile }),
+        });
+        const fixed = ([
+          "raplMode",
+          "intervalMs",
+          "socketPath",
+          "metricsListen",
+          "statePath",
+          "powercapRoot",
+          "msrCpus",
+        ] as const).filter((k) => JSON.stringify(n[k]) !== JSON.stringify(config.governor[k]));
+        config = next;
+        log.write(
+          `carbon-ops governor: config reloaded (maxPowerWatts ${n.maxPowerWatts}, ` +
+            `maxClients ${n.maxClients}, maxLineBytes ${n.maxLineBytes}, idleTimeoutMs ` +
+            `${n.idleTimeoutMs}, socket mode ${n.socketMode} group ${n.socketGroup})` +
+            (fixed.length ? `; restart to apply: ${fixed.join(", ")}` : "") + "\n",
+        );
+      } catch (e) {
+        log.write(
+          `carbon-ops governor: config reload failed, keeping the old one: ${message(e)}\n`,
+        );
+      }
+    };
+    signals.push(["SIGTERM", onAbort], ["SIGINT", onAbort], ["SIGHUP", () => void reload()]);
+    for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  }
+  options.onReady?.({ socketPath: g.socketPath, metricsPort: metrics?.addr.port ?? null });
+  await new Promise<void>((resolve) => {
+    if (stop.signal.aborted) resolve();
+    stop.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+  log.write("carbon-ops governor: stopping\n");
+  await cleanup();
+  const snap = acc.snapshot();
+  log.write(
+    `carbon-ops governor: stopped after ${scheduler.stats().ticks} ticks; host total ` +
+      `${snap.hostTotalUj} uJ; socket ${g.socketPath} removed\n`,
+  );
+  return 0;
+}
+
+function startupLines(
+  config: Config,
+  source: EnergySource,
+  info: {
+    instance: string;
+    gid: number;
+    restored: { instance: string } | null;
+    server: GovernorServer;
+    metrics: MetricsServer | null;
+  },
+): string {
+  const g = config.governor;
+  const lines = [`carbon-ops governor: instance ${info.instance}`];
+  const where = source.kind === "sysfs"
+    ? ` (${g.powercapRoot})`
+    : source.kind === "msr"
+    ? ` (${g.msrDeviceRoot})`
+    : " (SIMULATED counters: not a measurement of this machine)";
+  lines.push(`source: ${source.kind}${where}, ${source.domains.length} domains`);
+  for (const d of source.domains) {
+    lines.push(
+      `  ${d.name}: ${d.kind}${d.parent ? ` in ${d.parent}` : ""}, ` +
+        `${d.inHostTotal ? "counted in host total" : "not in host total"}, range ` +
+        `${d.wrapModulus} x ${d.ujPerRaw.num}/${d.ujPerRaw.den} uJ, from ${d.origin}` +
+        (d.note ? ` (${d.note})` : ""),
+    );
+  }
+  const host = source.domains.filter((d) => d.inHostTotal).map((d) => d.name);
+  lines.push(`host total: ${host.length ? host.join(" + ") : "(no domain counts toward it)"}`);
+  lines.push(
+    `socket: ${g.socketPath} mode ${g.socketMode} group ${g.socketGroup} (gid ${info.gid})` +
+      (info.server.replacedStale ? ", replaced a stale socket" : ""),
+  );
+  lines.push(
+    `limits: ${g.maxClients} clients, ${g.maxLineBytes}-byte lines, ${g.idleTimeoutMs} ms idle`,
+  );
+  lines.push(
+    info.metrics
+      ? `metrics: http://${g.metricsListen}/metrics (OpenMetrics, refreshed at most once a second)`
+      : "metrics: off",
+  );
+  lines.push(
+    `sampling: every ${g.intervalMs} ms; deltas above ${g.maxPowerWatts} W per domain discarded`,
+  );
+  lines.push(
+    g.statePath === null
+      ? "state: not persisted (totals restart at 0 after a restart; set governor.statePath)"
+      : `state: ${g.statePath}` +
+        (info.restored
+          ? `, continuing totals of instance ${info.restored.instance}`
+          : ", new totals"),
+  );
+  lines.push("signals: SIGTERM/SIGINT stop and remove the socket; SIGHUP reloads limits");
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,183 @@
+/**
+ * `carbon-ops read`: ask the governor for its energy totals, once or repeatedly.
+ *
+ * @module
+ */
+
+import { numberOption, parseCommandArgs } from "../args.ts";
+import { type Command, type TextSink, writeJson } from "../command.ts";
+import {
+  GovernorClient,
+  type GovernorReading,
+  GovernorUnavailableError,
+} from "../../governor_client.ts";
+
+const USAGE =
+  "carbon-ops read [--socket PATH] [--json] [--watch] [--interval-ms N] [--count N] [--timeout-ms N]";
+
+function joules(uj: bigint): string {
+  const frac = (uj % 1_000_000n).toString().padStart(6, "0").slice(0, 3);
+  return `${uj / 1_000_000n}.${frac} J`;
+}
+
+function toJson(r: GovernorReading, powerW: Record<string, number> | null): unknown {
+  return {
+    instance: r.instance,
+    continues: r.continues,
+    source: r.source,
+    mono_ns: r.monoNs.toString(),
+    time: r.time,
+    host_total_uj: r.hostTotalUj.toString(),
+    host_total_domains: r.hostTotalDomains,
+    domains: Object.fromEntries(
+      Object.entries(r.domains).map(([n, d]) => [n, {
+        total_uj: d.totalUj.toString(),
+        delta_uj: d.deltaUj.toString(),
+        wraps: d.wraps,
+        resets: d.resets,
+        discarded: d.discarded,
+        read_errors: d.readErrors,
+        stalls: d.stalls,
+        stalled: d.stalled,
+        coverage: d.coverage,
+        ...(powerW ? { power_w: powerW[n] ?? null } : {}),
+      }]),
+    ),
+  };
+}
+
+function printText(out: TextSink, r: GovernorReading, powerW: Record<string, number> | null) {
+  const names = Object.keys(r.domains);
+  const width = Math.max(6, ...names.map((n) => n.length)) + 2;
+  const lines = [
+    `${r.time}  source ${r.source}${
+      r.source === "sim" ? " (SIMULATED)" : ""
+    }  instance ${r.instance}`,
+    `${"domain".padEnd(width)}${"energy".padStart(18)}${
+      powerW ? "   power W" : ""
+    }  wraps resets ` +
+    `errors coverage`,
+  ];
+  for (const n of names) {
+    const d = r.domains[n];
+    const flags = [d.stalled ? "STALLED" : "", d.discarded ? `${d.discarded} discarded` : ""]
+      .filter(Boolean).join(", ");
+    lines.push(
+      `${n.padEnd(width)}${joules(d.totalUj).padStart(18)}` +
+        (powerW ? `${(powerW[n] ?? 0).toFixed(2).padStart(10)}` : "") +
+        `  ${String(d.wraps).padStart(5)} ${String(d.resets).padStart(6)} ` +
+        `${String(d.readErrors).padStart(6)} ${(d.coverage * 100).toFixed(2).padStart(7)}%` +
+        (flags ? `  ${flags}` : ""),
+    );
+  }
+  lines.push(
+    `${"host".padEnd(width)}${joules(r.hostTotalUj).padStart(18)}  (${
+      r.hostTotalDomains.join(" + ") || "no domains"
+    })`,
+  );
+  out.write(lines.join("\n") + "\n");
+}
+
+/** The `read` command. */
+export const readCommand: Command = {
+  name: "read",
+  summary: "Read energy totals from the governor's socket (once or --watch)",
+  help: `Usage: ${USAGE}
+
+Asks the governor (carbon-ops governor) for its exact energy totals over its Unix socket. Needs
+membership of the socket's group (carbon-users by default), not root.
+
+Options:
+  --socket PATH       governor socket (default: governor.socketPath, /var/run/carbon-ops.sock)
+  --json              print JSON (bigints as decimal strings, as on the socket)
+  --watch             repeat every --interval-ms, with the average power since the last reading
+  --interval-ms N     period of --watch (default 1000)
+  --count N           stop --watch after N readings (default: until interrupted)
+  --timeout-ms N      timeout per request (default 1000)
+
+Exit codes: 0 ok, 1 governor unavailable (not running, no permission, wrong protocol),
+2 usage error.
+
+Examples:
+  carbon-ops read
+  carbon-ops read --json --socket /run/carbon-ops.sock
+  carbon-ops read --watch --interval-ms 500 --count 10
+`,
+  async run(ctx) {
+    const { values } = parseCommandArgs(ctx.argv, {
+      options: {
+        socket: { type: "string" },
+        json: { type: "boolean" },
+        watch: { type: "boolean" },
+        "interval-ms": { type: "string" },
+        count: { type: "string" },
+        "timeout-ms": { type: "string" },
+      },
+      usage: USAGE,
+    });
+    const intervalMs = values["interval-ms"] === undefined
+      ? 1000
+      : numberOption(values["interval-ms"], "--interval-ms", { min: 10, integer: true });
+    const count = values.count === undefined
+      ? (values.watch ? Infinity : 1)
+      : numberOption(values.count, "--count", { min: 1, integer: true });
+    const timeoutMs = values["timeout-ms"] === undefined
+      ? 1000
+      : numberOption(values["timeout-ms"], "--timeout-ms", { min: 1, integer: true });
+    const config = await ctx.loadConfig({ governor: { socketPath: values.socket } });
+    const client = new GovernorClient({ socketPath: config.governor.socketPath, timeoutMs });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    if (values.watch) Deno.addSignalListener("SIGINT", onSignal);
+    let prev: GovernorReading | null = null;
+    try {
+      for (let i = 0; i < count && !stop.signal.aborted; i++) {
+        if (i > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, intervalMs);
+            stop.signal.addEventListener("abort", () => {
+              clearTimeout(t);
+              resolve();
+            }, { once: true });
+          });
+          if (stop.signal.aborted) break;
+        }
+        const r = await client.read();
+        let powerW: Record<string, number> | null = null;
+        if (values.watch && prev && prev.instance === r.instance && r.monoNs > prev.monoNs) {
+          const dtS = Number(r.monoNs - prev.monoNs) / 1e9;
+          powerW = {};
+          for (const [n, d] of Object.entries(r.domains)) {
+            const before = prev.domains[n];
+            if (before) powerW[n] = Number(d.totalUj - before.totalUj) / 1e6 / dtS;
+          }
+        } else if (values.watch && prev && prev.instance !== r.instance) {
+          ctx.stderr.write(
+            `carbon-ops read: governor restarted (instance ${prev.instance} -> ${r.instance}` +
+              `${
+                r.continues === prev.instance ? ", totals continued" : ", totals restarted at 0"
+              })\n`,
+          );
+        }
+        if (values.json) {
+          // one JSON document per line when watching, pretty-printed for a single read
+          if (values.watch) ctx.stdout.write(JSON.stringify(toJson(r, powerW)) + "\n");
+          else writeJson(ctx.stdout, toJson(r, powerW));
+        } else {
+          printText(ctx.stdout, r, powerW);
+        }
+        prev = r;
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof GovernorUnavailableError) {
+        ctx.stderr.write(`carbon-ops read: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    } finally {
+      if (values.watch) Deno.removeSignalListener("SIGINT", onSignal);
+      client.close();
+    }
+  },
+};
