@@ -230,6 +230,15 @@ export class EnergyLogger implements AsyncDisposable {
     return step;
   }
 
+  /**
+   * Resolves when every sample taken so far (construction, spans, polls) has been read and
+   * applied. Measured readings (governor socket, GPU) complete asynchronously, shortly after
+   * the synchronous time and CPU counters; await this before changing what a test fake reports.
+   */
+  settled(): Promise<void> {
+    return this.#apply;
+  }
+
   /** The TDP in effect and where it came from. */
   get tdp(): ResolvedTdp {
     return this.#tdp;
