@@ -35,3 +35,4 @@ export {
   GovernorUnavailableError,
   type GovernorUnavailableReason,
 } from "./lib/governor_client.ts";
+export * from "./lib/carbon/mod.ts";

@@ -31,6 +31,8 @@ export class UnknownRegionError extends RangeError {
   /** Closest known ids (may be empty). */
   readonly suggestions: readonly string[];
   /**
+   * Builds the error and its message.
+   *
    * @param region The unknown id.
    * @param suggestions Closest known ids.
    */

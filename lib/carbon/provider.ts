@@ -75,6 +75,12 @@ export interface IntensityReading {
    * uses max(uncertaintyPct/100, floor / intensity) as the log-sigma.
    */
   readonly uncertaintyFloorGPerKwh?: number;
+  /**
+   * Length of time the figure is an average over, when longer than its reading period: about a
+   * year (31,536,000,000 ms) for annual datasets. The estimator then adds the hour-to-hour
+   * variability of the grid to the uncertainty. Default: `endMs - startMs`.
+   */
+  readonly averagingPeriodMs?: number;
   /** True when the value was measured/reported for this period; false for estimates/forecasts. */
   readonly measured: boolean;
   /** Gases covered: `CO2e` (default) or `CO2` (e.g. eGRID CO2 rates, WattTime). */

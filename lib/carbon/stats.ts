@@ -129,7 +129,11 @@ export class Xoshiro128 {
   /** The seed this generator started from. */
   readonly seed: number;
 
-  /** @param seed Any integer; taken modulo 2^32. */
+  /**
+   * A generator seeded with `seed`.
+   *
+   * @param seed Any integer; taken modulo 2^32.
+   */
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     this.seed = seed >>> 0;

@@ -1,0 +1,100 @@
+/**
+ * Input checks shared by the estimator (private). Every message says what is allowed.
+ *
+ * @module
+ */
+
+import type { PowerSample } from "./span.ts";
+import { type EnergySourceKind, type EstimationMethod, METHODS } from "./uncertainty.ts";
+
+/** Accepted time inputs: RFC 3339 / ISO 8601 string, Unix epoch ms, or a Date. */
+export type TimeInput = string | number | Date;
+
+export function finiteNonNegative(name: string, v: unknown, unit: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new RangeError(
+      `${name} must be a finite number >= 0 (${unit}), got ${typeof v === "number" ? v : typeof v}`,
+    );
+  }
+  return v;
+}
+
+export function positive(name: string, v: unknown, unit: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+    throw new RangeError(`${name} must be a finite number > 0 (${unit}), got ${String(v)}`);
+  }
+  return v;
+}
+
+export function timeMs(name: string, v: TimeInput): number {
+  const ms = typeof v === "number" ? v : v instanceof Date ? v.getTime() : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    throw new RangeError(
+      `${name} must be an RFC 3339 time (e.g. 2025-01-31T12:00:00Z), epoch milliseconds or a Date, got ${
+        String(v)
+      }`,
+    );
+  }
+  if (typeof v === "string" && !/(Z|[+-]\d{2}:?\d{2})$/i.test(v.trim())) {
+    throw new RangeError(`${name} must state its UTC offset (e.g. Z or +01:00), got ${v}`);
+  }
+  return ms;
+}
+
+export function checkPue(v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 1 || v > 3) {
+    throw new RangeError(`PUE must be a number from 1 to 3, got ${String(v)}`);
+  }
+  return v;
+}
+
+export function checkLevel(v: unknown): number {
+  if (typeof v !== "number" || !(v >= 50 && v < 100)) {
+    throw new RangeError(
+      `confidenceLevelPct must be a number from 50 to below 100 (e.g. 95), got ${String(v)}`,
+    );
+  }
+  return v;
+}
+
+export function checkMethod(v: unknown): EstimationMethod {
+  if (v === "monte-carlo") return "monte_carlo";
+  if (v === "analytical") return "analytical_truncated";
+  if (!(METHODS as readonly unknown[]).includes(v)) {
+    throw new RangeError(
+      `unknown method ${JSON.stringify(v)}; allowed: analytical_truncated (or analytical), ` +
+        `monte_carlo (or monte-carlo)`,
+    );
+  }
+  return v as EstimationMethod;
+}
+
+const SOURCES: readonly EnergySourceKind[] = ["governor", "rapl", "model"];
+export function checkEnergySource(v: unknown): EnergySourceKind {
+  if (!(SOURCES as readonly unknown[]).includes(v)) {
+    throw new RangeError(
+      `unknown energySource ${JSON.stringify(v)}; allowed: governor, rapl, model`,
+    );
+  }
+  return v as EnergySourceKind;
+}
+
+export function checkPct(name: string, v: unknown, max: number): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) {
+    throw new RangeError(`${name} must be a number from 0 to ${max} (percent), got ${String(v)}`);
+  }
+  return v;
+}
+
+export function checkSamples(list: unknown): PowerSample[] {
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new RangeError("samples must be a non-empty array of { tsMs, watts }");
+  }
+  return list.map((s, i) => {
+    const o = s as { tsMs?: unknown; ts?: unknown; watts?: unknown };
+    const raw = o.tsMs ?? o.ts;
+    const ts = timeMs(`samples[${i}].tsMs`, raw as TimeInput);
+    const watts = finiteNonNegative(`samples[${i}].watts`, o.watts, "W");
+    return { tsMs: ts, watts };
+  });
+}

@@ -1,0 +1,343 @@
+/**
+ * The result of an estimate: grams with interval and provenance, `toDict()` with the Python
+ * package's keys and `toLedgerBody()` producing a ledger emission body (schemas/emission.v1.json).
+ *
+ * @module
+ */
+
+import { VERSION } from "../version.ts";
+import type { IntensityBasis } from "./provider.ts";
+import { sci, type SciResult } from "./sci.ts";
+import type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";
+
+/** measured: energy metered (governor/RAPL); estimated: modelled energy; fallback: world average. */
+export type QualityFlag = "measured" | "estimated" | "fallback";
+
+/** Interval metadata (Python `meta`). */
+export interface EstimateMeta {
+  /** Method that produced the interval. */
+  readonly method: EstimationMethod;
+  /** Lower bound, g. */
+  readonly ciLowerG: number;
+  /** Upper bound, g. */
+  readonly ciUpperG: number;
+  /** Confidence level actually computed, percent. */
+  readonly confidenceLevelPct: number;
+  /** Monte Carlo only: sample count. */
+  readonly samples?: number;
+  /** Monte Carlo only: PRNG seed (xoshiro128**), to reproduce the figure. */
+  readonly seed?: number;
+  /** Monte Carlo only: sampling scheme. */
+  readonly sampling?: SamplingScheme;
+}
+
+/** Everything an estimate holds. */
+export interface EstimateFields {
+  /** Point estimate (median of the log-normal model), gCO2e. */
+  readonly grams: number;
+  /** Effective intensity, grams / energy with PUE, gCO2e/kWh. */
+  readonly intensityGPerKwh: number;
+  /** IT energy, Wh. */
+  readonly energyWh: number;
+  /** PUE used. */
+  readonly pue: number;
+  /** Where the PUE comes from (profile id and source). */
+  readonly pueSource: string;
+  /** Canonical region id used. */
+  readonly region: string;
+  /** Region as requested. */
+  readonly requestedRegion: string;
+  /** Provider(s) that gave the intensity, e.g. `static`. */
+  readonly source: string;
+  /** Dataset(s) of the factor, e.g. `ember`. */
+  readonly dataset: string;
+  /** Dataset version(s). */
+  readonly datasetVersion: string;
+  /** Data year of the factor (the earliest when several). */
+  readonly factorYear: number | null;
+  /** Basis of the factor. */
+  readonly basis: IntensityBasis;
+  /** Gases the factor covers. */
+  readonly gases: "CO2e" | "CO2";
+  /** Attribution texts the licences of the figures require. */
+  readonly attribution: readonly string[];
+  /** Activity period start, RFC 3339 UTC, or null when unknown. */
+  readonly startTs: string | null;
+  /** Activity period end, or null. */
+  readonly endTs: string | null;
+  /** Combined 1-sigma relative uncertainty, percent (100 x sigma of ln grams). */
+  readonly uncertaintyPct: number;
+  /** Components of the uncertainty, percent (1 sigma of ln). */
+  readonly uncertaintyComponentsPct: {
+    readonly energy: number;
+    readonly intensity: number;
+    readonly pue: number;
+  };
+  /** Data quality. */
+  readonly qualityFlag: QualityFlag;
+  /** Fraction (0..1) of the span covered by real intensity readings (1 without a span). */
+  readonly coverage: number;
+  /** Where the energy figure came from. */
+  readonly energySource: EnergySourceKind;
+  /** Number of time buckets (1 without a span). */
+  readonly buckets: number;
+  /** Interval metadata. */
+  readonly meta: EstimateMeta;
+  /** Assumptions and data-quality flags, e.g. `annual_average_factor`. */
+  readonly flags: readonly string[];
+}
+
+/** Options of `toLedgerBody`: what the estimate itself does not know. */
+export interface LedgerBodyOptions {
+  /** Reporting entity (required), e.g. `Example Ltd`. */
+  readonly reportingEntity: string;
+  /** Where the energy was used: at least one of host, site, cloudAccount, cloudRegion. */
+  readonly place?: { host?: string; site?: string; cloudAccount?: string; cloudRegion?: string };
+  /** GHG scope (default: 3 for cloud regions, else 2). */
+  readonly scope?: 1 | 2 | 3;
+  /** Scope 3 category (default 1, purchased cloud services, when scope is 3). */
+  readonly scope3Category?: number;
+  /** Allocation rule (default `whole_host`) and ratio (exact decimal 0..1). */
+  readonly allocation?: {
+    rule: "whole_host" | "cpu_time_share" | "energy_share" | "fixed_share";
+    ratio?: string;
+  };
+  /** Reporting period, `YYYY`, `YYYY-Qn` or `YYYY-MM`. */
+  readonly reportingPeriod?: string;
+  /** Labels (string values). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Evidence: name and SHA-256 hex of input files. */
+  readonly evidence?: readonly { name: string; sha256: string }[];
+  /** True when the region is a cloud region (drives the default scope). */
+  readonly cloud?: boolean;
+}
+
+/**
+ * A finite number as an exact decimal string with at most `digits` fraction digits, in the
+ * ledger grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?` (no exponent, no trailing zeros).
+ *
+ * @param x Finite number with |x| < 1e21.
+ * @param digits Fraction digits to round to (0..20).
+ * @example
+ * ```ts
+ * import { toDecimalString } from "./estimate.ts";
+ * console.log(toDecimalString(1.5e-7, 9), toDecimalString(2.50, 3)); // "0.00000015" "2.5"
+ * ```
+ */
+export function toDecimalString(x: number, digits: number): string {
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) {
+    throw new RangeError(`cannot write ${x} as an exact decimal string`);
+  }
+  let s = x.toFixed(digits);
+  if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+  return s === "-0" ? "0" : s;
+}
+
+const round = (x: number, d: number) => Number(toDecimalString(x, d));
+
+/**
+ * One carbon estimate. Built by `CarbonEstimator`.
+ *
+ * @example
+ * ```ts
+ * import { CarbonEstimator } from "./estimator.ts";
+ * const e = new CarbonEstimator({ region: "FR" }).estimateFromEnergy(1000);
+ * console.log(e.toDict().carbon_emissions_gco2, e.meta.ciLowerG < e.grams);
+ * ```
+ */
+export class CarbonEstimate implements EstimateFields {
+  readonly grams!: number;
+  readonly intensityGPerKwh!: number;
+  readonly energyWh!: number;
+  readonly pue!: number;
+  readonly pueSource!: string;
+  readonly region!: string;
+  readonly requestedRegion!: string;
+  readonly source!: string;
+  readonly dataset!: string;
+  readonly datasetVersion!: string;
+  readonly factorYear!: number | null;
+  readonly basis!: IntensityBasis;
+  readonly gases!: "CO2e" | "CO2";
+  readonly attribution!: readonly string[];
+  readonly startTs!: string | null;
+  readonly endTs!: string | null;
+  readonly uncertaintyPct!: number;
+  readonly uncertaintyComponentsPct!: EstimateFields["uncertaintyComponentsPct"];
+  readonly qualityFlag!: QualityFlag;
+  readonly coverage!: number;
+  readonly energySource!: EnergySourceKind;
+  readonly buckets!: number;
+  readonly meta!: EstimateMeta;
+  readonly flags!: readonly string[];
+
+  /**
+   * Freezes `fields` into an estimate.
+   *
+   * @param fields Every field (see `EstimateFields`).
+   */
+  constructor(fields: EstimateFields) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+
+  /** IT energy, kWh. */
+  get energyKwh(): number {
+    return this.energyWh / 1000;
+  }
+
+  /** Energy including facility overhead (energy x PUE), kWh. */
+  get energyWithPueKwh(): number {
+    return this.energyWh * this.pue / 1000;
+  }
+
+  /**
+   * SCI rate for this estimate's energy and intensity, beside (not instead of) `grams`.
+   *
+   * @param options `functionalUnits` (R, required), `embodiedG` (M, default 0), `functionalUnit`.
+   */
+  sci(
+    options: { functionalUnits: number; embodiedG?: number; functionalUnit?: string },
+  ): SciResult {
+    return sci({
+      energyKwh: this.energyWithPueKwh,
+      intensityGPerKwh: this.intensityGPerKwh,
+      ...options,
+    });
+  }
+
+  /** JSON-able record with the Python package's snake_case keys (and a few more). */
+  toDict(): Record<string, unknown> {
+    const g = this.grams;
+    return {
+      grams: round(g, 6),
+      intensity_g_per_kwh: round(this.intensityGPerKwh, 4),
+      energy_kwh: round(this.energyKwh, 9),
+      total_energy_with_pue_kwh: round(this.energyWithPueKwh, 9),
+      pue_used: this.pue,
+      pue_source: this.pueSource,
+      source: this.source,
+      region: this.region,
+      requested_region: this.requestedRegion,
+      dataset: this.dataset,
+      dataset_version: this.datasetVersion,
+      factor_year: this.factorYear,
+      basis: this.basis,
+      gases: this.gases,
+      start_ts: this.startTs,
+      end_ts: this.endTs,
+      uncertainty_pct: round(this.uncertaintyPct, 2),
+      uncertainty_components_pct: {
+        energy: round(this.uncertaintyComponentsPct.energy, 2),
+        intensity: round(this.uncertaintyComponentsPct.intensity, 2),
+        pue: round(this.uncertaintyComponentsPct.pue, 2),
+      },
+      quality_flag: this.qualityFlag,
+      coverage: round(this.coverage, 6),
+      coverage_pct: round(this.coverage * 100, 4),
+      energy_source: this.energySource,
+      buckets: this.buckets,
+      meta: {
+        method: this.meta.method,
+        ci_lower_g: round(this.meta.ciLowerG, 6),
+        ci_upper_g: round(this.meta.ciUpperG, 6),
+        confidence_level_pct: this.meta.confidenceLevelPct,
+        ...(this.meta.samples !== undefined ? { samples: this.meta.samples } : {}),
+        ...(this.meta.seed !== undefined ? { seed: this.meta.seed } : {}),
+        ...(this.meta.sampling !== undefined ? { sampling: this.meta.sampling } : {}),
+      },
+      energy_consumed_wh: round(this.energyWh, 6),
+      energy_consumed_kwh: round(this.energyKwh, 9),
+      carbon_emissions_gco2: round(g, 6),
+      carbon_emissions_kgco2: round(g / 1000, 9),
+      carbon_emissions_tonnes: round(g / 1e6, 12),
+      carbon_intensity_used_gco2_kwh: round(this.intensityGPerKwh, 4),
+      flags: [...this.flags],
+      attribution: [...this.attribution],
+    };
+  }
+
+  /**
+   * A ledger emission body (schemas/emission.v1.json, `carbon-ops/emission/v1`), quantities
+   * as exact decimal strings.
+   *
+   * @param options Reporting entity, place, scope, allocation, labels (see `LedgerBodyOptions`).
+   * @throws RangeError when the estimate cannot be recorded in schema v1 (no activity period,
+   *   a factor without a year, a marginal or mixed-basis factor).
+   */
+  toLedgerBody(options: LedgerBodyOptions): Record<string, unknown> {
+    if (this.startTs === null || this.endTs === null) {
+      throw new RangeError(
+        "an emission record needs the activity period: estimate over a span or give startTs/endTs",
+      );
+    }
+    if (this.factorYear === null) {
+      throw new RangeError(`the factor for ${this.region} has no data year; schema v1 needs one`);
+    }
+    if (this.basis !== "lifecycle" && this.basis !== "direct") {
+      throw new RangeError(
+        `a ${this.basis}-basis factor cannot be recorded in emission schema v1 (lifecycle or ` +
+          `direct only); choose a region or provider with an average factor`,
+      );
+    }
+    const scope = options.scope ?? (options.cloud ? 3 : 2);
+    const place = Object.fromEntries(
+      Object.entries({
+        host: options.place?.host,
+        site: options.place?.site,
+        cloud_account: options.place?.cloudAccount,
+        cloud_region: options.place?.cloudRegion,
+      }).filter(([, v]) => v !== undefined && v !== ""),
+    );
+    if (Object.keys(place).length === 0) place.site = this.region;
+    const assumptions = [...this.flags];
+    if (this.gases === "CO2") assumptions.push("factor covers CO2 only, not CO2e");
+    return {
+      schema: "carbon-ops/emission/v1",
+      reporting_entity: options.reportingEntity,
+      source: place,
+      activity_period: { start: this.startTs, end: this.endTs },
+      ...(options.reportingPeriod ? { reporting_period: options.reportingPeriod } : {}),
+      scope,
+      ...(scope === 3 ? { scope3_category: options.scope3Category ?? 1 } : {}),
+      ...(scope === 2 ? { scope2_method: "location" } : {}),
+      gases: "CO2e",
+      activity: {
+        energy_kwh: toDecimalString(this.energyKwh, 12),
+        source: this.energySource,
+        coverage_pct: round(this.coverage * 100, 4),
+        ...(options.evidence ? { evidence: options.evidence.map((e) => ({ ...e })) } : {}),
+      },
+      emission_factor: {
+        value: toDecimalString(this.intensityGPerKwh, 6),
+        unit: "gCO2e/kWh",
+        dataset: this.dataset,
+        version: this.datasetVersion,
+        year: this.factorYear,
+        region: this.region,
+        basis: this.basis === "direct" ? "direct_combustion" : "lifecycle",
+        instrument: "grid_average",
+        gwp_set: "IPCC GWP100 (as published by the dataset)",
+      },
+      pue: { value: toDecimalString(this.pue, 6), source: this.pueSource },
+      allocation: { ...(options.allocation ?? { rule: "whole_host" }) },
+      method: {
+        formula: "CO2e_g = energy_kWh x PUE x factor_gCO2e_per_kWh, summed over time buckets",
+      },
+      result: {
+        co2e_g: toDecimalString(this.grams, 6),
+        interval: {
+          lower_g: toDecimalString(this.meta.ciLowerG, 6),
+          upper_g: toDecimalString(this.meta.ciUpperG, 6),
+        },
+        confidence_level_pct: this.meta.confidenceLevelPct,
+        uncertainty_method: this.meta.method,
+        ...(this.meta.seed !== undefined ? { seed: this.meta.seed } : {}),
+      },
+      quality: this.qualityFlag,
+      ...(assumptions.length > 0 ? { assumptions } : {}),
+      tool: { name: "carbon-ops", version: VERSION },
+      ...(options.labels ? { labels: { ...options.labels } } : {}),
+    };
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * `CarbonEstimator`: energy (Wh) to grams of CO2e, with the factor's provenance, aligned to the
+ * span of time when the energy was used, and an interval that means what it says.
+ *
+ * @module
+ */
+
+import {
+  checkEnergySource,
+  checkLevel,
+  checkMethod,
+  checkPct,
+  checkPue,
+  checkSamples,
+  finiteNonNegative,
+  positive,
+  type TimeInput,
+  timeMs,
+} from "./_validate.ts";
+import { RegionCatalog, type RegionLookup } from "./catalog.ts";
+import { ProviderChain } from "./chain.ts";
+import type { CarbonEstimate } from "./estimate.ts";
+import {
+  buildEstimate,
+  describe,
+  nextCovered,
+  readingSigma,
+  type Resolved,
+} from "./_build_estimate.ts";
+import type { IntensityProvider, IntensityReading } from "./provider.ts";
+import { bucketEnd, buildBuckets, type PowerSample, spreadEnergy } from "./span.ts";
+import { readingFromFigure, StaticProvider } from "./static_provider.ts";
+import {
+  ENERGY_UNCERTAINTY,
+  type EnergySourceKind,
+  type EstimationMethod,
+  type SamplingScheme,
+} from "./uncertainty.ts";
+
+/** Options shared by every estimate (each falls back to the estimator's option of that name). */
+export interface CommonEstimateOptions {
+  /** `analytical_truncated` (default) or `monte_carlo` (`analytical`/`monte-carlo` accepted). */
+  readonly method?: EstimationMethod | "analytical" | "monte-carlo";
+  /** Monte Carlo seed (default 1); written into the result. */
+  readonly seed?: number;
+  /** Monte Carlo sampling scheme (default `rqmc`). */
+  readonly sampling?: SamplingScheme;
+  /** Confidence level, percent, 50 <= level < 100 (default 95). */
+  readonly confidenceLevelPct?: number;
+  /** Where the energy figure came from (default `model`). */
+  readonly energySource?: EnergySourceKind;
+  /** Override of the energy 1-sigma uncertainty, percent (default by `energySource`). */
+  readonly energyUncertaintyPct?: number;
+  /** Region for this estimate (default: the estimator's). */
+  readonly region?: string;
+  /** Activity period start (recorded; also sets the span length for the uncertainty). */
+  readonly startTs?: TimeInput;
+  /** Activity period end. */
+  readonly endTs?: TimeInput;
+}
+
+/** Options of `estimateFromEnergy` and `estimateFromPowerTime`. */
+export interface EstimateOptions extends CommonEstimateOptions {
+  /** Monte Carlo samples, 100..10,000,000 (default 10,000). */
+  readonly samples?: number;
+}
+
+/** Options of the estimator. */
+export interface CarbonEstimatorOptions extends EstimateOptions {
+  /** PUE profile id (default: the region's, e.g. `aws`, else `cloud-hyperscale`). */
+  readonly pueProfile?: string;
+  /** PUE number, 1..3, instead of a profile. */
+  readonly pue?: number;
+  /** 1-sigma uncertainty of `pue`, percent (default 5). */
+  readonly pueUncertaintyPct?: number;
+  /** Regions and PUE profiles (default: the embedded dataset). */
+  readonly catalog?: RegionCatalog;
+  /** Providers for `estimateOverSpan` (default: static). A `ProviderChain` is used as is. */
+  readonly provider?: IntensityProvider;
+  /** Use `global-average` for an unknown region, flagged `fallback` (default false: error). */
+  readonly allowFallback?: boolean;
+  /** Most buckets one span may have (default 200,000). */
+  readonly maxBuckets?: number;
+}
+
+/** What `estimateOverSpan` needs: the span, and energy as a total, a power or power samples. */
+export interface SpanEstimateOptions extends CommonEstimateOptions {
+  /** Monte Carlo samples (default 10,000); `samples` here are power samples. */
+  readonly mcSamples?: number;
+  /** Span start. */
+  readonly startTs: TimeInput;
+  /** Span end, after start. */
+  readonly endTs: TimeInput;
+  /** Energy used in the span, Wh. */
+  readonly energyWh?: number;
+  /** Constant power over the span, W. */
+  readonly powerWatts?: number;
+  /** Power samples `{ tsMs, watts }`: spread the energy (or give it, without `energyWh`). */
+  readonly samples?: readonly PowerSample[];
+  /** Bucket length, minutes, 1..1440 (default 15); buckets also split at provider periods. */
+  readonly bucketMinutes?: number;
+  /** Buckets without a reading: `step` (default) carries the nearest reading; `drop` omits them. */
+  readonly missingPolicy?: "step" | "drop";
+  /** Cancels provider queries. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Turns energy into grams of CO2e with an interval.
+ *
+ * @example
+ * ```ts
+ * import { CarbonEstimator } from "./estimator.ts";
+ * const est = new CarbonEstimator({ region: "FR" });
+ * const r = est.estimateFromEnergy(1000, { method: "monte_carlo", samples: 10_000 });
+ * console.log(r.grams.toFixed(1), r.meta.ciLowerG.toFixed(1), r.meta.ciUpperG.toFixed(1));
+ * ```
+ */
+export class CarbonEstimator {
+  readonly #o: CarbonEstimatorOptions;
+  /** The catalog regions are looked up in. */
+  readonly catalog: RegionCatalog;
+  /** The provider chain used over spans. */
+  readonly chain: ProviderChain;
+
+  /**
+   * Validates the options (region, PUE, method, level) up front.
+   *
+   * @param options See `CarbonEstimatorOptions`; every field has a default.
+   */
+  constructor(options: CarbonEstimatorOptions = {}) {
+    this.catalog = options.catalog ?? RegionCatalog.embedded();
+    const staticProvider = new StaticProvider(this.catalog);
+    const p = options.provider;
+    this.chain = p instanceof ProviderChain
+      ? p
+      : new ProviderChain(p ? [p, staticProvider] : [staticProvider]);
+    if (options.pue !== undefined) checkPue(options.pue);
+    if (options.pueProfile !== undefined) this.catalog.pueProfile(options.pueProfile);
+    this.#o = options;
+    this.#resolve({}); // validates method, level, energy source now
+    this.#lookup(options.region ?? "global-average");
+  }
+
+  #mc(o: { samples?: number; seed?: number; sampling?: SamplingScheme }) {
+    return {
+      samples: o.samples ?? this.#o.samples ?? 10_000,
+      seed: o.seed ?? this.#o.seed ?? 1,
+      sampling: o.sampling ?? this.#o.sampling ?? "rqmc",
+    };
+  }
+
+  #resolve(o: CommonEstimateOptions): Resolved {
+    const d = this.#o;
+    const energySource = checkEnergySource(o.energySource ?? d.energySource ?? "model");
+    const u = o.energyUncertaintyPct ?? d.energyUncertaintyPct;
+    return {
+      method: checkMethod(o.method ?? d.method ?? "analytical_truncated"),
+      level: checkLevel(o.confidenceLevelPct ?? d.confidenceLevelPct ?? 95),
+      energySource,
+      energySigma: u === undefined
+        ? ENERGY_UNCERTAINTY[energySource]
+        : checkPct("energyUncertaintyPct", u, 200) / 100,
+    };
+  }
+
+  #lookup(region: string): RegionLookup {
+    if (typeof region !== "string" || region.trim() === "") {
+      throw new RangeError(
+        "region must be a non-empty string (ISO country code, cloud region or grid zone)",
+      );
+    }
+    return this.catalog.lookup(region, { fallback: this.#o.allowFallback === true });
+  }
+
+  #pue(lookup: RegionLookup): { pue: number; sigma: number; source: string } {
+    const o = this.#o;
+    if (o.pue !== undefined) {
+      const u = o.pueUncertaintyPct === undefined
+        ? 5
+        : checkPct("pueUncertaintyPct", o.pueUncertaintyPct, 100);
+      return { pue: o.pue, sigma: u / 100, source: "user-supplied PUE" };
+    }
+    const p = this.catalog.pueProfile(
+      o.pueProfile ?? lookup.figure.pueProfile ?? "cloud-hyperscale",
+    );
+    return {
+      pue: p.pue,
+      sigma: p.uncertaintyRel,
+      source: `profile ${p.id}: ${p.source}${p.year ? ` ${p.year}` : ""}`,
+    };
+  }
+
+  /**
+   * Grams for `energyWh` used in the region, with the region's annual figure. Timing unknown
+   * unless `startTs`/`endTs` are given: the annual figure then carries the hour-to-hour grid
+   * variability (see docs/carbon-estimation.md).
+   *
+   * @param energyWh IT energy, Wh, finite and >= 0.
+   * @param options Method, samples, seed, level, energy source, region, activity period.
+   */
+  estimateFromEnergy(energyWh: number, options: EstimateOptions = {}): CarbonEstimate {
+    finiteNonNegative("energyWh", energyWh, "Wh");
+    const r = this.#resolve(options);
+    const lookup = this.#lookup(options.region ?? this.#o.region ?? "global-average");
+    let startMs: number | undefined;
+    let endMs: number | undefined;
+    if (options.startTs !== undefined || options.endTs !== undefined) {
+      if (options.startTs === undefined || options.endTs === undefined) {
+        throw new RangeError("give both startTs and endTs, or neither");
+      }
+      startMs = timeMs("startTs", options.startTs);
+      endMs = timeMs("endTs", options.endTs);
+      if (!(endMs > startMs)) throw new RangeError("endTs must be after startTs");
+    }
+    const reading = readingFromFigure(lookup.figure, {
+      startMs: startMs ?? 0,
+      endMs: endMs ?? 1,
+      catalog: this.catalog,
+    });
+    const duration = startMs === undefined ? undefined : (endMs as number) - startMs;
+    const sigma = readingSigma(reading, duration, false);
+    const pue = this.#pue(lookup);
+    const grams = energyWh / 1000 * pue.pue * reading.intensityGPerKwh;
+    return buildEstimate({
+      r,
+      lookup,
+      pue,
+      energyWh,
+      grams,
+      groups: [{ grams, sigma }],
+      readings: [reading],
+      coverage: 1,
+      buckets: 1,
+      startMs,
+      endMs,
+      flags: ["annual_average_factor", ...(duration === undefined ? ["timing_unknown"] : [])],
+      mc: this.#mc(options),
+    });
+  }
+
+  /**
+   * Grams for a constant power over a duration (energy = power x duration).
+   *
+   * @param powerWatts Power, W, finite and >= 0.
+   * @param durationS Duration, seconds, finite and > 0.
+   * @param options As for `estimateFromEnergy`.
+   */
+  estimateFromPowerTime(
+    powerWatts: number,
+    durationS: number,
+    options: EstimateOptions = {},
+  ): CarbonEstimate {
+    finiteNonNegative("powerWatts", powerWatts, "W");
+    positive("durationS", durationS, "s");
+    return this.estimateFromEnergy(powerWatts * durationS / 3600, options);
+  }
+
+  /**
+   * Grams for a span of time, with the intensity *of that time*: the provider chain is asked for
+   * readings over the span, the span is cut into buckets aligned to a UTC grid and to the
+   * readings' periods, energy is spread over the buckets (by power samples when given), and each
+   * bucket's energy meets its own intensity. Factor errors are correlated across buckets.
+   *
+   * @param spec Span, energy (`energyWh` | `powerWatts` | `samples`), buckets, missing policy.
+   */
+  async estimateOverSpan(spec: SpanEstimateOptions): Promise<CarbonEstimate> {
+    const r = this.#resolve(spec);
+    const startMs = timeMs("startTs", spec.startTs);
+    const endMs = timeMs("endTs", spec.endTs);
+    if (!(endMs > startMs)) {
+      throw new RangeError(`endTs must be after startTs (got ${spec.startTs} .. ${spec.endTs})`);
+    }
+    const given = [spec.energyWh, spec.powerWatts].filter((x) => x !== undefined).length;
+    if (given > 1 || (given === 0 && spec.samples === undefined)) {
+      throw new RangeError(
+        "give exactly one of energyWh or powerWatts (samples may go with energyWh, or alone)",
+      );
+    }
+    if (spec.powerWatts !== undefined && spec.samples !== undefined) {
+      throw new RangeError(
+        "powerWatts and samples cannot be combined: samples already give the power",
+      );
+    }
+    if (spec.energyWh !== undefined) finiteNonNegative("energyWh", spec.energyWh, "Wh");
+    if (spec.powerWatts !== undefined) finiteNonNegative("powerWatts", spec.powerWatts, "W");
+    const samples = spec.samples === undefined ? undefined : checkSamples(spec.samples);
+    const bucketMinutes = spec.bucketMinutes ?? 15;
+    if (!Number.isFinite(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440) {
+      throw new RangeError(`bucketMinutes must be from 1 to 1440, got ${bucketMinutes}`);
+    }
+    const policy = spec.missingPolicy ?? "step";
+    if (policy !== "step" && policy !== "drop") {
+      throw new RangeError(`missingPolicy must be "step" or "drop", got ${JSON.stringify(policy)}`);
+    }
+    const lookup = this.#lookup(spec.region ?? this.#o.region ?? "global-average");
+    const f = lookup.figure;
+    const location = {
+      id: f.id,
+      ...(f.countryCode ? { countryCode: f.countryCode } : {}),
+      ...(f.electricityMapsZone ? { electricityMapsZone: f.electricityMapsZone } : {}),
+    };
+    const result = await this.chain.resolve(f.id, startMs, endMs, {
+      location,
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    });
+    const readings = result.readings ?? [];
+    const buckets = buildBuckets({
+      startMs,
+      endMs,
+      bucketMs: bucketMinutes * 60_000,
+      readings,
+      maxBuckets: this.#o.maxBuckets ?? 200_000,
+    });
+    const totalWh = spec.energyWh ??
+      (spec.powerWatts !== undefined ? spec.powerWatts * (endMs - startMs) / 3_600_000 : undefined);
+    const energy = spreadEnergy(buckets, {
+      ...(totalWh !== undefined ? { totalWh } : {}),
+      ...(samples ? { samples } : {}),
+    });
+    const pue = this.#pue(lookup);
+    const duration = endMs - startMs;
+    const groups = new Map<number, number>();
+    const used = new Set<IntensityReading>();
+    let coveredMs = 0;
+    const gramsSum = new NeumaierSum();
+    const energySum = new NeumaierSum();
+    let droppedWh = 0;
+    let stepped = 0;
+    let prev = -1;
+    const next = nextCovered(buckets.reading);
+    for (let k = 0; k < buckets.count; k++) {
+      let idx = buckets.reading[k];
+      const filled = idx < 0;
+      if (filled) {
+        if (policy === "drop") {
+          droppedWh += energy[k];
+          continue;
+        }
+        idx = prev >= 0 ? prev : next[k];
+        if (idx < 0) {
+          throw new RangeError(
+            `no intensity reading for any part of ${new Date(startMs).toISOString()}..${
+              new Date(endMs).toISOString()
+            } ` +
+              `in ${f.id} (providers: ${
+                describe(result.attempts)
+              }); check the providers or the region`,
+          );
+        }
+        stepped++;
+      } else {
+        coveredMs += bucketEnd(buckets, k) - buckets.startMs[k];
+        prev = idx;
+      }
+      const rd = readings[idx];
+      used.add(rd);
+      const g = energy[k] / 1000 * pue.pue * rd.intensityGPerKwh;
+      const s = readingSigma(rd, duration, filled);
+      groups.set(s, (groups.get(s) ?? 0) + g);
+      gramsSum.add(g);
+      energySum.add(energy[k]);
+    }
+    const grams = gramsSum.value;
+    const energyWh = energySum.value;
+    if (used.size === 0) {
+      throw new RangeError(
+        `no bucket of the span had an intensity reading (providers: ${
+          describe(result.attempts)
+        }); ` +
+          `with missingPolicy "drop" nothing would be counted: use "step" or another provider`,
+      );
+    }
+    const flags: string[] = [];
+    if ([...used].some((x) => (x.averagingPeriodMs ?? 0) > 86_400_000)) {
+      flags.push("annual_average_factor");
+    }
+    if (stepped > 0) flags.push(`stepped_buckets=${stepped}`);
+    if (droppedWh > 0) flags.push(`dropped_energy_wh=${droppedWh.toFixed(6)}`);
+    for (const a of result.attempts) {
+      if (a.outcome !== "reading") flags.push(`provider_${a.outcome}:${a.provider}`);
+    }
+    return buildEstimate({
+      r,
+      lookup,
+      pue,
+      energyWh,
+      grams,
+      groups: [...groups].map(([sigma, g]) => ({ sigma, grams: g })),
+      readings: [...used],
+      coverage: coveredMs / duration,
+      buckets: buckets.count,
+      startMs,
+      endMs,
+      flags,
+      mc: this.#mc({ ...spec, samples: spec.mcSamples }),
+    });
+  }
+}
+
+/** Compensated (Neumaier) summation: a year of 15-minute buckets sums without drift. */
+class NeumaierSum {
+  #sum = 0;
+  #c = 0;
+  add(x: number): void {
+    const t = this.#sum + x;
+    this.#c += Math.abs(this.#sum) >= Math.abs(x) ? (this.#sum - t) + x : (x - t) + this.#sum;
+    this.#sum = t;
+  }
+  get value(): number {
+    return this.#sum + this.#c;
+  }
+}

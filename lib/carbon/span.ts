@@ -1,0 +1,170 @@
+/**
+ * Pure time-span maths for `estimateOverSpan`: cutting a span into buckets aligned both to a
+ * UTC grid of `bucketMs` and to the provider's reading periods, and spreading energy over the
+ * buckets (uniformly, or by power samples).
+ *
+ * @module
+ */
+
+import type { IntensityReading } from "./provider.ts";
+
+/** A power sample: watts at an instant. */
+export interface PowerSample {
+  /** Unix epoch ms. */
+  readonly tsMs: number;
+  /** Power, W, finite and >= 0. */
+  readonly watts: number;
+}
+
+/** Buckets of a span, in struct-of-arrays form (a year of 15-minute buckets is 35,040). */
+export interface Buckets {
+  /** Start of each bucket (ms); bucket k is `[startMs[k], startMs[k+1])`, the last ends at `endMs`. */
+  readonly startMs: Float64Array;
+  /** End of the span. */
+  readonly endMs: number;
+  /** Index into the readings of the reading covering bucket k, or -1 when none does. */
+  readonly reading: Int32Array;
+  /** Number of buckets. */
+  readonly count: number;
+}
+
+/**
+ * Cuts `[startMs, endMs)` at every multiple of `bucketMs` (UTC epoch grid) and at every reading
+ * boundary inside it. Overlapping readings: the earlier-starting one covers until it ends.
+ *
+ * @param span `startMs`, `endMs`, `bucketMs`, `readings` (sorted by start), `maxBuckets`.
+ * @throws RangeError when the span needs more than `maxBuckets` buckets.
+ * @example
+ * ```ts
+ * import { buildBuckets } from "./span.ts";
+ * const b = buildBuckets({ startMs: 0, endMs: 3_600_000, bucketMs: 900_000, readings: [], maxBuckets: 10 });
+ * console.log(b.count); // 4
+ * ```
+ */
+export function buildBuckets(span: {
+  startMs: number;
+  endMs: number;
+  bucketMs: number;
+  readings: readonly IntensityReading[];
+  maxBuckets: number;
+}): Buckets {
+  const { startMs, endMs, bucketMs, readings, maxBuckets } = span;
+  const gridCount = Math.ceil(endMs / bucketMs) - Math.floor(startMs / bucketMs);
+  if (gridCount + 2 * readings.length > maxBuckets) {
+    throw new RangeError(
+      `the span needs about ${gridCount} buckets of ${bucketMs / 60_000} minutes; at most ` +
+        `${maxBuckets} are allowed: use a larger bucketMinutes or split the span`,
+    );
+  }
+  // Reading boundaries inside the span, clipped so that readings do not overlap.
+  const cuts: number[] = [];
+  const owners: { from: number; to: number; index: number }[] = [];
+  let covered = -Infinity;
+  readings.forEach((r, index) => {
+    const from = Math.max(r.startMs, covered, startMs);
+    const to = Math.min(r.endMs, endMs);
+    if (to <= from) return;
+    owners.push({ from, to, index });
+    covered = to;
+    if (from > startMs) cuts.push(from);
+    if (to < endMs) cuts.push(to);
+  });
+  const starts: number[] = [startMs];
+  let ci = 0;
+  cuts.sort((a, b) => a - b);
+  let g = (Math.floor(startMs / bucketMs) + 1) * bucketMs;
+  while (true) {
+    const nextCut = ci < cuts.length ? cuts[ci] : Infinity;
+    const next = Math.min(g, nextCut);
+    if (next >= endMs) break;
+    if (next > starts[starts.length - 1]) starts.push(next);
+    if (next === g) g += bucketMs;
+    if (next === nextCut) ci++;
+  }
+  const n = starts.length;
+  const startArr = Float64Array.from(starts);
+  const readingArr = new Int32Array(n).fill(-1);
+  let oi = 0;
+  for (let k = 0; k < n; k++) {
+    const t = startArr[k];
+    while (oi < owners.length && owners[oi].to <= t) oi++;
+    if (oi < owners.length && owners[oi].from <= t) readingArr[k] = owners[oi].index;
+  }
+  return { startMs: startArr, endMs, reading: readingArr, count: n };
+}
+
+/** End of bucket k. */
+export function bucketEnd(b: Buckets, k: number): number {
+  return k + 1 < b.count ? b.startMs[k + 1] : b.endMs;
+}
+
+/**
+ * Energy (Wh) in each bucket. With `samples`, power is linear between samples and held flat
+ * before the first and after the last; the bucket energies are then scaled to `totalWh` when
+ * it is given. Without samples, `totalWh` is spread in proportion to time.
+ *
+ * @param b The buckets.
+ * @param energy `totalWh` and/or `samples` (sorted or not; at least one sample when given).
+ * @example
+ * ```ts
+ * import { buildBuckets, spreadEnergy } from "./span.ts";
+ * const b = buildBuckets({ startMs: 0, endMs: 7_200_000, bucketMs: 3_600_000, readings: [], maxBuckets: 10 });
+ * console.log(Array.from(spreadEnergy(b, { samples: [{ tsMs: 0, watts: 100 }, { tsMs: 7_200_000, watts: 300 }] })));
+ * // [150, 250]
+ * ```
+ */
+export function spreadEnergy(
+  b: Buckets,
+  energy: { totalWh?: number; samples?: readonly PowerSample[] },
+): Float64Array {
+  const out = new Float64Array(b.count);
+  const span = b.endMs - b.startMs[0];
+  if (!energy.samples || energy.samples.length === 0) {
+    const total = energy.totalWh ?? 0;
+    for (let k = 0; k < b.count; k++) out[k] = total * (bucketEnd(b, k) - b.startMs[k]) / span;
+    return out;
+  }
+  const s = [...energy.samples].sort((x, y) => x.tsMs - y.tsMs);
+  // Cumulative energy (J) at time t of the piecewise-linear power curve, evaluated at the
+  // increasing bucket boundaries in one sweep.
+  let i = 0;
+  let accJ = 0;
+  let lastT = s[0].tsMs;
+  const power = (t: number): number => {
+    if (t <= s[0].tsMs) return s[0].watts;
+    if (t >= s[s.length - 1].tsMs) return s[s.length - 1].watts;
+    let j = i;
+    while (s[j + 1].tsMs < t) j++;
+    const a = s[j], c = s[j + 1];
+    return a.watts + (c.watts - a.watts) * (t - a.tsMs) / (c.tsMs - a.tsMs);
+  };
+  const cumAt = (t: number): number => {
+    // Before the first sample: flat power, measured backwards from the first sample.
+    if (t <= s[0].tsMs) return -s[0].watts * (s[0].tsMs - t) / 1000;
+    while (i + 1 < s.length && s[i + 1].tsMs <= t) {
+      const a = s[i], c = s[i + 1];
+      const from = Math.max(lastT, a.tsMs);
+      accJ += (power(from) + c.watts) / 2 * (c.tsMs - from) / 1000;
+      lastT = c.tsMs;
+      i++;
+    }
+    const from = Math.max(lastT, s[i].tsMs);
+    return accJ + (power(from) + power(t)) / 2 * (t - from) / 1000;
+  };
+  let prev = cumAt(b.startMs[0]);
+  let sum = 0;
+  for (let k = 0; k < b.count; k++) {
+    const next = cumAt(bucketEnd(b, k));
+    out[k] = (next - prev) / 3600;
+    sum += out[k];
+    prev = next;
+  }
+  if (energy.totalWh !== undefined) {
+    const f = sum > 0 ? energy.totalWh / sum : 0;
+    if (sum > 0) { for (let k = 0; k < b.count; k++) out[k] *= f; }
+    else {for (let k = 0; k < b.count; k++) {
+        out[k] = energy.totalWh * (bucketEnd(b, k) - b.startMs[k]) / span;
+      }}
+  }
+  return out;
+}
