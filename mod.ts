@@ -36,3 +36,4 @@ export {
   type GovernorUnavailableReason,
 } from "./lib/governor_client.ts";
 export * from "./lib/carbon/mod.ts";
+export * from "./lib/carbon/providers/mod.ts";

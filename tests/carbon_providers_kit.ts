@@ -15,7 +15,7 @@ export interface SeenRequest {
   readonly headers: Headers;
 }
 
-/** A handler's answer; `"hang"` never answers (until the client gives up). */
+/** A handler's answer; `"hang"` never answers (until the server is disposed). */
 export type Answer = Response | "hang";
 
 /** A running fake API. */
@@ -43,8 +43,8 @@ export function fakeApi(handler: (req: SeenRequest) => Answer | Promise<Answer>)
       requests.push(seen);
       const answer = await handler(seen);
       if (answer !== "hang") return answer;
+      // Never answer while the test runs; release the handler when the server stops.
       await new Promise<void>((resolve) => {
-        request.signal.addEventListener("abort", () => resolve(), { once: true });
         stop.signal.addEventListener("abort", () => resolve(), { once: true });
       });
       return new Response("late", { status: 200 });

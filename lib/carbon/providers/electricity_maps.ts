@@ -27,7 +27,9 @@ import { DAY_MS } from "./span_pages.ts";
  * since the value is for the hour itself), 20% for estimated hours (an estimation model adds
  * about 0.15), with a 10 g/kWh absolute floor for low-carbon grids. See docs/carbon-providers.md.
  */
-export const ELECTRICITY_MAPS_UNCERTAINTY = Object.freeze({
+export const ELECTRICITY_MAPS_UNCERTAINTY: Readonly<
+  { measuredPct: number; estimatedPct: number; floorGPerKwh: number }
+> = Object.freeze({
   measuredPct: 13,
   estimatedPct: 20,
   floorGPerKwh: 10,
@@ -72,7 +74,9 @@ const ZONE_PATTERN = /^[A-Z]{2}(-[A-Z0-9]+)*$/;
 export class ElectricityMapsProvider extends LiveProvider {
   /** Provider name. */
   readonly name = "electricitymaps";
+  /** Hourly periods. */
   protected readonly periodMs = 3_600_000;
+  /** past-range allows 10 days (240 hours) per request. */
   protected readonly maxPagesPerRequest = 10;
   readonly #token: string | undefined;
   readonly #baseUrl: string;
@@ -80,7 +84,11 @@ export class ElectricityMapsProvider extends LiveProvider {
   readonly #factorType: "lifecycle" | "direct";
   readonly #zoneMap: Readonly<Record<string, string>>;
 
-  /** @param options Token, base URL, endpoint and the shared {@link LiveProviderOptions}. */
+  /**
+   * Creates the provider (no network traffic until the first query).
+   *
+   * @param options Token, base URL, endpoint and the shared {@link LiveProviderOptions}.
+   */
   constructor(options: ElectricityMapsOptions = {}) {
     super(options);
     const token = options.token?.trim();
@@ -94,6 +102,7 @@ export class ElectricityMapsProvider extends LiveProvider {
     this.#zoneMap = options.zoneMap ?? {};
   }
 
+  /** Not configured without a token. */
   protected configurationProblem(): string | undefined {
     return this.#token === undefined
       ? "no Electricity Maps token: set carbon.electricityMapsToken in the config file or " +
@@ -101,6 +110,7 @@ export class ElectricityMapsProvider extends LiveProvider {
       : undefined;
   }
 
+  /** Zone from `zoneMap`, the location's zone, `electricitymaps:<zone>`, or a zone-shaped id. */
   protected resolveZone(
     region: string,
     location: RegionLocation | undefined,
@@ -116,6 +126,7 @@ export class ElectricityMapsProvider extends LiveProvider {
     return Promise.resolve(succeed({ zone, cacheKey: `${this.#factorType}|${zone}` }));
   }
 
+  /** One past-range (or history) request for a page-aligned range. */
   protected async fetchRange(
     zone: ZoneRef,
     startMs: number,

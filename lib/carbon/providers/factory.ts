@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { Config } from "../../config/schema.ts";
 import { ConfigError } from "../../errors.ts";
 import { didYouMean } from "../../suggest.ts";
 import type { IntensityProvider } from "../provider.ts";
@@ -16,25 +15,31 @@ import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
 import { WattTimeProvider } from "./watttime.ts";
 
 /** Names of the live providers this module builds. */
-export const LIVE_PROVIDER_NAMES = Object.freeze(
-  ["electricitymaps", "watttime", "ukcarbonintensity"] as const,
-);
+export const LIVE_PROVIDER_NAMES: readonly ["electricitymaps", "watttime", "ukcarbonintensity"] =
+  Object.freeze(["electricitymaps", "watttime", "ukcarbonintensity"] as const);
 
 /** A live provider name. */
 export type LiveProviderName = (typeof LIVE_PROVIDER_NAMES)[number];
 
 /** The `carbon.*` settings the factory reads (a loaded `Config["carbon"]` fits). */
-export type ProviderSettings = Pick<
-  Config["carbon"],
-  | "providers"
-  | "electricityMapsToken"
-  | "electricityMapsUrl"
-  | "wattTimeUsername"
-  | "wattTimePassword"
-  | "wattTimeUrl"
-  | "ukCarbonIntensityUrl"
-  | "providerTimeoutMs"
->;
+export interface ProviderSettings {
+  /** Provider names in order (`carbon.providers`). */
+  readonly providers: readonly string[];
+  /** Electricity Maps token (`carbon.electricityMapsToken`), null when unset. */
+  readonly electricityMapsToken: string | null;
+  /** Electricity Maps base URL (`carbon.electricityMapsUrl`). */
+  readonly electricityMapsUrl: string;
+  /** WattTime username (`carbon.wattTimeUsername`), null when unset. */
+  readonly wattTimeUsername: string | null;
+  /** WattTime password (`carbon.wattTimePassword`), null when unset. */
+  readonly wattTimePassword: string | null;
+  /** WattTime base URL (`carbon.wattTimeUrl`). */
+  readonly wattTimeUrl: string;
+  /** UK Carbon Intensity API base URL (`carbon.ukCarbonIntensityUrl`). */
+  readonly ukCarbonIntensityUrl: string;
+  /** Timeout per request attempt, ms (`carbon.providerTimeoutMs`). */
+  readonly providerTimeoutMs: number;
+}
 
 /** Options of the factory: shared provider options plus where other names come from. */
 export interface ProviderFactoryOptions extends LiveProviderOptions {
@@ -97,7 +102,10 @@ export function createLiveProvider(
 ): LiveProvider {
   const which = checkProviderName(name, LIVE_PROVIDER_NAMES) as LiveProviderName;
   const { env, others: _others, ...shared } = options;
-  const common: LiveProviderOptions = { timeoutMs: settings.providerTimeoutMs, ...shared };
+  const common: LiveProviderOptions = {
+    ...shared,
+    timeoutMs: shared.timeoutMs ?? settings.providerTimeoutMs,
+  };
   try {
     switch (which) {
       case "electricitymaps":

@@ -124,7 +124,11 @@ export abstract class LiveProvider implements IntensityProvider {
   #requests = 0;
   #failures = 0;
 
-  /** @param options See {@link LiveProviderOptions}; every field has a default. */
+  /**
+   * Sets up the HTTP policy, cache and diagnostics shared by every live provider.
+   *
+   * @param options See {@link LiveProviderOptions}; every field has a default.
+   */
   constructor(options: LiveProviderOptions = {}) {
     this.clock = options.clock ?? systemClock;
     const random = options.random ?? seededRandom(crypto.getRandomValues(new Uint32Array(1))[0]);

@@ -45,3 +45,15 @@ export {
   type WattTimeOptions,
   WattTimeProvider,
 } from "./watttime.ts";
+export type { BackoffOptions } from "./backoff.ts";
+export type { Outcome } from "./failure.ts";
+export type { FetchContext, ZoneRef } from "./live_provider.ts";
+export type { UkArea } from "./uk_regions.ts";
+export type { Clock } from "../../clock.ts";
+export type {
+  IntensityBasis,
+  IntensityProvider,
+  IntensityQueryOptions,
+  IntensityReading,
+  RegionLocation,
+} from "../provider.ts";

@@ -60,6 +60,8 @@ export class TtlLruCache<V> {
   #expirations = 0;
 
   /**
+   * Creates an empty cache.
+   *
    * @param clock Time source (its `monoNs` decides expiry).
    * @param options `maxEntries` (default 1024), `defaultTtlMs` (default 1 h).
    */

@@ -27,7 +27,12 @@ import { UK_REGIONS, type UkArea, ukAreaFor } from "./uk_regions.ts";
  * national forecast and 25% for regional forecasts (forecast error in demand, wind and solar;
  * assumptions, see docs/carbon-providers.md), with a 10 g/kWh absolute floor.
  */
-export const UK_CARBON_INTENSITY_UNCERTAINTY = Object.freeze({
+export const UK_CARBON_INTENSITY_UNCERTAINTY: Readonly<{
+  actualPct: number;
+  nationalForecastPct: number;
+  regionalForecastPct: number;
+  floorGPerKwh: number;
+}> = Object.freeze({
   actualPct: 12,
   nationalForecastPct: 20,
   regionalForecastPct: 25,
@@ -55,12 +60,19 @@ export interface UkCarbonIntensityOptions extends LiveProviderOptions {
 export class UkCarbonIntensityProvider extends LiveProvider {
   /** Provider name. */
   readonly name = "ukcarbonintensity";
+  /** Half-hour periods. */
   protected readonly periodMs = 1_800_000;
+  /** The API serves at most 14 days per request. */
   protected readonly maxPagesPerRequest = 14;
+  /** Forecasts exist for the next 48 hours. */
   protected override readonly allowFuture = true;
   readonly #baseUrl: string;
 
-  /** @param options Base URL and the shared {@link LiveProviderOptions}. */
+  /**
+   * Creates the provider (no network traffic until the first query).
+   *
+   * @param options Base URL and the shared {@link LiveProviderOptions}.
+   */
   constructor(options: UkCarbonIntensityOptions = {}) {
     super(options);
     this.#baseUrl = checkBaseUrl(
@@ -69,10 +81,12 @@ export class UkCarbonIntensityProvider extends LiveProvider {
     );
   }
 
+  /** Always configured: the API needs no key. */
   protected configurationProblem(): string | undefined {
     return undefined; // the API needs no key
   }
 
+  /** `GB` (national) or `GB-<id>` (regional); anything outside Great Britain is unknown. */
   protected resolveZone(
     region: string,
     location: RegionLocation | undefined,
@@ -93,6 +107,7 @@ export class UkCarbonIntensityProvider extends LiveProvider {
     return Promise.resolve(succeed({ zone, cacheKey: zone }));
   }
 
+  /** One national or regional from/to request for a page-aligned range. */
   protected async fetchRange(
     zone: ZoneRef,
     startMs: number,

@@ -29,7 +29,9 @@ export const LB_PER_MWH_TO_G_PER_KWH = 0.453592;
  * for which WattTime publishes no error; an assumption, see docs/carbon-providers.md) and 15%
  * for the average signal `co2_aoer` (the base case for an average factor).
  */
-export const WATTTIME_UNCERTAINTY = Object.freeze({
+export const WATTTIME_UNCERTAINTY: Readonly<
+  { moerPct: number; aoerPct: number; floorGPerKwh: number }
+> = Object.freeze({
   moerPct: 30,
   aoerPct: 15,
   floorGPerKwh: 10,
@@ -67,7 +69,9 @@ const REGION_PATTERN = /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/;
 export class WattTimeProvider extends LiveProvider {
   /** Provider name. */
   readonly name = "watttime";
+  /** Five-minute points. */
   protected readonly periodMs = 300_000;
+  /** The API allows 32 days per request; 30 as in WattTime's own client. */
   protected readonly maxPagesPerRequest = 30;
   readonly #baseUrl: string;
   readonly #session: WattTimeSession | undefined;
@@ -75,7 +79,11 @@ export class WattTimeProvider extends LiveProvider {
   readonly #regionMap: Readonly<Record<string, string>>;
   readonly #located: TtlLruCache<string>;
 
-  /** @param options Credentials, base URL, signal and the shared {@link LiveProviderOptions}. */
+  /**
+   * Creates the provider (no network traffic until the first query).
+   *
+   * @param options Credentials, base URL, signal and the shared {@link LiveProviderOptions}.
+   */
   constructor(options: WattTimeOptions = {}) {
     super(options);
     this.#baseUrl = checkBaseUrl(
@@ -92,6 +100,7 @@ export class WattTimeProvider extends LiveProvider {
     this.#located = new TtlLruCache(this.clock, { maxEntries: 256, defaultTtlMs: 86_400_000 });
   }
 
+  /** Not configured without both username and password. */
   protected configurationProblem(): string | undefined {
     return this.#session === undefined
       ? "no WattTime credentials: set carbon.wattTimeUsername and carbon.wattTimePassword " +
@@ -99,6 +108,7 @@ export class WattTimeProvider extends LiveProvider {
       : undefined;
   }
 
+  /** Region from `regionMap`, `watttime:<code>`, a code-shaped id, or coordinates. */
   protected async resolveZone(
     region: string,
     location: RegionLocation | undefined,
@@ -161,6 +171,7 @@ export class WattTimeProvider extends LiveProvider {
     return await get(url, { authorization: `Bearer ${fresh.value}` });
   }
 
+  /** One `/v3/historical` request for a page-aligned range. */
   protected async fetchRange(
     zone: ZoneRef,
     startMs: number,
