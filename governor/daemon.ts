@@ -23,8 +23,11 @@ import { resolveGroupId } from "./unix_group.ts";
 export interface GovernorDaemonOptions {
   /** Effective configuration (required). */
   readonly config: Config;
-  /** Opens the energy source for `config` (required; governor/sources' factory in production). */
-  readonly openSource: (config: Config, clock: Clock) => EnergySource | Promise<EnergySource>;
+  /**
+   * Opens the energy source for `config` (required; governor/sources' `openEnergySource` in
+   * production), with optional start-up lines describing it (else the daemon describes it).
+   */
+  readonly openSource: (config: Config, clock: Clock) => OpenedSource | Promise<OpenedSource>;
   /** Where start-up lines and warnings go (required). */
   readonly log: TextSink;
   /** Re-reads the configuration on SIGHUP (default: SIGHUP only logs that reload is off). */
@@ -43,6 +46,14 @@ export interface GovernorDaemonOptions {
   readonly persistEveryMs?: number;
   /** Called once the socket accepts connections (tests, benchmarks). */
   readonly onReady?: (info: { socketPath: string; metricsPort: number | null }) => void;
+}
+
+/** An opened source and the lines that describe it. */
+export interface OpenedSource {
+  /** The source to poll. */
+  readonly source: EnergySource;
+  /** Start-up lines (no newlines) saying which source, zones and permissions are in effect. */
+  readonly lines?: readonly string[];
 }
 
 function parseMode(mode: string): number {
@@ -92,8 +103,11 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     return 1;
   }
   let source: EnergySource;
+  let sourceLines: readonly string[] | undefined;
   try {
-    source = await options.openSource(config, clock);
+    const opened = await options.openSource(config, clock);
+    source = opened.source;
+    sourceLines = opened.lines;
   } catch (e) {
     log.write(`carbon-ops governor: cannot open the ${g.raplMode} energy source: ${message(e)}\n`);
     return 1;
@@ -202,7 +216,9 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     await cleanup();
     return 1;
   }
-  log.write(startupLines(config, source, { instance, gid, restored, server, metrics }));
+  log.write(
+    startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines }),
+  );
   const signals: [Deno.Signal, () => void][] = [];
   if (options.handleSignals ?? true) {
     const reload = async () => {
@@ -271,6 +287,7 @@ function startupLines(
     restored: { instance: string } | null;
     server: GovernorServer;
     metrics: MetricsServer | null;
+    sourceLines: readonly string[] | undefined;
   },
 ): string {
   const g = config.governor;
@@ -281,7 +298,8 @@ function startupLines(
     ? ` (${g.msrDeviceRoot})`
     : " (SIMULATED counters: not a measurement of this machine)";
   lines.push(`source: ${source.kind}${where}, ${source.domains.length} domains`);
-  for (const d of source.domains) {
+  if (info.sourceLines) lines.push(...info.sourceLines.map((l) => `  ${l}`));
+  for (const d of info.sourceLines ? [] : source.domains) {
     lines.push(
       `  ${d.name}: ${d.kind}${d.parent ? ` in ${d.parent}` : ""}, ` +
         `${d.inHostTotal ? "counted in host total" : "not in host total"}, range ` +

@@ -215,8 +215,20 @@ export class GovernorClient {
         );
       }, this.#timeoutMs);
     });
+    const attempt = async () => {
+      const reused = this.#conn !== null;
+      try {
+        return await this.#roundTrip(op);
+      } catch (e) {
+        // the governor closes idle connections: retry a reused one once on a fresh connection
+        // (every v1 op is read-only, so repeating it is safe)
+        if (!reused || !(e instanceof GovernorUnavailableError) || e.reason !== "closed") throw e;
+        this.#drop();
+        return await this.#roundTrip(op);
+      }
+    };
     try {
-      return await Promise.race([this.#roundTrip(op), timeout]);
+      return await Promise.race([attempt(), timeout]);
     } catch (e) {
       this.#drop();
       throw e;

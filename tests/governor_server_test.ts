@@ -28,7 +28,7 @@ async function startGovernor(
   const ready = new Promise<void>((r) => resolveReady = r);
   const done = runGovernor({
     config,
-    openSource: () => source,
+    openSource: () => ({ source }),
     log: { write: (t) => void log.push(t) },
     handleSignals: false,
     signal: stop.signal,
