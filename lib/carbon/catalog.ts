@@ -103,8 +103,11 @@ export class RegionCatalog {
     this.#sources = sources;
     this.version = version;
     this.#index = new Map();
-    // Aliases first, ids last: an id always wins over another region's alias.
-    for (const f of regions.values()) {
+    // Aliases first, ids last: an id always wins over another region's alias; among aliases,
+    // user regions, then countries, then grid zones, then cloud regions.
+    const rank: Record<string, number> = { user: 0, world: 1, country: 2, grid: 3, cloud: 4 };
+    const ordered = [...regions.values()].sort((a, b) => rank[a.kind] - rank[b.kind]);
+    for (const f of ordered) {
       for (const a of f.aliases) {
         const k = norm(a);
         if (k !== "" && !this.#index.has(k)) this.#index.set(k, f.id);

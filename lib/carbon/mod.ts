@@ -31,6 +31,7 @@ export {
   UnknownRegionError,
 } from "./catalog.ts";
 export {
+  loadCatalog,
   loadUserIntensityFile,
   parseUserIntensityFile,
   type UserIntensityData,

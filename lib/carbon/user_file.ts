@@ -21,6 +21,7 @@
 import { type Node, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../errors.ts";
 import { closestMatches } from "../suggest.ts";
+import { RegionCatalog } from "./catalog.ts";
 import type { PueProfile, RegionFigure, SourceInfo } from "./data/types.ts";
 import type { IntensityBasis } from "./provider.ts";
 
@@ -304,4 +305,24 @@ export async function loadUserIntensityFile(path: string): Promise<UserIntensity
     );
   }
   return parseUserIntensityFile(text, path);
+}
+
+/**
+ * The embedded catalog, plus the user's intensity file when one is named.
+ *
+ * @param options `intensityFile` (default none), `includeOdbl` (default true).
+ * @example
+ * ```ts
+ * import { loadCatalog } from "./user_file.ts";
+ * const catalog = await loadCatalog({ intensityFile: null });
+ * console.log(catalog.lookup("DE").figure.intensityGPerKwh);
+ * ```
+ */
+export async function loadCatalog(
+  options: { intensityFile?: string | null; includeOdbl?: boolean } = {},
+): Promise<RegionCatalog> {
+  const base = RegionCatalog.embedded({ includeOdbl: options.includeOdbl ?? true });
+  if (!options.intensityFile) return base;
+  const data = await loadUserIntensityFile(options.intensityFile);
+  return base.withUserData(data, options.intensityFile);
 }

@@ -8,9 +8,15 @@
 import type { Command, CommandGroup } from "./command.ts";
 import { configCommand } from "./commands/config.ts";
 import { readCommand } from "./commands/read.ts";
+import { governorCommand } from "./commands/governor.ts";
+import { estimateCommand } from "./commands/estimate.ts";
+import { regionsCommand } from "./commands/regions.ts";
 
 /** Every top-level command and group, in help order. */
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
   configCommand,
+  governorCommand,
   readCommand,
+  estimateCommand,
+  regionsCommand,
 ];

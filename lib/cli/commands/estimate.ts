@@ -1,0 +1,235 @@
+/**
+ * `carbon-ops estimate`: grams of CO2e for an energy figure or a power over a span, with the
+ * interval and provenance; `--ledger DIR --key FILE` appends it as an emission record.
+ *
+ * @module
+ */
+
+import { numberOption, parseCommandArgs } from "../args.ts";
+import { type Command, type TextSink, writeJson } from "../command.ts";
+import { UsageError } from "../../errors.ts";
+import { UnknownRegionError } from "../../carbon/catalog.ts";
+import { ProviderChain } from "../../carbon/chain.ts";
+import type { CarbonEstimate } from "../../carbon/estimate.ts";
+import { CarbonEstimator } from "../../carbon/estimator.ts";
+import { StaticProvider } from "../../carbon/static_provider.ts";
+import { loadCatalog } from "../../carbon/user_file.ts";
+import { createProviders } from "../../carbon/providers/factory.ts";
+import { CONFIG_SCHEMA } from "../../config/schema.ts";
+import { appendEmission, LEDGER_OPTIONS, ledgerOptionsUsed } from "./_estimate_ledger.ts";
+
+const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S [--start T --end T] " +
+  "[--region R] [--method analytical|monte-carlo] [--json] [--ledger DIR --key FILE]";
+
+const OPTIONS = {
+  "energy-wh": { type: "string" },
+  "power-w": { type: "string" },
+  duration: { type: "string" },
+  start: { type: "string" },
+  end: { type: "string" },
+  region: { type: "string" },
+  method: { type: "string" },
+  samples: { type: "string" },
+  seed: { type: "string" },
+  confidence: { type: "string" },
+  "energy-source": { type: "string" },
+  pue: { type: "string" },
+  "pue-profile": { type: "string" },
+  "bucket-minutes": { type: "string" },
+  missing: { type: "string" },
+  "allow-fallback": { type: "boolean" },
+  "intensity-file": { type: "string" },
+  json: { type: "boolean" },
+  ...LEDGER_OPTIONS,
+} as const;
+
+function printText(out: TextSink, e: CarbonEstimate): void {
+  const g = (x: number) => x >= 1000 ? `${(x / 1000).toFixed(3)} kg` : `${x.toFixed(3)} g`;
+  const lines = [
+    `${g(e.grams)} CO2e  (${e.meta.confidenceLevelPct}% interval ${g(e.meta.ciLowerG)} .. ${
+      g(e.meta.ciUpperG)
+    }, ` +
+    `${e.meta.method}${
+      e.meta.seed !== undefined ? `, ${e.meta.samples} samples, seed ${e.meta.seed}` : ""
+    })`,
+    `energy      ${e.energyWh.toFixed(3)} Wh (${e.energySource}) x PUE ${e.pue} = ${
+      e.energyWithPueKwh.toFixed(6)
+    } kWh`,
+    `intensity   ${e.intensityGPerKwh.toFixed(2)} g${e.gases}/kWh  ${e.region}${
+      e.requestedRegion !== e.region ? ` (asked: ${e.requestedRegion})` : ""
+    }, ${e.basis}, year ${e.factorYear ?? "?"}`,
+    `source      ${e.source}: ${e.dataset} ${e.datasetVersion}`,
+    `pue         ${e.pueSource}`,
+    `uncertainty ±${e.uncertaintyPct.toFixed(1)}% (1σ; energy ${
+      e.uncertaintyComponentsPct.energy.toFixed(1)
+    }%, ` +
+    `intensity ${e.uncertaintyComponentsPct.intensity.toFixed(1)}%, PUE ${
+      e.uncertaintyComponentsPct.pue.toFixed(1)
+    }%)`,
+    `quality     ${e.qualityFlag}; coverage ${(e.coverage * 100).toFixed(1)}%` +
+    (e.startTs ? `; ${e.startTs} .. ${e.endTs} in ${e.buckets} bucket(s)` : ""),
+  ];
+  if (e.flags.length) lines.push(`flags       ${e.flags.join(", ")}`);
+  for (const a of e.attribution) lines.push(`attribution ${a}`);
+  out.write(lines.join("\n") + "\n");
+}
+
+/** The `estimate` command. */
+export const estimateCommand: Command = {
+  name: "estimate",
+  summary: "Estimate grams of CO2e (with interval and provenance) for energy or power over time",
+  help: `Usage: ${USAGE}
+
+Turns energy into grams of CO2e with the grid factor's provenance and a confidence interval.
+Energy: --energy-wh X, or --power-w P with --duration S (seconds) or with --start/--end.
+With --start and --end the intensity is read for that span (providers from carbon.providers, the
+embedded annual figures last), in buckets aligned to the providers' periods.
+
+Options:
+  --energy-wh X          IT energy in Wh (>= 0)
+  --power-w P            constant power in W (>= 0); needs --duration or --start/--end
+  --duration S           seconds (> 0); with --start, the end is start + S
+  --start T, --end T     activity period, RFC 3339 with offset (e.g. 2025-03-01T10:00:00Z)
+  --region R             region id or alias (default carbon.region); see 'carbon-ops regions'
+  --method M             analytical (default) or monte-carlo
+  --samples N            Monte Carlo samples (default 10000)
+  --seed N               Monte Carlo seed (default 1; printed with the result)
+  --confidence PCT       confidence level, 50..99.9 (default carbon.confidenceLevelPct, 95)
+  --energy-source S      governor, rapl or model (default model): sets the energy uncertainty
+  --pue N                PUE 1..3 instead of a profile
+  --pue-profile ID       PUE profile (default: the region's, e.g. aws; see 'regions --pue')
+  --bucket-minutes N     bucket length over a span, 1..1440 (default 15)
+  --missing step|drop    buckets without a reading: carry the nearest (default) or leave out
+  --allow-fallback       use global-average for an unknown region (flagged "fallback")
+  --intensity-file PATH  user regions/PUE file (JSON or JSONC)
+  --json                 print the result as JSON (the Python package's keys)
+  --ledger DIR --key FILE
+                         append the estimate as an emission record (needs --start/--end or
+                         --duration); --reporting-entity TEXT (default: the ledger origin's
+                         host part), --host NAME, --scope 2|3, --scope3-category N, --label K=V
+
+Exit codes: 0 ok, 1 failure (ledger append, provider chain without any reading), 2 bad input
+(negative or non-finite energy, end <= start, PUE outside 1..3, unknown region or method, a span
+over the bucket limit) with what is allowed.
+
+Examples:
+  carbon-ops estimate --energy-wh 1000 --region FR
+  carbon-ops estimate --power-w 250 --duration 3600 --region aws:eu-west-3 --method monte-carlo
+  carbon-ops estimate --energy-wh 5400 --start 2025-03-01T00:00:00Z --end 2025-03-02T00:00:00Z \\
+    --region DE --energy-source governor --json
+`,
+  async run(ctx) {
+    const { values: v } = parseCommandArgs(ctx.argv, { options: OPTIONS, usage: USAGE });
+    const num = (
+      name: keyof typeof v,
+      range: { min?: number; max?: number; integer?: boolean } = {},
+    ) => {
+      const raw = v[name];
+      return typeof raw === "string" ? numberOption(raw, `--${name}`, range) : undefined;
+    };
+    const energyWh = num("energy-wh", { min: 0 });
+    const powerW = num("power-w", { min: 0 });
+    const durationS = num("duration");
+    if (durationS !== undefined && !(durationS > 0)) {
+      throw new UsageError(`--duration must be > 0 seconds, got ${v.duration}`, { usage: USAGE });
+    }
+    if ((energyWh === undefined) === (powerW === undefined)) {
+      throw new UsageError("give exactly one of --energy-wh or --power-w", { usage: USAGE });
+    }
+    if (energyWh !== undefined && durationS !== undefined && v.start === undefined) {
+      throw new UsageError("--duration goes with --power-w (or with --start to set the end)", {
+        usage: USAGE,
+      });
+    }
+    const start = v.start;
+    let end = v.end;
+    if (start !== undefined && end === undefined && durationS !== undefined) {
+      const ms = Date.parse(start);
+      if (Number.isFinite(ms)) end = new Date(ms + durationS * 1000).toISOString();
+    }
+    if ((start === undefined) !== (end === undefined)) {
+      throw new UsageError("give both --start and --end (or --start with --duration)", {
+        usage: USAGE,
+      });
+    }
+    if (powerW !== undefined && durationS === undefined && start === undefined) {
+      throw new UsageError("--power-w needs --duration S or --start/--end", { usage: USAGE });
+    }
+    const config = await ctx.loadConfig({
+      carbon: {
+        region: v.region,
+        intensityFile: v["intensity-file"],
+        confidenceLevelPct: num("confidence", { min: 50, max: 99.9 }),
+        pueProfile: v["pue-profile"],
+      },
+    });
+    const c = config.carbon;
+    try {
+      const catalog = await loadCatalog({ intensityFile: c.intensityFile });
+      const providers = createProviders(
+        {
+          ...c,
+          providers: c.providers.some((p) => p.toLowerCase() === "static")
+            ? c.providers
+            : [...c.providers, "static"],
+        },
+        { env: (name) => ctx.env[name], others: { static: () => new StaticProvider(catalog) } },
+      );
+      const pueProfile = c.pueProfile === CONFIG_SCHEMA.carbon.pueProfile.default
+        ? undefined
+        : c.pueProfile;
+      const estimator = new CarbonEstimator({
+        catalog,
+        provider: new ProviderChain(providers),
+        region: c.region,
+        ...(pueProfile ? { pueProfile } : {}),
+        ...(v.pue !== undefined ? { pue: numberOption(v.pue, "--pue", { min: 1, max: 3 }) } : {}),
+        allowFallback: v["allow-fallback"] === true,
+        confidenceLevelPct: c.confidenceLevelPct,
+        ...(v.method ? { method: v.method as "analytical" } : {}),
+        ...(v["energy-source"] ? { energySource: v["energy-source"] as "model" } : {}),
+      });
+      const mc = {
+        ...(v.samples
+          ? { samples: num("samples", { min: 100, max: 10_000_000, integer: true }) }
+          : {}),
+        ...(v.seed ? { seed: num("seed", { min: 0, max: 0xffffffff, integer: true }) } : {}),
+      };
+      let estimate: CarbonEstimate;
+      if (start !== undefined && end !== undefined) {
+        estimate = await estimator.estimateOverSpan({
+          startTs: start,
+          endTs: end,
+          ...(energyWh !== undefined ? { energyWh } : { powerWatts: powerW }),
+          ...(v["bucket-minutes"]
+            ? { bucketMinutes: num("bucket-minutes", { min: 1, max: 1440 }) }
+            : {}),
+          ...(v.missing ? { missingPolicy: v.missing as "step" } : {}),
+          ...(mc.samples ? { mcSamples: mc.samples } : {}),
+          ...(mc.seed !== undefined ? { seed: mc.seed } : {}),
+        });
+      } else if (powerW !== undefined) {
+        estimate = estimator.estimateFromPowerTime(powerW, durationS as number, mc);
+      } else {
+        estimate = estimator.estimateFromEnergy(energyWh as number, mc);
+      }
+      const ledger = ledgerOptionsUsed(v) ? await appendEmission(estimate, v, catalog, ctx) : null;
+      if (v.json) writeJson(ctx.stdout, { ...estimate.toDict(), ...(ledger ? { ledger } : {}) });
+      else {
+        printText(ctx.stdout, estimate);
+        if (ledger) {
+          ctx.stdout.write(`ledger      appended seq ${ledger.seq}, leaf ${ledger.leaf}\n`);
+        }
+      }
+      return 0;
+    } catch (err) {
+      if (err instanceof UnknownRegionError) {
+        throw new UsageError(err.message, { usage: USAGE, cause: err });
+      }
+      if (err instanceof RangeError) {
+        throw new UsageError(err.message, { usage: USAGE, cause: err });
+      }
+      throw err;
+    }
+  },
+};
