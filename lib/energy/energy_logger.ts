@@ -139,6 +139,7 @@ export class EnergyLogger implements AsyncDisposable {
   readonly #notes: string[] = [];
   readonly #spans = new Set<IntervalState>();
   #main: IntervalState;
+  #mainStartWallMs: number;
   #apply: Promise<void> = Promise.resolve();
   #poller: AbortController | null = null;
   #pollDone: Promise<void> = Promise.resolve();
@@ -211,6 +212,7 @@ export class EnergyLogger implements AsyncDisposable {
       gpu: options.gpu === undefined ? new NvidiaSmi() : options.gpu,
     });
     this.#main = new IntervalState(this.#accParams());
+    this.#mainStartWallMs = this.#clock.nowMs();
     this.#takeSample([this.#main]);
   }
 
@@ -247,12 +249,16 @@ export class EnergyLogger implements AsyncDisposable {
   /**
    * Takes a record covering the time since the previous call (or construction): the Python
    * package's keys plus `timestamp_start`, `timestamp_end`, `energy` and `energy_details`.
-   * Consecutive records tile time exactly.
+   * Consecutive records tile time exactly. When called within the same wall-clock millisecond
+   * as the interval start, it first waits 1 ms so that `timestamp_end > timestamp_start` (an
+   * estimator rejects an empty span).
    */
   async logMetrics(
     operation: string,
     additionalInfo: Readonly<Record<string, unknown>> = {},
   ): Promise<MetricRecord> {
+    if (this.#clock.nowMs() === this.#mainStartWallMs) await this.#clock.sleep(1);
+    this.#mainStartWallMs = this.#clock.nowMs();
     let closed: IntervalTotals | null = null;
     const spans = [...this.#spans];
     await this.#takeSample([...spans, this.#main], (s) => {

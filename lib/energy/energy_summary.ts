@@ -34,7 +34,10 @@ export interface EnergySummary {
   readonly "allocation_ratio": number;
   /** `governor_cpu_time`, `governor_energy` (whole host) or `monitor_only` (no governor). */
   readonly "attribution_mode": AttributionMode;
-  /** `governor`, `powercap`, `model`, or a `+`-joined mix in precedence order. */
+  /**
+   * `governor`, `powercap`, `model`, or a `+`-joined mix in precedence order; `governor:sim`
+   * when the governor runs on its simulated source.
+   */
   readonly source: string;
   /** CPU-side host energy (RAPL packages + DRAM or psys, or the model) in Wh. */
   readonly "cpu_energy_wh": number;
@@ -140,7 +143,11 @@ export function summarizeEnergy(
     ratio,
   });
   const sources: string[] = [];
-  if (totals.measuredNs.governor > 0n) sources.push("governor");
+  const simulated = totals.backends.governor.includes("sim");
+  if (totals.measuredNs.governor > 0n) sources.push(simulated ? "governor:sim" : "governor");
+  if (simulated) {
+    notes.push("the governor reads a SIMULATED source (sim): its energy is not a measurement");
+  }
   if (totals.measuredNs.powercap > 0n) sources.push("powercap");
   if (totals.modelledNs > 0n || sources.length === 0) sources.push("model");
   const measuredNs = totals.measuredNs.governor + totals.measuredNs.powercap;

@@ -24,6 +24,8 @@ export interface HostEnergyReading {
   readonly instance: string;
   /** Host energy in microjoules since the counter's origin (monotonic within one instance). */
   readonly totalUj: bigint;
+  /** Backend behind the source (`sysfs`, `msr`, `sim`...), when known. `sim` is not a measurement. */
+  readonly backend?: string;
 }
 
 /** Something that reads a host energy total. `read` rejects when the source is unavailable. */

@@ -57,6 +57,10 @@ export interface IntervalTotals {
   readonly segmentsWithoutTaskTime: number;
   /** Events worth telling the user (governor restart, counter reset), oldest first. */
   readonly events: readonly string[];
+  /** Backends (`sysfs`, `msr`, `sim`) behind measured segments, by source, in first-seen order. */
+  readonly backends: Readonly<Record<MeasuredSource, readonly string[]>>;
+  /** Last instance seen per source (to report restarts across unavailable gaps). */
+  readonly lastInstance: Readonly<Record<MeasuredSource, string | null>>;
 }
 
 /** Constants of the arithmetic. */
@@ -96,6 +100,11 @@ export function startEnergyInterval(sample: EnergySample): IntervalTotals {
     hostTotalTicks: 0,
     segmentsWithoutTaskTime: 0,
     events: [],
+    backends: { governor: [], powercap: [] },
+    lastInstance: {
+      governor: sample.readings.find((r) => r.source === "governor")?.instance ?? null,
+      powercap: sample.readings.find((r) => r.source === "powercap")?.instance ?? null,
+    },
   };
 }
 
@@ -143,6 +152,16 @@ export function addEnergySample(
   if (dtNs <= 0n) return { ...totals, last: next };
   const seconds = Number(dtNs) / 1e9;
   const events = [...totals.events];
+  const lastInstance = { ...totals.lastInstance };
+  for (const r of next.readings) {
+    const prev = lastInstance[r.source];
+    if (prev !== null && prev !== r.instance) {
+      events.push(
+        `${r.source} restarted or reset (instance ${prev} -> ${r.instance}); not measured across it`,
+      );
+    }
+    lastInstance[r.source] = r.instance;
+  }
 
   let busy = 0;
   let total = 0;
@@ -159,12 +178,17 @@ export function addEnergySample(
   let modelledJ = totals.modelledJ;
   let modelledNs = totals.modelledNs;
   let measured = false;
+  let backends = totals.backends;
   for (const source of ["governor", "powercap"] as const) {
     const delta = measuredDelta(a, next, source, events);
     if (delta !== null) {
       measuredUj[source] += delta;
       measuredNs[source] += dtNs;
       measured = true;
+      const backend = next.readings.find((r) => r.source === source)?.backend;
+      if (backend !== undefined && !backends[source].includes(backend)) {
+        backends = { ...backends, [source]: [...backends[source], backend] };
+      }
       break;
     }
   }
@@ -201,5 +225,7 @@ export function addEnergySample(
     hostTotalTicks: totals.hostTotalTicks + total,
     segmentsWithoutTaskTime: without,
     events: events.slice(-20),
+    backends,
+    lastInstance,
   };
 }

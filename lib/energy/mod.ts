@@ -33,7 +33,8 @@ export type {
   EnergySummary,
   SummaryParams,
 } from "./energy_summary.ts";
-export { DEFAULT_GOVERNOR_SOCKET, defaultGovernorReader } from "./governor_reader.ts";
+export { defaultGovernorReader, GovernorReader } from "./governor_reader.ts";
+export type { GovernorReadClient } from "./governor_reader.ts";
 export { BackoffReader } from "./host_energy.ts";
 export type {
   BackoffStatus,
