@@ -106,7 +106,7 @@ Deno.test("msr source uses the package ESU for DRAM on a client CPU", async () =
 
 Deno.test("msr source reads psys once and makes it the host total when present", async () => {
   await using dir = await tempDir();
-  const host = await intelHost(dir, 0x8f); // Sapphire Rapids: fixed 1 mJ psys unit
+  const host = await intelHost(dir, 0x8f); // Sapphire Rapids: fixed 1 J psys unit
   writeMsr(host.dev, 0, 0x64d, 777n);
   writeMsr(host.dev, 2, 0x64d, 888n);
   const src = open(host);
@@ -114,7 +114,7 @@ Deno.test("msr source reads psys once and makes it the host total when present",
     assert.equal(src.hostTotalRule, "psys");
     const psys = src.domains.filter((d) => d.kind === "psys");
     assert.deepEqual(psys.map((d) => [d.name, d.cpu, d.ujPerRaw]), [["psys", 0, {
-      num: 1000n,
+      num: 1_000_000n,
       den: 1n,
     }]]);
     assert.deepEqual(src.domains.filter((d) => d.inHostTotal).map((d) => d.name), ["psys"]);

@@ -355,16 +355,16 @@ Deno.test("parseZoneId round-trips hexadecimal zone indices", () => {
 });
 
 Deno.test("sysfsWrapModulus is within 1.5 uJ of 2^32 hardware units for any unit", () => {
-  fc.assert(fc.property(fc.integer({ min: 1000, max: 1_000_000 }), (unitPj) => {
-    const max = (0xffffffffn * BigInt(unitPj)) / 1000n; // what the kernel reports
+  fc.assert(fc.property(fc.integer({ min: 1000, max: 1_000_000 }), (unitNj) => {
+    const max = (0xffffffffn * BigInt(unitNj)) / 1000n; // what the kernel reports
     const modulus = sysfsWrapModulus(max);
-    const diffNj = modulus * 1000n - (1n << 32n) * BigInt(unitPj); // in nJ
-    assert(diffNj < 1500n && diffNj > -1500n, `unit ${unitPj} pJ: off by ${diffNj} nJ`);
+    const diffNj = modulus * 1000n - (1n << 32n) * BigInt(unitNj); // in nJ
+    assert(diffNj < 1500n && diffNj > -1500n, `unit ${unitNj} nJ: off by ${diffNj} nJ`);
   }));
   for (
-    const [unitPj, max] of [[61035n, INTEL_MAX_UJ], [15258n, AMD_MAX_UJ], [15300n, "65712999613"]]
+    const [unitNj, max] of [[61035n, INTEL_MAX_UJ], [15258n, AMD_MAX_UJ], [15300n, "65712999613"]]
   ) {
-    const diffNj = sysfsWrapModulus(BigInt(max)) * 1000n - (1n << 32n) * BigInt(unitPj);
+    const diffNj = sysfsWrapModulus(BigInt(max)) * 1000n - (1n << 32n) * BigInt(unitNj);
     assert(diffNj < 1000n && diffNj > -1000n, `${max}: off by ${diffNj} nJ`);
   }
 });

@@ -61,7 +61,7 @@ export const INTEL_SERVER_DRAM_MODELS: ReadonlySet<number> = new Set([
   0x6c, // Ice Lake-D
 ]);
 
-/** Intel family-6 models whose psys counter uses a fixed 1 mJ unit (Sapphire Rapids and later servers). */
+/** Intel family-6 models whose psys counter uses a fixed 1 J unit (Sapphire Rapids and later servers). */
 export const INTEL_FIXED_PSYS_MODELS: ReadonlySet<number> = new Set([
   0x8f, // Sapphire Rapids-X
   0xcf, // Emerald Rapids-X
@@ -80,11 +80,11 @@ export interface UjFraction {
   readonly den: bigint;
 }
 
-/** The server DRAM unit, 15.3 uJ per count (15300 pJ, as Linux `intel_rapl_common.c` uses). */
+/** The server DRAM unit, 15.3 uJ per count (`dram_domain_energy_unit = 15300` nJ/1000 in Linux `intel_rapl_common.c`). */
 export const SERVER_DRAM_UJ_PER_RAW: UjFraction = Object.freeze({ num: 153n, den: 10n });
 
-/** The Sapphire Rapids psys unit, 1 mJ per count. */
-export const FIXED_PSYS_UJ_PER_RAW: UjFraction = Object.freeze({ num: 1000n, den: 1n });
+/** The Sapphire Rapids psys unit, 1 J per count (`psys_domain_energy_unit = NANOJOULE_PER_JOULE` in Linux). */
+export const FIXED_PSYS_UJ_PER_RAW: UjFraction = Object.freeze({ num: 1_000_000n, den: 1n });
 
 /**
  * The energy status unit (ESU, bits 12:8) of a unit register value: one count is 2^-ESU joules.
