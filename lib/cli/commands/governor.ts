@@ -11,14 +11,49 @@ import { UsageError } from "../../errors.ts";
 import { loadConfig } from "../../config/load.ts";
 import type { Config, ConfigOverrides } from "../../config/schema.ts";
 import type { Clock } from "../../clock.ts";
-import type { EnergySource } from "../../../governor/energy_source.ts";
-import { runGovernor } from "../../../governor/daemon.ts";
+import { type OpenedSource, runGovernor } from "../../../governor/daemon.ts";
+import { openEnergySource } from "../../../governor/sources/mod.ts";
 
 const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
   "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT]";
 
 /** Opens the energy source a config asks for (governor/sources' factory). */
-export type OpenSource = (config: Config, clock: Clock) => EnergySource | Promise<EnergySource>;
+export type OpenSource = (config: Config, clock: Clock) => OpenedSource | Promise<OpenedSource>;
+
+/**
+ * The production source factory: `openEnergySource` with the `governor.*` keys.
+ *
+ * @example
+ * ```ts
+ * import { openConfiguredSource } from "./governor.ts";
+ * import { loadConfig } from "../../config/load.ts";
+ * import { systemClock } from "../../clock.ts";
+ * const config = await loadConfig({ flags: { governor: { raplMode: "sim" } } });
+ * const { source } = openConfiguredSource(config, systemClock);
+ * console.log(source.kind); // "sim"
+ * source.close();
+ * ```
+ */
+export function openConfiguredSource(config: Config, clock: Clock): OpenedSource {
+  const g = config.governor;
+  return openEnergySource({
+    raplMode: g.raplMode,
+    allowMsr: g.allowMsr,
+    powercapRoot: g.powercapRoot,
+    msrDeviceRoot: g.msrDeviceRoot,
+    cpuinfoPath: g.cpuinfoPath,
+    cpuTopologyRoot: g.cpuTopologyRoot,
+    msrCpus: g.msrCpus,
+    simPowerWatts: g.simPowerWatts,
+    simProfile: g.simProfile,
+    simRangeUj: g.simRangeUj,
+    procRoot: config.energy.procRoot,
+    clock,
+  });
+}
+
+/** The `governor` command. */
+export const governorCommand: Command = createGovernorCommand(openConfiguredSource);
 
 /**
  * Builds the `governor` command around a source factory.
