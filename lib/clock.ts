@@ -57,3 +57,55 @@ export const systemClock: Clock = Object.freeze({
 export function rfc3339(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
+
+/**
+ * A clock for virtual time: it moves only through `advance` or `sleep`, and `sleep` returns at
+ * once after moving the clock, so simulated hours run in milliseconds. Used by the aliasing
+ * demo's default mode and by simulations; tests may use it too.
+ *
+ * @example
+ * ```ts
+ * import { VirtualClock } from "./clock.ts";
+ * const clock = new VirtualClock();
+ * await clock.sleep(15_000);
+ * console.log(clock.monoNs()); // 15000000000n
+ * ```
+ */
+export class VirtualClock implements Clock {
+  #monoNs: bigint;
+  #wallMs: number;
+
+  /**
+   * Creates a virtual clock.
+   *
+   * @param options `monoNs` start (default 0n) and `wallMs` start (default 2026-01-01T00:00:00Z).
+   */
+  constructor(options: { monoNs?: bigint; wallMs?: number } = {}) {
+    this.#monoNs = options.monoNs ?? 0n;
+    this.#wallMs = options.wallMs ?? Date.UTC(2026, 0, 1);
+  }
+
+  /** Wall time in epoch milliseconds. */
+  nowMs(): number {
+    return this.#wallMs;
+  }
+
+  /** Monotonic time in nanoseconds. */
+  monoNs(): bigint {
+    return this.#monoNs;
+  }
+
+  /** Moves time forward by `ms` and resolves at once (rejects if `signal` already aborted). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.advance(ms);
+    return Promise.resolve();
+  }
+
+  /** Moves time forward by `ms` milliseconds (exact to the nanosecond). */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`cannot move a clock by ${ms} ms`);
+    this.#monoNs += BigInt(Math.round(ms * 1e6));
+    this.#wallMs += ms;
+  }
+}

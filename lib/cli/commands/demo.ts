@@ -1,0 +1,17 @@
+/**
+ * `carbon-ops demo`: runnable demonstrations.
+ *
+ * @module
+ */
+
+import { defineGroup } from "../command.ts";
+import { demoAliasingCommand } from "./demo_aliasing.ts";
+
+/** The `demo` group. */
+export const demoGroup = defineGroup(
+  "demo",
+  "Runnable demonstrations (aliasing, the full pipeline)",
+  [
+    demoAliasingCommand,
+  ],
+);
