@@ -37,3 +37,4 @@ export {
 } from "./lib/governor_client.ts";
 export * from "./lib/carbon/mod.ts";
 export * from "./lib/carbon/providers/mod.ts";
+export * from "./lib/ledger/mod.ts";

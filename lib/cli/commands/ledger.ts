@@ -1,0 +1,31 @@
+/**
+ * The `ledger` command group. Its subcommands are listed here, in help order; add a subcommand
+ * by importing it and adding one entry to `LEDGER_SUBCOMMANDS`.
+ *
+ * @module
+ */
+
+import { type Command, type CommandGroup, defineGroup } from "../command.ts";
+import { ledgerAppendCommand } from "./ledger_append.ts";
+import { ledgerCheckpointCommand } from "./ledger_checkpoint.ts";
+import { ledgerInitCommand } from "./ledger_init.ts";
+import { ledgerShowCommand } from "./ledger_show.ts";
+import { ledgerTotalsCommand } from "./ledger_totals.ts";
+import { ledgerVerifyCommand } from "./ledger_verify.ts";
+
+/** Subcommands of `carbon-ops ledger`, in help order. */
+export const LEDGER_SUBCOMMANDS: readonly Command[] = [
+  ledgerInitCommand,
+  ledgerAppendCommand,
+  ledgerVerifyCommand,
+  ledgerCheckpointCommand,
+  ledgerShowCommand,
+  ledgerTotalsCommand,
+];
+
+/** The `ledger` group. */
+export const ledgerGroup: CommandGroup = defineGroup(
+  "ledger",
+  "Signed, hash-chained audit ledger: init, append, verify, checkpoint, show, totals",
+  LEDGER_SUBCOMMANDS,
+);

@@ -1,0 +1,55 @@
+/**
+ * `carbon-ops ledger checkpoint`: sign and store a checkpoint (incremental).
+ *
+ * @module
+ */
+
+import { UsageError } from "../../errors.ts";
+import { writeCheckpoint } from "../../ledger/checkpoint_writer.ts";
+import { toBase64 } from "../../ledger/encoding.ts";
+import { loadSigningKey } from "../../ledger/keys.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, writeJson } from "../command.ts";
+
+const USAGE = "carbon-ops ledger checkpoint DIR --key FILE [--json]";
+
+/** `ledger checkpoint`. */
+export const ledgerCheckpointCommand: Command = {
+  name: "checkpoint",
+  summary: "Sign a C2SP checkpoint of the ledger and print it",
+  help: `Usage: ${USAGE}
+
+Under the ledger lock, hashes the records added since the last checkpoint (O(k + log n) using the
+cached frontier in checkpoints/frontier.json), checks they link to the records before them, and
+signs '<origin>\\n<size>\\n<base64 RFC 6962 root>\\n' as a C2SP signed note under the key name
+<origin>. Writes DIR/checkpoint (latest) and DIR/checkpoints/<size, 20 digits>.note and prints
+the note. Refuses to sign a checkpoint inconsistent with the latest one (truncated or rewritten
+ledger). Send the printed checkpoint to your auditor or witness.
+
+Options:
+  --key FILE   PKCS#8 PEM private key (mode 0600) trusted for checkpoints
+  --json       print {origin, size, root, note, archive_path, lines_read} as JSON
+
+Exit codes: 0 written, 1 refused (broken chain, inconsistent with the latest checkpoint), 2 usage.
+`,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(ctx.argv, {
+      options: { key: { type: "string" }, json: { type: "boolean" } },
+      positionals: { min: 1, max: 1 },
+      usage: USAGE,
+    });
+    if (!values.key) throw new UsageError("missing --key FILE", { usage: USAGE });
+    const cp = await writeCheckpoint(positionals[0], await loadSigningKey(values.key));
+    if (values.json) {
+      writeJson(ctx.stdout, {
+        origin: cp.origin,
+        size: cp.size,
+        root: toBase64(cp.root),
+        note: cp.note,
+        archive_path: cp.archivePath,
+        lines_read: cp.linesRead,
+      });
+    } else ctx.stdout.write(cp.note);
+    return 0;
+  },
+};

@@ -1,0 +1,89 @@
+/**
+ * `carbon-ops ledger init`: create a ledger directory with its genesis record, first checkpoint
+ * and trust file.
+ *
+ * @module
+ */
+
+import { UsageError } from "../../errors.ts";
+import { writeFileDurable } from "../../ledger/fs_durable.ts";
+import { initLedger } from "../../ledger/init.ts";
+import { loadSigningKey } from "../../ledger/keys.ts";
+import { isValidNoteKeyName } from "../../ledger/signed_note.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, writeJson } from "../command.ts";
+
+const USAGE = "carbon-ops ledger init DIR --origin NAME --key FILE [--trust-out FILE] [--json]";
+
+/** `ledger init`. */
+export const ledgerInitCommand: Command = {
+  name: "init",
+  summary: "Create a ledger: genesis record, first checkpoint, trust file",
+  help: `Usage: ${USAGE}
+
+Creates DIR (if needed) with ledger.jsonl holding the signed genesis record (origin, creation
+time, software version, initial key), ledger.lock, the size-1 checkpoint (checkpoint and
+checkpoints/), and a trust file for auditors naming the key (role both, from seq 0).
+Copy the trust file and checkpoints off the host: they are what an auditor verifies against.
+
+Options:
+  --origin NAME      unique ledger name, e.g. carbon-ops.example/host-01 (no spaces or '+')
+  --key FILE         PKCS#8 PEM private key (mode 0600), from 'carbon-ops keys generate'
+  --trust-out FILE   where to write the trust file (default DIR/trust.json; never overwritten)
+  --json             print the result as JSON
+
+Exit codes: 0 created, 1 DIR already holds a ledger or a file cannot be written, 2 usage.
+`,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(ctx.argv, {
+      options: {
+        origin: { type: "string" },
+        key: { type: "string" },
+        "trust-out": { type: "string" },
+        json: { type: "boolean" },
+      },
+      positionals: { min: 1, max: 1 },
+      usage: USAGE,
+    });
+    const dir = positionals[0];
+    if (!values.origin) throw new UsageError("missing --origin NAME", { usage: USAGE });
+    if (!isValidNoteKeyName(values.origin)) {
+      throw new UsageError(`--origin '${values.origin}' must not contain spaces or '+'`, {
+        usage: USAGE,
+      });
+    }
+    if (!values.key) {
+      throw new UsageError("missing --key FILE", {
+        usage: USAGE,
+        hint: "create one with 'carbon-ops keys generate --out DIR'",
+      });
+    }
+    const key = await loadSigningKey(values.key);
+    const trustPath = values["trust-out"] ?? `${dir}/trust.json`;
+    if (await Deno.lstat(trustPath).then(() => true, () => false)) {
+      ctx.stderr.write(
+        `carbon-ops: error: ${trustPath} already exists; choose another --trust-out\n`,
+      );
+      return 1;
+    }
+    const result = await initLedger(dir, { origin: values.origin, key });
+    await writeFileDurable(trustPath, result.trustText, { createNew: true });
+    if (values.json) {
+      writeJson(ctx.stdout, {
+        dir,
+        origin: result.origin,
+        kid: key.kid,
+        genesis_leaf: result.genesisLeaf,
+        trust_path: trustPath,
+        checkpoint: result.checkpoint.note,
+      });
+    } else {
+      ctx.stdout.write(
+        `created ledger ${dir} (origin ${result.origin})\nkid: ${key.kid}\ngenesis leaf: ${result.genesisLeaf}\n` +
+          `trust file: ${trustPath}\ncheckpoint:\n${result.checkpoint.note}` +
+          `Copy the trust file and checkpoints off this host; auditors verify against them.\n`,
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * `carbon-ops ledger totals`: exact sums of emission records, superseded ones excluded.
+ *
+ * @module
+ */
+
+import { UsageError } from "../../errors.ts";
+import { ledgerTotals } from "../../ledger/query.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, writeJson } from "../command.ts";
+
+const USAGE = "carbon-ops ledger totals DIR [--by scope|category|month|label:KEY] [--json|--csv]";
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** `ledger totals`. */
+export const ledgerTotalsCommand: Command = {
+  name: "totals",
+  summary: "Exact CO2e and energy sums, grouped; superseded records excluded",
+  help: `Usage: ${USAGE}
+
+Sums co2e_g and energy_kwh of emission records as exact decimals (no floating point), excluding
+records a correction supersedes (they are counted separately). Reads the ledger without
+verifying signatures: run 'ledger verify' first for audit figures.
+
+Options:
+  --by G     scope, category (scope 1, scope 2 by method, scope 3 by category), month (of the
+             activity period start, UTC) or label:KEY (default: one total)
+  --json     print {by, rows, total, superseded, corrections} as JSON
+  --csv      print group,records,co2e_g,energy_kwh rows with a header
+
+Exit codes: 0 ok, 1 unreadable or invalid record, 2 usage.
+`,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(ctx.argv, {
+      options: { by: { type: "string" }, json: { type: "boolean" }, csv: { type: "boolean" } },
+      positionals: { min: 1, max: 1 },
+      usage: USAGE,
+    });
+    if (values.json && values.csv) {
+      throw new UsageError("give --json or --csv, not both", { usage: USAGE });
+    }
+    const by = values.by ?? "none";
+    if (!["none", "scope", "category", "month"].includes(by) && !/^label:.+$/.test(by)) {
+      throw new UsageError(`--by must be scope, category, month or label:KEY, got '${by}'`, {
+        usage: USAGE,
+      });
+    }
+    const t = await ledgerTotals(positionals[0], { by });
+    const rows = [...t.rows, t.total];
+    if (values.json) {
+      const row = (r: (typeof rows)[number]) => ({
+        group: r.group,
+        records: r.records,
+        co2e_g: r.co2eG,
+        energy_kwh: r.energyKwh,
+      });
+      writeJson(ctx.stdout, {
+        by: t.by,
+        rows: t.rows.map(row),
+        total: row(t.total),
+        superseded: t.superseded,
+        corrections: t.corrections,
+      });
+    } else if (values.csv) {
+      ctx.stdout.write("group,records,co2e_g,energy_kwh\n");
+      for (const r of rows) {
+        ctx.stdout.write(`${csvField(r.group)},${r.records},${r.co2eG},${r.energyKwh}\n`);
+      }
+    } else {
+      const width = Math.max(5, ...rows.map((r) => r.group.length));
+      ctx.stdout.write(`${"group".padEnd(width)}  records  co2e_g  energy_kwh\n`);
+      for (const r of rows) {
+        ctx.stdout.write(
+          `${r.group.padEnd(width)}  ${
+            String(r.records).padStart(7)
+          }  ${r.co2eG}  ${r.energyKwh}\n`,
+        );
+      }
+      ctx.stdout.write(`superseded (excluded): ${t.superseded}; corrections: ${t.corrections}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,89 @@
+/**
+ * `carbon-ops ledger verify`: the streaming verifier, with exit codes scripts rely on.
+ *
+ * @module
+ */
+
+import { UsageError } from "../../errors.ts";
+import { loadTrustFile, TrustFileError } from "../../ledger/trust.ts";
+import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
+import { reportToJson, reportToText } from "../../ledger/verify_report.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, writeJson } from "../command.ts";
+
+const USAGE =
+  "carbon-ops ledger verify DIR --trust FILE [--checkpoint FILE ...] [--no-ledger-checkpoint] [--json]";
+
+/** `ledger verify`. */
+export const ledgerVerifyCommand: Command = {
+  name: "verify",
+  summary: "Verify records, chain, signatures and checkpoints; exit 0/1/3/4/5",
+  help: `Usage: ${USAGE}
+
+Streams DIR/ledger.jsonl and checks every line: RFC 8785 canonical UTF-8, record fields, seq =
+line index, prev = leaf hash of the line before, genesis first, body schemas, corrections naming
+real records, and each signature by a key the trust file allows for that seq (keys inside
+records are never trusted). Then checks each checkpoint (--checkpoint files, and DIR/checkpoint
+unless --no-ledger-checkpoint): trusted signature and the Merkle root at its size.
+Signatures cannot catch truncation at a line boundary or a rewrite with a stolen key; only
+checkpoints kept off the host can, so pass the ones you hold.
+
+Options:
+  --trust FILE         trust file (JSON) from 'ledger init' (required)
+  --checkpoint FILE    a trusted checkpoint (signed note); repeatable
+  --no-ledger-checkpoint  do not check DIR/checkpoint
+  --json               print the report as JSON
+
+Exit codes:
+  0  valid
+  1  invalid or tampered (error codes in the report)
+  2  usage
+  3  inconsistent with a given checkpoint (truncated, rolled back, forked, equivocation)
+  4  trust problem (unknown, out-of-range or wrong-role key; bad trust file; origin mismatch)
+  5  only a torn last line (the prefix is valid; the next append repairs it)
+`,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(ctx.argv, {
+      options: {
+        trust: { type: "string" },
+        checkpoint: { type: "string", multiple: true },
+        "no-ledger-checkpoint": { type: "boolean" },
+        json: { type: "boolean" },
+      },
+      positionals: { min: 1, max: 1 },
+      usage: USAGE,
+    });
+    if (!values.trust) {
+      throw new UsageError("missing --trust FILE", {
+        usage: USAGE,
+        hint: "'ledger init' wrote DIR/trust.json",
+      });
+    }
+    let trust;
+    try {
+      trust = await loadTrustFile(values.trust);
+    } catch (err) {
+      if (!(err instanceof TrustFileError)) throw err;
+      ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
+      return 4;
+    }
+    const checkpoints: CheckpointInput[] = [];
+    for (const path of values.checkpoint ?? []) {
+      try {
+        checkpoints.push({ source: path, note: await Deno.readTextFile(path) });
+      } catch (err) {
+        throw new UsageError(`cannot read --checkpoint ${path}: ${(err as Error).message}`, {
+          usage: USAGE,
+        });
+      }
+    }
+    const report = await verifyLedger(positionals[0], {
+      trust,
+      checkpoints,
+      useLedgerCheckpoint: !values["no-ledger-checkpoint"],
+    });
+    if (values.json) writeJson(ctx.stdout, reportToJson(report));
+    else ctx.stdout.write(reportToText(report));
+    return report.exitCode;
+  },
+};

@@ -1,0 +1,267 @@
+/**
+ * Writing checkpoints of a ledger directory incrementally. The Merkle frontier of the last
+ * checkpointed size is cached in `checkpoints/frontier.json` (`{"v":1,"size":N,"bytes":B,
+ * "last_leaf":"<hex>","frontier":[...]}`), a cache rebuilt from `ledger.jsonl` when missing or
+ * stale. Because every record links to the leaf hash of the line before it, checking the cached
+ * last leaf against the line that ends at byte B pins the whole prefix, so a checkpoint after k
+ * appends reads k lines and costs O(k + log n).
+ *
+ * @module
+ */
+
+import { type Checkpoint, openCheckpoint, signCheckpoint } from "./checkpoint.ts";
+import { bytesEqual, fromBase64, toHex } from "./encoding.ts";
+import { replaceFileAtomic, syncDir, writeFileDurable } from "./fs_durable.ts";
+import type { SigningKey } from "./keys.ts";
+import { LedgerError } from "./ledger_error.ts";
+import {
+  checkpointArchivePath,
+  CHECKPOINTS_DIR,
+  FRONTIER_FILE,
+  LATEST_CHECKPOINT,
+  LEDGER_JSONL,
+  LEDGER_LOCK,
+  readTail,
+} from "./ledger_files.ts";
+import { readLines } from "./line_stream.ts";
+import { type AccumulatorState, leafHash, MerkleAccumulator } from "./merkle.ts";
+import { decodeRecordLine, GENESIS_PREV, RecordLineError } from "./record.ts";
+import { noteVerifier } from "./signed_note.ts";
+
+/** What `writeCheckpoint` produced. */
+export interface WrittenCheckpoint extends Checkpoint {
+  /** The signed note text. */
+  readonly note: string;
+  /** Path of the archived copy. */
+  readonly archivePath: string;
+  /** Lines hashed for this checkpoint (k), 0 when nothing changed. */
+  readonly linesRead: number;
+}
+
+interface Frontier {
+  size: number;
+  bytes: number;
+  lastLeaf: Uint8Array;
+  acc: MerkleAccumulator;
+}
+
+// The top-level tail of a canonical record: members after `body`, which sorts first.
+const TAIL_RE =
+  /,"kid":"[0-9a-f]{64}","prev":"([0-9a-f]{64})","seq":(0|[1-9][0-9]*),"sig":"[A-Za-z0-9_-]{86}","ts":"[^"\\]*","type":"[a-z0-9_]+","v":1\}$/;
+const latin1 = new TextDecoder("latin1");
+
+function linkOf(bytes: Uint8Array): { prev: string; seq: number } | null {
+  const tail = latin1.decode(bytes.subarray(Math.max(0, bytes.length - 400)));
+  const m = TAIL_RE.exec(tail);
+  return m ? { prev: m[1], seq: Number(m[2]) } : null;
+}
+
+async function loadFrontier(dir: string, input: Deno.FsFile): Promise<Frontier | null> {
+  try {
+    const raw = JSON.parse(await Deno.readTextFile(`${dir}/${FRONTIER_FILE}`));
+    if (raw?.v !== 1 || !Number.isSafeInteger(raw.bytes) || raw.bytes <= 0 || raw.size <= 0) {
+      return null;
+    }
+    const acc = MerkleAccumulator.fromState(
+      { size: raw.size, frontier: raw.frontier } as AccumulatorState,
+    );
+    const tail = await readTail(input, raw.bytes);
+    if (!tail.lastLine || tail.torn) return null;
+    const lastLeaf = leafHash(tail.lastLine);
+    if (toHex(lastLeaf) !== raw.last_leaf || linkOf(tail.lastLine)?.seq !== raw.size - 1) {
+      return null;
+    }
+    return { size: raw.size, bytes: raw.bytes, lastLeaf, acc };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Signs and stores a checkpoint of the complete lines of the ledger in `dir`: `checkpoint`
+ * (latest, replaced atomically) and `checkpoints/<size>.note`. Runs under the ledger lock.
+ * Refuses (LedgerError CHAIN_INVALID / CHECKPOINT_CONFLICT) when a new line does not link to the
+ * one before it, or when the new checkpoint would be inconsistent with the latest one or with an
+ * archived checkpoint of the same size: a log never signs two inconsistent checkpoints.
+ *
+ * @example
+ * ```ts ignore
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { loadSigningKey } from "./keys.ts";
+ * const cp = await writeCheckpoint("/var/lib/carbon-ops/ledger", await loadSigningKey("ledger.key"));
+ * console.log(cp.size, cp.note);
+ * ```
+ */
+export async function writeCheckpoint(dir: string, key: SigningKey): Promise<WrittenCheckpoint> {
+  using lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, {
+    read: true,
+    write: true,
+    create: true,
+    mode: 0o644,
+  });
+  using input = await Deno.open(`${dir}/${LEDGER_JSONL}`, { read: true }).catch((err) => {
+    throw new LedgerError("NOT_A_LEDGER", `${dir} has no ${LEDGER_JSONL}`, {
+      hint: "create it with 'carbon-ops ledger init'",
+      cause: err,
+    });
+  });
+  await lock.lock(true);
+  try {
+    const size = (await input.stat()).size;
+    const end = (await readTail(input, size)).completeSize;
+    const latest = await readLatest(dir);
+    const origin = await originOf(dir);
+    const cached = await loadFrontier(dir, input);
+    const start = cached && cached.bytes <= end && (!latest || latest.size >= cached.size)
+      ? cached
+      : null;
+    const acc = start ? start.acc : new MerkleAccumulator();
+    let prevLeaf = start ? start.lastLeaf : null;
+    let rootAtLatest: Uint8Array | null = latest && start && latest.size === start.size
+      ? acc.root()
+      : null;
+    let linesRead = 0;
+    for await (
+      const line of readLines(`${dir}/${LEDGER_JSONL}`, {
+        start: start?.bytes ?? 0,
+        end,
+        startIndex: acc.size,
+      })
+    ) {
+      const link = linkOf(line.bytes);
+      const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
+      if (!link || link.seq !== line.index || link.prev !== expectedPrev) {
+        let why = "its seq or prev does not link to the line before";
+        try {
+          decodeRecordLine(line.bytes);
+        } catch (err) {
+          if (err instanceof RecordLineError) why = `${err.code}: ${err.message}`;
+        }
+        throw new LedgerError(
+          "CHAIN_INVALID",
+          `line ${line.index + 1} (offset ${line.offset}) is not a valid link: ${why}`,
+          {
+            hint: "run 'carbon-ops ledger verify'; no checkpoint was signed",
+          },
+        );
+      }
+      prevLeaf = leafHash(line.bytes);
+      acc.append(prevLeaf);
+      linesRead++;
+      if (latest && acc.size === latest.size) rootAtLatest = acc.root();
+    }
+    const cp: Checkpoint = { origin, size: acc.size, root: acc.root() };
+    if (latest) {
+      if (latest.size > cp.size) {
+        throw new LedgerError(
+          "CHECKPOINT_CONFLICT",
+          `the latest checkpoint has size ${latest.size} but the ledger has only ${cp.size} records`,
+          {
+            hint: "the ledger was truncated or rolled back; investigate before signing anything",
+          },
+        );
+      }
+      if (latest.size > 0 && (!rootAtLatest || !bytesEqual(rootAtLatest, latest.root))) {
+        throw new LedgerError(
+          "CHECKPOINT_CONFLICT",
+          `the ledger's first ${latest.size} records no longer match the latest checkpoint`,
+          {
+            hint: "the ledger was rewritten; investigate before signing anything",
+          },
+        );
+      }
+    }
+    const note = signCheckpoint(cp, key);
+    const archivePath = checkpointArchivePath(dir, cp.size);
+    await storeArchive(dir, archivePath, note, cp, key);
+    await replaceFileAtomic(`${dir}/${LATEST_CHECKPOINT}`, note);
+    if (prevLeaf) {
+      const state = {
+        v: 1,
+        size: acc.size,
+        bytes: end,
+        "last_leaf": toHex(prevLeaf),
+        frontier: acc.toState().frontier,
+      };
+      await replaceFileAtomic(`${dir}/${FRONTIER_FILE}`, JSON.stringify(state) + "\n");
+    }
+    return { ...cp, note, archivePath, linesRead };
+  } finally {
+    await lock.unlock();
+  }
+}
+
+async function storeArchive(
+  dir: string,
+  path: string,
+  note: string,
+  cp: Checkpoint,
+  key: SigningKey,
+): Promise<void> {
+  const created = await Deno.mkdir(`${dir}/${CHECKPOINTS_DIR}`).then(() => true, (e) => {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw e;
+  });
+  if (created) await syncDir(dir);
+  const existing = await Deno.readTextFile(path).catch(() => null);
+  if (existing !== null) {
+    const old = openCheckpoint(existing, [noteVerifier(cp.origin, key)]);
+    if (!bytesEqual(old.root, cp.root)) {
+      throw new LedgerError(
+        "CHECKPOINT_CONFLICT",
+        `${path} already holds a different root for size ${cp.size}`,
+        {
+          hint: "the ledger was rewritten; investigate before signing anything",
+        },
+      );
+    }
+    return;
+  }
+  await writeFileDurable(path, note, { createNew: true });
+  await syncDir(`${dir}/${CHECKPOINTS_DIR}`);
+}
+
+async function readLatest(dir: string): Promise<{ size: number; root: Uint8Array } | null> {
+  const text = await Deno.readTextFile(`${dir}/${LATEST_CHECKPOINT}`).catch(() => null);
+  if (text === null) return null;
+  const lines = text.split("\n");
+  try {
+    return { size: Number(lines[1]), root: fromBase64(lines[2]) };
+  } catch {
+    throw new LedgerError("CHECKPOINT_CONFLICT", `${dir}/${LATEST_CHECKPOINT} is unreadable`, {
+      hint: "restore it from checkpoints/ or move it away",
+    });
+  }
+}
+
+/**
+ * The origin named by the genesis record of the ledger in `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * import { originOf } from "./checkpoint_writer.ts";
+ * console.log(await originOf("/var/lib/carbon-ops/ledger"));
+ * ```
+ */
+export async function originOf(dir: string): Promise<string> {
+  for await (const line of readLines(`${dir}/${LEDGER_JSONL}`, { chunkBytes: 8192 })) {
+    try {
+      const { record } = decodeRecordLine(line.bytes);
+      if (record.type === "genesis" && typeof record.body.origin === "string") {
+        return record.body.origin;
+      }
+    } catch (err) {
+      throw new LedgerError(
+        "NOT_A_LEDGER",
+        `the first line of ${dir}/${LEDGER_JSONL} is not a record`,
+        { cause: err },
+      );
+    }
+    break;
+  }
+  throw new LedgerError(
+    "NOT_A_LEDGER",
+    `${dir}/${LEDGER_JSONL} does not start with a genesis record`,
+    { hint: "create ledgers with 'carbon-ops ledger init'" },
+  );
+}

@@ -1,0 +1,30 @@
+/**
+ * DSSE pre-authentication encoding (PAE), the bytes a record signature covers.
+ *
+ * @module
+ */
+
+import { utf8Bytes } from "./encoding.ts";
+
+/** DSSE payload type of a ledger record (v1). */
+export const RECORD_PAYLOAD_TYPE = "application/vnd.carbon-ops.ledger-record.v1+json";
+
+/**
+ * `PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths as decimal byte
+ * counts (DSSE protocol spec). `payloadType` is UTF-8 encoded.
+ *
+ * @example
+ * ```ts
+ * import { pae } from "./dsse.ts";
+ * const bytes = pae("t", new TextEncoder().encode("hi"));
+ * console.log(new TextDecoder().decode(bytes)); // "DSSEv1 1 t 2 hi"
+ * ```
+ */
+export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
+  const typeBytes = utf8Bytes(payloadType);
+  const head = utf8Bytes(`DSSEv1 ${typeBytes.length} ${payloadType} ${payload.length} `);
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head, 0);
+  out.set(payload, head.length);
+  return out;
+}

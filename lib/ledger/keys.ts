@@ -1,0 +1,349 @@
+/**
+ * Ed25519 keys for records and checkpoints: generation, PKCS#8 / SPKI PEM files that OpenSSL 3
+ * reads, key ids (SHA-256 of the SPKI DER), signing and strict verification.
+ *
+ * @module
+ */
+
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from "node:crypto";
+import { Buffer } from "node:buffer";
+import { sha256, toHex } from "./encoding.ts";
+
+/** A public key as the ledger uses it. */
+export interface VerifyingKey {
+  /** Lowercase hex SHA-256 of the SPKI DER (the record `kid`). */
+  readonly kid: string;
+  /** SubjectPublicKeyInfo DER. */
+  readonly spkiDer: Uint8Array;
+  /** The 32-byte raw Ed25519 public key (RFC 8032 encoding). */
+  readonly publicRaw: Uint8Array;
+  /** node:crypto key object. */
+  readonly keyObject: KeyObject;
+}
+
+/** A private key with its public half. */
+export interface SigningKey extends VerifyingKey {
+  /** node:crypto private key object. */
+  readonly privateKeyObject: KeyObject;
+}
+
+/** Why a key file was refused. */
+export type KeyFileProblem = "MODE" | "FORMAT" | "NOT_FOUND" | "EXISTS";
+
+/**
+ * A key file could not be used. `hint` is the next step (for MODE, the chmod to run).
+ *
+ * @example
+ * ```ts
+ * import { KeyFileError } from "./keys.ts";
+ * const e = new KeyFileError("MODE", "/k.key", "readable by others", "chmod 600 /k.key");
+ * console.log(e.problem, e.hint);
+ * ```
+ */
+export class KeyFileError extends Error {
+  /** What is wrong. */
+  readonly problem: KeyFileProblem;
+  /** The file. */
+  readonly path: string;
+  /** What to do about it. */
+  readonly hint: string;
+  /**
+   * @param problem Category.
+   * @param path File path.
+   * @param what Description.
+   * @param hint Next step.
+   */
+  constructor(problem: KeyFileProblem, path: string, what: string, hint: string, cause?: unknown) {
+    super(`key file ${path}: ${what}; ${hint}`, { cause });
+    this.name = "KeyFileError";
+    this.problem = problem;
+    this.path = path;
+    this.hint = hint;
+  }
+}
+
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+const SPKI_PREFIX = Uint8Array.from([
+  0x30,
+  0x2a,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x03,
+  0x21,
+  0x00,
+]);
+// Group order L of edwards25519, for rejecting non-canonical signatures (S >= L).
+const ORDER_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function fromPublicObject(keyObject: KeyObject): VerifyingKey {
+  if (keyObject.asymmetricKeyType !== "ed25519") {
+    throw new TypeError(
+      `expected an Ed25519 key, got ${keyObject.asymmetricKeyType ?? "a symmetric key"}`,
+    );
+  }
+  const spkiDer = new Uint8Array(keyObject.export({ format: "der", type: "spki" }));
+  return {
+    kid: toHex(sha256(spkiDer)),
+    spkiDer,
+    publicRaw: spkiDer.slice(SPKI_PREFIX.length),
+    keyObject,
+  };
+}
+
+function fromPrivateObject(privateKeyObject: KeyObject): SigningKey {
+  if (privateKeyObject.asymmetricKeyType !== "ed25519") {
+    throw new TypeError(
+      `expected an Ed25519 private key, got ${privateKeyObject.asymmetricKeyType}`,
+    );
+  }
+  return { ...fromPublicObject(createPublicKey(privateKeyObject)), privateKeyObject };
+}
+
+/**
+ * A fresh random Ed25519 key.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey } from "./keys.ts";
+ * console.log(generateSigningKey().kid.length); // 64
+ * ```
+ */
+export function generateSigningKey(): SigningKey {
+  return fromPrivateObject(generateKeyPairSync("ed25519").privateKey);
+}
+
+/**
+ * The Ed25519 key whose 32-byte secret seed is `seed` (RFC 8032 section 5.1.5).
+ *
+ * @example
+ * ```ts
+ * import { signingKeyFromSeed } from "./keys.ts";
+ * console.log(signingKeyFromSeed(new Uint8Array(32)).publicRaw.length); // 32
+ * ```
+ */
+export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
+  if (seed.length !== 32) throw new RangeError(`an Ed25519 seed is 32 bytes, got ${seed.length}`);
+  const der = new Uint8Array(PKCS8_PREFIX.length + 32);
+  der.set(PKCS8_PREFIX);
+  der.set(seed, PKCS8_PREFIX.length);
+  return fromPrivateObject(
+    createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" }),
+  );
+}
+
+/**
+ * The public key with raw 32-byte encoding `raw`.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, verifyingKeyFromRaw } from "./keys.ts";
+ * const k = generateSigningKey();
+ * console.log(verifyingKeyFromRaw(k.publicRaw).kid === k.kid); // true
+ * ```
+ */
+export function verifyingKeyFromRaw(raw: Uint8Array): VerifyingKey {
+  if (raw.length !== 32) {
+    throw new RangeError(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
+  }
+  const der = new Uint8Array(SPKI_PREFIX.length + 32);
+  der.set(SPKI_PREFIX);
+  der.set(raw, SPKI_PREFIX.length);
+  return fromPublicObject(createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" }));
+}
+
+/**
+ * Parses a PKCS#8 `PRIVATE KEY` PEM (unencrypted Ed25519).
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, privateKeyPem, signingKeyFromPem } from "./keys.ts";
+ * const k = generateSigningKey();
+ * console.log(signingKeyFromPem(privateKeyPem(k)).kid === k.kid); // true
+ * ```
+ */
+export function signingKeyFromPem(pem: string): SigningKey {
+  if (!pem.includes("-----BEGIN PRIVATE KEY-----")) {
+    throw new TypeError(
+      "expected a PKCS#8 PEM ('-----BEGIN PRIVATE KEY-----'), e.g. from 'carbon-ops keys generate'",
+    );
+  }
+  return fromPrivateObject(createPrivateKey({ key: pem, format: "pem" }));
+}
+
+/**
+ * Parses an SPKI `PUBLIC KEY` PEM (Ed25519).
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, publicKeyPem, verifyingKeyFromPem } from "./keys.ts";
+ * const k = generateSigningKey();
+ * console.log(verifyingKeyFromPem(publicKeyPem(k)).kid === k.kid); // true
+ * ```
+ */
+export function verifyingKeyFromPem(pem: string): VerifyingKey {
+  if (!pem.includes("-----BEGIN PUBLIC KEY-----")) {
+    throw new TypeError("expected an SPKI PEM ('-----BEGIN PUBLIC KEY-----')");
+  }
+  return fromPublicObject(createPublicKey({ key: pem, format: "pem" }));
+}
+
+/**
+ * PKCS#8 PEM text of a private key.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, privateKeyPem } from "./keys.ts";
+ * console.log(privateKeyPem(generateSigningKey()).split("\n")[0]); // -----BEGIN PRIVATE KEY-----
+ * ```
+ */
+export function privateKeyPem(key: SigningKey): string {
+  return String(key.privateKeyObject.export({ format: "pem", type: "pkcs8" }));
+}
+
+/**
+ * SPKI PEM text of a public key.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, publicKeyPem } from "./keys.ts";
+ * console.log(publicKeyPem(generateSigningKey()).split("\n")[0]); // -----BEGIN PUBLIC KEY-----
+ * ```
+ */
+export function publicKeyPem(key: VerifyingKey): string {
+  return String(key.keyObject.export({ format: "pem", type: "spki" }));
+}
+
+/**
+ * Ed25519 signature (64 bytes) of `message`.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, signBytes } from "./keys.ts";
+ * console.log(signBytes(generateSigningKey(), new Uint8Array([1])).length); // 64
+ * ```
+ */
+export function signBytes(key: SigningKey, message: Uint8Array): Uint8Array {
+  return new Uint8Array(sign(null, message, key.privateKeyObject));
+}
+
+/**
+ * Strict Ed25519 verification: false for a signature that is not 64 bytes, whose S is not below
+ * the group order L (malleable form), or that does not verify.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, signBytes, verifyBytes } from "./keys.ts";
+ * const k = generateSigningKey();
+ * const m = new Uint8Array([1]);
+ * console.log(verifyBytes(k, m, signBytes(k, m))); // true
+ * ```
+ */
+export function verifyBytes(
+  key: VerifyingKey,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (signature.length !== 64) return false;
+  let s = 0n;
+  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]);
+  if (s >= ORDER_L) return false;
+  return verify(null, message, key.keyObject, signature);
+}
+
+/**
+ * Loads a private key file, refusing files that group or others can access (mode & 0o077) with
+ * the `chmod` to run, and anything that is not an unencrypted Ed25519 PKCS#8 PEM.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadSigningKey } from "./keys.ts";
+ * const key = await loadSigningKey("/etc/carbon-ops/ledger.key");
+ * console.log(key.kid);
+ * ```
+ */
+export async function loadSigningKey(path: string): Promise<SigningKey> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    throw new KeyFileError(
+      "NOT_FOUND",
+      path,
+      "cannot be read",
+      "create one with 'carbon-ops keys generate --out DIR'",
+      err,
+    );
+  }
+  const mode = (info.mode ?? 0) & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new KeyFileError(
+      "MODE",
+      path,
+      `is accessible by group or others (mode ${mode.toString(8).padStart(4, "0")})`,
+      `run: chmod 600 ${path}`,
+    );
+  }
+  try {
+    return signingKeyFromPem(await Deno.readTextFile(path));
+  } catch (err) {
+    throw new KeyFileError(
+      "FORMAT",
+      path,
+      "is not an Ed25519 PKCS#8 PEM private key",
+      "use a key from 'carbon-ops keys generate'",
+      err,
+    );
+  }
+}
+
+/**
+ * Loads a public key file (SPKI PEM).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadVerifyingKey } from "./keys.ts";
+ * console.log((await loadVerifyingKey("ledger.pub")).kid);
+ * ```
+ */
+export async function loadVerifyingKey(path: string): Promise<VerifyingKey> {
+  try {
+    return verifyingKeyFromPem(await Deno.readTextFile(path));
+  } catch (err) {
+    throw new KeyFileError(
+      "FORMAT",
+      path,
+      "is not an Ed25519 SPKI PEM public key",
+      "use a .pub file from 'carbon-ops keys generate'",
+      err,
+    );
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * File names inside a ledger directory (format v1) and positioned-read helpers.
+ *
+ * @module
+ */
+
+/** The record lines. */
+export const LEDGER_JSONL = "ledger.jsonl";
+/** The lock file every writer takes an exclusive flock on (never renamed). */
+export const LEDGER_LOCK = "ledger.lock";
+/** The latest checkpoint (signed note). */
+export const LATEST_CHECKPOINT = "checkpoint";
+/** Every checkpoint ever written: `checkpoints/<size, 20 digits>.note`. */
+export const CHECKPOINTS_DIR = "checkpoints";
+/** Cached Merkle frontier for incremental checkpoints (rebuildable from the ledger). */
+export const FRONTIER_FILE = "checkpoints/frontier.json";
+/** Torn bytes moved aside by repairs. */
+export const QUARANTINE_DIR = "quarantine";
+
+/**
+ * Path of the archived checkpoint of tree size `size`.
+ *
+ * @example
+ * ```ts
+ * import { checkpointArchivePath } from "./ledger_files.ts";
+ * console.log(checkpointArchivePath("/l", 12)); // "/l/checkpoints/00000000000000000012.note"
+ * ```
+ */
+export function checkpointArchivePath(dir: string, size: number): string {
+  return `${dir}/${CHECKPOINTS_DIR}/${String(size).padStart(20, "0")}.note`;
+}
+
+/**
+ * Reads exactly `length` bytes at `offset` (fewer only at end of file).
+ *
+ * @example
+ * ```ts
+ * import { readAt } from "./ledger_files.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello");
+ * using f = await Deno.open(path);
+ * console.log(new TextDecoder().decode(await readAt(f, 1, 3))); // "ell"
+ * ```
+ */
+export async function readAt(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  await file.seek(offset, Deno.SeekMode.Start);
+  let done = 0;
+  while (done < length) {
+    const n = await file.read(out.subarray(done));
+    if (n === null) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+/**
+ * Offset of the last `\n` before `end`, or -1; scans backwards in 64 KiB chunks.
+ *
+ * @example
+ * ```ts
+ * import { lastNewlineBefore } from "./ledger_files.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "a\nbc");
+ * using f = await Deno.open(path);
+ * console.log(await lastNewlineBefore(f, 4)); // 1
+ * ```
+ */
+export async function lastNewlineBefore(file: Deno.FsFile, end: number): Promise<number> {
+  const chunk = 65536;
+  let hi = end;
+  while (hi > 0) {
+    const lo = Math.max(0, hi - chunk);
+    const bytes = await readAt(file, lo, hi - lo);
+    const i = bytes.lastIndexOf(0x0a);
+    if (i >= 0) return lo + i;
+    hi = lo;
+  }
+  return -1;
+}
+
+/** The end of a ledger file: its last complete line and any torn bytes after it. */
+export interface LedgerTail {
+  /** File size in bytes. */
+  readonly size: number;
+  /** Bytes up to and including the last `\n` (where complete lines end). */
+  readonly completeSize: number;
+  /** The last complete line without `\n`, or null when there is none. */
+  readonly lastLine: Uint8Array | null;
+  /** Offset of `lastLine`. */
+  readonly lastLineOffset: number;
+  /** Bytes after the last `\n` (a torn write), or null. */
+  readonly torn: Uint8Array | null;
+}
+
+/**
+ * Reads the tail of a ledger file of `size` bytes.
+ *
+ * @example
+ * ```ts
+ * import { readTail } from "./ledger_files.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "a\nbb\ncc");
+ * using f = await Deno.open(path);
+ * const t = await readTail(f, 7);
+ * console.log(new TextDecoder().decode(t.lastLine!), new TextDecoder().decode(t.torn!)); // bb cc
+ * ```
+ */
+export async function readTail(file: Deno.FsFile, size: number): Promise<LedgerTail> {
+  const lastNl = await lastNewlineBefore(file, size);
+  const completeSize = lastNl + 1;
+  const torn = completeSize < size ? await readAt(file, completeSize, size - completeSize) : null;
+  if (lastNl < 0) return { size, completeSize: 0, lastLine: null, lastLineOffset: 0, torn };
+  const prevNl = await lastNewlineBefore(file, lastNl);
+  const lastLineOffset = prevNl + 1;
+  const lastLine = await readAt(file, lastLineOffset, lastNl - lastLineOffset);
+  return { size, completeSize, lastLine, lastLineOffset, torn };
+}

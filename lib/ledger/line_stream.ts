@@ -1,0 +1,88 @@
+/**
+ * Streaming a ledger file line by line with byte offsets, in constant memory (one chunk plus the
+ * longest line).
+ *
+ * @module
+ */
+
+/** One line as stored. */
+export interface RawLine {
+  /** Line bytes without the `\n`. */
+  readonly bytes: Uint8Array;
+  /** 0-based line index (counted from `startIndex`). */
+  readonly index: number;
+  /** Byte offset of the line start in the file. */
+  readonly offset: number;
+  /** False for a final line without `\n` (a torn write). */
+  readonly terminated: boolean;
+}
+
+/**
+ * Yields the lines of `path` from byte `start` (default 0, must be a line start) up to byte `end`
+ * (default: the size when the stream starts, so concurrent appends are not read half-way).
+ *
+ * @param options `start`, `end`, `startIndex` (index of the first line, default 0),
+ *   `chunkBytes` (default 1 MiB).
+ * @example
+ * ```ts
+ * import { readLines } from "./line_stream.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "a\nbc\nd");
+ * for await (const l of readLines(path)) console.log(l.index, l.offset, l.terminated);
+ * ```
+ */
+export async function* readLines(
+  path: string,
+  options: { start?: number; end?: number; startIndex?: number; chunkBytes?: number } = {},
+): AsyncGenerator<RawLine> {
+  using file = await Deno.open(path, { read: true });
+  const end = options.end ?? (await file.stat()).size;
+  let pos = options.start ?? 0;
+  await file.seek(pos, Deno.SeekMode.Start);
+  const buf = new Uint8Array(options.chunkBytes ?? 1 << 20);
+  let carry: Uint8Array | null = null;
+  let carryOffset = pos;
+  let index = options.startIndex ?? 0;
+  while (pos < end) {
+    const want = Math.min(buf.length, end - pos);
+    const n = await file.read(buf.subarray(0, want));
+    if (n === null || n === 0) break;
+    const chunk = buf.subarray(0, n);
+    const chunkOffset = pos;
+    pos += n;
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, from);
+      if (nl < 0) break;
+      let bytes: Uint8Array;
+      let offset: number;
+      if (carry) {
+        bytes = new Uint8Array(carry.length + nl);
+        bytes.set(carry);
+        bytes.set(chunk.subarray(0, nl), carry.length);
+        offset = carryOffset;
+        carry = null;
+      } else {
+        bytes = chunk.slice(from, nl);
+        offset = chunkOffset + from;
+      }
+      yield { bytes, index: index++, offset, terminated: true };
+      from = nl + 1;
+    }
+    if (from < n) {
+      const rest = chunk.subarray(from);
+      if (carry) {
+        const joined: Uint8Array = new Uint8Array(carry.length + rest.length);
+        joined.set(carry);
+        joined.set(rest, carry.length);
+        carry = joined;
+      } else {
+        carry = rest.slice();
+        carryOffset = chunkOffset + from;
+      }
+    }
+  }
+  if (carry && carry.length > 0) {
+    yield { bytes: carry, index, offset: carryOffset, terminated: false };
+  }
+}

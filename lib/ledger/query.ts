@@ -1,0 +1,213 @@
+/**
+ * Reading a ledger for people: `showRecords` (one seq or the last N) and `ledgerTotals` (exact
+ * decimal sums of emission records, superseded records excluded and counted). These read; they
+ * do not verify signatures (run `verifyLedger` for that).
+ *
+ * @module
+ */
+
+import { Decimal } from "./decimal.ts";
+import { LedgerError } from "./ledger_error.ts";
+import { lastNewlineBefore, LEDGER_JSONL, readAt } from "./ledger_files.ts";
+import { type RawLine, readLines } from "./line_stream.ts";
+import { decodeRecordLine, leafHex, type LedgerRecord, RecordLineError } from "./record.ts";
+import { checkBody } from "./record_types.ts";
+
+/** A record as shown. */
+export interface ShownRecord {
+  /** Sequence number. */
+  readonly seq: number;
+  /** Hex leaf hash of the line (what a correction's `supersedes.leaf` names). */
+  readonly leaf: string;
+  /** Byte offset of the line. */
+  readonly offset: number;
+  /** The decoded record. */
+  readonly record: LedgerRecord;
+}
+
+function decode(line: RawLine): ShownRecord {
+  try {
+    return {
+      seq: line.index,
+      leaf: leafHex(line.bytes),
+      offset: line.offset,
+      record: decodeRecordLine(line.bytes).record,
+    };
+  } catch (err) {
+    if (!(err instanceof RecordLineError)) throw err;
+    throw new LedgerError(
+      "CHAIN_INVALID",
+      `line ${
+        line.index + 1
+      } (offset ${line.offset}) is not a valid record: ${err.code}: ${err.message}`,
+      {
+        hint: "run 'carbon-ops ledger verify' for a full report",
+        cause: err,
+      },
+    );
+  }
+}
+
+/**
+ * Records of the ledger in `dir`: the one with `seq`, else the last `tail` (default 10).
+ * `seq` scans from the start; `tail` reads backwards from the end. A torn last line is skipped.
+ *
+ * @example
+ * ```ts ignore
+ * import { showRecords } from "./query.ts";
+ * for (const r of await showRecords("/var/lib/carbon-ops/ledger", { tail: 3 })) console.log(r.seq, r.record.type);
+ * ```
+ */
+export async function showRecords(
+  dir: string,
+  options: { seq?: number; tail?: number } = {},
+): Promise<ShownRecord[]> {
+  const path = `${dir}/${LEDGER_JSONL}`;
+  if (options.seq !== undefined) {
+    for await (const line of readLines(path)) {
+      if (line.index === options.seq && line.terminated) return [decode(line)];
+    }
+    return [];
+  }
+  const tail = options.tail ?? 10;
+  using file = await Deno.open(path, { read: true });
+  const size = (await file.stat()).size;
+  let end = await lastNewlineBefore(file, size);
+  const found: { offset: number; bytes: Uint8Array }[] = [];
+  while (end >= 0 && found.length < tail) {
+    const start = (await lastNewlineBefore(file, end)) + 1;
+    found.push({ offset: start, bytes: await readAt(file, start, end - start) });
+    end = start - 1;
+  }
+  found.reverse();
+  return found.map((f) => {
+    const shown = decode({ bytes: f.bytes, index: -1, offset: f.offset, terminated: true });
+    return { ...shown, seq: shown.record.seq };
+  });
+}
+
+/** How `ledgerTotals` groups: `none`, `scope`, `category`, `month` or `label:KEY`. */
+export type TotalsGrouping = string;
+
+/** One group's sums. */
+export interface TotalsRow {
+  /** Group name (e.g. `scope 2 (location)`, `2026-01`, a label value, or `all`). */
+  readonly group: string;
+  /** Emission records counted. */
+  readonly records: number;
+  /** Exact sum of co2e_g. */
+  readonly co2eG: string;
+  /** Exact sum of energy_kwh. */
+  readonly energyKwh: string;
+}
+
+/** Result of `ledgerTotals`. */
+export interface TotalsResult {
+  /** The grouping used. */
+  readonly by: TotalsGrouping;
+  /** Groups in name order. */
+  readonly rows: readonly TotalsRow[];
+  /** Sum over all groups. */
+  readonly total: TotalsRow;
+  /** Emission records excluded because a correction supersedes them. */
+  readonly superseded: number;
+  /** Correction records seen. */
+  readonly corrections: number;
+}
+
+function groupOf(by: string, body: Record<string, unknown>): string {
+  const scope = body.scope as number;
+  if (by === "none") return "all";
+  if (by === "scope") return `scope ${scope}`;
+  if (by === "category") {
+    if (scope === 3) return `scope 3 category ${body.scope3_category}`;
+    return scope === 2 ? `scope 2 (${body.scope2_method})` : "scope 1";
+  }
+  if (by === "month") return String((body.activity_period as { start: string }).start).slice(0, 7);
+  const label = by.slice("label:".length);
+  const value = (body.labels as Record<string, string> | undefined)?.[label];
+  return value ?? "(none)";
+}
+
+/**
+ * Exact totals of the emission records in `dir`, grouped by `by` (default `none`).
+ *
+ * @example
+ * ```ts ignore
+ * import { ledgerTotals } from "./query.ts";
+ * const t = await ledgerTotals("/var/lib/carbon-ops/ledger", { by: "month" });
+ * console.log(t.total.co2eG);
+ * ```
+ */
+export async function ledgerTotals(
+  dir: string,
+  options: { by?: TotalsGrouping } = {},
+): Promise<TotalsResult> {
+  const by = options.by ?? "none";
+  if (!["none", "scope", "category", "month"].includes(by) && !/^label:.+$/.test(by)) {
+    throw new RangeError(`cannot group by '${by}' (use scope, category, month or label:KEY)`);
+  }
+  const path = `${dir}/${LEDGER_JSONL}`;
+  const end = (await Deno.stat(path)).size;
+  const targets = new Map<number, Set<string>>();
+  let corrections = 0;
+  for await (const line of readLines(path, { end })) {
+    if (!line.terminated) break;
+    const { record } = decode(line);
+    if (record.type !== "correction") continue;
+    corrections++;
+    const s = record.body.supersedes as { seq: number; leaf: string };
+    targets.set(s.seq, (targets.get(s.seq) ?? new Set()).add(s.leaf));
+  }
+  const groups = new Map<string, { records: number; co2e: Decimal; energy: Decimal }>();
+  let superseded = 0;
+  for await (const line of readLines(path, { end })) {
+    if (!line.terminated) break;
+    const shown = decode(line);
+    if (shown.record.type !== "emission") continue;
+    if (targets.get(line.index)?.has(shown.leaf)) {
+      superseded++;
+      continue;
+    }
+    const problems = checkBody("emission", shown.record.body);
+    if (problems.length) {
+      throw new LedgerError(
+        "CHAIN_INVALID",
+        `seq ${line.index}: emission body is invalid (${problems[0]})`,
+        { hint: "run 'carbon-ops ledger verify'" },
+      );
+    }
+    const body = shown.record.body as Record<string, unknown>;
+    const g = groupOf(by, body);
+    const cur = groups.get(g) ?? { records: 0, co2e: Decimal.ZERO, energy: Decimal.ZERO };
+    cur.records++;
+    cur.co2e = cur.co2e.add(Decimal.parse((body.result as { co2e_g: string }).co2e_g));
+    cur.energy = cur.energy.add(
+      Decimal.parse((body.activity as { energy_kwh: string }).energy_kwh),
+    );
+    groups.set(g, cur);
+  }
+  const rows = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map((
+    [group, v],
+  ) => ({
+    group,
+    records: v.records,
+    co2eG: v.co2e.toString(),
+    energyKwh: v.energy.toString(),
+  }));
+  let co2e = Decimal.ZERO;
+  let energy = Decimal.ZERO;
+  let records = 0;
+  for (const v of groups.values()) {
+    co2e = co2e.add(v.co2e);
+    energy = energy.add(v.energy);
+    records += v.records;
+  }
+  return {
+    by,
+    rows,
+    total: { group: "total", records, co2eG: co2e.toString(), energyKwh: energy.toString() },
+    superseded,
+    corrections,
+  };
+}

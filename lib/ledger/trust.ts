@@ -1,0 +1,232 @@
+/**
+ * Trust files: the keys an auditor trusts for one ledger (origin), each with a role and a valid
+ * sequence range. The verifier trusts nothing else; a key inside a record is never trusted.
+ *
+ * File format (JSON): `{"v":1,"origin":"...","keys":[{"kid":"<hex>","public_key":"<SPKI PEM>",
+ * "role":"records"|"checkpoints"|"both","seq_from":0,"seq_to":null}]}`.
+ *
+ * @module
+ */
+
+import { parseJsonStrict } from "./canonical_json.ts";
+import { publicKeyPem, type VerifyingKey, verifyingKeyFromPem } from "./keys.ts";
+import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
+
+/** What a trusted key may sign. */
+export type KeyRole = "records" | "checkpoints" | "both";
+
+/** One trusted key. */
+export interface TrustedKey {
+  /** The key. */
+  readonly key: VerifyingKey;
+  /** What it may sign. */
+  readonly role: KeyRole;
+  /** First record seq it may sign (inclusive). */
+  readonly seqFrom: number;
+  /** Last record seq it may sign (inclusive), `null` = open-ended. */
+  readonly seqTo: number | null;
+}
+
+/** A parsed trust file. */
+export interface TrustFile {
+  /** The ledger's origin (log name); checkpoints are signed under this key name. */
+  readonly origin: string;
+  /** Trusted keys. */
+  readonly keys: readonly TrustedKey[];
+}
+
+/**
+ * A trust file is malformed or inconsistent (e.g. a kid that does not match its key).
+ *
+ * @example
+ * ```ts
+ * import { TrustFileError } from "./trust.ts";
+ * console.log(new TrustFileError("keys[0].kid does not match public_key").name);
+ * ```
+ */
+export class TrustFileError extends Error {
+  /** @param message What is wrong. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "TrustFileError";
+  }
+}
+
+/**
+ * Parses trust file text, checking every kid against its public key.
+ *
+ * @example
+ * ```ts
+ * import { parseTrustFile, trustFileText } from "./trust.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const text = trustFileText({ origin: "example/log", keys: [{ key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: null }] });
+ * console.log(parseTrustFile(text).keys.length); // 1
+ * ```
+ */
+export function parseTrustFile(text: string): TrustFile {
+  let raw;
+  try {
+    raw = parseJsonStrict(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new TrustFileError(`trust file is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new TrustFileError("trust file must be a JSON object");
+  }
+  if (raw.v !== 1) {
+    throw new TrustFileError(`trust file version must be 1, got ${JSON.stringify(raw.v)}`);
+  }
+  if (typeof raw.origin !== "string" || !/^[^\s+]+$/u.test(raw.origin)) {
+    throw new TrustFileError("trust file 'origin' must be a log name without spaces or '+'");
+  }
+  if (!Array.isArray(raw.keys) || raw.keys.length === 0) {
+    throw new TrustFileError("trust file 'keys' must be a non-empty array");
+  }
+  const keys = raw.keys.map((entry: unknown, i: number): TrustedKey => {
+    const e = entry as Record<string, unknown>;
+    const where = `keys[${i}]`;
+    if (e === null || typeof e !== "object") throw new TrustFileError(`${where} must be an object`);
+    const known = ["kid", "public_key", "role", "seq_from", "seq_to", "comment"];
+    const extra = Object.keys(e).filter((k) => !known.includes(k));
+    if (extra.length) throw new TrustFileError(`${where} has unknown field(s) ${extra.join(", ")}`);
+    let key: VerifyingKey;
+    try {
+      key = verifyingKeyFromPem(String(e.public_key));
+    } catch (err) {
+      throw new TrustFileError(`${where}.public_key is not an Ed25519 SPKI PEM`, { cause: err });
+    }
+    if (e.kid !== key.kid) {
+      throw new TrustFileError(
+        `${where}.kid does not match SHA-256 of its public key (expected ${key.kid})`,
+      );
+    }
+    if (e.role !== "records" && e.role !== "checkpoints" && e.role !== "both") {
+      throw new TrustFileError(`${where}.role must be "records", "checkpoints" or "both"`);
+    }
+    const seqFrom = e.seq_from ?? 0;
+    const seqTo = e.seq_to ?? null;
+    if (!Number.isSafeInteger(seqFrom) || (seqFrom as number) < 0) {
+      throw new TrustFileError(`${where}.seq_from must be an integer >= 0`);
+    }
+    if (
+      seqTo !== null && (!Number.isSafeInteger(seqTo) || (seqTo as number) < (seqFrom as number))
+    ) {
+      throw new TrustFileError(`${where}.seq_to must be null or an integer >= seq_from`);
+    }
+    return { key, role: e.role, seqFrom: seqFrom as number, seqTo: seqTo as number | null };
+  });
+  return { origin: raw.origin, keys };
+}
+
+/**
+ * Reads and parses a trust file.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadTrustFile } from "./trust.ts";
+ * console.log((await loadTrustFile("trust.json")).origin);
+ * ```
+ */
+export async function loadTrustFile(path: string): Promise<TrustFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new TrustFileError(`cannot read trust file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return parseTrustFile(text);
+}
+
+/**
+ * Trust file text (pretty JSON with a trailing newline) for `trust`.
+ *
+ * @example
+ * ```ts
+ * import { trustFileText } from "./trust.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * console.log(trustFileText({ origin: "o", keys: [{ key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: null }] }).includes('"role": "both"'));
+ * ```
+ */
+export function trustFileText(trust: TrustFile): string {
+  return JSON.stringify(
+    {
+      v: 1,
+      origin: trust.origin,
+      keys: trust.keys.map((k) => ({
+        kid: k.key.kid,
+        public_key: publicKeyPem(k.key),
+        role: k.role,
+        seq_from: k.seqFrom,
+        seq_to: k.seqTo,
+      })),
+    },
+    null,
+    2,
+  ) + "\n";
+}
+
+/** Result of looking up a record's signer. */
+export type RecordKeyLookup =
+  | { readonly ok: true; readonly key: VerifyingKey }
+  | {
+    readonly ok: false;
+    readonly code: "KEY_UNKNOWN" | "KEY_ROLE" | "KEY_OUT_OF_RANGE";
+    readonly message: string;
+  };
+
+/**
+ * Finds the trusted key that may sign record `seq` with key id `kid`.
+ *
+ * @example
+ * ```ts
+ * import { recordKeyFor } from "./trust.ts";
+ * console.log(recordKeyFor({ origin: "o", keys: [] }, "00", 0).ok); // false
+ * ```
+ */
+export function recordKeyFor(trust: TrustFile, kid: string, seq: number): RecordKeyLookup {
+  const matches = trust.keys.filter((k) => k.key.kid === kid);
+  if (matches.length === 0) {
+    return {
+      ok: false,
+      code: "KEY_UNKNOWN",
+      message: `key ${kid.slice(0, 16)}… is not in the trust file`,
+    };
+  }
+  const forRecords = matches.filter((k) => k.role !== "checkpoints");
+  if (forRecords.length === 0) {
+    return {
+      ok: false,
+      code: "KEY_ROLE",
+      message: `key ${kid.slice(0, 16)}… is trusted for checkpoints only`,
+    };
+  }
+  const inRange = forRecords.find((k) => seq >= k.seqFrom && (k.seqTo === null || seq <= k.seqTo));
+  if (!inRange) {
+    const ranges = forRecords.map((k) => `${k.seqFrom}..${k.seqTo ?? ""}`).join(", ");
+    return {
+      ok: false,
+      code: "KEY_OUT_OF_RANGE",
+      message: `key ${kid.slice(0, 16)}… may sign seq ${ranges}, not ${seq}`,
+    };
+  }
+  return { ok: true, key: inRange.key };
+}
+
+/**
+ * Note verifiers for checkpoints: keys with role `checkpoints` or `both`, named by the origin.
+ *
+ * @example
+ * ```ts
+ * import { checkpointVerifiers } from "./trust.ts";
+ * console.log(checkpointVerifiers({ origin: "o", keys: [] }).length); // 0
+ * ```
+ */
+export function checkpointVerifiers(trust: TrustFile): NoteVerifier[] {
+  return trust.keys.filter((k) => k.role !== "records").map((k) =>
+    noteVerifier(trust.origin, k.key)
+  );
+}

@@ -1,0 +1,353 @@
+/**
+ * Streaming verification of a ledger directory against a trust file and trusted checkpoints.
+ * Memory stays flat: one chunk, the Merkle frontier, and per-key/per-checkpoint summaries; a
+ * second pass runs only when corrections need their targets checked.
+ *
+ * @module
+ */
+
+import { bytesEqual, fromBase64, fromHex, sha256, toBase64, toHex } from "./encoding.ts";
+import { Decimal } from "./decimal.ts";
+import { LATEST_CHECKPOINT, LEDGER_JSONL } from "./ledger_files.ts";
+import { readLines } from "./line_stream.ts";
+import { emptyRoot, leafHash, MerkleAccumulator } from "./merkle.ts";
+import {
+  decodeRecordLine,
+  GENESIS_PREV,
+  type LedgerRecord,
+  RecordLineError,
+  verifyRecordSignature,
+} from "./record.ts";
+import { checkBody } from "./record_types.ts";
+import { recordKeyFor, type TrustFile } from "./trust.ts";
+import {
+  type CheckpointStatus,
+  type IssueClass,
+  verdictOf,
+  type VerifyIssue,
+  type VerifyReport,
+} from "./verify_report.ts";
+import {
+  checkCheckpoints,
+  parseCheckpointInputs,
+  type ParsedCheckpointInput,
+} from "./verify_checkpoints.ts";
+
+const MAX_LISTED_ERRORS = 100;
+const TRUST_CODES = new Set(["KEY_UNKNOWN", "KEY_ROLE", "KEY_OUT_OF_RANGE", "ORIGIN_MISMATCH"]);
+
+/** A checkpoint to check the ledger against. */
+export interface CheckpointInput {
+  /** Where it came from (shown in the report). */
+  readonly source: string;
+  /** The signed note text. */
+  readonly note: string;
+}
+
+/**
+ * Verifies the ledger in `dir`: every line canonical and well-formed, seq = line index, each
+ * `prev` the leaf hash of the line before, genesis first, bodies valid, every signature by a key
+ * the trust file allows for that seq, corrections pointing at real records, and the Merkle root
+ * at each checkpoint's size equal to the checkpoint's root.
+ *
+ * @param options `trust` (required), `checkpoints` (default none), `useLedgerCheckpoint` (also
+ *   check the directory's own `checkpoint` file; default true).
+ * @example
+ * ```ts ignore
+ * import { verifyLedger } from "./verify.ts";
+ * import { loadTrustFile } from "./trust.ts";
+ * const report = await verifyLedger("/var/lib/carbon-ops/ledger", { trust: await loadTrustFile("trust.json") });
+ * console.log(report.status, report.exitCode);
+ * ```
+ */
+export async function verifyLedger(
+  dir: string,
+  options: {
+    trust: TrustFile;
+    checkpoints?: readonly CheckpointInput[];
+    useLedgerCheckpoint?: boolean;
+  },
+): Promise<VerifyReport> {
+  const trust = options.trust;
+  const inputs: CheckpointInput[] = [...(options.checkpoints ?? [])];
+  if (options.useLedgerCheckpoint ?? true) {
+    const own = await Deno.readTextFile(`${dir}/${LATEST_CHECKPOINT}`).catch(() => null);
+    if (own !== null) inputs.push({ source: `${dir}/${LATEST_CHECKPOINT}`, note: own });
+  }
+  const parsed: ParsedCheckpointInput[] = parseCheckpointInputs(inputs, trust);
+  const wanted = new Set(parsed.flatMap((p) => (p.checkpoint ? [p.checkpoint.size] : [])));
+  const rootsAt = new Map<number, Uint8Array>();
+  if (wanted.has(0)) rootsAt.set(0, emptyRoot());
+
+  const errors: VerifyIssue[] = [];
+  const warnings: VerifyIssue[] = [];
+  const classes = new Set<IssueClass>();
+  let errorCount = 0;
+  const fail = (
+    cls: IssueClass,
+    code: string,
+    message: string,
+    at: { seq?: number | null; index?: number; offset?: number } = {},
+  ) => {
+    classes.add(cls);
+    errorCount++;
+    if (errors.length < MAX_LISTED_ERRORS) {
+      errors.push({
+        code,
+        message,
+        seq: at.seq ?? null,
+        line: at.index === undefined ? null : at.index + 1,
+        offset: at.offset ?? null,
+      });
+    }
+  };
+
+  const acc = new MerkleAccumulator();
+  const keys = new Map<
+    string,
+    { kid: string; firstSeq: number; lastSeq: number; records: number; trusted: boolean }
+  >();
+  const byType: Record<string, number> = {};
+  const corrections = new Map<number, { by: number; leaf: string }[]>();
+  let co2e = Decimal.ZERO;
+  let energy = Decimal.ZERO;
+  let emissions = 0;
+  let origin: string | null = null;
+  let prevLeaf: Uint8Array | null = null;
+  let lastTs = "";
+  let lastRecord: LedgerRecord | null = null;
+  const path = `${dir}/${LEDGER_JSONL}`;
+  let end: number;
+  try {
+    end = (await Deno.stat(path)).size;
+  } catch (err) {
+    fail("integrity", "LEDGER_UNREADABLE", `cannot read ${path}: ${(err as Error).message}`);
+    end = -1;
+  }
+
+  if (end >= 0) {
+    for await (const line of readLines(path, { end })) {
+      const at = { seq: line.index, index: line.index, offset: line.offset };
+      if (!line.terminated) {
+        fail(
+          "torn",
+          "TORN_LAST_LINE",
+          `the last ${line.bytes.length} bytes have no newline (an interrupted write); the next append moves them to quarantine`,
+          { ...at, seq: null },
+        );
+        break;
+      }
+      const leaf = leafHash(line.bytes);
+      const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
+      prevLeaf = leaf;
+      acc.append(leaf);
+      if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
+      let record: LedgerRecord;
+      let text: string;
+      try {
+        ({ record, text } = decodeRecordLine(line.bytes));
+      } catch (err) {
+        if (!(err instanceof RecordLineError)) throw err;
+        fail("integrity", err.code, err.message, at);
+        continue;
+      }
+      lastRecord = record;
+      if (record.seq !== line.index) {
+        fail(
+          "integrity",
+          "SEQ_MISMATCH",
+          `seq ${record.seq} on line ${line.index + 1} (expected ${line.index})`,
+          at,
+        );
+      }
+      if (record.prev !== expectedPrev) {
+        fail(
+          "integrity",
+          "PREV_MISMATCH",
+          `prev does not equal the leaf hash of the line before (record deleted, inserted, reordered or spliced)`,
+          at,
+        );
+      }
+      byType[record.type] = (byType[record.type] ?? 0) + 1;
+      if (line.index === 0) {
+        if (record.type !== "genesis") {
+          fail(
+            "integrity",
+            "GENESIS_MISSING",
+            `the first record is a ${record.type}, not genesis`,
+            at,
+          );
+        } else {origin = checkGenesis(record, trust, (code, message) =>
+            fail(TRUST_CODES.has(code) ? "trust" : "integrity", code, message, at));}
+      } else if (record.type === "genesis") {
+        fail("integrity", "GENESIS_DUPLICATE", "a genesis record after the first line", at);
+      }
+      const problems = record.type === "genesis" ? [] : checkBody(record.type, record.body);
+      if (problems.length) {
+        fail(
+          "integrity",
+          problems[0].startsWith("unknown record type") ? "TYPE_UNKNOWN" : "BODY_INVALID",
+          problems.slice(0, 3).join("; "),
+          at,
+        );
+      }
+      const lookup = recordKeyFor(trust, record.kid, record.seq);
+      const seen = keys.get(record.kid) ??
+        {
+          kid: record.kid,
+          firstSeq: record.seq,
+          lastSeq: record.seq,
+          records: 0,
+          trusted: lookup.ok || lookup.code !== "KEY_UNKNOWN",
+        };
+      seen.lastSeq = record.seq;
+      seen.records++;
+      keys.set(record.kid, seen);
+      if (!lookup.ok) fail("trust", lookup.code, lookup.message, at);
+      else if (!verifyRecordSignature(text, record, lookup.key)) {
+        fail(
+          "integrity",
+          "BAD_SIGNATURE",
+          "signature does not verify with the trusted key (record edited or re-signed)",
+          at,
+        );
+      }
+      if (record.ts < lastTs) {
+        warnings.push({
+          code: "CLOCK_BACKWARDS",
+          message: `ts ${record.ts} is earlier than the previous record's ${lastTs}`,
+          seq: record.seq,
+          line: line.index + 1,
+          offset: line.offset,
+        });
+      }
+      lastTs = record.ts > lastTs ? record.ts : lastTs;
+      if (record.type === "emission" && problems.length === 0) {
+        const result = record.body.result as { co2e_g: string };
+        co2e = co2e.add(Decimal.parse(result.co2e_g));
+        energy = energy.add(
+          Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh),
+        );
+        emissions++;
+      }
+      if (record.type === "correction" && problems.length === 0) {
+        const target = record.body.supersedes as { seq: number; leaf: string };
+        if (target.seq >= record.seq) {
+          fail(
+            "integrity",
+            "CORRECTION_TARGET",
+            `supersedes seq ${target.seq}, which is not earlier`,
+            at,
+          );
+        } else {corrections.set(target.seq, [...(corrections.get(target.seq) ?? []), {
+            by: record.seq,
+            leaf: target.leaf,
+          }]);}
+      }
+    }
+  }
+  if (end === 0) fail("integrity", "LEDGER_EMPTY", "the ledger has no records (not even genesis)");
+
+  let superseded = 0;
+  if (corrections.size > 0) {
+    for await (const line of readLines(path, { end })) {
+      const claims = corrections.get(line.index);
+      if (!claims || !line.terminated) continue;
+      const leaf = toHex(leafHash(line.bytes));
+      let record: LedgerRecord | null = null;
+      try {
+        record = decodeRecordLine(line.bytes).record;
+      } catch { /* already reported */ }
+      for (const c of claims) {
+        const at = { seq: c.by, index: c.by };
+        if (c.leaf !== leaf) {
+          fail(
+            "integrity",
+            "CORRECTION_TARGET",
+            `supersedes seq ${line.index} with leaf ${c.leaf}, but that line's leaf is ${leaf}`,
+            at,
+          );
+        } else if (record && record.type !== "emission" && record.type !== "note") {
+          fail("integrity", "CORRECTION_TARGET", `supersedes a ${record.type} record`, at);
+        }
+      }
+      if (claims.length > 1) {
+        warnings.push({
+          code: "SUPERSEDED_TWICE",
+          message: `seq ${line.index} is superseded by ${claims.length} corrections`,
+          seq: line.index,
+          line: line.index + 1,
+          offset: line.offset,
+        });
+      }
+      if (record?.type === "emission" && claims.some((c) => c.leaf === leaf)) {
+        superseded++;
+        try {
+          co2e = co2e.add(
+            Decimal.parse((record.body.result as { co2e_g: string }).co2e_g).negate(),
+          );
+          energy = energy.add(
+            Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh).negate(),
+          );
+          emissions--;
+        } catch { /* invalid body, not counted */ }
+      } else if (record?.type === "note" && claims.some((c) => c.leaf === leaf)) superseded++;
+    }
+    for (const [seq, claims] of corrections) {
+      if (seq >= acc.size) {
+        for (const c of claims) {
+          fail("integrity", "CORRECTION_TARGET", `supersedes seq ${seq}, which does not exist`, {
+            seq: c.by,
+            index: c.by,
+          });
+        }
+      }
+    }
+  }
+
+  const checkpoints: CheckpointStatus[] = checkCheckpoints(
+    parsed,
+    rootsAt,
+    acc.size,
+    (cls, code, message) => fail(cls, code, message),
+    trust.origin,
+  );
+  const verdict = verdictOf(classes);
+  return {
+    ...verdict,
+    origin,
+    entries: acc.size,
+    head: lastRecord && prevLeaf
+      ? { seq: acc.size - 1, leaf: toHex(prevLeaf), root: toBase64(acc.root()) }
+      : null,
+    checkpoints,
+    keys: [...keys.values()],
+    errors,
+    errorCount,
+    warnings,
+    totals: { byType, emissions, co2eG: co2e.toString(), energyKwh: energy.toString(), superseded },
+  };
+}
+
+function checkGenesis(
+  record: LedgerRecord,
+  trust: TrustFile,
+  fail: (code: string, message: string) => void,
+): string | null {
+  const body = record.body as { origin?: unknown; key?: { kid?: unknown; spki?: unknown } };
+  const origin = typeof body.origin === "string" ? body.origin : null;
+  if (origin !== null && origin !== trust.origin) {
+    fail("ORIGIN_MISMATCH", `ledger origin '${origin}' is not the trust file's '${trust.origin}'`);
+  }
+  try {
+    const spki = fromBase64(String(body.key?.spki));
+    if (body.key?.kid !== record.kid || !bytesEqual(sha256(spki), fromHex(record.kid))) {
+      fail("GENESIS_INVALID", "the genesis key does not match the key that signed it");
+    }
+  } catch {
+    fail("GENESIS_INVALID", "the genesis key is malformed");
+  }
+  const problems = checkBody("genesis", record.body);
+  if (problems.length) fail("GENESIS_INVALID", problems.join("; "));
+  return origin;
+}

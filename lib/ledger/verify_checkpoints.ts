@@ -1,0 +1,139 @@
+/**
+ * Checking checkpoints against a verified ledger: signature by a trusted checkpoint key, origin,
+ * and the Merkle root at the checkpoint's size (CONSISTENT / AHEAD_OF_LOG / ROOT_MISMATCH), plus
+ * equivocation (two valid checkpoints of one size with different roots).
+ *
+ * @module
+ */
+
+import { type Checkpoint, openCheckpoint } from "./checkpoint.ts";
+import { bytesEqual, toBase64 } from "./encoding.ts";
+import { NoteError } from "./signed_note.ts";
+import { checkpointVerifiers, type TrustFile } from "./trust.ts";
+import type { CheckpointStatus, IssueClass } from "./verify_report.ts";
+
+/** A checkpoint input after its signature check. */
+export interface ParsedCheckpointInput {
+  /** Where it came from. */
+  readonly source: string;
+  /** The checkpoint when its signature verified, else null. */
+  readonly checkpoint: Checkpoint | null;
+  /** The failure when it did not. */
+  readonly failure: {
+    status: CheckpointStatus["status"];
+    code: string;
+    cls: IssueClass;
+    message: string;
+  } | null;
+}
+
+/**
+ * Opens each checkpoint note with the trust file's checkpoint keys.
+ *
+ * @example
+ * ```ts
+ * import { parseCheckpointInputs } from "./verify_checkpoints.ts";
+ * console.log(parseCheckpointInputs([{ source: "x", note: "junk" }], { origin: "o", keys: [] })[0].failure?.status); // "malformed"
+ * ```
+ */
+export function parseCheckpointInputs(
+  inputs: readonly { source: string; note: string }[],
+  trust: TrustFile,
+): ParsedCheckpointInput[] {
+  const verifiers = checkpointVerifiers(trust);
+  return inputs.map(({ source, note }) => {
+    try {
+      return { source, checkpoint: openCheckpoint(note, verifiers), failure: null };
+    } catch (err) {
+      if (!(err instanceof NoteError)) throw err;
+      const failure = err.problem === "BAD_SIGNATURE"
+        ? {
+          status: "bad_signature" as const,
+          code: "CHECKPOINT_BAD_SIGNATURE",
+          cls: "integrity" as const,
+          message: err.message,
+        }
+        : err.problem === "NO_KNOWN_SIGNATURE"
+        ? {
+          status: "untrusted" as const,
+          code: "CHECKPOINT_UNTRUSTED",
+          cls: "trust" as const,
+          message: "not signed by any checkpoint key in the trust file",
+        }
+        : {
+          status: "malformed" as const,
+          code: "CHECKPOINT_MALFORMED",
+          cls: "integrity" as const,
+          message: err.message,
+        };
+      return { source, checkpoint: null, failure };
+    }
+  });
+}
+
+/**
+ * Verdicts for parsed checkpoints given the roots computed at their sizes; reports each problem
+ * through `fail` with its class.
+ *
+ * @example
+ * ```ts
+ * import { checkCheckpoints } from "./verify_checkpoints.ts";
+ * console.log(checkCheckpoints([], new Map(), 0, () => {})); // []
+ * ```
+ */
+export function checkCheckpoints(
+  parsed: readonly ParsedCheckpointInput[],
+  rootsAt: ReadonlyMap<number, Uint8Array>,
+  entries: number,
+  fail: (cls: IssueClass, code: string, message: string) => void,
+  origin?: string,
+): CheckpointStatus[] {
+  const statuses = parsed.map((p): CheckpointStatus => {
+    const cp = p.checkpoint;
+    if (!cp) {
+      fail(p.failure!.cls, p.failure!.code, `${p.source}: ${p.failure!.message}`);
+      return {
+        source: p.source,
+        size: null,
+        root: null,
+        status: p.failure!.status,
+        message: p.failure!.message,
+      };
+    }
+    const base = { source: p.source, size: cp.size, root: toBase64(cp.root) };
+    if (origin !== undefined && cp.origin !== origin) {
+      const message = `origin '${cp.origin}' is not this ledger's '${origin}'`;
+      fail("trust", "CHECKPOINT_WRONG_ORIGIN", `${p.source}: ${message}`);
+      return { ...base, status: "untrusted", message };
+    }
+    if (cp.size > entries) {
+      const message =
+        `signed size ${cp.size} but the ledger has ${entries} records (truncated or rolled back)`;
+      fail("consistency", "CHECKPOINT_AHEAD_OF_LOG", `${p.source}: ${message}`);
+      return { ...base, status: "ahead_of_log", message };
+    }
+    const root = rootsAt.get(cp.size);
+    if (!root || !bytesEqual(root, cp.root)) {
+      const message =
+        `root at size ${cp.size} differs from the signed root (history forked or rewritten)`;
+      fail("consistency", "CHECKPOINT_ROOT_MISMATCH", `${p.source}: ${message}`);
+      return { ...base, status: "root_mismatch", message };
+    }
+    return { ...base, status: "consistent", message: "" };
+  });
+  for (let i = 0; i < parsed.length; i++) {
+    for (let j = i + 1; j < parsed.length; j++) {
+      const a = parsed[i].checkpoint;
+      const b = parsed[j].checkpoint;
+      if (a && b && a.size === b.size && !bytesEqual(a.root, b.root)) {
+        const message = `${parsed[i].source} and ${
+          parsed[j].source
+        } are both validly signed for size ${a.size} with different roots (equivocation)`;
+        fail("consistency", "CHECKPOINT_EQUIVOCATION", message);
+        statuses[i] = { ...statuses[i], status: "equivocation", message };
+        statuses[j] = { ...statuses[j], status: "equivocation", message };
+      }
+    }
+  }
+  return statuses;
+}

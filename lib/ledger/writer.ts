@@ -1,0 +1,366 @@
+/**
+ * Durable, concurrent appends. Each append takes an exclusive flock on `ledger.lock`, establishes
+ * the chain head (repairing a torn last line into quarantine with a `note` record), writes the
+ * whole line with one write to `ledger.jsonl` opened O_APPEND, `fdatasync`s, and only then
+ * resolves. An fsync error poisons the writer: it refuses every later append.
+ *
+ * @module
+ */
+
+import { type Clock, rfc3339, systemClock } from "../clock.ts";
+import { canonicalize, JsonCanonError, type JsonValue } from "./canonical_json.ts";
+import { bytesEqual, sha256, toHex } from "./encoding.ts";
+import { syncDir, writeFileDurable } from "./fs_durable.ts";
+import type { SigningKey } from "./keys.ts";
+import { LedgerError } from "./ledger_error.ts";
+import { LEDGER_JSONL, LEDGER_LOCK, QUARANTINE_DIR, readAt, readTail } from "./ledger_files.ts";
+import { readLines } from "./line_stream.ts";
+import { leafHash } from "./merkle.ts";
+import {
+  decodeRecordLine,
+  leafHex,
+  type LedgerRecord,
+  RecordLineError,
+  signRecord,
+  verifyRecordSignature,
+} from "./record.ts";
+import { checkBody, type RecordBody } from "./record_types.ts";
+
+/** What an append wrote. */
+export interface AppendResult {
+  /** Sequence number of the record. */
+  readonly seq: number;
+  /** Hex RFC 6962 leaf hash of its line. */
+  readonly leaf: string;
+  /** Byte offset of the line. */
+  readonly offset: number;
+  /** The stored line (without `\n`). */
+  readonly line: string;
+  /** Present when a torn last line was repaired first. */
+  readonly repair?: RepairInfo;
+}
+
+/** A torn-line repair done before an append. */
+export interface RepairInfo {
+  /** Offset of the torn bytes (= new end of the complete lines). */
+  readonly offset: number;
+  /** Number of bytes moved aside. */
+  readonly length: number;
+  /** Hex SHA-256 of those bytes. */
+  readonly sha256: string;
+  /** Quarantine file, relative to the ledger directory. */
+  readonly quarantine: string;
+  /** Seq of the `note` record describing the repair. */
+  readonly noteSeq: number;
+}
+
+interface Head {
+  size: number;
+  seq: number;
+  lastLine: Uint8Array;
+  leaf: Uint8Array;
+  ts: string;
+}
+
+/**
+ * An open ledger for appending. One instance serialises its own appends; separate processes
+ * serialise through the lock file.
+ *
+ * @example
+ * ```ts ignore
+ * import { LedgerWriter } from "./writer.ts";
+ * import { loadSigningKey } from "./keys.ts";
+ * await using ledger = await LedgerWriter.open("/var/lib/carbon-ops/ledger", { key: await loadSigningKey("ledger.key") });
+ * const { seq, leaf } = await ledger.append("note", { text: "hello" });
+ * console.log(seq, leaf);
+ * ```
+ */
+export class LedgerWriter implements AsyncDisposable {
+  readonly #dir: string;
+  readonly #key: SigningKey;
+  readonly #clock: Clock;
+  readonly #lock: Deno.FsFile;
+  readonly #out: Deno.FsFile;
+  readonly #in: Deno.FsFile;
+  #head: Head | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #failed: Error | null = null;
+
+  private constructor(
+    dir: string,
+    key: SigningKey,
+    clock: Clock,
+    files: { lock: Deno.FsFile; out: Deno.FsFile; input: Deno.FsFile },
+  ) {
+    this.#dir = dir;
+    this.#key = key;
+    this.#clock = clock;
+    this.#lock = files.lock;
+    this.#out = files.out;
+    this.#in = files.input;
+  }
+
+  /**
+   * Opens the ledger in `dir` (which `initLedger` created).
+   *
+   * @param options `key` signing key (required), `clock` (default the system clock).
+   */
+  static async open(
+    dir: string,
+    options: { key: SigningKey; clock?: Clock },
+  ): Promise<LedgerWriter> {
+    const path = `${dir}/${LEDGER_JSONL}`;
+    try {
+      await Deno.stat(path);
+    } catch (err) {
+      throw new LedgerError("NOT_A_LEDGER", `${dir} has no ${LEDGER_JSONL}`, {
+        hint: "create it with 'carbon-ops ledger init'",
+        cause: err,
+      });
+    }
+    const lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, {
+      read: true,
+      write: true,
+      create: true,
+      mode: 0o644,
+    });
+    const out = await Deno.open(path, { append: true });
+    const input = await Deno.open(path, { read: true });
+    return new LedgerWriter(dir, options.key, options.clock ?? systemClock, { lock, out, input });
+  }
+
+  /**
+   * Validates `body` for `type` (emission, note, correction), then appends a signed record.
+   * Throws `LedgerError` (BODY_INVALID, HEAD_INVALID, CORRECTION_TARGET, FSYNC_FAILED, ...).
+   */
+  append(type: string, body: JsonValue): Promise<AppendResult> {
+    const run = this.#queue.then(() => this.#appendNow(type, body));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #appendNow(type: string, body: JsonValue): Promise<AppendResult> {
+    if (this.#failed) {
+      throw new LedgerError("WRITER_FAILED", "this writer stopped after an earlier fsync failure", {
+        cause: this.#failed,
+      });
+    }
+    if (type === "genesis") {
+      throw new LedgerError("BODY_INVALID", "genesis records are written only by 'ledger init'");
+    }
+    const problems = checkBody(type, body);
+    if (problems.length > 0) {
+      throw new LedgerError(
+        "BODY_INVALID",
+        `${type} body is invalid: ${problems.slice(0, 5).join("; ")}`,
+        { problems },
+      );
+    }
+    try {
+      canonicalize(body);
+    } catch (err) {
+      if (err instanceof JsonCanonError) {
+        throw new LedgerError("BODY_INVALID", `${type} body: ${err.message}`, {
+          problems: [err.message],
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    await this.#lock.lock(true);
+    try {
+      let head = await this.#establishHead();
+      let repair: RepairInfo | undefined;
+      if (head.torn) {
+        const repaired = await this.#repair(head.head, head.torn);
+        head = { head: repaired.head, torn: null };
+        repair = repaired.info;
+      }
+      if (type === "correction") await this.#checkCorrection(body as RecordBody, head.head);
+      const result = await this.#write(head.head, type, body as RecordBody);
+      return repair ? { ...result, repair } : result;
+    } finally {
+      await this.#lock.unlock();
+    }
+  }
+
+  async #establishHead(): Promise<{ head: Head; torn: Uint8Array | null }> {
+    const size = (await this.#out.stat()).size;
+    const cached = this.#head;
+    if (cached && cached.size === size) {
+      const again = await readAt(
+        this.#in,
+        size - cached.lastLine.length - 1,
+        cached.lastLine.length + 1,
+      );
+      if (again[again.length - 1] === 0x0a && bytesEqual(again.subarray(0, -1), cached.lastLine)) {
+        return { head: cached, torn: null };
+      }
+    }
+    this.#head = null;
+    const tail = await readTail(this.#in, size);
+    if (!tail.lastLine) {
+      throw new LedgerError(
+        "HEAD_INVALID",
+        `${this.#dir}/${LEDGER_JSONL} has no complete record (${size} bytes)`,
+        {
+          hint:
+            "an empty ledger cannot be appended to; initialise a new one with 'carbon-ops ledger init'",
+        },
+      );
+    }
+    let record: LedgerRecord;
+    try {
+      const decoded = decodeRecordLine(tail.lastLine);
+      record = decoded.record;
+      if (record.kid === this.#key.kid && !verifyRecordSignature(decoded.text, record, this.#key)) {
+        throw new RecordLineError(
+          "RECORD_INVALID",
+          "its signature by this writer's key does not verify",
+        );
+      }
+    } catch (err) {
+      const why = err instanceof RecordLineError ? `${err.code}: ${err.message}` : String(err);
+      throw new LedgerError(
+        "HEAD_INVALID",
+        `cannot establish the chain head: the last record (offset ${tail.lastLineOffset}) is invalid (${why})`,
+        {
+          hint:
+            "run 'carbon-ops ledger verify' and restore the ledger from a verified copy; nothing was written",
+          cause: err,
+        },
+      );
+    }
+    const head: Head = {
+      size: tail.completeSize,
+      seq: record.seq,
+      lastLine: tail.lastLine,
+      leaf: leafHash(tail.lastLine),
+      ts: record.ts,
+    };
+    return { head, torn: tail.torn };
+  }
+
+  async #repair(head: Head, torn: Uint8Array): Promise<{ head: Head; info: RepairInfo }> {
+    const digest = toHex(sha256(torn));
+    const qdir = `${this.#dir}/${QUARANTINE_DIR}`;
+    const created = await Deno.mkdir(qdir, { mode: 0o700 }).then(() => true, (e) => {
+      if (e instanceof Deno.errors.AlreadyExists) return false;
+      throw e;
+    });
+    if (created) await syncDir(this.#dir);
+    const name = `${QUARANTINE_DIR}/torn-${String(head.size).padStart(20, "0")}-${
+      digest.slice(0, 16)
+    }.bin`;
+    const path = `${this.#dir}/${name}`;
+    const existing = await Deno.readFile(path).catch(() => null);
+    if (existing === null) {
+      await this.#fatalSync(() => writeFileDurable(path, torn, { mode: 0o600, createNew: true }));
+      await this.#fatalSync(() => syncDir(qdir));
+    } else if (!bytesEqual(existing, torn)) {
+      throw new LedgerError("HEAD_INVALID", `quarantine file ${name} exists with other content`, {
+        hint: "inspect it, move it away, and retry",
+      });
+    }
+    await this.#out.truncate(head.size);
+    await this.#fatalSync(() => this.#out.sync());
+    const repair = { offset: head.size, length: torn.length, sha256: digest, quarantine: name };
+    const note = {
+      text:
+        `repaired a torn last line: moved ${torn.length} bytes at offset ${head.size} to ${name}`,
+      kind: "repair",
+      repair,
+    };
+    const written = await this.#write(head, "note", note);
+    return { head: this.#head!, info: { ...repair, noteSeq: written.seq } };
+  }
+
+  async #checkCorrection(body: RecordBody, head: Head): Promise<void> {
+    const target = body.supersedes as { seq: number; leaf: string };
+    if (target.seq > head.seq) {
+      throw new LedgerError(
+        "CORRECTION_TARGET",
+        `correction supersedes seq ${target.seq}, but the ledger ends at seq ${head.seq}`,
+      );
+    }
+    for await (const line of readLines(`${this.#dir}/${LEDGER_JSONL}`, { end: head.size })) {
+      if (line.index !== target.seq) continue;
+      const leaf = leafHex(line.bytes);
+      if (leaf !== target.leaf) {
+        throw new LedgerError(
+          "CORRECTION_TARGET",
+          `seq ${target.seq} has leaf hash ${leaf}, not ${target.leaf}`,
+          {
+            hint: "take the leaf from 'carbon-ops ledger show --seq N --json'",
+          },
+        );
+      }
+      const { record } = decodeRecordLine(line.bytes);
+      if (record.type !== "emission" && record.type !== "note") {
+        throw new LedgerError(
+          "CORRECTION_TARGET",
+          `seq ${target.seq} is a ${record.type} record; only emission and note records can be superseded`,
+        );
+      }
+      return;
+    }
+    throw new LedgerError("CORRECTION_TARGET", `seq ${target.seq} not found`);
+  }
+
+  async #write(head: Head, type: string, body: RecordBody): Promise<AppendResult> {
+    const signed = signRecord(
+      { seq: head.seq + 1, ts: rfc3339(this.#clock.nowMs()), type, body, prev: toHex(head.leaf) },
+      this.#key,
+    );
+    const bytes = new Uint8Array(signed.lineBytes.length + 1);
+    bytes.set(signed.lineBytes);
+    bytes[bytes.length - 1] = 0x0a;
+    let done = 0;
+    while (done < bytes.length) done += await this.#out.write(bytes.subarray(done));
+    await this.#fatalSync(() => this.#out.syncData());
+    this.#head = {
+      size: head.size + bytes.length,
+      seq: signed.record.seq,
+      lastLine: signed.lineBytes,
+      leaf: signed.leaf,
+      ts: signed.record.ts,
+    };
+    return {
+      seq: signed.record.seq,
+      leaf: toHex(signed.leaf),
+      offset: head.size,
+      line: signed.line,
+    };
+  }
+
+  async #fatalSync(sync: () => Promise<void>): Promise<void> {
+    try {
+      await sync();
+    } catch (err) {
+      this.#failed = err instanceof Error ? err : new Error(String(err));
+      throw new LedgerError(
+        "FSYNC_FAILED",
+        `fsync failed in ${this.#dir}: ${(err as Error).message}`,
+        {
+          hint:
+            "the last append may not be durable; check the disk, then run 'carbon-ops ledger verify'",
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** Closes the files (waits for queued appends). */
+  async close(): Promise<void> {
+    await this.#queue;
+    for (const f of [this.#out, this.#in, this.#lock]) {
+      try {
+        f.close();
+      } catch { /* already closed */ }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
