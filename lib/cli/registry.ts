@@ -9,8 +9,6 @@ import type { Command, CommandGroup } from "./command.ts";
 import { configCommand } from "./commands/config.ts";
 import { keysGroup } from "./commands/keys.ts";
 import { ledgerGroup } from "./commands/ledger.ts";
-import { keysGroup } from "./commands/keys.ts";
-import { ledgerGroup } from "./commands/ledger.ts";
 import { demoGroup } from "./commands/demo.ts";
 import { readCommand } from "./commands/read.ts";
 import { governorCommand } from "./commands/governor.ts";
@@ -20,8 +18,6 @@ import { regionsCommand } from "./commands/regions.ts";
 /** Every top-level command and group, in help order. */
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
   configCommand,
-  keysGroup,
-  ledgerGroup,
   keysGroup,
   ledgerGroup,
   governorCommand,
