@@ -177,3 +177,35 @@ Deno.test("createProviders can share one page cache between providers", async ()
   await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 0, 30));
   assertEquals(cache.stats().size, 1);
 });
+
+Deno.test("createLiveProvider passes carbon.wattTimeSignalType and electricityMapsEndpoint", async () => {
+  const clock = new InstantSleepClock();
+  await using api = fakeApi((req) => {
+    if (req.path === "/login") return json({ token: "tok" });
+    if (req.path === "/v3/historical") return json({ data: [], meta: {} });
+    return json({ zone: "FR", history: [] });
+  });
+  const wt = createLiveProvider(
+    "watttime",
+    settings({
+      wattTimeUrl: api.url,
+      wattTimeUsername: "u",
+      wattTimePassword: "p",
+      wattTimeSignalType: "co2_aoer",
+    }),
+    fastOptions(clock),
+  );
+  await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1));
+  assertEquals(api.requests[1].query.get("signal_type"), "co2_aoer");
+  const em = createLiveProvider(
+    "electricitymaps",
+    settings({
+      electricityMapsUrl: api.url,
+      electricityMapsToken: "t",
+      electricityMapsEndpoint: "history",
+    }),
+    fastOptions(clock),
+  );
+  await em.intensityForSpan("FR", utc(2025, 1, 1), utc(2025, 1, 1, 1));
+  assertEquals(api.requests[2].path, "/v3/carbon-intensity/history");
+});

@@ -202,6 +202,17 @@ export const CONFIG_SCHEMA = {
       default: "https://api.carbonintensity.org.uk",
       description: "UK Carbon Intensity API base URL",
     },
+    electricityMapsEndpoint: {
+      type: { kind: "enum", values: ["auto", "past-range", "history"] },
+      default: "auto",
+      description: "Electricity Maps endpoint: past-range (any past span), history (last 24 h, " +
+        "free tier) or auto (history for spans within the last day)",
+    },
+    wattTimeSignalType: {
+      type: { kind: "enum", values: ["co2_moer", "co2_aoer"] },
+      default: "co2_moer",
+      description: "WattTime signal: co2_moer (marginal) or co2_aoer (average, for inventories)",
+    },
     providerTimeoutMs: {
       type: { kind: "integer", min: 100, max: 120_000 },
       default: 5000,

@@ -39,6 +39,10 @@ export interface ProviderSettings {
   readonly ukCarbonIntensityUrl: string;
   /** Timeout per request attempt, ms (`carbon.providerTimeoutMs`). */
   readonly providerTimeoutMs: number;
+  /** Electricity Maps endpoint (`carbon.electricityMapsEndpoint`, default `auto`). */
+  readonly electricityMapsEndpoint?: "auto" | "past-range" | "history";
+  /** WattTime signal (`carbon.wattTimeSignalType`, default `co2_moer`). */
+  readonly wattTimeSignalType?: "co2_moer" | "co2_aoer";
 }
 
 /** Options of the factory: shared provider options plus where other names come from. */
@@ -113,6 +117,9 @@ export function createLiveProvider(
           ...common,
           token: settings.electricityMapsToken,
           baseUrl: settings.electricityMapsUrl,
+          ...(settings.electricityMapsEndpoint
+            ? { endpoint: settings.electricityMapsEndpoint }
+            : {}),
         });
       case "watttime": {
         const fromConfig = settings.wattTimeUsername !== null || settings.wattTimePassword !== null;
@@ -121,6 +128,7 @@ export function createLiveProvider(
           username: fromConfig ? settings.wattTimeUsername : env?.("WATTTIME_USER"),
           password: fromConfig ? settings.wattTimePassword : env?.("WATTTIME_PASSWORD"),
           baseUrl: settings.wattTimeUrl,
+          ...(settings.wattTimeSignalType ? { signalType: settings.wattTimeSignalType } : {}),
         });
       }
       case "ukcarbonintensity":
