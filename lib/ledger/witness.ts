@@ -1,0 +1,263 @@
+/**
+ * Witness cosignatures: `cosignature/v1` (c2sp.org/tlog-cosignature, Ed25519, key type 0x04)
+ * on checkpoints, witness verifier keys, and a k-of-n witness policy check. Note parsing comes
+ * from `signed_note.ts`; this module adds only what is specific to cosignatures. Equivocation
+ * and add-checkpoint requests are in `witness_protocol.ts`.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { bytesEqual, fromBase64, sha256, toBase64, toHex, utf8Bytes } from "./encoding.ts";
+import {
+  signBytes,
+  type SigningKey,
+  verifyBytes,
+  type VerifyingKey,
+  verifyingKeyFromRaw,
+} from "./keys.ts";
+import { isValidNoteKeyName, parseNote } from "./signed_note.ts";
+
+/** Signature type byte of Ed25519 cosignatures. */
+export const COSIGNATURE_V1_TYPE = 0x04;
+const EM_DASH = "\u2014";
+const MAX_TIMESTAMP = 2n ** 63n - 1n;
+
+/** A witness an auditor trusts: its name and Ed25519 public key. */
+export interface WitnessKey {
+  /** Cosigner name (key name in the note). */
+  readonly name: string;
+  /** The witness public key. */
+  readonly key: VerifyingKey;
+  /** 4-byte key id: SHA-256(name || "\n" || 0x04 || public key)[:4]. */
+  readonly keyId: Uint8Array;
+}
+
+/**
+ * Key id of an Ed25519 cosigner: `SHA-256(name || "\n" || 0x04 || pubkey)[:4]`.
+ *
+ * @example
+ * ```ts
+ * import { cosignatureKeyId } from "./witness.ts";
+ * console.log(cosignatureKeyId("witness.example/w1", new Uint8Array(32)).length); // 4
+ * ```
+ */
+export function cosignatureKeyId(name: string, publicRaw: Uint8Array): Uint8Array {
+  return sha256(utf8Bytes(name + "\n"), Uint8Array.of(COSIGNATURE_V1_TYPE), publicRaw).slice(0, 4);
+}
+
+/**
+ * A witness from its name and key.
+ *
+ * @example
+ * ```ts
+ * import { witnessKey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * console.log(witnessKey("w1", generateSigningKey()).name); // "w1"
+ * ```
+ */
+export function witnessKey(name: string, key: VerifyingKey): WitnessKey {
+  if (!isValidNoteKeyName(name)) {
+    throw new RangeError(`witness name '${name}' must be non-empty without spaces or '+'`);
+  }
+  return { name, key, keyId: cosignatureKeyId(name, key.publicRaw) };
+}
+
+/**
+ * The witness verifier key string `<name>+<8 hex key id>+<base64(0x04 || public key)>`.
+ *
+ * @example
+ * ```ts
+ * import { witnessVkey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * console.log(witnessVkey("w1", generateSigningKey()).split("+").length); // 3
+ * ```
+ */
+export function witnessVkey(name: string, key: VerifyingKey): string {
+  const w = witnessKey(name, key);
+  const typed = new Uint8Array(33);
+  typed[0] = COSIGNATURE_V1_TYPE;
+  typed.set(key.publicRaw, 1);
+  return `${name}+${toHex(w.keyId)}+${toBase64(typed)}`;
+}
+
+/**
+ * Parses a witness verifier key string (type 0x04), checking its key id.
+ *
+ * @example
+ * ```ts
+ * import { parseWitnessVkey, witnessVkey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * console.log(parseWitnessVkey(witnessVkey("w1", generateSigningKey())).name); // "w1"
+ * ```
+ */
+export function parseWitnessVkey(text: string): WitnessKey {
+  const parts = text.split("+");
+  if (parts.length !== 3 || !isValidNoteKeyName(parts[0]) || !/^[0-9a-f]{8}$/.test(parts[1])) {
+    throw new RangeError(`'${text.slice(0, 60)}' is not a witness key <name>+<8 hex>+<base64>`);
+  }
+  let typed: Uint8Array;
+  try {
+    typed = fromBase64(parts[2]);
+  } catch {
+    throw new RangeError("witness key material is not canonical base64");
+  }
+  if (typed.length !== 33 || typed[0] !== COSIGNATURE_V1_TYPE) {
+    throw new RangeError("witness key is not an Ed25519 cosignature/v1 (0x04) key");
+  }
+  const w = witnessKey(parts[0], verifyingKeyFromRaw(typed.slice(1)));
+  if (toHex(w.keyId) !== parts[1]) {
+    throw new RangeError("witness key id does not match its name and key");
+  }
+  return w;
+}
+
+/**
+ * The message a cosigner signs: `cosignature/v1\ntime <T>\n` followed by the note text.
+ *
+ * @example
+ * ```ts
+ * import { cosignedMessage } from "./witness.ts";
+ * console.log(new TextDecoder().decode(cosignedMessage("o\n1\nAA==\n", 1679315147n)).split("\n")[1]);
+ * // "time 1679315147"
+ * ```
+ */
+export function cosignedMessage(noteText: string, timestamp: bigint): Uint8Array {
+  return utf8Bytes(`cosignature/v1\ntime ${timestamp}\n${noteText}`);
+}
+
+/**
+ * Signs note text as a witness: returns one signature line (ending in `\n`) to append to the
+ * note's signature block.
+ *
+ * @param noteText The checkpoint text (ending in `\n`, no signatures).
+ * @param options `name`, `key` and `timestamp` (POSIX seconds, bigint).
+ * @example
+ * ```ts
+ * import { cosign } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * console.log(cosign("o\n1\nAA==\n", { name: "w1", key: generateSigningKey(), timestamp: 1n }).startsWith("— w1 "));
+ * ```
+ */
+export function cosign(
+  noteText: string,
+  options: { name: string; key: SigningKey; timestamp: bigint },
+): string {
+  if (options.timestamp < 0n || options.timestamp > MAX_TIMESTAMP) {
+    throw new RangeError("timestamp out of range");
+  }
+  const w = witnessKey(options.name, options.key);
+  const sig = signBytes(options.key, cosignedMessage(noteText, options.timestamp));
+  const blob = new Uint8Array(4 + 8 + 64);
+  blob.set(w.keyId);
+  Buffer.from(blob.buffer).writeBigUInt64BE(options.timestamp, 4);
+  blob.set(sig, 12);
+  return `${EM_DASH} ${options.name} ${toBase64(blob)}\n`;
+}
+
+/**
+ * Splits the bytes after the key id of a cosignature/v1 line into its timestamp and Ed25519
+ * signature; returns a reason string when they are malformed.
+ *
+ * @example
+ * ```ts
+ * import { splitCosignature } from "./witness.ts";
+ * const r = splitCosignature(new Uint8Array(72));
+ * console.log(typeof r === "string" ? r : r.timestamp); // 0n
+ * ```
+ */
+export function splitCosignature(
+  bytes: Uint8Array,
+): { timestamp: bigint; signature: Uint8Array } | string {
+  if (bytes.length !== 8 + 64) return "cosignature is not an 8-byte time and a 64-byte signature";
+  const timestamp = Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64BE(0);
+  if (timestamp > MAX_TIMESTAMP) return "cosignature time exceeds 2^63 - 1";
+  return { timestamp, signature: bytes.slice(8) };
+}
+
+/** A cosignature that verified. */
+export interface ValidCosignature {
+  /** Witness name. */
+  readonly name: string;
+  /** Hex key id. */
+  readonly keyId: string;
+  /** Cosignature time, POSIX seconds. */
+  readonly timestamp: bigint;
+}
+
+/** Outcome of checking a note's cosignatures against a witness policy. */
+export interface CosignatureReport {
+  /** Distinct trusted witnesses whose cosignature verified. */
+  readonly valid: readonly ValidCosignature[];
+  /** Trusted witnesses whose cosignature line was present but did not verify. */
+  readonly invalid: readonly { name: string; keyId: string; reason: string }[];
+  /** Signature lines from keys not in the policy (ignored, counted). */
+  readonly ignored: number;
+  /** Required quorum k. */
+  readonly required: number;
+  /** True when no invalid cosignature from a trusted witness and at least `required` valid ones. */
+  readonly ok: boolean;
+}
+
+/**
+ * Checks the cosignatures on a signed checkpoint note. Unknown signers are ignored; a trusted
+ * witness whose cosignature does not verify makes the note fail (as for any known key); at
+ * least `quorum` distinct trusted witnesses must have cosigned. Never throws on bad input:
+ * a malformed note yields `ok: false` with the reason in `invalid`.
+ *
+ * @param note The signed note (checkpoint text, blank line, signature lines).
+ * @param policy `witnesses` trusted and `quorum` (k of n; default all of them).
+ * @example
+ * ```ts
+ * import { cosign, verifyCosignatures, witnessKey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const w = generateSigningKey();
+ * const text = "o\n1\n" + "A".repeat(43) + "=\n";
+ * const note = text + "\n— o AAAAAAAA\n" + cosign(text, { name: "w1", key: w, timestamp: 5n });
+ * console.log(verifyCosignatures(note, { witnesses: [witnessKey("w1", w)], quorum: 1 }).ok); // true
+ * ```
+ */
+export function verifyCosignatures(
+  note: string,
+  policy: { witnesses: readonly WitnessKey[]; quorum?: number },
+): CosignatureReport {
+  const required = policy.quorum ?? policy.witnesses.length;
+  const valid: ValidCosignature[] = [];
+  const invalid: { name: string; keyId: string; reason: string }[] = [];
+  let ignored = 0;
+  let parsed: ReturnType<typeof parseNote>;
+  try {
+    parsed = parseNote(note);
+  } catch (err) {
+    invalid.push({ name: "", keyId: "", reason: `malformed note: ${(err as Error).message}` });
+    return { valid, invalid, ignored, required, ok: false };
+  }
+  for (const sig of parsed.signatures) {
+    const w = policy.witnesses.find((x) => x.name === sig.name && bytesEqual(x.keyId, sig.keyId));
+    if (!w) {
+      ignored++;
+      continue;
+    }
+    const keyId = toHex(sig.keyId);
+    const cosig = splitCosignature(sig.signature);
+    if (typeof cosig === "string") {
+      invalid.push({ name: w.name, keyId, reason: cosig });
+      continue;
+    }
+    const { timestamp, signature } = cosig;
+    if (!verifyBytes(w.key, cosignedMessage(parsed.text, timestamp), signature)) {
+      invalid.push({ name: w.name, keyId, reason: "cosignature does not verify" });
+      continue;
+    }
+    if (!valid.some((v) => v.name === w.name && v.keyId === keyId)) {
+      valid.push({ name: w.name, keyId, timestamp });
+    }
+  }
+  return {
+    valid,
+    invalid,
+    ignored,
+    required,
+    ok: invalid.length === 0 && valid.length >= required,
+  };
+}
