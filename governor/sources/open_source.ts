@@ -21,7 +21,7 @@ import {
   type PowerProfile,
 } from "./power_profile.ts";
 import { createSimSource, type SimEnergySource } from "./sim.ts";
-import { openSysfsSource, type SysfsEnergySource } from "./sysfs.ts";
+import { currentUid, openSysfsSource, type SysfsEnergySource } from "./sysfs.ts";
 
 /** Options of {@linkcode openEnergySource}; names and defaults follow the `governor.*` config keys. */
 export interface OpenEnergySourceOptions {
@@ -247,7 +247,7 @@ export function describeEnergySource(source: EnergySource): string[] {
     lines.push(...(source as SysfsEnergySource).permissionNotes);
   } else if (source.kind === "msr") {
     lines.push(
-      `raw MSR access as uid ${Deno.uid() ?? "unknown"}: root/CAP_SYS_RAWIO only; serve energy ` +
+      `raw MSR access as uid ${currentUid() ?? "unknown"}: root/CAP_SYS_RAWIO only; serve energy ` +
         "to users through the governor socket (group carbon-users, mode 0660)",
     );
   }

@@ -145,9 +145,26 @@ export function openSysfsSource(options: SysfsSourceOptions = {}): SysfsEnergySo
   return new SysfsSource(layout, fds, ops);
 }
 
+/**
+ * The process uid, or `null` when unknown (e.g. without `--allow-sys`).
+ *
+ * @example
+ * ```ts
+ * import { currentUid } from "./sysfs.ts";
+ * console.log(currentUid());
+ * ```
+ */
+export function currentUid(): number | null {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+}
+
 function permissionNotes(domains: readonly PowercapDomain[]): string[] {
   const notes: string[] = [];
-  const uid = Deno.uid();
+  const uid = currentUid();
   notes.push(`reading as uid ${uid ?? "unknown"}${uid === 0 ? " (root)" : ""}`);
   try {
     const mode = (Deno.statSync(domains[0].energyPath).mode ?? 0) & 0o777;
