@@ -12,13 +12,11 @@ import { checkBaseUrl } from "./base_url.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 import {
   type FetchContext,
-  isRecord,
   LiveProvider,
   type LiveProviderOptions,
-  parseIsoMs,
-  parseJsonBody,
   type ZoneRef,
 } from "./live_provider.ts";
+import { isRecord, parseIsoMs, parseJsonBody } from "./parse_helpers.ts";
 import { DAY_MS } from "./span_pages.ts";
 
 /**
@@ -126,28 +124,53 @@ export class ElectricityMapsProvider extends LiveProvider {
     return Promise.resolve(succeed({ zone, cacheKey: `${this.#factorType}|${zone}` }));
   }
 
-  /** One past-range (or history) request for a page-aligned range. */
+  /**
+   * One past-range (or history) request for a page-aligned range. In `auto` mode, a past-range
+   * refused for the plan (401/403) falls back to history when the range reaches into the last
+   * 24 hours (the free tier's window).
+   */
   protected async fetchRange(
     zone: ZoneRef,
     startMs: number,
     endMs: number,
     ctx: FetchContext,
   ): Promise<Outcome<IntensityReading[]>> {
-    const useHistory = this.#endpoint === "history" ||
-      (this.#endpoint === "auto" && startMs >= this.clock.nowMs() - DAY_MS);
+    const recentFromMs = this.clock.nowMs() - DAY_MS;
+    const auto = this.#endpoint === "auto";
+    if (this.#endpoint === "history" || (auto && startMs >= recentFromMs)) {
+      return await this.#request("history", zone, startMs, endMs, ctx);
+    }
+    const got = await this.#request("past-range", zone, startMs, endMs, ctx);
+    if (!got.ok && got.failure.kind === "auth" && auto && endMs > recentFromMs) {
+      return await this.#request("history", zone, startMs, endMs, ctx);
+    }
+    return got;
+  }
+
+  async #request(
+    path: "history" | "past-range",
+    zone: ZoneRef,
+    startMs: number,
+    endMs: number,
+    ctx: FetchContext,
+  ): Promise<Outcome<IntensityReading[]>> {
     const params = new URLSearchParams({ zone: zone.zone });
-    if (!useHistory) {
+    if (path === "past-range") {
       params.set("start", isoSeconds(startMs));
       params.set("end", isoSeconds(endMs));
     }
     params.set("emissionFactorType", this.#factorType);
-    const path = useHistory ? "history" : "past-range";
     const url = `${this.#baseUrl}/v3/carbon-intensity/${path}?${params}`;
     const got = await this.httpGet(url, { "auth-token": this.#token ?? "" }, ctx);
     if (!got.ok) return got;
     const json = parseJsonBody(got.value.body);
     if (!json.ok) return fail(json.failure.kind, `${json.failure.message} (${url})`, { url });
-    const parsed = this.#parse(json.value, zone.zone, useHistory ? "history" : "data", path);
+    const parsed = this.#parse(
+      json.value,
+      zone.zone,
+      path === "history" ? "history" : "data",
+      path,
+    );
     if (!parsed.ok) return fail("malformed", `${parsed.failure.message} (${url})`, { url });
     return succeed(parsed.value.filter((r) => r.endMs > startMs && r.startMs < endMs));
   }

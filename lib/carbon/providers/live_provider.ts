@@ -24,6 +24,7 @@ import {
 } from "./failure.ts";
 import { type FetchFn, getText, type HttpPolicy, type HttpText } from "./http_fetch.ts";
 import { batchPages, DAY_MS, pageOf, pageStarts, tidyReadings } from "./span_pages.ts";
+import { KeyedLock } from "./keyed_lock.ts";
 import { type CacheStats, TtlLruCache } from "./ttl_lru_cache.ts";
 
 /** Options every live provider accepts. All have defaults. */
@@ -120,6 +121,7 @@ export abstract class LiveProvider implements IntensityProvider {
   readonly #maxSpanDays: number;
   readonly #onDiagnostic: DiagnosticsCallback | undefined;
   #lastError: ProviderFailure | undefined;
+  readonly #zoneLocks = new KeyedLock();
   #queries = 0;
   #requests = 0;
   #failures = 0;
@@ -236,6 +238,27 @@ export abstract class LiveProvider implements IntensityProvider {
     const zoned = await this.resolveZone(region, options.location, ctx);
     if (!zoned.ok) return zoned;
     const zone = zoned.value;
+    // One query per zone at a time: a concurrent query for the same days waits and then finds
+    // them in the cache instead of fetching them again.
+    const found = await this.#zoneLocks.run(zone.cacheKey, () => this.#pages(zone, pages, ctx));
+    if (!found.ok) return found;
+    const tidy = tidyReadings(found.value, startMs, endMs);
+    if (tidy.length === 0) {
+      return fail(
+        "empty",
+        `no values for ${zone.zone} between ${new Date(startMs).toISOString()} and ` +
+          `${new Date(endMs).toISOString()}`,
+      );
+    }
+    return succeed(tidy);
+  }
+
+  /** Readings of the given pages: cached ones, and the missing ones fetched in batches. */
+  async #pages(
+    zone: ZoneRef,
+    pages: readonly number[],
+    ctx: FetchContext,
+  ): Promise<Outcome<IntensityReading[]>> {
     const found: IntensityReading[] = [];
     const missing: number[] = [];
     for (const page of pages) {
@@ -269,15 +292,7 @@ export abstract class LiveProvider implements IntensityProvider {
         found.push(...readings);
       }
     }
-    const tidy = tidyReadings(found, startMs, endMs);
-    if (tidy.length === 0) {
-      return fail(
-        "empty",
-        `no values for ${zone.zone} between ${new Date(startMs).toISOString()} and ` +
-          `${new Date(endMs).toISOString()}`,
-      );
-    }
-    return succeed(tidy);
+    return succeed(found);
   }
 
   #key(zone: ZoneRef, page: number): string {
@@ -295,53 +310,4 @@ export abstract class LiveProvider implements IntensityProvider {
     }
     return null;
   }
-}
-
-/**
- * Parses an ISO 8601 timestamp with an explicit zone (`Z` or an offset) to epoch ms.
- *
- * @example
- * ```ts
- * import { parseIsoMs } from "./live_provider.ts";
- * console.log(parseIsoMs("2025-01-01T00:30Z")); // 1735691400000
- * console.log(parseIsoMs("2025-01-01 00:30")); // undefined (no zone)
- * ```
- */
-export function parseIsoMs(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
-    return undefined;
-  }
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/**
- * Parses a JSON body, or fails as `malformed`.
- *
- * @example
- * ```ts
- * import { parseJsonBody } from "./live_provider.ts";
- * console.log(parseJsonBody("{").ok); // false
- * ```
- */
-export function parseJsonBody(body: string): Outcome<unknown> {
-  try {
-    return succeed(JSON.parse(body) as unknown);
-  } catch {
-    return fail("malformed", "response body is not valid JSON");
-  }
-}
-
-/**
- * Checks that `value` is a plain JSON object.
- *
- * @example
- * ```ts
- * import { isRecord } from "./live_provider.ts";
- * console.log(isRecord({}), isRecord([]), isRecord(null)); // true false false
- * ```
- */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -12,13 +12,11 @@ import { checkBaseUrl } from "./base_url.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 import {
   type FetchContext,
-  isRecord,
   LiveProvider,
   type LiveProviderOptions,
-  parseIsoMs,
-  parseJsonBody,
   type ZoneRef,
 } from "./live_provider.ts";
+import { isRecord, parseIsoMs, parseJsonBody } from "./parse_helpers.ts";
 import { UK_REGIONS, type UkArea, ukAreaFor } from "./uk_regions.ts";
 
 /**

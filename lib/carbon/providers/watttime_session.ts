@@ -8,7 +8,7 @@
 import type { Clock } from "../../clock.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 import type { HttpText } from "./http_fetch.ts";
-import { isRecord, parseJsonBody } from "./live_provider.ts";
+import { isRecord, parseJsonBody } from "./parse_helpers.ts";
 
 /** Token lifetime documented by WattTime (30 min) minus a safety margin (1 min). */
 export const WATTTIME_TOKEN_TTL_MS = 29 * 60_000;

@@ -1,0 +1,57 @@
+/**
+ * Small parsing helpers shared by the provider clients: strict ISO 8601 times, JSON bodies that
+ * fail as `malformed`, and a plain-object check.
+ *
+ * @module
+ */
+
+import { fail, type Outcome, succeed } from "./failure.ts";
+
+/**
+ * Parses an ISO 8601 timestamp with an explicit zone (`Z` or an offset) to epoch ms.
+ *
+ * @example
+ * ```ts
+ * import { parseIsoMs } from "./parse_helpers.ts";
+ * console.log(parseIsoMs("2025-01-01T00:30Z")); // 1735691400000
+ * console.log(parseIsoMs("2025-01-01 00:30")); // undefined (no zone)
+ * ```
+ */
+export function parseIsoMs(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+    return undefined;
+  }
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Parses a JSON body, or fails as `malformed`.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonBody } from "./parse_helpers.ts";
+ * console.log(parseJsonBody("{").ok); // false
+ * ```
+ */
+export function parseJsonBody(body: string): Outcome<unknown> {
+  try {
+    return succeed(JSON.parse(body) as unknown);
+  } catch {
+    return fail("malformed", "response body is not valid JSON");
+  }
+}
+
+/**
+ * Checks that `value` is a plain JSON object.
+ *
+ * @example
+ * ```ts
+ * import { isRecord } from "./parse_helpers.ts";
+ * console.log(isRecord({}), isRecord([]), isRecord(null)); // true false false
+ * ```
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
