@@ -15,6 +15,8 @@ export interface ChartSeries {
   readonly color?: string;
   /** Dashed line (default false). */
   readonly dashed?: boolean;
+  /** Draw a dot at every point (default false; a single point always gets one). */
+  readonly markers?: boolean;
   /** Per-point `[low, high]` band drawn shaded behind the line (default none). */
   readonly band?: readonly (readonly [number, number])[];
 }
@@ -197,12 +199,12 @@ export function renderLineChart(
         escapeXml(s.name)
       }" d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
     );
-    if (s.points.length === 1) {
-      parts.push(
-        `<circle cx="${r(px(s.points[0][0]))}" cy="${
-          r(py(s.points[0][1]))
-        }" r="3" fill="${color}"/>`,
-      );
+    if (s.markers || s.points.length === 1) {
+      for (const p of s.points) {
+        parts.push(
+          `<circle class="marker" cx="${r(px(p[0]))}" cy="${r(py(p[1]))}" r="3" fill="${color}"/>`,
+        );
+      }
     }
     const lx = m.left + i * Math.min(200, pw / Math.max(1, series.length));
     const ly = height - 14;

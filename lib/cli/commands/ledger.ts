@@ -9,6 +9,7 @@ import { type Command, type CommandGroup, defineGroup } from "../command.ts";
 import { ledgerAppendCommand } from "./ledger_append.ts";
 import { ledgerCheckpointCommand } from "./ledger_checkpoint.ts";
 import { ledgerInitCommand } from "./ledger_init.ts";
+import { ledgerReportCommand } from "./ledger_report.ts";
 import { ledgerShowCommand } from "./ledger_show.ts";
 import { ledgerTotalsCommand } from "./ledger_totals.ts";
 import { ledgerVerifyCommand } from "./ledger_verify.ts";
@@ -21,6 +22,7 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerCheckpointCommand,
   ledgerShowCommand,
   ledgerTotalsCommand,
+  ledgerReportCommand,
 ];
 
 /** The `ledger` group. */

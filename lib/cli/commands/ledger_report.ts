@@ -1,0 +1,52 @@
+/**
+ * `carbon-ops ledger report DIR --html FILE [--trust FILE]`: a self-contained HTML page.
+ *
+ * @module
+ */
+
+import { parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
+import { UsageError } from "../../errors.ts";
+import { loadTrustFile } from "../../ledger/trust.ts";
+import { buildLedgerReport } from "../../report/ledger_report_data.ts";
+import { renderLedgerReport } from "../../report/ledger_report.ts";
+
+const USAGE = "carbon-ops ledger report DIR --html FILE [--trust FILE]";
+
+/** The `ledger report` subcommand. */
+export const ledgerReportCommand: Command = {
+  name: "report",
+  summary: "Write a self-contained HTML report: emissions over time, totals, verdict, checkpoint",
+  help: `Usage: ${USAGE}
+
+Writes one HTML file that needs no network: emissions over time with their intervals, totals by
+scope, category and each label, the verification verdict (with --trust) and the head checkpoint.
+
+Options:
+  --html FILE    where to write the page (required)
+  --trust FILE   trust file to verify the ledger with; without it the page says "not verified"
+
+Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger cannot be read,
+2 usage.
+`,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(ctx.argv, {
+      options: { html: { type: "string" }, trust: { type: "string" } },
+      positionals: { min: 1, max: 1 },
+      usage: USAGE,
+    });
+    if (!values.html) {
+      throw new UsageError("--html FILE is required", { usage: USAGE });
+    }
+    const trust = values.trust ? await loadTrustFile(values.trust) : undefined;
+    const model = await buildLedgerReport(positionals[0], { trust });
+    const tmp = `${values.html}.tmp-${Deno.pid}`;
+    await Deno.writeTextFile(tmp, renderLedgerReport(model));
+    await Deno.rename(tmp, values.html);
+    const verdict = model.verdict ? `verdict ${model.verdict.status}` : "not verified (no --trust)";
+    ctx.stdout.write(
+      `wrote ${values.html}: ${model.emissions.length} emission records, ${verdict}\n`,
+    );
+    return 0;
+  },
+};
