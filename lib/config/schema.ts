@@ -138,7 +138,8 @@ export const CONFIG_SCHEMA = {
       type: { kind: "path" },
       default: null,
       nullable: true,
-      description: "sim mode: CSV power profile (seconds,watts) instead of a constant",
+      description:
+        "sim mode: CSV power profile (seconds,watts), or `cpu` for host CPU use x power model, instead of a constant",
     },
     simRangeUj: {
       type: { kind: "string" },
