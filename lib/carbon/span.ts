@@ -124,32 +124,27 @@ export function spreadEnergy(
     for (let k = 0; k < b.count; k++) out[k] = total * (bucketEnd(b, k) - b.startMs[k]) / span;
     return out;
   }
-  const s = [...energy.samples].sort((x, y) => x.tsMs - y.tsMs);
-  // Cumulative energy (J) at time t of the piecewise-linear power curve, evaluated at the
-  // increasing bucket boundaries in one sweep.
-  let i = 0;
-  let accJ = 0;
-  let lastT = s[0].tsMs;
-  const power = (t: number): number => {
-    if (t <= s[0].tsMs) return s[0].watts;
-    if (t >= s[s.length - 1].tsMs) return s[s.length - 1].watts;
-    let j = i;
-    while (s[j + 1].tsMs < t) j++;
-    const a = s[j], c = s[j + 1];
-    return a.watts + (c.watts - a.watts) * (t - a.tsMs) / (c.tsMs - a.tsMs);
-  };
+  // When a total is given only the shape of the curve matters: normalise to a peak of 1 W so
+  // that tiny powers do not lose precision in subnormal floats.
+  const peak = Math.max(...energy.samples.map((x) => x.watts));
+  const norm = energy.totalWh !== undefined && peak > 0 ? 1 / peak : 1;
+  const s = energy.samples.map((x) => ({ tsMs: x.tsMs, watts: x.watts * norm }))
+    .sort((x, y) => x.tsMs - y.tsMs);
+  // Cumulative energy (J) of the piecewise-linear power curve: at each sample (prefix sums of
+  // trapezoids), then at any time by interpolation, for increasing times in one sweep.
+  const cum = new Float64Array(s.length);
+  for (let j = 1; j < s.length; j++) {
+    cum[j] = cum[j - 1] + (s[j - 1].watts + s[j].watts) / 2 * (s[j].tsMs - s[j - 1].tsMs) / 1000;
+  }
+  const last = s.length - 1;
+  let j = 0;
   const cumAt = (t: number): number => {
-    // Before the first sample: flat power, measured backwards from the first sample.
     if (t <= s[0].tsMs) return -s[0].watts * (s[0].tsMs - t) / 1000;
-    while (i + 1 < s.length && s[i + 1].tsMs <= t) {
-      const a = s[i], c = s[i + 1];
-      const from = Math.max(lastT, a.tsMs);
-      accJ += (power(from) + c.watts) / 2 * (c.tsMs - from) / 1000;
-      lastT = c.tsMs;
-      i++;
-    }
-    const from = Math.max(lastT, s[i].tsMs);
-    return accJ + (power(from) + power(t)) / 2 * (t - from) / 1000;
+    if (t >= s[last].tsMs) return cum[last] + s[last].watts * (t - s[last].tsMs) / 1000;
+    while (j + 1 < last && s[j + 1].tsMs <= t) j++;
+    const a = s[j], c = s[j + 1];
+    const pt = a.watts + (c.watts - a.watts) * (t - a.tsMs) / (c.tsMs - a.tsMs);
+    return cum[j] + (a.watts + pt) / 2 * (t - a.tsMs) / 1000;
   };
   let prev = cumAt(b.startMs[0]);
   let sum = 0;
@@ -160,11 +155,16 @@ export function spreadEnergy(
     prev = next;
   }
   if (energy.totalWh !== undefined) {
-    const f = sum > 0 ? energy.totalWh / sum : 0;
-    if (sum > 0) { for (let k = 0; k < b.count; k++) out[k] *= f; }
-    else {for (let k = 0; k < b.count; k++) {
+    // Scale to the given total; a power curve that is zero (or too small to scale) spreads
+    // the total in proportion to time instead.
+    const f = energy.totalWh / sum;
+    if (sum > 0 && Number.isFinite(f)) {
+      for (let k = 0; k < b.count; k++) out[k] *= f;
+    } else {
+      for (let k = 0; k < b.count; k++) {
         out[k] = energy.totalWh * (bucketEnd(b, k) - b.startMs[k]) / span;
-      }}
+      }
+    }
   }
   return out;
 }
