@@ -166,7 +166,9 @@ export class UkCarbonIntensityProvider extends LiveProvider {
         dataset: "uk_carbon_intensity",
         datasetVersion: area.kind === "national"
           ? `API /intensity (${measured ? "actual" : "forecast"})`
-          : `API /regional regionid ${area.regionId} ${UK_REGIONS[area.regionId]} (forecast)`,
+          : `API /regional regionid ${area.regionId} ${UK_REGIONS[area.regionId]} (${
+            measured ? "actual" : "forecast"
+          })`,
         year: new Date(startMs).getUTCFullYear(),
         basis: "direct",
         zone,
