@@ -8,7 +8,12 @@ import {
   intelTwoSocketZones,
 } from "./kit/fake_powercap.ts";
 import { openSysfsSource, parseCounterBytes } from "../governor/sources/sysfs.ts";
-import { parseZoneId, sysfsWrapModulus } from "../governor/sources/powercap_discovery.ts";
+import {
+  buildPowercapDomains,
+  parseZoneId,
+  type PowercapZoneFacts,
+  sysfsWrapModulus,
+} from "../governor/sources/powercap_discovery.ts";
 import { EnergySourceError } from "../governor/sources/errors.ts";
 import { type FileOps, nodeFileOps } from "../governor/sources/file_ops.ts";
 
@@ -213,18 +218,23 @@ Deno.test("sysfs source reports a vanished file and recovers when the zone retur
   }
 });
 
-Deno.test("sysfs source keeps a zone whose counter is missing at start and reads it once it appears", async () => {
+Deno.test("sysfs source skips zones without energy_uj or with an unusable range and lists why", async () => {
   await using dir = await tempDir();
   const tree = buildFakePowercap(dir.path, [
     { id: "intel-rapl:0", name: "package-0", energy: "10\n" },
     { id: "intel-rapl:1", name: "package-1", energy: "20\n" },
+    { id: "intel-rapl:2", name: "package-2", energy: "30\n", max: "garbage" },
+    { id: "intel-rapl:3", name: "gpu", energy: "40\n" },
   ]);
   Deno.removeSync(`${tree.zoneDir("intel-rapl:1")}/energy_uj`);
   const src = openSysfsSource({ root: tree.classRoot });
   try {
-    assertMatch(src.read()[1].error ?? "", /vanished \(ENOENT\)/);
-    tree.setEnergy("intel-rapl:1", "21\n");
-    assertEqual(src.read()[1].raw, 21n);
+    assertEqual(src.domains.map((d) => d.name), ["package-0"]);
+    assertEqual(src.skipped, [
+      "intel-rapl:1 (package-1): no energy_uj file, not an energy counter",
+      "intel-rapl:2 (package-2): max_energy_range_uj unreadable, wrap modulus unknown",
+      'intel-rapl:3: unknown zone "gpu"',
+    ]);
   } finally {
     src.close();
   }
@@ -367,4 +377,54 @@ Deno.test("sysfsWrapModulus is within 1.5 uJ of 2^32 hardware units for any unit
     const diffNj = sysfsWrapModulus(BigInt(max)) * 1000n - (1n << 32n) * BigInt(unitNj);
     assert(diffNj < 1000n && diffNj > -1000n, `${max}: off by ${diffNj} nJ`);
   }
+});
+
+Deno.test("buildPowercapDomains keeps names unique, parents first and never counts a child twice", () => {
+  const childName = fc.constantFrom("core", "uncore", "dram");
+  const zoneSet = fc.array(
+    fc.record({
+      mmio: fc.boolean(),
+      pkg: fc.integer({ min: 0, max: 17 }),
+      psys: fc.boolean(),
+      children: fc.uniqueArray(childName, { maxLength: 3 }),
+    }),
+    { maxLength: 6 },
+  );
+  fc.assert(fc.property(zoneSet, fc.constantFrom("intel", "amd", "unknown"), (set, vendor) => {
+    const zones: PowercapZoneFacts[] = [];
+    const seen = new Set<string>();
+    for (const z of set) {
+      const control = z.mmio ? "intel-rapl-mmio" : "intel-rapl";
+      const id = `${control}:${z.pkg.toString(16)}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const base = { controlType: control, realPath: `/r/${id}`, maxEnergyRangeUj: 262143328850n };
+      zones.push({ ...base, id, indices: [z.pkg], zoneName: z.psys ? "psys" : `package-${z.pkg}` });
+      z.children.forEach((c, i) =>
+        zones.push({
+          ...base,
+          id: `${id}:${i}`,
+          indices: [z.pkg, i],
+          realPath: `/r/${id}/${id}:${i}`,
+          zoneName: c,
+        })
+      );
+    }
+    const layout = buildPowercapDomains(zones, { vendor: vendor as "intel" | "amd" | "unknown" });
+    const names = layout.domains.map((d) => d.name);
+    assertEqual(new Set(names).size, names.length);
+    for (const [i, d] of layout.domains.entries()) {
+      if (d.parent !== null) {
+        assert.ok(names.slice(0, i).includes(d.parent), `${d.name} before parent`);
+      }
+      if (d.kind === "core" || d.kind === "uncore") assertEqual(d.inHostTotal, false);
+      if (layout.hostTotalRule === "psys") assertEqual(d.inHostTotal, d.kind === "psys");
+      else assertEqual(d.inHostTotal, d.kind === "package" || d.kind === "dram");
+      assert.ok(
+        !(d.kind === "core" && vendor !== "intel" && d.note === null),
+        "AMD/unknown core noted",
+      );
+    }
+    assertEqual(layout.domains.length + layout.skipped.length, zones.length);
+  }));
 });

@@ -22,6 +22,8 @@ export interface PowercapZoneFacts {
   readonly zoneName: string | null;
   /** Contents of `max_energy_range_uj`, or `null` when unreadable or not a number. */
   readonly maxEnergyRangeUj: bigint | null;
+  /** Whether an `energy_uj` file exists (default true; zones without one are not counters). */
+  readonly hasEnergyFile?: boolean;
 }
 
 /** A domain plus the file its counter is read from. */
@@ -128,10 +130,20 @@ export function scanPowercapZones(root: string): PowercapZoneFacts[] {
         realPath: real,
         zoneName: readSmall(`${real}/name`),
         maxEnergyRangeUj: parseDecimal(readSmall(`${real}/max_energy_range_uj`)),
+        hasEnergyFile: exists(`${real}/energy_uj`),
       });
     }
   }
   return zones;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readSmall(path: string): string | null {
@@ -197,6 +209,10 @@ export function buildPowercapDomains(
     const kind = zname === null ? null : kindOf(zname);
     if (zname === null || kind === null) {
       skipped.push(`${z.id}: ${zname === null ? "unreadable name" : `unknown zone "${zname}"`}`);
+      continue;
+    }
+    if (z.hasEnergyFile === false) {
+      skipped.push(`${z.id} (${zname}): no energy_uj file, not an energy counter`);
       continue;
     }
     if (z.maxEnergyRangeUj === null || z.maxEnergyRangeUj === 0n) {
