@@ -13,7 +13,6 @@ import { demoGroup } from "./commands/demo.ts";
 import { readCommand } from "./commands/read.ts";
 import { governorCommand } from "./commands/governor.ts";
 import { estimateCommand } from "./commands/estimate.ts";
-import { runCommand } from "./commands/run.ts";
 import { regionsCommand } from "./commands/regions.ts";
 import { providersCommand } from "./commands/providers.ts";
 
@@ -25,7 +24,6 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   governorCommand,
   readCommand,
   estimateCommand,
-  runCommand,
   regionsCommand,
   providersCommand,
   demoGroup,
