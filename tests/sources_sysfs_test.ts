@@ -428,3 +428,40 @@ Deno.test("buildPowercapDomains keeps names unique, parents first and never coun
     assertEqual(layout.domains.length + layout.skipped.length, zones.length);
   }));
 });
+
+const LO_RX = "/sys/class/net/lo/statistics/rx_bytes";
+const hasLoStats = (() => {
+  try {
+    Deno.statSync(LO_RX);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "nodeFileOps re-reads a kept-open real sysfs attribute fresh at offset 0",
+  ignore: !hasLoStats, // needs a host sysfs; RAPL itself is not available here
+  async fn() {
+    const fd = nodeFileOps.open(LO_RX);
+    const buf = new Uint8Array(32);
+    const read = () => parseCounterBytes(buf, nodeFileOps.pread(fd, buf, 0))!;
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const before = read();
+      const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+      const server = await listener.accept();
+      await client.write(new Uint8Array(50_000));
+      let got = 0;
+      const chunk = new Uint8Array(65_536);
+      while (got < 50_000) got += (await server.read(chunk)) ?? 50_000;
+      client.close();
+      server.close();
+      const after = read();
+      assert.ok(after >= before + 50_000n, `rx_bytes ${before} -> ${after} on the same descriptor`);
+    } finally {
+      listener.close();
+      nodeFileOps.close(fd);
+    }
+  },
+});
