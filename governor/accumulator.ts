@@ -150,6 +150,7 @@ export class Accumulator {
   #lastNs = 0n;
   #lastMs = 0;
   #frames = 0;
+  #cached: Snapshot | null = null;
 
   /**
    * Creates an accumulator with zero totals (or restored ones) for `domains`.
@@ -224,6 +225,7 @@ export class Accumulator {
     this.#lastNs = at.monoNs;
     this.#lastMs = at.timeMs;
     this.#frames++;
+    this.#cached = null;
     return outcomes;
   }
 
@@ -299,8 +301,9 @@ export class Accumulator {
     }
   }
 
-  /** The current totals, counters and coverage. */
+  /** The current totals, counters and coverage (the same frozen object until the next frame). */
   snapshot(): Snapshot {
+    if (this.#cached) return this.#cached;
     const spanNs = this.#startNs === null ? 0n : this.#lastNs - this.#startNs;
     const domains: Record<string, DomainTotals> = {};
     let host = 0n;
@@ -324,7 +327,7 @@ export class Accumulator {
         hostNames.push(d.info.name);
       }
     }
-    return Object.freeze({
+    return this.#cached = Object.freeze({
       instance: this.#instance,
       continues: this.#continues,
       source: this.#source,

@@ -124,6 +124,19 @@ const latency = (s: LatencySummary) => ({
   window: s.window,
 });
 
+// Serialised `read` bodies by snapshot: snapshots change once per tick, reads are far more often.
+const readCache = new WeakMap<Snapshot, string>();
+
+/** The `read` body as JSON text (an object literal), cached per snapshot. */
+function readBodyJson(s: Snapshot): string {
+  let text = readCache.get(s);
+  if (text === undefined) {
+    text = JSON.stringify(readBody(s));
+    readCache.set(s, text);
+  }
+  return text;
+}
+
 /** Builds the `read` response body (without `v`/`ok`). */
 function readBody(s: Snapshot): Record<string, unknown> {
   const domains: Record<string, unknown> = {};
@@ -291,20 +304,21 @@ export function handleRequestLine(line: string, ctx: ProtocolContext): HandledRe
     const shown = typeof r.op === "string" ? r.op.slice(0, 64) : JSON.stringify(r.op ?? null);
     return err("unknown_op", `unknown op '${shown}'; expected one of ${OPS.join(", ")}`, id);
   }
+  const head: Record<string, unknown> = { v: PROTOCOL_VERSION, ok: true };
+  if (id !== undefined) head.id = id;
   let body: Record<string, unknown>;
   try {
     const op = r.op as Op;
-    body = op === "read"
-      ? readBody(ctx.snapshot())
-      : op === "domains"
-      ? domainsBody(ctx)
-      : op === "health"
-      ? healthBody(ctx)
-      : statsBody(ctx);
+    if (op === "read") {
+      const headJson = JSON.stringify(head);
+      return {
+        line: `${headJson.slice(0, -1)},${readBodyJson(ctx.snapshot()).slice(1)}\n`,
+        error: false,
+      };
+    }
+    body = op === "domains" ? domainsBody(ctx) : op === "health" ? healthBody(ctx) : statsBody(ctx);
   } catch (e) {
     return err("internal", `governor failed to answer: ${e instanceof Error ? e.message : e}`, id);
   }
-  const head: Record<string, unknown> = { v: PROTOCOL_VERSION, ok: true };
-  if (id !== undefined) head.id = id;
   return { line: JSON.stringify({ ...head, ...body }) + "\n", error: false };
 }

@@ -8,6 +8,9 @@
 
 import type { Clock } from "../lib/clock.ts";
 
+/** A tick may start this early (timer granularity); it counts as on time. */
+const EARLY_TOLERANCE_NS = 1_000_000n;
+
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
   /** Tick period in milliseconds (default 100, i.e. 10 Hz). */
@@ -159,17 +162,19 @@ export class Scheduler {
     while (!signal.aborted) {
       const deadlineNs = startNs + BigInt(index) * this.#intervalNs;
       let now = this.#clock.monoNs();
-      while (now < deadlineNs) {
-        // timers have millisecond granularity: round up so we never wake early
+      // Timers have millisecond granularity and fire up to ~1 ms after their time: sleep whole
+      // milliseconds and accept waking up to 1 ms early (counted as on time) rather than always
+      // rounding up and being late by 1-2 ms.
+      while (now < deadlineNs - EARLY_TOLERANCE_NS) {
         try {
-          await this.#clock.sleep(Math.ceil(Number(deadlineNs - now) / 1e6), signal);
+          await this.#clock.sleep(Math.max(1, Math.floor(Number(deadlineNs - now) / 1e6)), signal);
         } catch {
           if (signal.aborted) return;
         }
         if (signal.aborted) return;
         now = this.#clock.monoNs();
       }
-      this.#lateness.add(Number(now - deadlineNs) / 1e6);
+      this.#lateness.add(now > deadlineNs ? Number(now - deadlineNs) / 1e6 : 0);
       this.#lastTickNs = now;
       const pending = this.#tick({ index, deadlineNs, monoNs: now });
       if (pending) await pending;

@@ -1,0 +1,166 @@
+/**
+ * Governor measurements for docs/benchmarks.md ("## Governor"):
+ *   deno run -A bench/governor_measure.ts [--seconds 60] [--json]
+ * 1. accuracy against the simulated counter (10 min of simulated time per scenario);
+ * 2. tick cost per domain (sysfs read + accumulate) beside the bare reads of the same files;
+ * 3. the real daemon (`main.ts governor`) on a fake 6-domain powercap tree at 10 Hz: CPU share
+ *    of one core from /proc/<pid>/stat over --seconds, RSS, tick lateness from `stats`;
+ * 4. `read` round trips with 50 concurrent clients (closed loop, and paced at 20 Hz each).
+ */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { ACCURACY_CASES, runAccuracyCase } from "./governor_accuracy.ts";
+import { Accumulator } from "../governor/accumulator.ts";
+import { openSysfsSource } from "../governor/sources/sysfs.ts";
+import { GovernorClient } from "../lib/governor_client.ts";
+import { buildFakePowercap, intelTwoSocketZones } from "../tests/kit/fake_powercap.ts";
+import { startGovernorProcess } from "../tests/kit/governor_process.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { seconds: { type: "string", default: "60" }, json: { type: "boolean" } },
+});
+const seconds = Number(values.seconds);
+const out: string[] = [];
+const say = (line: string) => {
+  out.push(line);
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+};
+
+// 1. accuracy
+say("### Accuracy (10 min simulated, 10 Hz, 0-5 ms tick jitter)");
+say("| scenario | wraps | true energy (uJ) | governor total (uJ) | error (uJ) | one tick (uJ) |");
+say("|---|---|---|---|---|---|");
+const accuracy = ACCURACY_CASES.map((c) => runAccuracyCase(c));
+for (const r of accuracy) {
+  say(
+    `| ${r.label} | ${r.wraps} | ${r.trueUj} | ${r.totalUj} | ${r.errorUj} | ${r.tickEnergyUj} |`,
+  );
+}
+
+// 2. tick cost per domain on a fake powercap tree
+const base = await Deno.makeTempDir({ prefix: "carbon-ops-bench-" });
+const tree = buildFakePowercap(base, intelTwoSocketZones());
+const source = openSysfsSource({ root: tree.classRoot });
+const nDomains = source.domains.length;
+const acc = new Accumulator(source.domains, { instance: "bench", source: "sysfs" });
+const paths = source.domains.map((d) => (d as { energyPath?: string }).energyPath ?? "");
+const fds = paths.map((p) => fs.openSync(p, "r"));
+const buf = new Uint8Array(32);
+const N = 20_000;
+const bare = () => {
+  for (const fd of fds) fs.readSync(fd, buf, 0, buf.length, 0);
+};
+const tick = (k: number) =>
+  acc.apply(source.read(), { monoNs: BigInt(k) * 100_000_000n, timeMs: 0 });
+for (let k = 0; k < 2000; k++) (bare(), tick(k)); // warm-up
+const t0 = performance.now();
+for (let k = 0; k < N; k++) bare();
+const t1 = performance.now();
+for (let k = 0; k < N; k++) tick(2000 + k);
+const t2 = performance.now();
+const bareUs = ((t1 - t0) * 1000) / N / nDomains;
+const tickUs = ((t2 - t1) * 1000) / N / nDomains;
+say("");
+say(`### Tick cost (${nDomains} sysfs domains, fake tree on tmpfs, ${N} ticks)`);
+say(`- bare pread of the same energy_uj files: ${bareUs.toFixed(2)} us per domain`);
+say(
+  `- governor tick (read + parse + accumulate): ${tickUs.toFixed(2)} us per domain ` +
+    `(${(tickUs / bareUs).toFixed(2)}x the bare reads)`,
+);
+for (const fd of fds) fs.closeSync(fd);
+source.close();
+
+// 3. the daemon process
+const socketPath = `${base}/g.sock`;
+const gov = await startGovernorProcess(socketPath, [
+  "--powercap-root",
+  tree.classRoot,
+  "--group",
+  "daemon",
+  "--interval-ms",
+  "100",
+]);
+await new Promise((r) => setTimeout(r, 3000)); // warm-up
+const hz = 100; // CLK_TCK on Linux
+const c0 = await gov.cpuTicks();
+const w0 = performance.now();
+await new Promise((r) => setTimeout(r, seconds * 1000));
+const c1 = await gov.cpuTicks();
+const wallS = (performance.now() - w0) / 1000;
+const cpuPct = ((c1 - c0) / hz / wallS) * 100;
+const rssIdle = await gov.rssBytes();
+const probe = new GovernorClient({ socketPath });
+const statsIdle = await probe.request("stats");
+const domainsCount = ((await probe.request("domains")).domains as unknown[]).length;
+probe.close();
+say("");
+say(
+  `### Daemon (deno run main.ts governor, ${domainsCount} sysfs domains, 10 Hz, ${
+    wallS.toFixed(0)
+  } s)`,
+);
+say(
+  `- CPU: ${cpuPct.toFixed(3)}% of one core (${c1 - c0} ticks of 10 ms in ${wallS.toFixed(1)} s)`,
+);
+say(`- RSS: ${(rssIdle / 2 ** 20).toFixed(1)} MiB (VmRSS)`);
+const late = statsIdle.tick_lateness_ms as Record<string, number>;
+say(
+  `- tick lateness: p50 ${late.p50} ms, p99 ${late.p99} ms, max ${late.max} ms over ` +
+    `${late.window} ticks; overruns ${statsIdle.overruns}`,
+);
+
+// 4. read round trips with 50 concurrent clients
+async function roundTrips(mode: "closed" | "paced"): Promise<number[]> {
+  const clients = Array.from(
+    { length: 50 },
+    () => new GovernorClient({ socketPath, timeoutMs: 5000 }),
+  );
+  await Promise.all(clients.map((c) => c.read())); // connect
+  const lat: number[] = [];
+  await Promise.all(clients.map(async (c, i) => {
+    if (mode === "paced") await new Promise((r) => setTimeout(r, i)); // spread the phases
+    for (let k = 0; k < 200; k++) {
+      const s = performance.now();
+      await c.read();
+      lat.push(performance.now() - s);
+      if (mode === "paced") await new Promise((r) => setTimeout(r, 50));
+    }
+  }));
+  for (const c of clients) c.close();
+  return lat;
+}
+say("");
+say("### read round trip, 50 concurrent clients x 200 reads (client-measured)");
+for (const mode of ["paced", "closed"] as const) {
+  const lat = await roundTrips(mode);
+  say(
+    `- ${
+      mode === "paced"
+        ? "paced (each client every 50 ms, 1000 req/s total)"
+        : "closed loop (back to back)"
+    }: ` +
+      `p50 ${pct(lat, 0.5).toFixed(3)} ms, p99 ${pct(lat, 0.99).toFixed(3)} ms, max ` +
+      `${Math.max(...lat).toFixed(3)} ms`,
+  );
+}
+const probe2 = new GovernorClient({ socketPath });
+const statsAfter = await probe2.request("stats");
+probe2.close();
+const late2 = statsAfter.tick_lateness_ms as Record<string, number>;
+const rssAfter = await gov.rssBytes();
+say(
+  `- after the load: RSS ${
+    (rssAfter / 2 ** 20).toFixed(1)
+  } MiB; tick lateness p99 ${late2.p99} ms, ` +
+    `max ${late2.max} ms; overruns ${statsAfter.overruns}`,
+);
+await gov.stop();
+await Deno.remove(base, { recursive: true });
+if (values.json) {
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify({ lines: out }) + "\n"));
+}
