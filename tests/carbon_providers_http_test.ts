@@ -166,3 +166,36 @@ Deno.test("getText refuses a redirect to another origin so credentials stay put"
   assertEquals(other.requests.length, 0);
   assert(!out.failure.message.includes("s3cret"));
 });
+
+Deno.test("getText refuses a body larger than maxBodyBytes as malformed", async () => {
+  await using api = fakeApi(() =>
+    new Response(
+      new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 8; i++) c.enqueue(new Uint8Array(1024).fill(32));
+          c.close();
+        },
+      }),
+    )
+  );
+  const out = await getText(`${api.url}/x`, {
+    policy: policy(new InstantSleepClock(), { maxBodyBytes: 4096 }),
+  });
+  assert(!out.ok);
+  assertEquals(out.failure.kind, "malformed");
+  assertEquals(api.requests.length, 1);
+  const fine = await getText(`${api.url}/x`, {
+    policy: policy(new InstantSleepClock(), { maxBodyBytes: 8192 }),
+  });
+  assert(fine.ok);
+  assertEquals(fine.value.body.length, 8192);
+});
+
+Deno.test("getText refuses a declared Content-Length over the limit without reading it", async () => {
+  await using api = fakeApi(() => new Response("x".repeat(5000)));
+  const out = await getText(`${api.url}/x`, {
+    policy: policy(new InstantSleepClock(), { maxBodyBytes: 1000 }),
+  });
+  assert(!out.ok);
+  assertEquals(out.failure.kind, "malformed");
+});

@@ -32,6 +32,8 @@ export interface HttpPolicy {
   readonly maxDelayMs: number;
   /** Longest `Retry-After` obeyed, ms; a longer one ends the request as `rate_limited`. */
   readonly maxRetryAfterMs: number;
+  /** Largest response body read, bytes (default 8 MiB); a larger one fails as `malformed`. */
+  readonly maxBodyBytes?: number;
   /** Transport (default `globalThis.fetch`). */
   readonly fetch?: FetchFn;
 }
@@ -51,7 +53,9 @@ const MAX_REDIRECTS = 3;
 
 type Attempt =
   | { kind: "response"; status: number; body: string; retryAfter: string | null }
-  | { kind: "timeout" | "network" | "aborted" | "redirect"; message: string };
+  | { kind: "timeout" | "network" | "aborted" | "redirect" | "too_large"; message: string };
+
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
  * GETs `url` under `policy`, returning the 2xx body or a failure (`auth`, `http`,
@@ -83,6 +87,9 @@ export async function getText(
     last = await attemptOnce(url, options.headers ?? {}, policy, signal);
     if (last.kind === "aborted") return fail("aborted", last.message, { url, attempts: attempt });
     if (last.kind === "redirect") return fail("http", last.message, { url, attempts: attempt });
+    if (last.kind === "too_large") {
+      return fail("malformed", last.message, { url, attempts: attempt });
+    }
     if (last.kind === "response" && last.status >= 200 && last.status < 300) {
       return succeed({ status: last.status, body: last.body, attempts: attempt });
     }
@@ -150,7 +157,15 @@ async function attemptOnce(
         target = next.href;
         continue;
       }
-      const body = await response.text();
+      const body = await readCapped(response, policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      if (body === undefined) {
+        return {
+          kind: "too_large",
+          message: `response body larger than ${
+            policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+          } bytes; refused`,
+        };
+      }
       return {
         kind: "response",
         status: response.status,
@@ -166,6 +181,36 @@ async function attemptOnce(
     const why = err instanceof Error ? err.message : String(err);
     return { kind: "network", message: `request failed: ${why}` };
   }
+}
+
+/** The body as UTF-8 text, or `undefined` (body cancelled) when it exceeds `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
 }
 
 function statusFailure(

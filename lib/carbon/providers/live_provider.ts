@@ -45,6 +45,8 @@ export interface LiveProviderOptions {
   readonly maxDelayMs?: number;
   /** Longest `Retry-After` obeyed, ms (default 30,000); longer ends as `rate_limited`. */
   readonly maxRetryAfterMs?: number;
+  /** Largest response body read, bytes (default 8 MiB); larger fails as `malformed`. */
+  readonly maxBodyBytes?: number;
   /** A cache to share between providers (default: a private one). */
   readonly cache?: TtlLruCache<readonly IntensityReading[]>;
   /** Pages (UTC days per zone) held by the private cache (default 512). */
@@ -143,6 +145,7 @@ export abstract class LiveProvider implements IntensityProvider {
       maxDelayMs: options.maxDelayMs ?? 5000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     };
     this.#cache = options.cache ??
       new TtlLruCache(this.clock, { maxEntries: options.cacheMaxEntries ?? 512 });
