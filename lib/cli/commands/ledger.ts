@@ -13,6 +13,11 @@ import { ledgerReportCommand } from "./ledger_report.ts";
 import { ledgerShowCommand } from "./ledger_show.ts";
 import { ledgerTotalsCommand } from "./ledger_totals.ts";
 import { ledgerVerifyCommand } from "./ledger_verify.ts";
+import { ledgerProveCommand } from "./ledger_prove.ts";
+import { ledgerVerifyProofCommand } from "./ledger_verify_proof.ts";
+import { ledgerConsistencyCommand } from "./ledger_consistency.ts";
+import { ledgerWitnessRequestCommand } from "./ledger_witness_request.ts";
+import { ledgerVerifyLegacyCommand } from "./ledger_verify_legacy.ts";
 
 /** Subcommands of `carbon-ops ledger`, in help order. */
 export const LEDGER_SUBCOMMANDS: readonly Command[] = [
@@ -23,11 +28,16 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerShowCommand,
   ledgerTotalsCommand,
   ledgerReportCommand,
+  ledgerProveCommand,
+  ledgerVerifyProofCommand,
+  ledgerConsistencyCommand,
+  ledgerWitnessRequestCommand,
+  ledgerVerifyLegacyCommand,
 ];
 
 /** The `ledger` group. */
 export const ledgerGroup: CommandGroup = defineGroup(
   "ledger",
-  "Signed, hash-chained audit ledger: init, append, verify, checkpoint, show, totals",
+  "Signed, hash-chained audit ledger: init, append, verify, checkpoint, show, totals, proofs",
   LEDGER_SUBCOMMANDS,
 );

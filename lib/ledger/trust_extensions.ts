@@ -1,0 +1,139 @@
+/**
+ * Optional trust file fields read by the proof, witness and key-compromise checks (issue 7),
+ * next to the core fields that `trust.ts` parses (`v`, `origin`, `keys`):
+ *
+ * ```json
+ * {
+ *   "witnesses": [{ "vkey": "<name>+<8 hex>+<base64(0x04 || key)>", "comment": "..." }],
+ *   "witness_quorum": 2,
+ *   "compromised": [{ "kid": "<64 hex>", "after_seq": 41, "reason": "laptop stolen" }]
+ * }
+ * ```
+ *
+ * `witness_quorum` defaults to the number of witnesses listed (all must cosign). A key listed
+ * in `compromised` may sign records up to and including `after_seq`; its later records are
+ * rejected.
+ *
+ * @module
+ */
+
+import { parseJsonStrict } from "./canonical_json.ts";
+import { parseTrustFile, type TrustFile, TrustFileError } from "./trust.ts";
+import { parseWitnessVkey, type WitnessKey } from "./witness.ts";
+
+/** A key the auditor declares compromised after a sequence number. */
+export interface CompromisedKey {
+  /** Lowercase hex kid (SHA-256 of the SPKI DER). */
+  readonly kid: string;
+  /** Last seq the key is still trusted for (records after it are rejected). */
+  readonly afterSeq: number;
+  /** Why, for the report. */
+  readonly reason: string;
+}
+
+/** The optional fields of a trust file. */
+export interface TrustExtensions {
+  /** Trusted witnesses (empty when none are configured). */
+  readonly witnesses: readonly WitnessKey[];
+  /** How many distinct witnesses must cosign a checkpoint (0 when none are configured). */
+  readonly witnessQuorum: number;
+  /** Keys marked compromised. */
+  readonly compromised: readonly CompromisedKey[];
+}
+
+/**
+ * Parses the optional fields from trust file text. Throws `TrustFileError` on malformed ones.
+ *
+ * @example
+ * ```ts
+ * import { parseTrustExtensions } from "./trust_extensions.ts";
+ * const ext = parseTrustExtensions('{"v":1,"compromised":[{"kid":"' + "a".repeat(64) + '","after_seq":3}]}');
+ * console.log(ext.compromised[0].afterSeq, ext.witnessQuorum); // 3 0
+ * ```
+ */
+export function parseTrustExtensions(text: string): TrustExtensions {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseJsonStrict(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new TrustFileError(`trust file is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new TrustFileError("trust file must be a JSON object");
+  }
+  const witnesses = list(raw.witnesses, "witnesses").map((entry, i) => {
+    const e = entry as Record<string, unknown>;
+    if (e === null || typeof e !== "object" || typeof e.vkey !== "string") {
+      throw new TrustFileError(`witnesses[${i}] must be an object with a "vkey" string`);
+    }
+    try {
+      return parseWitnessVkey(e.vkey);
+    } catch (err) {
+      throw new TrustFileError(`witnesses[${i}].vkey: ${(err as Error).message}`, { cause: err });
+    }
+  });
+  const names = new Set(witnesses.map((w) => w.name));
+  if (names.size !== witnesses.length) {
+    throw new TrustFileError("witnesses must have distinct names");
+  }
+  const quorum = raw.witness_quorum ?? witnesses.length;
+  if (
+    !Number.isSafeInteger(quorum) || (quorum as number) < 0 || (quorum as number) > witnesses.length
+  ) {
+    throw new TrustFileError(`witness_quorum must be an integer from 0 to ${witnesses.length}`);
+  }
+  const compromised = list(raw.compromised, "compromised").map((entry, i): CompromisedKey => {
+    const e = entry as Record<string, unknown>;
+    const where = `compromised[${i}]`;
+    if (e === null || typeof e !== "object") throw new TrustFileError(`${where} must be an object`);
+    if (typeof e.kid !== "string" || !/^[0-9a-f]{64}$/.test(e.kid)) {
+      throw new TrustFileError(`${where}.kid must be 64 lowercase hex digits`);
+    }
+    if (!Number.isSafeInteger(e.after_seq) || (e.after_seq as number) < -1) {
+      throw new TrustFileError(
+        `${where}.after_seq must be an integer >= -1 (-1: no record is trusted)`,
+      );
+    }
+    if (e.reason !== undefined && typeof e.reason !== "string") {
+      throw new TrustFileError(`${where}.reason must be a string`);
+    }
+    return {
+      kid: e.kid,
+      afterSeq: e.after_seq as number,
+      reason: (e.reason as string | undefined) ?? "",
+    };
+  });
+  return { witnesses, witnessQuorum: quorum as number, compromised };
+}
+
+function list(value: unknown, name: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TrustFileError(`${name} must be an array`);
+  return value;
+}
+
+/**
+ * Reads a trust file once and parses both its core fields and the optional ones.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadTrust } from "./trust_extensions.ts";
+ * const { trust, extensions } = await loadTrust("trust.json");
+ * console.log(trust.origin, extensions.witnessQuorum);
+ * ```
+ */
+export async function loadTrust(
+  path: string,
+): Promise<{ trust: TrustFile; extensions: TrustExtensions }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new TrustFileError(`cannot read trust file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return { trust: parseTrustFile(text), extensions: parseTrustExtensions(text) };
+}
