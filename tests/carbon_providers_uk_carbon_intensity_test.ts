@@ -267,3 +267,21 @@ Deno.test("UkCarbonIntensityProvider skips periods with neither actual nor forec
   );
   assertEquals(readings?.map((r) => r.intensityGPerKwh), [88]);
 });
+
+Deno.test("UkCarbonIntensityProvider copes with the extra period before 'from' and duplicate records", async () => {
+  // The live API also returns the half hour ending at `from` (jnioche/carbonintensity-api#4) and
+  // once served two records for one half hour (carbon-intensity/api-definitions#17).
+  const clock = new InstantSleepClock();
+  await using api = fakeApi((req) => {
+    const [, , from, to] = req.path.split("/");
+    const data = periods(Date.parse(from) - HALF, Date.parse(to), clock.nowMs(), false);
+    data.splice(4, 0, { ...data[3], intensity: { forecast: 1, actual: 999, index: "high" } });
+    return json({ data });
+  });
+  const uk = provider(api.url, clock);
+  const day = await uk.intensityForSpan("GB", utc(2025, 6, 10), utc(2025, 6, 11));
+  assertEquals(day?.length, 48);
+  assertEquals(day?.[0].startMs, utc(2025, 6, 10));
+  for (let i = 1; i < (day?.length ?? 0); i++) assertEquals(day![i].startMs, day![i - 1].endMs);
+  assertEquals(day?.[2].intensityGPerKwh, forecast(utc(2025, 6, 10, 1)) - 5); // first record kept
+});
