@@ -18,7 +18,7 @@
  * @module
  */
 
-import { type Node, parseTree, printParseErrorCode } from "jsonc-parser";
+import { type Node, parseTree, printParseErrorCode } from "npm:jsonc-parser@^3.3.1";
 import { ConfigError } from "../errors.ts";
 import { closestMatches } from "../suggest.ts";
 import { RegionCatalog } from "./catalog.ts";
@@ -160,6 +160,9 @@ function required(
  */
 export function parseUserIntensityFile(text: string, path: string): UserIntensityData {
   const r: Reader = new Reader(text, path);
+  if (text.trim() === "") {
+    r.fail(undefined, 'empty file; expected an object with "regions" and/or "pueProfiles"');
+  }
   const errors: { error: number; offset: number; length: number }[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
