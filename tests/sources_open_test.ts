@@ -53,7 +53,9 @@ Deno.test("openEnergySource opens sysfs and describes source, zones, modulus, ho
 
 Deno.test("openEnergySource reports every failure and never falls back to sim", async () => {
   await using dir = await tempDir();
-  const err = catchError(() => openEnergySource({ powercapRoot: dir.path }));
+  const cpuinfoPath = dir.join("cpuinfo");
+  writeCpuinfo(cpuinfoPath, "GenuineIntel", 6, 0x55);
+  const err = catchError(() => openEnergySource({ powercapRoot: dir.path, cpuinfoPath }));
   assert.equal(err.backend, "any");
   assert.match(
     err.message,

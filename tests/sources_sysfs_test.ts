@@ -309,16 +309,48 @@ Deno.test("sysfs source gives a Platypus error sample when permission is lost mi
 
 Deno.test("sysfs source says VM or no driver when the tree is empty or missing", async () => {
   await using dir = await tempDir();
+  const bare = cpuinfo(dir.path, "GenuineIntel");
+  const guest = `${dir.path}/cpuinfo-guest`;
+  Deno.writeTextFileSync(guest, "vendor_id\t: AuthenticAMD\nflags\t\t: fpu hypervisor lm\n\n");
   for (const root of [dir.path, `${dir.path}/missing`]) {
-    try {
-      openSysfsSource({ root });
-      assert(false, "expected an error");
-    } catch (err) {
-      if (!(err instanceof EnergySourceError)) throw err;
-      assertEqual(err.reason, "not-found");
-      assertMatch(err.message, /VM/);
+    for (
+      const [cpuinfoPath, re] of [[bare, /VM or no intel_rapl driver\?/], [
+        guest,
+        /this is a virtual machine/,
+      ]] as const
+    ) {
+      try {
+        openSysfsSource({ root, cpuinfoPath });
+        assert.fail("expected an error");
+      } catch (err) {
+        if (!(err instanceof EnergySourceError)) throw err;
+        assertEqual(err.reason, "not-found");
+        assertMatch(err.message, re);
+        assertMatch(err.message, /--rapl-mode=sim/);
+      }
     }
   }
+});
+
+Deno.test("sysfs source flags SGX filtering and hypervisors as caveats", async () => {
+  await using dir = await tempDir();
+  const tree = buildFakePowercap(dir.path, [{ id: "intel-rapl:0", name: "package-0" }]);
+  const path = `${dir.path}/cpuinfo-sgx`;
+  Deno.writeTextFileSync(path, "vendor_id\t: GenuineIntel\nflags\t\t: fpu sgx hypervisor\n\n");
+  const src = openSysfsSource({ root: tree.classRoot, cpuinfoPath: path });
+  try {
+    assertEqual(src.caveats.length, 2);
+    assertMatch(src.caveats[0], /SGX is enabled.*INTEL-SA-00389/);
+    assertMatch(src.caveats[1], /hypervisor/);
+  } finally {
+    src.close();
+  }
+  const plain = openSysfsSource({
+    root: tree.classRoot,
+    cpuinfoPath: cpuinfo(dir.path, "GenuineIntel"),
+  });
+  assertEqual(plain.caveats, []);
+  plain.close();
 });
 
 Deno.test("sysfs source warns when energy_uj is world-readable", async () => {

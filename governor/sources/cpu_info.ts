@@ -18,6 +18,8 @@ export interface CpuInfo {
   readonly family: number | null;
   /** `model` (decimal), or `null`. */
   readonly model: number | null;
+  /** The `flags` words (e.g. `hypervisor`, `sgx`); empty when absent. */
+  readonly flags?: readonly string[];
 }
 
 const VENDORS: Record<string, CpuVendor> = {
@@ -41,6 +43,7 @@ export function parseCpuInfo(text: string): CpuInfo {
   let vendorId: string | null = null;
   let family: number | null = null;
   let model: number | null = null;
+  let flags: string[] = [];
   for (const line of text.split("\n")) {
     if (line.trim() === "") {
       if (vendorId !== null) break; // end of the first block
@@ -53,9 +56,10 @@ export function parseCpuInfo(text: string): CpuInfo {
     if (key === "vendor_id" && vendorId === null) vendorId = value;
     else if (key === "cpu family" && family === null) family = decimalOrNull(value);
     else if (key === "model" && model === null) model = decimalOrNull(value);
+    else if (key === "flags" && flags.length === 0) flags = value.split(/\s+/).filter(Boolean);
   }
   const vendor = vendorId === null ? "unknown" : VENDORS[vendorId] ?? "unknown";
-  return { vendor, vendorId, family, model };
+  return { vendor, vendorId, family, model, flags };
 }
 
 function decimalOrNull(value: string): number | null {
@@ -77,7 +81,36 @@ export function readCpuInfo(path = "/proc/cpuinfo"): CpuInfo {
   try {
     text = Deno.readTextFileSync(path);
   } catch {
-    return { vendor: "unknown", vendorId: null, family: null, model: null };
+    return { vendor: "unknown", vendorId: null, family: null, model: null, flags: [] };
   }
   return parseCpuInfo(text);
+}
+
+/**
+ * Caveats about energy readings on this CPU: SGX enabled (Intel microcode then filters RAPL
+ * readings, INTEL-SA-00389) and running under a hypervisor (RAPL, if exposed at all, is the
+ * host's or emulated).
+ *
+ * @example
+ * ```ts
+ * import { cpuEnergyCaveats, parseCpuInfo } from "./cpu_info.ts";
+ * console.log(cpuEnergyCaveats(parseCpuInfo("vendor_id\t: GenuineIntel\nflags\t\t: fpu sgx\n")));
+ * ```
+ */
+export function cpuEnergyCaveats(cpu: CpuInfo): string[] {
+  const flags = new Set(cpu.flags ?? []);
+  const out: string[] = [];
+  if (cpu.vendor === "intel" && flags.has("sgx")) {
+    out.push(
+      "WARNING: SGX is enabled: Intel microcode filters RAPL energy readings while SGX is on " +
+        "(INTEL-SA-00389; reported skew up to +/-50%); treat the figures as approximate",
+    );
+  }
+  if (flags.has("hypervisor")) {
+    out.push(
+      "running under a hypervisor (cpuinfo flag): RAPL counters, if present, may be emulated " +
+        "or the whole host's",
+    );
+  }
+  return out;
 }

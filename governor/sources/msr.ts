@@ -7,7 +7,7 @@
  * @module
  */
 import type { DomainInfo, DomainKind, DomainSample, EnergySource } from "../energy_source.ts";
-import { type CpuInfo, readCpuInfo } from "./cpu_info.ts";
+import { cpuEnergyCaveats, type CpuInfo, readCpuInfo } from "./cpu_info.ts";
 import { chooseMsrCpus, type MsrReadUnit, readCpuTopology } from "./cpu_topology.ts";
 import { EnergySourceError } from "./errors.ts";
 import { type MsrDevice, openMsrDevice } from "./msr_device.ts";
@@ -49,6 +49,8 @@ export interface MsrEnergySource extends EnergySource {
   readonly hostTotalRule: "psys" | "packages+dram";
   /** Counters probed but not used, and packages not covered by `msrCpus`. */
   readonly skipped: readonly string[];
+  /** Caveats about the readings (SGX filtering, hypervisor). */
+  readonly caveats: readonly string[];
 }
 
 const LOW32 = 0xffff_ffffn;
@@ -175,6 +177,7 @@ export function openMsrSource(options: MsrSourceOptions = {}): MsrEnergySource {
     units,
     hostTotalRule: hasPsys ? "psys" : "packages+dram",
     skipped,
+    caveats: cpuEnergyCaveats(cpuInfo),
   });
 }
 
@@ -185,6 +188,7 @@ class MsrSource implements MsrEnergySource {
   readonly units: readonly MsrReadUnit[];
   readonly hostTotalRule: "psys" | "packages+dram";
   readonly skipped: readonly string[];
+  readonly caveats: readonly string[];
   readonly #deviceOf: readonly MsrDevice[];
   readonly #devices: readonly MsrDevice[];
 
@@ -192,7 +196,7 @@ class MsrSource implements MsrEnergySource {
     domains: MsrDomain[],
     deviceOf: MsrDevice[],
     devices: MsrDevice[],
-    facts: Pick<MsrEnergySource, "cpuInfo" | "units" | "hostTotalRule" | "skipped">,
+    facts: Pick<MsrEnergySource, "cpuInfo" | "units" | "hostTotalRule" | "skipped" | "caveats">,
   ) {
     this.domains = domains;
     this.#deviceOf = deviceOf;
@@ -201,6 +205,7 @@ class MsrSource implements MsrEnergySource {
     this.units = facts.units;
     this.hostTotalRule = facts.hostTotalRule;
     this.skipped = facts.skipped;
+    this.caveats = facts.caveats;
   }
 
   read(): DomainSample[] {

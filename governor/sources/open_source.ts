@@ -243,6 +243,7 @@ export function describeEnergySource(source: EnergySource): string[] {
   for (const skip of (source as Partial<SysfsEnergySource>).skipped ?? []) {
     lines.push(`skipped: ${skip}`);
   }
+  lines.push(...((source as Partial<SysfsEnergySource>).caveats ?? []));
   if (source.kind === "sysfs") {
     lines.push(...(source as SysfsEnergySource).permissionNotes);
   } else if (source.kind === "msr") {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DomainSample, EnergySource } from "../energy_source.ts";
-import { readCpuInfo } from "./cpu_info.ts";
+import { cpuEnergyCaveats, readCpuInfo } from "./cpu_info.ts";
 import { EnergySourceError, errorCode, platypusHint } from "./errors.ts";
 import { type FileOps, nodeFileOps } from "./file_ops.ts";
 import {
@@ -36,6 +36,8 @@ export interface SysfsEnergySource extends EnergySource {
   readonly skipped: readonly string[];
   /** Permission facts worth a start-up line (e.g. a world-readable counter). */
   readonly permissionNotes: readonly string[];
+  /** Caveats about the readings (SGX filtering, hypervisor). */
+  readonly caveats: readonly string[];
 }
 
 const BUF_BYTES = 32;
@@ -98,26 +100,28 @@ function describeReadError(err: unknown, path: string): string {
 export function openSysfsSource(options: SysfsSourceOptions = {}): SysfsEnergySource {
   const root = options.root ?? "/sys/class/powercap";
   const ops = options.fileOps ?? nodeFileOps;
+  const cpu = readCpuInfo(options.cpuinfoPath ?? "/proc/cpuinfo");
+  const vm = (cpu.flags ?? []).includes("hypervisor")
+    ? "this is a virtual machine (cpuinfo has the hypervisor flag) and guests get no RAPL"
+    : "VM or no intel_rapl driver?";
   let zones;
   try {
     zones = scanPowercapZones(root);
   } catch (err) {
     throw new EnergySourceError(
-      `no powercap directory ${root} (${errorCode(err) ?? "unreadable"}): no RAPL driver here ` +
-        "(a VM or container?); load intel_rapl_msr or use --rapl-mode=msr/sim",
+      `no powercap directory ${root} (${errorCode(err) ?? "unreadable"}; ${vm}): on bare ` +
+        "metal run `modprobe intel_rapl_msr`; elsewhere use --rapl-mode=sim for a demo",
       { backend: "sysfs", reason: "not-found", path: root, cause: err },
     );
   }
   if (zones.length === 0) {
     throw new EnergySourceError(
-      `no powercap zones under ${root} (VM or no intel_rapl driver?): on bare metal run ` +
+      `no powercap zones under ${root} (${vm}): on bare metal run ` +
         "`modprobe intel_rapl_msr`; elsewhere use --rapl-mode=sim for a demo",
       { backend: "sysfs", reason: "not-found", path: root },
     );
   }
-  const layout = buildPowercapDomains(zones, {
-    vendor: readCpuInfo(options.cpuinfoPath ?? "/proc/cpuinfo").vendor,
-  });
+  const layout = buildPowercapDomains(zones, { vendor: cpu.vendor });
   if (layout.domains.length === 0) {
     throw new EnergySourceError(
       `no usable powercap zones under ${root}: ${layout.skipped.join("; ")}`,
@@ -142,7 +146,7 @@ export function openSysfsSource(options: SysfsSourceOptions = {}): SysfsEnergySo
       path: layout.domains[0].energyPath,
     });
   }
-  return new SysfsSource(layout, fds, ops);
+  return new SysfsSource(layout, fds, ops, cpuEnergyCaveats(cpu));
 }
 
 /**
@@ -188,6 +192,7 @@ class SysfsSource implements SysfsEnergySource {
   readonly hostTotalRule: "psys" | "packages+dram";
   readonly skipped: readonly string[];
   readonly permissionNotes: readonly string[];
+  readonly caveats: readonly string[];
   readonly #fds: number[];
   #closed = false;
   readonly #ops: FileOps;
@@ -197,7 +202,9 @@ class SysfsSource implements SysfsEnergySource {
     layout: ReturnType<typeof buildPowercapDomains>,
     fds: number[],
     ops: FileOps,
+    caveats: string[],
   ) {
+    this.caveats = caveats;
     this.domains = layout.domains;
     this.hostTotalRule = layout.hostTotalRule;
     this.skipped = layout.skipped;
