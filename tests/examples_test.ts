@@ -1,0 +1,55 @@
+/** Every example runs, with short durations, and prints what it promises. */
+import assert from "node:assert/strict";
+import { REPO_ROOT } from "./kit/run_cli.ts";
+import { tempDir } from "./kit/temp_dir.ts";
+
+async function runExample(file: string, args: string[] = [], cwd = REPO_ROOT) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", file, ...args],
+    cwd,
+    env: { NO_COLOR: "1", CARBON_OPS_CONFIG: "" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("example aliasing_demo shows the scraper missing wraps the governor counts", async () => {
+  const r = await runExample("examples/aliasing_demo.ts", ["--duration", "30", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.governor_j, out.truth_j);
+  assert.ok(out.scraper_j < out.truth_j && out.wraps_missed > 0);
+});
+
+Deno.test("example energy_quick_start runs the product description's quick start", async () => {
+  const r = await runExample("examples/energy_quick_start.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /carbon_emissions_gco2/);
+});
+
+Deno.test("example energy_spans records monitor and using spans, also across an exception", async () => {
+  const r = await runExample("examples/energy_spans.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /monitor: value \d+/);
+  assert.match(r.stdout, /using: caught "step failed"/);
+  assert.match(r.stdout, /"span_records":2/);
+});
+
+Deno.test("example ledger_operations verifies a fresh ledger and catches tampering", async () => {
+  await using dir = await tempDir();
+  const r = await runExample("examples/ledger_operations.ts", [dir.join("ledger")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /3\. verify: valid \(exit 0\), 3 records/);
+  assert.match(r.stdout, /5\. tampered copy: invalid \(exit 1\)/);
+  await Deno.remove(dir.join("ledger-tampered"), { recursive: true });
+});
+
+Deno.test("example library_use imports the package by name from its own project", async () => {
+  const r = await runExample("main.ts", [], `${REPO_ROOT}examples/library_use`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^carbon-ops \d+\.\d+\.\d+/m);
+  assert.match(r.stdout, /carbon [\d.]+ g CO2e, 95% interval/);
+});
