@@ -13,6 +13,8 @@ import { demoGroup } from "./commands/demo.ts";
 import { readCommand } from "./commands/read.ts";
 import { governorCommand } from "./commands/governor.ts";
 import { estimateCommand } from "./commands/estimate.ts";
+import { runCommand } from "./commands/run.ts";
+import { reportCommand } from "./commands/report.ts";
 import { regionsCommand } from "./commands/regions.ts";
 import { providersCommand } from "./commands/providers.ts";
 
@@ -24,6 +26,8 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   governorCommand,
   readCommand,
   estimateCommand,
+  runCommand,
+  reportCommand,
   regionsCommand,
   providersCommand,
   demoGroup,

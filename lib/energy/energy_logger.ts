@@ -48,6 +48,11 @@ export interface EnergyLoggerOptions {
   readonly pid?: number;
   /** cgroup v2 directory whose `cpu.stat` is the task's CPU time (default none: process tree). */
   readonly cgroupDir?: string;
+  /**
+   * A custom task CPU reader (overrides `pid`, `cgroupDir` and `scope`), e.g. the descendants
+   * of this process for `carbon-ops run`.
+   */
+  readonly task?: TaskCpuReader;
   /** `host` attributes the whole host (ratio 1). Default `process-tree`, or `cgroup` with `cgroupDir`. */
   readonly scope?: CpuTimeScope;
   /** TDP in watts for the model (default: `CPU_TDP_WATTS`, then `configTdpWatts`, then 100 W). */
@@ -199,11 +204,12 @@ export class EnergyLogger implements AsyncDisposable {
     const pid = options.pid ?? Deno.pid;
     const scope: CpuTimeScope = options.scope ?? (options.cgroupDir ? "cgroup" : "process-tree");
     const t = this.#telemetry;
-    const task: TaskCpuReader = scope === "cgroup"
-      ? { scope, read: () => t.readCgroupCpuSeconds(options.cgroupDir ?? "") }
-      : scope === "host"
-      ? { scope, read: () => null }
-      : { scope, read: () => t.readTreeCpuSeconds(pid) };
+    const task: TaskCpuReader = options.task ??
+      (scope === "cgroup"
+        ? { scope, read: () => t.readCgroupCpuSeconds(options.cgroupDir ?? "") }
+        : scope === "host"
+        ? { scope, read: () => null }
+        : { scope, read: () => t.readTreeCpuSeconds(pid) });
     this.#sampler = new EnergySampler({
       clock: this.#clock,
       telemetry: t,

@@ -141,6 +141,19 @@ export class Telemetry {
     return ticks === null ? null : ticks / this.ticksPerSecond;
   }
 
+  /**
+   * CPU seconds of every descendant of `pid`: reaped children (its cutime + cstime) plus live
+   * descendants, without the process's own time. This is what `carbon-ops run` attributes: the
+   * command it started, including children the command already reaped.
+   */
+  readDescendantsCpuSeconds(pid: number): number | null {
+    const stats = this.readAllPidStats();
+    const ticks = treeTicks(stats, pid);
+    const self = stats.find((s) => s.pid === pid);
+    if (ticks === null || !self) return null;
+    return (ticks - self.utime - self.stime) / this.ticksPerSecond;
+  }
+
   /** CPU seconds of one process and its reaped children only, or null. */
   readProcessCpuSeconds(pid: number): number | null {
     const s = this.readPidStat(pid);

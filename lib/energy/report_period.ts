@@ -1,0 +1,186 @@
+/**
+ * Cron period records (pure): from the previous report's state and a fresh governor reading,
+ * decide what the next host emission record covers. Periods tile time exactly (each starts at
+ * the previous one's end); a governor restart or counter reset is recorded as an event and never
+ * becomes negative or doubled energy.
+ *
+ * @module
+ */
+
+/** What the report remembers between runs. */
+export interface ReportState {
+  /** Format version. */
+  readonly v: 1;
+  /** Governor instance of the last reading. */
+  readonly instance: string;
+  /** Governor host total at the last reading, uJ (decimal string). */
+  readonly total_uj: string;
+  /** Governor time of the last reading, RFC 3339 (the end of the last period). */
+  readonly time: string;
+  /** Resets + discarded samples over host domains at the last reading. */
+  readonly events: number;
+  /** A period being appended (crash safety): adopted if the ledger has its record. */
+  readonly pending?: { readonly id: string; readonly state: Omit<ReportState, "pending"> };
+}
+
+/** The governor reading a report needs. */
+export interface ReportReading {
+  /** Governor instance id. */
+  readonly instance: string;
+  /** Instance whose persisted totals this one continues, or null. */
+  readonly continues: string | null;
+  /** Host total, uJ. */
+  readonly hostTotalUj: bigint;
+  /** Governor time of the reading, RFC 3339. */
+  readonly time: string;
+  /** Resets + discarded samples over host domains. */
+  readonly events: number;
+}
+
+/** The decision. */
+export type PeriodPlan =
+  | { readonly kind: "baseline"; readonly state: ReportState; readonly message: string }
+  | { readonly kind: "skip"; readonly message: string }
+  | {
+    readonly kind: "period";
+    /** Start (= previous end) and end, RFC 3339. */
+    readonly startTs: string;
+    readonly endTs: string;
+    /** Energy of the period, uJ (>= 0). */
+    readonly energyUj: bigint;
+    /** Restarts, resets and similar, in words. */
+    readonly events: readonly string[];
+    /** State after the period. */
+    readonly state: ReportState;
+  };
+
+function stateOf(r: ReportReading): ReportState {
+  return {
+    v: 1,
+    instance: r.instance,
+    total_uj: r.hostTotalUj.toString(),
+    time: r.time,
+    events: r.events,
+  };
+}
+
+/**
+ * Plans the next record. `minPeriodS`: a period shorter than this is skipped (its time goes into
+ * the next period), which is also what makes two simultaneous cron runs append one record.
+ *
+ * @example
+ * ```ts
+ * import { planPeriod } from "./report_period.ts";
+ * const r = (t: string, uj: bigint) => ({ instance: "a", continues: null, hostTotalUj: uj, time: t, events: 0 });
+ * const first = planPeriod(null, r("2026-01-01T00:00:00.000Z", 100n), { minPeriodS: 60 });
+ * const next = planPeriod(first.kind === "baseline" ? first.state : null, r("2026-01-01T01:00:00.000Z", 3_600_000_100n), { minPeriodS: 60 });
+ * console.log(next.kind === "period" ? next.energyUj : next.kind); // 3600000000n
+ * ```
+ */
+export function planPeriod(
+  state: ReportState | null,
+  reading: ReportReading,
+  options: { minPeriodS: number },
+): PeriodPlan {
+  if (state === null) {
+    return {
+      kind: "baseline",
+      state: stateOf(reading),
+      message: `baseline recorded (governor ${reading.instance}); the next run reports the period`,
+    };
+  }
+  const startMs = Date.parse(state.time);
+  const endMs = Date.parse(reading.time);
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) {
+    throw new RangeError(`unreadable period times '${state.time}' .. '${reading.time}'`);
+  }
+  const seconds = (endMs - startMs) / 1000;
+  if (seconds < options.minPeriodS || seconds <= 0) {
+    return {
+      kind: "skip",
+      message:
+        `the last period ended ${seconds.toFixed(3)} s ago (minimum ${options.minPeriodS} s): ` +
+        "nothing appended; that time goes into the next period",
+    };
+  }
+  const prevTotal = BigInt(state.total_uj);
+  const events: string[] = [];
+  let energyUj: bigint;
+  const sameCounter = reading.instance === state.instance ||
+    reading.continues === state.instance;
+  if (sameCounter) {
+    if (reading.instance !== state.instance) {
+      events.push(
+        `governor restarted (${state.instance} -> ${reading.instance}) and continued its persisted totals`,
+      );
+    }
+    if (reading.hostTotalUj >= prevTotal) energyUj = reading.hostTotalUj - prevTotal;
+    else {
+      energyUj = 0n;
+      events.push(
+        `governor host total went backwards (${prevTotal} -> ${reading.hostTotalUj} uJ): recorded 0`,
+      );
+    }
+    const newEvents = reading.instance === state.instance ? reading.events - state.events : 0;
+    if (newEvents > 0) {
+      events.push(
+        `${newEvents} counter reset(s) or discarded sample(s) during the period: energy across them is not counted`,
+      );
+    }
+  } else if (reading.continues === null) {
+    energyUj = reading.hostTotalUj;
+    events.push(
+      `governor restarted (${state.instance} -> ${reading.instance}): energy between the last ` +
+        "reading of the old instance and the start of the new one is not measured; this period " +
+        "counts the new instance's total only",
+    );
+  } else {
+    energyUj = 0n;
+    events.push(
+      `governor restarted (${state.instance} -> ${reading.instance}) continuing totals of another ` +
+        `instance (${reading.continues}): energy of this period cannot be separated; recorded 0`,
+    );
+  }
+  return {
+    kind: "period",
+    startTs: state.time,
+    endTs: reading.time,
+    energyUj,
+    events,
+    state: stateOf(reading),
+  };
+}
+
+/**
+ * Parses a state file's JSON; throws `SyntaxError` naming what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { parseReportState } from "./report_period.ts";
+ * const s = parseReportState('{"v":1,"instance":"a","total_uj":"5","time":"2026-01-01T00:00:00.000Z","events":0}');
+ * console.log(s.total_uj); // "5"
+ * ```
+ */
+export function parseReportState(text: string): ReportState {
+  const o = JSON.parse(text) as Record<string, unknown>;
+  const check = (s: Record<string, unknown>, where: string) => {
+    if (s.v !== 1) throw new SyntaxError(`${where}: v must be 1`);
+    if (typeof s.instance !== "string") throw new SyntaxError(`${where}: instance missing`);
+    if (typeof s.total_uj !== "string" || !/^\d{1,40}$/.test(s.total_uj)) {
+      throw new SyntaxError(`${where}: total_uj must be a decimal string`);
+    }
+    if (typeof s.time !== "string" || !Number.isFinite(Date.parse(s.time))) {
+      throw new SyntaxError(`${where}: time must be RFC 3339`);
+    }
+    if (typeof s.events !== "number") throw new SyntaxError(`${where}: events missing`);
+  };
+  check(o, "state");
+  if (o.pending !== undefined) {
+    const p = o.pending as Record<string, unknown>;
+    if (typeof p.id !== "string" || typeof p.state !== "object" || p.state === null) {
+      throw new SyntaxError("state.pending: id and state required");
+    }
+    check(p.state as Record<string, unknown>, "state.pending.state");
+  }
+  return o as unknown as ReportState;
+}

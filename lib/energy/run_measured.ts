@@ -1,0 +1,169 @@
+/**
+ * Runs a command and measures the host energy over its lifetime, attributed to the command: by a
+ * transient cgroup v2 (as root, when the hierarchy is writable) or by the CPU time of this
+ * process's descendants (the command's tree, including children it reaped). Signals received
+ * are forwarded to the command; its exit status is returned, never turned into an exception.
+ *
+ * @module
+ */
+
+import { EnergyLogger, type EnergyLoggerOptions } from "./energy_logger.ts";
+import type { MetricRecord } from "./metric_record.ts";
+import { Telemetry } from "./telemetry.ts";
+import { createTransientCgroup } from "./transient_cgroup.ts";
+
+/** Signals forwarded to the command by default. */
+export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+];
+
+/** Options of {@link runMeasured}. */
+export interface RunMeasuredOptions {
+  /** Logger options (sources, TDP, idle policy, clock...); `task` is set by `runMeasured`. */
+  readonly logger?: Omit<EnergyLoggerOptions, "task" | "pid" | "cgroupDir" | "scope">;
+  /** Try a transient cgroup when root (default true). */
+  readonly useCgroup?: boolean;
+  /** cgroup mount (default `/sys/fs/cgroup`; the v2 hierarchy or its `unified` directory). */
+  readonly cgroupRoot?: string;
+  /** Signals to forward (default {@link FORWARDED_SIGNALS}). */
+  readonly forwardSignals?: readonly Deno.Signal[];
+  /** Environment of the command (default inherited). */
+  readonly env?: Record<string, string>;
+  /** Working directory of the command (default inherited). */
+  readonly cwd?: string;
+  /** Operation name in the record (default the command line). */
+  readonly operation?: string;
+  /** Called once the command has started, with its pid. */
+  readonly onStart?: (pid: number) => void;
+}
+
+/** What {@link runMeasured} returns. */
+export interface RunMeasuredResult {
+  /** Exit code of the command (128 + N when killed by signal N; 127 when not found). */
+  readonly exitCode: number;
+  /** Signal that ended the command, or null. */
+  readonly signal: Deno.Signal | null;
+  /** The span record (energy, telemetry, details). */
+  readonly record: MetricRecord;
+  /** How the command's CPU time was measured. */
+  readonly scope: "cgroup" | "process-tree";
+  /** The transient cgroup, when one was used. */
+  readonly cgroupDir: string | null;
+  /** Problems worth a line on stderr (cgroup left behind, command not found...). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Runs `command` with `args` (stdio inherited) inside an energy span.
+ *
+ * @example
+ * ```ts
+ * import { runMeasured } from "./run_measured.ts";
+ * const r = await runMeasured("true", [], { logger: { governor: null, gpu: null } });
+ * console.log(r.exitCode, r.record.energy.attribution_mode); // 0 "monitor_only"
+ * ```
+ */
+export async function runMeasured(
+  command: string,
+  args: readonly string[],
+  options: RunMeasuredOptions = {},
+): Promise<RunMeasuredResult> {
+  const warnings: string[] = [];
+  const cg = options.useCgroup === false
+    ? { reason: "cgroup disabled" }
+    : createTransientCgroup({ cgroupRoot: options.cgroupRoot });
+  const telemetry = new Telemetry({ procRoot: options.logger?.procRoot });
+  const inCgroup = !("reason" in cg);
+  const logger = new EnergyLogger({
+    ...options.logger,
+    task: inCgroup
+      ? { scope: "cgroup", read: () => cg.cpuSeconds() }
+      : { scope: "process-tree", read: () => telemetry.readDescendantsCpuSeconds(Deno.pid) },
+  });
+  const operation = options.operation ?? [command, ...args].join(" ");
+  const span = logger.span(operation);
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(inCgroup ? "/bin/sh" : command, {
+      args: inCgroup
+        ? ["-c", 'echo $$ > "$0/cgroup.procs" 2>/dev/null; exec "$@"', cg.dir, command, ...args]
+        : [...args],
+      env: options.env,
+      cwd: options.cwd,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (err) {
+    const notFound = err instanceof Deno.errors.NotFound;
+    warnings.push(
+      notFound
+        ? `${command}: command not found (check the name and PATH)`
+        : `${command}: cannot start: ${(err as Error).message}`,
+    );
+    const record = await span.end({ command, args: [...args], exit_code: notFound ? 127 : 126 });
+    await logger.close();
+    if (inCgroup) cg.remove();
+    return {
+      exitCode: notFound ? 127 : 126,
+      signal: null,
+      record,
+      scope: inCgroup ? "cgroup" : "process-tree",
+      cgroupDir: inCgroup ? cg.dir : null,
+      warnings,
+    };
+  }
+  if (inCgroup && !cg.adopt(child.pid)) {
+    // Already exited (too fast to move) is fine: the shell moved itself before exec.
+    const usage = cg.cpuSeconds();
+    if (usage === null) warnings.push(`could not place the command in cgroup ${cg.dir}`);
+  }
+  options.onStart?.(child.pid);
+  const forward = new Map<Deno.Signal, () => void>();
+  for (const sig of options.forwardSignals ?? FORWARDED_SIGNALS) {
+    const handler = () => {
+      try {
+        child.kill(sig);
+      } catch {
+        // the command already exited
+      }
+    };
+    try {
+      Deno.addSignalListener(sig, handler);
+      forward.set(sig, handler);
+    } catch {
+      // signal not supported here
+    }
+  }
+  let status: Deno.CommandStatus;
+  try {
+    status = await child.status;
+  } finally {
+    for (const [sig, handler] of forward) Deno.removeSignalListener(sig, handler);
+  }
+  const exitCode = status.code;
+  const record = await span.end({
+    command,
+    args: [...args],
+    exit_code: exitCode,
+    ...(status.signal ? { signal: status.signal } : {}),
+  });
+  await logger.close();
+  if (inCgroup) {
+    const w = cg.remove();
+    if (w) warnings.push(w);
+  }
+  return {
+    exitCode,
+    signal: status.signal,
+    record,
+    scope: inCgroup ? "cgroup" : "process-tree",
+    cgroupDir: inCgroup ? cg.dir : null,
+    warnings,
+  };
+}
