@@ -102,6 +102,30 @@ Deno.test("sysfs source drops intel-rapl-mmio duplicates and says so", async () 
   }
 });
 
+Deno.test("sysfs source prefers intel-rapl over any other intel-rapl-* control type with the same zones", async () => {
+  await using dir = await tempDir();
+  const tree = buildFakePowercap(dir.path, [
+    { id: "intel-rapl-tpmi:0", name: "package-0" },
+    { id: "intel-rapl-tpmi:0:0", name: "dram" },
+    { id: "intel-rapl:0", name: "package-0" },
+    { id: "intel-rapl-tpmi:1", name: "package-1" },
+  ]);
+  const src = openSysfsSource({ root: tree.classRoot });
+  try {
+    assertEqual(src.domains.map((d) => [d.name, d.origin.includes("/intel-rapl/")]), [
+      ["package-0", true],
+      ["dram-0", false], // only the variant has it: kept, under intel-rapl's package-0
+      ["package-1", false],
+    ]);
+    assertMatch(
+      src.skipped.join("\n"),
+      /intel-rapl-tpmi:0 \(package-0\): duplicate of the intel-rapl zone/,
+    );
+  } finally {
+    src.close();
+  }
+});
+
 Deno.test("sysfs source labels the AMD core zone as a single core and uses the AMD range", async () => {
   await using dir = await tempDir();
   const tree = buildFakePowercap(dir.path, [

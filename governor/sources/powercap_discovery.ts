@@ -10,7 +10,7 @@ import type { CpuVendor } from "./cpu_info.ts";
 
 /** One zone directory found on disk. */
 export interface PowercapZoneFacts {
-  /** Control type: `intel-rapl` or `intel-rapl-mmio`. */
+  /** Control type: `intel-rapl`, or a variant such as `intel-rapl-mmio`. */
   readonly controlType: string;
   /** Hex indices parsed from the id, e.g. `intel-rapl:a:1` gives `[10, 1]`. */
   readonly indices: readonly number[];
@@ -44,8 +44,8 @@ export interface PowercapLayout {
   readonly skipped: readonly string[];
 }
 
-const ZONE_RE = /^(intel-rapl(?:-mmio)?)((?::[0-9a-f]+)+)$/i;
-const CONTROL_RE = /^intel-rapl(?:-mmio)?$/i;
+const ZONE_RE = /^(intel-rapl(?:-[a-z]+)?)((?::[0-9a-f]+)+)$/i;
+const CONTROL_RE = /^intel-rapl(?:-[a-z]+)?$/i;
 const MAX_DEPTH = 4;
 const U32_MAX = 0xffff_ffffn;
 
@@ -171,8 +171,9 @@ function compareIndices(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * Turns zones into domains. Rules: `intel-rapl` before `intel-rapl-mmio`, and an mmio domain
- * whose name an `intel-rapl` domain already has is dropped as a duplicate; `core`/`uncore` are
+ * Turns zones into domains. Rules: `intel-rapl` before its variants (`intel-rapl-mmio`, any
+ * other `intel-rapl-*`), and a variant's domain whose name an earlier control type already has is
+ * dropped as a duplicate; `core`/`uncore` are
  * children of their package (named `package-0/core`), `dram` is named `dram-0` with the package
  * as parent but is not part of it; `psys` is top level. Host total: every `psys` domain when one
  * exists, otherwise packages plus dram. On AMD (or an unknown vendor) `core` carries a note that
@@ -230,7 +231,7 @@ export function buildPowercapDomains(
         : `${parent}/${zname}`;
     }
     const owner = taken.get(name);
-    if (owner !== undefined && owner !== z.controlType && z.controlType === "intel-rapl-mmio") {
+    if (owner !== undefined && owner !== z.controlType && z.controlType !== "intel-rapl") {
       skipped.push(`${z.id} (${name}): duplicate of the ${owner} zone, dropped`);
       nameById.set(z.id, name);
       continue;
