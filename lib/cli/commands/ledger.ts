@@ -18,6 +18,7 @@ import { ledgerVerifyProofCommand } from "./ledger_verify_proof.ts";
 import { ledgerConsistencyCommand } from "./ledger_consistency.ts";
 import { ledgerWitnessRequestCommand } from "./ledger_witness_request.ts";
 import { ledgerVerifyLegacyCommand } from "./ledger_verify_legacy.ts";
+import { ledgerImportLegacyCommand } from "./ledger_import_legacy.ts";
 
 /** Subcommands of `carbon-ops ledger`, in help order. */
 export const LEDGER_SUBCOMMANDS: readonly Command[] = [
@@ -33,6 +34,7 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerConsistencyCommand,
   ledgerWitnessRequestCommand,
   ledgerVerifyLegacyCommand,
+  ledgerImportLegacyCommand,
 ];
 
 /** The `ledger` group. */

@@ -1,0 +1,296 @@
+/**
+ * Import of a verified Python carbon-ops 0.1 ledger into a v1 ledger: each legacy entry becomes
+ * an `emission` record (schema v1) that carries the legacy line's SHA-256 (as evidence and a
+ * label), signature, signing key and chain hash, bracketed by two `note` records naming the
+ * file. Nothing is appended unless the whole legacy file verifies and every entry maps to a
+ * valid emission body.
+ *
+ * Mapping (0.1 names on the left; the first present wins): `carbon_emissions_gco2` | `grams` |
+ * `co2e_g` -> result.co2e_g; `energy_consumed_kwh` | `energy_kwh` | `energy_consumed_wh` /
+ * 1000 -> activity.energy_kwh; `carbon_intensity_used_gco2_kwh` | `intensity_g_per_kwh` ->
+ * emission factor value; `start_ts`/`end_ts` | `timestamp` -> activity period; `region`;
+ * `pue_used`; `quality_flag`; `meta.ci_lower_g`/`ci_upper_g`/`confidence_level_pct`/`method`;
+ * `allocation_ratio`; `operation` -> label. Numbers are converted from their exact Python
+ * lexemes (`1e-05` -> `0.00001`), never through binary floats. Every default used is listed in
+ * the record's `assumptions`.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import { createHash } from "node:crypto";
+import type { JsonValue } from "./canonical_json.ts";
+import type { SigningKey } from "./keys.ts";
+import { type LegacyEntry, type LegacyReport, verifyLegacyLedger } from "./legacy.ts";
+import type { PyJson } from "./legacy_json.ts";
+import { checkBody, type RecordBody } from "./record_types.ts";
+import { LedgerWriter } from "./writer.ts";
+
+/**
+ * The exact decimal string of a Python number lexeme (`420.0` -> `420.0`, `1e-05` ->
+ * `0.00001`, `1.5e+20` -> `150000000000000000000`), or undefined for NaN and infinities.
+ *
+ * @example
+ * ```ts
+ * import { lexemeToDecimal } from "./legacy_import.ts";
+ * console.log(lexemeToDecimal("1e-05"), lexemeToDecimal("1.2345678901234568e+20")); // 0.00001 123456789012345680000
+ * ```
+ */
+export function lexemeToDecimal(lexeme: string): string | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(lexeme);
+  if (!m) return undefined;
+  const [, sign, int, frac = "", expText = "0"] = m;
+  const exp = Number(expText);
+  let digits = int + frac;
+  let point = int.length + exp;
+  if (point <= 0) {
+    digits = "0".repeat(1 - point) + digits;
+    point = 1;
+  } else if (point > digits.length) digits = digits.padEnd(point, "0");
+  let whole = digits.slice(0, point).replace(/^0+(?=\d)/, "");
+  const fraction = digits.slice(point);
+  if (whole === "") whole = "0";
+  const out = fraction === "" ? whole : `${whole}.${fraction}`;
+  const isZero = /^[0.]*$/.test(out);
+  return sign === "-" && !isZero ? `-${out}` : out;
+}
+
+/** Divides a non-negative exact decimal string by 1000. */
+function divideBy1000(decimal: string): string {
+  const [int, frac = ""] = decimal.split(".");
+  const padded = int.padStart(4, "0");
+  const whole = padded.slice(0, -3).replace(/^0+(?=\d)/, "");
+  return `${whole}.${padded.slice(-3)}${frac}`;
+}
+
+function field(obj: PyJson | undefined, name: string): PyJson | undefined {
+  return obj?.kind === "object" ? obj.entries.find(([k]) => k === name)?.[1] : undefined;
+}
+
+function utcTimestamp(text: string): string | undefined {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
+  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) return undefined; // naive times are ambiguous
+  return new Date(ms).toISOString();
+}
+
+/** Options shared by mapping and import. */
+export interface LegacyMapOptions {
+  /** `reporting_entity` of every imported record. */
+  readonly reportingEntity: string;
+  /** Raw Ed25519 public key (hex) the legacy ledger was verified with. */
+  readonly publicKeyHex: string;
+}
+
+/**
+ * Maps one verified legacy entry to a v1 emission body, or returns why it cannot be mapped.
+ *
+ * @example
+ * ```ts ignore
+ * import { mapLegacyEntry } from "./legacy_import.ts";
+ * const r = mapLegacyEntry(entry, { reportingEntity: "Example Corp", publicKeyHex: key });
+ * console.log("body" in r ? r.body.result : r.problem);
+ * ```
+ */
+export function mapLegacyEntry(
+  entry: LegacyEntry,
+  options: LegacyMapOptions,
+): { body: RecordBody } | { problem: string } {
+  const p = entry.payload;
+  const assumptions: string[] = [];
+  const first = (...names: string[]): [string, PyJson] | undefined => {
+    for (const n of names) {
+      const v = field(p, n);
+      if (v) return [n, v];
+    }
+    return undefined;
+  };
+  const decimalOf = (names: string[], what: string): string | { problem: string } => {
+    const hit = first(...names);
+    if (!hit) return { problem: `no ${what} (${names.join(" | ")})` };
+    const [name, v] = hit;
+    const d = v.kind === "number" ? lexemeToDecimal(v.lexeme) : undefined;
+    if (d === undefined || d.startsWith("-")) {
+      return { problem: `${name} is not a non-negative finite number` };
+    }
+    return d;
+  };
+  const co2e = decimalOf(["carbon_emissions_gco2", "grams", "co2e_g"], "CO2e in grams");
+  if (typeof co2e !== "string") return co2e;
+  let energy = decimalOf(["energy_consumed_kwh", "energy_kwh"], "energy in kWh");
+  if (typeof energy !== "string") {
+    const wh = decimalOf(["energy_consumed_wh", "energy_wh_total"], "energy");
+    if (typeof wh !== "string") return { problem: `${energy.problem}; no energy in Wh either` };
+    energy = divideBy1000(wh);
+  }
+  const intensity = decimalOf(
+    ["carbon_intensity_used_gco2_kwh", "intensity_g_per_kwh"],
+    "intensity",
+  );
+  const factor = typeof intensity === "string" ? intensity : "0";
+  if (typeof intensity !== "string") {
+    assumptions.push("emission factor not recorded by carbon-ops 0.1; value 0 is a placeholder");
+  }
+  const text = (name: string) => {
+    const v = field(p, name);
+    return v?.kind === "string" && v.value.length > 0 ? v.value.slice(0, 1024) : undefined;
+  };
+  const start = utcTimestamp(text("start_ts") ?? text("timestamp") ?? "");
+  const end = utcTimestamp(text("end_ts") ?? text("timestamp") ?? "");
+  if (!start || !end) {
+    return { problem: "no timestamp with a UTC offset (start_ts/end_ts or timestamp)" };
+  }
+  const meta = field(p, "meta");
+  const metaDecimal = (name: string) => {
+    const v = field(meta, name);
+    return v?.kind === "number" ? lexemeToDecimal(v.lexeme) : undefined;
+  };
+  let lower = metaDecimal("ci_lower_g");
+  let upper = metaDecimal("ci_upper_g");
+  const levelV = field(meta, "confidence_level_pct");
+  let level = levelV?.kind === "number" ? Number(levelV.lexeme) : NaN;
+  const methodV = field(meta, "method");
+  let method =
+    methodV?.kind === "string" && ["analytical_truncated", "monte_carlo"].includes(methodV.value)
+      ? methodV.value
+      : "none";
+  if (
+    !lower || !upper || lower.startsWith("-") || upper.startsWith("-") ||
+    !(level >= 0 && level <= 100)
+  ) {
+    lower = upper = co2e;
+    level = 0;
+    method = "none";
+    assumptions.push("no confidence interval recorded by carbon-ops 0.1");
+  }
+  const pueV = field(p, "pue_used");
+  let pue = pueV?.kind === "number" ? lexemeToDecimal(pueV.lexeme) : undefined;
+  if (!pue || !/^[1-9][0-9]*(\.[0-9]+)?$/.test(pue)) {
+    pue = "1.0";
+    assumptions.push("PUE not recorded by carbon-ops 0.1; 1.0 assumed");
+  }
+  const quality = ["measured", "estimated", "fallback"].includes(text("quality_flag") ?? "")
+    ? text("quality_flag")!
+    : "estimated";
+  const ratioV = field(p, "allocation_ratio");
+  const ratio = ratioV?.kind === "number" ? lexemeToDecimal(ratioV.lexeme) : undefined;
+  const allocation: { [k: string]: JsonValue } = ratio && /^(0(\.[0-9]+)?|1(\.0+)?)$/.test(ratio)
+    ? { rule: "cpu_time_share", ratio }
+    : { rule: "whole_host" };
+  assumptions.push("emission factor basis, dataset and version not recorded by carbon-ops 0.1");
+  const labels: Record<string, string> = {
+    legacy_line: String(entry.line),
+    legacy_line_sha256: entry.lineSha256,
+    legacy_signature: entry.signature,
+    legacy_signing_key: options.publicKeyHex.toLowerCase(),
+    legacy_chain_hash: entry.chainHash,
+  };
+  const operation = text("operation");
+  if (operation) labels.operation = operation.slice(0, 256);
+  const body: { [k: string]: JsonValue } = {
+    schema: "carbon-ops/emission/v1",
+    reporting_entity: options.reportingEntity,
+    source: { host: text("host") ?? text("hostname") ?? "unknown (carbon-ops 0.1 import)" },
+    activity_period: { start, end },
+    scope: 2,
+    scope2_method: "location",
+    gases: "CO2e",
+    activity: {
+      energy_kwh: energy,
+      source: "model",
+      coverage_pct: 100,
+      evidence: [{ name: `carbon-ops 0.1 ledger line ${entry.line}`, sha256: entry.lineSha256 }],
+    },
+    emission_factor: {
+      value: factor,
+      unit: "gCO2e/kWh",
+      dataset: text("source") ?? "carbon-ops 0.1 (unrecorded)",
+      version: "unrecorded",
+      year: Math.min(2100, Math.max(1990, Number(start.slice(0, 4)))),
+      region: text("region") ?? "unrecorded",
+      basis: "lifecycle",
+    },
+    pue: { value: pue, source: pueV ? "carbon-ops 0.1 pue_used" : "assumed" },
+    allocation,
+    result: {
+      co2e_g: co2e,
+      interval: { lower_g: lower, upper_g: upper },
+      confidence_level_pct: level,
+      uncertainty_method: method,
+    },
+    quality,
+    assumptions,
+    tool: { name: "carbon-ops (Python)", version: "0.1" },
+    labels,
+  };
+  const problems = checkBody("emission", body);
+  return problems.length ? { problem: problems.slice(0, 3).join("; ") } : { body };
+}
+
+/** What `importLegacyLedger` did. */
+export interface LegacyImportResult {
+  /** The legacy verification report. */
+  readonly report: LegacyReport;
+  /** First entry that could not be mapped, when any (then nothing was imported). */
+  readonly mappingProblem: { line: number; message: string } | undefined;
+  /** Seqs of the appended emission records (empty when nothing was imported). */
+  readonly importedSeqs: readonly number[];
+}
+
+/**
+ * Verifies `data` (a legacy ledger) and, only if it verifies and maps completely, appends a
+ * begin note, one emission record per entry, and an end note to the ledger in `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * import { importLegacyLedger } from "./legacy_import.ts";
+ * const r = await importLegacyLedger(await Deno.readFile("old.ndjson"), { dir, key, publicKeyHex, reportingEntity: "Example Corp" });
+ * console.log(r.importedSeqs.length);
+ * ```
+ */
+export async function importLegacyLedger(
+  data: Uint8Array,
+  options: LegacyMapOptions & { dir: string; key: SigningKey; clock?: Clock },
+): Promise<LegacyImportResult> {
+  const report = verifyLegacyLedger(data, { publicKeyHex: options.publicKeyHex });
+  if (!report.ok) return { report, mappingProblem: undefined, importedSeqs: [] };
+  const bodies: RecordBody[] = [];
+  for (const entry of report.entries) {
+    const mapped = mapLegacyEntry(entry, options);
+    if ("problem" in mapped) {
+      return {
+        report,
+        mappingProblem: { line: entry.line, message: mapped.problem },
+        importedSeqs: [],
+      };
+    }
+    bodies.push(mapped.body);
+  }
+  const fileSha = createHash("sha256").update(data).digest("hex");
+  const labels = {
+    legacy_file_sha256: fileSha,
+    legacy_entries: String(report.entries.length),
+    legacy_signing_key: options.publicKeyHex.toLowerCase(),
+    legacy_head_chain_hash: report.headChainHash ?? "",
+  };
+  await using writer = await LedgerWriter.open(options.dir, {
+    key: options.key,
+    clock: options.clock,
+  });
+  await writer.append("note", {
+    text:
+      `import of a carbon-ops 0.1 ledger (${report.entries.length} entries, SHA-256 ${fileSha}) begins`,
+    kind: "legacy_import_begin",
+    labels,
+  });
+  const importedSeqs: number[] = [];
+  for (const body of bodies) importedSeqs.push((await writer.append("emission", body)).seq);
+  await writer.append("note", {
+    text: `import of a carbon-ops 0.1 ledger complete: seq ${importedSeqs[0]}..${
+      importedSeqs.at(-1)
+    }`,
+    kind: "legacy_import_end",
+    labels,
+  });
+  return { report, mappingProblem: undefined, importedSeqs };
+}
