@@ -278,6 +278,10 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
   return 0;
 }
 
+function hostPort(addr: { hostname: string; port: number }): string {
+  return `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
+}
+
 function startupLines(
   config: Config,
   source: EnergySource,
@@ -297,7 +301,8 @@ function startupLines(
     : source.kind === "msr"
     ? ` (${g.msrDeviceRoot})`
     : " (SIMULATED counters: not a measurement of this machine)";
-  lines.push(`source: ${source.kind}${where}, ${source.domains.length} domains`);
+  const n = source.domains.length;
+  lines.push(`source: ${source.kind}${where}, ${n} domain${n === 1 ? "" : "s"}`);
   if (info.sourceLines) lines.push(...info.sourceLines.map((l) => `  ${l}`));
   for (const d of info.sourceLines ? [] : source.domains) {
     lines.push(
@@ -308,7 +313,9 @@ function startupLines(
     );
   }
   const host = source.domains.filter((d) => d.inHostTotal).map((d) => d.name);
-  lines.push(`host total: ${host.length ? host.join(" + ") : "(no domain counts toward it)"}`);
+  lines.push(
+    `host total domains: ${host.length ? host.join(" + ") : "(no domain counts toward it)"}`,
+  );
   lines.push(
     `socket: ${g.socketPath} mode ${g.socketMode} group ${g.socketGroup} (gid ${info.gid})` +
       (info.server.replacedStale ? ", replaced a stale socket" : ""),
@@ -318,7 +325,8 @@ function startupLines(
   );
   lines.push(
     info.metrics
-      ? `metrics: http://${g.metricsListen}/metrics (OpenMetrics, refreshed at most once a second)`
+      ? `metrics: http://${hostPort(info.metrics.addr)}/metrics (OpenMetrics, refreshed at most ` +
+        "once a second; anyone who can reach this port can read the totals)"
       : "metrics: off",
   );
   lines.push(

@@ -26,6 +26,7 @@ async function startGovernor(
   const stop = new AbortController();
   let resolveReady: () => void = () => {};
   const ready = new Promise<void>((r) => resolveReady = r);
+  let metricsPort: number | null = null;
   const done = runGovernor({
     config,
     openSource: () => ({ source }),
@@ -33,7 +34,10 @@ async function startGovernor(
     handleSignals: false,
     signal: stop.signal,
     randomUUID: options.instance ? () => options.instance as string : undefined,
-    onReady: () => resolveReady(),
+    onReady: (info) => {
+      metricsPort = info.metricsPort;
+      resolveReady();
+    },
   });
   const first = await Promise.race([ready.then(() => null), done]);
   return {
@@ -41,6 +45,7 @@ async function startGovernor(
     done,
     log,
     source,
+    metricsPort: () => metricsPort,
     stop: async () => {
       stop.abort();
       return await done;
@@ -73,7 +78,7 @@ Deno.test("governor socket has its mode and group on disk and serves the client"
   const log = g.log.join("");
   assert(log.includes("source: sim (SIMULATED"), log);
   assert(log.includes(`mode 0660 group ${GROUP} (gid ${GID})`), log);
-  assert(log.includes("host total: package-0 + dram-0"), log);
+  assert(log.includes("host total domains: package-0 + dram-0"), log);
 });
 
 async function assertGone(path: string) {
@@ -204,4 +209,26 @@ Deno.test("GovernorClient reports not_running for a missing socket and rejects n
   client.close();
   await serve;
   l.close();
+});
+
+Deno.test("governor serves OpenMetrics energy counters and health on metricsListen", async () => {
+  await using dir = await tempDir();
+  const g = await startGovernor({ socketPath: dir.join("g.sock"), metricsListen: "127.0.0.1:0" });
+  assertEquals(g.code, null, g.log.join(""));
+  const port = g.metricsPort();
+  assert(port !== null && port > 0);
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assertEquals(res.status, 200);
+  assert(
+    res.headers.get("content-type")!.startsWith("application/openmetrics-text; version=1.0.0"),
+  );
+  const text = await res.text();
+  assert(text.endsWith("# EOF\n"), text.slice(-50));
+  assert(/carbon_ops_energy_joules_total\{domain="package-0"\} [0-9.]+\n/.test(text), text);
+  assert(text.includes('carbon_ops_health{carbon_ops_health="ok"} 1'), text);
+  const missing = await fetch(`http://127.0.0.1:${port}/other`);
+  assertEquals(missing.status, 404);
+  await missing.body?.cancel();
+  assert(g.log.join("").includes(`metrics: http://127.0.0.1:${port}/metrics`), g.log.join(""));
+  assertEquals(await g.stop(), 0);
 });
