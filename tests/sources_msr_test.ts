@@ -240,6 +240,36 @@ Deno.test("msr source names dies on multi-die packages", async () => {
   }
 });
 
+Deno.test("msr source reads AMD per socket even when die_id differs between CPUs of a socket", async () => {
+  await using dir = await tempDir();
+  const topo = dir.join("sys/cpu");
+  const cpuinfo = dir.join("cpuinfo");
+  writeTopology(topo, [
+    { cpu: 0, packageId: 0, dieId: 0 },
+    { cpu: 1, packageId: 0, dieId: 1 }, // another CCD of the same socket
+    { cpu: 2, packageId: 1, dieId: 2 },
+    { cpu: 3, packageId: 1, dieId: 3 },
+  ]);
+  writeCpuinfo(cpuinfo, "AuthenticAMD", 25, 1);
+  const regs = new Map<number, Map<number, bigint>>();
+  for (const cpu of [0, 1, 2, 3]) {
+    regs.set(cpu, new Map([[0xc0010299, AMD_UNIT_REG], [0xc001029b, 5n], [0xc001029a, 1n]]));
+  }
+  const fileOps = registerFileOps(regs);
+  const openDevice = (cpu: number) => openMsrDevice(cpu, { deviceRoot: "/fake", fileOps });
+  const src = openMsrSource({ topologyRoot: topo, cpuinfoPath: cpuinfo, openDevice });
+  try {
+    assert.deepEqual(src.units.map((u) => [u.cpu, u.name]), [[0, "package-0"], [2, "package-1"]]);
+  } finally {
+    src.close();
+  }
+  expectError(
+    () => openMsrSource({ topologyRoot: topo, cpuinfoPath: cpuinfo, openDevice, msrCpus: [0, 1] }),
+    "invalid-option",
+    /CPUs 0 and 1 are both in package 0/,
+  );
+});
+
 Deno.test("msr source gives per-domain errors when one device stops answering", async () => {
   await using dir = await tempDir();
   const host = await intelHost(dir, 0x55);

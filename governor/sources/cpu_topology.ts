@@ -81,7 +81,9 @@ function ranges(nums: readonly number[]): string {
  * Chooses the CPUs to read: by default the lowest-numbered CPU of every package/die; with
  * `requested`, exactly those CPUs, validated (each must exist, and no two may share a
  * package/die). Throws {@linkcode EnergySourceError} with reason `invalid-option` or
- * `not-found` (no topology).
+ * `not-found` (no topology). `options.scope` `die` (default, Intel: multi-die packages such as
+ * Cascade Lake-AP have one RAPL unit per die) or `package` (AMD/Hygon: RAPL is per socket whatever
+ * `die_id` says).
  *
  * @example
  * ```ts
@@ -93,7 +95,7 @@ function ranges(nums: readonly number[]): string {
 export function chooseMsrCpus(
   topology: readonly CpuPlacement[],
   requested: readonly number[] | null,
-  options: { topologyRoot?: string } = {},
+  options: { topologyRoot?: string; scope?: "die" | "package" } = {},
 ): MsrReadUnit[] {
   const where = options.topologyRoot ?? "the CPU topology";
   if (topology.length === 0) {
@@ -103,6 +105,7 @@ export function chooseMsrCpus(
       { backend: "msr", reason: "not-found", path: options.topologyRoot },
     );
   }
+  if (options.scope === "package") topology = topology.map((p) => ({ ...p, dieId: 0 }));
   const diesPerPackage = new Map<number, Set<number>>();
   for (const p of topology) {
     const set = diesPerPackage.get(p.packageId) ?? new Set<number>();

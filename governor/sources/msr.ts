@@ -94,7 +94,10 @@ export function openMsrSource(options: MsrSourceOptions = {}): MsrEnergySource {
   }
   const topologyRoot = options.topologyRoot ?? "/sys/devices/system/cpu";
   const topology = readCpuTopology(topologyRoot);
-  const units = chooseMsrCpus(topology, options.msrCpus ?? null, { topologyRoot });
+  const units = chooseMsrCpus(topology, options.msrCpus ?? null, {
+    topologyRoot,
+    scope: regs === AMD_MSRS ? "package" : "die",
+  });
   const open = options.openDevice ??
     ((cpu: number) => openMsrDevice(cpu, { deviceRoot: options.deviceRoot ?? "/dev/cpu" }));
   const devices: MsrDevice[] = [];
@@ -159,11 +162,12 @@ export function openMsrSource(options: MsrSourceOptions = {}): MsrEnergySource {
   }
   const covered = new Set(units.map((u) => `${u.packageId}/${u.dieId}`));
   for (const p of topology) {
-    const key = `${p.packageId}/${p.dieId}`;
+    const dieId = regs === AMD_MSRS ? 0 : p.dieId;
+    const key = `${p.packageId}/${dieId}`;
     if (covered.has(key)) continue;
     covered.add(key);
     skipped.push(
-      `package ${p.packageId}${p.dieId ? ` die ${p.dieId}` : ""}: not read (not in msrCpus)`,
+      `package ${p.packageId}${dieId ? ` die ${dieId}` : ""}: not read (not in msrCpus)`,
     );
   }
   const hasPsys = domains.some((d) => d.kind === "psys");
