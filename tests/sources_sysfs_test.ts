@@ -521,3 +521,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test("sysfs source names dies and their children on multi-die packages", async () => {
+  await using dir = await tempDir();
+  const tree = buildFakePowercap(dir.path, [
+    { id: "intel-rapl:0", name: "package-0-die-0" },
+    { id: "intel-rapl:0:0", name: "dram" },
+    { id: "intel-rapl:1", name: "package-0-die-1" },
+    { id: "intel-rapl:1:0", name: "dram" },
+    { id: "intel-rapl:1:1", name: "core" },
+  ]);
+  const src = openSysfsSource({ root: tree.classRoot });
+  try {
+    assertEqual(src.domains.map((d) => [d.name, d.parent]), [
+      ["package-0-die-0", null],
+      ["dram-0-die-0", "package-0-die-0"],
+      ["package-0-die-1", null],
+      ["dram-0-die-1", "package-0-die-1"],
+      ["package-0-die-1/core", "package-0-die-1"],
+    ]);
+  } finally {
+    src.close();
+  }
+});
