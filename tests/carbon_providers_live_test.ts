@@ -175,3 +175,71 @@ Deno.test("ElectricityMapsProvider falls back to history when past-range is refu
   assertEquals(await em.intensityForSpan("FR", utc(2025, 12, 1), utc(2025, 12, 1, 1)), null);
   assertEquals(em.lastError?.kind, "auth");
 });
+
+Deno.test("LiveProvider sends nothing during the cool-down after a timeout, then tries again", async () => {
+  const clock = new InstantSleepClock();
+  await using api = fakeApi(() => "hang");
+  const uk = new UkCarbonIntensityProvider({
+    ...fastOptions(clock),
+    baseUrl: api.url,
+    timeoutMs: 30,
+    maxAttempts: 1,
+  });
+  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assertEquals(uk.lastError?.kind, "timeout");
+  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 2), utc(2025, 1, 2, 1)), null);
+  assertEquals(uk.lastError?.kind, "timeout");
+  assert(uk.lastError?.message.startsWith("not asked"), uk.lastError?.message);
+  assertEquals(api.requests.length, 1);
+  await clock.advance(60_001);
+  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 3), utc(2025, 1, 3, 1)), null);
+  assertEquals(api.requests.length, 2);
+});
+
+Deno.test("LiveProvider still serves cached days while cooling down", async () => {
+  const clock = new InstantSleepClock();
+  const inner = hourly(() => clock.nowMs());
+  await using api = fakeApi((req) =>
+    req.query.get("start")?.startsWith("2025-05-02") ? json({ error: "down" }, 503) : inner(req)
+  );
+  const em = new ElectricityMapsProvider({ ...fastOptions(clock), token: "t", baseUrl: api.url });
+  assertEquals((await em.intensityForSpan("DE", utc(2025, 5, 1), utc(2025, 5, 1, 2)))?.length, 2);
+  assertEquals(await em.intensityForSpan("DE", utc(2025, 5, 2), utc(2025, 5, 2, 2)), null);
+  const requests = api.requests.length;
+  assertEquals(
+    (await em.intensityForSpan("DE", utc(2025, 5, 1, 5), utc(2025, 5, 1, 6)))?.length,
+    1,
+  );
+  assertEquals(await em.intensityForSpan("DE", utc(2025, 5, 3), utc(2025, 5, 3, 1)), null);
+  assertEquals(api.requests.length, requests);
+});
+
+Deno.test("LiveProvider cools down for as long as a refused Retry-After asks", async () => {
+  const clock = new InstantSleepClock();
+  await using api = fakeApi(() => json({}, 429, { "retry-after": "600" }));
+  const uk = new UkCarbonIntensityProvider({ ...fastOptions(clock), baseUrl: api.url });
+  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assertEquals([uk.lastError?.kind, uk.lastError?.retryAfterMs], ["rate_limited", 600_000]);
+  await clock.advance(60_001);
+  await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1));
+  assertEquals(api.requests.length, 1);
+  await clock.advance(540_000);
+  await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1));
+  assertEquals(api.requests.length, 2);
+});
+
+Deno.test("LiveProvider gives up a whole query at queryTimeoutMs, retries included", async () => {
+  const clock = new InstantSleepClock();
+  await using api = fakeApi(() => "hang");
+  const uk = new UkCarbonIntensityProvider({
+    ...fastOptions(clock),
+    baseUrl: api.url,
+    timeoutMs: 10_000,
+    queryTimeoutMs: 60,
+  });
+  const started = performance.now();
+  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assertEquals(uk.lastError?.kind, "timeout");
+  assert(uk.lastError?.message.includes("60 ms in all"), uk.lastError?.message);
+  assert(performance.now() - started < 2000);
+});

@@ -6,6 +6,7 @@ import {
   seededRandom,
 } from "../lib/carbon/providers/backoff.ts";
 import { TtlLruCache } from "../lib/carbon/providers/ttl_lru_cache.ts";
+import { CoolDown, isTransient } from "../lib/carbon/providers/cool_down.ts";
 import { batchPages, pageStarts, tidyReadings } from "../lib/carbon/providers/span_pages.ts";
 import type { IntensityReading } from "../lib/carbon/provider.ts";
 import { FakeClock } from "./kit/fake_clock.ts";
@@ -174,4 +175,35 @@ Deno.test("tidyReadings prefers a measured reading over an estimate with the sam
   const out = tidyReadings([reading(0, 10, false), reading(0, 10, true)], 0, 10);
   assertEquals(out.length, 1);
   assertEquals(out[0].measured, true);
+});
+
+Deno.test("isTransient is true only for outages, slowness, rate limits and 5xx", () => {
+  assertEquals(
+    [
+      isTransient("timeout"),
+      isTransient("network"),
+      isTransient("rate_limited", 429),
+      isTransient("http", 503),
+      isTransient("http", 404),
+      isTransient("http"),
+      isTransient("auth", 401),
+      isTransient("malformed"),
+      isTransient("empty"),
+    ],
+    [true, true, true, true, false, false, false, false, false],
+  );
+});
+
+Deno.test("CoolDown opens on a transient failure, closes on success and after its time", async () => {
+  const clock = new FakeClock();
+  const breaker = new CoolDown(clock, 1000);
+  breaker.record({ kind: "auth", message: "no", status: 401 });
+  assertEquals(breaker.blocked(), undefined);
+  breaker.record({ kind: "http", message: "boom", status: 502 });
+  assertEquals(breaker.blocked()?.status, 502);
+  await clock.advance(1000);
+  assertEquals(breaker.blocked(), undefined);
+  breaker.record({ kind: "network", message: "refused" });
+  breaker.record("ok");
+  assertEquals(breaker.blocked(), undefined);
 });

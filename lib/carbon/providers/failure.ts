@@ -46,6 +46,8 @@ export interface ProviderFailure {
   readonly status?: number;
   /** HTTP attempts made for the failing request (1 = no retry). */
   readonly attempts?: number;
+  /** Wait the API asked for (`Retry-After`), ms, when it was longer than allowed. */
+  readonly retryAfterMs?: number;
   /** Request URL without credentials (query strings carry none), when a request was made. */
   readonly url?: string;
   /** Wall-clock time of the failure, Unix epoch ms (from the injected clock). */
@@ -74,7 +76,7 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | {
 export function fail(
   kind: FailureKind,
   message: string,
-  extra: { status?: number; attempts?: number; url?: string } = {},
+  extra: { status?: number; attempts?: number; url?: string; retryAfterMs?: number } = {},
 ): { readonly ok: false; readonly failure: Omit<ProviderFailure, "provider" | "atMs"> } {
   return { ok: false, failure: { kind, message, ...extra } };
 }

@@ -106,7 +106,7 @@ export async function getText(
           `HTTP ${last.status}: the API asks to wait ${Math.ceil(askedMs / 1000)} s ` +
             `(Retry-After), longer than the ${Math.ceil(policy.maxRetryAfterMs / 1000)} s ` +
             `allowed; try again later`,
-          { url, status: last.status, attempts: attempt },
+          { url, status: last.status, attempts: attempt, retryAfterMs: askedMs },
         );
       }
       if (askedMs !== undefined) delayMs = Math.max(delayMs, askedMs);

@@ -24,6 +24,7 @@ import {
 } from "./failure.ts";
 import { type FetchFn, getText, type HttpPolicy, type HttpText } from "./http_fetch.ts";
 import { batchPages, DAY_MS, pageOf, pageStarts, tidyReadings } from "./span_pages.ts";
+import { CoolDown } from "./cool_down.ts";
 import { KeyedLock } from "./keyed_lock.ts";
 import { type CacheStats, TtlLruCache } from "./ttl_lru_cache.ts";
 
@@ -55,6 +56,10 @@ export interface LiveProviderOptions {
   readonly cacheTtlMs?: number;
   /** TTL of pages within the last day (still being filled in), ms (default 5 min). */
   readonly recentCacheTtlMs?: number;
+  /** After a timeout, network error, 429 or 5xx, send no request for this long, ms (default 60,000; 0: off). */
+  readonly coolDownMs?: number;
+  /** Longest time one query may take, all requests and retries included, ms (default 30,000). */
+  readonly queryTimeoutMs?: number;
   /** Longest span served, in days (default 370); longer spans get "no reading". */
   readonly maxSpanDays?: number;
   /** 1-sigma relative uncertainty in percent to put on readings (default: per provider). */
@@ -124,6 +129,8 @@ export abstract class LiveProvider implements IntensityProvider {
   readonly #onDiagnostic: DiagnosticsCallback | undefined;
   #lastError: ProviderFailure | undefined;
   readonly #zoneLocks = new KeyedLock();
+  readonly #coolDown: CoolDown;
+  readonly #queryTimeoutMs: number;
   #queries = 0;
   #requests = 0;
   #failures = 0;
@@ -154,6 +161,8 @@ export abstract class LiveProvider implements IntensityProvider {
     this.#maxSpanDays = options.maxSpanDays ?? 370;
     this.uncertaintyOverridePct = options.uncertaintyPct;
     this.#onDiagnostic = options.onDiagnostic;
+    this.#coolDown = new CoolDown(this.clock, options.coolDownMs ?? 60_000);
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
   }
 
   /** The most recent failure (kept until the next failure), or `undefined`. */
@@ -189,14 +198,29 @@ export abstract class LiveProvider implements IntensityProvider {
     ctx: FetchContext,
   ): Promise<Outcome<IntensityReading[]>>;
 
-  /** GETs a URL with this provider's timeout/retry policy, counting the request. */
-  protected httpGet(
+  /**
+   * GETs a URL with this provider's timeout/retry policy, counting the request; refused without
+   * a request while the provider cools down after a transient failure.
+   */
+  protected async httpGet(
     url: string,
     headers: Record<string, string>,
     ctx: FetchContext,
   ): Promise<Outcome<HttpText>> {
+    const blocked = this.#coolDown.blocked();
+    if (blocked !== undefined) {
+      return fail(blocked.kind, blocked.message, {
+        url,
+        ...(blocked.status === undefined ? {} : { status: blocked.status }),
+      });
+    }
     this.#requests++;
-    return getText(url, { headers, policy: this.#policy, signal: ctx.signal });
+    const got = await getText(url, { headers, policy: this.#policy, signal: ctx.signal });
+    this.#coolDown.record(
+      got.ok ? "ok" : got.failure,
+      got.ok ? undefined : got.failure.retryAfterMs,
+    );
+    return got;
   }
 
   /** Readings overlapping `[startMs, endMs)`, or `null` with `lastError` saying why. */
@@ -229,8 +253,6 @@ export abstract class LiveProvider implements IntensityProvider {
     }
     const problem = this.configurationProblem();
     if (problem !== undefined) return fail("not_configured", problem);
-    const ctx: FetchContext = { signal: options.signal };
-    if (ctx.signal?.aborted) return fail("aborted", "query aborted by the caller");
     const pages = pageStarts(startMs, endMs, DAY_MS);
     if (pages.length > this.#maxSpanDays) {
       return fail(
@@ -238,6 +260,29 @@ export abstract class LiveProvider implements IntensityProvider {
         `span covers ${pages.length} days, more than the ${this.#maxSpanDays} allowed; split it`,
       );
     }
+    if (options.signal?.aborted) return fail("aborted", "query aborted by the caller");
+    const deadline = AbortSignal.timeout(this.#queryTimeoutMs);
+    const ctx: FetchContext = {
+      signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+    };
+    const out = await this.#queryIn(region, startMs, endMs, pages, options, ctx);
+    if (!out.ok && out.failure.kind === "aborted" && deadline.aborted && !options.signal?.aborted) {
+      return fail(
+        "timeout",
+        `query took longer than ${this.#queryTimeoutMs} ms in all (requests and retries)`,
+      );
+    }
+    return out;
+  }
+
+  async #queryIn(
+    region: string,
+    startMs: number,
+    endMs: number,
+    pages: readonly number[],
+    options: IntensityQueryOptions,
+    ctx: FetchContext,
+  ): Promise<Outcome<IntensityReading[]>> {
     const zoned = await this.resolveZone(region, options.location, ctx);
     if (!zoned.ok) return zoned;
     const zone = zoned.value;
