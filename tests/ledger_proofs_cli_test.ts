@@ -9,7 +9,7 @@ import { verifyRecordProof } from "../lib/ledger/verify_proof.ts";
 import { cosign, witnessVkey } from "../lib/ledger/witness.ts";
 import { parseTrustExtensions } from "../lib/ledger/trust_extensions.ts";
 import { parseTrustFile } from "../lib/ledger/trust.ts";
-import { buildLedger } from "./ledger_fixture.ts";
+import { smallLedger } from "./kit/small_ledger.ts";
 import { runCli } from "./kit/run_cli.ts";
 import { tempDir } from "./kit/temp_dir.ts";
 
@@ -30,7 +30,7 @@ async function ledgerLines(dir: string): Promise<Uint8Array[]> {
 async function setup(records: number) {
   const dir = await tempDir();
   const ledger = dir.join("ledger");
-  const built = await buildLedger(ledger, { records, key: KEY });
+  const built = await smallLedger(ledger, { records, key: KEY });
   await writeCheckpoint(ledger, KEY);
   const keyPath = dir.join("ledger.key");
   await Deno.writeTextFile(keyPath, privateKeyPem(KEY), { mode: 0o600 });
@@ -77,8 +77,17 @@ Deno.test("ledger proofs: prove refuses with exit 3 when the ledger no longer ma
     `${s.ledger}/ledger.jsonl`,
     new Uint8Array(swapped.flatMap((l) => [...l, 10])),
   );
-  const err2 = await proveInclusion(s.ledger, { seq: 1 }).catch((e) => e);
+  // The cache still covers the old bytes, so the proof matches the checkpoint; but the record
+  // now in the file is not the checkpointed one, and giving it out is refused.
+  const err2 = await proveInclusion(s.ledger, { seq: 3, withRecord: true }).catch((e) => e);
   assert.ok(err2 instanceof ProofError && err2.reason === "ROOT_MISMATCH", String(err2));
+  // Without a cache, the rebuilt tree does not match the checkpoint root at all.
+  await Deno.remove(`${s.ledger}/cache`, { recursive: true });
+  const err3 = await proveInclusion(s.ledger, { seq: 1 }).catch((e) => e);
+  assert.ok(
+    err3 instanceof ProofError && err3.reason === "ROOT_MISMATCH" && err3.exitCode === 3,
+    String(err3),
+  );
 });
 
 Deno.test("ledger proofs CLI: prove, verify-proof, tampering and untrusted keys give their exit codes", async () => {

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { privateKeyPem, signingKeyFromSeed } from "../lib/ledger/keys.ts";
 import { lexemeToDecimal } from "../lib/ledger/legacy_import.ts";
 import { pythonFloatRepr } from "../lib/ledger/legacy_json.ts";
-import { buildLedger } from "./ledger_fixture.ts";
+import { smallLedger } from "./kit/small_ledger.ts";
 import { legacyKey, writeLegacyTs } from "./kit/legacy_writer.ts";
 import { runCli } from "./kit/run_cli.ts";
 import { tempDir } from "./kit/temp_dir.ts";
@@ -47,7 +47,7 @@ Deno.test("legacy import lexemeToDecimal expands Python lexemes exactly", () => 
 async function setup() {
   const dir = await tempDir();
   const ledger = dir.join("ledger");
-  const built = await buildLedger(ledger, { records: 2, key: KEY });
+  const built = await smallLedger(ledger, { records: 2, key: KEY });
   const keyPath = dir.join("ledger.key");
   await Deno.writeTextFile(keyPath, privateKeyPem(KEY), { mode: 0o600 });
   const trustPath = dir.join("trust.json");

@@ -11,7 +11,7 @@
 import { type Checkpoint, parseCheckpointText } from "./checkpoint.ts";
 import { bytesEqual, toBase64 } from "./encoding.ts";
 import { checkpointArchivePath, LATEST_CHECKPOINT, LEDGER_JSONL } from "./ledger_files.ts";
-import { consistencyProof, inclusionProof } from "./merkle.ts";
+import { consistencyProof, inclusionProof, leafHash } from "./merkle.ts";
 import { verifyConsistency, verifyInclusion } from "./merkle_verify.ts";
 import { formatProofBundle } from "./proof_bundle.ts";
 import { parseNote } from "./signed_note.ts";
@@ -151,11 +151,15 @@ export interface InclusionResult {
   readonly proof: readonly Uint8Array[];
   /** Leaf hash of the record line. */
   readonly leaf: Uint8Array;
+  /** The record line (without `\n`) when `withRecord` was set. */
+  readonly line?: Uint8Array;
 }
 
 /**
  * Builds the inclusion proof bundle of record `seq` against the latest checkpoint or the
  * archived one of `size`. O(log n) with a current cache; the proof is verified before return.
+ * With `withRecord`, also reads the record line and checks that it is the checkpointed one
+ * (the cache is trusted only as far as the checkpoint root confirms it).
  *
  * @example
  * ```ts ignore
@@ -166,7 +170,7 @@ export interface InclusionResult {
  */
 export async function proveInclusion(
   dir: string,
-  options: { seq: number; size?: number },
+  options: { seq: number; size?: number; withRecord?: boolean },
 ): Promise<InclusionResult> {
   const { note, checkpoint } = await readLedgerCheckpoint(dir, options.size);
   if (!Number.isSafeInteger(options.seq) || options.seq < 0 || options.seq >= checkpoint.size) {
@@ -186,7 +190,15 @@ export async function proveInclusion(
   });
   if (!check.ok) throw new Error(`internal error: fresh proof does not verify (${check.reason})`);
   const bundle = formatProofBundle({ index: options.seq, proof, checkpoint: note });
-  return { bundle, seq: options.seq, checkpoint, proof, leaf };
+  if (!options.withRecord) return { bundle, seq: options.seq, checkpoint, proof, leaf };
+  const line = await readRecordLine(dir, options.seq);
+  if (!bytesEqual(leafHash(line), leaf)) {
+    throw new ProofError(
+      "ROOT_MISMATCH",
+      `record ${options.seq} in ${LEDGER_JSONL} is not the record in the checkpoint: the ledger was modified; run 'carbon-ops ledger verify'`,
+    );
+  }
+  return { bundle, seq: options.seq, checkpoint, proof, leaf, line };
 }
 
 /** A consistency proof between two checkpoints of the ledger. */

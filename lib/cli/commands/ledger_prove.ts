@@ -6,7 +6,7 @@
 
 import { UsageError } from "../../errors.ts";
 import { toBase64, toHex } from "../../ledger/encoding.ts";
-import { ProofError, proveInclusion, readRecordLine } from "../../ledger/prove.ts";
+import { ProofError, proveInclusion } from "../../ledger/prove.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
@@ -63,10 +63,14 @@ Example:
       : numberOption(values.size, "--size", { min: 1, integer: true });
     const dir = positionals[0];
     try {
-      const r = await proveInclusion(dir, { seq, size });
+      const r = await proveInclusion(dir, {
+        seq,
+        size,
+        withRecord: values["record-out"] !== undefined,
+      });
       if (values.out) await Deno.writeTextFile(values.out, r.bundle);
       if (values["record-out"]) {
-        const line = await readRecordLine(dir, seq);
+        const line = r.line!;
         const withNl = new Uint8Array(line.length + 1);
         withNl.set(line);
         withNl[line.length] = 10;
