@@ -74,3 +74,40 @@ export function registerFileOps(registers: Map<number, Map<number, bigint>>): {
     close() {},
   };
 }
+
+/** Two packages with two CPUs each (CPUs 0,1 in package 0; 2,3 in package 1). */
+export const TWO_BY_TWO: { cpu: number; packageId: number }[] = [
+  { cpu: 0, packageId: 0 },
+  { cpu: 1, packageId: 0 },
+  { cpu: 2, packageId: 1 },
+  { cpu: 3, packageId: 1 },
+];
+
+/** Paths of a fake MSR host. */
+export interface FakeMsrHost {
+  /** MSR device root (`<dev>/<cpu>/msr`). */
+  dev: string;
+  /** CPU topology root. */
+  topo: string;
+  /** cpuinfo file. */
+  cpuinfo: string;
+}
+
+/**
+ * An Intel host under `base` with TWO_BY_TWO topology and, on every CPU: unit ESU 14, package
+ * `0xDEADBEEF_00000000 + 1000 + cpu` (reserved high bits set), core `500 + cpu`, uncore 0 (not
+ * implemented, as on servers) and DRAM `200 + cpu`.
+ */
+export function fakeIntelMsrHost(base: string, model: number): FakeMsrHost {
+  const host = { dev: `${base}/dev/cpu`, topo: `${base}/sys/cpu`, cpuinfo: `${base}/cpuinfo` };
+  writeTopology(host.topo, TWO_BY_TWO);
+  writeCpuinfo(host.cpuinfo, "GenuineIntel", 6, model);
+  for (const cpu of [0, 1, 2, 3]) {
+    writeMsr(host.dev, cpu, 0x606, INTEL_UNIT_REG);
+    writeMsr(host.dev, cpu, 0x611, 0xdead_beef_0000_0000n + BigInt(1000 + cpu));
+    writeMsr(host.dev, cpu, 0x639, BigInt(500 + cpu));
+    writeMsr(host.dev, cpu, 0x641, 0n);
+    writeMsr(host.dev, cpu, 0x619, BigInt(200 + cpu));
+  }
+  return host;
+}
