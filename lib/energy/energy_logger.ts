@@ -143,6 +143,7 @@ export class EnergyLogger implements AsyncDisposable {
   readonly #pollMs: number;
   readonly #notes: string[] = [];
   readonly #spans = new Set<IntervalState>();
+  readonly #finishing = new Set<Promise<unknown>>();
   #main: IntervalState;
   #mainStartWallMs: number;
   #apply: Promise<void> = Promise.resolve();
@@ -240,11 +241,13 @@ export class EnergyLogger implements AsyncDisposable {
 
   /**
    * Resolves when every sample taken so far (construction, spans, polls) has been read and
-   * applied. Measured readings (governor socket, GPU) complete asynchronously, shortly after
-   * the synchronous time and CPU counters; await this before changing what a test fake reports.
+   * applied and every ended span is in the history. Measured readings (governor socket, GPU)
+   * complete asynchronously, shortly after the synchronous time and CPU counters; await this
+   * after a plain `using` block, or before changing what a test fake reports.
    */
-  settled(): Promise<void> {
-    return this.#apply;
+  async settled(): Promise<void> {
+    await this.#apply;
+    while (this.#finishing.size > 0) await Promise.all([...this.#finishing]);
   }
 
   /** The TDP in effect and where it came from. */
@@ -282,17 +285,21 @@ export class EnergyLogger implements AsyncDisposable {
   span(operation: string, additionalInfo: Readonly<Record<string, unknown>> = {}): EnergySpan {
     const state = new IntervalState(this.#accParams());
     this.#spans.add(state);
-    void this.#takeSample([...this.#spans, this.#main]);
+    this.#takeSample([...this.#spans, this.#main]).catch(() => {});
     this.#startPolling();
-    return new EnergySpan(operation, async (extra) => {
+    return new EnergySpan(operation, (extra) => {
       const targets = [...this.#spans, this.#main];
       this.#spans.delete(state);
       if (this.#spans.size === 0) this.#stopPolling();
-      await this.#takeSample(targets);
-      return this.#record("span", operation, state.totals as IntervalTotals, {
-        ...additionalInfo,
-        ...extra,
-      });
+      const done = this.#takeSample(targets).then(() =>
+        this.#record("span", operation, state.totals as IntervalTotals, {
+          ...additionalInfo,
+          ...extra,
+        })
+      );
+      this.#finishing.add(done);
+      done.finally(() => this.#finishing.delete(done)).catch(() => {});
+      return done;
     });
   }
 
