@@ -246,3 +246,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test("sysfs source turns any file content into a value or an error sample, never a throw", async () => {
+  await using dir = await tempDir();
+  const tree = buildFakePowercap(dir.path, [
+    { id: "intel-rapl:0", name: "package-0", max: "262143328850" },
+    { id: "intel-rapl:1", name: "package-1", energy: "42\n" },
+  ]);
+  const src = openSysfsSource({ root: tree.classRoot });
+  const digits = fc.stringMatching(/^\d{1,22}\n?$/).map((s) => new TextEncoder().encode(s));
+  try {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), digits), (bytes) => {
+        Deno.writeFileSync(`${tree.zoneDir("intel-rapl:0")}/energy_uj`, bytes);
+        const [s0, s1] = src.read();
+        assertEqual(s1.raw, 42n);
+        const text = new TextDecoder().decode(bytes);
+        const valid = /^\d{1,20}\n?$/.test(text) && BigInt(text.trim()) <= 262143328850n;
+        if (valid) assertEqual(s0.raw, BigInt(text.trim()));
+        else assert.ok(typeof s0.error === "string" && s0.raw === undefined, text);
+      }),
+      { numRuns: 300 },
+    );
+  } finally {
+    src.close();
+  }
+});
