@@ -12,6 +12,7 @@ import {
   generateSigningKey,
   initLedger,
   LedgerWriter,
+  type RecordBody,
   verifyLedger,
   writeCheckpoint,
 } from "../mod.ts";
@@ -36,7 +37,7 @@ const body = estimate.toLedgerBody({
 });
 {
   await using ledger = await LedgerWriter.open(dir, { key });
-  const appended = await ledger.append("emission", body);
+  const appended = await ledger.append("emission", body as RecordBody);
   console.log(`2. appended seq ${appended.seq}: ${estimate.grams.toFixed(2)} g CO2e`);
   await ledger.append("note", { text: "first week of measurements" });
 }
