@@ -61,6 +61,8 @@ export class JsonCanonError extends TypeError {
 }
 
 const MAX_DEPTH = 64;
+// deno-lint-ignore no-control-regex
+const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /**
  * Formats a finite number the way ECMAScript `Number::toString` does (RFC 8785 section 3.2.2.3):
@@ -111,6 +113,7 @@ export function formatNumber(value: number, path = ""): string {
  * ```
  */
 export function formatString(value: string, path = ""): string {
+  if (!NEEDS_WORK.test(value)) return `"${value}"`;
   let out = '"';
   let start = 0;
   for (let i = 0; i < value.length; i++) {
@@ -172,47 +175,86 @@ export function compareUtf16(a: string, b: string): number {
  * ```
  */
 export function canonicalize(value: unknown): string {
-  return write(value, "", 0);
+  const trail: string[] = [];
+  try {
+    return write(value, trail);
+  } catch (err) {
+    if (err instanceof PathlessError) {
+      const path = trail.map((k) => "/" + k.replaceAll("~", "~0").replaceAll("/", "~1")).join("");
+      const message = err.message.replace("@PATH@", path);
+      throw new JsonCanonError(err.code, message, { path });
+    }
+    throw err;
+  }
 }
 
-function write(value: unknown, path: string, depth: number): string {
-  if (depth > MAX_DEPTH) {
-    throw new JsonCanonError("TOO_DEEP", `nesting deeper than ${MAX_DEPTH} at '${path}'`, { path });
+/** Thrown inside `write`; `canonicalize` adds the JSON Pointer from the trail of keys. */
+class PathlessError extends Error {
+  constructor(readonly code: JsonErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function write(value: unknown, trail: string[]): string {
+  if (trail.length > MAX_DEPTH) {
+    throw new PathlessError("TOO_DEEP", `nesting deeper than ${MAX_DEPTH} at '@PATH@'`);
   }
   if (value === null) return "null";
   switch (typeof value) {
     case "boolean":
       return value ? "true" : "false";
     case "number":
-      return formatNumber(value, path);
+      // Safe integers print as plain digits under Number::toString (|n| < 1e21).
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+      if (Number.isFinite(value) && !Object.is(value, -0)) return formatNumber(value);
+      throw new PathlessError(
+        Number.isFinite(value) ? "NEGATIVE_ZERO" : "NON_FINITE",
+        `${Object.is(value, -0) ? "-0" : value} at '@PATH@' is not allowed in I-JSON`,
+      );
     case "string":
-      return formatString(value, path);
+      if (!NEEDS_WORK.test(value)) return `"${value}"`;
+      return formatStringOrThrow(value);
     case "object":
       break;
     default:
-      throw new JsonCanonError("NOT_JSON", `a ${typeof value} at '${path}' is not a JSON value`, {
-        path,
-      });
+      throw new PathlessError("NOT_JSON", `a ${typeof value} at '@PATH@' is not a JSON value`);
   }
   if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (let i = 0; i < value.length; i++) parts.push(write(value[i], `${path}/${i}`, depth + 1));
-    return `[${parts.join(",")}]`;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      trail.push(String(i));
+      out += (i > 0 ? "," : "") + write(value[i], trail);
+      trail.pop();
+    }
+    return out + "]";
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    throw new JsonCanonError("NOT_JSON", `a non-plain object at '${path}' is not a JSON value`, {
-      path,
-    });
+    throw new PathlessError("NOT_JSON", `a non-plain object at '@PATH@' is not a JSON value`);
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort(compareUtf16);
-  const parts: string[] = [];
-  for (const key of keys) {
-    const childPath = `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
-    parts.push(`${formatString(key, childPath)}:${write(obj[key], childPath, depth + 1)}`);
+  // Default sort compares UTF-16 code units, which is the RFC 8785 order.
+  const keys = Object.keys(obj).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    trail.push(key);
+    const k = NEEDS_WORK.test(key) ? formatStringOrThrow(key) : `"${key}"`;
+    out += (i > 0 ? "," : "") + k + ":" + write(obj[key], trail);
+    trail.pop();
   }
-  return `{${parts.join(",")}}`;
+  return out + "}";
+}
+
+function formatStringOrThrow(value: string): string {
+  try {
+    return formatString(value);
+  } catch (err) {
+    if (err instanceof JsonCanonError) {
+      throw new PathlessError(err.code, err.message.replace("at ''", "at '@PATH@'"));
+    }
+    throw err;
+  }
 }
 
 export { parseJsonStrict } from "./strict_json.ts";

@@ -49,9 +49,19 @@ export interface SchemaViolation {
 }
 
 type Schema = { readonly [k: string]: JsonValue } | boolean;
+type Check = (value: JsonValue, trail: string[], out: SchemaViolation[]) => void;
+
+function pointer(trail: readonly string[]): string {
+  let p = "";
+  for (const k of trail) {
+    p += "/" + (/[~/]/.test(k) ? k.replaceAll("~", "~0").replaceAll("/", "~1") : k);
+  }
+  return p;
+}
 
 /**
- * A compiled schema: checked for unsupported keywords and unresolved `$ref`s once.
+ * A compiled schema: checked for unsupported keywords and unresolved `$ref`s once, then turned
+ * into closures so validation does no schema lookups.
  *
  * @example
  * ```ts
@@ -62,7 +72,8 @@ type Schema = { readonly [k: string]: JsonValue } | boolean;
  */
 export class CompiledSchema {
   readonly #root: Schema;
-  readonly #patterns = new Map<string, RegExp>();
+  readonly #refs = new Map<string, Check>();
+  readonly #check: Check;
 
   /** @param schema A JSON Schema using only `SUPPORTED_KEYWORDS`. Throws `TypeError` otherwise. */
   constructor(schema: JsonValue) {
@@ -73,151 +84,212 @@ export class CompiledSchema {
       throw new TypeError("a schema is an object or a boolean");
     }
     this.#root = schema as Schema;
-    this.#check(this.#root, "#");
-  }
-
-  #check(schema: JsonValue, where: string): void {
-    if (typeof schema === "boolean") return;
-    if (schema === null || typeof schema !== "object" || Array.isArray(schema)) {
-      throw new TypeError(`${where}: not a schema`);
-    }
-    for (const [key, value] of Object.entries(schema)) {
-      if (!SUPPORTED_KEYWORDS.includes(key)) {
-        throw new TypeError(`${where}: unsupported schema keyword '${key}'`);
-      }
-      if (key === "$ref") this.#resolve(value as string, where);
-      if (key === "pattern") this.#patterns.set(value as string, new RegExp(value as string, "u"));
-      if (["items", "additionalProperties", "if", "then", "else", "not"].includes(key)) {
-        this.#check(value, `${where}/${key}`);
-      }
-      if (key === "properties" || key === "$defs") {
-        for (const [name, sub] of Object.entries(value as Record<string, JsonValue>)) {
-          this.#check(sub, `${where}/${key}/${name}`);
-        }
-      }
-      if (key === "allOf") {
-        (value as JsonValue[]).forEach((sub, i) => this.#check(sub, `${where}/allOf/${i}`));
-      }
-    }
-  }
-
-  #resolve(ref: string, where: string): Schema {
-    const m = /^#\/\$defs\/([A-Za-z0-9_]+)$/.exec(ref);
-    const defs = typeof this.#root === "object"
-      ? this.#root.$defs as Record<string, Schema> | undefined
-      : undefined;
-    if (!m || !defs || !(m[1] in defs)) {
-      throw new TypeError(`${where}: cannot resolve $ref '${ref}' (only #/$defs/NAME)`);
-    }
-    return defs[m[1]];
+    this.#check = this.#compile(this.#root, "#");
   }
 
   /** Validates `value`; returns every violation found (empty when valid). */
   validate(value: JsonValue): SchemaViolation[] {
     const out: SchemaViolation[] = [];
-    this.#validate(this.#root, value, "", out);
+    this.#check(value, [], out);
     return out;
   }
 
-  #validate(schema: Schema, value: JsonValue, path: string, out: SchemaViolation[]): void {
-    if (schema === true) return;
+  #ref(ref: string, where: string): Check {
+    const cached = this.#refs.get(ref);
+    if (cached) return cached;
+    const m = /^#\/\$defs\/([A-Za-z0-9_]+)$/.exec(ref);
+    const defs = typeof this.#root === "object"
+      ? this.#root.$defs as Record<string, Schema> | undefined
+      : undefined;
+    if (!m || !defs || !Object.hasOwn(defs, m[1])) {
+      throw new TypeError(`${where}: cannot resolve $ref '${ref}' (only #/$defs/NAME)`);
+    }
+    let compiled: Check | undefined;
+    const lazy: Check = (v, t, o) => (compiled ??= this.#compile(defs[m[1]], ref))(v, t, o);
+    this.#refs.set(ref, lazy);
+    return lazy;
+  }
+
+  #compile(schema: JsonValue, where: string): Check {
+    if (schema === true) return () => {};
     if (schema === false) {
-      out.push({ path, message: "is not allowed" });
-      return;
+      return (_v, t, o) => void o.push({ path: pointer(t), message: "is not allowed" });
     }
-    const fail = (message: string): void => {
-      out.push({ path, message });
-    };
+    if (schema === null || typeof schema !== "object" || Array.isArray(schema)) {
+      throw new TypeError(`${where}: not a schema`);
+    }
+    for (const key of Object.keys(schema)) {
+      if (!SUPPORTED_KEYWORDS.includes(key)) {
+        throw new TypeError(`${where}: unsupported schema keyword '${key}'`);
+      }
+    }
+    if (schema.$defs !== undefined) {
+      for (const name of Object.keys(schema.$defs as object)) this.#ref(`#/$defs/${name}`, where);
+    }
     const s = schema as Record<string, JsonValue>;
-    if (typeof s.$ref === "string") this.#validate(this.#resolve(s.$ref, path), value, path, out);
+    const checks: Check[] = [];
+    const fail = (t: string[], o: SchemaViolation[], message: string) =>
+      o.push({ path: pointer(t), message });
+    if (typeof s.$ref === "string") checks.push(this.#ref(s.$ref, where));
+    let typeCheck: ((v: JsonValue) => boolean) | null = null;
     if (s.type !== undefined) {
-      const types = Array.isArray(s.type) ? s.type : [s.type];
-      if (!types.some((t) => typeMatches(t as string, value))) {
-        fail(`must be ${types.join(" or ")}`);
-        return;
-      }
+      const types = (Array.isArray(s.type) ? s.type : [s.type]) as string[];
+      for (const t of types) typeMatches(t, null);
+      const message = `must be ${types.join(" or ")}`;
+      typeCheck = (v) => types.some((t) => typeMatches(t, v));
+      checks.push((v, t, o) => {
+        if (!typeCheck!(v)) fail(t, o, message);
+      });
     }
-    if ("const" in s && !sameJson(s.const, value)) fail(`must be ${JSON.stringify(s.const)}`);
-    if (Array.isArray(s.enum) && !s.enum.some((e) => sameJson(e, value))) {
-      fail(`must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+    if ("const" in s) {
+      const expected = s.const;
+      checks.push((v, t, o) => {
+        if (!sameJson(expected, v)) fail(t, o, `must be ${JSON.stringify(expected)}`);
+      });
     }
-    if (typeof value === "string") {
-      const length = [...value].length;
-      if (typeof s.minLength === "number" && length < s.minLength) {
-        fail(`must have at least ${s.minLength} characters`);
-      }
-      if (typeof s.maxLength === "number" && length > s.maxLength) {
-        fail(`must have at most ${s.maxLength} characters`);
-      }
-      if (typeof s.pattern === "string" && !this.#patterns.get(s.pattern)!.test(value)) {
-        fail(`must match ${s.pattern}`);
-      }
+    if (Array.isArray(s.enum)) {
+      const options = s.enum;
+      const message = `must be one of ${options.map((e) => JSON.stringify(e)).join(", ")}`;
+      checks.push((v, t, o) => {
+        if (!options.some((e) => sameJson(e, v))) fail(t, o, message);
+      });
     }
-    if (typeof value === "number") {
-      if (typeof s.minimum === "number" && value < s.minimum) fail(`must be >= ${s.minimum}`);
-      if (typeof s.maximum === "number" && value > s.maximum) fail(`must be <= ${s.maximum}`);
+    this.#scalarChecks(s, checks, fail);
+    if (s.items !== undefined || s.minItems !== undefined || s.maxItems !== undefined) {
+      const items = s.items === undefined ? null : this.#compile(s.items, `${where}/items`);
+      const min = s.minItems as number | undefined;
+      const max = s.maxItems as number | undefined;
+      checks.push((v, t, o) => {
+        if (!Array.isArray(v)) return;
+        if (min !== undefined && v.length < min) fail(t, o, `must have at least ${min} items`);
+        if (max !== undefined && v.length > max) fail(t, o, `must have at most ${max} items`);
+        if (items) {
+          for (let i = 0; i < v.length; i++) {
+            t.push(String(i));
+            items(v[i], t, o);
+            t.pop();
+          }
+        }
+      });
     }
-    if (Array.isArray(value)) {
-      if (typeof s.minItems === "number" && value.length < s.minItems) {
-        fail(`must have at least ${s.minItems} items`);
-      }
-      if (typeof s.maxItems === "number" && value.length > s.maxItems) {
-        fail(`must have at most ${s.maxItems} items`);
-      }
-      if (s.items !== undefined) {
-        value.forEach((item, i) => this.#validate(s.items as Schema, item, `${path}/${i}`, out));
-      }
-    }
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      this.#object(s, value, path, out);
-    }
+    const objectCheck = this.#objectCheck(s, where, fail);
+    if (objectCheck) checks.push(objectCheck);
     if (Array.isArray(s.allOf)) {
-      for (const sub of s.allOf) this.#validate(sub as Schema, value, path, out);
+      checks.push(...s.allOf.map((sub, i) => this.#compile(sub, `${where}/allOf/${i}`)));
     }
     if (s.if !== undefined) {
-      const probe: SchemaViolation[] = [];
-      this.#validate(s.if as Schema, value, path, probe);
-      const branch = probe.length === 0 ? s.then : s.else;
-      if (branch !== undefined) this.#validate(branch as Schema, value, path, out);
+      const cond = this.#compile(s.if, `${where}/if`);
+      const then = s.then === undefined ? null : this.#compile(s.then, `${where}/then`);
+      const otherwise = s.else === undefined ? null : this.#compile(s.else, `${where}/else`);
+      checks.push((v, t, o) => {
+        const probe: SchemaViolation[] = [];
+        cond(v, t, probe);
+        const branch = probe.length === 0 ? then : otherwise;
+        if (branch) branch(v, t, o);
+      });
     }
     if (s.not !== undefined) {
-      const probe: SchemaViolation[] = [];
-      this.#validate(s.not as Schema, value, path, probe);
-      if (probe.length === 0) fail(notMessage(s.not));
+      const not = this.#compile(s.not, `${where}/not`);
+      const message = notMessage(s.not);
+      checks.push((v, t, o) => {
+        const probe: SchemaViolation[] = [];
+        not(v, t, probe);
+        if (probe.length === 0) fail(t, o, message);
+      });
+    }
+    return (v, t, o) => {
+      for (const c of checks) c(v, t, o);
+    };
+  }
+
+  #scalarChecks(
+    s: Record<string, JsonValue>,
+    checks: Check[],
+    fail: (t: string[], o: SchemaViolation[], m: string) => void,
+  ): void {
+    const minL = s.minLength as number | undefined;
+    const maxL = s.maxLength as number | undefined;
+    const pattern = typeof s.pattern === "string" ? new RegExp(s.pattern, "u") : null;
+    if (minL !== undefined || maxL !== undefined || pattern) {
+      checks.push((v, t, o) => {
+        if (typeof v !== "string") return;
+        // UTF-16 length bounds the code point count: count only when it matters.
+        if (minL !== undefined && v.length < 2 * minL && codePoints(v) < minL) {
+          fail(t, o, `must have at least ${minL} characters`);
+        }
+        if (maxL !== undefined && v.length > maxL && codePoints(v) > maxL) {
+          fail(t, o, `must have at most ${maxL} characters`);
+        }
+        if (pattern && !pattern.test(v)) fail(t, o, `must match ${s.pattern}`);
+      });
+    }
+    const min = s.minimum as number | undefined;
+    const max = s.maximum as number | undefined;
+    if (min !== undefined || max !== undefined) {
+      checks.push((v, t, o) => {
+        if (typeof v !== "number") return;
+        if (min !== undefined && v < min) fail(t, o, `must be >= ${min}`);
+        if (max !== undefined && v > max) fail(t, o, `must be <= ${max}`);
+      });
     }
   }
 
-  #object(
+  #objectCheck(
     s: Record<string, JsonValue>,
-    value: { [k: string]: JsonValue },
-    path: string,
-    out: SchemaViolation[],
-  ): void {
-    const keys = Object.keys(value);
-    if (typeof s.minProperties === "number" && keys.length < s.minProperties) {
-      out.push({ path, message: `must have at least ${s.minProperties} members` });
+    where: string,
+    fail: (t: string[], o: SchemaViolation[], m: string) => void,
+  ): Check | null {
+    const keys = [
+      "properties",
+      "required",
+      "additionalProperties",
+      "minProperties",
+      "maxProperties",
+    ];
+    if (!keys.some((k) => k in s)) return null;
+    const props = new Map<string, Check>();
+    for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, JsonValue>)) {
+      props.set(name, this.#compile(sub, `${where}/properties/${name}`));
     }
-    if (typeof s.maxProperties === "number" && keys.length > s.maxProperties) {
-      out.push({ path, message: `must have at most ${s.maxProperties} members` });
-    }
-    if (Array.isArray(s.required)) {
-      for (const name of s.required as string[]) {
-        if (!Object.hasOwn(value, name)) {
-          out.push({ path: `${path}/${name}`, message: "is required" });
+    const required = (s.required ?? []) as string[];
+    const extra = s.additionalProperties === undefined || s.additionalProperties === false
+      ? null
+      : this.#compile(s.additionalProperties, `${where}/additionalProperties`);
+    const closed = s.additionalProperties === false;
+    const minP = s.minProperties as number | undefined;
+    const maxP = s.maxProperties as number | undefined;
+    return (v, t, o) => {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) return;
+      const names = Object.keys(v);
+      if (minP !== undefined && names.length < minP) {
+        fail(t, o, `must have at least ${minP} members`);
+      }
+      if (maxP !== undefined && names.length > maxP) {
+        fail(t, o, `must have at most ${maxP} members`);
+      }
+      for (const name of required) {
+        if (!Object.hasOwn(v, name)) {
+          t.push(name);
+          fail(t, o, "is required");
+          t.pop();
         }
       }
-    }
-    const props = (s.properties ?? {}) as Record<string, Schema>;
-    for (const key of keys) {
-      const child = `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
-      if (Object.hasOwn(props, key)) this.#validate(props[key], value[key], child, out);
-      else if (s.additionalProperties === false) {
-        out.push({ path: child, message: "is not a known field" });
-      } else if (s.additionalProperties !== undefined) {
-        this.#validate(s.additionalProperties as Schema, value[key], child, out);
+      for (const name of names) {
+        t.push(name);
+        const check = props.get(name);
+        if (check) check(v[name], t, o);
+        else if (closed) fail(t, o, "is not a known field");
+        else if (extra) extra(v[name], t, o);
+        t.pop();
       }
-    }
+    };
   }
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
 
 function notMessage(not: JsonValue): string {

@@ -273,9 +273,13 @@ export function verifyBytes(
   signature: Uint8Array,
 ): boolean {
   if (signature.length !== 64) return false;
-  let s = 0n;
-  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]);
-  if (s >= ORDER_L) return false;
+  // S is little-endian in bytes 32..63; L's top byte is 0x10, so only 0x10 needs the full compare.
+  if (signature[63] > 0x10) return false;
+  if (signature[63] === 0x10) {
+    let s = 0n;
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]);
+    if (s >= ORDER_L) return false;
+  }
   return verify(null, message, key.keyObject, signature);
 }
 

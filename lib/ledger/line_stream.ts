@@ -35,6 +35,25 @@ export async function* readLines(
   path: string,
   options: { start?: number; end?: number; startIndex?: number; chunkBytes?: number } = {},
 ): AsyncGenerator<RawLine> {
+  for await (const batch of readLineBatches(path, options)) yield* batch;
+}
+
+/**
+ * Like `readLines`, but yields the lines of each chunk as one array (fewer async steps for hot
+ * loops such as verification).
+ *
+ * @example
+ * ```ts
+ * import { readLineBatches } from "./line_stream.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "a\nbc\n");
+ * for await (const batch of readLineBatches(path)) console.log(batch.length); // 2
+ * ```
+ */
+export async function* readLineBatches(
+  path: string,
+  options: { start?: number; end?: number; startIndex?: number; chunkBytes?: number } = {},
+): AsyncGenerator<RawLine[]> {
   using file = await Deno.open(path, { read: true });
   const end = options.end ?? (await file.stat()).size;
   let pos = options.start ?? 0;
@@ -48,6 +67,7 @@ export async function* readLines(
     const n = await file.read(buf.subarray(0, want));
     if (n === null || n === 0) break;
     const chunk = buf.subarray(0, n);
+    const batch: RawLine[] = [];
     const chunkOffset = pos;
     pos += n;
     let from = 0;
@@ -66,9 +86,10 @@ export async function* readLines(
         bytes = chunk.slice(from, nl);
         offset = chunkOffset + from;
       }
-      yield { bytes, index: index++, offset, terminated: true };
+      batch.push({ bytes, index: index++, offset, terminated: true });
       from = nl + 1;
     }
+    if (batch.length > 0) yield batch;
     if (from < n) {
       const rest = chunk.subarray(from);
       if (carry) {
@@ -83,6 +104,6 @@ export async function* readLines(
     }
   }
   if (carry && carry.length > 0) {
-    yield { bytes: carry, index, offset: carryOffset, terminated: false };
+    yield [{ bytes: carry, index, offset: carryOffset, terminated: false }];
   }
 }

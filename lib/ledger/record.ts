@@ -281,7 +281,8 @@ export function payloadOfLine(text: string, record: LedgerRecord): string {
 }
 
 /**
- * Verifies the record signature on a decoded line with `key` (strict Ed25519).
+ * Verifies the record signature on a decoded line with `key` (strict Ed25519). Pass the line's
+ * UTF-8 bytes as `lineBytes` to avoid re-encoding (same result).
  *
  * @example
  * ```ts
@@ -296,6 +297,7 @@ export function verifyRecordSignature(
   text: string,
   record: LedgerRecord,
   key: VerifyingKey,
+  lineBytes?: Uint8Array,
 ): boolean {
   let sig: Uint8Array;
   try {
@@ -303,7 +305,25 @@ export function verifyRecordSignature(
   } catch {
     return false;
   }
-  return verifyBytes(key, recordSigningInput(payloadOfLine(text, record)), sig);
+  if (lineBytes === undefined) {
+    return verifyBytes(key, recordSigningInput(payloadOfLine(text, record)), sig);
+  }
+  // Fast path: everything after the sig member (ts, type, v) is ASCII, so its byte offset
+  // from the end equals its UTF-16 offset from the end; splice the payload out of the bytes.
+  const member = `,"sig":"${record.sig}"`;
+  const at = text.lastIndexOf(member);
+  if (at < 0) return false;
+  const tail = text.length - at - member.length;
+  const cut = lineBytes.length - tail - member.length;
+  const payloadLength = lineBytes.length - member.length;
+  const head = utf8Bytes(
+    `DSSEv1 ${RECORD_PAYLOAD_TYPE.length} ${RECORD_PAYLOAD_TYPE} ${payloadLength} `,
+  );
+  const input = new Uint8Array(head.length + payloadLength);
+  input.set(head);
+  input.set(lineBytes.subarray(0, cut), head.length);
+  input.set(lineBytes.subarray(cut + member.length), head.length + cut);
+  return verifyBytes(key, input, sig);
 }
 
 /** Hex leaf hash of a stored line's bytes. */

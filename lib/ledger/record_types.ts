@@ -10,6 +10,7 @@ import emissionSchemaJson from "../../schemas/emission.v1.json" with { type: "js
 import type { JsonValue } from "./canonical_json.ts";
 import { Decimal } from "./decimal.ts";
 import { CompiledSchema } from "./json_schema.ts";
+import { checkKeyRotationBody } from "./rotation.ts";
 
 /** A record body: a JSON object. */
 export type RecordBody = { [key: string]: JsonValue };
@@ -137,6 +138,8 @@ export const RECORD_TYPES: Readonly<Record<string, BodyCheck>> = {
   emission: checkEmission,
   correction: viaSchema(correctionSchema),
   note: viaSchema(noteSchema),
+  // Key rotation (issue 7): shape and the new key's proof of possession; see rotation.ts.
+  key_rotation: checkKeyRotationBody,
 };
 
 /**

@@ -103,7 +103,12 @@ export interface NoteVerifier {
  * ```
  */
 export function parseVerifierKey(text: string): NoteVerifier {
-  const parts = text.split("+");
+  // The base64 part may itself contain '+': split at the first two only.
+  const first = text.indexOf("+");
+  const second = first < 0 ? -1 : text.indexOf("+", first + 1);
+  const parts = second < 0
+    ? []
+    : [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
   if (parts.length !== 3 || !isValidNoteKeyName(parts[0]) || !/^[0-9a-f]{8}$/.test(parts[1])) {
     throw new RangeError(`'${text}' is not a verifier key <name>+<8 hex>+<base64>`);
   }

@@ -12,7 +12,8 @@ const MAX_SAFE = 2 ** 53 - 1;
 
 /**
  * Parses `text` as strict I-JSON. Unlike `JSON.parse` it rejects duplicate object keys, lone
- * surrogates (escaped or raw), integers beyond 2^53 - 1 (they would be rounded), numbers that
+ * surrogates (escaped or raw), integers beyond 2^53 - 1 that a double cannot hold exactly (they
+ * would be silently rounded), numbers that
  * overflow to Infinity, `-0`, and nesting deeper than 64. Errors are `JsonCanonError` with the
  * JSON Pointer of the value and the offset in `text`.
  *
@@ -209,10 +210,15 @@ class Parser {
     const value = Number(lexeme);
     if (!Number.isFinite(value)) this.fail("NON_FINITE", `${lexeme} overflows a double`, path);
     if (Object.is(value, -0)) this.fail("NEGATIVE_ZERO", "-0 is not allowed (I-JSON)", path);
-    if (m[2] === undefined && m[3] === undefined && Math.abs(value) > MAX_SAFE) {
+    if (
+      m[2] === undefined && m[3] === undefined && Math.abs(value) > MAX_SAFE &&
+      String(value) !== lexeme
+    ) {
       this.fail(
         "BIG_INTEGER",
-        `integer ${lexeme} is beyond 2^53-1 and would be rounded; use a decimal string`,
+        `integer ${lexeme} is beyond 2^53-1 and would be rounded to ${
+          String(value)
+        }; use a decimal string`,
         path,
       );
     }

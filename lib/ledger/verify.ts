@@ -9,7 +9,7 @@
 import { bytesEqual, fromBase64, fromHex, sha256, toBase64, toHex } from "./encoding.ts";
 import { Decimal } from "./decimal.ts";
 import { LATEST_CHECKPOINT, LEDGER_JSONL } from "./ledger_files.ts";
-import { readLines } from "./line_stream.ts";
+import { readLineBatches, readLines } from "./line_stream.ts";
 import { emptyRoot, leafHash, MerkleAccumulator } from "./merkle.ts";
 import {
   decodeRecordLine,
@@ -126,123 +126,129 @@ export async function verifyLedger(
   }
 
   if (end >= 0) {
-    for await (const line of readLines(path, { end })) {
-      const at = { seq: line.index, index: line.index, offset: line.offset };
-      if (!line.terminated) {
-        fail(
-          "torn",
-          "TORN_LAST_LINE",
-          `the last ${line.bytes.length} bytes have no newline (an interrupted write); the next append moves them to quarantine`,
-          { ...at, seq: null },
-        );
-        break;
-      }
-      const leaf = leafHash(line.bytes);
-      const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
-      prevLeaf = leaf;
-      acc.append(leaf);
-      if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
-      let record: LedgerRecord;
-      let text: string;
-      try {
-        ({ record, text } = decodeRecordLine(line.bytes));
-      } catch (err) {
-        if (!(err instanceof RecordLineError)) throw err;
-        fail("integrity", err.code, err.message, at);
-        continue;
-      }
-      lastRecord = record;
-      if (record.seq !== line.index) {
-        fail(
-          "integrity",
-          "SEQ_MISMATCH",
-          `seq ${record.seq} on line ${line.index + 1} (expected ${line.index})`,
-          at,
-        );
-      }
-      if (record.prev !== expectedPrev) {
-        fail(
-          "integrity",
-          "PREV_MISMATCH",
-          `prev does not equal the leaf hash of the line before (record deleted, inserted, reordered or spliced)`,
-          at,
-        );
-      }
-      byType[record.type] = (byType[record.type] ?? 0) + 1;
-      if (line.index === 0) {
-        if (record.type !== "genesis") {
+    batches: for await (const batch of readLineBatches(path, { end })) {
+      for (const line of batch) {
+        const at = { seq: line.index, index: line.index, offset: line.offset };
+        if (!line.terminated) {
+          fail(
+            "torn",
+            "TORN_LAST_LINE",
+            `the last ${line.bytes.length} bytes have no newline (an interrupted write); the next append moves them to quarantine`,
+            { ...at, seq: null },
+          );
+          break batches;
+        }
+        const leaf = leafHash(line.bytes);
+        const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
+        prevLeaf = leaf;
+        acc.append(leaf);
+        if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
+        let record: LedgerRecord;
+        let text: string;
+        try {
+          ({ record, text } = decodeRecordLine(line.bytes));
+        } catch (err) {
+          if (!(err instanceof RecordLineError)) throw err;
+          fail("integrity", err.code, err.message, at);
+          continue;
+        }
+        lastRecord = record;
+        if (record.seq !== line.index) {
           fail(
             "integrity",
-            "GENESIS_MISSING",
-            `the first record is a ${record.type}, not genesis`,
+            "SEQ_MISMATCH",
+            `seq ${record.seq} on line ${line.index + 1} (expected ${line.index})`,
             at,
           );
-        } else {origin = checkGenesis(record, trust, (code, message) =>
-            fail(TRUST_CODES.has(code) ? "trust" : "integrity", code, message, at));}
-      } else if (record.type === "genesis") {
-        fail("integrity", "GENESIS_DUPLICATE", "a genesis record after the first line", at);
-      }
-      const problems = record.type === "genesis" ? [] : checkBody(record.type, record.body);
-      if (problems.length) {
-        fail(
-          "integrity",
-          problems[0].startsWith("unknown record type") ? "TYPE_UNKNOWN" : "BODY_INVALID",
-          problems.slice(0, 3).join("; "),
-          at,
-        );
-      }
-      const lookup = recordKeyFor(trust, record.kid, record.seq);
-      const seen = keys.get(record.kid) ??
-        {
-          kid: record.kid,
-          firstSeq: record.seq,
-          lastSeq: record.seq,
-          records: 0,
-          trusted: lookup.ok || lookup.code !== "KEY_UNKNOWN",
-        };
-      seen.lastSeq = record.seq;
-      seen.records++;
-      keys.set(record.kid, seen);
-      if (!lookup.ok) fail("trust", lookup.code, lookup.message, at);
-      else if (!verifyRecordSignature(text, record, lookup.key)) {
-        fail(
-          "integrity",
-          "BAD_SIGNATURE",
-          "signature does not verify with the trusted key (record edited or re-signed)",
-          at,
-        );
-      }
-      if (record.ts < lastTs) {
-        warnings.push({
-          code: "CLOCK_BACKWARDS",
-          message: `ts ${record.ts} is earlier than the previous record's ${lastTs}`,
-          seq: record.seq,
-          line: line.index + 1,
-          offset: line.offset,
-        });
-      }
-      lastTs = record.ts > lastTs ? record.ts : lastTs;
-      if (record.type === "emission" && problems.length === 0) {
-        const result = record.body.result as { co2e_g: string };
-        co2e = co2e.add(Decimal.parse(result.co2e_g));
-        energy = energy.add(
-          Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh),
-        );
-        emissions++;
-      }
-      if (record.type === "correction" && problems.length === 0) {
-        const target = record.body.supersedes as { seq: number; leaf: string };
-        if (target.seq >= record.seq) {
+        }
+        if (record.prev !== expectedPrev) {
           fail(
             "integrity",
-            "CORRECTION_TARGET",
-            `supersedes seq ${target.seq}, which is not earlier`,
+            "PREV_MISMATCH",
+            `prev does not equal the leaf hash of the line before (record deleted, inserted, reordered or spliced)`,
             at,
           );
-        } else {corrections.set(target.seq, [...(corrections.get(target.seq) ?? []), {
-            by: record.seq,
-            leaf: target.leaf,
-          }]);}
+        }
+        byType[record.type] = (byType[record.type] ?? 0) + 1;
+        if (line.index === 0) {
+          if (record.type !== "genesis") {
+            fail(
+              "integrity",
+              "GENESIS_MISSING",
+              `the first record is a ${record.type}, not genesis`,
+              at,
+            );
+          } else {origin = checkGenesis(
+              record,
+              trust,
+              (code, message) =>
+                fail(TRUST_CODES.has(code) ? "trust" : "integrity", code, message, at),
+            );}
+        } else if (record.type === "genesis") {
+          fail("integrity", "GENESIS_DUPLICATE", "a genesis record after the first line", at);
+        }
+        const problems = record.type === "genesis" ? [] : checkBody(record.type, record.body);
+        if (problems.length) {
+          fail(
+            "integrity",
+            problems[0].startsWith("unknown record type") ? "TYPE_UNKNOWN" : "BODY_INVALID",
+            problems.slice(0, 3).join("; "),
+            at,
+          );
+        }
+        const lookup = recordKeyFor(trust, record.kid, record.seq);
+        const seen = keys.get(record.kid) ??
+          {
+            kid: record.kid,
+            firstSeq: record.seq,
+            lastSeq: record.seq,
+            records: 0,
+            trusted: lookup.ok || lookup.code !== "KEY_UNKNOWN",
+          };
+        seen.lastSeq = record.seq;
+        seen.records++;
+        keys.set(record.kid, seen);
+        if (!lookup.ok) fail("trust", lookup.code, lookup.message, at);
+        else if (!verifyRecordSignature(text, record, lookup.key, line.bytes)) {
+          fail(
+            "integrity",
+            "BAD_SIGNATURE",
+            "signature does not verify with the trusted key (record edited or re-signed)",
+            at,
+          );
+        }
+        if (record.ts < lastTs) {
+          warnings.push({
+            code: "CLOCK_BACKWARDS",
+            message: `ts ${record.ts} is earlier than the previous record's ${lastTs}`,
+            seq: record.seq,
+            line: line.index + 1,
+            offset: line.offset,
+          });
+        }
+        lastTs = record.ts > lastTs ? record.ts : lastTs;
+        if (record.type === "emission" && problems.length === 0) {
+          const result = record.body.result as { co2e_g: string };
+          co2e = co2e.add(Decimal.parse(result.co2e_g));
+          energy = energy.add(
+            Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh),
+          );
+          emissions++;
+        }
+        if (record.type === "correction" && problems.length === 0) {
+          const target = record.body.supersedes as { seq: number; leaf: string };
+          if (target.seq >= record.seq) {
+            fail(
+              "integrity",
+              "CORRECTION_TARGET",
+              `supersedes seq ${target.seq}, which is not earlier`,
+              at,
+            );
+          } else {corrections.set(target.seq, [...(corrections.get(target.seq) ?? []), {
+              by: record.seq,
+              leaf: target.leaf,
+            }]);}
+        }
       }
     }
   }
