@@ -4,6 +4,7 @@ import {
   createLiveProvider,
   createProviders,
   LIVE_PROVIDER_NAMES,
+  parseRegionMap,
   type ProviderSettings,
 } from "../lib/carbon/providers/factory.ts";
 import { ElectricityMapsProvider } from "../lib/carbon/providers/electricity_maps.ts";
@@ -208,4 +209,44 @@ Deno.test("createLiveProvider passes carbon.wattTimeSignalType and electricityMa
   );
   await em.intensityForSpan("FR", utc(2025, 1, 1), utc(2025, 1, 1, 1));
   assertEquals(api.requests[2].path, "/v3/carbon-intensity/history");
+});
+
+Deno.test("parseRegionMap reads region=CODE pairs and names a bad entry", () => {
+  assertEquals(parseRegionMap([" aws:us-west-1 = CAISO_NORTH ", "gcp:us-east4=PJM_DC"]), {
+    "aws:us-west-1": "CAISO_NORTH",
+    "gcp:us-east4": "PJM_DC",
+  });
+  for (const bad of ["CAISO_NORTH", "=PJM_DC", "aws:us-west-1=", "a=b c"]) {
+    const err = configError(() => parseRegionMap([bad]));
+    assertEquals(err.key, "carbon.wattTimeRegionMap");
+    assert(err.message.includes(bad), err.message);
+  }
+});
+
+Deno.test("createLiveProvider maps a catalog region to WattTime through carbon.wattTimeRegionMap", async () => {
+  const clock = new InstantSleepClock();
+  await using api = fakeApi((req) => {
+    if (req.path === "/login") return json({ token: "tok" });
+    return json({
+      data: [{ point_time: "2025-01-01T00:00:00Z", value: 1000 }],
+      meta: { region: req.query.get("region") },
+    });
+  });
+  const wt = createLiveProvider(
+    "watttime",
+    settings({
+      wattTimeUrl: api.url,
+      wattTimeUsername: "u",
+      wattTimePassword: "p",
+      wattTimeRegionMap: ["aws:us-west-1=CAISO_NORTH"],
+    }),
+    fastOptions(clock),
+  );
+  const readings = await wt.intensityForSpan(
+    "aws:us-west-1",
+    utc(2025, 1, 1),
+    utc(2025, 1, 1, 0, 5),
+  );
+  assertEquals(readings?.[0].zone, "CAISO_NORTH");
+  assertEquals(api.requests[1].query.get("region"), "CAISO_NORTH");
 });

@@ -209,6 +209,12 @@ export const CONFIG_SCHEMA = {
       description: "Electricity Maps endpoint: past-range (any past span), history (last 24 h, " +
         "free tier) or auto (history for spans within the last day)",
     },
+    wattTimeRegionMap: {
+      type: { kind: "strings" },
+      default: [],
+      description: "region=WattTime region pairs, e.g. aws:us-west-1=CAISO_NORTH (WattTime " +
+        "regions are balancing areas, not countries)",
+    },
     wattTimeSignalType: {
       type: { kind: "enum", values: ["co2_moer", "co2_aoer"] },
       default: "co2_moer",

@@ -41,6 +41,8 @@ export interface ProviderSettings {
   readonly providerTimeoutMs: number;
   /** Electricity Maps endpoint (`carbon.electricityMapsEndpoint`, default `auto`). */
   readonly electricityMapsEndpoint?: "auto" | "past-range" | "history";
+  /** `region=CODE` pairs (`carbon.wattTimeRegionMap`, default none). */
+  readonly wattTimeRegionMap?: readonly string[];
   /** WattTime signal (`carbon.wattTimeSignalType`, default `co2_moer`). */
   readonly wattTimeSignalType?: "co2_moer" | "co2_aoer";
 }
@@ -129,6 +131,7 @@ export function createLiveProvider(
           password: fromConfig ? settings.wattTimePassword : env?.("WATTTIME_PASSWORD"),
           baseUrl: settings.wattTimeUrl,
           ...(settings.wattTimeSignalType ? { signalType: settings.wattTimeSignalType } : {}),
+          regionMap: parseRegionMap(settings.wattTimeRegionMap ?? []),
         });
       }
       case "ukcarbonintensity":
@@ -182,6 +185,31 @@ export function createProviders(
     }
     seen.add(name);
     out.push(isLive(name) ? createLiveProvider(name, settings, options) : others[name]());
+  }
+  return out;
+}
+
+/**
+ * Parses `region=CODE` pairs (`carbon.wattTimeRegionMap`) into a map, or throws a `ConfigError`
+ * naming the bad entry.
+ *
+ * @example
+ * ```ts
+ * import { parseRegionMap } from "./factory.ts";
+ * console.log(parseRegionMap(["aws:us-west-1=CAISO_NORTH"])); // { "aws:us-west-1": "CAISO_NORTH" }
+ * ```
+ */
+export function parseRegionMap(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^\s*([^=\s][^=]*?)\s*=\s*([A-Za-z0-9_]+)\s*$/.exec(pair);
+    if (!m) {
+      throw new ConfigError(
+        `"${pair}" is not region=WATTTIME_REGION (e.g. aws:us-west-1=CAISO_NORTH)`,
+        { source: "configuration", key: "carbon.wattTimeRegionMap" },
+      );
+    }
+    out[m[1]] = m[2];
   }
   return out;
 }

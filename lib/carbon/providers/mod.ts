@@ -26,6 +26,7 @@ export {
   createProviders,
   LIVE_PROVIDER_NAMES,
   type LiveProviderName,
+  parseRegionMap,
   type ProviderFactoryOptions,
   type ProviderSettings,
 } from "./factory.ts";

@@ -114,7 +114,9 @@ export class WattTimeProvider extends LiveProvider {
   ): Promise<Outcome<ZoneRef>> {
     const trimmed = region.trim();
     const explicit = /^watttime:(.+)$/i.exec(trimmed)?.[1];
-    let code = this.#regionMap[region] ?? explicit ??
+    const mapped = this.#regionMap[region] ??
+      (location === undefined ? undefined : this.#regionMap[location.id]);
+    let code = mapped ?? explicit ??
       (REGION_PATTERN.test(trimmed) ? trimmed : undefined);
     if (
       code === undefined && location?.latitude !== undefined && location.longitude !== undefined
