@@ -220,7 +220,7 @@ export class EnergyLogger implements AsyncDisposable {
     });
     this.#main = new IntervalState(this.#accParams());
     this.#mainStartWallMs = this.#clock.nowMs();
-    this.#takeSample([this.#main]);
+    this.#takeSample([this.#main]).catch(() => {});
   }
 
   #accParams(): { model: PowerModel; ticksPerSecond: number } {
@@ -336,7 +336,7 @@ export class EnergyLogger implements AsyncDisposable {
           return;
         }
         if (ctl.signal.aborted || this.#spans.size === 0) return;
-        await this.#takeSample([...this.#spans, this.#main]);
+        await this.#takeSample([...this.#spans, this.#main]).catch(() => {});
       }
     })();
   }
@@ -356,10 +356,8 @@ export class EnergyLogger implements AsyncDisposable {
         );
       }
     }
-    if (this.#sampler.readers.length === 0 || notes.some((n) => n.startsWith("no direct"))) {
-      if (!this.#sampler.readers.some((r) => r.status.failures === 0)) {
-        notes.push("no measured energy source: energy is modelled from CPU utilisation");
-      }
+    if (!this.#sampler.readers.some((r) => r.status.failures === 0)) {
+      notes.push("no measured energy source available: energy is modelled from CPU utilisation");
     }
     return notes;
   }
