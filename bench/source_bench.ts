@@ -51,6 +51,33 @@ Deno.bench({
   },
 });
 
+// The same two ways of reading, on a real sysfs attribute (kernfs show() on every read), when the
+// host has one: how much the kernel adds, and what keeping the file open saves there.
+const REAL_SYSFS = "/sys/class/net/lo/statistics/rx_bytes";
+let realFd = -1;
+try {
+  realFd = fs.openSync(REAL_SYSFS, "r");
+} catch {
+  // no sysfs here: group skipped
+}
+Deno.bench({
+  name: "real sysfs attribute: pread at 0 on a kept-open fd",
+  group: "real sysfs (1 file)",
+  baseline: true,
+  ignore: realFd < 0,
+  fn: () => {
+    sink += fs.readSync(realFd, buf, 0, 32, 0);
+  },
+});
+Deno.bench({
+  name: "real sysfs attribute: Deno.readFileSync",
+  group: "real sysfs (1 file)",
+  ignore: realFd < 0,
+  fn: () => {
+    sink += Deno.readFileSync(REAL_SYSFS).length;
+  },
+});
+
 // msr: 2 packages x 2 CPUs, Intel server; package, core, dram per package = 6 domains
 const dev = `${dir}/dev/cpu`;
 writeTopology(`${dir}/cpu`, [
@@ -106,5 +133,6 @@ globalThis.addEventListener("unload", () => {
   msr.close();
   for (const fd of fds) fs.closeSync(fd);
   for (const { fd } of msrFds) fs.closeSync(fd);
+  if (realFd >= 0) fs.closeSync(realFd);
   if (sink < 0) throw new Error("unreachable"); // keeps the work observable
 });
