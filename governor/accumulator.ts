@@ -213,14 +213,18 @@ export class Accumulator {
     at: { monoNs: bigint; timeMs: number },
   ): Record<string, SampleOutcome> {
     if (this.#startNs === null) this.#startNs = at.monoNs;
-    const seen = new Map<string, DomainSample>();
-    for (const s of samples) seen.set(s.name, s);
     const outcomes: Record<string, SampleOutcome> = {};
-    for (const d of this.#domains) {
-      const s = seen.get(d.info.name) ?? { name: d.info.name, error: "no sample in frame" };
-      outcomes[d.info.name] = this.#step(d, s, at.monoNs);
+    let anyMoved = false;
+    for (let i = 0; i < this.#domains.length; i++) {
+      const d = this.#domains[i];
+      const name = d.info.name;
+      // sources return samples in domain order; look the name up only when they do not
+      let s: DomainSample | undefined = samples[i];
+      if (s === undefined || s.name !== name) s = samples.find((x) => x.name === name);
+      const o = this.#step(d, s ?? { name, error: "no sample in frame" }, at.monoNs);
+      outcomes[name] = o;
+      if (o === "ok" || o === "wrap") anyMoved = true;
     }
-    const anyMoved = Object.values(outcomes).some((o) => o === "ok" || o === "wrap");
     for (const d of this.#domains) this.#stallCheck(d, outcomes[d.info.name], anyMoved);
     this.#lastNs = at.monoNs;
     this.#lastMs = at.timeMs;

@@ -73,7 +73,8 @@ function message(e: unknown): string {
 
 /**
  * Runs the governor until stopped. Returns 0 after a clean stop, 1 after a fatal start-up error
- * (message in `log`). Throws `ConfigError` for a configuration that cannot run (msr not allowed).
+ * (message in `log`), 2 for an invalid source option. Throws `ConfigError` for a configuration
+ * that cannot run (msr not allowed, bad simulated profile).
  *
  * @example
  * ```ts ignore
@@ -109,8 +110,10 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     source = opened.source;
     sourceLines = opened.lines;
   } catch (e) {
+    if (e instanceof ConfigError) throw e; // e.g. a bad sim profile: exit 2 via the CLI
     log.write(`carbon-ops governor: cannot open the ${g.raplMode} energy source: ${message(e)}\n`);
-    return 1;
+    // a bad option (e.g. --msr-cpus naming no package) is a usage error, the rest a failure
+    return (e as { reason?: string }).reason === "invalid-option" ? 2 : 1;
   }
   const startNs = clock.monoNs();
   const instance = (options.randomUUID ?? (() => crypto.randomUUID()))();

@@ -289,3 +289,19 @@ Deno.test("accumulator totals never decrease whatever the input (property)", () 
     { numRuns: 300 },
   );
 });
+
+Deno.test("accumulator matches samples by name when a frame is out of order or short", () => {
+  const acc = new Accumulator([fakeDomain("a"), fakeDomain("b")], { instance: ID });
+  acc.apply([{ name: "b", raw: 10n }, { name: "a", raw: 100n }], { monoNs: 0n, timeMs: 0 });
+  const o = acc.apply([{ name: "b", raw: 15n }], { monoNs: TICK_NS, timeMs: 100 });
+  assertEquals(o, { a: "error", b: "ok" });
+  acc.apply([{ name: "b", raw: 20n }, { name: "a", raw: 130n }], {
+    monoNs: 2n * TICK_NS,
+    timeMs: 200,
+  });
+  const snap = acc.snapshot();
+  assertEquals(snap.domains.a.totalUj, 30n);
+  assertEquals(snap.domains.b.totalUj, 10n);
+  assertEquals(snap.domains.a.lastError, null);
+  assertEquals(snap.domains.a.readErrors, 1);
+});

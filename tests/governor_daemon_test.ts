@@ -140,3 +140,22 @@ Deno.test("read exits 1 with the next step when no governor runs", async () => {
   assertEquals(r.code, 1);
   assert(r.stderr.includes("no governor is running"), r.stderr);
 });
+
+Deno.test("governor process exits 1 naming the directory when no powercap zones exist", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(dir.join("powercap"));
+  const r = await runCli([
+    "governor",
+    "--powercap-root",
+    dir.join("powercap"),
+    "--socket",
+    dir.join("g.sock"),
+    "--group",
+    GROUP,
+  ]);
+  assertEquals(r.code, 1, r.stderr);
+  assert(r.stderr.includes(dir.join("powercap")), r.stderr);
+  assert(!r.stderr.includes("chmod a+r"), r.stderr);
+  const gone = await Deno.lstat(dir.join("g.sock")).then(() => false, () => true);
+  assert(gone, "no socket is left behind after a failed start");
+});
