@@ -5,8 +5,10 @@
  * @module
  */
 
-import { VERSION } from "../version.ts";
+import { emissionBody, type LedgerBodyOptions, toDecimalString } from "./ledger_body.ts";
 import type { IntensityBasis } from "./provider.ts";
+
+export { type LedgerBodyOptions, toDecimalString };
 import { sci, type SciResult } from "./sci.ts";
 import type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";
 
@@ -85,52 +87,6 @@ export interface EstimateFields {
   readonly meta: EstimateMeta;
   /** Assumptions and data-quality flags, e.g. `annual_average_factor`. */
   readonly flags: readonly string[];
-}
-
-/** Options of `toLedgerBody`: what the estimate itself does not know. */
-export interface LedgerBodyOptions {
-  /** Reporting entity (required), e.g. `Example Ltd`. */
-  readonly reportingEntity: string;
-  /** Where the energy was used: at least one of host, site, cloudAccount, cloudRegion. */
-  readonly place?: { host?: string; site?: string; cloudAccount?: string; cloudRegion?: string };
-  /** GHG scope (default: 3 for cloud regions, else 2). */
-  readonly scope?: 1 | 2 | 3;
-  /** Scope 3 category (default 1, purchased cloud services, when scope is 3). */
-  readonly scope3Category?: number;
-  /** Allocation rule (default `whole_host`) and ratio (exact decimal 0..1). */
-  readonly allocation?: {
-    rule: "whole_host" | "cpu_time_share" | "energy_share" | "fixed_share";
-    ratio?: string;
-  };
-  /** Reporting period, `YYYY`, `YYYY-Qn` or `YYYY-MM`. */
-  readonly reportingPeriod?: string;
-  /** Labels (string values). */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Evidence: name and SHA-256 hex of input files. */
-  readonly evidence?: readonly { name: string; sha256: string }[];
-  /** True when the region is a cloud region (drives the default scope). */
-  readonly cloud?: boolean;
-}
-
-/**
- * A finite number as an exact decimal string with at most `digits` fraction digits, in the
- * ledger grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?` (no exponent, no trailing zeros).
- *
- * @param x Finite number with |x| < 1e21.
- * @param digits Fraction digits to round to (0..20).
- * @example
- * ```ts
- * import { toDecimalString } from "./estimate.ts";
- * console.log(toDecimalString(1.5e-7, 9), toDecimalString(2.50, 3)); // "0.00000015" "2.5"
- * ```
- */
-export function toDecimalString(x: number, digits: number): string {
-  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) {
-    throw new RangeError(`cannot write ${x} as an exact decimal string`);
-  }
-  let s = x.toFixed(digits);
-  if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
-  return s === "-0" ? "0" : s;
 }
 
 const round = (x: number, d: number) => Number(toDecimalString(x, d));
@@ -266,78 +222,6 @@ export class CarbonEstimate implements EstimateFields {
    *   a factor without a year, a marginal or mixed-basis factor).
    */
   toLedgerBody(options: LedgerBodyOptions): Record<string, unknown> {
-    if (this.startTs === null || this.endTs === null) {
-      throw new RangeError(
-        "an emission record needs the activity period: estimate over a span or give startTs/endTs",
-      );
-    }
-    if (this.factorYear === null) {
-      throw new RangeError(`the factor for ${this.region} has no data year; schema v1 needs one`);
-    }
-    if (this.basis !== "lifecycle" && this.basis !== "direct") {
-      throw new RangeError(
-        `a ${this.basis}-basis factor cannot be recorded in emission schema v1 (lifecycle or ` +
-          `direct only); choose a region or provider with an average factor`,
-      );
-    }
-    const scope = options.scope ?? (options.cloud ? 3 : 2);
-    const place = Object.fromEntries(
-      Object.entries({
-        host: options.place?.host,
-        site: options.place?.site,
-        cloud_account: options.place?.cloudAccount,
-        cloud_region: options.place?.cloudRegion,
-      }).filter(([, v]) => v !== undefined && v !== ""),
-    );
-    if (Object.keys(place).length === 0) place.site = this.region;
-    const assumptions = [...this.flags];
-    if (this.gases === "CO2") assumptions.push("factor covers CO2 only, not CO2e");
-    return {
-      schema: "carbon-ops/emission/v1",
-      reporting_entity: options.reportingEntity,
-      source: place,
-      activity_period: { start: this.startTs, end: this.endTs },
-      ...(options.reportingPeriod ? { reporting_period: options.reportingPeriod } : {}),
-      scope,
-      ...(scope === 3 ? { scope3_category: options.scope3Category ?? 1 } : {}),
-      ...(scope === 2 ? { scope2_method: "location" } : {}),
-      gases: "CO2e",
-      activity: {
-        energy_kwh: toDecimalString(this.energyKwh, 12),
-        source: this.energySource,
-        coverage_pct: round(this.coverage * 100, 4),
-        ...(options.evidence ? { evidence: options.evidence.map((e) => ({ ...e })) } : {}),
-      },
-      emission_factor: {
-        value: toDecimalString(this.intensityGPerKwh, 6),
-        unit: "gCO2e/kWh",
-        dataset: this.dataset,
-        version: this.datasetVersion,
-        year: this.factorYear,
-        region: this.region,
-        basis: this.basis === "direct" ? "direct_combustion" : "lifecycle",
-        instrument: "grid_average",
-        gwp_set: "IPCC GWP100 (as published by the dataset)",
-      },
-      pue: { value: toDecimalString(this.pue, 6), source: this.pueSource },
-      allocation: { ...(options.allocation ?? { rule: "whole_host" }) },
-      method: {
-        formula: "CO2e_g = energy_kWh x PUE x factor_gCO2e_per_kWh, summed over time buckets",
-      },
-      result: {
-        co2e_g: toDecimalString(this.grams, 6),
-        interval: {
-          lower_g: toDecimalString(this.meta.ciLowerG, 6),
-          upper_g: toDecimalString(this.meta.ciUpperG, 6),
-        },
-        confidence_level_pct: this.meta.confidenceLevelPct,
-        uncertainty_method: this.meta.method,
-        ...(this.meta.seed !== undefined ? { seed: this.meta.seed } : {}),
-      },
-      quality: this.qualityFlag,
-      ...(assumptions.length > 0 ? { assumptions } : {}),
-      tool: { name: "carbon-ops", version: VERSION },
-      ...(options.labels ? { labels: { ...options.labels } } : {}),
-    };
+    return emissionBody(this, options);
   }
 }

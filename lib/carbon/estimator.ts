@@ -20,15 +20,10 @@ import {
 import { RegionCatalog, type RegionLookup } from "./catalog.ts";
 import { ProviderChain } from "./chain.ts";
 import type { CarbonEstimate } from "./estimate.ts";
-import {
-  buildEstimate,
-  describe,
-  nextCovered,
-  readingSigma,
-  type Resolved,
-} from "./_build_estimate.ts";
-import type { IntensityProvider, IntensityReading } from "./provider.ts";
-import { bucketEnd, buildBuckets, type PowerSample, spreadEnergy } from "./span.ts";
+import { buildEstimate, readingSigma, type Resolved } from "./_build_estimate.ts";
+import type { IntensityProvider } from "./provider.ts";
+import type { PowerSample } from "./span.ts";
+import { accumulateSpan } from "./_span_estimate.ts";
 import { readingFromFigure, StaticProvider } from "./static_provider.ts";
 import {
   ENERGY_UNCERTAINTY,
@@ -304,110 +299,35 @@ export class CarbonEstimator {
       location,
       ...(spec.signal ? { signal: spec.signal } : {}),
     });
-    const readings = result.readings ?? [];
-    const buckets = buildBuckets({
-      startMs,
-      endMs,
-      bucketMs: bucketMinutes * 60_000,
-      readings,
-      maxBuckets: this.#o.maxBuckets ?? 200_000,
-    });
+    const pue = this.#pue(lookup);
     const totalWh = spec.energyWh ??
       (spec.powerWatts !== undefined ? spec.powerWatts * (endMs - startMs) / 3_600_000 : undefined);
-    const energy = spreadEnergy(buckets, {
+    const { grams, energyWh, groups, used, coverage, buckets, flags } = accumulateSpan({
+      startMs,
+      endMs,
+      regionId: f.id,
+      chain: result,
+      bucketMs: bucketMinutes * 60_000,
+      maxBuckets: this.#o.maxBuckets ?? 200_000,
       ...(totalWh !== undefined ? { totalWh } : {}),
       ...(samples ? { samples } : {}),
+      pue: pue.pue,
+      policy,
     });
-    const pue = this.#pue(lookup);
-    const duration = endMs - startMs;
-    const groups = new Map<number, number>();
-    const used = new Set<IntensityReading>();
-    let coveredMs = 0;
-    const gramsSum = new NeumaierSum();
-    const energySum = new NeumaierSum();
-    let droppedWh = 0;
-    let stepped = 0;
-    let prev = -1;
-    const next = nextCovered(buckets.reading);
-    for (let k = 0; k < buckets.count; k++) {
-      let idx = buckets.reading[k];
-      const filled = idx < 0;
-      if (filled) {
-        if (policy === "drop") {
-          droppedWh += energy[k];
-          continue;
-        }
-        idx = prev >= 0 ? prev : next[k];
-        if (idx < 0) {
-          throw new RangeError(
-            `no intensity reading for any part of ${new Date(startMs).toISOString()}..${
-              new Date(endMs).toISOString()
-            } ` +
-              `in ${f.id} (providers: ${
-                describe(result.attempts)
-              }); check the providers or the region`,
-          );
-        }
-        stepped++;
-      } else {
-        coveredMs += bucketEnd(buckets, k) - buckets.startMs[k];
-        prev = idx;
-      }
-      const rd = readings[idx];
-      used.add(rd);
-      const g = energy[k] / 1000 * pue.pue * rd.intensityGPerKwh;
-      const s = readingSigma(rd, duration, filled);
-      groups.set(s, (groups.get(s) ?? 0) + g);
-      gramsSum.add(g);
-      energySum.add(energy[k]);
-    }
-    const grams = gramsSum.value;
-    const energyWh = energySum.value;
-    if (used.size === 0) {
-      throw new RangeError(
-        `no bucket of the span had an intensity reading (providers: ${
-          describe(result.attempts)
-        }); ` +
-          `with missingPolicy "drop" nothing would be counted: use "step" or another provider`,
-      );
-    }
-    const flags: string[] = [];
-    if ([...used].some((x) => (x.averagingPeriodMs ?? 0) > 86_400_000)) {
-      flags.push("annual_average_factor");
-    }
-    if (stepped > 0) flags.push(`stepped_buckets=${stepped}`);
-    if (droppedWh > 0) flags.push(`dropped_energy_wh=${droppedWh.toFixed(6)}`);
-    for (const a of result.attempts) {
-      if (a.outcome !== "reading") flags.push(`provider_${a.outcome}:${a.provider}`);
-    }
     return buildEstimate({
       r,
       lookup,
       pue,
       energyWh,
       grams,
-      groups: [...groups].map(([sigma, g]) => ({ sigma, grams: g })),
-      readings: [...used],
-      coverage: coveredMs / duration,
-      buckets: buckets.count,
+      groups,
+      readings: used,
+      coverage,
+      buckets,
       startMs,
       endMs,
       flags,
       mc: this.#mc({ ...spec, samples: spec.mcSamples }),
     });
-  }
-}
-
-/** Compensated (Neumaier) summation: a year of 15-minute buckets sums without drift. */
-class NeumaierSum {
-  #sum = 0;
-  #c = 0;
-  add(x: number): void {
-    const t = this.#sum + x;
-    this.#c += Math.abs(this.#sum) >= Math.abs(x) ? (this.#sum - t) + x : (x - t) + this.#sum;
-    this.#sum = t;
-  }
-  get value(): number {
-    return this.#sum + this.#c;
   }
 }

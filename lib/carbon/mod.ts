@@ -55,6 +55,7 @@ export {
 } from "./estimator.ts";
 export type { TimeInput } from "./_validate.ts";
 export { type PowerSample } from "./span.ts";
+export { emissionBody } from "./ledger_body.ts";
 export { type EmbodiedInput, embodiedShareG, sci, type SciInput, type SciResult } from "./sci.ts";
 export {
   analyticalInterval,

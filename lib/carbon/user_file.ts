@@ -20,7 +20,7 @@
 
 import { type Node, parseTree, printParseErrorCode } from "npm:jsonc-parser@^3.3.1";
 import { ConfigError } from "../errors.ts";
-import { closestMatches } from "../suggest.ts";
+import { Reader, required } from "./_jsonc_reader.ts";
 import { RegionCatalog } from "./catalog.ts";
 import type { PueProfile, RegionFigure, SourceInfo } from "./data/types.ts";
 import type { IntensityBasis } from "./provider.ts";
@@ -54,93 +54,6 @@ const REGION_KEYS = [
 const PUE_KEYS = ["pue", "year", "source", "uncertaintyPct", "note"] as const;
 const BASES: readonly IntensityBasis[] = ["lifecycle", "direct", "marginal", "mixed"];
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9:._\-]{0,63}$/;
-
-class Reader {
-  constructor(readonly text: string, readonly path: string) {}
-  fail(node: Node | undefined, problem: string, key?: string): never {
-    const offset = node?.offset ?? 0;
-    let line = 1;
-    let col = 1;
-    for (let i = 0; i < offset && i < this.text.length; i++) {
-      if (this.text.charCodeAt(i) === 10) {
-        line++;
-        col = 1;
-      } else col++;
-    }
-    throw new ConfigError(problem, {
-      source: this.path,
-      line,
-      column: col,
-      ...(key ? { key } : {}),
-    });
-  }
-  object(node: Node, key: string): Map<string, { keyNode: Node; value: Node }> {
-    if (node.type !== "object") this.fail(node, `expected an object, found ${node.type}`, key);
-    const out = new Map<string, { keyNode: Node; value: Node }>();
-    for (const prop of node.children ?? []) {
-      const [k, v] = prop.children ?? [];
-      const name = String(k?.value);
-      if (out.has(name)) this.fail(k, `duplicate key "${name}"`, key);
-      if (k && v) out.set(name, { keyNode: k, value: v });
-    }
-    return out;
-  }
-  allowOnly(
-    obj: Map<string, { keyNode: Node }>,
-    allowed: readonly string[],
-    key: string,
-  ): void {
-    for (const [name, { keyNode }] of obj) {
-      if (allowed.includes(name)) continue;
-      const close = closestMatches(name, allowed);
-      this.fail(
-        keyNode,
-        `unknown field "${name}"${close.length ? ` (did you mean "${close[0]}"?)` : ""}; ` +
-          `allowed: ${allowed.join(", ")}`,
-        key,
-      );
-    }
-  }
-  number(node: Node, key: string, min: number, max: number, integer = false): number {
-    const v = node.value;
-    if (node.type !== "number" || typeof v !== "number" || !Number.isFinite(v)) {
-      this.fail(node, `expected a number${integer ? " (integer)" : ""}, found ${node.type}`, key);
-    }
-    if (integer && !Number.isInteger(v)) this.fail(node, `expected an integer, found ${v}`, key);
-    if (v < min || v > max) this.fail(node, `expected ${min} <= value <= ${max}, found ${v}`, key);
-    return v;
-  }
-  string(node: Node, key: string, re?: RegExp, what = "a non-empty string"): string {
-    if (node.type !== "string" || typeof node.value !== "string" || node.value.trim() === "") {
-      this.fail(node, `expected ${what}, found ${node.type === "string" ? '""' : node.type}`, key);
-    }
-    if (re && !re.test(node.value)) this.fail(node, `expected ${what}, found "${node.value}"`, key);
-    return node.value;
-  }
-  oneOf<T extends string>(node: Node, key: string, values: readonly T[]): T {
-    const v = this.string(node, key);
-    if (!(values as readonly string[]).includes(v)) {
-      this.fail(node, `expected one of ${values.join(", ")}, found "${v}"`, key);
-    }
-    return v as T;
-  }
-  year(node: Node, key: string): number | null {
-    if (node.type === "null") return null;
-    return this.number(node, key, 1990, 2100, true);
-  }
-}
-
-function required(
-  r: Reader,
-  obj: Map<string, { keyNode: Node; value: Node }>,
-  name: string,
-  at: Node,
-  key: string,
-): Node {
-  const got = obj.get(name);
-  if (!got) r.fail(at, `missing required field "${name}"`, key);
-  return got.value;
-}
 
 /**
  * Parses and validates a user intensity file. Errors are `ConfigError`s naming
