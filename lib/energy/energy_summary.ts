@@ -161,6 +161,12 @@ export function summarizeEnergy(
       );
     }
   }
+  if (totals.segmentsWithoutHostCpu > 0) {
+    notes.push(
+      "no host CPU ticks for part of the interval (/proc/stat unreadable, or too short to tick): " +
+        "the model assumed 50% utilisation there",
+    );
+  }
   const mode: AttributionMode = totals.measuredNs.governor > 0n
     ? (params.scope === "host" || !taskKnown ? "governor_energy" : "governor_cpu_time")
     : "monitor_only";

@@ -55,6 +55,8 @@ export interface IntervalTotals {
   readonly hostTotalTicks: number;
   /** Segments where the task CPU time could not be compared (missing reading). */
   readonly segmentsWithoutTaskTime: number;
+  /** Modelled segments without host CPU times (the model assumed `unknownUtilPct`). */
+  readonly segmentsWithoutHostCpu: number;
   /** Events worth telling the user (governor restart, counter reset), oldest first. */
   readonly events: readonly string[];
   /** Backends (`sysfs`, `msr`, `sim`) behind measured segments, by source, in first-seen order. */
@@ -99,6 +101,7 @@ export function startEnergyInterval(sample: EnergySample): IntervalTotals {
     hostBusyTicks: 0,
     hostTotalTicks: 0,
     segmentsWithoutTaskTime: 0,
+    segmentsWithoutHostCpu: 0,
     events: [],
     backends: { governor: [], powercap: [] },
     lastInstance: {
@@ -192,7 +195,9 @@ export function addEnergySample(
       break;
     }
   }
+  let withoutHost = totals.segmentsWithoutHostCpu;
   if (!measured) {
+    if (!(haveHost && total > 0)) withoutHost++;
     const util = haveHost && total > 0 ? (100 * busy) / total : (params.unknownUtilPct ?? 50);
     modelledJ += modelCpuPowerWatts(util, params.model) * seconds;
     modelledNs += dtNs;
@@ -224,6 +229,7 @@ export function addEnergySample(
     hostBusyTicks: totals.hostBusyTicks + busy,
     hostTotalTicks: totals.hostTotalTicks + total,
     segmentsWithoutTaskTime: without,
+    segmentsWithoutHostCpu: withoutHost,
     events: events.slice(-20),
     backends,
     lastInstance,

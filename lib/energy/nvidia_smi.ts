@@ -126,7 +126,10 @@ export class NvidiaSmi implements GpuQuery {
       const gpus = parseNvidiaSmiCsv(new TextDecoder().decode(out.stdout));
       return gpus.length > 0 ? gpus : null;
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied) {
+      if (
+        err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied ||
+        err instanceof Deno.errors.NotCapable
+      ) {
         this.#missingUntil = Date.now() + this.#retryMs;
       }
       return null;

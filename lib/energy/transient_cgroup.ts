@@ -33,7 +33,14 @@ export interface TransientCgroup {
 export function createTransientCgroup(
   options: { cgroupRoot?: string; uid?: number | null } = {},
 ): TransientCgroup | { reason: string } {
-  const uid = options.uid === undefined ? Deno.uid() : options.uid;
+  let uid = options.uid;
+  if (uid === undefined) {
+    try {
+      uid = Deno.uid();
+    } catch {
+      uid = null; // no --allow-sys: cannot tell, so do not try
+    }
+  }
   if (uid !== 0) return { reason: "not root: CPU time of the process tree is used" };
   const root = options.cgroupRoot ?? "/sys/fs/cgroup";
   const unified = findUnifiedRoot(root);
