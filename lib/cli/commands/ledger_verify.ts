@@ -8,11 +8,12 @@ import { UsageError } from "../../errors.ts";
 import { loadTrustFile, TrustFileError } from "../../ledger/trust.ts";
 import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
 import { reportToJson, reportToText } from "../../ledger/verify_report.ts";
+import { fleetToText, verifyFleet } from "../../ledger/fleet.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE =
-  "carbon-ops ledger verify DIR --trust FILE [--checkpoint FILE ...] [--no-ledger-checkpoint] [--json]";
+  "carbon-ops ledger verify DIR [DIR ...] --trust FILE [--trust FILE ...] [--checkpoint FILE ...] [--no-ledger-checkpoint] [--json]";
 
 /** `ledger verify`. */
 export const ledgerVerifyCommand: Command = {
@@ -28,8 +29,12 @@ unless --no-ledger-checkpoint): trusted signature and the Merkle root at its siz
 Signatures cannot catch truncation at a line boundary or a rewrite with a stolen key; only
 checkpoints kept off the host can, so pass the ones you hold.
 
+Several directories (a fleet, one ledger per host) are verified in one run: each ledger with the
+--trust file whose origin matches its genesis record and the --checkpoint notes of that origin,
+then one summary line per ledger; the exit code is the most serious verdict (1, 4, 3, 5, 0).
+
 Options:
-  --trust FILE         trust file (JSON) from 'ledger init' (required)
+  --trust FILE         trust file (JSON) from 'ledger init' (required; repeatable for a fleet)
   --checkpoint FILE    a trusted checkpoint (signed note); repeatable
   --no-ledger-checkpoint  do not check DIR/checkpoint
   --json               print the report as JSON
@@ -45,27 +50,32 @@ Exit codes:
   async run(ctx) {
     const { values, positionals } = parseCommandArgs(ctx.argv, {
       options: {
-        trust: { type: "string" },
+        trust: { type: "string", multiple: true },
         checkpoint: { type: "string", multiple: true },
         "no-ledger-checkpoint": { type: "boolean" },
         json: { type: "boolean" },
       },
-      positionals: { min: 1, max: 1 },
+      positionals: { min: 1, max: 100_000 },
       usage: USAGE,
     });
-    if (!values.trust) {
+    if (!values.trust?.length) {
       throw new UsageError("missing --trust FILE", {
         usage: USAGE,
         hint: "'ledger init' wrote DIR/trust.json",
       });
     }
-    let trust;
-    try {
-      trust = await loadTrustFile(values.trust);
-    } catch (err) {
-      if (!(err instanceof TrustFileError)) throw err;
-      ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
-      return 4;
+    if (positionals.length === 1 && values.trust.length > 1) {
+      throw new UsageError("one ledger takes one --trust file", { usage: USAGE });
+    }
+    const trusts = [];
+    for (const path of values.trust) {
+      try {
+        trusts.push(await loadTrustFile(path));
+      } catch (err) {
+        if (!(err instanceof TrustFileError)) throw err;
+        ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
+        return 4;
+      }
     }
     const checkpoints: CheckpointInput[] = [];
     for (const path of values.checkpoint ?? []) {
@@ -77,8 +87,31 @@ Exit codes:
         });
       }
     }
+    if (positionals.length > 1) {
+      const fleet = await verifyFleet(positionals, {
+        trusts,
+        checkpoints,
+        useLedgerCheckpoint: !values["no-ledger-checkpoint"],
+      });
+      if (values.json) {
+        writeJson(ctx.stdout, {
+          exit_code: fleet.exitCode,
+          by_status: fleet.byStatus,
+          ledgers: fleet.entries.map((e) => ({
+            dir: e.dir,
+            origin: e.origin,
+            status: e.status,
+            exit_code: e.exitCode,
+            entries: e.entries,
+            checkpoints: e.checkpoints,
+            first_error: e.firstError,
+          })),
+        });
+      } else ctx.stdout.write(fleetToText(fleet));
+      return fleet.exitCode;
+    }
     const report = await verifyLedger(positionals[0], {
-      trust,
+      trust: trusts[0],
       checkpoints,
       useLedgerCheckpoint: !values["no-ledger-checkpoint"],
     });
