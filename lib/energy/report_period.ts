@@ -111,7 +111,8 @@ export function planPeriod(
   if (sameCounter) {
     if (reading.instance !== state.instance) {
       events.push(
-        `governor restarted (${state.instance} -> ${reading.instance}) and continued its persisted totals`,
+        `governor restarted (${state.instance} -> ${reading.instance}) and continued its ` +
+          "persisted totals: energy used while it was down (and since its last save) is not counted",
       );
     }
     if (reading.hostTotalUj >= prevTotal) energyUj = reading.hostTotalUj - prevTotal;
