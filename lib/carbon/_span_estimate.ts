@@ -87,7 +87,9 @@ export function accumulateSpan(a: {
     const rd = readings[idx];
     used.add(rd);
     const g = energy[k] / 1000 * pue * rd.intensityGPerKwh;
-    const s = readingSigma(rd, duration, filled);
+    // Sigmas grouped at a resolution of 0.001 so that Monte Carlo stays bounded in time (at
+    // most a few hundred groups, whatever the number of buckets).
+    const s = Math.round(readingSigma(rd, duration, filled) * 1000) / 1000;
     groups.set(s, (groups.get(s) ?? 0) + g);
     gramsSum.add(g);
     energySum.add(energy[k]);
