@@ -4,6 +4,7 @@ import { tempDir } from "./kit/temp_dir.ts";
 import { buildFakePowercap } from "./kit/fake_powercap.ts";
 import { openSysfsSource, parseCounterBytes } from "../governor/sources/sysfs.ts";
 import { type FileOps, nodeFileOps } from "../governor/sources/file_ops.ts";
+import { EnergySourceError } from "../governor/sources/errors.ts";
 
 function cpuinfo(dir: string, vendor: string): string {
   const path = `${dir}/cpuinfo`;
@@ -271,4 +272,20 @@ Deno.test("sysfs source turns any file content into a value or an error sample, 
   } finally {
     src.close();
   }
+});
+
+Deno.test("sysfs source fails to open when no counter can be opened for another reason", async () => {
+  await using dir = await tempDir();
+  const tree = buildFakePowercap(dir.path, [{ id: "intel-rapl:0", name: "package-0" }]);
+  const fileOps: FileOps = {
+    ...nodeFileOps,
+    open: () => {
+      throw Object.assign(new Error("Input/output error"), { code: "EIO" });
+    },
+  };
+  assert.throws(
+    () => openSysfsSource({ root: tree.classRoot, fileOps }),
+    (e) =>
+      e instanceof EnergySourceError && e.reason === "io" && /Input\/output error/.test(e.message),
+  );
 });

@@ -130,21 +130,26 @@ export function openSysfsSource(options: SysfsSourceOptions = {}): SysfsEnergySo
   }
   const fds: number[] = [];
   let denied = 0;
+  let firstError: string | null = null;
   for (const d of layout.domains) {
     try {
       fds.push(ops.open(d.energyPath));
     } catch (err) {
       const code = errorCode(err);
       if (code === "EACCES" || code === "EPERM") denied++;
+      firstError ??= describeReadError(err, d.energyPath);
       fds.push(-1); // reported by read() until it opens
     }
   }
-  if (denied > 0 && fds.every((fd) => fd < 0)) {
-    throw new EnergySourceError(platypusHint(layout.domains[0].energyPath), {
-      backend: "sysfs",
-      reason: "permission",
-      path: layout.domains[0].energyPath,
-    });
+  if (fds.every((fd) => fd < 0)) {
+    const path = layout.domains[0].energyPath;
+    throw denied > 0
+      ? new EnergySourceError(platypusHint(path), { backend: "sysfs", reason: "permission", path })
+      : new EnergySourceError(`no powercap counter could be opened: ${firstError}`, {
+        backend: "sysfs",
+        reason: "io",
+        path,
+      });
   }
   return new SysfsSource(layout, fds, ops, cpuEnergyCaveats(cpu));
 }
