@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import { runGovernor } from "../governor/daemon.ts";
+import { constantPower } from "../governor/sources/power_profile.ts";
+import { createSimSource } from "../governor/sources/sim.ts";
+import { systemClock } from "../lib/clock.ts";
+import { loadConfig } from "../lib/config/load.ts";
 import { MAIN_TS, runCli } from "./kit/run_cli.ts";
 import { tempDir } from "./kit/temp_dir.ts";
 import { emissionBodies, makeLedger } from "./energy_cli_kit.ts";
@@ -142,4 +147,58 @@ Deno.test("run --ledger appends an emission record with the run's labels and CPU
   assert.equal(labels.exit_code, "0");
   assert.equal((body.allocation as { rule: string }).rule, "cpu_time_share");
   assert.equal((body.activity as { source: string }).source, "model");
+});
+
+Deno.test("run measures through a running governor (sim) and attributes by CPU time", async () => {
+  await using dir = await tempDir();
+  const socketPath = dir.join("gov.sock");
+  const config = await loadConfig({
+    env: { CARBON_OPS_CONFIG: "" },
+    flags: { governor: { socketPath, socketGroup: "daemon", intervalMs: 20, raplMode: "sim" } },
+  });
+  const stop = new AbortController();
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((r) => ready = r);
+  const done = runGovernor({
+    config,
+    openSource: (_c, clock) => ({
+      source: createSimSource({ clock, profile: constantPower(120) }),
+    }),
+    log: { write: () => {} },
+    handleSignals: false,
+    signal: stop.signal,
+    clock: systemClock,
+    onReady: () => ready(),
+  });
+  assert.equal(await Promise.race([isReady.then(() => null), done]), null);
+  try {
+    const r = await runCli([
+      "run",
+      "--json",
+      "--no-gpu",
+      "--poll-ms",
+      "100",
+      "--socket",
+      socketPath,
+      "--",
+      "sh",
+      "-c",
+      "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.energy.attribution_mode, "governor_cpu_time");
+    assert.equal(j.energy.source, "governor:sim");
+    assert.equal(j.energy.coverage, 1);
+    const expected = 120 * j.energy.duration_seconds / 3600;
+    assert.ok(
+      Math.abs(j.energy.cpu_energy_wh - expected) <= 120 * 0.06 / 3600,
+      `${j.energy.cpu_energy_wh} vs ${expected}`,
+    );
+    assert.equal(j.estimate.energy_source, "model", "a simulated governor is not a measurement");
+    assert.ok(j.energy_details.notes.some((n: string) => n.includes("SIMULATED")));
+  } finally {
+    stop.abort();
+    assert.equal(await done, 0);
+  }
 });
