@@ -1,6 +1,11 @@
 import { assert, assertEquals, assertThrows } from "./carbon_assert.ts";
 import fc from "fast-check";
-import { CarbonEstimator, RegionCatalog, toDecimalString } from "../lib/carbon/mod.ts";
+import {
+  CarbonEstimator,
+  type IntensityProvider,
+  RegionCatalog,
+  toDecimalString,
+} from "../lib/carbon/mod.ts";
 import { checkBody } from "../lib/ledger/record_types.ts";
 import { Decimal } from "../lib/ledger/decimal.ts";
 import type { JsonValue } from "../lib/ledger/canonical_json.ts";
@@ -118,4 +123,39 @@ Deno.test("an estimate appended through the ledger library verifies", async () =
   const report = await verifyLedger(dir.path, { trust });
   assertEquals(report.status, "valid");
   assertEquals(report.entries, 3);
+});
+
+Deno.test("toLedgerBody records energy coverage as given and intensity coverage as an assumption", async () => {
+  const half: IntensityProvider = {
+    name: "half",
+    intensityForSpan: (_r, s) =>
+      Promise.resolve([{
+        startMs: s,
+        endMs: s + 1_800_000,
+        intensityGPerKwh: 200,
+        source: "half",
+        dataset: "test",
+        datasetVersion: "1",
+        year: 2025,
+        basis: "lifecycle",
+        zone: "GB",
+        uncertaintyPct: 10,
+        measured: true,
+      }]),
+  };
+  const est = new CarbonEstimator({ region: "GB", provider: half });
+  const r = await est.estimateOverSpan({ startTs: T0, endTs: T0 + 3_600_000, energyWh: 100 });
+  const body = r.toLedgerBody({ reportingEntity: "E", energyCoveragePct: 97.5 });
+  assertEquals((body.activity as { coverage_pct: number }).coverage_pct, 97.5);
+  assert(
+    (body.assumptions as string[]).includes("intensity readings cover 50% of the activity period"),
+  );
+  assertEquals(checkBody("emission", body as JsonValue), []);
+  const dflt = r.toLedgerBody({ reportingEntity: "E" });
+  assertEquals((dflt.activity as { coverage_pct: number }).coverage_pct, 100);
+  assertThrows(
+    () => r.toLedgerBody({ reportingEntity: "E", energyCoveragePct: 101 }),
+    RangeError,
+    "0 to 100",
+  );
 });

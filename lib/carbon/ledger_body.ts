@@ -29,6 +29,11 @@ export interface LedgerBodyOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** Evidence: name and SHA-256 hex of input files. */
   readonly evidence?: readonly { name: string; sha256: string }[];
+  /**
+   * Coverage of the activity period by valid energy samples, percent (default 100: the energy
+   * figure is taken to cover the whole period). Intensity coverage goes into `assumptions`.
+   */
+  readonly energyCoveragePct?: number;
   /** True when the region is a cloud region (drives the default scope). */
   readonly cloud?: boolean;
 }
@@ -99,7 +104,16 @@ export function emissionBody(
     }).filter(([, v]) => v !== undefined && v !== ""),
   );
   if (Object.keys(place).length === 0) place.site = e.region;
+  const energyCoverage = options.energyCoveragePct ?? 100;
+  if (!(energyCoverage >= 0 && energyCoverage <= 100)) {
+    throw new RangeError(`energyCoveragePct must be from 0 to 100, got ${energyCoverage}`);
+  }
   const assumptions = [...e.flags];
+  if (e.coverage < 1) {
+    assumptions.push(
+      `intensity readings cover ${round(e.coverage * 100, 4)}% of the activity period`,
+    );
+  }
   if (e.gases === "CO2") assumptions.push("factor covers CO2 only, not CO2e");
   return {
     schema: "carbon-ops/emission/v1",
@@ -114,7 +128,7 @@ export function emissionBody(
     activity: {
       energy_kwh: toDecimalString(e.energyKwh, 12),
       source: e.energySource,
-      coverage_pct: round(e.coverage * 100, 4),
+      coverage_pct: energyCoverage,
       ...(options.evidence ? { evidence: options.evidence.map((e) => ({ ...e })) } : {}),
     },
     emission_factor: {
