@@ -160,7 +160,7 @@ Deno.test("note, correction and genesis bodies reject unknown fields and wrong t
       .length >= 2,
   );
   assert.deepEqual(checkBody("bogus", {}), [
-    "unknown record type 'bogus' (known: genesis, emission, correction, note)",
+    "unknown record type 'bogus' (known: genesis, emission, correction, note, key_rotation)",
   ]);
   assert.deepEqual(checkBody("note", []), ["/: body must be a JSON object"]);
 });

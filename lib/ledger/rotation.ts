@@ -38,7 +38,7 @@ import {
 import type { LedgerRecord } from "./record.ts";
 import type { RecordBody } from "./record_types.ts";
 import { recordKeyFor, type RecordKeyLookup, type TrustFile } from "./trust.ts";
-import type { CompromisedKey } from "./trust_extensions.ts";
+import type { CompromisedKey } from "./compromised_keys.ts";
 
 /** DSSE payload type of the proof-of-possession statement. */
 export const ROTATION_POP_TYPE = "application/vnd.carbon-ops.key-rotation-pop.v1+json";
@@ -220,12 +220,14 @@ export class KeyTimeline {
   readonly #introduced = new Map<string, { key: VerifyingKey; fromSeq: number }>();
 
   /**
-   * @param trust The trust file.
-   * @param compromised Keys marked compromised (from `trust_extensions.ts`).
+   * @param trust The trust file (its `compromised` keys apply).
+   * @param compromised More keys marked compromised (default none).
    */
-  constructor(trust: TrustFile, compromised: readonly CompromisedKey[]) {
+  constructor(trust: TrustFile, compromised: readonly CompromisedKey[] = []) {
     this.#trust = trust;
-    this.#compromised = new Map(compromised.map((c) => [c.kid, c]));
+    this.#compromised = new Map(
+      [...(trust.compromised ?? []), ...compromised].map((c) => [c.kid, c]),
+    );
   }
 
   /** The key allowed to sign record `seq` with key id `kid`, or why none is. */

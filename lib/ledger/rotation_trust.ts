@@ -7,7 +7,7 @@
 
 import { parseJsonStrict } from "./canonical_json.ts";
 import { parseTrustFile, TrustFileError } from "./trust.ts";
-import type { CompromisedKey } from "./trust_extensions.ts";
+import type { CompromisedKey } from "./compromised_keys.ts";
 
 /**
  * Trust file text after a rotation at `seq`: every entry of the old key ends at `seq`, and the

@@ -11,6 +11,7 @@
 import { parseJsonStrict } from "./canonical_json.ts";
 import { publicKeyPem, type VerifyingKey, verifyingKeyFromPem } from "./keys.ts";
 import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
+import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 
 /** What a trusted key may sign. */
 export type KeyRole = "records" | "checkpoints" | "both";
@@ -33,6 +34,8 @@ export interface TrustFile {
   readonly origin: string;
   /** Trusted keys. */
   readonly keys: readonly TrustedKey[];
+  /** Keys marked compromised after a seq (optional `compromised` field; see compromised_keys.ts). */
+  readonly compromised?: readonly CompromisedKey[];
 }
 
 /**
@@ -117,7 +120,9 @@ export function parseTrustFile(text: string): TrustFile {
     }
     return { key, role: e.role, seqFrom: seqFrom as number, seqTo: seqTo as number | null };
   });
-  return { origin: raw.origin, keys };
+  const compromised = parseCompromisedKeys(raw.compromised);
+  if ("problem" in compromised) throw new TrustFileError(compromised.problem);
+  return { origin: raw.origin, keys, compromised: compromised.keys };
 }
 
 /**

@@ -20,16 +20,9 @@
 import { parseJsonStrict } from "./canonical_json.ts";
 import { parseTrustFile, type TrustFile, TrustFileError } from "./trust.ts";
 import { parseWitnessVkey, type WitnessKey } from "./witness.ts";
+import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 
-/** A key the auditor declares compromised after a sequence number. */
-export interface CompromisedKey {
-  /** Lowercase hex kid (SHA-256 of the SPKI DER). */
-  readonly kid: string;
-  /** Last seq the key is still trusted for (records after it are rejected). */
-  readonly afterSeq: number;
-  /** Why, for the report. */
-  readonly reason: string;
-}
+export type { CompromisedKey } from "./compromised_keys.ts";
 
 /** The optional fields of a trust file. */
 export interface TrustExtensions {
@@ -84,28 +77,9 @@ export function parseTrustExtensions(text: string): TrustExtensions {
   ) {
     throw new TrustFileError(`witness_quorum must be an integer from 0 to ${witnesses.length}`);
   }
-  const compromised = list(raw.compromised, "compromised").map((entry, i): CompromisedKey => {
-    const e = entry as Record<string, unknown>;
-    const where = `compromised[${i}]`;
-    if (e === null || typeof e !== "object") throw new TrustFileError(`${where} must be an object`);
-    if (typeof e.kid !== "string" || !/^[0-9a-f]{64}$/.test(e.kid)) {
-      throw new TrustFileError(`${where}.kid must be 64 lowercase hex digits`);
-    }
-    if (!Number.isSafeInteger(e.after_seq) || (e.after_seq as number) < -1) {
-      throw new TrustFileError(
-        `${where}.after_seq must be an integer >= -1 (-1: no record is trusted)`,
-      );
-    }
-    if (e.reason !== undefined && typeof e.reason !== "string") {
-      throw new TrustFileError(`${where}.reason must be a string`);
-    }
-    return {
-      kid: e.kid,
-      afterSeq: e.after_seq as number,
-      reason: (e.reason as string | undefined) ?? "",
-    };
-  });
-  return { witnesses, witnessQuorum: quorum as number, compromised };
+  const compromised = parseCompromisedKeys(raw.compromised);
+  if ("problem" in compromised) throw new TrustFileError(compromised.problem);
+  return { witnesses, witnessQuorum: quorum as number, compromised: compromised.keys };
 }
 
 function list(value: unknown, name: string): unknown[] {

@@ -19,7 +19,11 @@ import {
   verifyRecordSignature,
 } from "./record.ts";
 import { checkBody } from "./record_types.ts";
-import { recordKeyFor, type TrustFile } from "./trust.ts";
+import type { TrustFile } from "./trust.ts";
+// Key rotation and compromise (issue 7): key lookups go through a KeyTimeline.
+import { KeyTimeline } from "./rotation.ts";
+import { compromiseAnchors } from "./rotation_trust.ts";
+import type { CompromisedKey } from "./compromised_keys.ts";
 import {
   type CheckpointStatus,
   type IssueClass,
@@ -34,7 +38,14 @@ import {
 } from "./verify_checkpoints.ts";
 
 const MAX_LISTED_ERRORS = 100;
-const TRUST_CODES = new Set(["KEY_UNKNOWN", "KEY_ROLE", "KEY_OUT_OF_RANGE", "ORIGIN_MISMATCH"]);
+const TRUST_CODES = new Set([
+  "KEY_UNKNOWN",
+  "KEY_ROLE",
+  "KEY_OUT_OF_RANGE",
+  "ORIGIN_MISMATCH",
+  "KEY_ROTATED_OUT",
+  "KEY_COMPROMISED",
+]);
 
 /** A checkpoint to check the ledger against. */
 export interface CheckpointInput {
@@ -66,9 +77,12 @@ export async function verifyLedger(
     trust: TrustFile;
     checkpoints?: readonly CheckpointInput[];
     useLedgerCheckpoint?: boolean;
+    /** More keys marked compromised (the trust file's own `compromised` list always applies). */
+    compromised?: readonly CompromisedKey[];
   },
 ): Promise<VerifyReport> {
   const trust = options.trust;
+  const timeline = new KeyTimeline(trust, options.compromised ?? []);
   const inputs: CheckpointInput[] = [...(options.checkpoints ?? [])];
   if (options.useLedgerCheckpoint ?? true) {
     const own = await Deno.readTextFile(`${dir}/${LATEST_CHECKPOINT}`).catch(() => null);
@@ -196,7 +210,7 @@ export async function verifyLedger(
             at,
           );
         }
-        const lookup = recordKeyFor(trust, record.kid, record.seq);
+        const lookup = timeline.lookup(record.kid, record.seq);
         const seen = keys.get(record.kid) ??
           {
             kid: record.kid,
@@ -216,6 +230,9 @@ export async function verifyLedger(
             "signature does not verify with the trusted key (record edited or re-signed)",
             at,
           );
+        } else {
+          const rotation = timeline.observe(record, origin ?? trust.origin);
+          if (rotation) fail("integrity", rotation.code, rotation.message, at);
         }
         if (record.ts < lastTs) {
           warnings.push({
@@ -318,6 +335,16 @@ export async function verifyLedger(
     (cls, code, message) => fail(cls, code, message),
     trust.origin,
   );
+  const compromised = [...(trust.compromised ?? []), ...(options.compromised ?? [])];
+  for (const anchor of compromiseAnchors(compromised, checkpoints)) {
+    warnings.push({
+      code: "COMPROMISE_ANCHORS",
+      message: anchor.message,
+      seq: null,
+      line: null,
+      offset: null,
+    });
+  }
   const verdict = verdictOf(classes);
   return {
     ...verdict,

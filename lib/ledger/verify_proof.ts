@@ -89,7 +89,8 @@ export function verifyRecordProof(
     const decoded = decodeRecordLine(line);
     record = decoded.record;
     const lookup = recordKeyFor(trust, record.kid, record.seq);
-    const compromised = options.extensions?.compromised.find((c) => c.kid === record!.kid);
+    const compromised = [...(trust.compromised ?? []), ...(options.extensions?.compromised ?? [])]
+      .find((c) => c.kid === record!.kid);
     if (!lookup.ok) fail(lookup.code, lookup.message);
     else if (compromised && record.seq > compromised.afterSeq) {
       fail(

@@ -19,6 +19,7 @@ import { ledgerConsistencyCommand } from "./ledger_consistency.ts";
 import { ledgerWitnessRequestCommand } from "./ledger_witness_request.ts";
 import { ledgerVerifyLegacyCommand } from "./ledger_verify_legacy.ts";
 import { ledgerImportLegacyCommand } from "./ledger_import_legacy.ts";
+import { ledgerRotateKeyCommand } from "./ledger_rotate_key.ts";
 
 /** Subcommands of `carbon-ops ledger`, in help order. */
 export const LEDGER_SUBCOMMANDS: readonly Command[] = [
@@ -35,6 +36,7 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerWitnessRequestCommand,
   ledgerVerifyLegacyCommand,
   ledgerImportLegacyCommand,
+  ledgerRotateKeyCommand,
 ];
 
 /** The `ledger` group. */
