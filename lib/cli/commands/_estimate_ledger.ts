@@ -25,6 +25,7 @@ export const LEDGER_OPTIONS = {
   scope: { type: "string" },
   "scope3-category": { type: "string" },
   label: { type: "string", multiple: true },
+  "energy-coverage-pct": { type: "string" },
 } as const;
 
 type LedgerValues = {
@@ -35,6 +36,7 @@ type LedgerValues = {
   scope?: string;
   "scope3-category"?: string;
   label?: string[];
+  "energy-coverage-pct"?: string;
 };
 
 /** True when any ledger option was given (then `--ledger` and `--key` are both required). */
@@ -69,6 +71,9 @@ export async function appendEmission(
   const cat = v["scope3-category"] === undefined
     ? undefined
     : numberOption(v["scope3-category"], "--scope3-category", { min: 1, max: 15, integer: true });
+  const coverage = v["energy-coverage-pct"] === undefined
+    ? undefined
+    : numberOption(v["energy-coverage-pct"], "--energy-coverage-pct", { min: 0, max: 100 });
   const labels: Record<string, string> = {};
   for (const l of v.label ?? []) {
     const i = l.indexOf("=");
@@ -89,6 +94,7 @@ export async function appendEmission(
       ...(scope ? { scope: scope as 1 | 2 | 3 } : {}),
       ...(cat ? { scope3Category: cat } : {}),
       ...(Object.keys(labels).length ? { labels } : {}),
+      ...(coverage !== undefined ? { energyCoveragePct: coverage } : {}),
     });
     await using ledger = await LedgerWriter.open(v.ledger, { key });
     const r = await ledger.append("emission", body as JsonValue);

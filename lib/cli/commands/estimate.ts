@@ -106,7 +106,9 @@ Options:
   --ledger DIR --key FILE
                          append the estimate as an emission record (needs --start/--end or
                          --duration); --reporting-entity TEXT (default: the ledger origin's
-                         host part), --host NAME, --scope 2|3, --scope3-category N, --label K=V
+                         host part), --host NAME, --scope 2|3, --scope3-category N, --label K=V,
+                         --energy-coverage-pct P (coverage of the period by energy samples,
+                         default 100)
 
 Exit codes: 0 ok, 1 failure (ledger append, provider chain without any reading), 2 bad input
 (negative or non-finite energy, end <= start, PUE outside 1..3, unknown region or method, a span
