@@ -1,7 +1,7 @@
 /**
- * The Unix socket adapter. The socket is bound under a temporary name in the target directory,
- * given its final mode and group, and only then linked into place (link refuses to replace
- * anything), so it never accepts a connection with the wrong permissions. A non-socket file at
+ * The Unix socket adapter. The socket is bound inside a private 0700 directory next to the
+ * target path, given its final mode and group, and only then hard-linked into place (link
+ * refuses to replace anything), so nobody can connect while its permissions are not final. A non-socket file at
  * the path is never removed; a stale socket is replaced; a live one means "already running".
  * Every connection is bounded: line length, idle time, concurrent clients.
  *
@@ -168,33 +168,43 @@ export class GovernorServer {
     const slash = path.lastIndexOf("/");
     const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
     const state = await clearSocketPath(path);
-    const rand = crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, "0");
-    const tmp = `${dir === "/" ? "" : dir}/.carbon-ops-${rand}.tmp`;
-    if (new TextEncoder().encode(path).length > 107 || new TextEncoder().encode(tmp).length > 107) {
+    if (new TextEncoder().encode(path).length > 100) {
       throw new SocketPathError(
         path,
-        `socket path ${path} is too long (Unix sockets allow 107 bytes)`,
+        `socket path ${path} is too long (Unix socket paths are limited to 107 bytes, and the ` +
+          "temporary name used while binding needs a few more); choose a shorter --socket",
       );
     }
-    const listener = Deno.listen({ transport: "unix", path: tmp });
+    // Bind inside a fresh 0700 directory on the same file system: nobody but us can connect
+    // through that name, whatever the umask, until mode and group are set and the socket is
+    // hard-linked into place (link, unlike rename, never replaces anything at the path).
+    let privateDir: string;
+    try {
+      privateDir = await Deno.makeTempDir({ dir, prefix: ".carbon-ops-" });
+    } catch (e) {
+      throw new Error(`cannot create a temporary directory in ${dir} for the socket`, { cause: e });
+    }
+    const tmp = `${privateDir}/s`;
+    let listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr> | null = null;
     let ino: number | null = null;
     try {
+      listener = Deno.listen({ transport: "unix", path: tmp });
       await Deno.chmod(tmp, options.mode ?? 0o660);
       if (options.gid !== undefined && options.gid !== null) {
         await Deno.chown(tmp, null, options.gid);
       }
       try {
-        await Deno.link(tmp, path); // fails instead of replacing whatever appeared meanwhile
+        await Deno.link(tmp, path);
       } catch (e) {
         if (e instanceof Deno.errors.AlreadyExists) throw new AlreadyRunningError(path);
         throw e;
       }
       ino = (await Deno.lstat(path)).ino;
     } catch (e) {
-      listener.close();
+      listener?.close();
       throw e;
     } finally {
-      await Deno.remove(tmp).catch(() => {});
+      await Deno.remove(privateDir, { recursive: true }).catch(() => {});
     }
     const server = new GovernorServer(listener, handle, path, ino, {
       maxClients: options.maxClients ?? 256,

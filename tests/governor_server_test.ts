@@ -62,6 +62,8 @@ Deno.test("governor socket has its mode and group on disk and serves the client"
   assert(st.isSocket);
   assertEquals(st.mode! & 0o777, 0o660);
   assertEquals(st.gid, GID);
+  // the temporary private directory used while binding is gone
+  assertEquals([...Deno.readDirSync(dir.path)].map((e) => e.name), ["g.sock"]);
   const client = new GovernorClient({ socketPath, timeoutMs: 2000 });
   const a = await client.read();
   await new Promise((r) => setTimeout(r, 100));
@@ -231,4 +233,14 @@ Deno.test("governor serves OpenMetrics energy counters and health on metricsList
   await missing.body?.cancel();
   assert(g.log.join("").includes(`metrics: http://127.0.0.1:${port}/metrics`), g.log.join(""));
   assertEquals(await g.stop(), 0);
+});
+
+Deno.test("governor exits 1 when the socket directory does not exist or the path is too long", async () => {
+  await using dir = await tempDir();
+  const missing = await startGovernor({ socketPath: dir.join("no", "such", "g.sock") });
+  assertEquals(missing.code, 1);
+  assert(missing.log.join("").includes("cannot start"), missing.log.join(""));
+  const long = await startGovernor({ socketPath: dir.join("x".repeat(120) + ".sock") });
+  assertEquals(long.code, 1);
+  assert(long.log.join("").includes("too long"), long.log.join(""));
 });
