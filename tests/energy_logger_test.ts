@@ -402,3 +402,35 @@ Deno.test("EnergyLogger polls during spans so a span's energy has intermediate s
   assert.equal(clock.pendingSleeps, 0, "poller stopped when the last span ended");
   await logger.close();
 });
+
+Deno.test("EnergyLogger learns the idle baseline from measured low-utilisation intervals", async () => {
+  await using dir = await tempDir();
+  const { tree, clock } = await setup(dir.path);
+  const gov = new FakeGovernor();
+  const logger = new EnergyLogger({
+    clock,
+    procRoot: tree.procRoot,
+    pid: 4242,
+    governor: gov,
+    powercap: null,
+    gpu: null,
+    tdpWatts: 200,
+    env: {},
+  });
+  await logger.settled();
+  // 10 s at 5% host CPU, 30 W measured
+  tree.setStat(cpu({ user: 1050, system: 500, idle: 8950 }));
+  gov.totalUj += 300_000_000n;
+  await clock.advance(10_000);
+  const quiet = await logger.logMetrics("quiet");
+  assert.equal(quiet.energy.idle_baseline_watts, 30);
+  assert.equal(quiet.energy_details.idle_baseline_source, "measured");
+  // 10 s at 50% host CPU, 80 W measured: the learnt 30 W idle is used
+  tree.setStat(cpu({ user: 1550, system: 500, idle: 9450 }));
+  gov.totalUj += 800_000_000n;
+  await clock.advance(10_000);
+  const busy = await logger.logMetrics("busy");
+  assert.equal(busy.energy.idle_baseline_watts, 30);
+  near(busy.energy.energy_wh_active, (800 - 300) / 3600);
+  await logger.close();
+});

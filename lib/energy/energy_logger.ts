@@ -140,6 +140,7 @@ export class EnergyLogger implements AsyncDisposable {
   readonly #tdp: ResolvedTdp;
   readonly #idlePolicy: IdlePolicy;
   readonly #idleBaselineWatts: number | null;
+  #observedIdleWatts: number | null = null;
   readonly #pollMs: number;
   readonly #notes: string[] = [];
   readonly #spans = new Set<IntervalState>();
@@ -368,7 +369,13 @@ export class EnergyLogger implements AsyncDisposable {
     totals: IntervalTotals,
     info: Readonly<Record<string, unknown>>,
   ): MetricRecord {
+    if (totals.idleObservedWatts !== null) {
+      this.#observedIdleWatts = this.#observedIdleWatts === null
+        ? totals.idleObservedWatts
+        : Math.min(this.#observedIdleWatts, totals.idleObservedWatts);
+    }
     const { summary, details } = summarizeEnergy(totals, {
+      observedIdleWatts: this.#observedIdleWatts,
       model: this.#model,
       tdpSource: this.#tdp.tdpSource,
       idlePolicy: this.#idlePolicy,

@@ -51,6 +51,11 @@ export interface EnergySummary {
 export interface EnergyDetails {
   /** Idle policy that `energy_wh_attributed` follows. */
   readonly "idle_policy": IdlePolicy;
+  /**
+   * Where `idle_baseline_watts` came from: `option`, `measured` (lowest measured power over
+   * 0.5 s or longer at <= 10% host CPU), or `model` (idle_fraction x TDP).
+   */
+  readonly "idle_baseline_source": "option" | "measured" | "model";
   /** energy_wh_total x ratio. */
   readonly "energy_wh_attributed_proportional": number;
   /** energy_wh_active x ratio. */
@@ -88,8 +93,13 @@ export interface SummaryParams {
   readonly tdpSource: ResolvedTdp["tdpSource"];
   /** Idle policy for `energy_wh_attributed`. */
   readonly idlePolicy: IdlePolicy;
-  /** Idle baseline override in watts, else idleFraction x TDP. */
+  /** Idle baseline override in watts (an option). */
   readonly idleBaselineWatts?: number | null;
+  /**
+   * Idle power observed earlier (measured, low utilisation), used when there is no override and
+   * this interval has no observation of its own.
+   */
+  readonly observedIdleWatts?: number | null;
   /** What task CPU time is. */
   readonly scope: CpuTimeScope;
   /** Extra notes to carry (e.g. why the governor is unavailable). */
@@ -121,7 +131,15 @@ export function summarizeEnergy(
   const measuredUj = totals.measuredUj.governor + totals.measuredUj.powercap;
   const cpuWh = Number(measuredUj) / 3.6e9 + totals.modelledJ / 3600;
   const gpuWh = totals.gpuJ / 3600;
-  const idleW = params.idleBaselineWatts ?? params.model.idleFraction * params.model.tdpWatts;
+  const observed = totals.idleObservedWatts ?? params.observedIdleWatts ?? null;
+  const idleW = params.idleBaselineWatts ?? observed ??
+    params.model.idleFraction * params.model.tdpWatts;
+  const idleSource: EnergyDetails["idle_baseline_source"] =
+    params.idleBaselineWatts !== undefined && params.idleBaselineWatts !== null
+      ? "option"
+      : observed !== null
+      ? "measured"
+      : "model";
   const notes = [...(params.notes ?? [])];
 
   const taskKnown = totals.segmentsWithoutTaskTime === 0 || totals.hostBusySeconds > 0;
@@ -187,6 +205,7 @@ export function summarizeEnergy(
   };
   const details: EnergyDetails = {
     "idle_policy": params.idlePolicy,
+    "idle_baseline_source": idleSource,
     "energy_wh_attributed_proportional": round(energy.proportionalWh, 12),
     "energy_wh_attributed_active_only": round(energy.activeOnlyWh, 12),
     "cpu_time_scope": params.scope,

@@ -61,6 +61,11 @@ export interface IntervalTotals {
   readonly events: readonly string[];
   /** Backends (`sysfs`, `msr`, `sim`) behind measured segments, by source, in first-seen order. */
   readonly backends: Readonly<Record<MeasuredSource, readonly string[]>>;
+  /**
+   * Lowest measured power (W) over segments of at least 0.5 s with host CPU utilisation at most
+   * 10%: an observation of the host's idle power, or null.
+   */
+  readonly idleObservedWatts: number | null;
   /** Last instance seen per source (to report restarts across unavailable gaps). */
   readonly lastInstance: Readonly<Record<MeasuredSource, string | null>>;
 }
@@ -102,6 +107,7 @@ export function startEnergyInterval(sample: EnergySample): IntervalTotals {
     hostTotalTicks: 0,
     segmentsWithoutTaskTime: 0,
     segmentsWithoutHostCpu: 0,
+    idleObservedWatts: null,
     events: [],
     backends: { governor: [], powercap: [] },
     lastInstance: {
@@ -182,12 +188,17 @@ export function addEnergySample(
   let modelledNs = totals.modelledNs;
   let measured = false;
   let backends = totals.backends;
+  let idleObserved = totals.idleObservedWatts;
   for (const source of ["governor", "powercap"] as const) {
     const delta = measuredDelta(a, next, source, events);
     if (delta !== null) {
       measuredUj[source] += delta;
       measuredNs[source] += dtNs;
       measured = true;
+      if (seconds >= 0.5 && haveHost && total > 0 && busy * 10 <= total) {
+        const watts = Number(delta) / 1e6 / seconds;
+        idleObserved = idleObserved === null ? watts : Math.min(idleObserved, watts);
+      }
       const backend = next.readings.find((r) => r.source === source)?.backend;
       if (backend !== undefined && !backends[source].includes(backend)) {
         backends = { ...backends, [source]: [...backends[source], backend] };
@@ -230,6 +241,7 @@ export function addEnergySample(
     hostTotalTicks: totals.hostTotalTicks + total,
     segmentsWithoutTaskTime: without,
     segmentsWithoutHostCpu: withoutHost,
+    idleObservedWatts: idleObserved,
     events: events.slice(-20),
     backends,
     lastInstance,
