@@ -56,6 +56,20 @@ Deno.test("witness key id and vkey follow the C2SP cosignature spec (type 0x04)"
   assert.throws(() => parseWitnessVkey(asNoteKey), /0x04/);
   assert.throws(() => parseWitnessVkey(vkey.replace(/\+[0-9a-f]{8}\+/, "+00000000+")), /key id/);
   assert.throws(() => parseWitnessVkey("bad"), RangeError);
+  // Base64 key material may contain '+', the separator: it must still parse.
+  for (let b = 40; b < 140; b++) {
+    const k = signingKeyFromSeed(new Uint8Array(32).fill(b));
+    const v = witnessVkey("w", k);
+    assert.deepEqual(parseWitnessVkey(v).key.publicRaw, k.publicRaw, v);
+  }
+  assert.ok(
+    Array.from(
+      { length: 100 },
+      (_, i) => witnessVkey("w", signingKeyFromSeed(new Uint8Array(32).fill(40 + i))),
+    )
+      .some((v) => v.split("+").length > 3),
+    "the loop above includes keys whose base64 has a '+'",
+  );
 });
 
 Deno.test("witness cosignature parses the spec's example line: key id, time, signature", () => {

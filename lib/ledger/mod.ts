@@ -155,3 +155,92 @@ export {
   type TotalsResult,
   type TotalsRow,
 } from "./query.ts";
+// Issue 7: proofs, tree hash cache, witnesses, key rotation and compromise, legacy 0.1 ledgers.
+export { splitPoint, type SubtreeHasher, subtreeHasher, type TreeSource } from "./merkle.ts";
+export {
+  type HashStore,
+  MemoryHashStore,
+  sizeForStoredCount,
+  storedHashCount,
+  storedHashIndex,
+  TreeHashCache,
+} from "./tree_cache.ts";
+export { FileHashStore, type LedgerTree, openLedgerTree } from "./tree_cache_file.ts";
+export {
+  BundleSyntaxError,
+  type CheckpointBody,
+  decodeBase64Strict,
+  formatProofBundle,
+  MAX_PROOF_HASHES,
+  parseCheckpointBody,
+  parseProofBundle,
+  PROOF_BUNDLE_HEADER,
+  type ProofBundle,
+  verifyBundleInclusion,
+} from "./proof_bundle.ts";
+export {
+  type ConsistencyResult,
+  type InclusionResult,
+  type NoteAndCheckpoint,
+  parseCheckpointNote,
+  ProofError,
+  type ProofErrorReason,
+  proveConsistency,
+  proveInclusion,
+  readLedgerCheckpoint,
+  readRecordLine,
+  witnessRequestBody,
+} from "./prove.ts";
+export { type ProofProblem, type RecordProofReport, verifyRecordProof } from "./verify_proof.ts";
+export {
+  cosign,
+  COSIGNATURE_V1_TYPE,
+  cosignatureKeyId,
+  type CosignatureReport,
+  cosignedMessage,
+  parseWitnessVkey,
+  splitCosignature,
+  type ValidCosignature,
+  verifyCosignatures,
+  type WitnessKey,
+  witnessKey,
+  witnessVkey,
+} from "./witness.ts";
+export { addCheckpointRequest, type Equivocation, findEquivocations } from "./witness_protocol.ts";
+export { loadTrust, parseTrustExtensions, type TrustExtensions } from "./trust_extensions.ts";
+export { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
+export {
+  checkKeyRotationBody,
+  keyRotationBody,
+  KeyTimeline,
+  ROTATION_POP_TYPE,
+  type RotationProblem,
+  type TimelineLookup,
+  verifyRotation,
+} from "./rotation.ts";
+export { compromiseAnchors, rotatedTrustText } from "./rotation_trust.ts";
+export {
+  type LegacyEntry,
+  type LegacyErrorCode,
+  type LegacyProblem,
+  legacyPublicKey,
+  type LegacyReport,
+  verifyLegacyLedger,
+} from "./legacy.ts";
+export {
+  isPythonNumberLexeme,
+  parsePyJson,
+  pyDumps,
+  type PyDumpsOptions,
+  type PyJson,
+  type PyParseResult,
+  pyString,
+  pythonFloatRepr,
+} from "./legacy_json.ts";
+export {
+  importLegacyLedger,
+  type LegacyImportResult,
+  type LegacyMapOptions,
+  lexemeToDecimal,
+  mapLegacyEntry,
+} from "./legacy_import.ts";

@@ -220,6 +220,8 @@ export class KeyTimeline {
   readonly #introduced = new Map<string, { key: VerifyingKey; fromSeq: number }>();
 
   /**
+   * Starts a timeline at seq 0 from the trust file.
+   *
    * @param trust The trust file (its `compromised` keys apply).
    * @param compromised More keys marked compromised (default none).
    */

@@ -59,7 +59,7 @@ export function rotatedTrustText(
  *
  * @example
  * ```ts
- * import { compromiseAnchors } from "./rotation.ts";
+ * import { compromiseAnchors } from "./rotation_trust.ts";
  * const c = [{ kid: "a".repeat(64), afterSeq: 9, reason: "" }];
  * console.log(compromiseAnchors(c, [{ source: "cp", size: 5, status: "consistent" }])[0].message);
  * ```

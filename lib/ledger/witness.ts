@@ -92,10 +92,12 @@ export function witnessVkey(name: string, key: VerifyingKey): string {
  * ```
  */
 export function parseWitnessVkey(text: string): WitnessKey {
-  const parts = text.split("+");
-  if (parts.length !== 3 || !isValidNoteKeyName(parts[0]) || !/^[0-9a-f]{8}$/.test(parts[1])) {
+  // The base64 key material may itself contain '+': split at the first two separators only.
+  const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/s.exec(text);
+  if (!m || !isValidNoteKeyName(m[1])) {
     throw new RangeError(`'${text.slice(0, 60)}' is not a witness key <name>+<8 hex>+<base64>`);
   }
+  const parts = [m[1], m[2], m[3]];
   let typed: Uint8Array;
   try {
     typed = fromBase64(parts[2]);

@@ -29,7 +29,7 @@ export interface Equivocation {
  * @param checkpoints Opened checkpoints with their `note` text and `source`.
  * @example
  * ```ts
- * import { findEquivocations } from "./witness.ts";
+ * import { findEquivocations } from "./witness_protocol.ts";
  * const a = { origin: "o", size: 2, root: new Uint8Array(32), note: "n1", source: "a" };
  * const b = { ...a, root: new Uint8Array(32).fill(1), note: "n2", source: "b" };
  * console.log(findEquivocations([a, b]).length); // 1
@@ -77,7 +77,7 @@ export function findEquivocations(
  * @param options `oldSize` and `proof` (RFC 6962 consistency proof from `oldSize`).
  * @example
  * ```ts
- * import { addCheckpointRequest } from "./witness.ts";
+ * import { addCheckpointRequest } from "./witness_protocol.ts";
  * console.log(addCheckpointRequest("o\n1\nAA==\n\n— o AAAA\n", { oldSize: 0, proof: [] }).split("\n")[0]); // "old 0"
  * ```
  */
