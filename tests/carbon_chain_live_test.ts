@@ -7,6 +7,7 @@ import {
   type SeenRequest,
 } from "./carbon_providers_kit.ts";
 import { UkCarbonIntensityProvider } from "../lib/carbon/providers/uk_carbon_intensity.ts";
+import { runCli } from "./kit/run_cli.ts";
 import {
   CarbonEstimator,
   ProviderChain,
@@ -74,4 +75,37 @@ Deno.test("estimator over a live provider: buckets follow the API's half-hours, 
     assertEquals([r.source, r.dataset], ["static", "ember"]);
     assert(r.flags.includes("provider_no_reading:ukcarbonintensity"), r.flags.join());
   }
+});
+
+Deno.test("carbon-ops estimate reads a span from the configured live provider, static behind it", async () => {
+  await using api = ukApi();
+  const env = {
+    CARBON_OPS_CARBON_PROVIDERS: "ukcarbonintensity",
+    CARBON_OPS_CARBON_UK_CARBON_INTENSITY_URL: api.url,
+  };
+  const args = [
+    "estimate",
+    "--energy-wh",
+    "1000",
+    "--start",
+    new Date(T0).toISOString(),
+    "--end",
+    new Date(T0 + 4 * HALF).toISOString(),
+    "--region",
+    "GB",
+    "--pue",
+    "1",
+    "--json",
+  ];
+  const r = await runCli(args, { env });
+  assertEquals(r.code, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  assertEquals([d.source, d.carbon_emissions_gco2], ["ukcarbonintensity", 200]);
+  assert(api.requests.length >= 1);
+  // Outside Great Britain the UK provider has no reading and the embedded figure answers.
+  const fr = await runCli([...args.slice(0, -5), "--region", "FR", "--pue", "1", "--json"], {
+    env,
+  });
+  assertEquals(fr.code, 0, fr.stderr);
+  assertEquals(JSON.parse(fr.stdout).source, "static");
 });
