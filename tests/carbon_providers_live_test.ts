@@ -243,3 +243,17 @@ Deno.test("LiveProvider gives up a whole query at queryTimeoutMs, retries includ
   assert(uk.lastError?.message.includes("60 ms in all"), uk.lastError?.message);
   assert(performance.now() - started < 2000);
 });
+
+Deno.test("LiveProvider rejects an implausible intensity (a unit mix-up) as malformed", async () => {
+  const clock = new InstantSleepClock();
+  await using api = fakeApi((req) =>
+    json({
+      zone: req.query.get("zone"),
+      data: [{ datetime: "2025-01-01T00:00:00Z", carbonIntensity: 420_000 }],
+    })
+  );
+  const em = new ElectricityMapsProvider({ ...fastOptions(clock), token: "t", baseUrl: api.url });
+  assertEquals(await em.intensityForSpan("PL", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assertEquals(em.lastError?.kind, "malformed");
+  assert(em.lastError?.message.includes("implausible"), em.lastError?.message);
+});

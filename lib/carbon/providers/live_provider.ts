@@ -97,6 +97,13 @@ export interface ZoneRef {
 const RECENT_WINDOW_MS = DAY_MS;
 
 /**
+ * Highest intensity accepted from an API, g/kWh. The dirtiest grids average about 1,300 (oil and
+ * lignite) and marginal rates stay under about 1,000; 5,000 leaves room for any real hour and
+ * still rejects unit mix-ups (kg, lb/MWh taken as g/kWh x 1000) and junk.
+ */
+export const MAX_PLAUSIBLE_G_PER_KWH = 5000;
+
+/**
  * Base class of the live providers: implements `intensityForSpan` once.
  *
  * @example
@@ -324,10 +331,16 @@ export abstract class LiveProvider implements IntensityProvider {
       const got = await this.fetchRange(zone, batch.startMs, to, ctx);
       if (!got.ok) return got;
       for (const r of got.value) {
-        if (
-          !(Number.isFinite(r.intensityGPerKwh) && r.intensityGPerKwh >= 0 && r.endMs > r.startMs)
-        ) {
+        const g = r.intensityGPerKwh;
+        if (!(Number.isFinite(g) && g >= 0 && r.endMs > r.startMs)) {
           return fail("malformed", `provider produced an invalid reading at ${r.startMs}`);
+        }
+        if (g > MAX_PLAUSIBLE_G_PER_KWH) {
+          return fail(
+            "malformed",
+            `implausible intensity ${g} g/kWh at ${new Date(r.startMs).toISOString()} (above ` +
+              `${MAX_PLAUSIBLE_G_PER_KWH}); the whole answer is rejected`,
+          );
         }
       }
       const byPage = new Map<number, IntensityReading[]>(batch.pages.map((p) => [p, []]));

@@ -32,7 +32,12 @@ export {
 } from "./factory.ts";
 export type { DiagnosticsCallback, FailureKind, ProviderFailure } from "./failure.ts";
 export { type FetchFn, getText, type HttpPolicy, type HttpText } from "./http_fetch.ts";
-export { LiveProvider, type LiveProviderOptions, type LiveProviderStats } from "./live_provider.ts";
+export {
+  LiveProvider,
+  type LiveProviderOptions,
+  type LiveProviderStats,
+  MAX_PLAUSIBLE_G_PER_KWH,
+} from "./live_provider.ts";
 export { type CacheStats, TtlLruCache, type TtlLruCacheOptions } from "./ttl_lru_cache.ts";
 export {
   UK_CARBON_INTENSITY_UNCERTAINTY,
