@@ -32,6 +32,12 @@ export interface RunMeasuredOptions {
   readonly cgroupRoot?: string;
   /** Signals to forward (default {@link FORWARDED_SIGNALS}). */
   readonly forwardSignals?: readonly Deno.Signal[];
+  /**
+   * Whether SIGINT/SIGQUIT come from a terminal that already delivered them to the command (same
+   * foreground process group): then they are caught but not sent again, so one Ctrl-C is not
+   * delivered twice. Default: `Deno.stdin.isTerminal()`.
+   */
+  readonly interactive?: boolean;
   /** Environment of the command (default inherited). */
   readonly env?: Record<string, string>;
   /** Working directory of the command (default inherited). */
@@ -125,8 +131,18 @@ export async function runMeasured(
   }
   options.onStart?.(child.pid);
   const forward = new Map<Deno.Signal, () => void>();
+  let interactive = options.interactive;
+  if (interactive === undefined) {
+    try {
+      interactive = Deno.stdin.isTerminal();
+    } catch {
+      interactive = false;
+    }
+  }
   for (const sig of options.forwardSignals ?? FORWARDED_SIGNALS) {
+    const fromTerminal = interactive && (sig === "SIGINT" || sig === "SIGQUIT");
     const handler = () => {
+      if (fromTerminal) return; // the terminal sent it to the command's process group already
       try {
         child.kill(sig);
       } catch {

@@ -64,7 +64,8 @@ export const runCommand: Command = {
   help: `Usage: ${USAGE}
 
 Runs CMD with its arguments (stdin/stdout/stderr inherited; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-SIGUSR1 and SIGUSR2 forwarded), measures the host's energy over its lifetime (governor socket,
+SIGUSR1 and SIGUSR2 forwarded; from a terminal, Ctrl-C and Ctrl-\\ already reach CMD and are not
+sent twice), measures the host's energy over its lifetime (governor socket,
 else direct powercap reads when permitted, else the CPU power model) and attributes it to the
 command: as root with a writable cgroup v2 hierarchy the command runs in a transient cgroup and
 its cpu.stat usage is used; otherwise the CPU time of the command's process tree. The attributed
