@@ -128,8 +128,8 @@ export class WattTimeProvider extends LiveProvider {
     if (code === undefined) {
       return fail(
         "unknown_region",
-        `no WattTime region for "${region}": use a WattTime region code such as CAISO_NORTH, ` +
-          `"watttime:<code>", or a region with known coordinates`,
+        `no WattTime region for "${region}": map it in carbon.wattTimeRegionMap ` +
+          `("${region}=CAISO_NORTH"), or use a WattTime region code or "watttime:<code>"`,
       );
     }
     return succeed({ zone: code, cacheKey: `${this.#signal}|${code}` });
