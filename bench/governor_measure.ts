@@ -122,13 +122,17 @@ async function roundTrips(mode: "closed" | "paced"): Promise<number[]> {
   );
   await Promise.all(clients.map((c) => c.read())); // connect
   const lat: number[] = [];
+  const t0 = performance.now() + 20;
   await Promise.all(clients.map(async (c, i) => {
-    if (mode === "paced") await new Promise((r) => setTimeout(r, i)); // spread the phases
     for (let k = 0; k < 200; k++) {
+      if (mode === "paced") {
+        // client i reads at t0 + 50k + i ms: 50 clients spread evenly over each 50 ms period
+        const due = t0 + 50 * k + i;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      }
       const s = performance.now();
       await c.read();
       lat.push(performance.now() - s);
-      if (mode === "paced") await new Promise((r) => setTimeout(r, 50));
     }
   }));
   for (const c of clients) c.close();

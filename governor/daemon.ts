@@ -17,6 +17,7 @@ import { assessHealth, handleRequestLine, type ProtocolContext } from "./protoco
 import { Scheduler } from "./scheduler.ts";
 import { GovernorServer } from "./server.ts";
 import { loadState, saveState } from "./state_file.ts";
+import { startupLines } from "./startup_lines.ts";
 import { resolveGroupId } from "./unix_group.ts";
 
 /** Options of {@link runGovernor}. */
@@ -133,6 +134,17 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  let server: GovernorServer | null = null;
+  // Signals are handled from here on, so a SIGTERM during start-up still cleans up.
+  const signals: [Deno.Signal, () => void][] = [];
+  if (options.handleSignals ?? true) {
+    const onHup = () =>
+      void reload(options, { acc, server, current: () => config, log }).then((next) => {
+        if (next) config = next;
+      });
+    signals.push(["SIGTERM", onAbort], ["SIGINT", onAbort], ["SIGHUP", onHup]);
+    for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  }
   let lastSaveNs = startNs;
   let saving: Promise<void> | null = null;
   const persistNs = BigInt((options.persistEveryMs ?? 10_000) * 1e6);
@@ -160,7 +172,6 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     log.write(`carbon-ops governor: sampling stopped: ${message(e)}\n`);
     stop.abort();
   });
-  let server: GovernorServer | null = null;
   const ctx: ProtocolContext = {
     snapshot: () => acc.snapshot(),
     domains: source.domains,
@@ -183,13 +194,14 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     nowMonoNs: () => clock.monoNs(),
   };
   let metrics: MetricsServer | null = null;
-  const cleanup = async () => {
+  const cleanup = async (save: boolean) => {
+    for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
     stop.abort();
     await running;
     await server?.close();
     await metrics?.close().catch(() => {});
     await saving;
-    if (g.statePath !== null) {
+    if (save && g.statePath !== null) {
       await saveState(g.statePath, acc.toState(clock.nowMs())).catch((e) =>
         log.write(`carbon-ops governor: warning: cannot save state: ${message(e)}\n`)
       );
@@ -216,63 +228,19 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     }
   } catch (e) {
     log.write(`carbon-ops governor: cannot start: ${message(e)}\n`);
-    await cleanup();
+    await cleanup(false); // never write the state file of a governor that did not start
     return 1;
   }
   log.write(
     startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines }),
   );
-  const signals: [Deno.Signal, () => void][] = [];
-  if (options.handleSignals ?? true) {
-    const reload = async () => {
-      if (!options.reloadConfig) {
-        log.write("carbon-ops governor: SIGHUP ignored: no config file to reload\n");
-        return;
-      }
-      try {
-        const next = await options.reloadConfig();
-        const n = next.governor;
-        acc.reconfigure({ maxPowerWatts: n.maxPowerWatts });
-        await server?.reconfigure({
-          maxClients: n.maxClients,
-          maxLineBytes: n.maxLineBytes,
-          idleTimeoutMs: n.idleTimeoutMs,
-          mode: parseMode(n.socketMode),
-          gid: await resolveGroupId(n.socketGroup, { groupFile: options.groupFile }),
-        });
-        const fixed = ([
-          "raplMode",
-          "intervalMs",
-          "socketPath",
-          "metricsListen",
-          "statePath",
-          "powercapRoot",
-          "msrCpus",
-        ] as const).filter((k) => JSON.stringify(n[k]) !== JSON.stringify(config.governor[k]));
-        config = next;
-        log.write(
-          `carbon-ops governor: config reloaded (maxPowerWatts ${n.maxPowerWatts}, ` +
-            `maxClients ${n.maxClients}, maxLineBytes ${n.maxLineBytes}, idleTimeoutMs ` +
-            `${n.idleTimeoutMs}, socket mode ${n.socketMode} group ${n.socketGroup})` +
-            (fixed.length ? `; restart to apply: ${fixed.join(", ")}` : "") + "\n",
-        );
-      } catch (e) {
-        log.write(
-          `carbon-ops governor: config reload failed, keeping the old one: ${message(e)}\n`,
-        );
-      }
-    };
-    signals.push(["SIGTERM", onAbort], ["SIGINT", onAbort], ["SIGHUP", () => void reload()]);
-    for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
-  }
   options.onReady?.({ socketPath: g.socketPath, metricsPort: metrics?.addr.port ?? null });
   await new Promise<void>((resolve) => {
     if (stop.signal.aborted) resolve();
     stop.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   log.write("carbon-ops governor: stopping\n");
-  await cleanup();
+  await cleanup(true);
   const snap = acc.snapshot();
   log.write(
     `carbon-ops governor: stopped after ${scheduler.stats().ticks} ticks; host total ` +
@@ -281,68 +249,54 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
   return 0;
 }
 
-function hostPort(addr: { hostname: string; port: number }): string {
-  return `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
-}
-
-function startupLines(
-  config: Config,
-  source: EnergySource,
-  info: {
-    instance: string;
-    gid: number;
-    restored: { instance: string } | null;
-    server: GovernorServer;
-    metrics: MetricsServer | null;
-    sourceLines: readonly string[] | undefined;
+/** Re-reads the config and applies what can change at run time; returns the new config. */
+async function reload(
+  options: GovernorDaemonOptions,
+  live: {
+    acc: Accumulator;
+    server: GovernorServer | null;
+    current: () => Config;
+    log: TextSink;
   },
-): string {
-  const g = config.governor;
-  const lines = [`carbon-ops governor: instance ${info.instance}`];
-  const where = source.kind === "sysfs"
-    ? ` (${g.powercapRoot})`
-    : source.kind === "msr"
-    ? ` (${g.msrDeviceRoot})`
-    : " (SIMULATED counters: not a measurement of this machine)";
-  const n = source.domains.length;
-  lines.push(`source: ${source.kind}${where}, ${n} domain${n === 1 ? "" : "s"}`);
-  if (info.sourceLines) lines.push(...info.sourceLines.map((l) => `  ${l}`));
-  for (const d of info.sourceLines ? [] : source.domains) {
-    lines.push(
-      `  ${d.name}: ${d.kind}${d.parent ? ` in ${d.parent}` : ""}, ` +
-        `${d.inHostTotal ? "counted in host total" : "not in host total"}, range ` +
-        `${d.wrapModulus} x ${d.ujPerRaw.num}/${d.ujPerRaw.den} uJ, from ${d.origin}` +
-        (d.note ? ` (${d.note})` : ""),
-    );
+): Promise<Config | null> {
+  const { log } = live;
+  if (!options.reloadConfig) {
+    log.write("carbon-ops governor: SIGHUP ignored: no config file to reload\n");
+    return null;
   }
-  const host = source.domains.filter((d) => d.inHostTotal).map((d) => d.name);
-  lines.push(
-    `host total domains: ${host.length ? host.join(" + ") : "(no domain counts toward it)"}`,
-  );
-  lines.push(
-    `socket: ${g.socketPath} mode ${g.socketMode} group ${g.socketGroup} (gid ${info.gid})` +
-      (info.server.replacedStale ? ", replaced a stale socket" : ""),
-  );
-  lines.push(
-    `limits: ${g.maxClients} clients, ${g.maxLineBytes}-byte lines, ${g.idleTimeoutMs} ms idle`,
-  );
-  lines.push(
-    info.metrics
-      ? `metrics: http://${hostPort(info.metrics.addr)}/metrics (OpenMetrics, refreshed at most ` +
-        "once a second; anyone who can reach this port can read the totals)"
-      : "metrics: off",
-  );
-  lines.push(
-    `sampling: every ${g.intervalMs} ms; deltas above ${g.maxPowerWatts} W per domain discarded`,
-  );
-  lines.push(
-    g.statePath === null
-      ? "state: not persisted (totals restart at 0 after a restart; set governor.statePath)"
-      : `state: ${g.statePath}` +
-        (info.restored
-          ? `, continuing totals of instance ${info.restored.instance}`
-          : ", new totals"),
-  );
-  lines.push("signals: SIGTERM/SIGINT stop and remove the socket; SIGHUP reloads limits");
-  return lines.join("\n") + "\n";
+  try {
+    const next = await options.reloadConfig();
+    const n = next.governor;
+    const mode = parseMode(n.socketMode);
+    const gid = await resolveGroupId(n.socketGroup, { groupFile: options.groupFile });
+    live.acc.reconfigure({ maxPowerWatts: n.maxPowerWatts });
+    await live.server?.reconfigure({
+      maxClients: n.maxClients,
+      maxLineBytes: n.maxLineBytes,
+      idleTimeoutMs: n.idleTimeoutMs,
+      mode,
+      gid,
+    });
+    const old = live.current().governor;
+    const fixed = ([
+      "raplMode",
+      "intervalMs",
+      "socketPath",
+      "metricsListen",
+      "statePath",
+      "powercapRoot",
+      "msrCpus",
+      "allowMsr",
+    ] as const).filter((k) => JSON.stringify(n[k]) !== JSON.stringify(old[k]));
+    log.write(
+      `carbon-ops governor: config reloaded (maxPowerWatts ${n.maxPowerWatts}, ` +
+        `maxClients ${n.maxClients}, maxLineBytes ${n.maxLineBytes}, idleTimeoutMs ` +
+        `${n.idleTimeoutMs}, socket mode ${n.socketMode} group ${n.socketGroup})` +
+        (fixed.length ? `; restart to apply: ${fixed.join(", ")}` : "") + "\n",
+    );
+    return next;
+  } catch (e) {
+    log.write(`carbon-ops governor: config reload failed, keeping the old one: ${message(e)}\n`);
+    return null;
+  }
 }

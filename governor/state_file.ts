@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parsePersistedState, type PersistedState } from "./accumulator.ts";
+import { parsePersistedState, type PersistedState } from "./persisted_state.ts";
 
 /**
  * Writes `state` to `path` atomically with mode 0640.

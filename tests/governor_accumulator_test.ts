@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import fc from "fast-check";
-import { Accumulator, parsePersistedState, type SampleOutcome } from "../governor/accumulator.ts";
+import { Accumulator, type SampleOutcome } from "../governor/accumulator.ts";
+import { parsePersistedState } from "../governor/persisted_state.ts";
 import type { DomainInfo, DomainSample } from "../governor/energy_source.ts";
 import { fakeDomain, FakeSource } from "./kit/fake_source.ts";
 

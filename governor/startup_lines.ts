@@ -1,0 +1,85 @@
+/**
+ * The governor's start-up lines: which source, domains, host-total rule, socket permissions,
+ * limits, metrics endpoint, sampling and persistence are in effect.
+ *
+ * @module
+ */
+
+import type { Config } from "../lib/config/schema.ts";
+import type { EnergySource } from "./energy_source.ts";
+import type { MetricsServer } from "./metrics.ts";
+import type { GovernorServer } from "./server.ts";
+
+function hostPort(addr: { hostname: string; port: number }): string {
+  return `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Formats the start-up lines (newline-terminated).
+ *
+ * @example
+ * ```ts ignore
+ * log.write(startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines }));
+ * ```
+ */
+export function startupLines(
+  config: Config,
+  source: EnergySource,
+  info: {
+    instance: string;
+    gid: number;
+    restored: { instance: string } | null;
+    server: GovernorServer;
+    metrics: MetricsServer | null;
+    sourceLines: readonly string[] | undefined;
+  },
+): string {
+  const g = config.governor;
+  const lines = [`carbon-ops governor: instance ${info.instance}`];
+  const where = source.kind === "sysfs"
+    ? ` (${g.powercapRoot})`
+    : source.kind === "msr"
+    ? ` (${g.msrDeviceRoot})`
+    : " (SIMULATED counters: not a measurement of this machine)";
+  const n = source.domains.length;
+  lines.push(`source: ${source.kind}${where}, ${n} domain${n === 1 ? "" : "s"}`);
+  if (info.sourceLines) lines.push(...info.sourceLines.map((l) => `  ${l}`));
+  for (const d of info.sourceLines ? [] : source.domains) {
+    lines.push(
+      `  ${d.name}: ${d.kind}${d.parent ? ` in ${d.parent}` : ""}, ` +
+        `${d.inHostTotal ? "counted in host total" : "not in host total"}, range ` +
+        `${d.wrapModulus} x ${d.ujPerRaw.num}/${d.ujPerRaw.den} uJ, from ${d.origin}` +
+        (d.note ? ` (${d.note})` : ""),
+    );
+  }
+  const host = source.domains.filter((d) => d.inHostTotal).map((d) => d.name);
+  lines.push(
+    `host total domains: ${host.length ? host.join(" + ") : "(no domain counts toward it)"}`,
+  );
+  lines.push(
+    `socket: ${g.socketPath} mode ${g.socketMode} group ${g.socketGroup} (gid ${info.gid})` +
+      (info.server.replacedStale ? ", replaced a stale socket" : ""),
+  );
+  lines.push(
+    `limits: ${g.maxClients} clients, ${g.maxLineBytes}-byte lines, ${g.idleTimeoutMs} ms idle`,
+  );
+  lines.push(
+    info.metrics
+      ? `metrics: http://${hostPort(info.metrics.addr)}/metrics (OpenMetrics, refreshed at most ` +
+        "once a second; anyone who can reach this port can read the totals)"
+      : "metrics: off",
+  );
+  lines.push(
+    `sampling: every ${g.intervalMs} ms; deltas above ${g.maxPowerWatts} W per domain discarded`,
+  );
+  lines.push(
+    g.statePath === null
+      ? "state: not persisted (totals restart at 0 after a restart; set governor.statePath)"
+      : `state: ${g.statePath}` +
+        (info.restored
+          ? `, continuing totals of instance ${info.restored.instance}`
+          : ", new totals"),
+  );
+  lines.push("signals: SIGTERM/SIGINT stop and remove the socket; SIGHUP reloads limits");
+  return lines.join("\n") + "\n";
+}
