@@ -184,3 +184,18 @@ Deno.test("config command reports a bad file with exit 2 and file:line:col as a 
   assert.deepEqual(good.code, 0, good.stderr);
   assert.deepEqual(JSON.parse(good.stdout).carbon.region, "FR");
 });
+
+Deno.test("config command hides credentials but says they are set", async () => {
+  const r = await runCli(["config", "--json"], {
+    env: { CARBON_OPS_CARBON_ELECTRICITY_MAPS_TOKEN: "s3cret-token" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stdout.includes("s3cret-token"));
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.carbon.electricityMapsToken, "(set, hidden)");
+  assert.equal(out.carbon.wattTimePassword, null);
+  const text = await runCli(["config"], {
+    env: { CARBON_OPS_CARBON_WATT_TIME_PASSWORD: "pw-123" },
+  });
+  assert.ok(!text.stdout.includes("pw-123"));
+});

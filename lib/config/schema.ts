@@ -27,6 +27,8 @@ export interface FieldSpec {
   readonly nullable?: boolean;
   /** Security switch: only the config file may set it, never env or flags. */
   readonly fileOnly?: boolean;
+  /** A credential: never printed (`carbon-ops config` shows whether it is set). */
+  readonly secret?: boolean;
   /** One line for docs and error messages. */
   readonly description: string;
 }
@@ -174,6 +176,7 @@ export const CONFIG_SCHEMA = {
       type: { kind: "string" },
       default: null,
       nullable: true,
+      secret: true,
       description: "Electricity Maps auth-token",
     },
     electricityMapsUrl: {
@@ -191,6 +194,7 @@ export const CONFIG_SCHEMA = {
       type: { kind: "string" },
       default: null,
       nullable: true,
+      secret: true,
       description: "WattTime password",
     },
     wattTimeUrl: {

@@ -19,7 +19,8 @@ export const configCommand: Command = {
   help: `Usage: ${USAGE}
 
 Loads the configuration exactly as every command does (defaults, then the JSONC file, then
-CARBON_OPS_* variables) and prints each key with its value and environment variable. A problem is
+CARBON_OPS_* variables) and prints each key with its value and environment variable. Credentials
+(API tokens, passwords) are shown only as "(set, hidden)". A problem is
 reported with the file, line and column or the variable, and exit code 2.
 
 Options:
@@ -31,14 +32,23 @@ Options:
       usage: USAGE,
     });
     const config = await ctx.loadConfig();
+    const shown: Record<string, Record<string, unknown>> = {};
+    for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
+      const current = config[section as keyof typeof config] as Record<string, unknown>;
+      shown[section] = {};
+      for (const [key, spec] of Object.entries(fields)) {
+        const secret = "secret" in spec && spec.secret;
+        shown[section][key] = secret && current[key] !== null ? "(set, hidden)" : current[key];
+      }
+    }
     if (values.json) {
-      writeJson(ctx.stdout, config);
+      writeJson(ctx.stdout, shown);
       return 0;
     }
     const lines: string[] = [];
     for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
       lines.push(`[${section}]`);
-      const current = config[section as keyof typeof config] as Record<string, unknown>;
+      const current = shown[section];
       for (const [key, spec] of Object.entries(fields)) {
         const from = "fileOnly" in spec && spec.fileOnly
           ? "config file only"
