@@ -244,3 +244,17 @@ Deno.test("governor exits 1 when the socket directory does not exist or the path
   assertEquals(long.code, 1);
   assert(long.log.join("").includes("too long"), long.log.join(""));
 });
+
+Deno.test("governor that finds another one running leaves the shared state file alone", async () => {
+  await using dir = await tempDir();
+  const socketPath = dir.join("g.sock");
+  const statePath = dir.join("state.json");
+  const first = await startGovernor({ socketPath, statePath });
+  await first.stop(); // writes the state
+  const saved = await Deno.readTextFile(statePath);
+  const live = await startGovernor({ socketPath }); // no statePath: never writes it
+  const second = await startGovernor({ socketPath, statePath });
+  assertEquals(second.code, 1);
+  assertEquals(await Deno.readTextFile(statePath), saved);
+  assertEquals(await live.stop(), 0);
+});
