@@ -29,7 +29,8 @@ Deno.test("EnergyLogger attributes a real busy child process plausibly (real /pr
   );
   assert.ok(d.host_busy_cpu_seconds >= d.task_cpu_seconds - 0.05, "host busy includes the task");
   assert.ok(busy.energy.allocation_ratio > 0 && busy.energy.allocation_ratio <= 1);
-  assert.ok(idle.energy.allocation_ratio < busy.energy.allocation_ratio);
+  // sleeping: almost no CPU of ours (the ratio itself is noisy on an idle host: 1 tick of 1)
+  assert.ok(idle.record.energy_details.task_cpu_seconds < 0.1);
   assert.ok(
     Math.abs(
       busy.energy.energy_wh_attributed - busy.energy.energy_wh_total * busy.energy.allocation_ratio,

@@ -6,98 +6,31 @@
  * @module
  */
 
-import { type Clock, rfc3339 } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import type { IdlePolicy } from "./attribution.ts";
-import { EnergySampler, type TaskCpuReader } from "./energy_sampler.ts";
+import type { EnergyLoggerOptions, MonitorResult } from "./energy_logger_options.ts";
+import type { EnergySampler } from "./energy_sampler.ts";
 import { EnergySpan } from "./energy_span.ts";
-import { type CpuTimeScope, type EnergySummary, summarizeEnergy } from "./energy_summary.ts";
-import { defaultGovernorReader } from "./governor_reader.ts";
-import { BackoffReader, type HostEnergyReader } from "./host_energy.ts";
+import { summarizeEnergy } from "./energy_summary.ts";
 import {
   addEnergySample,
   type EnergySample,
   type IntervalTotals,
   startEnergyInterval,
 } from "./interval_accumulator.ts";
-import type { MetricRecord } from "./metric_record.ts";
+import { buildLoggerSampler, sourceNotes } from "./logger_sources.ts";
+import { buildMetricRecord, type MetricRecord } from "./metric_record.ts";
 import { MetricsHistory, type MetricsSummary, type RecordKind } from "./metrics_history.ts";
-import { type GpuQuery, NvidiaSmi } from "./nvidia_smi.ts";
-import { openPowercapReader } from "./powercap_reader.ts";
 import {
   DEFAULT_GAMMA,
   DEFAULT_IDLE_FRACTION,
-  modelCpuPowerWatts,
   type PowerModel,
   type ResolvedTdp,
   resolveTdp,
 } from "./power_model.ts";
 import { Telemetry } from "./telemetry.ts";
-import { systemClock } from "../clock.ts";
 
-/** Options of `EnergyLogger`; every field is optional. */
-export interface EnergyLoggerOptions {
-  /** Time source (default the system clock). */
-  readonly clock?: Clock;
-  /** procfs root (default `/proc`; config `energy.procRoot`). */
-  readonly procRoot?: string;
-  /** sysfs root (default `/sys`; config `energy.sysRoot`). Powercap is `<sysRoot>/class/powercap`. */
-  readonly sysRoot?: string;
-  /** USER_HZ of `/proc` tick counts (default 100, the Linux ABI value). */
-  readonly ticksPerSecond?: number;
-  /** Root of the attributed process tree (default this process, `Deno.pid`). */
-  readonly pid?: number;
-  /** cgroup v2 directory whose `cpu.stat` is the task's CPU time (default none: process tree). */
-  readonly cgroupDir?: string;
-  /**
-   * A custom task CPU reader (overrides `pid`, `cgroupDir` and `scope`), e.g. the descendants
-   * of this process for `carbon-ops run`.
-   */
-  readonly task?: TaskCpuReader;
-  /** `host` attributes the whole host (ratio 1). Default `process-tree`, or `cgroup` with `cgroupDir`. */
-  readonly scope?: CpuTimeScope;
-  /** TDP in watts for the model (default: `CPU_TDP_WATTS`, then `configTdpWatts`, then 100 W). */
-  readonly tdpWatts?: number;
-  /** The config value `energy.tdpWatts` (default null). */
-  readonly configTdpWatts?: number | null;
-  /** Environment for `CPU_TDP_WATTS` (default this process's environment when readable). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Idle share of TDP (default 0.2). */
-  readonly idleFraction?: number;
-  /** Model exponent (default 0.8). */
-  readonly gamma?: number;
-  /** Idle baseline in watts (default idleFraction x TDP). */
-  readonly idleBaselineWatts?: number;
-  /** Idle policy of `energy_wh_attributed` (default `proportional`; config `energy.idlePolicy`). */
-  readonly idlePolicy?: IdlePolicy;
-  /**
-   * Governor reader; `null` disables it. Default: the governor client on `governorSocket`.
-   */
-  readonly governor?: HostEnergyReader | null;
-  /** Governor socket path (default `/var/run/carbon-ops.sock`). */
-  readonly governorSocket?: string;
-  /** Powercap reader; `null` disables. Default: direct reads of `<sysRoot>/class/powercap` when permitted. */
-  readonly powercap?: HostEnergyReader | null;
-  /** GPU query; `null` disables. Default: `nvidia-smi` on PATH. */
-  readonly gpu?: GpuQuery | null;
-  /** First governor retry delay after a failure (default 1000 ms, doubling to `maxBackoffMs`). */
-  readonly initialBackoffMs?: number;
-  /** Longest retry delay (default 30000 ms). */
-  readonly maxBackoffMs?: number;
-  /** Records kept (default 10,000). */
-  readonly historyLimit?: number;
-  /** Sampling period while spans are open (default 1000 ms; 0 disables polling). */
-  readonly pollIntervalMs?: number;
-}
-
-/** What `monitor` resolves to. */
-export interface MonitorResult<T> {
-  /** What the function returned. */
-  readonly value: T;
-  /** The span's energy summary. */
-  readonly energy: EnergySummary;
-  /** The span's full record. */
-  readonly record: MetricRecord;
-}
+export type { EnergyLoggerOptions, MonitorResult } from "./energy_logger_options.ts";
 
 class IntervalState {
   totals: IntervalTotals | null = null;
@@ -178,47 +111,9 @@ export class EnergyLogger implements AsyncDisposable {
     this.#pollMs = options.pollIntervalMs ?? 1000;
     this.#history = new MetricsHistory(options.historyLimit ?? 10_000);
 
-    const backoff = {
-      clock: this.#clock,
-      initialBackoffMs: options.initialBackoffMs,
-      maxBackoffMs: options.maxBackoffMs,
-    };
-    const readers: BackoffReader[] = [];
-    const governor = options.governor === undefined
-      ? defaultGovernorReader({ socketPath: options.governorSocket })
-      : options.governor;
-    if (governor) readers.push(new BackoffReader(governor, backoff));
-    else this.#notes.push("governor disabled");
-    let powercap = options.powercap;
-    if (powercap === undefined) {
-      const opened = openPowercapReader({
-        root: `${options.sysRoot ?? "/sys"}/class/powercap`,
-        cpuinfoPath: `${options.procRoot ?? "/proc"}/cpuinfo`,
-        clock: this.#clock,
-      });
-      if ("reason" in opened) {
-        powercap = null;
-        this.#notes.push(`no direct powercap reads: ${opened.reason}`);
-      } else powercap = opened;
-    }
-    if (powercap) readers.push(new BackoffReader(powercap, backoff));
-
-    const pid = options.pid ?? Deno.pid;
-    const scope: CpuTimeScope = options.scope ?? (options.cgroupDir ? "cgroup" : "process-tree");
-    const t = this.#telemetry;
-    const task: TaskCpuReader = options.task ??
-      (scope === "cgroup"
-        ? { scope, read: () => t.readCgroupCpuSeconds(options.cgroupDir ?? "") }
-        : scope === "host"
-        ? { scope, read: () => null }
-        : { scope, read: () => t.readTreeCpuSeconds(pid) });
-    this.#sampler = new EnergySampler({
-      clock: this.#clock,
-      telemetry: t,
-      task,
-      readers,
-      gpu: options.gpu === undefined ? new NvidiaSmi() : options.gpu,
-    });
+    const built = buildLoggerSampler(options, this.#clock, this.#telemetry);
+    this.#sampler = built.sampler;
+    this.#notes.push(...built.notes);
     this.#main = new IntervalState(this.#accParams());
     this.#mainStartWallMs = this.#clock.nowMs();
     this.#takeSample([this.#main]).catch(() => {});
@@ -347,22 +242,6 @@ export class EnergyLogger implements AsyncDisposable {
     this.#poller = null;
   }
 
-  #statusNotes(): string[] {
-    const notes = [...this.#notes];
-    for (const r of this.#sampler.readers) {
-      const st = r.status;
-      if (st.lastError !== null) {
-        notes.push(
-          `${r.source} unavailable (${st.lastError}); retrying with backoff (${st.failures} failures)`,
-        );
-      }
-    }
-    if (!this.#sampler.readers.some((r) => r.status.failures === 0)) {
-      notes.push("no measured energy source available: energy is modelled from CPU utilisation");
-    }
-    return notes;
-  }
-
   #record(
     kind: RecordKind,
     operation: string,
@@ -381,33 +260,14 @@ export class EnergyLogger implements AsyncDisposable {
       idlePolicy: this.#idlePolicy,
       idleBaselineWatts: this.#idleBaselineWatts,
       scope: this.#sampler.scope,
-      notes: this.#statusNotes(),
+      notes: sourceNotes(this.#sampler, this.#notes),
     });
-    const duration = summary.duration_seconds;
-    const gpus = totals.last.gpus ?? [];
-    const gpuNowW = gpus.reduce((s, g) => s + (g.power_watts ?? 0), 0);
-    const cpuW = duration > 0
-      ? (summary.cpu_energy_wh * 3600) / duration
-      : modelCpuPowerWatts(details.host_cpu_percent, this.#model);
-    const record: MetricRecord = {
-      timestamp: rfc3339(totals.last.wallMs),
-      "timestamp_start": rfc3339(totals.first.wallMs),
-      "timestamp_end": rfc3339(totals.last.wallMs),
+    const record = buildMetricRecord(totals, summary, details, {
       operation,
-      cpu: {
-        cpu_percent: details.host_cpu_percent,
-        cpu_freq_mhz: this.#telemetry.readCpuFreqMhz(),
-        estimated_power_watts: Number(cpuW.toFixed(6)),
-      },
-      memory: this.#telemetry.readMemory(),
-      gpu: gpus,
-      "total_estimated_power_watts": duration > 0
-        ? summary.avg_power_watts
-        : Number((cpuW + gpuNowW).toFixed(6)),
-      energy: summary,
-      "energy_details": details,
-      "additional_info": { ...info },
-    };
+      info,
+      telemetry: this.#telemetry,
+      model: this.#model,
+    });
     this.#history.push(kind, record);
     return record;
   }

@@ -5,9 +5,13 @@
  * @module
  */
 
+import { rfc3339 } from "../clock.ts";
 import type { EnergyDetails, EnergySummary } from "./energy_summary.ts";
+import type { IntervalTotals } from "./interval_accumulator.ts";
 import type { MemoryMetrics } from "./meminfo.ts";
 import type { GpuReading } from "./nvidia_smi.ts";
+import { modelCpuPowerWatts, type PowerModel } from "./power_model.ts";
+import type { Telemetry } from "./telemetry.ts";
 
 /** CPU telemetry of a record. */
 export interface CpuMetrics {
@@ -46,4 +50,66 @@ export interface MetricRecord {
   readonly "energy_details": EnergyDetails;
   /** Caller's extra data, as given. */
   readonly "additional_info": Readonly<Record<string, unknown>>;
+}
+
+/** What `buildMetricRecord` needs besides the interval. */
+export interface RecordContext {
+  /** Operation name. */
+  readonly operation: string;
+  /** Caller's extra data. */
+  readonly info: Readonly<Record<string, unknown>>;
+  /** Where frequency and memory are read at record time. */
+  readonly telemetry: Telemetry;
+  /** Power model (CPU power of a zero-length interval). */
+  readonly model: PowerModel;
+}
+
+/**
+ * Builds the record of an interval from its totals and summary; reads the CPU frequency and
+ * memory now.
+ *
+ * @example
+ * ```ts
+ * import { buildMetricRecord } from "./metric_record.ts";
+ * import { startEnergyInterval } from "./interval_accumulator.ts";
+ * import { summarizeEnergy } from "./energy_summary.ts";
+ * import { Telemetry } from "./telemetry.ts";
+ * const model = { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 };
+ * const totals = startEnergyInterval({ monoNs: 0n, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null });
+ * const { summary, details } = summarizeEnergy(totals, { model, tdpSource: "default", idlePolicy: "proportional", scope: "host" });
+ * const r = buildMetricRecord(totals, summary, details, { operation: "x", info: {}, telemetry: new Telemetry(), model });
+ * console.log(r.timestamp_start); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export function buildMetricRecord(
+  totals: IntervalTotals,
+  summary: EnergySummary,
+  details: EnergyDetails,
+  ctx: RecordContext,
+): MetricRecord {
+  const duration = summary.duration_seconds;
+  const gpus = totals.last.gpus ?? [];
+  const gpuNowW = gpus.reduce((s, g) => s + (g.power_watts ?? 0), 0);
+  const cpuW = duration > 0
+    ? (summary.cpu_energy_wh * 3600) / duration
+    : modelCpuPowerWatts(details.host_cpu_percent, ctx.model);
+  return {
+    timestamp: rfc3339(totals.last.wallMs),
+    "timestamp_start": rfc3339(totals.first.wallMs),
+    "timestamp_end": rfc3339(totals.last.wallMs),
+    operation: ctx.operation,
+    cpu: {
+      "cpu_percent": details.host_cpu_percent,
+      "cpu_freq_mhz": ctx.telemetry.readCpuFreqMhz(),
+      "estimated_power_watts": Number(cpuW.toFixed(6)),
+    },
+    memory: ctx.telemetry.readMemory(),
+    gpu: gpus,
+    "total_estimated_power_watts": duration > 0
+      ? summary.avg_power_watts
+      : Number((cpuW + gpuNowW).toFixed(6)),
+    energy: summary,
+    "energy_details": details,
+    "additional_info": { ...ctx.info },
+  };
 }

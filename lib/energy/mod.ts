@@ -46,7 +46,9 @@ export { addEnergySample, startEnergyInterval } from "./interval_accumulator.ts"
 export type { AccumulatorParams, EnergySample, IntervalTotals } from "./interval_accumulator.ts";
 export { parseMeminfo } from "./meminfo.ts";
 export type { MemoryMetrics } from "./meminfo.ts";
-export type { CpuMetrics, MetricRecord } from "./metric_record.ts";
+export { buildMetricRecord } from "./metric_record.ts";
+export type { CpuMetrics, MetricRecord, RecordContext } from "./metric_record.ts";
+export { buildLoggerSampler, sourceNotes } from "./logger_sources.ts";
 export { MetricsHistory } from "./metrics_history.ts";
 export type { MetricsSummary, RecordKind } from "./metrics_history.ts";
 export { gpuTrapezoidJoules, NVIDIA_SMI_ARGS, NvidiaSmi, parseNvidiaSmiCsv } from "./nvidia_smi.ts";

@@ -1,0 +1,78 @@
+/**
+ * Options of `EnergyLogger` and the result of `monitor`.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { IdlePolicy } from "./attribution.ts";
+import type { TaskCpuReader } from "./energy_sampler.ts";
+import type { CpuTimeScope, EnergySummary } from "./energy_summary.ts";
+import type { HostEnergyReader } from "./host_energy.ts";
+import type { MetricRecord } from "./metric_record.ts";
+import type { GpuQuery } from "./nvidia_smi.ts";
+
+/** Options of `EnergyLogger`; every field is optional. */
+export interface EnergyLoggerOptions {
+  /** Time source (default the system clock). */
+  readonly clock?: Clock;
+  /** procfs root (default `/proc`; config `energy.procRoot`). */
+  readonly procRoot?: string;
+  /** sysfs root (default `/sys`; config `energy.sysRoot`). Powercap is `<sysRoot>/class/powercap`. */
+  readonly sysRoot?: string;
+  /** USER_HZ of `/proc` tick counts (default 100, the Linux ABI value). */
+  readonly ticksPerSecond?: number;
+  /** Root of the attributed process tree (default this process, `Deno.pid`). */
+  readonly pid?: number;
+  /** cgroup v2 directory whose `cpu.stat` is the task's CPU time (default none: process tree). */
+  readonly cgroupDir?: string;
+  /**
+   * A custom task CPU reader (overrides `pid`, `cgroupDir` and `scope`), e.g. the descendants
+   * of this process for `carbon-ops run`.
+   */
+  readonly task?: TaskCpuReader;
+  /** `host` attributes the whole host (ratio 1). Default `process-tree`, or `cgroup` with `cgroupDir`. */
+  readonly scope?: CpuTimeScope;
+  /** TDP in watts for the model (default: `CPU_TDP_WATTS`, then `configTdpWatts`, then 100 W). */
+  readonly tdpWatts?: number;
+  /** The config value `energy.tdpWatts` (default null). */
+  readonly configTdpWatts?: number | null;
+  /** Environment for `CPU_TDP_WATTS` (default this process's environment when readable). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Idle share of TDP (default 0.2). */
+  readonly idleFraction?: number;
+  /** Model exponent (default 0.8). */
+  readonly gamma?: number;
+  /** Idle baseline in watts (default idleFraction x TDP). */
+  readonly idleBaselineWatts?: number;
+  /** Idle policy of `energy_wh_attributed` (default `proportional`; config `energy.idlePolicy`). */
+  readonly idlePolicy?: IdlePolicy;
+  /**
+   * Governor reader; `null` disables it. Default: the governor client on `governorSocket`.
+   */
+  readonly governor?: HostEnergyReader | null;
+  /** Governor socket path (default `/var/run/carbon-ops.sock`). */
+  readonly governorSocket?: string;
+  /** Powercap reader; `null` disables. Default: direct reads of `<sysRoot>/class/powercap` when permitted. */
+  readonly powercap?: HostEnergyReader | null;
+  /** GPU query; `null` disables. Default: `nvidia-smi` on PATH. */
+  readonly gpu?: GpuQuery | null;
+  /** First governor retry delay after a failure (default 1000 ms, doubling to `maxBackoffMs`). */
+  readonly initialBackoffMs?: number;
+  /** Longest retry delay (default 30000 ms). */
+  readonly maxBackoffMs?: number;
+  /** Records kept (default 10,000). */
+  readonly historyLimit?: number;
+  /** Sampling period while spans are open (default 1000 ms; 0 disables polling). */
+  readonly pollIntervalMs?: number;
+}
+
+/** What `monitor` resolves to. */
+export interface MonitorResult<T> {
+  /** What the function returned. */
+  readonly value: T;
+  /** The span's energy summary. */
+  readonly energy: EnergySummary;
+  /** The span's full record. */
+  readonly record: MetricRecord;
+}
