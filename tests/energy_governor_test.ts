@@ -66,9 +66,9 @@ Deno.test("EnergyLogger measures a span through the real governor socket (sim so
     assert.equal(energy.source, "governor:sim");
     assert.equal(energy.coverage, 1);
     const expectedWh = WATTS * energy.duration_seconds / 3600;
-    // governor totals move in 20 ms ticks: allow two ticks at each end plus scheduling noise
+    // governor totals move in 20 ms ticks; a loaded machine delays ticks and reads: allow 150 ms
     assert.ok(
-      Math.abs(energy.energy_wh_total - expectedWh) <= WATTS * 0.08 / 3600,
+      Math.abs(energy.energy_wh_total - expectedWh) <= WATTS * 0.15 / 3600,
       `${energy.energy_wh_total} Wh vs ${expectedWh} Wh over ${energy.duration_seconds} s`,
     );
   } finally {
