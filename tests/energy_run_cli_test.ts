@@ -202,3 +202,10 @@ Deno.test("run measures through a running governor (sim) and attributes by CPU t
     assert.equal(await done, 0);
   }
 });
+
+Deno.test("run leaves the command's own options after -- alone (--help, --json, --version)", async () => {
+  await using dir = await tempDir();
+  const r = await runCli(["run", ...NO_GOV(dir.path), "--", "echo", "--help", "--json", "-V"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "--help --json -V\n");
+});
