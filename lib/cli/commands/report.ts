@@ -52,7 +52,7 @@ async function settlePending(
 ): Promise<{ state: ReportState; adopted: boolean }> {
   const p = state.pending;
   if (!p) return { state, adopted: false };
-  const recent = await showRecords(ledgerDir, { tail: 64 });
+  const recent = await showRecords(ledgerDir, { tail: 1000 }); // other writers may have appended since
   const found = recent.some((r) => {
     const labels = (r.record.body as { labels?: Record<string, unknown> }).labels;
     return r.record.type === "emission" && labels?.report_id === p.id;
