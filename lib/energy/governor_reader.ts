@@ -21,7 +21,7 @@ export interface GovernorReadClient {
 
 /**
  * Reads the governor's `host_total_uj`. The reading's `instance` is the governor's instance id
- * plus the number of counter resets and discarded samples over its host domains, so an interval
+ * plus the number of counter resets, discarded samples and stalls over its host domains, so an interval
  * across a restart OR a reset is never taken as measured (the governor does not count energy
  * across a reset). `backend` is the governor's source (`sysfs`, `msr`, or `sim`: simulated).
  *
@@ -54,7 +54,7 @@ export class GovernorReader implements HostEnergyReader {
     let events = 0;
     for (const name of r.hostTotalDomains) {
       const d = r.domains[name];
-      if (d) events += d.resets + d.discarded;
+      if (d) events += d.resets + d.discarded + d.stalls;
     }
     return {
       source: "governor",

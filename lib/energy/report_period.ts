@@ -17,7 +17,7 @@ export interface ReportState {
   readonly total_uj: string;
   /** Governor time of the last reading, RFC 3339 (the end of the last period). */
   readonly time: string;
-  /** Resets + discarded samples over host domains at the last reading. */
+  /** Resets + discarded samples + stalls over host domains at the last reading. */
   readonly events: number;
   /** A period being appended (crash safety): adopted if the ledger has its record. */
   readonly pending?: { readonly id: string; readonly state: Omit<ReportState, "pending"> };
@@ -33,7 +33,7 @@ export interface ReportReading {
   readonly hostTotalUj: bigint;
   /** Governor time of the reading, RFC 3339. */
   readonly time: string;
-  /** Resets + discarded samples over host domains. */
+  /** Resets + discarded samples + stalls over host domains. */
   readonly events: number;
 }
 
@@ -125,7 +125,7 @@ export function planPeriod(
     const newEvents = reading.instance === state.instance ? reading.events - state.events : 0;
     if (newEvents > 0) {
       events.push(
-        `${newEvents} counter reset(s) or discarded sample(s) during the period: energy across them is not counted`,
+        `${newEvents} counter reset(s), discarded sample(s) or stall(s) during the period: energy across them is not counted`,
       );
     }
   } else if (reading.continues === null) {

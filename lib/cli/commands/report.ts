@@ -40,7 +40,7 @@ function hostEvents(r: GovernorReading): number {
   let n = 0;
   for (const name of r.hostTotalDomains) {
     const d = r.domains[name];
-    if (d) n += d.resets + d.discarded;
+    if (d) n += d.resets + d.discarded + d.stalls;
   }
   return n;
 }
