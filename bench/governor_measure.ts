@@ -1,6 +1,6 @@
 /**
  * Governor measurements for docs/benchmarks.md ("## Governor"):
- *   deno run -A bench/governor_measure.ts [--seconds 60] [--json]
+ *   deno run -A bench/governor_measure.ts [--seconds 60] [--json] [--daemon-v8-flags FLAGS]
  * 1. accuracy against the simulated counter (10 min of simulated time per scenario);
  * 2. tick cost per domain (sysfs read + accumulate) beside the bare reads of the same files;
  * 3. the real daemon (`main.ts governor`) on a fake 6-domain powercap tree at 10 Hz: CPU share
@@ -18,7 +18,11 @@ import { startGovernorProcess } from "../tests/kit/governor_process.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: "string", default: "60" }, json: { type: "boolean" } },
+  options: {
+    seconds: { type: "string", default: "60" },
+    json: { type: "boolean" },
+    "daemon-v8-flags": { type: "string" },
+  },
 });
 const seconds = Number(values.seconds);
 const out: string[] = [];
@@ -96,7 +100,7 @@ const gov = await startGovernorProcess(socketPath, [
   "daemon",
   "--interval-ms",
   "100",
-]);
+], { env: values["daemon-v8-flags"] ? { DENO_V8_FLAGS: values["daemon-v8-flags"] } : {} });
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
 const hz = 100; // CLK_TCK on Linux
 const c0 = await gov.cpuTicks();
@@ -111,10 +115,10 @@ const statsIdle = await probe.request("stats");
 const domainsCount = ((await probe.request("domains")).domains as unknown[]).length;
 probe.close();
 say("");
+const v8 = values["daemon-v8-flags"];
 say(
-  `### Daemon (deno run main.ts governor, ${domainsCount} sysfs domains, 10 Hz, ${
-    wallS.toFixed(0)
-  } s)`,
+  `### Daemon (deno run main.ts governor, ${domainsCount} sysfs domains, 10 Hz, ` +
+    `${wallS.toFixed(0)} s${v8 ? `, DENO_V8_FLAGS=${v8}` : ""})`,
 );
 say(
   `- CPU: ${cpuPct.toFixed(3)}% of one core (${c1 - c0} ticks of 10 ms in ${wallS.toFixed(1)} s)`,
