@@ -53,3 +53,29 @@ Deno.test("example library_use imports the package by name from its own project"
   assert.match(r.stdout, /^carbon-ops \d+\.\d+\.\d+/m);
   assert.match(r.stdout, /carbon [\d.]+ g CO2e, 95% interval/);
 });
+
+Deno.test("example cron_report appends periods that tile time exactly and verify", async () => {
+  await using dir = await tempDir();
+  const out = await new Deno.Command("bash", {
+    args: [`${REPO_ROOT}examples/cron_report.sh`, dir.path],
+    env: { NO_COLOR: "1", CARBON_OPS_CONFIG: "" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, text);
+  assert.match(text, /baseline recorded/);
+  const periods = [...text.matchAll(/report: (\S+) \.\. (\S+): ([\d.]+) Wh/g)];
+  assert.equal(periods.length, 3, text);
+  for (let i = 1; i < periods.length; i++) {
+    assert.equal(periods[i][1], periods[i - 1][2], "no gap, no overlap");
+  }
+  for (const p of periods) {
+    const seconds = (Date.parse(p[2]) - Date.parse(p[1])) / 1000;
+    const watts = Number(p[3]) * 3600 / seconds;
+    assert.ok(Math.abs(watts - 120) < 6, `period power ${watts} W is the simulated 120 W`);
+  }
+  assert.match(text, /total +3 /);
+  assert.match(text, /status: VALID \(exit 0\)/);
+});
