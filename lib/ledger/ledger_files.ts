@@ -59,6 +59,30 @@ export async function readAt(
 }
 
 /**
+ * Synchronous `readAt`, for short reads on the append hot path (page-cache hits).
+ *
+ * @example
+ * ```ts
+ * import { readAtSync } from "./ledger_files.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello");
+ * using f = await Deno.open(path);
+ * console.log(new TextDecoder().decode(readAtSync(f, 1, 3))); // "ell"
+ * ```
+ */
+export function readAtSync(file: Deno.FsFile, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  file.seekSync(offset, Deno.SeekMode.Start);
+  let done = 0;
+  while (done < length) {
+    const n = file.readSync(out.subarray(done));
+    if (n === null) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+/**
  * Offset of the last `\n` before `end`, or -1; scans backwards in 64 KiB chunks.
  *
  * @example

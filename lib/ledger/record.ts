@@ -139,7 +139,10 @@ export function signRecord(
   const payload = canonicalize(unsigned);
   const sig = toBase64Url(signBytes(key, recordSigningInput(payload)));
   const record: LedgerRecord = { ...unsigned, sig };
-  const line = canonicalize(record);
+  // In canonical order `sig` sits between `seq` and `ts`; the members after the body (kid, prev,
+  // seq, ts, type, v) are plain scalars, so the last `,"ts":"` is the top-level one.
+  const at = payload.lastIndexOf(',"ts":"');
+  const line = `${payload.slice(0, at)},"sig":"${sig}"${payload.slice(at)}`;
   const lineBytes = utf8Bytes(line);
   return { record, line, lineBytes, leaf: leafHash(lineBytes) };
 }

@@ -4,6 +4,10 @@
  * whole line with one write to `ledger.jsonl` opened O_APPEND, `fdatasync`s, and only then
  * resolves. An fsync error poisons the writer: it refuses every later append.
  *
+ * The hot path uses synchronous file calls (each async call costs a thread hand-off, which was
+ * most of an append's overhead); the `fdatasync` therefore blocks the event loop for the time the
+ * disk takes to flush. Waiting for a lock held by another writer does not block the event loop.
+ *
  * @module
  */
 
@@ -13,7 +17,7 @@ import { bytesEqual, sha256, toHex } from "./encoding.ts";
 import { syncDir, writeFileDurable } from "./fs_durable.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
-import { LEDGER_JSONL, LEDGER_LOCK, QUARANTINE_DIR, readAt, readTail } from "./ledger_files.ts";
+import { LEDGER_JSONL, LEDGER_LOCK, QUARANTINE_DIR, readAtSync, readTail } from "./ledger_files.ts";
 import { readLines } from "./line_stream.ts";
 import { leafHash } from "./merkle.ts";
 import {
@@ -167,9 +171,10 @@ export class LedgerWriter implements AsyncDisposable {
       }
       throw err;
     }
-    await this.#lock.lock(true);
+    // Uncontended: take the lock without a thread hand-off; contended: wait without blocking.
+    if (!this.#lock.tryLockSync(true)) await this.#lock.lock(true);
     try {
-      let head = await this.#establishHead();
+      let head = this.#cachedHead() ?? await this.#establishHead();
       let repair: RepairInfo | undefined;
       if (head.torn) {
         const repaired = await this.#repair(head.head, head.torn);
@@ -177,26 +182,30 @@ export class LedgerWriter implements AsyncDisposable {
         repair = repaired.info;
       }
       if (type === "correction") await this.#checkCorrection(body as RecordBody, head.head);
-      const result = await this.#write(head.head, type, body as RecordBody);
+      const result = this.#write(head.head, type, body as RecordBody);
       return repair ? { ...result, repair } : result;
     } finally {
-      await this.#lock.unlock();
+      this.#lock.unlockSync();
     }
   }
 
-  async #establishHead(): Promise<{ head: Head; torn: Uint8Array | null }> {
-    const size = (await this.#out.stat()).size;
+  /** The head this writer last wrote, if the file still ends with it (same size, same last line). */
+  #cachedHead(): { head: Head; torn: null } | null {
     const cached = this.#head;
-    if (cached && cached.size === size) {
-      const again = await readAt(
-        this.#in,
-        size - cached.lastLine.length - 1,
-        cached.lastLine.length + 1,
-      );
-      if (again[again.length - 1] === 0x0a && bytesEqual(again.subarray(0, -1), cached.lastLine)) {
-        return { head: cached, torn: null };
-      }
+    if (!cached || this.#out.statSync().size !== cached.size) return null;
+    const again = readAtSync(
+      this.#in,
+      cached.size - cached.lastLine.length - 1,
+      cached.lastLine.length + 1,
+    );
+    if (again[again.length - 1] === 0x0a && bytesEqual(again.subarray(0, -1), cached.lastLine)) {
+      return { head: cached, torn: null };
     }
+    return null;
+  }
+
+  async #establishHead(): Promise<{ head: Head; torn: Uint8Array | null }> {
+    const size = this.#out.statSync().size;
     this.#head = null;
     const tail = await readTail(this.#in, size);
     if (!tail.lastLine) {
@@ -271,7 +280,7 @@ export class LedgerWriter implements AsyncDisposable {
       kind: "repair",
       repair,
     };
-    const written = await this.#write(head, "note", note);
+    const written = this.#write(head, "note", note);
     return { head: this.#head!, info: { ...repair, noteSeq: written.seq } };
   }
 
@@ -307,7 +316,7 @@ export class LedgerWriter implements AsyncDisposable {
     throw new LedgerError("CORRECTION_TARGET", `seq ${target.seq} not found`);
   }
 
-  async #write(head: Head, type: string, body: RecordBody): Promise<AppendResult> {
+  #write(head: Head, type: string, body: RecordBody): AppendResult {
     const signed = signRecord(
       { seq: head.seq + 1, ts: rfc3339(this.#clock.nowMs()), type, body, prev: toHex(head.leaf) },
       this.#key,
@@ -316,8 +325,8 @@ export class LedgerWriter implements AsyncDisposable {
     bytes.set(signed.lineBytes);
     bytes[bytes.length - 1] = 0x0a;
     let done = 0;
-    while (done < bytes.length) done += await this.#out.write(bytes.subarray(done));
-    await this.#fatalSync(() => this.#out.syncData());
+    while (done < bytes.length) done += this.#out.writeSync(bytes.subarray(done));
+    this.#fatalSyncNow(() => this.#out.syncDataSync());
     this.#head = {
       size: head.size + bytes.length,
       seq: signed.record.seq,
@@ -337,17 +346,29 @@ export class LedgerWriter implements AsyncDisposable {
     try {
       await sync();
     } catch (err) {
-      this.#failed = err instanceof Error ? err : new Error(String(err));
-      throw new LedgerError(
-        "FSYNC_FAILED",
-        `fsync failed in ${this.#dir}: ${(err as Error).message}`,
-        {
-          hint:
-            "the last append may not be durable; check the disk, then run 'carbon-ops ledger verify'",
-          cause: err,
-        },
-      );
+      this.#poison(err);
     }
+  }
+
+  #fatalSyncNow(sync: () => void): void {
+    try {
+      sync();
+    } catch (err) {
+      this.#poison(err);
+    }
+  }
+
+  #poison(err: unknown): never {
+    this.#failed = err instanceof Error ? err : new Error(String(err));
+    throw new LedgerError(
+      "FSYNC_FAILED",
+      `fsync failed in ${this.#dir}: ${(err as Error).message}`,
+      {
+        hint:
+          "the last append may not be durable; check the disk, then run 'carbon-ops ledger verify'",
+        cause: err,
+      },
+    );
   }
 
   /** Closes the files (waits for queued appends). */
