@@ -133,8 +133,8 @@ export class GovernorClient {
   readonly #path: string;
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
-  #conn: Deno.UnixConn | null = null;
-  #buffer = new Uint8Array(0);
+  // the connection and the bytes read from it past the last line, dropped together
+  #link: { conn: Deno.UnixConn; buffer: Uint8Array } | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -204,8 +204,11 @@ export class GovernorClient {
 
   async #exchange(op: string): Promise<Record<string, unknown>> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // once expired, nothing of this exchange may touch the client's connection again
+    const token = { expired: false };
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        token.expired = true;
         this.#drop();
         reject(
           new GovernorUnavailableError(
@@ -216,15 +219,16 @@ export class GovernorClient {
       }, this.#timeoutMs);
     });
     const attempt = async () => {
-      const reused = this.#conn !== null;
+      const reused = this.#link !== null;
       try {
-        return await this.#roundTrip(op);
+        return await this.#roundTrip(op, token);
       } catch (e) {
         // the governor closes idle connections: retry a reused one once on a fresh connection
         // (every v1 op is read-only, so repeating it is safe)
-        if (!reused || !(e instanceof GovernorUnavailableError) || e.reason !== "closed") throw e;
+        const closed = e instanceof GovernorUnavailableError && e.reason === "closed";
+        if (token.expired || !reused || !closed) throw e;
         this.#drop();
-        return await this.#roundTrip(op);
+        return await this.#roundTrip(op, token);
       }
     };
     try {
@@ -237,15 +241,24 @@ export class GovernorClient {
     }
   }
 
-  async #roundTrip(op: string): Promise<Record<string, unknown>> {
-    const conn = this.#conn ?? (this.#conn = await this.#connect());
+  async #roundTrip(op: string, token: { expired: boolean }): Promise<Record<string, unknown>> {
+    let link = this.#link;
+    if (link === null) {
+      const conn = await this.#connect();
+      if (token.expired) {
+        conn.close(); // the caller already got its timeout; do not leave this connection behind
+        throw this.#closed(null);
+      }
+      link = this.#link = { conn, buffer: new Uint8Array(0) };
+    }
+    const conn = link.conn;
     const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, op }) + "\n");
     try {
       for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
     } catch (e) {
       throw this.#closed(e);
     }
-    const line = await this.#readLine(conn);
+    const line = await this.#readLine(link);
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -285,29 +298,29 @@ export class GovernorClient {
     }
   }
 
-  async #readLine(conn: Deno.UnixConn): Promise<string> {
+  async #readLine(link: { conn: Deno.UnixConn; buffer: Uint8Array }): Promise<string> {
     const chunk = new Uint8Array(16_384);
     for (;;) {
-      const nl = this.#buffer.indexOf(10);
+      const nl = link.buffer.indexOf(10);
       if (nl >= 0) {
-        const line = new TextDecoder().decode(this.#buffer.subarray(0, nl));
-        this.#buffer = this.#buffer.slice(nl + 1);
+        const line = new TextDecoder().decode(link.buffer.subarray(0, nl));
+        link.buffer = link.buffer.slice(nl + 1);
         return line;
       }
-      if (this.#buffer.length > this.#maxBytes) {
+      if (link.buffer.length > this.#maxBytes) {
         return this.#protocol(`response longer than ${this.#maxBytes} bytes`);
       }
       let n: number | null;
       try {
-        n = await conn.read(chunk);
+        n = await link.conn.read(chunk);
       } catch (e) {
         throw this.#closed(e);
       }
       if (n === null) throw this.#closed(null);
-      const next = new Uint8Array(this.#buffer.length + n);
-      next.set(this.#buffer);
-      next.set(chunk.subarray(0, n), this.#buffer.length);
-      this.#buffer = next;
+      const next = new Uint8Array(link.buffer.length + n);
+      next.set(link.buffer);
+      next.set(chunk.subarray(0, n), link.buffer.length);
+      link.buffer = next;
     }
   }
 
@@ -327,10 +340,9 @@ export class GovernorClient {
 
   #drop(): void {
     try {
-      this.#conn?.close();
+      this.#link?.conn.close();
     } catch { /* already closed */ }
-    this.#conn = null;
-    this.#buffer = new Uint8Array(0);
+    this.#link = null;
   }
 
   /** Closes the connection (the next request reconnects). */

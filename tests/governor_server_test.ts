@@ -258,3 +258,42 @@ Deno.test("governor that finds another one running leaves the shared state file 
   assertEquals(await Deno.readTextFile(statePath), saved);
   assertEquals(await live.stop(), 0);
 });
+
+Deno.test("GovernorClient never hands a late answer to the next request after a timeout", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("slow.sock");
+  const listener = Deno.listen({ transport: "unix", path });
+  const enc = new TextEncoder();
+  const conns: Deno.UnixConn[] = [];
+  const serving = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      (async () => {
+        const buf = new Uint8Array(4096);
+        for (;;) {
+          const n = await conn.read(buf).catch(() => null);
+          if (n === null) return;
+          const op = JSON.parse(new TextDecoder().decode(buf.subarray(0, n))).op;
+          if (op === "health") await new Promise((r) => setTimeout(r, 300)); // too slow
+          await conn.write(enc.encode(JSON.stringify({ v: 1, ok: true, echo: op }) + "\n"))
+            .catch(() => {});
+        }
+      })();
+    }
+  })();
+  const client = new GovernorClient({ socketPath: path, timeoutMs: 100 });
+  assertEquals((await client.request("stats")).echo, "stats");
+  const late = await client.request("health").catch((e) => e);
+  assertEquals(late.reason, "timeout");
+  await new Promise((r) => setTimeout(r, 400)); // the late answer arrives meanwhile
+  assertEquals((await client.request("domains")).echo, "domains");
+  assertEquals((await client.request("stats")).echo, "stats");
+  client.close();
+  listener.close();
+  for (const c of conns) {
+    try {
+      c.close();
+    } catch { /* closed */ }
+  }
+  await serving.catch(() => {});
+});
