@@ -198,6 +198,7 @@ export {
   cosignatureKeyId,
   type CosignatureReport,
   cosignedMessage,
+  parseWitnessPolicy,
   parseWitnessVkey,
   splitCosignature,
   type ValidCosignature,
@@ -207,6 +208,7 @@ export {
   witnessVkey,
 } from "./witness.ts";
 export { addCheckpointRequest, type Equivocation, findEquivocations } from "./witness_protocol.ts";
+export { type WitnessFinding, witnessFindings } from "./witness_check.ts";
 export { loadTrust, parseTrustExtensions, type TrustExtensions } from "./trust_extensions.ts";
 export { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 export {

@@ -12,6 +12,7 @@ import { parseJsonStrict } from "./canonical_json.ts";
 import { publicKeyPem, type VerifyingKey, verifyingKeyFromPem } from "./keys.ts";
 import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
 import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
+import { parseWitnessPolicy, type WitnessKey } from "./witness.ts";
 
 /** What a trusted key may sign. */
 export type KeyRole = "records" | "checkpoints" | "both";
@@ -36,6 +37,10 @@ export interface TrustFile {
   readonly keys: readonly TrustedKey[];
   /** Keys marked compromised after a seq (optional `compromised` field; see compromised_keys.ts). */
   readonly compromised?: readonly CompromisedKey[];
+  /** Witnesses whose cosignatures count (optional `witnesses`; see witness.ts). */
+  readonly witnesses?: readonly WitnessKey[];
+  /** How many distinct witnesses must cosign a checkpoint (optional `witness_quorum`). */
+  readonly witnessQuorum?: number;
 }
 
 /**
@@ -122,7 +127,15 @@ export function parseTrustFile(text: string): TrustFile {
   });
   const compromised = parseCompromisedKeys(raw.compromised);
   if ("problem" in compromised) throw new TrustFileError(compromised.problem);
-  return { origin: raw.origin, keys, compromised: compromised.keys };
+  const policy = parseWitnessPolicy(raw.witnesses, raw.witness_quorum);
+  if ("problem" in policy) throw new TrustFileError(policy.problem);
+  return {
+    origin: raw.origin,
+    keys,
+    compromised: compromised.keys,
+    witnesses: policy.witnesses,
+    witnessQuorum: policy.quorum,
+  };
 }
 
 /**

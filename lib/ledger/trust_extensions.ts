@@ -19,7 +19,7 @@
 
 import { parseJsonStrict } from "./canonical_json.ts";
 import { parseTrustFile, type TrustFile, TrustFileError } from "./trust.ts";
-import { parseWitnessVkey, type WitnessKey } from "./witness.ts";
+import { parseWitnessPolicy, type WitnessKey } from "./witness.ts";
 import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 
 export type { CompromisedKey } from "./compromised_keys.ts";
@@ -56,36 +56,15 @@ export function parseTrustExtensions(text: string): TrustExtensions {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new TrustFileError("trust file must be a JSON object");
   }
-  const witnesses = list(raw.witnesses, "witnesses").map((entry, i) => {
-    const e = entry as Record<string, unknown>;
-    if (e === null || typeof e !== "object" || typeof e.vkey !== "string") {
-      throw new TrustFileError(`witnesses[${i}] must be an object with a "vkey" string`);
-    }
-    try {
-      return parseWitnessVkey(e.vkey);
-    } catch (err) {
-      throw new TrustFileError(`witnesses[${i}].vkey: ${(err as Error).message}`, { cause: err });
-    }
-  });
-  const names = new Set(witnesses.map((w) => w.name));
-  if (names.size !== witnesses.length) {
-    throw new TrustFileError("witnesses must have distinct names");
-  }
-  const quorum = raw.witness_quorum ?? witnesses.length;
-  if (
-    !Number.isSafeInteger(quorum) || (quorum as number) < 0 || (quorum as number) > witnesses.length
-  ) {
-    throw new TrustFileError(`witness_quorum must be an integer from 0 to ${witnesses.length}`);
-  }
+  const policy = parseWitnessPolicy(raw.witnesses, raw.witness_quorum);
+  if ("problem" in policy) throw new TrustFileError(policy.problem);
   const compromised = parseCompromisedKeys(raw.compromised);
   if ("problem" in compromised) throw new TrustFileError(compromised.problem);
-  return { witnesses, witnessQuorum: quorum as number, compromised: compromised.keys };
-}
-
-function list(value: unknown, name: string): unknown[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new TrustFileError(`${name} must be an array`);
-  return value;
+  return {
+    witnesses: policy.witnesses,
+    witnessQuorum: policy.quorum,
+    compromised: compromised.keys,
+  };
 }
 
 /**

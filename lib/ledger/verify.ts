@@ -23,6 +23,7 @@ import type { TrustFile } from "./trust.ts";
 // Key rotation and compromise (issue 7): key lookups go through a KeyTimeline.
 import { KeyTimeline } from "./rotation.ts";
 import { compromiseAnchors } from "./rotation_trust.ts";
+import { witnessFindings } from "./witness_check.ts";
 import type { CompromisedKey } from "./compromised_keys.ts";
 import {
   type CheckpointStatus,
@@ -344,6 +345,16 @@ export async function verifyLedger(
       line: null,
       offset: null,
     });
+  }
+  const ownSource = `${dir}/${LATEST_CHECKPOINT}`;
+  const opened = inputs.filter((_, i) => parsed[i].checkpoint !== null)
+    .map((c) => ({
+      ...c,
+      own: c.source === ownSource && !(options.checkpoints ?? []).includes(c),
+    }));
+  for (const w of witnessFindings(opened, trust)) {
+    if (w.level === "error") fail(w.cls, w.code, w.message);
+    else warnings.push({ code: w.code, message: w.message, seq: null, line: null, offset: null });
   }
   const verdict = verdictOf(classes);
   return {

@@ -263,3 +263,49 @@ export function verifyCosignatures(
     ok: invalid.length === 0 && valid.length >= required,
   };
 }
+
+/**
+ * Parses a trust file's optional `witnesses` (`[{"vkey": "..."}]`) and `witness_quorum`
+ * (default: all listed) raw values.
+ *
+ * @returns The policy, or the first problem as a message.
+ * @example
+ * ```ts
+ * import { parseWitnessPolicy } from "./witness.ts";
+ * console.log(parseWitnessPolicy(undefined, undefined)); // { witnesses: [], quorum: 0 }
+ * ```
+ */
+export function parseWitnessPolicy(
+  witnessesRaw: unknown,
+  quorumRaw: unknown,
+): { witnesses: WitnessKey[]; quorum: number } | { problem: string } {
+  if (witnessesRaw !== undefined && !Array.isArray(witnessesRaw)) {
+    return { problem: "witnesses must be an array" };
+  }
+  const witnesses: WitnessKey[] = [];
+  for (const [i, entry] of ((witnessesRaw ?? []) as unknown[]).entries()) {
+    const e = entry as Record<string, unknown>;
+    if (e === null || typeof e !== "object" || typeof e.vkey !== "string") {
+      return { problem: `witnesses[${i}] must be an object with a "vkey" string` };
+    }
+    const extra = Object.keys(e).filter((k) => k !== "vkey" && k !== "comment");
+    if (extra.length) {
+      return { problem: `witnesses[${i}] has unknown field(s) ${extra.join(", ")}` };
+    }
+    try {
+      witnesses.push(parseWitnessVkey(e.vkey));
+    } catch (err) {
+      return { problem: `witnesses[${i}].vkey: ${(err as Error).message}` };
+    }
+  }
+  if (new Set(witnesses.map((w) => w.name)).size !== witnesses.length) {
+    return { problem: "witnesses must have distinct names" };
+  }
+  const quorum = quorumRaw ?? witnesses.length;
+  if (
+    !Number.isSafeInteger(quorum) || (quorum as number) < 0 || (quorum as number) > witnesses.length
+  ) {
+    return { problem: `witness_quorum must be an integer from 0 to ${witnesses.length}` };
+  }
+  return { witnesses, quorum: quorum as number };
+}
