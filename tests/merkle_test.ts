@@ -1,10 +1,10 @@
 import assert, { deepStrictEqual, ok, throws } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { fromHex, toHex } from "../lib/ledger/encoding.ts";
 import {
   consistencyProof,
   emptyRoot,
-  fromHex,
   inclusionProof,
   leafHash,
   MerkleAccumulator,
@@ -12,7 +12,6 @@ import {
   rootOf,
   splitPoint,
   type SubtreeHasher,
-  toHex,
   verifyConsistency,
   verifyInclusion,
 } from "../lib/ledger/merkle.ts";

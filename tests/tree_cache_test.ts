@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { consistencyProof, inclusionProof, leafHash, rootOf, toHex } from "../lib/ledger/merkle.ts";
+import { consistencyProof, inclusionProof, leafHash, rootOf } from "../lib/ledger/merkle.ts";
+import { toHex } from "../lib/ledger/encoding.ts";
 import {
   MemoryHashStore,
   sizeForStoredCount,

@@ -11,6 +11,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { fromHex, toHex } from "./encoding.ts";
 
 export {
   type ProofErrorCode,
@@ -342,37 +343,4 @@ export function popCount(n: number): number {
   let c = 0;
   for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;
   return c;
-}
-
-/**
- * Lowercase hex of bytes.
- *
- * @example
- * ```ts
- * import { toHex } from "./merkle.ts";
- * console.log(toHex(new Uint8Array([0, 255]))); // "00ff"
- * ```
- */
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
-}
-
-/**
- * Bytes from (lower or upper case) hex; throws `SyntaxError` on odd length or non-hex digits.
- *
- * @example
- * ```ts
- * import { fromHex } from "./merkle.ts";
- * console.log(fromHex("00ff")); // Uint8Array [0, 255]
- * ```
- */
-export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new SyntaxError(`not a hex string: '${hex.slice(0, 20)}'`);
-  }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
