@@ -30,7 +30,7 @@ Deno.test("README main-job command runs the whole pipeline on embedded defaults"
       "verify",
       `${dir}/ledger`,
       "--trust",
-      `${dir}/ledger/trust.json`,
+      `${dir}/trust.json`,
     ]);
     assert.equal(again.code, 0, again.stdout + again.stderr);
   } finally {

@@ -177,6 +177,8 @@ Options:
       const keys = await writeKeyPair(`${dir}/keys`, key, { name: "demo", noteName: origin });
       const ledgerDir = `${dir}/ledger`;
       const init = await initLedger(ledgerDir, { origin, key });
+      const trustPath = `${dir}/trust.json`; // the auditor's copy, kept apart from the ledger
+      await Deno.writeTextFile(trustPath, init.trustText);
       const body = estimate.toLedgerBody({
         reportingEntity: "carbon-ops demo",
         place: { host: Deno.hostname() },
@@ -226,9 +228,9 @@ Options:
       const ok = report.status === "valid" && independent.problems.length === 0 &&
         (!openssl.ran || openssl.ok);
       say(
-        `\nFiles:\n  ledger      ${ledgerDir}/ledger.jsonl\n  trust file  ${ledgerDir}/trust.json\n  checkpoint  ${ledgerDir}/checkpoint\n  keys        ${keys.keyPath}, ${keys.pubPath}`,
+        `\nFiles:\n  ledger      ${ledgerDir}/ledger.jsonl\n  trust file  ${trustPath}\n  checkpoint  ${ledgerDir}/checkpoint\n  keys        ${keys.keyPath}, ${keys.pubPath}`,
       );
-      say(`Verify again: carbon-ops ledger verify ${ledgerDir} --trust ${ledgerDir}/trust.json`);
+      say(`Verify again: carbon-ops ledger verify ${ledgerDir} --trust ${trustPath}`);
       if (v.json) {
         writeJson(ctx.stdout, {
           ok,
