@@ -42,7 +42,8 @@ export async function* readLines(
 
 /**
  * Like `readLines`, but yields the lines of each chunk as one array (fewer async steps for hot
- * loops such as verification).
+ * loops such as verification). With `reuse: true` the line bytes are views into the read buffer,
+ * valid only until the next batch is requested (no copy per line).
  *
  * @example
  * ```ts
@@ -54,7 +55,13 @@ export async function* readLines(
  */
 export async function* readLineBatches(
   path: string,
-  options: { start?: number; end?: number; startIndex?: number; chunkBytes?: number } = {},
+  options: {
+    start?: number;
+    end?: number;
+    startIndex?: number;
+    chunkBytes?: number;
+    reuse?: boolean;
+  } = {},
 ): AsyncGenerator<RawLine[]> {
   // Small files are read with synchronous calls: each async file op costs a thread hand-off,
   // which dominates for files of a few KiB.
@@ -88,7 +95,7 @@ export async function* readLineBatches(
         offset = carryOffset;
         carry = null;
       } else {
-        bytes = chunk.slice(from, nl);
+        bytes = options.reuse ? chunk.subarray(from, nl) : chunk.slice(from, nl);
         offset = chunkOffset + from;
       }
       batch.push({ bytes, index: index++, offset, terminated: true });

@@ -141,7 +141,7 @@ export async function verifyLedger(
   }
 
   if (end >= 0) {
-    batches: for await (const batch of readLineBatches(path, { end })) {
+    batches: for await (const batch of readLineBatches(path, { end, reuse: true })) {
       for (const line of batch) {
         const at = { seq: line.index, index: line.index, offset: line.offset };
         if (!line.terminated) {
