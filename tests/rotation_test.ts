@@ -71,7 +71,18 @@ Deno.test("rotation: the new key signs after a rotation; the old key is then rej
   assert.equal(ok.status, "valid", JSON.stringify(ok.errors));
   assert.equal(ok.entries, 6);
   await using dir2 = await tempDir();
-  const init2 = await rotatedLedger(dir2.path, [B, A]);
+  const init2 = await rotatedLedger(dir2.path, [B]);
+  // The writer refuses the retired key (retired-keys.json)...
+  {
+    await using w = await LedgerWriter.open(dir2.path, { key: A });
+    await assert.rejects(w.append("note", { text: "old key" }), /KEY_RETIRED|rotated out/);
+  }
+  // ...and a record signed with it anyway (another tool, a deleted guard file) fails verification.
+  await Deno.remove(`${dir2.path}/retired-keys.json`);
+  {
+    await using w = await LedgerWriter.open(dir2.path, { key: A });
+    await w.append("note", { text: "old key" });
+  }
   const bad = await verifyLedger(dir2.path, { trust: init2.trust });
   assert.equal(bad.exitCode, 4);
   assert.deepEqual(bad.errors.map((e) => [e.code, e.seq]), [["KEY_ROTATED_OUT", 5]]);
@@ -229,6 +240,21 @@ Deno.test("rotation CLI: rotate-key, updated trust file, new-key checkpoint and 
     stdin: '{"text":"after rotation"}',
   });
   assert.equal(app.code, 0, app.stderr);
+  const stale = await runCli([
+    "ledger",
+    "append",
+    ledger,
+    "--key",
+    aPath,
+    "--type",
+    "note",
+    "--body",
+    "-",
+  ], {
+    stdin: '{"text":"old key"}',
+  });
+  assert.equal(stale.code, 1);
+  assert.match(stale.stderr, /rotated out at seq 3/);
   assert.equal((await runCli(["ledger", "checkpoint", ledger, "--key", bPath])).code, 0);
   for (const t of [trustPath, trust2]) {
     const v = await runCli(["ledger", "verify", ledger, "--trust", t, "--json"]);

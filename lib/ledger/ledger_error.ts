@@ -14,7 +14,8 @@ export type LedgerErrorCode =
   | "FSYNC_FAILED"
   | "WRITER_FAILED"
   | "CHAIN_INVALID"
-  | "CHECKPOINT_CONFLICT";
+  | "CHECKPOINT_CONFLICT"
+  | "KEY_RETIRED";
 
 /**
  * A ledger operation refused to act; nothing unlinked or unsynced was acknowledged.

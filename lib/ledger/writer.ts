@@ -29,6 +29,7 @@ import {
   verifyRecordSignature,
 } from "./record.ts";
 import { checkBody, type RecordBody } from "./record_types.ts";
+import { assertKeyNotRetired, noteRotation } from "./retired_keys.ts";
 
 /** What an append wrote. */
 export interface AppendResult {
@@ -174,6 +175,7 @@ export class LedgerWriter implements AsyncDisposable {
     // Uncontended: take the lock without a thread hand-off; contended: wait without blocking.
     if (!this.#lock.tryLockSync(true)) await this.#lock.lock(true);
     try {
+      assertKeyNotRetired(this.#dir, this.#key.kid); // rotation guard (retired_keys.ts)
       let head = this.#cachedHead() ?? await this.#establishHead();
       let repair: RepairInfo | undefined;
       if (head.torn) {
@@ -183,6 +185,7 @@ export class LedgerWriter implements AsyncDisposable {
       }
       if (type === "correction") await this.#checkCorrection(body as RecordBody, head.head);
       const result = this.#write(head.head, type, body as RecordBody);
+      if (type === "key_rotation") noteRotation(this.#dir, body as RecordBody, result.seq);
       return repair ? { ...result, repair } : result;
     } finally {
       this.#lock.unlockSync();
