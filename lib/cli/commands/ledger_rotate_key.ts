@@ -25,7 +25,8 @@ export const ledgerRotateKeyCommand: Command = {
 
 Appends a 'key_rotation' record signed by OLD that names NEW (its kid and SPKI) and carries
 NEW's proof-of-possession signature over (origin, old kid, new kid). From the next record on,
-only NEW may sign records: the verifier rejects OLD's later records (KEY_ROTATED_OUT) and trusts
+only NEW may sign records: appends with OLD are refused (KEY_RETIRED), the verifier rejects
+OLD's later records (KEY_ROTATED_OUT), and it trusts
 NEW for records from the next seq because the trusted OLD vouched for it. Checkpoints are
 verified with the trust file's checkpoint keys: with --trust FILE --trust-out FILE, writes an
 updated trust file (OLD's range ends at the rotation, NEW takes OLD's role from the next seq;
