@@ -1,6 +1,7 @@
 /**
  * Governor measurements for docs/benchmarks.md ("## Governor"):
  *   deno run -A bench/governor_measure.ts [--seconds 60] [--json] [--daemon-v8-flags FLAGS]
+ *     [--daemon-nice N]   (the systemd unit runs the daemon with Nice=-5)
  * 1. accuracy against the simulated counter (10 min of simulated time per scenario);
  * 2. tick cost per domain (sysfs read + accumulate) beside the bare reads of the same files;
  * 3. the real daemon (`main.ts governor`) on a fake 6-domain powercap tree at 10 Hz: CPU share
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "60" },
     json: { type: "boolean" },
     "daemon-v8-flags": { type: "string" },
+    "daemon-nice": { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -100,7 +102,10 @@ const gov = await startGovernorProcess(socketPath, [
   "daemon",
   "--interval-ms",
   "100",
-], { env: values["daemon-v8-flags"] ? { DENO_V8_FLAGS: values["daemon-v8-flags"] } : {} });
+], {
+  env: values["daemon-v8-flags"] ? { DENO_V8_FLAGS: values["daemon-v8-flags"] } : {},
+  nice: values["daemon-nice"] === undefined ? undefined : Number(values["daemon-nice"]),
+});
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
 const hz = 100; // CLK_TCK on Linux
 const c0 = await gov.cpuTicks();
@@ -118,7 +123,9 @@ say("");
 const v8 = values["daemon-v8-flags"];
 say(
   `### Daemon (deno run main.ts governor, ${domainsCount} sysfs domains, 10 Hz, ` +
-    `${wallS.toFixed(0)} s${v8 ? `, DENO_V8_FLAGS=${v8}` : ""})`,
+    `${wallS.toFixed(0)} s${v8 ? `, DENO_V8_FLAGS=${v8}` : ""}` +
+    `${values["daemon-nice"] ? `, nice ${values["daemon-nice"]}` : ""}; load average ` +
+    `${Deno.loadavg().map((x) => x.toFixed(2)).join(" ")})`,
 );
 say(
   `- CPU: ${cpuPct.toFixed(3)}% of one core (${c1 - c0} ticks of 10 ms in ${wallS.toFixed(1)} s)`,

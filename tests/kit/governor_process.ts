@@ -25,10 +25,15 @@ export interface GovernorProcess extends AsyncDisposable {
 export async function startGovernorProcess(
   socketPath: string,
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; nice?: number } = {},
 ): Promise<GovernorProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN_TS, "governor", "--socket", socketPath, ...args],
+  const denoArgs = ["run", "-A", "--quiet", MAIN_TS, "governor", "--socket", socketPath, ...args];
+  // `nice` execs the command, so the child's pid stays the daemon's (as with systemd's Nice=)
+  const [cmd, cmdArgs] = options.nice === undefined
+    ? [Deno.execPath(), denoArgs]
+    : ["nice", ["-n", String(options.nice), Deno.execPath(), ...denoArgs]];
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: Deno.env.get("HOME") ?? "/tmp",
