@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { privateKeyPem, signingKeyFromSeed } from "../lib/ledger/keys.ts";
-import { lexemeToDecimal } from "../lib/ledger/legacy_import.ts";
+import { lexemeToDecimal, mapLegacyEntry } from "../lib/ledger/legacy_import.ts";
+import { verifyLegacyLedger } from "../lib/ledger/legacy.ts";
 import { pythonFloatRepr } from "../lib/ledger/legacy_json.ts";
 import { smallLedger } from "./kit/small_ledger.ts";
 import { legacyKey, writeLegacyTs } from "./kit/legacy_writer.ts";
@@ -183,4 +184,40 @@ Deno.test("legacy verify CLI reports the first bad line and exit codes", async (
   assert.equal(cut.code, 1);
   assert.match(cut.stdout, /INVALID: line 1 \(byte 0\): UNEXPECTED_PREV_HASH/);
   assert.equal((await runCli(["ledger", "verify-legacy", path, "--public-key", "xyz"])).code, 2);
+});
+
+Deno.test("legacy import reads 0.1's offset-less timestamps as UTC and says so", () => {
+  const text = writeLegacyTs([
+    '{"timestamp": "2025-03-01T12:00:00.123456", "carbon_emissions_gco2": 1.0, "energy_consumed_kwh": 0.5}',
+    '{"start_ts": "2025-03-01T14:00:00+02:00", "end_ts": "2025-03-01T13:30:00.5Z", "grams": 2, "energy_kwh": 1}',
+    '{"timestamp": "yesterday", "grams": 2, "energy_kwh": 1}',
+  ], { priv: LEGACY.priv });
+  const report = verifyLegacyLedger(new TextEncoder().encode(text), {
+    publicKeyHex: LEGACY.pubHex,
+  });
+  assert.ok(report.ok);
+  const opts = { reportingEntity: "X", publicKeyHex: LEGACY.pubHex };
+  const [a, b, c] = report.entries.map((e) => mapLegacyEntry(e, opts));
+  assert.ok("body" in a && "body" in b && "problem" in c);
+  const period = (r: typeof a) =>
+    ("body" in r ? r.body.activity_period : null) as { start: string; end: string };
+  assert.deepEqual(period(a), {
+    start: "2025-03-01T12:00:00.123Z",
+    end: "2025-03-01T12:00:00.123Z",
+  });
+  assert.ok(
+    (a as { body: { assumptions: string[] } }).body.assumptions.some((x) =>
+      x.includes("no UTC offset")
+    ),
+  );
+  assert.deepEqual(period(b), {
+    start: "2025-03-01T12:00:00.000Z",
+    end: "2025-03-01T13:30:00.500Z",
+  });
+  assert.ok(
+    !(b as { body: { assumptions: string[] } }).body.assumptions.some((x) =>
+      x.includes("no UTC offset")
+    ),
+  );
+  assert.match((c as { problem: string }).problem, /timestamp/);
 });

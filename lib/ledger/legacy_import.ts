@@ -8,7 +8,8 @@
  * Mapping (0.1 names on the left; the first present wins): `carbon_emissions_gco2` | `grams` |
  * `co2e_g` -> result.co2e_g; `energy_consumed_kwh` | `energy_kwh` | `energy_consumed_wh` /
  * 1000 -> activity.energy_kwh; `carbon_intensity_used_gco2_kwh` | `intensity_g_per_kwh` ->
- * emission factor value; `start_ts`/`end_ts` | `timestamp` -> activity period; `region`;
+ * emission factor value; `start_ts`/`end_ts` | `timestamp` -> activity period (no offset: UTC,
+ * flagged); `region`;
  * `pue_used`; `quality_flag`; `meta.ci_lower_g`/`ci_upper_g`/`confidence_level_pct`/`method`;
  * `allocation_ratio`; `operation` -> label. Numbers are converted from their exact Python
  * lexemes (`1e-05` -> `0.00001`), never through binary floats. Every default used is listed in
@@ -67,11 +68,21 @@ function field(obj: PyJson | undefined, name: string): PyJson | undefined {
   return obj?.kind === "object" ? obj.entries.find(([k]) => k === name)?.[1] : undefined;
 }
 
-function utcTimestamp(text: string): string | undefined {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
-  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) return undefined; // naive times are ambiguous
-  return new Date(ms).toISOString();
+/**
+ * ISO 8601 date-time to RFC 3339 UTC with milliseconds. 0.1 documented its timestamps as UTC
+ * but Python's `datetime.utcnow().isoformat()` writes them without an offset: those are read as
+ * UTC and flagged (`naive`).
+ */
+function utcTimestamp(text: string): { iso: string; naive: boolean } | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))?)(Z|[+-]\d{2}:\d{2})?$/.exec(
+    text,
+  );
+  if (!m) return undefined;
+  const fraction = (m[2] ?? "").slice(0, 3).padEnd(3, "0");
+  const base = m[1].replace(/\.\d+$/, "");
+  const ms = Date.parse(`${base}.${fraction}${m[3] ?? "Z"}`);
+  if (Number.isNaN(ms)) return undefined;
+  return { iso: new Date(ms).toISOString(), naive: m[3] === undefined };
 }
 
 /** Options shared by mapping and import. */
@@ -135,10 +146,14 @@ export function mapLegacyEntry(
     const v = field(p, name);
     return v?.kind === "string" && v.value.length > 0 ? v.value.slice(0, 1024) : undefined;
   };
-  const start = utcTimestamp(text("start_ts") ?? text("timestamp") ?? "");
-  const end = utcTimestamp(text("end_ts") ?? text("timestamp") ?? "");
-  if (!start || !end) {
-    return { problem: "no timestamp with a UTC offset (start_ts/end_ts or timestamp)" };
+  const startTs = utcTimestamp(text("start_ts") ?? text("timestamp") ?? "");
+  const endTs = utcTimestamp(text("end_ts") ?? text("timestamp") ?? "");
+  if (!startTs || !endTs) {
+    return { problem: "no ISO 8601 timestamp (start_ts/end_ts or timestamp)" };
+  }
+  const [start, end] = [startTs.iso, endTs.iso];
+  if (startTs.naive || endTs.naive) {
+    assumptions.push("timestamps had no UTC offset; read as UTC, as carbon-ops 0.1 documented");
   }
   const meta = field(p, "meta");
   const metaDecimal = (name: string) => {
