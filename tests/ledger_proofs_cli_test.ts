@@ -233,3 +233,22 @@ async function buildLedgerAppend(dir: string, n: number): Promise<void> {
   await using w = await LedgerWriter.open(dir, { key: KEY });
   for (let i = 0; i < n; i++) await w.append("note", { text: `more ${i}` });
 }
+
+Deno.test("ledger proofs: archived checkpoints with --size, including the one-record tree", async () => {
+  const s = await setup(5);
+  await using _ = s.dir;
+  const lines = await ledgerLines(s.ledger);
+  const trust = parseTrustFile(s.trustText);
+  // ledger init archived the size-1 checkpoint: the proof of record 0 has no hashes at all.
+  const one = await proveInclusion(s.ledger, { seq: 0, size: 1 });
+  assert.equal(one.proof.length, 0);
+  assert.equal(one.bundle.split("\n").slice(0, 3).join("|"), "c2sp.org/tlog-proof@v1|index 0|");
+  assert.ok(verifyRecordProof(lines[0], { bundle: one.bundle, trust }).ok);
+  const err = await proveInclusion(s.ledger, { seq: 1, size: 1 }).catch((e) => e);
+  assert.ok(err instanceof ProofError && err.reason === "NOT_IN_CHECKPOINT");
+  const missing = await proveInclusion(s.ledger, { seq: 0, size: 4 }).catch((e) => e);
+  assert.ok(missing instanceof ProofError && missing.reason === "NO_CHECKPOINT");
+  const cli = await runCli(["ledger", "prove", s.ledger, "--seq", "0", "--size", "1", "--json"]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(cli.stdout).proof, []);
+});
