@@ -252,3 +252,22 @@ Deno.test("ledger proofs: archived checkpoints with --size, including the one-re
   assert.equal(cli.code, 0, cli.stderr);
   assert.deepEqual(JSON.parse(cli.stdout).proof, []);
 });
+
+Deno.test("ledger proofs CLI: concurrent provers share the cache without corrupting it", async () => {
+  const s = await setup(40);
+  await using _ = s.dir;
+  const lines = await ledgerLines(s.ledger);
+  const trust = parseTrustFile(s.trustText);
+  const runs = await Promise.all(
+    [3, 17, 29, 40, 8, 22].map((seq) =>
+      runCli(["ledger", "prove", s.ledger, "--seq", String(seq), "--json"])
+    ),
+  );
+  for (const [i, seq] of [3, 17, 29, 40, 8, 22].entries()) {
+    assert.equal(runs[i].code, 0, runs[i].stderr);
+    const bundle = JSON.parse(runs[i].stdout).bundle;
+    assert.ok(verifyRecordProof(lines[seq], { bundle, trust }).ok, `seq ${seq}`);
+  }
+  const state = JSON.parse(await Deno.readTextFile(`${s.ledger}/cache/tree-state.json`));
+  assert.equal(state.size, 41);
+});

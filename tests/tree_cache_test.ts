@@ -171,3 +171,20 @@ Deno.test("tree cache openLedgerTree falls back to memory when the cache cannot 
     await Deno.chmod(dir.path, 0o755);
   }
 });
+
+Deno.test("tree cache openLedgerTree never blocks on a cache another holder keeps open", async () => {
+  await using dir = await tempDir();
+  const lines = Array.from({ length: 9 }, (_, i) => `{"n":${i}}`);
+  await Deno.writeTextFile(dir.join("ledger.jsonl"), lines.join("\n") + "\n");
+  const expected = toHex(rootOf(lines.map((l) => leafHash(enc.encode(l)))));
+  using first = await openLedgerTree(dir.path);
+  assert.equal(first.persistent, true);
+  // A second opener in this process (or another) cannot get the update lock: it waits, then
+  // builds the tree in memory rather than truncating hashes the first one is reading.
+  const t0 = performance.now();
+  using second = await openLedgerTree(dir.path, { rebuild: true, lockWaitMs: 60 });
+  assert.ok(performance.now() - t0 >= 50);
+  assert.equal(second.persistent, false);
+  assert.equal(toHex(second.tree.root()), expected);
+  assert.equal(toHex(first.tree.root()), expected);
+});

@@ -2,7 +2,8 @@
  * The tree hash cache on disk, next to a ledger: `DIR/cache/tree-hashes` (32-byte hashes in
  * stored-hash order, append-only) and `DIR/cache/tree-state.json` (`{"v":1,"size":N,
  * "ledgerBytes":B}`: how many ledger lines and bytes the hashes cover). Everything here is
- * derived from `ledger.jsonl` and untrusted: `openLedgerTree` brings it up to date by hashing
+ * derived from `ledger.jsonl` and untrusted (`DIR/cache/tree.lock` serialises updates: exclusive
+ * while updating, shared while a tree is open). `openLedgerTree` brings it up to date by hashing
  * only the lines appended since, and rebuilds it from scratch when it is missing, torn or
  * inconsistent. Callers must compare the roots it yields with a signed checkpoint.
  *
@@ -99,11 +100,24 @@ export class FileHashStore implements HashStore, Disposable {
   }
 }
 
+/** How long to wait for another process updating the cache before using memory instead. */
+const LOCK_WAIT_MS = 10_000;
+
+/** Polls for an exclusive flock (never blocks forever, also not on a lock held in-process). */
+async function lockWithin(file: Deno.FsFile, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (file.tryLockSync(true)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A ledger's tree, opened from its cache and brought up to date. */
 export interface LedgerTree extends Disposable {
   /** The tree over every complete line of `ledger.jsonl` (a torn last line is left out). */
   readonly tree: TreeHashCache;
-  /** True when the cache lives on disk; false when the directory was not writable. */
+  /** True when the cache lives on disk; false when it could not be written or stayed busy. */
   readonly persistent: boolean;
   /** How many leaves were hashed now (0 when the cache was already current). */
   readonly hashedNow: number;
@@ -128,7 +142,9 @@ async function readState(path: string): Promise<CacheState | undefined> {
  * `ledger.jsonl`. Falls back to an in-memory tree when the cache cannot be written.
  *
  * @param dir Ledger directory.
- * @param options `rebuild` (default false): ignore the cache and hash every line again.
+ * @param options `rebuild` (default false): ignore the cache and hash every line again;
+ *   `lockWaitMs` (default 10 000): how long to wait for another process updating the cache
+ *   before building the tree in memory instead.
  * @example
  * ```ts
  * import { openLedgerTree } from "./tree_cache_file.ts";
@@ -140,18 +156,36 @@ async function readState(path: string): Promise<CacheState | undefined> {
  */
 export async function openLedgerTree(
   dir: string,
-  options: { rebuild?: boolean } = {},
+  options: { rebuild?: boolean; lockWaitMs?: number } = {},
 ): Promise<LedgerTree> {
   const ledgerPath = `${dir}/${LEDGER_FILE}`;
   const ledgerSize = (await Deno.stat(ledgerPath)).size;
   const cacheDir = `${dir}/${CACHE_DIR}`;
   let store: FileHashStore | undefined;
+  // Updates hold an exclusive flock on cache/tree.lock, readers a shared one until disposed,
+  // so one process never truncates hashes another is reading.
+  let lock: Deno.FsFile | undefined;
   try {
     await Deno.mkdir(cacheDir, { recursive: true });
+    lock = await Deno.open(`${cacheDir}/tree.lock`, {
+      read: true,
+      write: true,
+      create: true,
+      mode: 0o644,
+    });
+    if (!(await lockWithin(lock, options.lockWaitMs ?? LOCK_WAIT_MS))) {
+      throw new Error("cache busy");
+    }
     store = FileHashStore.open(`${cacheDir}/tree-hashes`);
   } catch {
+    lock?.close();
+    lock = undefined;
     store = undefined;
   }
+  const release = () => {
+    store?.close();
+    lock?.close();
+  };
   const statePath = `${cacheDir}/tree-state.json`;
   let state = options.rebuild || !store ? undefined : await readState(statePath);
   if (state && (storedHashCount(state.size) > store!.count || state.ledgerBytes > ledgerSize)) {
@@ -164,7 +198,7 @@ export async function openLedgerTree(
   try {
     ledgerBytes = await hashLinesFrom(ledgerPath, start, tree);
   } catch (err) {
-    store?.close();
+    release();
     throw err;
   }
   const hashedNow = tree.size - (state?.size ?? 0);
@@ -173,11 +207,12 @@ export async function openLedgerTree(
     await Deno.writeTextFile(tmp, JSON.stringify({ v: 1, size: tree.size, ledgerBytes }));
     await Deno.rename(tmp, statePath);
   }
+  await lock?.lock(false);
   return {
     tree,
     persistent: store !== undefined,
     hashedNow,
-    [Symbol.dispose]: () => store?.close(),
+    [Symbol.dispose]: release,
   };
 }
 
