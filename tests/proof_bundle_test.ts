@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
-import { inclusionProof, leafHash, rootOf } from "../lib/ledger/merkle.ts";
+import { inclusionProof, leafHash, nodeHash, rootOf } from "../lib/ledger/merkle.ts";
 import {
   BundleSyntaxError,
   decodeBase64Strict,
@@ -131,4 +131,43 @@ Deno.test("proof bundle parseCheckpointBody is strict about size and root", () =
     assert.throws(() => parseCheckpointBody(bad), BundleSyntaxError, JSON.stringify(bad));
   }
   assert.throws(() => decodeBase64Strict("AAF="), SyntaxError);
+});
+
+Deno.test("proof bundle round-trips and verifies indices beyond 2^32 in synthetic trees", () => {
+  // Leaves are all U except the last 4 (our entries); equal-leaf ranges are memoised by length.
+  const u = leafHash(enc.encode("u"));
+  const memo = new Map<number, Uint8Array>([[1, u]]);
+  const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
+  const uniform = (n: number): Uint8Array => {
+    if (!memo.has(n)) memo.set(n, nodeHash(uniform(split(n)), uniform(n - split(n))));
+    return memo.get(n)!;
+  };
+  for (const size of [2 ** 32 + 5, 2 ** 45 + 3]) {
+    const entry = (i: number) => enc.encode(`{"seq":${i}}`);
+    const leafAt = (i: number) => i < size - 4 ? u : leafHash(entry(i));
+    const sub = (s: number, e: number): Uint8Array =>
+      e <= size - 4
+        ? uniform(e - s)
+        : e - s === 1
+        ? leafAt(s)
+        : nodeHash(sub(s, s + split(e - s)), sub(s + split(e - s), e));
+    const hasher = { subtreeHash: sub };
+    const cp = { origin: "big.example/log", size, root: sub(0, size), extensions: [] };
+    const cpNote = `big.example/log\n${size}\n${b64(cp.root)}\n\n\u2014 big.example/log AAAAAAAA\n`;
+    for (let index = size - 4; index < size; index++) {
+      const text = formatProofBundle({
+        index,
+        proof: inclusionProof(hasher, { index, size }),
+        checkpoint: cpNote,
+      });
+      const bundle = parseProofBundle(text);
+      assert.equal(bundle.index, index);
+      assert.deepEqual(parseCheckpointBody(cpNote.split("\n\n")[0] + "\n"), cp);
+      assert.ok(
+        verifyBundleInclusion(entry(index), { bundle, checkpoint: cp }).ok,
+        `${index}/${size}`,
+      );
+      assert.ok(!verifyBundleInclusion(entry(index - 1), { bundle, checkpoint: cp }).ok);
+    }
+  }
 });
