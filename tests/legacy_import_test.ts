@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { privateKeyPem, signingKeyFromSeed } from "../lib/ledger/keys.ts";
 import { lexemeToDecimal, mapLegacyEntry } from "../lib/ledger/legacy_import.ts";
+import { importLegacyLedger } from "../lib/ledger/legacy_import_run.ts";
 import { verifyLegacyLedger } from "../lib/ledger/legacy.ts";
 import { pythonFloatRepr } from "../lib/ledger/legacy_json.ts";
 import { smallLedger } from "./kit/small_ledger.ts";
@@ -220,4 +221,55 @@ Deno.test("legacy import reads 0.1's offset-less timestamps as UTC and says so",
     ),
   );
   assert.match((c as { problem: string }).problem, /timestamp/);
+});
+
+Deno.test("legacy import is idempotent and resumes an interrupted import without duplicates", async () => {
+  const s = await setup();
+  await using _ = s.dir;
+  const data = new TextEncoder().encode(
+    writeLegacyTs([...ESTIMATES, ESTIMATES[0].replace("420.0", "421.5")], { priv: LEGACY.priv }),
+  );
+  const opts = { dir: s.ledger, key: KEY, publicKeyHex: LEGACY.pubHex, reportingEntity: "X" };
+  const first = await importLegacyLedger(data, opts);
+  assert.deepEqual(first.importedSeqs, [4, 5, 6]);
+  // Run again: nothing appended.
+  const size = (await Deno.stat(`${s.ledger}/ledger.jsonl`)).size;
+  const again = await importLegacyLedger(data, opts);
+  assert.deepEqual(again.alreadyImported, { beginSeq: 3, endSeq: 7 });
+  assert.equal((await Deno.stat(`${s.ledger}/ledger.jsonl`)).size, size);
+  // Simulate a crash after two of three entries: cut the last emission and the end note.
+  const lines = (await Deno.readTextFile(`${s.ledger}/ledger.jsonl`)).split("\n");
+  await Deno.writeTextFile(`${s.ledger}/ledger.jsonl`, lines.slice(0, 6).join("\n") + "\n");
+  const resumed = await importLegacyLedger(data, opts);
+  assert.equal(resumed.skipped, 2);
+  assert.deepEqual(resumed.importedSeqs, [6]);
+  const records = (await Deno.readTextFile(`${s.ledger}/ledger.jsonl`)).trim().split("\n").map((
+    l,
+  ) => JSON.parse(l));
+  const hashes = records.filter((r) => r.type === "emission").map((r) =>
+    r.body.labels.legacy_line_sha256
+  );
+  assert.equal(new Set(hashes).size, 3);
+  assert.equal(hashes.length, 3);
+  assert.equal(records.at(-1).body.kind, "legacy_import_end");
+  const v = await runCli([
+    "ledger",
+    "verify",
+    s.ledger,
+    "--trust",
+    s.trustPath,
+    "--no-ledger-checkpoint",
+  ]);
+  assert.equal(v.code, 0, v.stdout);
+  const cli = await runCli([
+    "ledger",
+    "import-legacy",
+    s.dir.join("x.ndjson"),
+    "--public-key",
+    LEGACY.pubHex,
+    s.ledger,
+    "--key",
+    s.keyPath,
+  ]);
+  assert.equal(cli.code, 2); // the file does not exist: usage error
 });

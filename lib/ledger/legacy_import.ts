@@ -1,9 +1,7 @@
 /**
- * Import of a verified Python carbon-ops 0.1 ledger into a v1 ledger: each legacy entry becomes
- * an `emission` record (schema v1) that carries the legacy line's SHA-256 (as evidence and a
- * label), signature, signing key and chain hash, bracketed by two `note` records naming the
- * file. Nothing is appended unless the whole legacy file verifies and every entry maps to a
- * valid emission body.
+ * Mapping of verified Python carbon-ops 0.1 ledger entries to v1 `emission` records (schema
+ * v1) that carry the legacy line's SHA-256 (as evidence and a label), signature, signing key
+ * and chain hash. The import itself is in `legacy_import_run.ts`.
  *
  * Mapping (0.1 names on the left; the first present wins): `carbon_emissions_gco2` | `grams` |
  * `co2e_g` -> result.co2e_g; `energy_consumed_kwh` | `energy_kwh` | `energy_consumed_wh` /
@@ -18,14 +16,10 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
-import { createHash } from "node:crypto";
 import type { JsonValue } from "./canonical_json.ts";
-import type { SigningKey } from "./keys.ts";
-import { type LegacyEntry, type LegacyReport, verifyLegacyLedger } from "./legacy.ts";
+import type { LegacyEntry } from "./legacy.ts";
 import type { PyJson } from "./legacy_json.ts";
 import { checkBody, type RecordBody } from "./record_types.ts";
-import { LedgerWriter } from "./writer.ts";
 
 /**
  * The exact decimal string of a Python number lexeme (`420.0` -> `420.0`, `1e-05` ->
@@ -240,72 +234,4 @@ export function mapLegacyEntry(
   };
   const problems = checkBody("emission", body);
   return problems.length ? { problem: problems.slice(0, 3).join("; ") } : { body };
-}
-
-/** What `importLegacyLedger` did. */
-export interface LegacyImportResult {
-  /** The legacy verification report. */
-  readonly report: LegacyReport;
-  /** First entry that could not be mapped, when any (then nothing was imported). */
-  readonly mappingProblem: { line: number; message: string } | undefined;
-  /** Seqs of the appended emission records (empty when nothing was imported). */
-  readonly importedSeqs: readonly number[];
-}
-
-/**
- * Verifies `data` (a legacy ledger) and, only if it verifies and maps completely, appends a
- * begin note, one emission record per entry, and an end note to the ledger in `dir`.
- *
- * @example
- * ```ts ignore
- * import { importLegacyLedger } from "./legacy_import.ts";
- * const r = await importLegacyLedger(await Deno.readFile("old.ndjson"), { dir, key, publicKeyHex, reportingEntity: "Example Corp" });
- * console.log(r.importedSeqs.length);
- * ```
- */
-export async function importLegacyLedger(
-  data: Uint8Array,
-  options: LegacyMapOptions & { dir: string; key: SigningKey; clock?: Clock },
-): Promise<LegacyImportResult> {
-  const report = verifyLegacyLedger(data, { publicKeyHex: options.publicKeyHex });
-  if (!report.ok) return { report, mappingProblem: undefined, importedSeqs: [] };
-  const bodies: RecordBody[] = [];
-  for (const entry of report.entries) {
-    const mapped = mapLegacyEntry(entry, options);
-    if ("problem" in mapped) {
-      return {
-        report,
-        mappingProblem: { line: entry.line, message: mapped.problem },
-        importedSeqs: [],
-      };
-    }
-    bodies.push(mapped.body);
-  }
-  const fileSha = createHash("sha256").update(data).digest("hex");
-  const labels = {
-    legacy_file_sha256: fileSha,
-    legacy_entries: String(report.entries.length),
-    legacy_signing_key: options.publicKeyHex.toLowerCase(),
-    legacy_head_chain_hash: report.headChainHash ?? "",
-  };
-  await using writer = await LedgerWriter.open(options.dir, {
-    key: options.key,
-    clock: options.clock,
-  });
-  await writer.append("note", {
-    text:
-      `import of a carbon-ops 0.1 ledger (${report.entries.length} entries, SHA-256 ${fileSha}) begins`,
-    kind: "legacy_import_begin",
-    labels,
-  });
-  const importedSeqs: number[] = [];
-  for (const body of bodies) importedSeqs.push((await writer.append("emission", body)).seq);
-  await writer.append("note", {
-    text: `import of a carbon-ops 0.1 ledger complete: seq ${importedSeqs[0]}..${
-      importedSeqs.at(-1)
-    }`,
-    kind: "legacy_import_end",
-    labels,
-  });
-  return { report, mappingProblem: undefined, importedSeqs };
 }

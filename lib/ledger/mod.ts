@@ -239,10 +239,5 @@ export {
   pyString,
   pythonFloatRepr,
 } from "./legacy_json.ts";
-export {
-  importLegacyLedger,
-  type LegacyImportResult,
-  type LegacyMapOptions,
-  lexemeToDecimal,
-  mapLegacyEntry,
-} from "./legacy_import.ts";
+export { type LegacyMapOptions, lexemeToDecimal, mapLegacyEntry } from "./legacy_import.ts";
+export { importLegacyLedger, type LegacyImportResult } from "./legacy_import_run.ts";

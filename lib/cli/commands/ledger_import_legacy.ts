@@ -6,7 +6,7 @@
 
 import { UsageError } from "../../errors.ts";
 import { loadSigningKey } from "../../ledger/keys.ts";
-import { importLegacyLedger } from "../../ledger/legacy_import.ts";
+import { importLegacyLedger } from "../../ledger/legacy_import_run.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { legacyReportJson, legacyReportText } from "./ledger_verify_legacy.ts";
@@ -26,6 +26,8 @@ listed in each record's 'assumptions'), and only if all of that succeeds appends
 in DIR: a 'legacy_import_begin' note naming the file's SHA-256, one emission record per entry
 carrying the legacy line's SHA-256 (activity.evidence and labels), its signature, signing key
 and chain hash, and a 'legacy_import_end' note. Nothing is appended from a file that fails.
+Running it again is safe: a file already imported (same SHA-256) appends nothing, and an
+interrupted import (begin note, no end note) is resumed without duplicating entries.
 
 Options:
   --public-key HEX         raw Ed25519 key (64 hex) the legacy ledger must be signed with
@@ -71,8 +73,16 @@ imported) or the ledger refused the append, 2 usage.
     if (values.json) {
       writeJson(ctx.stdout, {
         ...legacyReportJson(r.report),
-        status: ok ? "imported" : r.report.ok ? "not_mappable" : "invalid",
+        status: r.alreadyImported
+          ? "already_imported"
+          : ok
+          ? "imported"
+          : r.report.ok
+          ? "not_mappable"
+          : "invalid",
         imported_seqs: r.importedSeqs,
+        skipped: r.skipped,
+        already_imported: r.alreadyImported ?? null,
         mapping_problem: r.mappingProblem ?? null,
       });
     } else if (!r.report.ok) {
@@ -81,12 +91,16 @@ imported) or the ledger refused the append, 2 usage.
       ctx.stdout.write(
         `NOT IMPORTED: line ${r.mappingProblem.line} cannot be mapped to an emission record: ${r.mappingProblem.message}\n`,
       );
-    } else {
+    } else if (r.alreadyImported) {
       ctx.stdout.write(
-        `IMPORTED ${r.importedSeqs.length} entries as seq ${r.importedSeqs[0]}..${
-          r.importedSeqs.at(-1)
-        }\n`,
+        `ALREADY IMPORTED: notes at seq ${r.alreadyImported.beginSeq} and ${r.alreadyImported.endSeq}; nothing appended\n`,
       );
+    } else {
+      const range = r.importedSeqs.length
+        ? ` as seq ${r.importedSeqs[0]}..${r.importedSeqs.at(-1)}`
+        : "";
+      const resumed = r.skipped ? ` (resumed: ${r.skipped} entries were imported before)` : "";
+      ctx.stdout.write(`IMPORTED ${r.importedSeqs.length} entries${range}${resumed}\n`);
     }
     return ok ? 0 : 1;
   },
