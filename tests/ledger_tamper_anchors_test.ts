@@ -284,3 +284,55 @@ Deno.test("incremental checkpoints hash only the new records and agree with a fu
   assertVerdict(report, 0, [], "checkpoints consistent");
   assert.deepEqual(report.checkpoints.map((c) => c.status), ["consistent", "consistent"]);
 });
+
+Deno.test("checkpoint refuses to sign a ledger whose lines do not link (CHAIN_INVALID)", async () => {
+  await using dir = await tempDir();
+  const l = await smallLedger(dir.path, 6);
+  const lines = await readLedgerLines(dir.path);
+  const cases: [string, string[]][] = [
+    ["deleted record", [...lines.slice(0, 3), ...lines.slice(4)]],
+    ["swapped records", [lines[0], lines[2], lines[1], ...lines.slice(3)]],
+    ["not a record", [...lines.slice(0, 3), '{"hello":"world"}', ...lines.slice(4)]],
+    ["edited prev", [
+      ...lines.slice(0, 3),
+      lines[3].replace(/"prev":"./, '"prev":"f'),
+      ...lines.slice(4),
+    ]],
+  ];
+  for (const [what, tampered] of cases) {
+    await writeLedgerLines(dir.path, tampered);
+    await Deno.remove(`${dir.path}/checkpoints/frontier.json`).catch(() => {});
+    await Deno.remove(`${dir.path}/${LATEST_CHECKPOINT}`).catch(() => {});
+    await assert.rejects(
+      writeCheckpoint(dir.path, l.key),
+      (e: unknown) => e instanceof LedgerError && e.code === "CHAIN_INVALID",
+      what,
+    );
+  }
+  await writeLedgerLines(dir.path, lines);
+  assert.equal((await writeCheckpoint(dir.path, l.key)).size, 7);
+});
+
+Deno.test("a conflicting quarantine file stops the repair without poisoning the writer", async () => {
+  await using dir = await tempDir();
+  const l = await smallLedger(dir.path, 2);
+  const path = `${dir.path}/${LEDGER_JSONL}`;
+  const full = await Deno.readFile(path);
+  const torn = new TextEncoder().encode('{"body":{"te');
+  await Deno.writeFile(path, new Uint8Array([...full, ...torn]));
+  const name = `torn-${String(full.length).padStart(20, "0")}-${
+    toHex(sha256(torn)).slice(0, 16)
+  }.bin`;
+  await Deno.mkdir(`${dir.path}/quarantine`);
+  await Deno.writeTextFile(`${dir.path}/quarantine/${name}`, "something else");
+  await using writer = await LedgerWriter.open(dir.path, { key: l.key });
+  await assert.rejects(
+    writer.append("note", { text: "x" }),
+    (e: unknown) => e instanceof LedgerError && e.code === "HEAD_INVALID",
+  );
+  assert.equal((await Deno.readFile(path)).length, full.length + torn.length, "nothing truncated");
+  await Deno.remove(`${dir.path}/quarantine/${name}`);
+  const r = await writer.append("note", { text: "x" });
+  assert.equal(r.repair?.quarantine, `quarantine/${name}`);
+  assertVerdict(await verifyDir(dir.path, l.trust), 0, [], "repaired");
+});

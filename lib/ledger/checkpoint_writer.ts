@@ -23,9 +23,9 @@ import {
   LEDGER_LOCK,
   readTail,
 } from "./ledger_files.ts";
-import { readLines } from "./line_stream.ts";
+import { readLineBatches, readLines } from "./line_stream.ts";
 import { type AccumulatorState, leafHash, MerkleAccumulator } from "./merkle.ts";
-import { decodeRecordLine, GENESIS_PREV, RecordLineError } from "./record.ts";
+import { decodeRecordLine, RecordLineError } from "./record.ts";
 import { noteVerifier } from "./signed_note.ts";
 
 /** What `writeCheckpoint` produced. */
@@ -45,15 +45,50 @@ interface Frontier {
   acc: MerkleAccumulator;
 }
 
-// The top-level tail of a canonical record: members after `body`, which sorts first.
-const TAIL_RE =
-  /,"kid":"[0-9a-f]{64}","prev":"([0-9a-f]{64})","seq":(0|[1-9][0-9]*),"sig":"[A-Za-z0-9_-]{86}","ts":"[^"\\]*","type":"[a-z0-9_]+","v":1\}$/;
-const latin1 = new TextDecoder("latin1");
+// In a canonical record the members after `body` (kid, prev, seq, sig, ts, type, v) are plain
+// scalars, so the last `,"seq":` is the top-level one and `"prev":"<64 hex>"` sits right before it.
+const SEQ_MARK = [0x2c, 0x22, 0x73, 0x65, 0x71, 0x22, 0x3a]; // ,"seq":
+const PREV_MARK = [0x22, 0x70, 0x72, 0x65, 0x76, 0x22, 0x3a, 0x22]; // "prev":"
+const END_MARK = [0x22, 0x76, 0x22, 0x3a, 0x31, 0x7d]; // "v":1}
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 
-function linkOf(bytes: Uint8Array): { prev: string; seq: number } | null {
-  const tail = latin1.decode(bytes.subarray(Math.max(0, bytes.length - 400)));
-  const m = TAIL_RE.exec(tail);
-  return m ? { prev: m[1], seq: Number(m[2]) } : null;
+function matchesAt(bytes: Uint8Array, at: number, mark: readonly number[]): boolean {
+  if (at < 0 || at + mark.length > bytes.length) return false;
+  for (let i = 0; i < mark.length; i++) if (bytes[at + i] !== mark[i]) return false;
+  return true;
+}
+
+/** Seq and the offset of the 64 hex digits of `prev` in a record line, or null if not found. */
+function linkOf(bytes: Uint8Array): { seq: number; prevAt: number } | null {
+  if (!matchesAt(bytes, bytes.length - END_MARK.length, END_MARK)) return null;
+  const floor = Math.max(0, bytes.length - 400);
+  for (let at = bytes.length - SEQ_MARK.length; at >= floor; at--) {
+    if (bytes[at] !== 0x2c || !matchesAt(bytes, at, SEQ_MARK)) continue;
+    const prevAt = at - 65;
+    if (!matchesAt(bytes, prevAt - PREV_MARK.length, PREV_MARK) || bytes[at - 1] !== 0x22) {
+      return null;
+    }
+    let seq = 0;
+    let i = at + SEQ_MARK.length;
+    const first = i;
+    for (; i < bytes.length && bytes[i] >= 0x30 && bytes[i] <= 0x39; i++) {
+      seq = seq * 10 + bytes[i] - 0x30;
+    }
+    if (i === first || bytes[i] !== 0x2c || (bytes[first] === 0x30 && i - first > 1)) return null;
+    return { seq, prevAt };
+  }
+  return null;
+}
+
+/** True when `bytes[at..at+64)` is the lowercase hex of `hash` (or 64 zeros when `hash` is null). */
+function hexAt(bytes: Uint8Array, at: number, hash: Uint8Array | null): boolean {
+  for (let k = 0; k < 32; k++) {
+    const b = hash ? hash[k] : 0;
+    if (bytes[at + 2 * k] !== HEX_DIGITS[b >> 4] || bytes[at + 2 * k + 1] !== HEX_DIGITS[b & 15]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 async function loadFrontier(dir: string, input: Deno.FsFile): Promise<Frontier | null> {
@@ -121,34 +156,35 @@ export async function writeCheckpoint(dir: string, key: SigningKey): Promise<Wri
       ? acc.root()
       : null;
     let linesRead = 0;
-    for await (
-      const line of readLines(`${dir}/${LEDGER_JSONL}`, {
-        start: start?.bytes ?? 0,
-        end,
-        startIndex: acc.size,
-      })
-    ) {
-      const link = linkOf(line.bytes);
-      const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
-      if (!link || link.seq !== line.index || link.prev !== expectedPrev) {
-        let why = "its seq or prev does not link to the line before";
-        try {
-          decodeRecordLine(line.bytes);
-        } catch (err) {
-          if (err instanceof RecordLineError) why = `${err.code}: ${err.message}`;
+    const batches = readLineBatches(`${dir}/${LEDGER_JSONL}`, {
+      start: start?.bytes ?? 0,
+      end,
+      startIndex: acc.size,
+      reuse: true,
+    });
+    for await (const batch of batches) {
+      for (const line of batch) {
+        const link = linkOf(line.bytes);
+        if (!link || link.seq !== line.index || !hexAt(line.bytes, link.prevAt, prevLeaf)) {
+          let why = "its seq or prev does not link to the line before";
+          try {
+            decodeRecordLine(line.bytes);
+          } catch (err) {
+            if (err instanceof RecordLineError) why = `${err.code}: ${err.message}`;
+          }
+          throw new LedgerError(
+            "CHAIN_INVALID",
+            `line ${line.index + 1} (offset ${line.offset}) is not a valid link: ${why}`,
+            {
+              hint: "run 'carbon-ops ledger verify'; no checkpoint was signed",
+            },
+          );
         }
-        throw new LedgerError(
-          "CHAIN_INVALID",
-          `line ${line.index + 1} (offset ${line.offset}) is not a valid link: ${why}`,
-          {
-            hint: "run 'carbon-ops ledger verify'; no checkpoint was signed",
-          },
-        );
+        prevLeaf = leafHash(line.bytes);
+        acc.append(prevLeaf);
+        linesRead++;
+        if (latest && acc.size === latest.size) rootAtLatest = acc.root();
       }
-      prevLeaf = leafHash(line.bytes);
-      acc.append(prevLeaf);
-      linesRead++;
-      if (latest && acc.size === latest.size) rootAtLatest = acc.root();
     }
     const cp: Checkpoint = { origin, size: acc.size, root: acc.root() };
     if (latest) {

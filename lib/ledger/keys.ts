@@ -16,6 +16,14 @@ import {
 import { Buffer } from "node:buffer";
 import { sha256, toHex } from "./encoding.ts";
 
+// File handling lives in key_files.ts; re-exported here for one import site.
+export {
+  KeyFileError,
+  type KeyFileProblem,
+  loadSigningKey,
+  loadVerifyingKey,
+} from "./key_files.ts";
+
 /** A public key as the ledger uses it. */
 export interface VerifyingKey {
   /** Lowercase hex SHA-256 of the SPKI DER (the record `kid`). */
@@ -32,41 +40,6 @@ export interface VerifyingKey {
 export interface SigningKey extends VerifyingKey {
   /** node:crypto private key object. */
   readonly privateKeyObject: KeyObject;
-}
-
-/** Why a key file was refused. */
-export type KeyFileProblem = "MODE" | "FORMAT" | "NOT_FOUND" | "EXISTS";
-
-/**
- * A key file could not be used. `hint` is the next step (for MODE, the chmod to run).
- *
- * @example
- * ```ts
- * import { KeyFileError } from "./keys.ts";
- * const e = new KeyFileError("MODE", "/k.key", "readable by others", "chmod 600 /k.key");
- * console.log(e.problem, e.hint);
- * ```
- */
-export class KeyFileError extends Error {
-  /** What is wrong. */
-  readonly problem: KeyFileProblem;
-  /** The file. */
-  readonly path: string;
-  /** What to do about it. */
-  readonly hint: string;
-  /**
-   * @param problem Category.
-   * @param path File path.
-   * @param what Description.
-   * @param hint Next step.
-   */
-  constructor(problem: KeyFileProblem, path: string, what: string, hint: string, cause?: unknown) {
-    super(`key file ${path}: ${what}; ${hint}`, { cause });
-    this.name = "KeyFileError";
-    this.problem = problem;
-    this.path = path;
-    this.hint = hint;
-  }
 }
 
 const PKCS8_PREFIX = Uint8Array.from([
@@ -281,73 +254,4 @@ export function verifyBytes(
     if (s >= ORDER_L) return false;
   }
   return verify(null, message, key.keyObject, signature);
-}
-
-/**
- * Loads a private key file, refusing files that group or others can access (mode & 0o077) with
- * the `chmod` to run, and anything that is not an unencrypted Ed25519 PKCS#8 PEM.
- *
- * @example
- * ```ts ignore
- * import { loadSigningKey } from "./keys.ts";
- * const key = await loadSigningKey("/etc/carbon-ops/ledger.key");
- * console.log(key.kid);
- * ```
- */
-export async function loadSigningKey(path: string): Promise<SigningKey> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (err) {
-    throw new KeyFileError(
-      "NOT_FOUND",
-      path,
-      "cannot be read",
-      "create one with 'carbon-ops keys generate --out DIR'",
-      err,
-    );
-  }
-  const mode = (info.mode ?? 0) & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new KeyFileError(
-      "MODE",
-      path,
-      `is accessible by group or others (mode ${mode.toString(8).padStart(4, "0")})`,
-      `run: chmod 600 ${path}`,
-    );
-  }
-  try {
-    return signingKeyFromPem(await Deno.readTextFile(path));
-  } catch (err) {
-    throw new KeyFileError(
-      "FORMAT",
-      path,
-      "is not an Ed25519 PKCS#8 PEM private key",
-      "use a key from 'carbon-ops keys generate'",
-      err,
-    );
-  }
-}
-
-/**
- * Loads a public key file (SPKI PEM).
- *
- * @example
- * ```ts ignore
- * import { loadVerifyingKey } from "./keys.ts";
- * console.log((await loadVerifyingKey("ledger.pub")).kid);
- * ```
- */
-export async function loadVerifyingKey(path: string): Promise<VerifyingKey> {
-  try {
-    return verifyingKeyFromPem(await Deno.readTextFile(path));
-  } catch (err) {
-    throw new KeyFileError(
-      "FORMAT",
-      path,
-      "is not an Ed25519 SPKI PEM public key",
-      "use a .pub file from 'carbon-ops keys generate'",
-      err,
-    );
-  }
 }

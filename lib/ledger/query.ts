@@ -211,3 +211,51 @@ export async function ledgerTotals(
     corrections,
   };
 }
+
+/**
+ * Checks that a correction's `supersedes` names a record that exists before `head` with that
+ * leaf hash and is an emission or note. Throws `LedgerError` CORRECTION_TARGET otherwise.
+ *
+ * @param path The ledger file.
+ * @param target `{seq, leaf}` from the correction body.
+ * @param head `seq` and byte `size` of the ledger's last complete record.
+ * @example
+ * ```ts ignore
+ * import { checkSupersedesTarget } from "./query.ts";
+ * await checkSupersedesTarget("ledger/ledger.jsonl", { seq: 3, leaf: "ab12..." }, { seq: 9, size: 8192 });
+ * ```
+ */
+export async function checkSupersedesTarget(
+  path: string,
+  target: { seq: number; leaf: string },
+  head: { seq: number; size: number },
+): Promise<void> {
+  if (target.seq > head.seq) {
+    throw new LedgerError(
+      "CORRECTION_TARGET",
+      `correction supersedes seq ${target.seq}, but the ledger ends at seq ${head.seq}`,
+    );
+  }
+  for await (const line of readLines(path, { end: head.size })) {
+    if (line.index !== target.seq) continue;
+    const leaf = leafHex(line.bytes);
+    if (leaf !== target.leaf) {
+      throw new LedgerError(
+        "CORRECTION_TARGET",
+        `seq ${target.seq} has leaf hash ${leaf}, not ${target.leaf}`,
+        {
+          hint: "take the leaf from 'carbon-ops ledger show --seq N --json'",
+        },
+      );
+    }
+    const { record } = decode(line);
+    if (record.type !== "emission" && record.type !== "note") {
+      throw new LedgerError(
+        "CORRECTION_TARGET",
+        `seq ${target.seq} is a ${record.type} record; only emission and note records can be superseded`,
+      );
+    }
+    return;
+  }
+  throw new LedgerError("CORRECTION_TARGET", `seq ${target.seq} not found`);
+}

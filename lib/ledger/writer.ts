@@ -13,22 +13,21 @@
 
 import { type Clock, rfc3339, systemClock } from "../clock.ts";
 import { canonicalize, JsonCanonError, type JsonValue } from "./canonical_json.ts";
-import { bytesEqual, sha256, toHex } from "./encoding.ts";
-import { syncDir, writeFileDurable } from "./fs_durable.ts";
+import { bytesEqual, toHex } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
-import { LEDGER_JSONL, LEDGER_LOCK, QUARANTINE_DIR, readAtSync, readTail } from "./ledger_files.ts";
-import { readLines } from "./line_stream.ts";
+import { LEDGER_JSONL, LEDGER_LOCK, readAtSync, readTail } from "./ledger_files.ts";
 import { leafHash } from "./merkle.ts";
 import {
   decodeRecordLine,
-  leafHex,
   type LedgerRecord,
   RecordLineError,
   signRecord,
   verifyRecordSignature,
 } from "./record.ts";
 import { checkBody, type RecordBody } from "./record_types.ts";
+import { checkSupersedesTarget } from "./query.ts";
+import { quarantineTorn } from "./quarantine.ts";
 import { assertKeyNotRetired, noteRotation } from "./retired_keys.ts";
 
 /** What an append wrote. */
@@ -183,7 +182,10 @@ export class LedgerWriter implements AsyncDisposable {
         head = { head: repaired.head, torn: null };
         repair = repaired.info;
       }
-      if (type === "correction") await this.#checkCorrection(body as RecordBody, head.head);
+      if (type === "correction") {
+        const target = (body as RecordBody).supersedes as { seq: number; leaf: string };
+        await checkSupersedesTarget(`${this.#dir}/${LEDGER_JSONL}`, target, head.head);
+      }
       const result = this.#write(head.head, type, body as RecordBody);
       if (type === "key_rotation") noteRotation(this.#dir, body as RecordBody, result.seq);
       return repair ? { ...result, repair } : result;
@@ -254,69 +256,29 @@ export class LedgerWriter implements AsyncDisposable {
   }
 
   async #repair(head: Head, torn: Uint8Array): Promise<{ head: Head; info: RepairInfo }> {
-    const digest = toHex(sha256(torn));
-    const qdir = `${this.#dir}/${QUARANTINE_DIR}`;
-    const created = await Deno.mkdir(qdir, { mode: 0o700 }).then(() => true, (e) => {
-      if (e instanceof Deno.errors.AlreadyExists) return false;
-      throw e;
-    });
-    if (created) await syncDir(this.#dir);
-    const name = `${QUARANTINE_DIR}/torn-${String(head.size).padStart(20, "0")}-${
-      digest.slice(0, 16)
-    }.bin`;
-    const path = `${this.#dir}/${name}`;
-    const existing = await Deno.readFile(path).catch(() => null);
-    if (existing === null) {
-      await this.#fatalSync(() => writeFileDurable(path, torn, { mode: 0o600, createNew: true }));
-      await this.#fatalSync(() => syncDir(qdir));
-    } else if (!bytesEqual(existing, torn)) {
-      throw new LedgerError("HEAD_INVALID", `quarantine file ${name} exists with other content`, {
-        hint: "inspect it, move it away, and retry",
-      });
+    let moved: { quarantine: string; sha256: string };
+    try {
+      moved = await quarantineTorn(this.#dir, head.size, torn);
+    } catch (err) {
+      if (err instanceof LedgerError) throw err; // a conflicting quarantine file: nothing written
+      this.#poison(err); // a failed write or fsync of the quarantine: stop writing
     }
     await this.#out.truncate(head.size);
     await this.#fatalSync(() => this.#out.sync());
-    const repair = { offset: head.size, length: torn.length, sha256: digest, quarantine: name };
+    const repair = {
+      offset: head.size,
+      length: torn.length,
+      sha256: moved.sha256,
+      quarantine: moved.quarantine,
+    };
     const note = {
       text:
-        `repaired a torn last line: moved ${torn.length} bytes at offset ${head.size} to ${name}`,
+        `repaired a torn last line: moved ${torn.length} bytes at offset ${head.size} to ${repair.quarantine}`,
       kind: "repair",
       repair,
     };
     const written = this.#write(head, "note", note);
     return { head: this.#head!, info: { ...repair, noteSeq: written.seq } };
-  }
-
-  async #checkCorrection(body: RecordBody, head: Head): Promise<void> {
-    const target = body.supersedes as { seq: number; leaf: string };
-    if (target.seq > head.seq) {
-      throw new LedgerError(
-        "CORRECTION_TARGET",
-        `correction supersedes seq ${target.seq}, but the ledger ends at seq ${head.seq}`,
-      );
-    }
-    for await (const line of readLines(`${this.#dir}/${LEDGER_JSONL}`, { end: head.size })) {
-      if (line.index !== target.seq) continue;
-      const leaf = leafHex(line.bytes);
-      if (leaf !== target.leaf) {
-        throw new LedgerError(
-          "CORRECTION_TARGET",
-          `seq ${target.seq} has leaf hash ${leaf}, not ${target.leaf}`,
-          {
-            hint: "take the leaf from 'carbon-ops ledger show --seq N --json'",
-          },
-        );
-      }
-      const { record } = decodeRecordLine(line.bytes);
-      if (record.type !== "emission" && record.type !== "note") {
-        throw new LedgerError(
-          "CORRECTION_TARGET",
-          `seq ${target.seq} is a ${record.type} record; only emission and note records can be superseded`,
-        );
-      }
-      return;
-    }
-    throw new LedgerError("CORRECTION_TARGET", `seq ${target.seq} not found`);
   }
 
   #write(head: Head, type: string, body: RecordBody): AppendResult {
