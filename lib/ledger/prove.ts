@@ -106,6 +106,13 @@ export async function readLedgerCheckpoint(dir: string, size?: number): Promise<
   try {
     note = await Deno.readTextFile(path);
   } catch {
+    const isLedger = await Deno.stat(`${dir}/${LEDGER_JSONL}`).then(() => true, () => false);
+    if (!isLedger) {
+      throw new ProofError(
+        "NO_CHECKPOINT",
+        `${dir} is not a ledger directory (no ${LEDGER_JSONL}); check the path`,
+      );
+    }
     throw new ProofError(
       "NO_CHECKPOINT",
       size === undefined
