@@ -43,6 +43,8 @@ export class JsonCanonError extends TypeError {
   /** Index in the source text, when parsing. */
   readonly offset: number | undefined;
   /**
+   * Creates the error.
+   *
    * @param code Reason.
    * @param message Human text.
    * @param where `path` (default "") and `offset` (default none).

@@ -26,6 +26,8 @@ export class Decimal {
   readonly scale: number;
 
   /**
+   * Makes `units / 10^scale`.
+   *
    * @param units Numerator.
    * @param scale Power of ten in the denominator (>= 0, integer).
    */

@@ -75,7 +75,11 @@ export class CompiledSchema {
   readonly #refs = new Map<string, Check>();
   readonly #check: Check;
 
-  /** @param schema A JSON Schema using only `SUPPORTED_KEYWORDS`. Throws `TypeError` otherwise. */
+  /**
+   * Compiles `schema`.
+   *
+   * @param schema A JSON Schema using only `SUPPORTED_KEYWORDS`. Throws `TypeError` otherwise.
+   */
   constructor(schema: JsonValue) {
     if (
       typeof schema !== "boolean" &&

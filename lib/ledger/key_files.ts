@@ -103,6 +103,8 @@ export class KeyFileError extends Error {
   /** What to do about it. */
   readonly hint: string;
   /**
+   * Creates the error.
+   *
    * @param problem Category.
    * @param path File path.
    * @param what Description.

@@ -15,6 +15,7 @@ export type LedgerErrorCode =
   | "WRITER_FAILED"
   | "CHAIN_INVALID"
   | "CHECKPOINT_CONFLICT"
+  | "WRITE_FAILED"
   | "KEY_RETIRED";
 
 /**
@@ -35,6 +36,8 @@ export class LedgerError extends Error {
   /** Problems found (e.g. body schema violations). */
   readonly problems: readonly string[];
   /**
+   * Creates the error.
+   *
    * @param code Reason.
    * @param message What failed.
    * @param options `hint`, `problems` (default none) and `cause`.

@@ -22,7 +22,7 @@ export {
 } from "./record_line.ts";
 
 /** `prev` of the genesis record: 64 zeros. */
-export const GENESIS_PREV = "0".repeat(64);
+export const GENESIS_PREV: string = "0".repeat(64);
 
 /** One ledger record (format v1). */
 export interface LedgerRecord {

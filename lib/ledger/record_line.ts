@@ -49,6 +49,8 @@ export class RecordLineError extends Error {
   /** Stable reason code. */
   readonly code: LineErrorCode;
   /**
+   * Creates the error.
+   *
    * @param code Reason.
    * @param message Details.
    */

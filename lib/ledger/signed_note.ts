@@ -34,6 +34,8 @@ export class NoteError extends Error {
   /** What went wrong. */
   readonly problem: NoteProblem;
   /**
+   * Creates the error.
+   *
    * @param problem Category.
    * @param message Details.
    */

@@ -53,7 +53,11 @@ export interface TrustFile {
  * ```
  */
 export class TrustFileError extends Error {
-  /** @param message What is wrong. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options);
     this.name = "TrustFileError";

@@ -290,7 +290,21 @@ export class LedgerWriter implements AsyncDisposable {
     bytes.set(signed.lineBytes);
     bytes[bytes.length - 1] = 0x0a;
     let done = 0;
-    while (done < bytes.length) done += this.#out.writeSync(bytes.subarray(done));
+    try {
+      while (done < bytes.length) done += this.#out.writeSync(bytes.subarray(done));
+    } catch (err) {
+      // E.g. ENOSPC after a short write: the partial line is torn and the next append repairs it.
+      throw new LedgerError(
+        "WRITE_FAILED",
+        `writing seq ${signed.record.seq} to ${this.#dir}/${LEDGER_JSONL} failed after ${done} of ${bytes.length} bytes: ${
+          (err as Error).message
+        }`,
+        {
+          hint: "free space or fix the disk; the next append moves any partial line to quarantine",
+          cause: err,
+        },
+      );
+    }
     this.#fatalSyncNow(() => this.#out.syncDataSync());
     this.#head = {
       size: head.size + bytes.length,
@@ -346,6 +360,7 @@ export class LedgerWriter implements AsyncDisposable {
     }
   }
 
+  /** Same as `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
