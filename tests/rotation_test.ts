@@ -182,11 +182,27 @@ Deno.test("compromise: later records rejected, earlier ones reported with their 
   const w = r.warnings.find((x) => x.code === "COMPROMISE_ANCHORS");
   assert.match(
     w!.message,
-    /records 0\.\.2 are anchored by checkpoint auditor-3\.note \(size 3\); records 3\.\.3 rest on signatures alone/,
+    /records 0\.\.2 are anchored by checkpoint auditor-3\.note \(size 3\), provided .*; records 3\.\.3 rest on signatures alone/,
+  );
+  const k = [{ kid: A.kid, afterSeq: 9, reason: "" }];
+  assert.equal(compromiseAnchors(k, [])[0].anchoredUpTo, -1);
+  const cps = [{ source: "a", size: 4, status: "consistent" }, {
+    source: "b",
+    size: 30,
+    status: "consistent",
+  }];
+  assert.equal(
+    compromiseAnchors(k, cps)[0].anchoredUpTo,
+    9,
+    "a larger anchor pins everything up to after_seq",
   );
   assert.equal(
-    compromiseAnchors([{ kid: A.kid, afterSeq: 9, reason: "" }], [])[0].anchoredUpTo,
+    compromiseAnchors(k, [{ source: "x", size: 30, status: "root_mismatch" }])[0].anchoredUpTo,
     -1,
+  );
+  assert.match(
+    compromiseAnchors([{ ...k[0], afterSeq: -1 }], cps)[0].message,
+    /none of its records/,
   );
   assert.throws(() =>
     parseTrustFile(JSON.stringify({ ...trustJson, compromised: [{ kid: "x", after_seq: 1 }] }))

@@ -52,10 +52,11 @@ export function rotatedTrustText(
 }
 
 /**
- * For each compromised key, which trusted checkpoints still anchor the records before the
+ * For each compromised key, which trusted checkpoint still anchors the records before the
  * compromise: a checkpoint of size N consistent with the ledger pins records 0..N-1 against a
- * rewrite with the stolen key; records between the largest anchor and `afterSeq` rest on that
- * key's signatures alone.
+ * rewrite with the stolen key (if it was obtained before the compromise, which only its holder
+ * knows); records between the largest anchor and `afterSeq` rest on that key's signatures
+ * alone.
  *
  * @example
  * ```ts
@@ -73,26 +74,30 @@ export function compromiseAnchors(
     size: number;
   }[];
   return compromised.map((c) => {
-    const anchors = good.filter((cp) => cp.size <= c.afterSeq + 1).sort((a, b) => b.size - a.size);
-    const best = anchors[0];
+    const best = [...good].sort((a, b) => b.size - a.size)[0];
     const short = `${c.kid.slice(0, 16)}…`;
+    const head = `key ${short} compromised after seq ${c.afterSeq}`;
+    if (c.afterSeq < 0) {
+      return { kid: c.kid, anchoredUpTo: -1, message: `${head}: none of its records is trusted` };
+    }
     if (!best) {
       return {
         kid: c.kid,
         anchoredUpTo: -1,
         message:
-          `key ${short} compromised after seq ${c.afterSeq}: no trusted checkpoint anchors the records before it; records 0..${c.afterSeq} rest on signatures alone`,
+          `${head}: no trusted checkpoint anchors the records before it; records 0..${c.afterSeq} rest on signatures alone`,
       };
     }
-    const rest = best.size - 1 < c.afterSeq
-      ? `; records ${best.size}..${c.afterSeq} rest on signatures alone`
+    const upTo = Math.min(best.size - 1, c.afterSeq);
+    const rest = upTo < c.afterSeq
+      ? `; records ${upTo + 1}..${c.afterSeq} rest on signatures alone`
       : "";
     return {
       kid: c.kid,
-      anchoredUpTo: best.size - 1,
-      message: `key ${short} compromised after seq ${c.afterSeq}: records 0..${
-        best.size - 1
-      } are anchored by checkpoint ${best.source} (size ${best.size})${rest}`,
+      anchoredUpTo: upTo,
+      message:
+        `${head}: records 0..${upTo} are anchored by checkpoint ${best.source} (size ${best.size}), ` +
+        `provided you obtained it before the compromise${rest}`,
     };
   });
 }
