@@ -288,3 +288,26 @@ Deno.test("rotation CLI: rotate-key, updated trust file, new-key checkpoint and 
   const same = await runCli(["ledger", "rotate-key", ledger, "--key", bPath, "--new-key", bPath]);
   assert.equal(same.code, 2);
 });
+
+Deno.test("rotation: a chain A -> B -> C verifies with the original trust file for records", async () => {
+  await using dir = await tempDir();
+  const init = await smallLedger(dir.path, { records: 1, key: A, origin: ORIGIN });
+  for (const [from, to] of [[A, B], [B, C]] as const) {
+    await using w = await LedgerWriter.open(dir.path, { key: from });
+    await w.append("key_rotation", keyRotationBody(ORIGIN, { oldKid: from.kid, newKey: to }));
+  }
+  {
+    await using w = await LedgerWriter.open(dir.path, { key: C });
+    await w.append("note", { text: "by C" });
+  }
+  const r = await verifyLedger(dir.path, { trust: init.trust });
+  assert.equal(r.status, "valid", JSON.stringify(r.errors));
+  assert.deepEqual(r.keys.map((k) => [k.kid, k.firstSeq, k.lastSeq]), [
+    [A.kid, 0, 2],
+    [B.kid, 3, 3],
+    [C.kid, 4, 4],
+  ]);
+  // B cannot sign again after handing over to C, even though A once vouched for it.
+  await using w = await LedgerWriter.open(dir.path, { key: B });
+  await assert.rejects(w.append("note", { text: "B again" }), /rotated out/);
+});
