@@ -138,17 +138,36 @@ say(
 );
 
 // 4. read round trips with 50 concurrent clients
-async function roundTrips(mode: "closed" | "paced"): Promise<number[]> {
-  const clients = Array.from(
-    { length: 50 },
-    () => new GovernorClient({ socketPath, timeoutMs: 5000 }),
-  );
-  await Promise.all(clients.map((c) => c.read())); // connect
+type RttMode = "paced" | "paced-raw" | "closed";
+
+/** A bare protocol client: one write, one read per request (the floor for GovernorClient). */
+async function rawClient(): Promise<{ read(): Promise<void>; close(): void }> {
+  const conn = await Deno.connect({ transport: "unix", path: socketPath });
+  const req = new TextEncoder().encode('{"v":1,"op":"read"}\n');
+  const buf = new Uint8Array(65_536);
+  return {
+    async read() {
+      await conn.write(req);
+      let n = 0;
+      do n += (await conn.read(buf.subarray(n))) ?? 0; while (buf[n - 1] !== 10);
+    },
+    close: () => conn.close(),
+  };
+}
+
+async function roundTrips(mode: RttMode): Promise<number[]> {
+  const clients: { read(): Promise<unknown>; close(): void }[] = mode === "paced-raw"
+    ? await Promise.all(Array.from({ length: 50 }, () => rawClient()))
+    : Array.from({ length: 50 }, () => new GovernorClient({ socketPath, timeoutMs: 5000 }));
+  // connect and warm up (JIT) before measuring
+  await Promise.all(clients.map(async (c) => {
+    for (let k = 0; k < 100; k++) await c.read();
+  }));
   const lat: number[] = [];
   const t0 = performance.now() + 20;
   await Promise.all(clients.map(async (c, i) => {
     for (let k = 0; k < 200; k++) {
-      if (mode === "paced") {
+      if (mode !== "closed") {
         // client i reads at t0 + 50k + i ms: 50 clients spread evenly over each 50 ms period
         const due = t0 + 50 * k + i;
         await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
@@ -162,17 +181,17 @@ async function roundTrips(mode: "closed" | "paced"): Promise<number[]> {
   return lat;
 }
 say("");
-say("### read round trip, 50 concurrent clients x 200 reads (client-measured)");
-for (const mode of ["paced", "closed"] as const) {
+say("### read round trip, 50 concurrent clients x 200 reads after 100 warm-up reads each");
+const rttLabels: Record<RttMode, string> = {
+  "paced": "GovernorClient, paced (each client every 50 ms, phases spread, 1000 req/s in total)",
+  "paced-raw": "bare socket client (write + read, no parsing), paced the same way",
+  "closed": "GovernorClient, closed loop (50 requests always in flight: measures queueing)",
+};
+for (const mode of ["paced", "paced-raw", "closed"] as const) {
   const lat = await roundTrips(mode);
   say(
-    `- ${
-      mode === "paced"
-        ? "paced (each client every 50 ms, phases spread, 1000 req/s in total)"
-        : "closed loop (each client back to back: 50 requests always in flight, measures queueing)"
-    }: ` +
-      `p50 ${pct(lat, 0.5).toFixed(3)} ms, p99 ${pct(lat, 0.99).toFixed(3)} ms, max ` +
-      `${Math.max(...lat).toFixed(3)} ms`,
+    `- ${rttLabels[mode]}: p50 ${pct(lat, 0.5).toFixed(3)} ms, p99 ${pct(lat, 0.99).toFixed(3)} ` +
+      `ms, max ${Math.max(...lat).toFixed(3)} ms`,
   );
 }
 const probe2 = new GovernorClient({ socketPath });

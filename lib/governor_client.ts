@@ -115,6 +115,8 @@ export interface GovernorClientOptions {
 }
 
 const DECIMAL = /^[0-9]{1,40}$/;
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
 
 /**
  * Talks protocol v1 to the governor over one connection, reconnecting after failures. Requests
@@ -135,6 +137,8 @@ export class GovernorClient {
   readonly #maxBytes: number;
   // the connection and the bytes read from it past the last line, dropped together
   #link: { conn: Deno.UnixConn; buffer: Uint8Array } | null = null;
+  // one read buffer per client, reused by every request (requests are serialised)
+  readonly #chunk = new Uint8Array(16_384);
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -252,7 +256,7 @@ export class GovernorClient {
       link = this.#link = { conn, buffer: new Uint8Array(0) };
     }
     const conn = link.conn;
-    const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, op }) + "\n");
+    const bytes = ENCODER.encode(`{"v":1,"op":${JSON.stringify(op)}}\n`);
     try {
       for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
     } catch (e) {
@@ -299,11 +303,11 @@ export class GovernorClient {
   }
 
   async #readLine(link: { conn: Deno.UnixConn; buffer: Uint8Array }): Promise<string> {
-    const chunk = new Uint8Array(16_384);
+    const chunk = this.#chunk;
     for (;;) {
       const nl = link.buffer.indexOf(10);
       if (nl >= 0) {
-        const line = new TextDecoder().decode(link.buffer.subarray(0, nl));
+        const line = DECODER.decode(link.buffer.subarray(0, nl));
         link.buffer = link.buffer.slice(nl + 1);
         return line;
       }
@@ -317,6 +321,11 @@ export class GovernorClient {
         throw this.#closed(e);
       }
       if (n === null) throw this.#closed(null);
+      if (link.buffer.length === 0) {
+        // the usual case: one whole response in one read, nothing left over
+        const end = chunk.subarray(0, n).indexOf(10);
+        if (end === n - 1) return DECODER.decode(chunk.subarray(0, end));
+      }
       const next = new Uint8Array(link.buffer.length + n);
       next.set(link.buffer);
       next.set(chunk.subarray(0, n), link.buffer.length);
