@@ -1,8 +1,8 @@
 /**
  * RFC 6962 Merkle tree hashing (RFC 9162 section 2.1): leaf and node hashes, the Merkle tree
  * hash (MTH) of a list of leaf hashes, an incremental accumulator with a serialisable compact
- * frontier, and inclusion and consistency proof generation. The strict verifiers live in
- * `merkle_verify.ts` and are re-exported here.
+ * frontier. Proof generation (`merkle_proofs.ts`) and the strict verifiers (`merkle_verify.ts`)
+ * are re-exported here.
  *
  * Sizes and indices are JavaScript numbers validated as safe integers (< 2^53); the arithmetic
  * uses division and remainder, never 32-bit bit operations, so trees beyond 2^32 work.
@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { fromHex, toHex } from "./encoding.ts";
 
+export { consistencyProof, inclusionProof } from "./merkle_proofs.ts";
 export {
   type ProofErrorCode,
   type ProofVerdict,
@@ -240,102 +241,6 @@ export class MerkleAccumulator {
     acc.#size = size;
     return acc;
   }
-}
-
-/**
- * RFC 9162 2.1.3.1 inclusion proof PATH(index, D[size]), deepest sibling first.
- *
- * @param source Leaf hashes, a leaf-hash function, or a `SubtreeHasher`.
- * @param at `index` (0 <= index < size) and `size` (default: the array length).
- * @example
- * ```ts
- * import { inclusionProof, leafHash } from "./merkle.ts";
- * const leaves = [1, 2, 3, 4, 5].map((b) => leafHash(new Uint8Array([b])));
- * console.log(inclusionProof(leaves, { index: 2 }).length); // 3
- * ```
- */
-export function inclusionProof(
-  source: TreeSource,
-  at: { index: number; size?: number },
-): Uint8Array[] {
-  const size = sizeOf(source, at.size);
-  const index = at.index;
-  if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
-    throw new RangeError(`inclusion proof index ${index} is outside the tree of size ${size}`);
-  }
-  const tree = subtreeHasher(source);
-  const out: Uint8Array[] = [];
-  let start = 0;
-  let n = size;
-  let m = index;
-  while (n > 1) {
-    const k = splitPoint(n);
-    if (m < k) {
-      out.push(tree.subtreeHash(start + k, start + n));
-      n = k;
-    } else {
-      out.push(tree.subtreeHash(start, start + k));
-      start += k;
-      m -= k;
-      n -= k;
-    }
-  }
-  return out.reverse();
-}
-
-/**
- * RFC 9162 2.1.4.1 consistency proof PROOF(size1, D[size2]) for 0 < size1 <= size2 (empty
- * when the sizes are equal).
- *
- * @param source Leaf hashes, a leaf-hash function, or a `SubtreeHasher`.
- * @param sizes `size1` and `size2` (default: the array length).
- * @example
- * ```ts
- * import { consistencyProof, leafHash } from "./merkle.ts";
- * const leaves = [1, 2, 3, 4, 5, 6, 7].map((b) => leafHash(new Uint8Array([b])));
- * console.log(consistencyProof(leaves, { size1: 3 }).length); // 4
- * ```
- */
-export function consistencyProof(
-  source: TreeSource,
-  sizes: { size1: number; size2?: number },
-): Uint8Array[] {
-  const size2 = sizeOf(source, sizes.size2);
-  const size1 = sizes.size1;
-  if (!Number.isSafeInteger(size1) || size1 < 1 || size1 > size2) {
-    throw new RangeError(`consistency proof needs 0 < size1 <= size2, got ${size1} -> ${size2}`);
-  }
-  const tree = subtreeHasher(source);
-  const out: Uint8Array[] = [];
-  let start = 0;
-  let n = size2;
-  let m = size1;
-  let complete = true;
-  while (m !== n) {
-    const k = splitPoint(n);
-    if (m <= k) {
-      out.push(tree.subtreeHash(start + k, start + n));
-      n = k;
-    } else {
-      out.push(tree.subtreeHash(start, start + k));
-      start += k;
-      m -= k;
-      n -= k;
-      complete = false;
-    }
-  }
-  if (!complete) out.push(tree.subtreeHash(start, start + n));
-  return out.reverse();
-}
-
-function sizeOf(source: TreeSource, size: number | undefined): number {
-  const n = size ?? (Array.isArray(source) ? source.length : undefined);
-  if (n === undefined) throw new RangeError("tree size is required unless the source is an array");
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`tree size ${n} is not valid`);
-  if (Array.isArray(source) && n > source.length) {
-    throw new RangeError(`tree size ${n} exceeds the ${source.length} leaf hashes given`);
-  }
-  return n;
 }
 
 /** Number of set bits in a safe integer, without 32-bit bit operations. */
