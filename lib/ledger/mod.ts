@@ -188,9 +188,9 @@ export {
   proveConsistency,
   proveInclusion,
   readLedgerCheckpoint,
-  readRecordLine,
   witnessRequestBody,
 } from "./prove.ts";
+export { readRecordLine } from "./read_record_line.ts";
 export { type ProofProblem, type RecordProofReport, verifyRecordProof } from "./verify_proof.ts";
 export {
   cosign,
