@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { Buffer } from "node:buffer";
 import { writeCheckpoint } from "../lib/ledger/checkpoint_writer.ts";
 import { privateKeyPem, signingKeyFromSeed } from "../lib/ledger/keys.ts";
@@ -270,4 +271,37 @@ Deno.test("ledger proofs CLI: concurrent provers share the cache without corrupt
   }
   const state = JSON.parse(await Deno.readTextFile(`${s.ledger}/cache/tree-state.json`));
   assert.equal(state.size, 41);
+});
+
+Deno.test("ledger proofs: verifyRecordProof reports, never throws, and never accepts a mutated bundle", async () => {
+  const s = await setup(6);
+  await using _ = s.dir;
+  const lines = await ledgerLines(s.ledger);
+  const trust = parseTrustFile(s.trustText);
+  const { bundle } = await proveInclusion(s.ledger, { seq: 5 });
+  const mutations = fc.tuple(
+    fc.nat(bundle.length - 1),
+    fc.string({ minLength: 1, maxLength: 3 }),
+    fc.nat(2),
+  )
+    .map(([at, ins, del]) => bundle.slice(0, at) + ins + bundle.slice(at + del))
+    .filter((b) => b !== bundle);
+  fc.assert(
+    fc.property(mutations, (b) => {
+      const r = verifyRecordProof(lines[5], { bundle: b, trust });
+      // The only harmless edits are in unauthenticated places: signature lines by unknown keys.
+      if (r.ok) {
+        const [got, want] = [parseProofBundle(b), parseProofBundle(bundle)];
+        const text = (n: string) => n.slice(0, n.indexOf("\n\n"));
+        assert.equal(got.index, want.index);
+        assert.deepEqual(got.proof, want.proof);
+        assert.equal(
+          text(got.checkpoint),
+          text(want.checkpoint),
+          "signed text changed but accepted",
+        );
+      } else assert.ok(r.problems.length > 0 && [1, 4].includes(r.exitCode));
+    }),
+    { numRuns: 400 },
+  );
 });

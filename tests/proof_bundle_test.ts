@@ -171,3 +171,23 @@ Deno.test("proof bundle round-trips and verifies indices beyond 2^32 in syntheti
     }
   }
 });
+
+Deno.test("proof bundle parsing throws only BundleSyntaxError on arbitrary and mutated input", () => {
+  const good = formatProofBundle(bundleFor(4));
+  const mutated = fc.tuple(fc.nat(good.length), fc.string({ maxLength: 3 }), fc.nat(3)).map((
+    [at, ins, del],
+  ) => good.slice(0, at) + ins + good.slice(at + del));
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 300 }), mutated), (text) => {
+      try {
+        const b = parseProofBundle(text);
+        // Whatever parses must be well-formed and re-format to a bundle that parses the same.
+        assert.ok(b.proof.every((h) => h.length === 32));
+        assert.deepEqual(parseProofBundle(formatProofBundle(b)).index, b.index);
+      } catch (err) {
+        assert.ok(err instanceof BundleSyntaxError, String(err));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
