@@ -104,6 +104,9 @@ Deno.test("governor process rejects msr mode unless the config file allows it (e
   assert(r.stderr.includes("allowMsr"), r.stderr);
   const bad = await runCli(["governor", "--rapl-mode=bogus"]);
   assertEquals(bad.code, 2);
+  const listen = await runCli(["governor", "--rapl-mode=sim", "--metrics-listen", "9464"]);
+  assertEquals(listen.code, 2, listen.stderr);
+  assert(listen.stderr.includes("host:port"), listen.stderr);
 });
 
 Deno.test("governor process reloads socket mode and group from the config file on SIGHUP", async () => {

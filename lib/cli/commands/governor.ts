@@ -12,6 +12,7 @@ import { loadConfig } from "../../config/load.ts";
 import type { Config, ConfigOverrides } from "../../config/schema.ts";
 import type { Clock } from "../../clock.ts";
 import { type OpenedSource, runGovernor } from "../../../governor/daemon.ts";
+import { parseListen } from "../../../governor/metrics.ts";
 import { openEnergySource } from "../../../governor/sources/mod.ts";
 
 const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
@@ -113,6 +114,14 @@ Examples:
         throw new UsageError(`--rapl-mode must be sysfs, msr or sim, got '${mode}'`, {
           usage: USAGE,
         });
+      }
+      const listen = values["metrics-listen"];
+      if (listen !== undefined) {
+        try {
+          parseListen(listen);
+        } catch (e) {
+          throw new UsageError(`--metrics-listen: ${(e as Error).message}`, { usage: USAGE });
+        }
       }
       const msrCpus = values["msr-cpus"]?.split(",").map((c) =>
         numberOption(c, "--msr-cpus", { min: 0, max: 65535, integer: true })
