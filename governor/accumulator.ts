@@ -8,7 +8,9 @@
  * - backward step: a wrap (`delta = wrapModulus - prev + cur`) when that delta is plausible
  *   for the elapsed time (the previous value was near the top of the range), otherwise a reset
  *   (counted; counting restarts from `cur`; the interval is not covered);
- * - a read error keeps the previous baseline, so the next valid sample covers the gap;
+ * - a read error keeps the previous baseline, so the next valid sample covers the gap, unless
+ *   the gap is so long that `maxPowerWatts` could have wrapped the counter in it: then the
+ *   delta is ambiguous (discarded, counted, re-based);
  * - unchanged for `stallTicks` ticks in which some other domain moved: a stall (reported, no
  *   energy invented, the stalled time is not covered).
  *
@@ -108,7 +110,8 @@ export type SampleOutcome =
   | "reset"
   | "implausible"
   | "error"
-  | "unchanged";
+  | "unchanged"
+  | "ambiguous";
 
 /**
  * Per-domain exact energy totals across wraps, resets, implausible deltas, errors and stalls.
@@ -238,6 +241,13 @@ export class Accumulator {
     const limitUj = (this.#maxPowerMw * elapsedNs) / 1_000_000n;
     const { num, den } = d.info.ujPerRaw;
     const plausible = (raw: bigint) => (raw * num) / den <= limitUj;
+    if (limitUj >= (d.info.wrapModulus * num) / den) {
+      // so long since the last valid sample (read errors, a frozen process) that whole wraps
+      // could hide in the gap: the energy cannot be determined, so none is claimed
+      d.discarded++;
+      this.#uncover(d);
+      return "ambiguous";
+    }
     if (cur === prev) {
       d.pendingNs += elapsedNs;
       return "unchanged";

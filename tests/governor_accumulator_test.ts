@@ -113,7 +113,7 @@ Deno.test("accumulator keeps other domains' samples when one domain fails to rea
 Deno.test("accumulator reports the last error and out-of-range values as read errors", () => {
   const { snap } = run([fakeDomain("a", { wrapModulus: 1000n })], {
     a: [0n, 5n, 1000n, { error: "ENOENT: zone vanished" }],
-  });
+  }, { maxPowerWatts: 0.001 });
   assertEquals(snap.domains.a.readErrors, 2);
   assertEquals(snap.domains.a.lastError, "ENOENT: zone vanished");
   assertEquals(snap.domains.a.totalUj, 5n);
@@ -234,10 +234,15 @@ Deno.test("accumulator total equals the true energy for any plausible sequence (
       (modulus, startRaw, deltas, den) => {
         const start = startRaw % modulus;
         const ujPerRaw = { num: 15625n, den: BigInt(den) };
-        // only deltas that cannot be mistaken: below the modulus and plausible for the limit
-        const capped = deltas.map((d) => d % modulus);
+        // a limit of about half the modulus energy per tick: deltas below a third of the
+        // modulus are plausible, and a tick is never long enough to hide a whole wrap
+        const modulusUj = (modulus * ujPerRaw.num) / ujPerRaw.den;
+        const capped = deltas.map((d) => d % (modulus / 3n));
         const domain = fakeDomain("p", { wrapModulus: modulus, ujPerRaw });
-        const acc = new Accumulator([domain], { instance: ID, maxPowerWatts: 1e9 });
+        const acc = new Accumulator([domain], {
+          instance: ID,
+          maxPowerWatts: Number(modulusUj) / 200_000,
+        });
         let raw = start;
         let wraps = 0;
         let sumDelta = 0n;
@@ -305,4 +310,21 @@ Deno.test("accumulator matches samples by name when a frame is out of order or s
   assertEquals(snap.domains.b.totalUj, 10n);
   assertEquals(snap.domains.a.lastError, null);
   assertEquals(snap.domains.a.readErrors, 1);
+});
+
+Deno.test("accumulator discards a delta after a gap long enough to hide whole wraps", () => {
+  // modulus 1000 uJ; 1 mW x 1 s = 1000 uJ: a 1 s gap could contain a full wrap
+  const d = fakeDomain("p", { wrapModulus: 1000n });
+  const acc = new Accumulator([d], { instance: ID, maxPowerWatts: 0.001 });
+  const at = (ms: number) => ({ monoNs: BigInt(ms) * 1_000_000n, timeMs: ms });
+  acc.apply([{ name: "p", raw: 100n }], at(0));
+  acc.apply([{ name: "p", raw: 150n }], at(100)); // 50 uJ, plausible (limit 100 uJ)
+  acc.apply([{ name: "p", error: "EIO" }], at(500));
+  const o = acc.apply([{ name: "p", raw: 300n }], at(1100)); // 1 s since the last valid sample
+  assertEquals(o.p, "ambiguous");
+  acc.apply([{ name: "p", raw: 340n }], at(1200));
+  const snap = acc.snapshot().domains.p;
+  assertEquals(snap.totalUj, 90n); // 50 + 40: the gap's 150 uJ (or 1150, 2150...) not claimed
+  assertEquals(snap.discarded, 1);
+  assert(Math.abs(snap.coverage - 200 / 1200) < 1e-6, String(snap.coverage));
 });
