@@ -104,6 +104,10 @@ Deno.test("governor process rejects msr mode unless the config file allows it (e
   assert(r.stderr.includes("allowMsr"), r.stderr);
   const bad = await runCli(["governor", "--rapl-mode=bogus"]);
   assertEquals(bad.code, 2);
+  for (const args of [["--msr-cpus=0,x"], ["--interval-ms", "5"], ["--socket"]]) {
+    const r = await runCli(["governor", "--rapl-mode=sim", ...args]);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+  }
   const listen = await runCli(["governor", "--rapl-mode=sim", "--metrics-listen", "9464"]);
   assertEquals(listen.code, 2, listen.stderr);
   assert(listen.stderr.includes("host:port"), listen.stderr);
