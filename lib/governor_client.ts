@@ -104,6 +104,40 @@ export interface GovernorReading {
   readonly hostTotalDomains: readonly string[];
 }
 
+/** One energy domain as the governor describes it (answer to `domains`). */
+export interface GovernorDomainInfo {
+  /** Stable name, e.g. `package-0`, `package-0/core`, `dram-0`, `psys`. */
+  readonly name: string;
+  /** `package`, `core`, `uncore`, `dram` or `psys`. */
+  readonly kind: string;
+  /** Enclosing domain, or null. */
+  readonly parent: string | null;
+  /** Whether it is part of host energy. */
+  readonly inHostTotal: boolean;
+  /** Counter modulus in raw counts. */
+  readonly wrapModulus: bigint;
+  /** Exact microjoules per raw count. */
+  readonly ujPerRaw: { readonly num: bigint; readonly den: bigint };
+  /** Where it is read from. */
+  readonly origin: string;
+  /** Caveat, e.g. "AMD core zone measures a single core", or null. */
+  readonly note: string | null;
+}
+
+/** The answer to `health`. */
+export interface GovernorHealth {
+  /** Instance id of the governor run. */
+  readonly instance: string;
+  /** Source kind (`sim` is never a measurement). */
+  readonly source: string;
+  /** `ok`, `degraded` (a domain failing or stalled) or `failing` (nothing valid, or stopped). */
+  readonly status: "ok" | "degraded" | "failing";
+  /** One line per problem, naming the domain. */
+  readonly problems: readonly string[];
+  /** Whether the source is simulated. */
+  readonly simulated: boolean;
+}
+
 /** Options of {@link GovernorClient}. */
 export interface GovernorClientOptions {
   /** Socket path (default `/var/run/carbon-ops.sock`). */
@@ -193,6 +227,45 @@ export class GovernorClient {
       hostTotalDomains: Array.isArray(r.host_total_domains)
         ? r.host_total_domains.map(String)
         : bad("host_total_domains"),
+    };
+  }
+
+  /** Describes the domains: kind, hierarchy, host-total membership, counter modulus and unit. */
+  async domains(): Promise<GovernorDomainInfo[]> {
+    const r = await this.request("domains");
+    if (!Array.isArray(r.domains)) this.#protocol("domains response: domains is not a list");
+    return (r.domains as Record<string, unknown>[]).map((d) => {
+      const unit = (d.uj_per_raw ?? {}) as Record<string, unknown>;
+      const big = (v: unknown, what: string) =>
+        typeof v === "string" && DECIMAL.test(v)
+          ? BigInt(v)
+          : this.#protocol(`domains response: ${what} is not a decimal string`);
+      return {
+        name: String(d.name),
+        kind: String(d.kind),
+        parent: typeof d.parent === "string" ? d.parent : null,
+        inHostTotal: d.in_host_total === true,
+        wrapModulus: big(d.wrap_modulus, "wrap_modulus"),
+        ujPerRaw: { num: big(unit.num, "uj_per_raw.num"), den: big(unit.den, "uj_per_raw.den") },
+        origin: String(d.origin),
+        note: typeof d.note === "string" ? d.note : null,
+      };
+    });
+  }
+
+  /** Asks whether the numbers can be trusted right now. */
+  async health(): Promise<GovernorHealth> {
+    const r = await this.request("health");
+    const status = r.status;
+    if (status !== "ok" && status !== "degraded" && status !== "failing") {
+      return this.#protocol(`health response: unknown status ${JSON.stringify(status)}`);
+    }
+    return {
+      instance: String(r.instance),
+      source: String(r.source),
+      status,
+      problems: Array.isArray(r.problems) ? r.problems.map(String) : [],
+      simulated: r.simulated === true,
     };
   }
 

@@ -73,6 +73,17 @@ Deno.test("governor socket has its mode and group on disk and serves the client"
   assertEquals(b.source, "sim");
   const stats = await client.request("stats");
   assertEquals(stats.interval_ms, 20);
+  const domains = await client.domains();
+  assertEquals(domains.map((d) => [d.name, d.kind, d.inHostTotal]), [
+    ["package-0", "package", true],
+    ["dram-0", "dram", true],
+  ]);
+  assertEquals(domains[0].wrapModulus, 2n ** 32n);
+  assertEquals(domains[0].ujPerRaw, { num: 1n, den: 1n });
+  const health = await client.health();
+  assertEquals(health.status, "ok");
+  assertEquals(health.simulated, true);
+  assertEquals(health.problems, []);
   client.close();
   assertEquals(await g.stop(), 0);
   await assertGone(socketPath);
