@@ -225,11 +225,23 @@ export class GovernorServer {
       for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
       arm();
     };
+    const answer = async (bytes: Uint8Array) => {
+      const line = dec.decode(bytes).replace(/\r$/, "");
+      if (line.trim() === "") return;
+      const res = this.#handle(line);
+      this.#c.requests++;
+      if (res.error) this.#c.badRequests++;
+      await send(res.line);
+    };
     arm();
     try {
       for (;;) {
         const n = await conn.read(buf);
-        if (n === null) return;
+        if (n === null) {
+          // end of input: a last request without its newline (printf | nc -U) is still answered
+          if (pendingLen > 0) await answer(concat(pending, pendingLen));
+          return;
+        }
         arm();
         let start = 0;
         for (let i = 0; i < n; i++) {
@@ -238,24 +250,14 @@ export class GovernorServer {
           start = i + 1;
           const total = pendingLen + piece.length;
           if (total > this.#limits.maxLineBytes) return await this.#oversized(send);
-          let bytes = piece;
+          let bytes: Uint8Array = piece;
           if (pendingLen > 0) {
-            bytes = new Uint8Array(total);
-            let off = 0;
-            for (const p of pending) {
-              bytes.set(p, off);
-              off += p.length;
-            }
-            bytes.set(piece, off);
+            pending.push(piece);
+            bytes = concat(pending, total);
             pending = [];
             pendingLen = 0;
           }
-          const line = dec.decode(bytes).replace(/\r$/, "");
-          if (line.trim() === "") continue;
-          const res = this.#handle(line);
-          this.#c.requests++;
-          if (res.error) this.#c.badRequests++;
-          await send(res.line);
+          await answer(bytes);
         }
         if (start < n) {
           pendingLen += n - start;
@@ -299,4 +301,14 @@ export class GovernorServer {
       if (info.isSocket && info.ino === this.#ino) await Deno.remove(this.#path);
     } catch { /* already gone */ }
   }
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }

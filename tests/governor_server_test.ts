@@ -308,3 +308,22 @@ Deno.test("GovernorClient never hands a late answer to the next request after a 
   }
   await serving.catch(() => {});
 });
+
+Deno.test("governor answers a last request that ends at EOF without a newline", async () => {
+  await using dir = await tempDir();
+  const socketPath = dir.join("g.sock");
+  const g = await startGovernor({ socketPath });
+  const conn = await Deno.connect({ transport: "unix", path: socketPath });
+  await conn.write(new TextEncoder().encode('{"v":1,"op":"health"}\n{"v":1,"op":"read"}'));
+  await conn.closeWrite();
+  let text = "";
+  const buf = new Uint8Array(65_536);
+  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  conn.close();
+  const lines = text.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(lines.map((l) => l.ok), [true, true]);
+  assert("status" in lines[0] && "host_total_uj" in lines[1]);
+  assertEquals(await g.stop(), 0);
+});
