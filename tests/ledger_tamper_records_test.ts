@@ -3,7 +3,7 @@ import { generateSigningKey } from "../lib/ledger/keys.ts";
 import { LEDGER_JSONL } from "../lib/ledger/ledger_files.ts";
 import { leafHex, signRecord } from "../lib/ledger/record.ts";
 import { tempDir } from "./kit/temp_dir.ts";
-import { sampleEmission } from "./ledger_fixture.ts";
+import { buildLedger, sampleEmission } from "./ledger_fixture.ts";
 import {
   assertVerdict,
   readLedgerLines,
@@ -306,4 +306,21 @@ Deno.test("verify warns about a clock going backwards but still exits 0", async 
   const report = await verifyDir(dir.path, l.trust);
   assertVerdict(report, 0, [], "clock backwards");
   assert.deepEqual(report.warnings.map((w) => [w.code, w.seq]), [["CLOCK_BACKWARDS", 1]]);
+});
+
+Deno.test("verify caps the listed warnings at 100 so a hostile ledger cannot grow the report", async () => {
+  await using dir = await tempDir();
+  const l = await buildLedger(dir.path, { records: 0 });
+  const lines = await readLedgerLines(dir.path);
+  let prev = leafHex(new TextEncoder().encode(lines[0]));
+  for (let seq = 1; seq <= 150; seq++) {
+    const ts = new Date(Date.UTC(2020, 0, 1) - seq * 1000).toISOString();
+    const rec = signRecord({ seq, ts, type: "note", body: { text: `n${seq}` }, prev }, l.key);
+    lines.push(rec.line);
+    prev = leafHex(rec.lineBytes);
+  }
+  await writeLedgerLines(dir.path, lines);
+  const report = await verifyDir(dir.path, l.trust);
+  assertVerdict(report, 0, [], "many clock warnings");
+  assert.equal(report.warnings.length, 100);
 });

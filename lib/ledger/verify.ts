@@ -235,7 +235,8 @@ export async function verifyLedger(
           const rotation = timeline.observe(record, origin ?? trust.origin);
           if (rotation) fail("integrity", rotation.code, rotation.message, at);
         }
-        if (record.ts < lastTs) {
+        // Listed warnings are capped like errors: a hostile ledger must not grow memory.
+        if (record.ts < lastTs && warnings.length < MAX_LISTED_ERRORS) {
           warnings.push({
             code: "CLOCK_BACKWARDS",
             message: `ts ${record.ts} is earlier than the previous record's ${lastTs}`,
