@@ -166,3 +166,57 @@ Deno.test("governor process exits 1 naming the directory when no powercap zones 
   const gone = await Deno.lstat(dir.join("g.sock")).then(() => false, () => true);
   assert(gone, "no socket is left behind after a failed start");
 });
+
+const canSwitchUser = Deno.uid() === 0 &&
+  (await Deno.stat("/usr/bin/setpriv").then(() => true, () => false));
+
+Deno.test({
+  name: "governor socket refuses an unprivileged user outside its group and serves one inside it",
+  ignore: !canSwitchUser,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.chmod(dir.path, 0o755); // let the unprivileged user reach the socket's directory
+    const socketPath = dir.join("g.sock");
+    await using gov = await startGovernorProcess(socketPath, ["--rapl-mode=sim", "--group", GROUP]);
+    // the client module has no imports: copy it where the unprivileged user can read it (the
+    // repository may sit in a directory only root can enter)
+    await Deno.copyFile(new URL("../lib/governor_client.ts", import.meta.url), dir.join("gc.ts"));
+    await Deno.chmod(dir.join("gc.ts"), 0o644);
+    const script = dir.join("client.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { GovernorClient } from "./gc.ts";
+const c = new GovernorClient({ socketPath: Deno.args[0] });
+console.log(await c.read().then((r) => "ok " + r.hostTotalUj, (e) => e.name + " " + e.reason));
+c.close();\n`,
+    );
+    await Deno.chmod(script, 0o644);
+    const denoDir = dir.join("deno-dir");
+    await Deno.mkdir(denoDir, { mode: 0o777 });
+    await Deno.chmod(denoDir, 0o777);
+    const asNobody = async (groups: string[]) => {
+      const out = await new Deno.Command("/usr/bin/setpriv", {
+        args: [
+          "--reuid=nobody",
+          "--regid=nogroup",
+          ...(groups.length ? [`--groups=${groups.join(",")}`] : ["--clear-groups"]),
+          Deno.execPath(),
+          "run",
+          "-A",
+          "--no-config",
+          "--quiet",
+          script,
+          socketPath,
+        ],
+        env: { HOME: dir.path, DENO_DIR: denoDir, NO_COLOR: "1" },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return new TextDecoder().decode(out.stdout).trim() + new TextDecoder().decode(out.stderr);
+    };
+    assertEquals(await asNobody([]), "GovernorUnavailableError permission_denied");
+    assert((await asNobody([GROUP])).startsWith("ok "), "a member of the group reads totals");
+    assertEquals(await gov.stop(), 0);
+  },
+});
