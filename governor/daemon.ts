@@ -232,7 +232,15 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     return 1;
   }
   log.write(
-    startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines }),
+    startupLines(config, source, {
+      instance,
+      gid,
+      restored,
+      server,
+      metrics,
+      sourceLines,
+      nowMs: clock.nowMs(),
+    }),
   );
   options.onReady?.({ socketPath: g.socketPath, metricsPort: metrics?.addr.port ?? null });
   await new Promise<void>((resolve) => {

@@ -19,7 +19,7 @@ function hostPort(addr: { hostname: string; port: number }): string {
  *
  * @example
  * ```ts ignore
- * log.write(startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines }));
+ * log.write(startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines, nowMs }));
  * ```
  */
 export function startupLines(
@@ -28,7 +28,8 @@ export function startupLines(
   info: {
     instance: string;
     gid: number;
-    restored: { instance: string } | null;
+    restored: { instance: string; savedAtMs: number } | null;
+    nowMs: number;
     server: GovernorServer;
     metrics: MetricsServer | null;
     sourceLines: readonly string[] | undefined;
@@ -77,7 +78,9 @@ export function startupLines(
       ? "state: not persisted (totals restart at 0 after a restart; set governor.statePath)"
       : `state: ${g.statePath}` +
         (info.restored
-          ? `, continuing totals of instance ${info.restored.instance}`
+          ? `, continuing totals of instance ${info.restored.instance} saved ` +
+            `${Math.max(0, Math.round((info.nowMs - info.restored.savedAtMs) / 1000))} s ago ` +
+            "(energy used while no governor ran is not counted)"
           : ", new totals"),
   );
   lines.push("signals: SIGTERM/SIGINT stop and remove the socket; SIGHUP reloads limits");
