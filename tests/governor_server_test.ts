@@ -327,3 +327,18 @@ Deno.test("governor answers a last request that ends at EOF without a newline", 
   assert("status" in lines[0] && "host_total_uj" in lines[1]);
   assertEquals(await g.stop(), 0);
 });
+
+Deno.test("governor exits 1 and removes its socket when the metrics port is taken", async () => {
+  await using dir = await tempDir();
+  const socketPath = dir.join("g.sock");
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const g = await startGovernor({
+    socketPath,
+    metricsListen: `127.0.0.1:${(busy.addr as Deno.NetAddr).port}`,
+  });
+  busy.close();
+  assertEquals(g.code, 1);
+  assert(g.log.join("").includes("cannot start"), g.log.join(""));
+  await assertGone(socketPath);
+  assert(g.source.closed);
+});
