@@ -245,6 +245,13 @@ Deno.test("ledger verify exits 0, 1, 3, 4, 5 and 2 through the CLI", async () =>
   );
   assert.equal((await runCli(["ledger", "verify", ledger])).code, 2);
   assert.equal(
+    (await runCli(["ledger", "verify", ledger, "--trust", dir.join("t/missing.json")])).code,
+    2,
+  );
+  const noLedger = await runCli(["ledger", "show", dir.join("nowhere")]);
+  assert.equal(noLedger.code, 1);
+  assert.match(noLedger.stderr, /no ledger at .*ledger init/);
+  assert.equal(
     (await runCli([
       "ledger",
       "verify",

@@ -62,7 +62,7 @@ export async function showRecords(
   dir: string,
   options: { seq?: number; tail?: number } = {},
 ): Promise<ShownRecord[]> {
-  const path = `${dir}/${LEDGER_JSONL}`;
+  const path = await ledgerPath(dir);
   if (options.seq !== undefined) {
     for await (const line of readLines(path)) {
       if (line.index === options.seq && line.terminated) return [decode(line)];
@@ -147,7 +147,7 @@ export async function ledgerTotals(
   if (!["none", "scope", "category", "month"].includes(by) && !/^label:.+$/.test(by)) {
     throw new RangeError(`cannot group by '${by}' (use scope, category, month or label:KEY)`);
   }
-  const path = `${dir}/${LEDGER_JSONL}`;
+  const path = await ledgerPath(dir);
   const end = (await Deno.stat(path)).size;
   const targets = new Map<number, Set<string>>();
   let corrections = 0;
@@ -258,4 +258,18 @@ export async function checkSupersedesTarget(
     return;
   }
   throw new LedgerError("CORRECTION_TARGET", `seq ${target.seq} not found`);
+}
+
+/** `dir/ledger.jsonl`, or a `LedgerError` NOT_A_LEDGER that says how to create one. */
+async function ledgerPath(dir: string): Promise<string> {
+  const path = `${dir}/${LEDGER_JSONL}`;
+  try {
+    await Deno.stat(path);
+  } catch (err) {
+    throw new LedgerError("NOT_A_LEDGER", `no ledger at ${dir} (cannot read ${LEDGER_JSONL})`, {
+      hint: "check the path, or create a ledger with 'carbon-ops ledger init'",
+      cause: err,
+    });
+  }
+  return path;
 }

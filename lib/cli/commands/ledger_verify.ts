@@ -5,7 +5,7 @@
  */
 
 import { UsageError } from "../../errors.ts";
-import { loadTrustFile, TrustFileError } from "../../ledger/trust.ts";
+import { parseTrustFile, TrustFileError } from "../../ledger/trust.ts";
 import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
 import { reportToJson, reportToText } from "../../ledger/verify_report.ts";
 import { fleetToText, verifyFleet } from "../../ledger/fleet.ts";
@@ -69,8 +69,16 @@ Exit codes:
     }
     const trusts = [];
     for (const path of values.trust) {
+      let text: string;
       try {
-        trusts.push(await loadTrustFile(path));
+        text = await Deno.readTextFile(path);
+      } catch (err) {
+        throw new UsageError(`cannot read --trust ${path}: ${(err as Error).message}`, {
+          usage: USAGE,
+        });
+      }
+      try {
+        trusts.push(parseTrustFile(text));
       } catch (err) {
         if (!(err instanceof TrustFileError)) throw err;
         ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
