@@ -46,7 +46,7 @@ export interface DomainTotals {
   readonly wraps: number;
   /** Counter resets seen (energy across them is not counted). */
   readonly resets: number;
-  /** Frames discarded as implausible (delta above the maximum power). */
+  /** Samples discarded: a delta above the maximum power, or after a gap that could hide wraps. */
   readonly discarded: number;
   /** Failed reads (the baseline is kept; the next valid sample covers the gap). */
   readonly readErrors: number;
@@ -122,7 +122,7 @@ export type SampleOutcome =
  * const acc = new Accumulator([{
  *   name: "package-0", kind: "package", parent: null, inHostTotal: true,
  *   wrapModulus: 1000n, ujPerRaw: { num: 1n, den: 1n }, origin: "test", note: null,
- * }], { instance: "00000000-0000-4000-8000-000000000000" });
+ * }], { instance: "00000000-0000-4000-8000-000000000000", maxPowerWatts: 0.001 });
  * acc.apply([{ name: "package-0", raw: 990n }], { monoNs: 0n, timeMs: 0 });
  * acc.apply([{ name: "package-0", raw: 10n }], { monoNs: 100_000_000n, timeMs: 100 });
  * console.log(acc.snapshot().domains["package-0"].totalUj); // 20n (one wrap)
