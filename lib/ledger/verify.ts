@@ -6,10 +6,10 @@
  * @module
  */
 
-import { bytesEqual, fromBase64, fromHex, sha256, toBase64, toHex } from "./encoding.ts";
+import { toBase64, toHex } from "./encoding.ts";
 import { Decimal } from "./decimal.ts";
 import { LATEST_CHECKPOINT, LEDGER_JSONL } from "./ledger_files.ts";
-import { readLineBatches, readLines } from "./line_stream.ts";
+import { readLineBatches } from "./line_stream.ts";
 import { emptyRoot, leafHash, MerkleAccumulator } from "./merkle.ts";
 import {
   decodeRecordLine,
@@ -19,6 +19,7 @@ import {
   verifyRecordSignature,
 } from "./record.ts";
 import { checkBody } from "./record_types.ts";
+import { checkCorrections, checkGenesis } from "./verify_records.ts";
 import type { TrustFile } from "./trust.ts";
 // Key rotation and compromise (issue 7): key lookups go through a KeyTimeline.
 import { KeyTimeline } from "./rotation.ts";
@@ -275,59 +276,14 @@ export async function verifyLedger(
 
   let superseded = 0;
   if (corrections.size > 0) {
-    for await (const line of readLines(path, { end })) {
-      const claims = corrections.get(line.index);
-      if (!claims || !line.terminated) continue;
-      const leaf = toHex(leafHash(line.bytes));
-      let record: LedgerRecord | null = null;
-      try {
-        record = decodeRecordLine(line.bytes).record;
-      } catch { /* already reported */ }
-      for (const c of claims) {
-        const at = { seq: c.by, index: c.by };
-        if (c.leaf !== leaf) {
-          fail(
-            "integrity",
-            "CORRECTION_TARGET",
-            `supersedes seq ${line.index} with leaf ${c.leaf}, but that line's leaf is ${leaf}`,
-            at,
-          );
-        } else if (record && record.type !== "emission" && record.type !== "note") {
-          fail("integrity", "CORRECTION_TARGET", `supersedes a ${record.type} record`, at);
-        }
-      }
-      if (claims.length > 1) {
-        warnings.push({
-          code: "SUPERSEDED_TWICE",
-          message: `seq ${line.index} is superseded by ${claims.length} corrections`,
-          seq: line.index,
-          line: line.index + 1,
-          offset: line.offset,
-        });
-      }
-      if (record?.type === "emission" && claims.some((c) => c.leaf === leaf)) {
-        superseded++;
-        try {
-          co2e = co2e.add(
-            Decimal.parse((record.body.result as { co2e_g: string }).co2e_g).negate(),
-          );
-          energy = energy.add(
-            Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh).negate(),
-          );
-          emissions--;
-        } catch { /* invalid body, not counted */ }
-      } else if (record?.type === "note" && claims.some((c) => c.leaf === leaf)) superseded++;
-    }
-    for (const [seq, claims] of corrections) {
-      if (seq >= acc.size) {
-        for (const c of claims) {
-          fail("integrity", "CORRECTION_TARGET", `supersedes seq ${seq}, which does not exist`, {
-            seq: c.by,
-            index: c.by,
-          });
-        }
-      }
-    }
+    const out = await checkCorrections(path, { end, entries: acc.size }, corrections, {
+      fail: (code, message, by) => fail("integrity", code, message, { seq: by, index: by }),
+      warn: (w) => warnings.push(w),
+    });
+    superseded = out.superseded;
+    co2e = co2e.add(out.co2eDelta);
+    energy = energy.add(out.energyDelta);
+    emissions += out.emissionsDelta;
   }
 
   const checkpoints: CheckpointStatus[] = checkCheckpoints(
@@ -372,27 +328,4 @@ export async function verifyLedger(
     warnings,
     totals: { byType, emissions, co2eG: co2e.toString(), energyKwh: energy.toString(), superseded },
   };
-}
-
-function checkGenesis(
-  record: LedgerRecord,
-  trust: TrustFile,
-  fail: (code: string, message: string) => void,
-): string | null {
-  const body = record.body as { origin?: unknown; key?: { kid?: unknown; spki?: unknown } };
-  const origin = typeof body.origin === "string" ? body.origin : null;
-  if (origin !== null && origin !== trust.origin) {
-    fail("ORIGIN_MISMATCH", `ledger origin '${origin}' is not the trust file's '${trust.origin}'`);
-  }
-  try {
-    const spki = fromBase64(String(body.key?.spki));
-    if (body.key?.kid !== record.kid || !bytesEqual(sha256(spki), fromHex(record.kid))) {
-      fail("GENESIS_INVALID", "the genesis key does not match the key that signed it");
-    }
-  } catch {
-    fail("GENESIS_INVALID", "the genesis key is malformed");
-  }
-  const problems = checkBody("genesis", record.body);
-  if (problems.length) fail("GENESIS_INVALID", problems.join("; "));
-  return origin;
 }
