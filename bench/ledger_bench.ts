@@ -188,6 +188,7 @@ if (import.meta.main) {
   await report(at >= 0 ? Number(Deno.args[at + 1]) : 1_000_000);
 } else {
   const root = await Deno.makeTempDir({ prefix: "carbon-ops-ledger-bench-" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
   const l = await buildLedger(`${root}/a`, { records: 0 });
   const writer = await LedgerWriter.open(`${root}/a`, { key: l.key });
   const bare = await Deno.open(`${root}/bare.jsonl`, { append: true, create: true });
