@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { runCli as runCliInProcess } from "../lib/cli/run_cli.ts";
 import { bufferSink } from "../lib/cli/sinks.ts";
-import { type Command, defineGroup } from "../lib/cli/command.ts";
+import {
+  type Command,
+  type CommandEntry,
+  type CommandGroup,
+  defineGroup,
+} from "../lib/cli/command.ts";
 import { parseCommandArgs } from "../lib/cli/args.ts";
 import { COMMANDS } from "../lib/cli/registry.ts";
 import { VERSION } from "../lib/version.ts";
@@ -16,7 +21,10 @@ function fakeCommand(name: string, run: Command["run"]): Command {
   };
 }
 
-async function inProcess(argv: string[], commands = COMMANDS) {
+async function inProcess(
+  argv: string[],
+  commands: readonly (Command | CommandGroup | CommandEntry)[] = COMMANDS,
+) {
   const stdout = bufferSink();
   const stderr = bufferSink();
   const code = await runCliInProcess(argv, {
@@ -65,16 +73,19 @@ Deno.test("cli exits 2 with the usage line when an option is unknown", async () 
 });
 
 Deno.test("cli prints each command's help with --help and help <command>", async () => {
-  for (const c of COMMANDS) {
+  for (const entry of COMMANDS) {
+    const c = await entry.load();
+    assert.equal(c.name, entry.name, "registry name matches the command");
+    assert.equal(c.summary, entry.summary, `registry summary of ${entry.name} matches the command`);
     const a = await inProcess([c.name, "--help"]);
-    assert.deepEqual(a.code, 0, `${c.name}: ${a.stderr}`);
+    assert.equal(a.code, 0, `${c.name}: ${a.stderr}`);
     assert.match(a.stdout, /Usage: carbon-ops/);
     const b = await inProcess(["help", c.name]);
-    assert.deepEqual(b.stdout, a.stdout);
+    assert.equal(b.stdout, a.stdout);
     if ("subcommands" in c) {
       for (const s of c.subcommands) {
         const h = await inProcess([c.name, s.name, "--help"]);
-        assert.deepEqual(h.code, 0, `${c.name} ${s.name}`);
+        assert.equal(h.code, 0, `${c.name} ${s.name}`);
         assert.match(h.stdout, /Usage: carbon-ops/, `${c.name} ${s.name} help`);
       }
     }

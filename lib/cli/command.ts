@@ -32,6 +32,11 @@ export interface CommandContext {
    * Later calls return the first result.
    */
   loadConfig(flags?: ConfigOverrides): Promise<Config>;
+  /**
+   * Loads the configuration again from the same file, environment and `flags`, bypassing the
+   * first result: for daemons that re-read their config on SIGHUP.
+   */
+  reloadConfig(flags?: ConfigOverrides): Promise<Config>;
 }
 
 /**
@@ -76,6 +81,19 @@ export function defineGroup(
       `Usage: carbon-ops ${name} <subcommand> [options]\n\n${summary}\n\nSubcommands:\n${list}\n\n` +
       `Run 'carbon-ops ${name} <subcommand> --help' for the options of one subcommand.\n`,
   };
+}
+
+/**
+ * A registry entry: the name and summary shown in `carbon-ops --help`, and how to load the
+ * command when it is used (so unused commands' modules are never loaded).
+ */
+export interface CommandEntry {
+  /** Name on the command line. */
+  readonly name: string;
+  /** One line for the command list (must equal the loaded command's summary). */
+  readonly summary: string;
+  /** Loads the command or group. */
+  load(): Promise<Command | CommandGroup>;
 }
 
 /** A command made of subcommands. */

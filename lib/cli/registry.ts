@@ -1,34 +1,71 @@
 /**
- * The command table. Each command lives in its own file under `lib/cli/commands/`; add one import
- * and one entry here to register it. Order is the order shown in `carbon-ops --help`.
+ * The command table. Each command lives in its own file under `lib/cli/commands/` and is loaded
+ * only when it runs (or when its help is shown), so a long-running command such as the governor
+ * does not carry every other command's modules in memory. Register a command with one entry here;
+ * a test checks that each entry's name and summary match the command it loads. Order is the order
+ * shown in `carbon-ops --help`.
  *
  * @module
  */
 
-import type { Command, CommandGroup } from "./command.ts";
-import { configCommand } from "./commands/config.ts";
-import { keysGroup } from "./commands/keys.ts";
-import { ledgerGroup } from "./commands/ledger.ts";
-import { demoGroup } from "./commands/demo.ts";
-import { readCommand } from "./commands/read.ts";
-import { governorCommand } from "./commands/governor.ts";
-import { estimateCommand } from "./commands/estimate.ts";
-import { runCommand } from "./commands/run.ts";
-import { reportCommand } from "./commands/report.ts";
-import { regionsCommand } from "./commands/regions.ts";
-import { providersCommand } from "./commands/providers.ts";
+import type { CommandEntry } from "./command.ts";
 
 /** Every top-level command and group, in help order. */
-export const COMMANDS: readonly (Command | CommandGroup)[] = [
-  configCommand,
-  keysGroup,
-  ledgerGroup,
-  governorCommand,
-  readCommand,
-  estimateCommand,
-  runCommand,
-  reportCommand,
-  regionsCommand,
-  providersCommand,
-  demoGroup,
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "config",
+    summary: "Show the effective configuration (defaults, file, environment) or where it is wrong",
+    load: async () => (await import("./commands/config.ts")).configCommand,
+  },
+  {
+    name: "keys",
+    summary: "Manage Ed25519 signing keys for the ledger",
+    load: async () => (await import("./commands/keys.ts")).keysGroup,
+  },
+  {
+    name: "ledger",
+    summary:
+      "Signed, hash-chained audit ledger: init, append, verify, checkpoint, show, totals, proofs",
+    load: async () => (await import("./commands/ledger.ts")).ledgerGroup,
+  },
+  {
+    name: "governor",
+    summary: "Run the privileged RAPL daemon that serves exact energy totals on a Unix socket",
+    load: async () => (await import("./commands/governor.ts")).governorCommand,
+  },
+  {
+    name: "read",
+    summary: "Read energy totals from the governor's socket (once or --watch)",
+    load: async () => (await import("./commands/read.ts")).readCommand,
+  },
+  {
+    name: "estimate",
+    summary: "Estimate grams of CO2e (with interval and provenance) for energy or power over time",
+    load: async () => (await import("./commands/estimate.ts")).estimateCommand,
+  },
+  {
+    name: "run",
+    summary: "Run a command and report the energy and carbon attributed to it",
+    load: async () => (await import("./commands/run.ts")).runCommand,
+  },
+  {
+    name: "report",
+    summary: "Append the host's emission record for the time since the previous report (cron)",
+    load: async () => (await import("./commands/report.ts")).reportCommand,
+  },
+  {
+    name: "regions",
+    summary: "List known grid regions with their intensity, year, basis and source",
+    load: async () => (await import("./commands/regions.ts")).regionsCommand,
+  },
+  {
+    name: "providers",
+    summary: "Check the live intensity providers (credentials, region, API answers) for a span",
+    load: async () => (await import("./commands/providers.ts")).providersCommand,
+  },
+  {
+    name: "demo",
+    summary: "Runnable demonstrations (aliasing, the full pipeline)",
+    load: async () => (await import("./commands/demo.ts")).demoGroup,
+  },
 ];

@@ -10,7 +10,7 @@ import type { Config, ConfigOverrides } from "../config/schema.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
 import { VERSION } from "../version.ts";
-import type { Command, CommandContext, CommandGroup, TextSink } from "./command.ts";
+import type { Command, CommandContext, CommandEntry, CommandGroup, TextSink } from "./command.ts";
 import { COMMANDS } from "./registry.ts";
 
 /** Options of `runCli`. */
@@ -21,8 +21,8 @@ export interface RunCliOptions {
   readonly stderr: TextSink;
   /** Environment (default: empty). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Command table (default: the registered `COMMANDS`). */
-  readonly commands?: readonly (Command | CommandGroup)[];
+  /** Command table (default: the registered `COMMANDS`); entries are loaded when used. */
+  readonly commands?: readonly (Command | CommandGroup | CommandEntry)[];
 }
 
 const GLOBAL_HELP = `Global options (anywhere before a lone --):
@@ -35,7 +35,7 @@ const GLOBAL_HELP = `Global options (anywhere before a lone --):
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error; 'ledger verify' adds 3 (inconsistent
 with a checkpoint), 4 (trust problem), 5 (only a torn last line).`;
 
-function programHelp(commands: readonly (Command | CommandGroup)[]): string {
+function programHelp(commands: readonly { name: string; summary: string }[]): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;
   const list = commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n");
   return `carbon-ops ${VERSION}: measured energy, honest carbon estimates, verifiable ledgers.
@@ -53,6 +53,10 @@ Run 'carbon-ops <command> --help' for a command's options.
 
 function isGroup(c: Command | CommandGroup): c is CommandGroup {
   return "subcommands" in c;
+}
+
+function load(c: Command | CommandGroup | CommandEntry): Promise<Command | CommandGroup> {
+  return "load" in c ? c.load() : Promise.resolve(c);
 }
 
 /** Splits global options out of argv (up to a lone `--`). */
@@ -135,10 +139,10 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         (g.help || name === "help" ? stdout : stderr).write(programHelp(commands));
         return g.help || name === "help" ? 0 : 2;
       }
-      stdout.write(lookup(target, commands, "command").help);
+      stdout.write((await load(lookup(target, commands, "command"))).help);
       return 0;
     }
-    let command: Command | CommandGroup = lookup(name, commands, "command");
+    let command: Command | CommandGroup = await load(lookup(name, commands, "command"));
     let argvForCommand = args;
     if (isGroup(command)) {
       const [sub, ...subArgs] = args;
@@ -164,6 +168,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       debug,
       loadConfig: (flags?: ConfigOverrides) =>
         config ??= loadConfig({ configPath: g.configPath, env, flags }),
+      reloadConfig: (flags?: ConfigOverrides) =>
+        loadConfig({ configPath: g.configPath, env, flags }),
     };
     return await command.run(ctx);
   } catch (err) {

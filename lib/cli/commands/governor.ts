@@ -8,7 +8,6 @@
 import { numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../../errors.ts";
-import { loadConfig } from "../../config/load.ts";
 import type { Config, ConfigOverrides } from "../../config/schema.ts";
 import type { Clock } from "../../clock.ts";
 import { type OpenedSource, runGovernor } from "../../../governor/daemon.ts";
@@ -144,8 +143,8 @@ Examples:
         config,
         openSource,
         log: ctx.stderr,
-        // Re-reads the file named by CARBON_OPS_CONFIG (or the default path) with the same flags.
-        reloadConfig: () => loadConfig({ env: ctx.env, flags }),
+        // Re-reads the same config file (--config, CARBON_OPS_CONFIG or the default path).
+        reloadConfig: () => ctx.reloadConfig(flags),
       });
     },
   };
