@@ -42,7 +42,19 @@ Deno.test("8 processes x 200 concurrent appends give 1600 contiguous, valid reco
     { length: 8 },
     (_, i) => spawnWorker(l.ledgerDir, l.keyPath, 200, `w${i}`),
   );
-  const outputs = await Promise.all(workers.map((w) => w.output()));
+  const done = Promise.all(workers.map((w) => w.output()));
+  // Verifying while others append never sees a half-written line (the size is read under a
+  // shared lock) or a broken chain.
+  let finished = false;
+  done.then(() => (finished = true));
+  let verifications = 0;
+  while (!finished) {
+    const during = await verifyDir(l.ledgerDir, l.trust);
+    assert.equal(during.exitCode, 0, JSON.stringify(during.errors.slice(0, 3)));
+    verifications++;
+  }
+  assert.ok(verifications > 0);
+  const outputs = await done;
   for (const out of outputs) assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   const all = outputs.flatMap((o) => reported(o.stdout));
   assert.equal(all.length, 1600);

@@ -8,7 +8,7 @@
 
 import { toBase64, toHex } from "./encoding.ts";
 import { Decimal } from "./decimal.ts";
-import { LATEST_CHECKPOINT, LEDGER_JSONL } from "./ledger_files.ts";
+import { LATEST_CHECKPOINT, LEDGER_JSONL, LEDGER_LOCK } from "./ledger_files.ts";
 import { readLineBatches } from "./line_stream.ts";
 import { emptyRoot, leafHash, MerkleAccumulator } from "./merkle.ts";
 import {
@@ -135,7 +135,7 @@ export async function verifyLedger(
   const path = `${dir}/${LEDGER_JSONL}`;
   let end: number;
   try {
-    end = (await Deno.stat(path)).size;
+    end = await stableSize(dir, path);
   } catch (err) {
     fail("integrity", "LEDGER_UNREADABLE", `cannot read ${path}: ${(err as Error).message}`);
     end = -1;
@@ -328,4 +328,24 @@ export async function verifyLedger(
     warnings,
     totals: { byType, emissions, co2eG: co2e.toString(), energyKwh: energy.toString(), superseded },
   };
+}
+
+/**
+ * The ledger size to verify up to: read under a shared lock on `ledger.lock` when there is one,
+ * so a line a writer is still writing is not mistaken for a torn one. Without a lock file (an
+ * auditor's copy) it is the plain size.
+ */
+async function stableSize(dir: string, path: string): Promise<number> {
+  let lock: Deno.FsFile | null = null;
+  try {
+    lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, { read: true });
+  } catch {
+    return (await Deno.stat(path)).size;
+  }
+  try {
+    await lock.lock(false);
+    return (await Deno.stat(path)).size;
+  } finally {
+    lock.close();
+  }
 }
