@@ -5,6 +5,7 @@
  *
  * @module
  */
+// deno-lint-ignore-file no-console
 import { CarbonEstimator, EnergyLogger } from "../mod.ts";
 
 let logger: EnergyLogger;

@@ -28,7 +28,7 @@ class FakeGovernor implements HostEnergyReader {
 const near = (a: number, b: number, tol = 1e-9) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
 
-async function setup(base: string) {
+function setup(base: string) {
   const tree = new FakeProcTree(base);
   tree.setStat(cpu({ user: 1000, system: 500, idle: 8000, guest: 0 }));
   tree.setProc({ pid: 4242, ppid: 1, utime: 50, stime: 0 });

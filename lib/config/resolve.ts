@@ -5,7 +5,12 @@
  * @module
  */
 
-import { type Node, type ParseError, parseTree, printParseErrorCode } from "npm:jsonc-parser@^3.3.1";
+import {
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "npm:jsonc-parser@^3.3.1";
 import { ConfigError } from "../errors.ts";
 import { closestMatches } from "../suggest.ts";
 import { type Config, CONFIG_SCHEMA, type ConfigOverrides, type FieldSpec } from "./schema.ts";
