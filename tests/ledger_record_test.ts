@@ -14,6 +14,7 @@ import {
   verifyRecordSignature,
 } from "../lib/ledger/record.ts";
 import { LedgerWriter } from "../lib/ledger/writer.ts";
+import { keyRotationBody } from "../lib/ledger/rotation.ts";
 import { FakeClock } from "./kit/fake_clock.ts";
 import { tempDir } from "./kit/temp_dir.ts";
 import { buildLedger } from "./ledger_fixture.ts";
@@ -164,4 +165,19 @@ Deno.test("LedgerWriter refuses genesis bodies, unknown types and missing ledger
     (e: unknown) => e instanceof LedgerError && e.code === "NOT_A_LEDGER",
   );
   assert.equal((await readLedgerLines(dir.path)).length, 1);
+});
+
+Deno.test("LedgerWriter refuses its own key right after it appended a rotation retiring it", async () => {
+  await using dir = await tempDir();
+  const l = await buildLedger(dir.path, { records: 1 });
+  const next = generateSigningKey();
+  await using w = await LedgerWriter.open(dir.path, { key: l.key });
+  await w.append("note", { text: "before" });
+  await w.append("key_rotation", keyRotationBody(l.origin, { oldKid: l.key.kid, newKey: next }));
+  await assert.rejects(
+    w.append("note", { text: "after" }),
+    (e: unknown) => e instanceof LedgerError && e.code === "KEY_RETIRED",
+  );
+  await using w2 = await LedgerWriter.open(dir.path, { key: next });
+  assert.equal((await w2.append("note", { text: "new key" })).seq, 4);
 });

@@ -89,6 +89,7 @@ export class LedgerWriter implements AsyncDisposable {
   #head: Head | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #failed: Error | null = null;
+  #recheckRetired = true;
 
   private constructor(
     dir: string,
@@ -174,8 +175,13 @@ export class LedgerWriter implements AsyncDisposable {
     // Uncontended: take the lock without a thread hand-off; contended: wait without blocking.
     if (!this.#lock.tryLockSync(true)) await this.#lock.lock(true);
     try {
-      assertKeyNotRetired(this.#dir, this.#key.kid); // rotation guard (retired_keys.ts)
-      let head = this.#cachedHead() ?? await this.#establishHead();
+      const cached = this.#cachedHead();
+      // Rotation guard (retired_keys.ts). Rotations are ledger records appended under this lock,
+      // so while the file still ends with this writer's last record, and that record was not a
+      // rotation, nothing can have been retired since the last check (which costs ~20 us).
+      if (!cached || this.#recheckRetired) assertKeyNotRetired(this.#dir, this.#key.kid);
+      this.#recheckRetired = type === "key_rotation";
+      let head = cached ?? await this.#establishHead();
       let repair: RepairInfo | undefined;
       if (head.torn) {
         const repaired = await this.#repair(head.head, head.torn);
