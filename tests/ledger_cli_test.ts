@@ -208,7 +208,8 @@ Deno.test("ledger verify exits 0, 1, 3, 4, 5 and 2 through the CLI", async () =>
       "repair",
     ).stdout,
   );
-  assert.equal(repaired.repair.noteSeq, 3);
+  assert.equal(repaired.repair.note_seq, 3);
+  assert.match(repaired.repair.quarantine, /^quarantine\/torn-\d{20}-[0-9a-f]{16}\.bin$/);
   ok(
     await runCli(["ledger", "verify", ledger, "--trust", trust, "--no-ledger-checkpoint"]),
     "verify after repair",

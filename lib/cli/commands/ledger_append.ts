@@ -92,7 +92,15 @@ nothing unlinked is ever written), 2 usage.
           seq: r.seq,
           leaf: r.leaf,
           offset: r.offset,
-          repair: r.repair ?? null,
+          repair: r.repair
+            ? {
+              offset: r.repair.offset,
+              length: r.repair.length,
+              sha256: r.repair.sha256,
+              quarantine: r.repair.quarantine,
+              note_seq: r.repair.noteSeq,
+            }
+            : null,
         });
       } else {
         if (r.repair) {
