@@ -16,16 +16,10 @@ import { canonicalize, JsonCanonError, type JsonValue } from "./canonical_json.t
 import { bytesEqual, toHex } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
-import { LEDGER_JSONL, LEDGER_LOCK, readAtSync, readTail } from "./ledger_files.ts";
-import { leafHash } from "./merkle.ts";
-import {
-  decodeRecordLine,
-  type LedgerRecord,
-  RecordLineError,
-  signRecord,
-  verifyRecordSignature,
-} from "./record.ts";
+import { LEDGER_JSONL, LEDGER_LOCK, readAtSync } from "./ledger_files.ts";
+import { signRecord } from "./record.ts";
 import { checkBody, type RecordBody } from "./record_types.ts";
+import { type Head, readHead } from "./head.ts";
 import { checkSupersedesTarget } from "./query.ts";
 import { quarantineTorn } from "./quarantine.ts";
 import { assertKeyNotRetired, noteRotation } from "./retired_keys.ts";
@@ -56,14 +50,6 @@ export interface RepairInfo {
   readonly quarantine: string;
   /** Seq of the `note` record describing the repair. */
   readonly noteSeq: number;
-}
-
-interface Head {
-  size: number;
-  seq: number;
-  lastLine: Uint8Array;
-  leaf: Uint8Array;
-  ts: string;
 }
 
 /**
@@ -216,49 +202,8 @@ export class LedgerWriter implements AsyncDisposable {
   }
 
   async #establishHead(): Promise<{ head: Head; torn: Uint8Array | null }> {
-    const size = this.#out.statSync().size;
     this.#head = null;
-    const tail = await readTail(this.#in, size);
-    if (!tail.lastLine) {
-      throw new LedgerError(
-        "HEAD_INVALID",
-        `${this.#dir}/${LEDGER_JSONL} has no complete record (${size} bytes)`,
-        {
-          hint:
-            "an empty ledger cannot be appended to; initialise a new one with 'carbon-ops ledger init'",
-        },
-      );
-    }
-    let record: LedgerRecord;
-    try {
-      const decoded = decodeRecordLine(tail.lastLine);
-      record = decoded.record;
-      if (record.kid === this.#key.kid && !verifyRecordSignature(decoded.text, record, this.#key)) {
-        throw new RecordLineError(
-          "RECORD_INVALID",
-          "its signature by this writer's key does not verify",
-        );
-      }
-    } catch (err) {
-      const why = err instanceof RecordLineError ? `${err.code}: ${err.message}` : String(err);
-      throw new LedgerError(
-        "HEAD_INVALID",
-        `cannot establish the chain head: the last record (offset ${tail.lastLineOffset}) is invalid (${why})`,
-        {
-          hint:
-            "run 'carbon-ops ledger verify' and restore the ledger from a verified copy; nothing was written",
-          cause: err,
-        },
-      );
-    }
-    const head: Head = {
-      size: tail.completeSize,
-      seq: record.seq,
-      lastLine: tail.lastLine,
-      leaf: leafHash(tail.lastLine),
-      ts: record.ts,
-    };
-    return { head, torn: tail.torn };
+    return await readHead(this.#dir, this.#in, this.#out.statSync().size, this.#key);
   }
 
   async #repair(head: Head, torn: Uint8Array): Promise<{ head: Head; info: RepairInfo }> {
