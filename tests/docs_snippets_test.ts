@@ -1,6 +1,6 @@
 /**
- * Every code snippet in docs/*.md is executed: ```ts blocks run as modules (importing the library
- * by its package name), ```sh blocks run in bash with `carbon-ops` on PATH, ```json and ```jsonc
+ * Every code snippet in docs/*.md is executed: fenced ts blocks run as modules (importing the
+ * library by its package name), sh blocks run in bash with `carbon-ops` on PATH, json and jsonc
  * blocks must parse. A document's blocks run in order in one scratch directory, so a later
  * snippet can use files an earlier one made. `$DOCS_TMP` names that directory.
  */
