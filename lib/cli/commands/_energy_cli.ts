@@ -12,7 +12,7 @@ import type { RegionCatalog } from "../../carbon/catalog.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
 import { ProviderChain } from "../../carbon/chain.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
-import { CarbonEstimator } from "../../carbon/estimator.ts";
+import { CarbonEstimator, type CarbonEstimatorOptions } from "../../carbon/estimator.ts";
 import { createProviders } from "../../carbon/providers/factory.ts";
 import { StaticProvider } from "../../carbon/static_provider.ts";
 import { loadCatalog } from "../../carbon/user_file.ts";
@@ -124,18 +124,26 @@ export async function prepareLedger(
   };
 }
 
-/** Builds the estimator from config (providers from carbon.providers, static last). */
+/**
+ * Builds the estimator from config (providers from carbon.providers, static last).
+ *
+ * @param options `extra` estimator options (default none); `checkRegion` (default true) turns an
+ *   unknown `carbon.region` into a usage error up front.
+ */
 export async function estimatorFromConfig(
   config: Config,
   ctx: CommandContext,
+  options: { extra?: Partial<CarbonEstimatorOptions>; checkRegion?: boolean } = {},
 ): Promise<{ estimator: CarbonEstimator; catalog: RegionCatalog }> {
   const c = config.carbon;
   const catalog = await loadCatalog({ intensityFile: c.intensityFile });
-  try {
-    catalog.lookup(c.region);
-  } catch (err) {
-    if (err instanceof UnknownRegionError) throw new UsageError(err.message, { cause: err });
-    throw err;
+  if (options.checkRegion ?? true) {
+    try {
+      catalog.lookup(c.region);
+    } catch (err) {
+      if (err instanceof UnknownRegionError) throw new UsageError(err.message, { cause: err });
+      throw err;
+    }
   }
   const providers = createProviders(
     {
@@ -155,6 +163,7 @@ export async function estimatorFromConfig(
     region: c.region,
     ...(pueProfile ? { pueProfile } : {}),
     confidenceLevelPct: c.confidenceLevelPct,
+    ...options.extra,
   });
   return { estimator, catalog };
 }

@@ -9,14 +9,9 @@ import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, type TextSink, writeJson } from "../command.ts";
 import { UsageError } from "../../errors.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
-import { ProviderChain } from "../../carbon/chain.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
-import { CarbonEstimator } from "../../carbon/estimator.ts";
-import { StaticProvider } from "../../carbon/static_provider.ts";
-import { loadCatalog } from "../../carbon/user_file.ts";
-import { createProviders } from "../../carbon/providers/factory.ts";
-import { CONFIG_SCHEMA } from "../../config/schema.ts";
 import { appendEmission, LEDGER_OPTIONS, ledgerOptionsUsed } from "./_estimate_ledger.ts";
+import { estimatorFromConfig } from "./_energy_cli.ts";
 
 const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S [--start T --end T] " +
   "[--region R] [--method analytical|monte-carlo] [--json] [--ledger DIR --key FILE]";
@@ -165,31 +160,15 @@ Examples:
         pueProfile: v["pue-profile"],
       },
     });
-    const c = config.carbon;
     try {
-      const catalog = await loadCatalog({ intensityFile: c.intensityFile });
-      const providers = createProviders(
-        {
-          ...c,
-          providers: c.providers.some((p) => p.toLowerCase() === "static")
-            ? c.providers
-            : [...c.providers, "static"],
+      const { estimator, catalog } = await estimatorFromConfig(config, ctx, {
+        checkRegion: false, // an unknown region may fall back with --allow-fallback
+        extra: {
+          ...(v.pue !== undefined ? { pue: numberOption(v.pue, "--pue", { min: 1, max: 3 }) } : {}),
+          allowFallback: v["allow-fallback"] === true,
+          ...(v.method ? { method: v.method as "analytical" } : {}),
+          ...(v["energy-source"] ? { energySource: v["energy-source"] as "model" } : {}),
         },
-        { env: (name) => ctx.env[name], others: { static: () => new StaticProvider(catalog) } },
-      );
-      const pueProfile = c.pueProfile === CONFIG_SCHEMA.carbon.pueProfile.default
-        ? undefined
-        : c.pueProfile;
-      const estimator = new CarbonEstimator({
-        catalog,
-        provider: new ProviderChain(providers),
-        region: c.region,
-        ...(pueProfile ? { pueProfile } : {}),
-        ...(v.pue !== undefined ? { pue: numberOption(v.pue, "--pue", { min: 1, max: 3 }) } : {}),
-        allowFallback: v["allow-fallback"] === true,
-        confidenceLevelPct: c.confidenceLevelPct,
-        ...(v.method ? { method: v.method as "analytical" } : {}),
-        ...(v["energy-source"] ? { energySource: v["energy-source"] as "model" } : {}),
       });
       const mc = {
         ...(v.samples
