@@ -9,7 +9,8 @@
 
 import type { Clock } from "../clock.ts";
 import type { EnergySource } from "../../governor/energy_source.ts";
-import { Accumulator } from "../../governor/accumulator.ts";
+import { Accumulator, type Snapshot } from "../../governor/accumulator.ts";
+import { renderOpenMetrics } from "../../governor/metrics.ts";
 import { prometheusIncrease } from "./scraper.ts";
 
 /** One point of the cumulative-energy chart, in joules at `tS` seconds. */
@@ -40,7 +41,8 @@ export interface AliasingResult {
   readonly governor_j: number;
   /** What the raw-counter scraper computed with `increase()` semantics. */
   readonly scraper_j: number;
-  /** The governor's OpenMetrics counter scraped at the same slow interval. */
+  /** The governor's OpenMetrics page (`carbon_ops_host_energy_joules_total`) scraped at the same
+   * slow interval, with the same `increase()` arithmetic. */
   readonly openmetrics_scraper_j: number;
   /** Energy the raw-counter scraper missed (governor minus scraper). */
   readonly missed_j: number;
@@ -71,6 +73,30 @@ export interface AliasingOptions {
 }
 
 const J = (uj: bigint) => Number(uj) / 1e6;
+
+/**
+ * Scrapes the governor's OpenMetrics page for a snapshot the way Prometheus would: renders the
+ * exposition text the daemon serves and reads `carbon_ops_host_energy_joules_total` back.
+ */
+function scrapeOpenMetricsUj(snapshot: Snapshot, intervalMs: number, ticks: number): bigint {
+  const zero = { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 0 };
+  const page = renderOpenMetrics({
+    snapshot,
+    health: { status: "ok", problems: [] },
+    scheduler: {
+      intervalMs,
+      ticks,
+      overruns: 0,
+      missedTicks: 0,
+      lateness: zero,
+      duration: zero,
+      lastTickMonoNs: snapshot.monoNs,
+    },
+  });
+  const m = /^carbon_ops_host_energy_joules_total\{[^}]*\} (\d+)(?:\.(\d{1,6}))?$/m.exec(page);
+  if (!m) throw new Error("the OpenMetrics page has no carbon_ops_host_energy_joules_total sample");
+  return BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+}
 
 /**
  * Runs the demo on `source`: ticks at `intervalMs` feed a real `Accumulator` (the governor's
@@ -116,6 +142,8 @@ export async function runAliasing(
 
   const rawSamples = new Map<string, bigint[]>(hostDomains.map((d) => [d.name, []]));
   const governorSamples: bigint[] = [];
+  const openMetricsSamples: bigint[] = [];
+  let ticks = 0;
   const wrapsAtScrape: number[] = [];
   const series: AliasingPoint[] = [];
   let scraperUj = 0n;
@@ -124,6 +152,7 @@ export async function runAliasing(
   const tick = () => {
     const frame = source.read();
     acc.apply(frame, { monoNs: clock.monoNs(), timeMs: clock.nowMs() });
+    ticks++;
     return frame;
   };
   const scrape = (frame: ReturnType<EnergySource["read"]>) => {
@@ -140,6 +169,7 @@ export async function runAliasing(
       }
     }
     governorSamples.push(snap.hostTotalUj);
+    openMetricsSamples.push(scrapeOpenMetricsUj(snap, intervalMs, ticks));
     wrapsAtScrape.push(hostDomains.reduce((n, d) => n + snap.domains[d.name].wraps, 0));
     const truthJ = truth0 === null ? null : Number(options.truthFj!() - truth0) / 1e15;
     const point = {
@@ -178,7 +208,7 @@ export async function runAliasing(
     truth_j: last.truthJ,
     governor_j: J(governorUj),
     scraper_j: J(scraperUj),
-    openmetrics_scraper_j: J(prometheusIncrease(governorSamples).increase),
+    openmetrics_scraper_j: J(prometheusIncrease(openMetricsSamples).increase),
     missed_j: J(governorUj - scraperUj),
     wraps,
     wraps_missed: wrapsMissed,
