@@ -3,8 +3,9 @@ import fc from "fast-check";
 import { tempDir } from "./kit/temp_dir.ts";
 import {
   AMD_UNIT_REG,
-  type FakeMsrHost,
+  expectEnergySourceError,
   INTEL_UNIT_REG,
+  openFakeMsrSource,
   registerFileOps,
   TWO_BY_TWO,
   writeCpuinfo,
@@ -14,28 +15,6 @@ import {
 import { openMsrSource } from "../governor/sources/msr.ts";
 import { openMsrDevice } from "../governor/sources/msr_device.ts";
 import { energyStatusUnit, ujPerRawForEsu } from "../governor/sources/msr_registers.ts";
-import { EnergySourceError } from "../governor/sources/errors.ts";
-
-function open(host: FakeMsrHost, msrCpus: number[] | null = null) {
-  return openMsrSource({
-    deviceRoot: host.dev,
-    topologyRoot: host.topo,
-    cpuinfoPath: host.cpuinfo,
-    msrCpus,
-  });
-}
-
-function expectError(fn: () => unknown, reason: string, re: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof EnergySourceError)) throw err;
-    assert.equal(err.reason, reason);
-    assert.match(err.message, re);
-    return;
-  }
-  assert.fail("expected an EnergySourceError");
-}
 
 Deno.test("msr source reads the AMD package register at its large offset in a sparse file", async () => {
   await using dir = await tempDir();
@@ -52,7 +31,7 @@ Deno.test("msr source reads the AMD package register at its large offset in a sp
     writeMsr(host.dev, cpu, 0xc0010299, AMD_UNIT_REG);
     writeMsr(host.dev, cpu, 0xc001029b, 0x1_0000_0000n + BigInt(40 + cpu));
   }
-  const src = open(host, [1, 3]);
+  const src = openFakeMsrSource(host, [1, 3]);
   try {
     const pkgs = src.domains.filter((d) => d.kind === "package");
     assert.deepEqual(pkgs.map((d) => [d.name, d.cpu]), [["package-0", 1], ["package-1", 3]]);
@@ -128,7 +107,7 @@ Deno.test("msr source reads AMD per socket even when die_id differs between CPUs
   } finally {
     src.close();
   }
-  expectError(
+  expectEnergySourceError(
     () => openMsrSource({ topologyRoot: topo, cpuinfoPath: cpuinfo, openDevice, msrCpus: [0, 1] }),
     "invalid-option",
     /CPUs 0 and 1 are both in package 0/,

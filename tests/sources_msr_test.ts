@@ -1,39 +1,17 @@
 import assert from "node:assert/strict";
 import { tempDir } from "./kit/temp_dir.ts";
 import {
+  expectEnergySourceError,
   fakeIntelMsrHost,
-  type FakeMsrHost,
+  openFakeMsrSource,
   writeCpuinfo,
   writeMsr,
   writeTopology,
 } from "./kit/fake_msr.ts";
-import { openMsrSource } from "../governor/sources/msr.ts";
-import { EnergySourceError } from "../governor/sources/errors.ts";
-
-function open(host: FakeMsrHost, msrCpus: number[] | null = null) {
-  return openMsrSource({
-    deviceRoot: host.dev,
-    topologyRoot: host.topo,
-    cpuinfoPath: host.cpuinfo,
-    msrCpus,
-  });
-}
-
-function expectError(fn: () => unknown, reason: string, re: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof EnergySourceError)) throw err;
-    assert.equal(err.reason, reason);
-    assert.match(err.message, re);
-    return;
-  }
-  assert.fail("expected an EnergySourceError");
-}
 
 Deno.test("msr source reads one CPU per package with raw 32-bit counts on an Intel server", async () => {
   await using dir = await tempDir();
-  const src = open(fakeIntelMsrHost(dir.path, 0x55));
+  const src = openFakeMsrSource(fakeIntelMsrHost(dir.path, 0x55));
   try {
     assert.deepEqual(src.units.map((u) => u.cpu), [0, 2]);
     assert.deepEqual(src.domains.map((d) => [d.name, d.parent, d.inHostTotal, d.cpu]), [
@@ -57,7 +35,7 @@ Deno.test("msr source reads one CPU per package with raw 32-bit counts on an Int
 
 Deno.test("msr source uses the package ESU for DRAM on a client CPU", async () => {
   await using dir = await tempDir();
-  const src = open(fakeIntelMsrHost(dir.path, 0x9e)); // Kaby Lake client
+  const src = openFakeMsrSource(fakeIntelMsrHost(dir.path, 0x9e)); // Kaby Lake client
   try {
     assert.deepEqual(src.domains.find((d) => d.kind === "dram")?.ujPerRaw, {
       num: 15625n,
@@ -73,7 +51,7 @@ Deno.test("msr source reads psys once and makes it the host total when present",
   const host = fakeIntelMsrHost(dir.path, 0x8f); // Sapphire Rapids: fixed 1 J psys unit
   writeMsr(host.dev, 0, 0x64d, 777n);
   writeMsr(host.dev, 2, 0x64d, 888n);
-  const src = open(host);
+  const src = openFakeMsrSource(host);
   try {
     assert.equal(src.hostTotalRule, "psys");
     const psys = src.domains.filter((d) => d.kind === "psys");
@@ -94,15 +72,23 @@ Deno.test("msr source reads psys once and makes it the host total when present",
 Deno.test("msr source validates msrCpus against the topology", async () => {
   await using dir = await tempDir();
   const host = fakeIntelMsrHost(dir.path, 0x55);
-  expectError(() => open(host, [0, 1]), "invalid-option", /CPUs 0 and 1 are both in package 0/);
-  expectError(() => open(host, [2, 2]), "invalid-option", /both in package 1/);
-  expectError(
-    () => open(host, [7]),
+  expectEnergySourceError(
+    () => openFakeMsrSource(host, [0, 1]),
+    "invalid-option",
+    /CPUs 0 and 1 are both in package 0/,
+  );
+  expectEnergySourceError(
+    () => openFakeMsrSource(host, [2, 2]),
+    "invalid-option",
+    /both in package 1/,
+  );
+  expectEnergySourceError(
+    () => openFakeMsrSource(host, [7]),
     "invalid-option",
     /CPU 7 is not an online CPU .*\(CPUs found: 0-3\)/,
   );
-  expectError(() => open(host, []), "invalid-option", /msrCpus is empty/);
-  const one = open(host, [3]);
+  expectEnergySourceError(() => openFakeMsrSource(host, []), "invalid-option", /msrCpus is empty/);
+  const one = openFakeMsrSource(host, [3]);
   try {
     assert.deepEqual(one.domains.filter((d) => d.kind === "package").map((d) => d.name), [
       "package-1",
@@ -122,7 +108,7 @@ Deno.test("msr source names dies on multi-die packages", async () => {
     { cpu: 2, packageId: 1, dieId: 0 },
     { cpu: 3, packageId: 1, dieId: 1 },
   ]);
-  const src = open(host);
+  const src = openFakeMsrSource(host);
   try {
     assert.deepEqual(src.domains.filter((d) => d.kind === "package").map((d) => d.name), [
       "package-0-die-0",
@@ -139,7 +125,7 @@ Deno.test("msr source names dies on multi-die packages", async () => {
 Deno.test("msr source gives per-domain errors when one device stops answering", async () => {
   await using dir = await tempDir();
   const host = fakeIntelMsrHost(dir.path, 0x55);
-  const src = open(host);
+  const src = openFakeMsrSource(host);
   try {
     Deno.truncateSync(`${host.dev}/2/msr`, 0x600); // registers of CPU 2 now read short
     const s = src.read();
@@ -155,14 +141,30 @@ Deno.test("msr source refuses unknown vendors, missing devices and unreadable pa
   await using dir = await tempDir();
   const host = fakeIntelMsrHost(dir.path, 0x55);
   writeCpuinfo(host.cpuinfo, "SomethingElse", 6, 1);
-  expectError(() => open(host), "unsupported", /unknown CPU vendor "SomethingElse"/);
+  expectEnergySourceError(
+    () => openFakeMsrSource(host),
+    "unsupported",
+    /unknown CPU vendor "SomethingElse"/,
+  );
   writeCpuinfo(host.cpuinfo, "AuthenticAMD", 21, 1);
-  expectError(() => open(host), "unsupported", /family 0x15 has no RAPL/);
+  expectEnergySourceError(() => openFakeMsrSource(host), "unsupported", /family 0x15 has no RAPL/);
   writeCpuinfo(host.cpuinfo, "GenuineIntel", 6, 0x55);
-  expectError(() => open({ ...host, dev: dir.join("nodev") }), "not-found", /modprobe msr/);
+  expectEnergySourceError(
+    () => openFakeMsrSource({ ...host, dev: dir.join("nodev") }),
+    "not-found",
+    /modprobe msr/,
+  );
   Deno.truncateSync(`${host.dev}/0/msr`, 0x610);
-  expectError(() => open(host), "unsupported", /package energy register 0x611 on CPU 0/);
-  expectError(() => open({ ...host, topo: dir.join("notopo") }), "not-found", /no CPU topology/);
+  expectEnergySourceError(
+    () => openFakeMsrSource(host),
+    "unsupported",
+    /package energy register 0x611 on CPU 0/,
+  );
+  expectEnergySourceError(
+    () => openFakeMsrSource({ ...host, topo: dir.join("notopo") }),
+    "not-found",
+    /no CPU topology/,
+  );
 });
 
 Deno.test("msr source explains the privilege needed on a real EACCES", async () => {

@@ -3,6 +3,10 @@
  * CPU topology trees and cpuinfo files.
  */
 
+import assert from "node:assert/strict";
+import { openMsrSource } from "../../governor/sources/msr.ts";
+import { EnergySourceError } from "../../governor/sources/errors.ts";
+
 /** Writes a 64-bit register value into `<deviceRoot>/<cpu>/msr` (created sparse if missing). */
 export function writeMsr(deviceRoot: string, cpu: number, register: number, value: bigint): void {
   Deno.mkdirSync(`${deviceRoot}/${cpu}`, { recursive: true });
@@ -110,4 +114,30 @@ export function fakeIntelMsrHost(base: string, model: number): FakeMsrHost {
     writeMsr(host.dev, cpu, 0x619, BigInt(200 + cpu));
   }
   return host;
+}
+
+/** Opens the msr source on a fake host, optionally pinned to `msrCpus` (one per package). */
+export function openFakeMsrSource(
+  host: FakeMsrHost,
+  msrCpus: number[] | null = null,
+): ReturnType<typeof openMsrSource> {
+  return openMsrSource({
+    deviceRoot: host.dev,
+    topologyRoot: host.topo,
+    cpuinfoPath: host.cpuinfo,
+    msrCpus,
+  });
+}
+
+/** Asserts that `fn` throws an EnergySourceError with this `reason` and a message matching `re`. */
+export function expectEnergySourceError(fn: () => unknown, reason: string, re: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof EnergySourceError)) throw err;
+    assert.equal(err.reason, reason);
+    assert.match(err.message, re);
+    return;
+  }
+  assert.fail("expected an EnergySourceError");
 }
