@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { tempDir } from "./kit/temp_dir.ts";
+import { runDenoScriptAsNobody } from "./kit/run_as_nobody.ts";
 import {
   expectEnergySourceError,
   fakeIntelMsrHost,
@@ -186,21 +187,7 @@ try { openMsrSource(${
 catch (e) { console.log(JSON.stringify({ reason: e.reason, message: e.message })); }`,
   );
   Deno.chmodSync(script, 0o644);
-  const out = await new Deno.Command("setpriv", {
-    args: [
-      "--reuid=65534",
-      "--regid=65534",
-      "--clear-groups",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      script,
-    ],
-    env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await runDenoScriptAsNobody(script, denoDir);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   const result = JSON.parse(new TextDecoder().decode(out.stdout));
   assert.equal(result.reason, "permission");

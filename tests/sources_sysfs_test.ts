@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tempDir } from "./kit/temp_dir.ts";
+import { runDenoScriptAsNobody } from "./kit/run_as_nobody.ts";
 import { buildFakePowercap } from "./kit/fake_powercap.ts";
 import { openSysfsSource, parseCounterBytes } from "../governor/sources/sysfs.ts";
 import { type FileOps, nodeFileOps } from "../governor/sources/file_ops.ts";
@@ -115,21 +116,7 @@ try { openSysfsSource({ root: ${JSON.stringify(tree.classRoot)} }); console.log(
 catch (e) { console.log(JSON.stringify({ name: e.name, reason: e.reason, message: e.message })); }`,
   );
   Deno.chmodSync(script, 0o644);
-  const out = await new Deno.Command("setpriv", {
-    args: [
-      "--reuid=65534",
-      "--regid=65534",
-      "--clear-groups",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      script,
-    ],
-    env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await runDenoScriptAsNobody(script, denoDir);
   const text = new TextDecoder().decode(out.stdout).trim();
   assertEqual(out.code, 0, new TextDecoder().decode(out.stderr));
   const result = JSON.parse(text);
