@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tempDir } from "./kit/temp_dir.ts";
+import { assertEqual, assertMatch } from "./kit/strict_assert.ts";
 import {
   AMD_MAX_UJ,
   buildFakePowercap,
   INTEL_MAX_UJ,
   intelTwoSocketZones,
+  writeVendorCpuinfo,
 } from "./kit/fake_powercap.ts";
 import { openSysfsSource } from "../governor/sources/sysfs.ts";
 import {
@@ -16,26 +18,12 @@ import {
 } from "../governor/sources/powercap_discovery.ts";
 import { EnergySourceError } from "../governor/sources/errors.ts";
 
-function cpuinfo(dir: string, vendor: string): string {
-  const path = `${dir}/cpuinfo`;
-  Deno.writeTextFileSync(path, `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: 6\n\n`);
-  return path;
-}
-
-function assertEqual(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepStrictEqual(actual, expected, message);
-}
-
-function assertMatch(text: string, re: RegExp): void {
-  assert.match(text, re);
-}
-
 Deno.test("sysfs source discovers zones through class symlinks with hex indices on a 2-socket host", async () => {
   await using dir = await tempDir();
   const tree = buildFakePowercap(dir.path, intelTwoSocketZones());
   const src = openSysfsSource({
     root: tree.classRoot,
-    cpuinfoPath: cpuinfo(dir.path, "GenuineIntel"),
+    cpuinfoPath: writeVendorCpuinfo(dir.path, "GenuineIntel"),
   });
   try {
     assertEqual(src.domains.map((d) => [d.name, d.kind, d.parent, d.inHostTotal]), [
@@ -133,7 +121,7 @@ Deno.test("sysfs source labels the AMD core zone as a single core and uses the A
   ]);
   const src = openSysfsSource({
     root: tree.classRoot,
-    cpuinfoPath: cpuinfo(dir.path, "AuthenticAMD"),
+    cpuinfoPath: writeVendorCpuinfo(dir.path, "AuthenticAMD"),
   });
   try {
     assertEqual(src.domains[0].note, null);
@@ -187,7 +175,7 @@ Deno.test("sysfs source skips zones without energy_uj or with an unusable range 
 
 Deno.test("sysfs source says VM or no driver when the tree is empty or missing", async () => {
   await using dir = await tempDir();
-  const bare = cpuinfo(dir.path, "GenuineIntel");
+  const bare = writeVendorCpuinfo(dir.path, "GenuineIntel");
   const guest = `${dir.path}/cpuinfo-guest`;
   Deno.writeTextFileSync(guest, "vendor_id\t: AuthenticAMD\nflags\t\t: fpu hypervisor lm\n\n");
   for (const root of [dir.path, `${dir.path}/missing`]) {

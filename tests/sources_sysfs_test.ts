@@ -1,25 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tempDir } from "./kit/temp_dir.ts";
+import { assertEqual, assertMatch } from "./kit/strict_assert.ts";
 import { runDenoScriptAsNobody } from "./kit/run_as_nobody.ts";
-import { buildFakePowercap } from "./kit/fake_powercap.ts";
+import { buildFakePowercap, writeVendorCpuinfo } from "./kit/fake_powercap.ts";
 import { openSysfsSource, parseCounterBytes } from "../governor/sources/sysfs.ts";
 import { type FileOps, nodeFileOps } from "../governor/sources/file_ops.ts";
 import { EnergySourceError } from "../governor/sources/errors.ts";
-
-function cpuinfo(dir: string, vendor: string): string {
-  const path = `${dir}/cpuinfo`;
-  Deno.writeTextFileSync(path, `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: 6\n\n`);
-  return path;
-}
-
-function assertEqual(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepStrictEqual(actual, expected, message);
-}
-
-function assertMatch(text: string, re: RegExp): void {
-  assert.match(text, re);
-}
 
 Deno.test("sysfs source reads full-width values and fresh content on every read of the open file", async () => {
   await using dir = await tempDir();
@@ -167,7 +154,7 @@ Deno.test("sysfs source flags SGX filtering and hypervisors as caveats", async (
   }
   const plain = openSysfsSource({
     root: tree.classRoot,
-    cpuinfoPath: cpuinfo(dir.path, "GenuineIntel"),
+    cpuinfoPath: writeVendorCpuinfo(dir.path, "GenuineIntel"),
   });
   assertEqual(plain.caveats, []);
   plain.close();

@@ -78,3 +78,10 @@ export function intelTwoSocketZones(): FakeZone[] {
     { id: "intel-rapl:a:1", name: "dram", energy: "800000000\n", max: SERVER_DRAM_MAX_UJ },
   ];
 }
+
+/** Writes `<dir>/cpuinfo` with one processor of the given vendor (family 6); returns its path. */
+export function writeVendorCpuinfo(dir: string, vendor: string): string {
+  const path = `${dir}/cpuinfo`;
+  Deno.writeTextFileSync(path, `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: 6\n\n`);
+  return path;
+}
