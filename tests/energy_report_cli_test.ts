@@ -1,36 +1,11 @@
 import assert from "node:assert/strict";
-import { runGovernor } from "../governor/daemon.ts";
-import { constantPower } from "../governor/sources/power_profile.ts";
-import { createSimSource } from "../governor/sources/sim.ts";
-import { systemClock } from "../lib/clock.ts";
-import { loadConfig } from "../lib/config/load.ts";
 import { runCli } from "./kit/run_cli.ts";
+import { startSimGovernor } from "./kit/sim_governor.ts";
 import { tempDir } from "./kit/temp_dir.ts";
 import { emissionBodies, makeLedger } from "./energy_cli_kit.ts";
 
 /** The real governor daemon, in-process, on a simulated 250 W source. */
-async function startGovernor(socketPath: string) {
-  const config = await loadConfig({
-    env: { CARBON_OPS_CONFIG: "" },
-    flags: { governor: { socketPath, socketGroup: "daemon", intervalMs: 20, raplMode: "sim" } },
-  });
-  const stop = new AbortController();
-  let ready: () => void = () => {};
-  const isReady = new Promise<void>((r) => ready = r);
-  const done = runGovernor({
-    config,
-    openSource: (_c, clock) => ({
-      source: createSimSource({ clock, profile: constantPower(250) }),
-    }),
-    log: { write: () => {} },
-    handleSignals: false,
-    signal: stop.signal,
-    clock: systemClock,
-    onReady: () => ready(),
-  });
-  assert.equal(await Promise.race([isReady.then(() => null), done]), null);
-  return { stop: async () => (stop.abort(), assert.equal(await done, 0)) };
-}
+const startGovernor = (socketPath: string) => startSimGovernor(socketPath, 250);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

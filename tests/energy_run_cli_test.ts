@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import { runGovernor } from "../governor/daemon.ts";
-import { constantPower } from "../governor/sources/power_profile.ts";
-import { createSimSource } from "../governor/sources/sim.ts";
-import { systemClock } from "../lib/clock.ts";
-import { loadConfig } from "../lib/config/load.ts";
 import { MAIN_TS, runCli } from "./kit/run_cli.ts";
+import { startSimGovernor } from "./kit/sim_governor.ts";
 import { tempDir } from "./kit/temp_dir.ts";
 import { emissionBodies, makeLedger } from "./energy_cli_kit.ts";
 
@@ -152,25 +148,7 @@ Deno.test("run --ledger appends an emission record with the run's labels and CPU
 Deno.test("run measures through a running governor (sim) and attributes by CPU time", async () => {
   await using dir = await tempDir();
   const socketPath = dir.join("gov.sock");
-  const config = await loadConfig({
-    env: { CARBON_OPS_CONFIG: "" },
-    flags: { governor: { socketPath, socketGroup: "daemon", intervalMs: 20, raplMode: "sim" } },
-  });
-  const stop = new AbortController();
-  let ready: () => void = () => {};
-  const isReady = new Promise<void>((r) => ready = r);
-  const done = runGovernor({
-    config,
-    openSource: (_c, clock) => ({
-      source: createSimSource({ clock, profile: constantPower(120) }),
-    }),
-    log: { write: () => {} },
-    handleSignals: false,
-    signal: stop.signal,
-    clock: systemClock,
-    onReady: () => ready(),
-  });
-  assert.equal(await Promise.race([isReady.then(() => null), done]), null);
+  const gov = await startSimGovernor(socketPath, 120);
   try {
     const r = await runCli([
       "run",
@@ -198,8 +176,7 @@ Deno.test("run measures through a running governor (sim) and attributes by CPU t
     assert.equal(j.estimate.energy_source, "model", "a simulated governor is not a measurement");
     assert.ok(j.energy_details.notes.some((n: string) => n.includes("SIMULATED")));
   } finally {
-    stop.abort();
-    assert.equal(await done, 0);
+    await gov.stop();
   }
 });
 
