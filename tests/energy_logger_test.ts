@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   EnergyLogger,
+  type EnergyLoggerOptions,
   type HostEnergyReader,
   type HostEnergyReading,
   modelCpuPowerWatts,
@@ -38,6 +39,28 @@ function setup(base: string) {
   return { tree, clock };
 }
 
+/**
+ * A logger for task 4242 on the fake /proc tree with the given governor and no powercap, GPU or
+ * environment; `extra` adds further options.
+ */
+function fakeProcLogger(
+  tree: FakeProcTree,
+  clock: FakeClock,
+  governor: HostEnergyReader | null,
+  extra: Partial<EnergyLoggerOptions> = {},
+): EnergyLogger {
+  return new EnergyLogger({
+    clock,
+    procRoot: tree.procRoot,
+    pid: 4242,
+    governor,
+    powercap: null,
+    gpu: null,
+    env: {},
+    ...extra,
+  });
+}
+
 /** The second reading of the standard scenario: 400 busy ticks (guest 100 inside user), task 200. */
 function advanceProc(tree: FakeProcTree) {
   tree.setStat(cpu({ user: 1300, system: 600, idle: 8600, guest: 100 }));
@@ -49,17 +72,7 @@ function advanceProc(tree: FakeProcTree) {
 Deno.test("EnergyLogger applies the exact CPU-time ratio to modelled energy on a fake /proc tree", async () => {
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    sysRoot: tree.sysRoot,
-    pid: 4242,
-    governor: null,
-    powercap: null,
-    gpu: null,
-    tdpWatts: 50,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, null, { sysRoot: tree.sysRoot, tdpWatts: 50 });
   await logger.settled();
   advanceProc(tree);
   await clock.advance(10_000);
@@ -107,17 +120,7 @@ Deno.test("EnergyLogger applies the exact CPU-time ratio to modelled energy on a
 Deno.test("EnergyLogger active-only policy attributes only energy above the idle baseline", async () => {
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: null,
-    powercap: null,
-    gpu: null,
-    tdpWatts: 50,
-    idlePolicy: "active-only",
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, null, { tdpWatts: 50, idlePolicy: "active-only" });
   await logger.settled();
   advanceProc(tree);
   await clock.advance(10_000);
@@ -132,15 +135,7 @@ Deno.test("EnergyLogger uses governor energy with the CPU-time ratio when the go
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
   const gov = new FakeGovernor();
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: gov,
-    powercap: null,
-    gpu: null,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, gov);
   await logger.settled();
   advanceProc(tree);
   gov.totalUj += 360_000_000n; // 360 J = 0.1 Wh over 10 s (36 W)
@@ -161,16 +156,9 @@ Deno.test("EnergyLogger falls back to the model without throwing when the govern
   const { tree, clock } = await setup(dir.path);
   const gov = new FakeGovernor();
   gov.up = false;
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: gov,
-    powercap: null,
-    gpu: null,
+  const logger = fakeProcLogger(tree, clock, gov, {
     initialBackoffMs: 5_000,
     maxBackoffMs: 20_000,
-    env: {},
   });
   await logger.settled();
   await clock.advance(1_000);
@@ -196,17 +184,7 @@ Deno.test("EnergyLogger span across a governor restart models only the segment w
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
   const gov = new FakeGovernor();
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: gov,
-    powercap: null,
-    gpu: null,
-    pollIntervalMs: 0,
-    tdpWatts: 80,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, gov, { pollIntervalMs: 0, tdpWatts: 80 });
   await logger.settled();
   const span = logger.span("train");
   await logger.settled();
@@ -236,15 +214,7 @@ Deno.test("EnergyLogger span across a governor restart models only the segment w
 Deno.test("EnergyLogger spans end on exceptions with using and monitor, and are recorded", async () => {
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: null,
-    powercap: null,
-    gpu: null,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, null);
   await logger.settled();
   let summary: Promise<unknown> | null = null;
   assert.throws(() => {
@@ -288,16 +258,7 @@ Deno.test("EnergyLogger spans end on exceptions with using and monitor, and are 
 Deno.test("EnergyLogger records tile time, history is bounded, summary and export work", async () => {
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: null,
-    powercap: null,
-    gpu: null,
-    historyLimit: 3,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, null, { historyLimit: 3 });
   await logger.settled();
   const recs = [];
   for (let i = 0; i < 5; i++) {
@@ -378,16 +339,7 @@ Deno.test("EnergyLogger polls during spans so a span's energy has intermediate s
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
   const gov = new FakeGovernor();
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: gov,
-    powercap: null,
-    gpu: null,
-    pollIntervalMs: 1_000,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, gov, { pollIntervalMs: 1_000 });
   await logger.settled();
   const span = logger.span("polled");
   await logger.settled();
@@ -407,16 +359,7 @@ Deno.test("EnergyLogger learns the idle baseline from measured low-utilisation i
   await using dir = await tempDir();
   const { tree, clock } = await setup(dir.path);
   const gov = new FakeGovernor();
-  const logger = new EnergyLogger({
-    clock,
-    procRoot: tree.procRoot,
-    pid: 4242,
-    governor: gov,
-    powercap: null,
-    gpu: null,
-    tdpWatts: 200,
-    env: {},
-  });
+  const logger = fakeProcLogger(tree, clock, gov, { tdpWatts: 200 });
   await logger.settled();
   // 10 s at 5% host CPU, 30 W measured
   tree.setStat(cpu({ user: 1050, system: 500, idle: 8950 }));
