@@ -146,3 +146,14 @@ Deno.test("parseCommandArgs rejects too many and too few positionals with exit-2
   }
   assert.ok(err instanceof Error && /unexpected argument 'json'/.test(err.message));
 });
+
+Deno.test("parseCommandArgs says how to pass a negative value instead of Node's ambiguity message", () => {
+  const spec = { options: { "energy-wh": { type: "string" as const } } };
+  assert.throws(() => parseCommandArgs(["--energy-wh", "-5"], spec), (e: Error) => {
+    assert.equal(e.name, "UsageError");
+    assert.equal(e.message, "option --energy-wh needs a value");
+    assert.match((e as Error & { hint: string }).hint, /--energy-wh=-VALUE/);
+    return true;
+  });
+  assert.equal(parseCommandArgs(["--energy-wh=-5"], spec).values["energy-wh"], "-5");
+});

@@ -77,6 +77,14 @@ export function parseCommandArgs<O extends OptionSpecs>(
     }
     const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
     if (missing) throw new UsageError(`option ${missing[1]} needs a value`, { usage });
+    const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const flag = ambiguous[1];
+      throw new UsageError(`option ${flag} needs a value`, {
+        usage,
+        hint: `a value starting with '-' must be attached: ${flag}=-VALUE`,
+      });
+    }
     throw new UsageError(message.replace(/\. To specify.*$/s, ""), { usage, cause: err });
   }
   const positionals = parsed.positionals;
