@@ -10,7 +10,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Of } from "./sha256.ts";
 import { fromHex, toHex } from "./encoding.ts";
 
 export { consistencyProof, inclusionProof } from "./merkle_proofs.ts";
@@ -40,7 +40,7 @@ scratch[0] = 1;
  * ```
  */
 export function leafHash(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(data).digest());
+  return sha256Of(LEAF_PREFIX, data);
 }
 
 /**
@@ -59,7 +59,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   }
   scratch.set(left, 1);
   scratch.set(right, 1 + HASH_BYTES);
-  return new Uint8Array(createHash("sha256").update(scratch).digest());
+  return sha256Of(scratch);
 }
 
 /**
@@ -72,7 +72,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
  * ```
  */
 export function emptyRoot(): Uint8Array {
-  return new Uint8Array(createHash("sha256").digest());
+  return sha256Of();
 }
 
 /**
