@@ -7,6 +7,8 @@
  * @module
  */
 
+import { JSON_SIMPLE_ESCAPES } from "./strict_json.ts";
+
 /** A JSON value as Python wrote it, with number lexemes and key order preserved. */
 export type PyJson =
   | { readonly kind: "string"; readonly value: string }
@@ -73,16 +75,7 @@ export function parsePyJson(text: string): PyParseResult {
         continue;
       }
       const e = text[i + 1];
-      const simple: Record<string, string> = {
-        '"': '"',
-        "\\": "\\",
-        "/": "/",
-        b: "\b",
-        f: "\f",
-        n: "\n",
-        r: "\r",
-        t: "\t",
-      };
+      const simple = JSON_SIMPLE_ESCAPES;
       if (e in simple) {
         out += simple[e];
         i += 2;

@@ -11,6 +11,26 @@ const MAX_DEPTH = 64;
 const MAX_SAFE = 2 ** 53 - 1;
 
 /**
+ * The single-character JSON string escapes (RFC 8259 section 7) and what they stand for.
+ *
+ * @example
+ * ```ts
+ * import { JSON_SIMPLE_ESCAPES } from "./strict_json.ts";
+ * console.log(JSON_SIMPLE_ESCAPES["n"] === "\n"); // true
+ * ```
+ */
+export const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+});
+
+/**
  * Parses `text` as strict I-JSON. Unlike `JSON.parse` it rejects duplicate object keys, lone
  * surrogates (escaped or raw), integers beyond 2^53 - 1 that a double cannot hold exactly (they
  * would be silently rounded), numbers that
@@ -178,16 +198,7 @@ class Parser {
 
   escape(path: string): string {
     const c = this.s[this.i + 1];
-    const simple: Record<string, string> = {
-      '"': '"',
-      "\\": "\\",
-      "/": "/",
-      b: "\b",
-      f: "\f",
-      n: "\n",
-      r: "\r",
-      t: "\t",
-    };
+    const simple = JSON_SIMPLE_ESCAPES;
     if (c !== undefined && c in simple) {
       this.i += 2;
       return simple[c];
