@@ -10,8 +10,37 @@
  * @module
  */
 
+import type { CommandEntry } from "./lib/cli/command.ts";
+import { LIBRARY_COMMANDS } from "./lib/cli/registry.ts";
 import { runCli } from "./lib/cli/run_cli.ts";
 import { writerSink } from "./lib/cli/sinks.ts";
+
+/**
+ * The program's command table, in help order: the library's commands (`lib/cli/registry.ts`),
+ * then the two parts that sit above `lib/`: the governor daemon (`governor/`) and the
+ * demonstrations that run both roles together (`demo/`). Each entry loads its command only when
+ * it runs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { COMMANDS } from "./main.ts";
+ * assert.ok(COMMANDS.some((c) => c.name === "governor"));
+ * ```
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  ...LIBRARY_COMMANDS,
+  {
+    name: "governor",
+    summary: "Run the privileged RAPL daemon that serves exact energy totals on a Unix socket",
+    load: async () => (await import("./governor/command.ts")).governorCommand,
+  },
+  {
+    name: "demo",
+    summary: "Runnable demonstrations (aliasing, the full pipeline)",
+    load: async () => (await import("./demo/command.ts")).demoGroup,
+  },
+];
 
 /**
  * Runs the CLI with the process's stdout, stderr and environment; returns the exit code.
@@ -25,6 +54,7 @@ import { writerSink } from "./lib/cli/sinks.ts";
  */
 export function main(argv: readonly string[]): Promise<number> {
   return runCli(argv, {
+    commands: COMMANDS,
     stdout: writerSink(Deno.stdout),
     stderr: writerSink(Deno.stderr),
     env: Deno.env.toObject(),

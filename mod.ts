@@ -9,9 +9,9 @@
  * @module
  */
 
-export { VERSION } from "./lib/version.ts";
-export { type Clock, rfc3339, systemClock } from "./lib/clock.ts";
-export { ConfigError, UsageError } from "./lib/errors.ts";
+export { VERSION } from "./lib/base/version.ts";
+export { type Clock, rfc3339, systemClock } from "./lib/base/clock.ts";
+export { ConfigError, UsageError } from "./lib/base/errors.ts";
 export { DEFAULT_CONFIG_PATH, loadConfig, type LoadConfigOptions } from "./lib/config/load.ts";
 export { envName, resolveConfig, type ResolveInput } from "./lib/config/resolve.ts";
 export {
@@ -36,7 +36,7 @@ export {
   type GovernorReading,
   GovernorUnavailableError,
   type GovernorUnavailableReason,
-} from "./lib/governor_client.ts";
+} from "./lib/energy/governor_client.ts";
 export * from "./lib/carbon/mod.ts";
 export * from "./lib/carbon/providers/mod.ts";
 export * from "./lib/ledger/mod.ts";

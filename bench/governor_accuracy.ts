@@ -1,12 +1,12 @@
 /**
  * Accuracy of the governor's accounting against a simulated counter whose true energy is known
- * exactly (governor/sources/sim.ts), over simulated time on a virtual clock with jittered ticks.
- * Used by bench/governor_measure.ts and tests/governor_accuracy_test.ts.
+ * exactly (lib/energy/rapl/sim.ts), over simulated time on a virtual clock with jittered ticks.
+ * Used by bench/governor_measure.ts and tests/governor/accuracy_test.ts.
  */
-import type { Clock } from "../lib/clock.ts";
-import { Accumulator } from "../governor/accumulator.ts";
-import { createSimSource } from "../governor/sources/sim.ts";
-import { constantPower, type PowerProfile, stepPower } from "../governor/sources/power_profile.ts";
+import type { Clock } from "../lib/base/clock.ts";
+import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
+import { createSimSource } from "../lib/energy/rapl/sim.ts";
+import { constantPower, type PowerProfile, stepPower } from "../lib/energy/rapl/power_profile.ts";
 
 /** A clock that moves only when set; `sleep` is never used here. */
 class VirtualClock implements Clock {

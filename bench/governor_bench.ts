@@ -7,13 +7,13 @@
  * Run: node_modules/.bin/deno bench -A bench/governor_bench.ts
  */
 import * as fs from "node:fs";
-import { Accumulator } from "../governor/accumulator.ts";
+import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
 import { renderOpenMetrics } from "../governor/metrics.ts";
 import { assessHealth, handleRequestLine, type ProtocolContext } from "../governor/protocol.ts";
 import { Scheduler } from "../governor/scheduler.ts";
-import { openSysfsSource } from "../governor/sources/sysfs.ts";
-import { systemClock } from "../lib/clock.ts";
-import { buildFakePowercap, intelTwoSocketZones } from "../tests/kit/fake_powercap.ts";
+import { openSysfsSource } from "../lib/energy/rapl/sysfs.ts";
+import { systemClock } from "../lib/base/clock.ts";
+import { buildFakePowercap, intelTwoSocketZones } from "../tests/_kit/fake_powercap.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "carbon-ops-governor-bench-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

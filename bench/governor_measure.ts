@@ -11,11 +11,11 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ACCURACY_CASES, runAccuracyCase } from "./governor_accuracy.ts";
-import { Accumulator } from "../governor/accumulator.ts";
-import { openSysfsSource } from "../governor/sources/sysfs.ts";
-import { GovernorClient } from "../lib/governor_client.ts";
-import { buildFakePowercap, intelTwoSocketZones } from "../tests/kit/fake_powercap.ts";
-import { startGovernorProcess } from "../tests/kit/governor_process.ts";
+import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
+import { openSysfsSource } from "../lib/energy/rapl/sysfs.ts";
+import { GovernorClient } from "../lib/energy/governor_client.ts";
+import { buildFakePowercap, intelTwoSocketZones } from "../tests/_kit/fake_powercap.ts";
+import { startGovernorProcess } from "../tests/_kit/governor_process.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -14,7 +14,7 @@ import { canonicalize } from "../lib/ledger/canonical_json.ts";
 import { writeKeyPair } from "../lib/ledger/key_files.ts";
 import { FRONTIER_FILE, LEDGER_JSONL } from "../lib/ledger/ledger_files.ts";
 import { LedgerWriter } from "../lib/ledger/writer.ts";
-import { buildLedger, sampleEmission } from "../tests/ledger_fixture.ts";
+import { buildLedger, sampleEmission } from "../tests/_kit/ledger_fixture.ts";
 
 const NOTE = { text: "benchmark note", labels: { job: "bench" } };
 

@@ -7,7 +7,7 @@
  */
 
 import { verifyLegacyLedger } from "../lib/ledger/legacy.ts";
-import { legacyKey, writeLegacyTs } from "../tests/kit/legacy_writer.ts";
+import { legacyKey, writeLegacyTs } from "../tests/_kit/legacy_writer.ts";
 
 const LINES = 20_000;
 const key = legacyKey(3);

@@ -9,13 +9,13 @@
  * Per-domain cost = time per iteration / 6.
  */
 import * as fs from "node:fs";
-import { buildFakePowercap, intelTwoSocketZones } from "../tests/kit/fake_powercap.ts";
-import { INTEL_UNIT_REG, writeCpuinfo, writeMsr, writeTopology } from "../tests/kit/fake_msr.ts";
-import { openSysfsSource } from "../governor/sources/sysfs.ts";
-import { openMsrSource } from "../governor/sources/msr.ts";
-import { createSimSource } from "../governor/sources/sim.ts";
-import { constantPower } from "../governor/sources/power_profile.ts";
-import { systemClock } from "../lib/clock.ts";
+import { buildFakePowercap, intelTwoSocketZones } from "../tests/_kit/fake_powercap.ts";
+import { INTEL_UNIT_REG, writeCpuinfo, writeMsr, writeTopology } from "../tests/_kit/fake_msr.ts";
+import { openSysfsSource } from "../lib/energy/rapl/sysfs.ts";
+import { openMsrSource } from "../lib/energy/rapl/msr.ts";
+import { createSimSource } from "../lib/energy/rapl/sim.ts";
+import { constantPower } from "../lib/energy/rapl/power_profile.ts";
+import { systemClock } from "../lib/base/clock.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "carbon-ops-source-bench-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

@@ -13,7 +13,7 @@ import { signingKeyFromSeed } from "../lib/ledger/keys.ts";
 import { writeCheckpoint } from "../lib/ledger/checkpoint_writer.ts";
 import { LedgerWriter } from "../lib/ledger/writer.ts";
 import { publicKeyPem } from "../lib/ledger/keys.ts";
-import type { Clock } from "../lib/clock.ts";
+import type { Clock } from "../lib/base/clock.ts";
 
 /** The example's inputs and outputs. */
 export interface FormatExample {

@@ -6,17 +6,17 @@
  * @module
  */
 
-import type { TextSink } from "../lib/cli/command.ts";
-import { type Clock, systemClock } from "../lib/clock.ts";
+import type { TextSink } from "../lib/base/text_sink.ts";
+import { type Clock, systemClock } from "../lib/base/clock.ts";
 import type { Config } from "../lib/config/schema.ts";
-import { ConfigError } from "../lib/errors.ts";
-import { Accumulator } from "./accumulator.ts";
-import type { EnergySource } from "./energy_source.ts";
+import { ConfigError } from "../lib/base/errors.ts";
+import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
+import type { EnergySource } from "../lib/energy/rapl/energy_source.ts";
 import { type MetricsServer, renderOpenMetrics, serveMetrics } from "./metrics.ts";
 import { assessHealth, handleRequestLine, type ProtocolContext } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
 import { GovernorServer } from "./server.ts";
-import { loadState, saveState } from "./state_file.ts";
+import { loadState, saveState } from "../lib/energy/rapl/state_file.ts";
 import { startupLines } from "./startup_lines.ts";
 import { resolveGroupId } from "./unix_group.ts";
 
@@ -80,7 +80,7 @@ function message(e: unknown): string {
  * @example
  * ```ts ignore
  * import { runGovernor } from "./daemon.ts";
- * import { openEnergySource } from "./sources/mod.ts";
+ * import { openEnergySource } from "../lib/energy/rapl/mod.ts";
  * const code = await runGovernor({ config, openSource: openEnergySource, log: { write: (t) => Deno.stderr.write(new TextEncoder().encode(t)) } });
  * ```
  */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Snapshot } from "./accumulator.ts";
+import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
 import type { Health } from "./protocol.ts";
 import type { SchedulerStats } from "./scheduler.ts";
 

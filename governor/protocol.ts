@@ -10,9 +10,9 @@
  * @module
  */
 
-import { rfc3339 } from "../lib/clock.ts";
-import type { Snapshot } from "./accumulator.ts";
-import type { DomainInfo } from "./energy_source.ts";
+import { rfc3339 } from "../lib/base/clock.ts";
+import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
+import type { DomainInfo } from "../lib/energy/rapl/energy_source.ts";
 import type { LatencySummary, SchedulerStats } from "./scheduler.ts";
 
 /** The only protocol version spoken. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Clock } from "../lib/clock.ts";
+import type { Clock } from "../lib/base/clock.ts";
 
 /** A tick may start this early (timer granularity); it counts as on time. */
 const EARLY_TOLERANCE_NS = 1_000_000n;
@@ -111,7 +111,7 @@ export class LatencyRing {
  * @example
  * ```ts
  * import { Scheduler } from "./scheduler.ts";
- * import { systemClock } from "../lib/clock.ts";
+ * import { systemClock } from "../lib/base/clock.ts";
  * let n = 0;
  * const stop = new AbortController();
  * const s = new Scheduler(systemClock, () => { if (++n === 3) stop.abort(); }, { intervalMs: 10 });

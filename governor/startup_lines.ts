@@ -6,7 +6,7 @@
  */
 
 import type { Config } from "../lib/config/schema.ts";
-import type { EnergySource } from "./energy_source.ts";
+import type { EnergySource } from "../lib/energy/rapl/energy_source.ts";
 import type { MetricsServer } from "./metrics.ts";
 import type { GovernorServer } from "./server.ts";
 

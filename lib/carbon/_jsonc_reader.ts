@@ -6,8 +6,8 @@
  */
 
 import type { Node } from "npm:jsonc-parser@^3.3.1";
-import { ConfigError } from "../errors.ts";
-import { closestMatches } from "../suggest.ts";
+import { ConfigError } from "../base/errors.ts";
+import { closestMatches } from "../base/suggest.ts";
 
 /** Reads typed values out of a parse tree of `text` (from `path`). */
 export class Reader {

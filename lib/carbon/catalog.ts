@@ -5,7 +5,7 @@
  * @module
  */
 
-import { closestMatches } from "../suggest.ts";
+import { closestMatches } from "../base/suggest.ts";
 import { ODBL_REGIONS } from "./data/regions_odbl_gen.ts";
 import { OPEN_REGIONS } from "./data/regions_open_gen.ts";
 import { EMBEDDED_DATASET_VERSION, PUE_PROFILES, SOURCES } from "./data/sources_gen.ts";

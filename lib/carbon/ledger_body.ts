@@ -5,7 +5,7 @@
  * @module
  */
 
-import { VERSION } from "../version.ts";
+import { VERSION } from "../base/version.ts";
 import type { EstimateFields } from "./estimate.ts";
 
 /** Options of `toLedgerBody`: what the estimate itself does not know. */

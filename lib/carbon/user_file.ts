@@ -19,7 +19,7 @@
  */
 
 import { type Node, parseTree, printParseErrorCode } from "npm:jsonc-parser@^3.3.1";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { Reader, required } from "./_jsonc_reader.ts";
 import { RegionCatalog } from "./catalog.ts";
 import type { PueProfile, RegionFigure, SourceInfo } from "./data/types.ts";

@@ -6,8 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { UsageError } from "../errors.ts";
-import { didYouMean } from "../suggest.ts";
+import { UsageError } from "../base/errors.ts";
+import { didYouMean } from "../base/suggest.ts";
 
 /** One option: `--name VALUE` (string) or `--name` (boolean), optionally repeatable. */
 export interface OptionSpec {

@@ -5,13 +5,8 @@
  * @module
  */
 
+import type { TextSink } from "../base/text_sink.ts";
 import type { Config, ConfigOverrides } from "../config/schema.ts";
-
-/** Somewhere text goes: stdout, stderr, or a buffer in tests. */
-export interface TextSink {
-  /** Writes `text` as-is (add your own newline). */
-  write(text: string): void;
-}
 
 /** What a command gets from the shell: its arguments, output, environment and config. */
 export interface CommandContext {

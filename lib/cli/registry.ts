@@ -1,5 +1,5 @@
 /**
- * The command table. Each command lives in its own file under `lib/cli/commands/` and is loaded
+ * The library's command table. Each command lives in its own file under `lib/cli/commands/` and is loaded
  * only when it runs (or when its help is shown), so a long-running command such as the governor
  * does not carry every other command's modules in memory. Register a command with one entry here;
  * a test checks that each entry's name and summary match the command it loads. Order is the order
@@ -10,8 +10,12 @@
 
 import type { CommandEntry } from "./command.ts";
 
-/** Every top-level command and group, in help order. */
-export const COMMANDS: readonly CommandEntry[] = [
+/**
+ * The library's commands, in help order. The governor (`governor/command.ts`) and the
+ * demonstrations (`demo/command.ts`) sit above `lib/` and are added by `main.ts`, which composes
+ * the full table (`COMMANDS` there).
+ */
+export const LIBRARY_COMMANDS: readonly CommandEntry[] = [
   {
     name: "config",
     summary: "Show the effective configuration (defaults, file, environment) or where it is wrong",
@@ -27,11 +31,6 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary:
       "Signed, hash-chained audit ledger: init, append, verify, checkpoint, show, totals, proofs",
     load: async () => (await import("./commands/ledger.ts")).ledgerGroup,
-  },
-  {
-    name: "governor",
-    summary: "Run the privileged RAPL daemon that serves exact energy totals on a Unix socket",
-    load: async () => (await import("./commands/governor.ts")).governorCommand,
   },
   {
     name: "read",
@@ -62,10 +61,5 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "providers",
     summary: "Check the live intensity providers (credentials, region, API answers) for a span",
     load: async () => (await import("./commands/providers.ts")).providersCommand,
-  },
-  {
-    name: "demo",
-    summary: "Runnable demonstrations (aliasing, the full pipeline)",
-    load: async () => (await import("./commands/demo.ts")).demoGroup,
   },
 ];

@@ -5,13 +5,13 @@
  * @module
  */
 
+import type { TextSink } from "../base/text_sink.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config, ConfigOverrides } from "../config/schema.ts";
-import { ConfigError, UsageError } from "../errors.ts";
-import { didYouMean } from "../suggest.ts";
-import { VERSION } from "../version.ts";
-import type { Command, CommandContext, CommandEntry, CommandGroup, TextSink } from "./command.ts";
-import { COMMANDS } from "./registry.ts";
+import { ConfigError, UsageError } from "../base/errors.ts";
+import { didYouMean } from "../base/suggest.ts";
+import { VERSION } from "../base/version.ts";
+import type { Command, CommandContext, CommandEntry, CommandGroup } from "./command.ts";
 
 /** Options of `runCli`. */
 export interface RunCliOptions {
@@ -21,8 +21,8 @@ export interface RunCliOptions {
   readonly stderr: TextSink;
   /** Environment (default: empty). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Command table (default: the registered `COMMANDS`); entries are loaded when used. */
-  readonly commands?: readonly (Command | CommandGroup | CommandEntry)[];
+  /** Command table (`COMMANDS` in `main.ts` is the program's); entries are loaded when used. */
+  readonly commands: readonly (Command | CommandGroup | CommandEntry)[];
 }
 
 const GLOBAL_HELP = `Global options (anywhere before a lone --):
@@ -115,14 +115,14 @@ function describeError(err: unknown, debug: boolean): string {
  * import { runCli } from "./run_cli.ts";
  * import { bufferSink } from "./sinks.ts";
  * const out = bufferSink();
- * const code = await runCli(["--version"], { stdout: out, stderr: bufferSink() });
+ * const code = await runCli(["--version"], { commands: [], stdout: out, stderr: bufferSink() });
  * console.log(code, out.text());
  * ```
  */
 export async function runCli(argv: readonly string[], options: RunCliOptions): Promise<number> {
   const { stdout, stderr } = options;
   const env = options.env ?? {};
-  const commands = options.commands ?? COMMANDS;
+  const commands = options.commands;
   let debug = env.CARBON_OPS_DEBUG === "1";
   let usage: string | undefined;
   try {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TextSink } from "./command.ts";
+import type { TextSink } from "../base/text_sink.ts";
 
 const encoder = new TextEncoder();
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { resolveConfig } from "./resolve.ts";
 import type { Config, ConfigOverrides } from "./schema.ts";
 

@@ -11,8 +11,8 @@ import {
   parseTree,
   printParseErrorCode,
 } from "npm:jsonc-parser@^3.3.1";
-import { ConfigError } from "../errors.ts";
-import { closestMatches } from "../suggest.ts";
+import { ConfigError } from "../base/errors.ts";
+import { closestMatches } from "../base/suggest.ts";
 import { type Config, CONFIG_SCHEMA, type ConfigOverrides, type FieldSpec } from "./schema.ts";
 import { checkText, checkValue } from "./validate.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../base/clock.ts";
 import type { IdlePolicy } from "./attribution.ts";
 import type { EnergyLoggerOptions, MonitorResult } from "./energy_logger_options.ts";
 import type { EnergySampler } from "./energy_sampler.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
 import type { IdlePolicy } from "./attribution.ts";
 import type { TaskCpuReader } from "./energy_sampler.ts";
 import type { CpuTimeScope, EnergySummary } from "./energy_summary.ts";

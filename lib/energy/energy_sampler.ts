@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
 import type { CpuTimeScope } from "./energy_summary.ts";
 import type { BackoffReader, HostEnergyReading } from "./host_energy.ts";
 import type { EnergySample } from "./interval_accumulator.ts";
@@ -42,7 +42,7 @@ export interface EnergySamplerParts {
  * ```ts
  * import { EnergySampler } from "./energy_sampler.ts";
  * import { Telemetry } from "./telemetry.ts";
- * import { systemClock } from "../clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  * const sampler = new EnergySampler({
  *   clock: systemClock, telemetry: new Telemetry(), readers: [], gpu: null,
  *   task: { scope: "process-tree", read: () => null },

@@ -8,7 +8,7 @@ import {
   DEFAULT_GOVERNOR_SOCKET,
   GovernorClient,
   type GovernorReading,
-} from "../governor_client.ts";
+} from "./governor_client.ts";
 import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
 
 /** Anything with the governor client's `read` and `close`. */
@@ -28,7 +28,7 @@ export interface GovernorReadClient {
  * @example
  * ```ts
  * import { GovernorReader } from "./governor_reader.ts";
- * import { GovernorClient } from "../governor_client.ts";
+ * import { GovernorClient } from "./governor_client.ts";
  * const reader = new GovernorReader(new GovernorClient({ socketPath: "/nonexistent.sock" }));
  * console.log(await reader.read().catch((e) => e.name)); // "GovernorUnavailableError"
  * reader.close();

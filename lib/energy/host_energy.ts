@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
 
 /** Where measured host energy came from. */
 export type MeasuredSource = "governor" | "powercap";
@@ -56,7 +56,7 @@ export interface BackoffStatus {
  * @example
  * ```ts
  * import { BackoffReader } from "./host_energy.ts";
- * import { systemClock } from "../clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  * const down = { source: "governor" as const, read: () => Promise.reject(new Error("down")), close() {} };
  * const r = new BackoffReader(down, { clock: systemClock });
  * console.log(await r.tryRead(), r.status.failures); // null 1

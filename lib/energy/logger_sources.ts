@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
 import type { EnergyLoggerOptions } from "./energy_logger_options.ts";
 import { EnergySampler, type TaskCpuReader } from "./energy_sampler.ts";
 import type { CpuTimeScope } from "./energy_summary.ts";
@@ -23,7 +23,7 @@ import type { Telemetry } from "./telemetry.ts";
  * ```ts
  * import { buildLoggerSampler } from "./logger_sources.ts";
  * import { Telemetry } from "./telemetry.ts";
- * import { systemClock } from "../clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  * const { sampler, notes } = buildLoggerSampler({ governor: null, gpu: null }, systemClock, new Telemetry());
  * console.log(sampler.scope, notes.length > 0);
  * sampler.close();
@@ -86,7 +86,7 @@ export function buildLoggerSampler(
  * ```ts
  * import { buildLoggerSampler, sourceNotes } from "./logger_sources.ts";
  * import { Telemetry } from "./telemetry.ts";
- * import { systemClock } from "../clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  * const { sampler, notes } = buildLoggerSampler({ governor: null, powercap: null, gpu: null }, systemClock, new Telemetry());
  * console.log(sourceNotes(sampler, notes));
  * ```

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { rfc3339 } from "../clock.ts";
+import { rfc3339 } from "../base/clock.ts";
 import type { EnergyDetails, EnergySummary } from "./energy_summary.ts";
 import type { IntervalTotals } from "./interval_accumulator.ts";
 import type { MemoryMetrics } from "./meminfo.ts";

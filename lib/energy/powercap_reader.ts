@@ -8,10 +8,10 @@
  * @module
  */
 
-import { Accumulator } from "../../governor/accumulator.ts";
-import type { EnergySource } from "../../governor/energy_source.ts";
-import { openSysfsSource } from "../../governor/sources/sysfs.ts";
-import type { Clock } from "../clock.ts";
+import { Accumulator } from "./rapl/accumulator.ts";
+import type { EnergySource } from "./rapl/energy_source.ts";
+import { openSysfsSource } from "./rapl/sysfs.ts";
+import type { Clock } from "../base/clock.ts";
 import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
 
 /**
@@ -22,7 +22,7 @@ import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
  * @example
  * ```ts
  * import { PowercapReader } from "./powercap_reader.ts";
- * import { systemClock } from "../clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  * let raw = 0n;
  * const source = {
  *   kind: "sim" as const,
@@ -99,7 +99,7 @@ export class PowercapReader implements HostEnergyReader {
  * @example
  * ```ts
  * import { openPowercapReader } from "./powercap_reader.ts";
- * import { systemClock } from "../clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  * const r = openPowercapReader({ root: "/nonexistent", clock: systemClock });
  * console.log("reason" in r ? "unavailable" : "reader");
  * ```

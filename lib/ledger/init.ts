@@ -5,8 +5,8 @@
  * @module
  */
 
-import { type Clock, rfc3339, systemClock } from "../clock.ts";
-import { VERSION } from "../version.ts";
+import { type Clock, rfc3339, systemClock } from "../base/clock.ts";
+import { VERSION } from "../base/version.ts";
 import { writeCheckpoint, type WrittenCheckpoint } from "./checkpoint_writer.ts";
 import { toBase64, toHex } from "./encoding.ts";
 import { syncDir } from "./fs_durable.ts";

@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
 import type { SigningKey } from "./keys.ts";
 import { LEDGER_JSONL } from "./ledger_files.ts";
 import { type LegacyReport, verifyLegacyLedger } from "./legacy.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Clock, rfc3339, systemClock } from "../clock.ts";
+import { type Clock, rfc3339, systemClock } from "../base/clock.ts";
 import { canonicalize, JsonCanonError, type JsonValue } from "./canonical_json.ts";
 import { bytesEqual, toHex } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";

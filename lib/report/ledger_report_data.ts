@@ -11,7 +11,7 @@ import { decodeRecordLine, leafHex } from "../ledger/record.ts";
 import { ledgerTotals } from "../ledger/query.ts";
 import type { TrustFile } from "../ledger/trust.ts";
 import { verifyLedger } from "../ledger/verify.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../base/version.ts";
 import type { LedgerReportModel, ReportEmission, ReportTotals } from "./ledger_report.ts";
 
 type Body = Record<string, unknown>;

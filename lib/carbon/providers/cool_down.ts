@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Clock } from "../../clock.ts";
+import type { Clock } from "../../base/clock.ts";
 import type { FailureKind } from "./failure.ts";
 
 /** What a tripped breaker remembers. */
@@ -41,7 +41,7 @@ export function isTransient(kind: FailureKind, status?: number): boolean {
  * @example
  * ```ts
  * import { CoolDown } from "./cool_down.ts";
- * import { systemClock } from "../../clock.ts";
+ * import { systemClock } from "../../base/clock.ts";
  * const breaker = new CoolDown(systemClock, 60_000);
  * breaker.record({ kind: "timeout", message: "no answer" });
  * console.log(breaker.blocked()?.kind); // "timeout"

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ConfigError } from "../../errors.ts";
-import { didYouMean } from "../../suggest.ts";
+import { ConfigError } from "../../base/errors.ts";
+import { didYouMean } from "../../base/suggest.ts";
 import type { IntensityProvider } from "../provider.ts";
 import { ElectricityMapsProvider } from "./electricity_maps.ts";
 import type { LiveProvider, LiveProviderOptions } from "./live_provider.ts";

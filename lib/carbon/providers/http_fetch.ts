@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Clock } from "../../clock.ts";
+import type { Clock } from "../../base/clock.ts";
 import { backoffDelayMs, parseRetryAfterMs, type RandomSource } from "./backoff.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 
@@ -67,7 +67,7 @@ const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
  * ```ts
  * import { getText } from "./http_fetch.ts";
  * import { seededRandom } from "./backoff.ts";
- * import { systemClock } from "../../clock.ts";
+ * import { systemClock } from "../../base/clock.ts";
  * const out = await getText("http://127.0.0.1:9/unreachable", {
  *   policy: { clock: systemClock, random: seededRandom(1), timeoutMs: 200, maxAttempts: 1,
  *     baseDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 1000 },

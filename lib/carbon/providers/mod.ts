@@ -55,7 +55,7 @@ export type { BackoffOptions } from "./backoff.ts";
 export type { Outcome } from "./failure.ts";
 export type { FetchContext, ZoneRef } from "./live_provider.ts";
 export type { UkArea } from "./uk_regions.ts";
-export type { Clock } from "../../clock.ts";
+export type { Clock } from "../../base/clock.ts";
 export type {
   IntensityBasis,
   IntensityProvider,

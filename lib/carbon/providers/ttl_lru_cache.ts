@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Clock } from "../../clock.ts";
+import type { Clock } from "../../base/clock.ts";
 
 /** Counters since the cache was created (or `resetStats`). */
 export interface CacheStats {
@@ -43,7 +43,7 @@ interface Entry<V> {
  * @example
  * ```ts
  * import { TtlLruCache } from "./ttl_lru_cache.ts";
- * import { systemClock } from "../../clock.ts";
+ * import { systemClock } from "../../base/clock.ts";
  * const cache = new TtlLruCache<number>(systemClock, { maxEntries: 2 });
  * cache.set("a", 1, 60_000);
  * console.log(cache.get("a"), cache.get("b"), cache.stats().hits); // 1 undefined 1

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../../clock.ts";
+import type { Clock } from "../../base/clock.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 import type { HttpText } from "./http_fetch.ts";
 import { isRecord, parseJsonBody } from "./parse_helpers.ts";

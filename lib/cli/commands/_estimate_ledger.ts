@@ -7,7 +7,7 @@
 
 import { numberOption } from "../args.ts";
 import type { CommandContext } from "../command.ts";
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import type { RegionCatalog } from "../../carbon/catalog.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
 import type { JsonValue } from "../../ledger/canonical_json.ts";

@@ -5,9 +5,10 @@
  * @module
  */
 
+import type { TextSink } from "../../base/text_sink.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
-import { type Command, type TextSink, writeJson } from "../command.ts";
-import { UsageError } from "../../errors.ts";
+import { type Command, writeJson } from "../command.ts";
+import { UsageError } from "../../base/errors.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
 import { appendEmission, LEDGER_OPTIONS, ledgerOptionsUsed } from "./_estimate_ledger.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { isValidKeyName, writeKeyPair } from "../../ledger/key_files.ts";
 import { generateSigningKey } from "../../ledger/keys.ts";
 import { isValidNoteKeyName } from "../../ledger/signed_note.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { JsonCanonError, parseJsonStrict } from "../../ledger/canonical_json.ts";
 import { loadSigningKey } from "../../ledger/keys.ts";
 import { LedgerError } from "../../ledger/ledger_error.ts";

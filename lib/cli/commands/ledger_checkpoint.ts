@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { writeCheckpoint } from "../../ledger/checkpoint_writer.ts";
 import { toBase64 } from "../../ledger/encoding.ts";
 import { loadSigningKey } from "../../ledger/keys.ts";

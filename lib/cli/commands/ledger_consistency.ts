@@ -5,7 +5,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { toBase64 } from "../../ledger/encoding.ts";
 import { ProofError, proveConsistency } from "../../ledger/prove.ts";
 import { parseCommandArgs } from "../args.ts";

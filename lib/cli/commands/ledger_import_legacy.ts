@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { loadSigningKey } from "../../ledger/keys.ts";
 import { importLegacyLedger } from "../../ledger/legacy_import_run.ts";
 import { parseCommandArgs } from "../args.ts";

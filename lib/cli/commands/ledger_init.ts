@@ -5,7 +5,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { writeFileDurable } from "../../ledger/fs_durable.ts";
 import { initLedger } from "../../ledger/init.ts";
 import { loadSigningKey } from "../../ledger/keys.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { toBase64, toHex } from "../../ledger/encoding.ts";
 import { ProofError, proveInclusion } from "../../ledger/prove.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";

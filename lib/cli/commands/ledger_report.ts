@@ -6,7 +6,7 @@
 
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { loadTrustFile } from "../../ledger/trust.ts";
 import { buildLedgerReport } from "../../report/ledger_report_data.ts";
 import { renderLedgerReport } from "../../report/ledger_report.ts";

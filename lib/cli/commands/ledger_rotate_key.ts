@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { originOf } from "../../ledger/checkpoint_writer.ts";
 import { replaceFileAtomic } from "../../ledger/fs_durable.ts";
 import { loadSigningKey, publicKeyPem } from "../../ledger/keys.ts";

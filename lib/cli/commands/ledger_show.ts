@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { type ShownRecord, showRecords } from "../../ledger/query.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";

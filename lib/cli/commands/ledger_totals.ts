@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { ledgerTotals } from "../../ledger/query.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";

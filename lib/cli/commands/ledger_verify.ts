@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { parseTrustFile, TrustFileError } from "../../ledger/trust.ts";
 import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
 import { reportToJson, reportToText } from "../../ledger/verify_report.ts";

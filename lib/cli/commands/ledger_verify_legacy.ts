@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { type LegacyReport, verifyLegacyLedger } from "../../ledger/legacy.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";

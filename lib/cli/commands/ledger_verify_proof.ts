@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { TrustFileError } from "../../ledger/trust.ts";
 import { loadTrust } from "../../ledger/trust_extensions.ts";
 import { type RecordProofReport, verifyRecordProof } from "../../ledger/verify_proof.ts";

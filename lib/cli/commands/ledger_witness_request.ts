@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { ProofError, witnessRequestBody } from "../../ledger/prove.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";

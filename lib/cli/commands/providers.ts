@@ -8,7 +8,7 @@
 
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { loadCatalog } from "../../carbon/user_file.ts";
 import type { RegionLocation } from "../../carbon/provider.ts";
 import {

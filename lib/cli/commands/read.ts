@@ -4,13 +4,14 @@
  * @module
  */
 
+import type { TextSink } from "../../base/text_sink.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
-import { type Command, type TextSink, writeJson } from "../command.ts";
+import { type Command, writeJson } from "../command.ts";
 import {
   GovernorClient,
   type GovernorReading,
   GovernorUnavailableError,
-} from "../../governor_client.ts";
+} from "../../energy/governor_client.ts";
 
 const USAGE =
   "carbon-ops read [--socket PATH] [--json] [--watch] [--interval-ms N] [--count N] [--timeout-ms N]";

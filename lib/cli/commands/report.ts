@@ -7,12 +7,12 @@
 
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import {
   GovernorClient,
   type GovernorReading,
   GovernorUnavailableError,
-} from "../../governor_client.ts";
+} from "../../energy/governor_client.ts";
 import { showRecords } from "../../ledger/query.ts";
 import { planPeriod, type ReportState } from "../../energy/report_period.ts";
 import { loadReportState, saveReportState, withStateLock } from "../../energy/report_state.ts";

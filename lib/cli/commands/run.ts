@@ -8,7 +8,7 @@
 
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
-import { UsageError } from "../../errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
 import type { EnergySummary } from "../../energy/energy_summary.ts";
 import { runMeasured } from "../../energy/run_measured.ts";

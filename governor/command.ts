@@ -1,0 +1,151 @@
+/**
+ * `carbon-ops governor`: run the privileged daemon that reads RAPL counters at 10 Hz and serves
+ * exact totals on a Unix socket. Flags map to `governor.*` config keys.
+ *
+ * @module
+ */
+
+import { numberOption, parseCommandArgs } from "../lib/cli/args.ts";
+import type { Command } from "../lib/cli/command.ts";
+import { UsageError } from "../lib/base/errors.ts";
+import type { Config, ConfigOverrides } from "../lib/config/schema.ts";
+import type { Clock } from "../lib/base/clock.ts";
+import { type OpenedSource, runGovernor } from "./daemon.ts";
+import { parseListen } from "./metrics.ts";
+import { openEnergySource } from "../lib/energy/rapl/mod.ts";
+
+const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
+  "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT]";
+
+/** Opens the energy source a config asks for (governor/sources' factory). */
+export type OpenSource = (config: Config, clock: Clock) => OpenedSource | Promise<OpenedSource>;
+
+/**
+ * The production source factory: `openEnergySource` with the `governor.*` keys.
+ *
+ * @example
+ * ```ts
+ * import { openConfiguredSource } from "./command.ts";
+ * import { loadConfig } from "../lib/config/load.ts";
+ * import { systemClock } from "../lib/base/clock.ts";
+ * const config = await loadConfig({ flags: { governor: { raplMode: "sim" } } });
+ * const { source } = openConfiguredSource(config, systemClock);
+ * console.log(source.kind); // "sim"
+ * source.close();
+ * ```
+ */
+export function openConfiguredSource(config: Config, clock: Clock): OpenedSource {
+  const g = config.governor;
+  return openEnergySource({
+    raplMode: g.raplMode,
+    allowMsr: g.allowMsr,
+    powercapRoot: g.powercapRoot,
+    msrDeviceRoot: g.msrDeviceRoot,
+    cpuinfoPath: g.cpuinfoPath,
+    cpuTopologyRoot: g.cpuTopologyRoot,
+    msrCpus: g.msrCpus,
+    simPowerWatts: g.simPowerWatts,
+    simProfile: g.simProfile,
+    simRangeUj: g.simRangeUj,
+    procRoot: config.energy.procRoot,
+    clock,
+  });
+}
+
+/** The `governor` command. */
+export const governorCommand: Command = createGovernorCommand(openConfiguredSource);
+
+/**
+ * Builds the `governor` command around a source factory.
+ *
+ * @example
+ * ```ts
+ * import { createGovernorCommand } from "./command.ts";
+ * const cmd = createGovernorCommand(() => { throw new Error("no source"); });
+ * console.log(cmd.name); // "governor"
+ * ```
+ */
+export function createGovernorCommand(openSource: OpenSource): Command {
+  return {
+    name: "governor",
+    summary: "Run the privileged RAPL daemon that serves exact energy totals on a Unix socket",
+    help: `Usage: ${USAGE}
+
+Reads the RAPL energy counters (powercap sysfs by default; MSR device files when the config file
+sets governor.allowMsr; a simulated source with --rapl-mode=sim) every --interval-ms, keeps exact
+wrap-safe microjoule totals, and serves them over a Unix socket (protocol v1, see
+docs/governor-protocol.md) to members of the socket's group. Runs until SIGTERM or SIGINT, which
+remove the socket. SIGHUP re-reads the config file and applies maxPowerWatts, maxClients,
+maxLineBytes, idleTimeoutMs, socketMode and socketGroup; other keys need a restart.
+
+Options:
+  --rapl-mode MODE        sysfs (default), msr (needs allowMsr in the config file) or sim
+  --msr-cpus LIST         msr mode: CPUs to read, one per package, e.g. 0,64
+  --socket PATH           socket path (default /var/run/carbon-ops.sock)
+  --group NAME            group owning the socket (default carbon-users); mode from the config
+                          file (governor.socketMode, default 0660)
+  --interval-ms N         sampling period (default 100 = 10 Hz)
+  --powercap-root DIR     powercap class directory (default /sys/class/powercap)
+  --metrics-listen H:P    also serve OpenMetrics on http://H:P/metrics (default off)
+
+Exit codes: 0 stopped by a signal, 1 could not start (no source, socket path taken by a file,
+another governor running, unknown group), 2 usage or configuration error.
+
+Examples:
+  carbon-ops governor
+  carbon-ops governor --rapl-mode=sim --socket /tmp/co.sock --group adm
+`,
+    async run(ctx) {
+      const { values } = parseCommandArgs(ctx.argv, {
+        options: {
+          "rapl-mode": { type: "string" },
+          "msr-cpus": { type: "string" },
+          socket: { type: "string" },
+          group: { type: "string" },
+          "interval-ms": { type: "string" },
+          "powercap-root": { type: "string" },
+          "metrics-listen": { type: "string" },
+        },
+        usage: USAGE,
+      });
+      const mode = values["rapl-mode"];
+      if (mode !== undefined && !["sysfs", "msr", "sim"].includes(mode)) {
+        throw new UsageError(`--rapl-mode must be sysfs, msr or sim, got '${mode}'`, {
+          usage: USAGE,
+        });
+      }
+      const listen = values["metrics-listen"];
+      if (listen !== undefined) {
+        try {
+          parseListen(listen);
+        } catch (e) {
+          throw new UsageError(`--metrics-listen: ${(e as Error).message}`, { usage: USAGE });
+        }
+      }
+      const msrCpus = values["msr-cpus"]?.split(",").map((c) =>
+        numberOption(c, "--msr-cpus", { min: 0, max: 65535, integer: true })
+      );
+      const flags: ConfigOverrides = {
+        governor: {
+          raplMode: mode as "sysfs" | "msr" | "sim" | undefined,
+          msrCpus,
+          socketPath: values.socket,
+          socketGroup: values.group,
+          intervalMs: values["interval-ms"] === undefined
+            ? undefined
+            : numberOption(values["interval-ms"], "--interval-ms", { min: 10, integer: true }),
+          powercapRoot: values["powercap-root"],
+          metricsListen: values["metrics-listen"],
+        },
+      };
+      const config = await ctx.loadConfig(flags);
+      return await runGovernor({
+        config,
+        openSource,
+        log: ctx.stderr,
+        // Re-reads the same config file (--config, CARBON_OPS_CONFIG or the default path).
+        reloadConfig: () => ctx.reloadConfig(flags),
+      });
+    },
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * Opens the energy source for a governor mode, trying backends in a stated order and keeping
+ * every failure, and writes the start-up lines that say which source, zones, modulus and
+ * permissions are in effect.
+ *
+ * Order: `sysfs` mode tries sysfs, then MSR when `allowMsr` is set; `msr` mode (which requires
+ * `allowMsr`, else it fails) tries MSR, then sysfs; `sim` mode opens only the simulated source. The simulated
+ * source is never a fallback. An invalid option (bad `msrCpus`, bad profile) stops at once.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../../base/clock.ts";
+import { ConfigError } from "../../base/errors.ts";
+import type { EnergySource } from "./energy_source.ts";
+import { EnergySourceError, type EnergySourceFailure } from "./errors.ts";
+import { type MsrEnergySource, openMsrSource } from "./msr.ts";
+import {
+  constantPower,
+  cpuUtilisationPower,
+  csvPower,
+  type PowerProfile,
+} from "./power_profile.ts";
+import { createSimSource, type SimEnergySource } from "./sim.ts";
+import { currentUid, openSysfsSource, type SysfsEnergySource } from "./sysfs.ts";
+
+/** Options of {@linkcode openEnergySource}; names and defaults follow the `governor.*` config keys. */
+export interface OpenEnergySourceOptions {
+  /** `sysfs` (default), `msr` or `sim`. */
+  readonly raplMode?: "sysfs" | "msr" | "sim";
+  /** Permit MSR access (config-file-only switch). Default false. */
+  readonly allowMsr?: boolean;
+  /** Powercap class directory. Default `/sys/class/powercap`. */
+  readonly powercapRoot?: string;
+  /** MSR device root. Default `/dev/cpu`. */
+  readonly msrDeviceRoot?: string;
+  /** cpuinfo file. Default `/proc/cpuinfo`. */
+  readonly cpuinfoPath?: string;
+  /** CPU topology root. Default `/sys/devices/system/cpu`. */
+  readonly cpuTopologyRoot?: string;
+  /** CPUs to read in MSR mode, one per package. Default: first CPU of each package. */
+  readonly msrCpus?: readonly number[] | null;
+  /** Sim: constant power per package in watts (also the TDP of the `cpu` profile). Default 390. */
+  readonly simPowerWatts?: number;
+  /** Sim: a `seconds,watts` CSV path, or `cpu` for host CPU utilisation x model. Default constant. */
+  readonly simProfile?: string | null;
+  /** Sim: counter `max_energy_range_uj` as a decimal string or bigint. Default `4294967295`. */
+  readonly simRangeUj?: string | bigint;
+  /** Sim: number of packages. Default 1. */
+  readonly simPackages?: number;
+  /** procfs root for the `cpu` profile. Default `/proc`. */
+  readonly procRoot?: string;
+  /** Clock driving the simulated source. Default the system clock. */
+  readonly clock?: Clock;
+}
+
+/** One backend tried. */
+export interface SourceAttempt {
+  /** Backend. */
+  readonly backend: "sysfs" | "msr" | "sim";
+  /** Whether it opened. */
+  readonly ok: boolean;
+  /** Why it failed, or `opened`. */
+  readonly message: string;
+  /** Failure category, when it failed. */
+  readonly reason: EnergySourceFailure | null;
+}
+
+/** The opened source, what was tried, and start-up lines. */
+export interface OpenedEnergySource {
+  /** The source to poll. */
+  readonly source: EnergySource;
+  /** Every backend tried, in order. */
+  readonly attempts: readonly SourceAttempt[];
+  /** Human start-up lines (no trailing newlines). */
+  readonly lines: readonly string[];
+}
+
+type Backend = "sysfs" | "msr" | "sim";
+
+function order(mode: Backend, allowMsr: boolean): Backend[] {
+  if (mode === "sim") return ["sim"];
+  if (mode === "msr") return ["msr", "sysfs"];
+  return allowMsr ? ["sysfs", "msr"] : ["sysfs"];
+}
+
+function simProfile(o: OpenEnergySourceOptions): PowerProfile {
+  const watts = o.simPowerWatts ?? 390;
+  if (o.simProfile === "cpu") {
+    return cpuUtilisationPower({ procRoot: o.procRoot ?? "/proc", tdpWatts: watts });
+  }
+  if (o.simProfile) return csvPower(o.simProfile);
+  return constantPower(watts);
+}
+
+function simRange(value: string | bigint | undefined): bigint {
+  if (typeof value === "bigint") return value;
+  const text = value ?? "4294967295";
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) < 1n) {
+    throw new ConfigError(`expected a positive decimal number of uJ, got ${JSON.stringify(text)}`, {
+      source: "governor.simRangeUj",
+      key: "governor.simRangeUj",
+    });
+  }
+  return BigInt(text);
+}
+
+function openOne(backend: Backend, o: OpenEnergySourceOptions): EnergySource {
+  if (backend === "sysfs") {
+    return openSysfsSource({ root: o.powercapRoot, cpuinfoPath: o.cpuinfoPath });
+  }
+  if (backend === "msr") {
+    return openMsrSource({
+      deviceRoot: o.msrDeviceRoot,
+      cpuinfoPath: o.cpuinfoPath,
+      topologyRoot: o.cpuTopologyRoot,
+      msrCpus: o.msrCpus ?? null,
+    });
+  }
+  return createSimSource({
+    clock: o.clock ?? systemClock,
+    profile: simProfile(o),
+    maxEnergyRangeUj: simRange(o.simRangeUj),
+    packages: o.simPackages ?? 1,
+  });
+}
+
+/**
+ * Opens an energy source for `options.raplMode`. Throws {@linkcode EnergySourceError} (backend
+ * `any`) listing every attempt when none opens, the first `invalid-option` error as is, and
+ * `ConfigError` for a bad simulated profile or range.
+ *
+ * @example
+ * ```ts
+ * import { openEnergySource } from "./open_source.ts";
+ * const { source, lines } = openEnergySource({ raplMode: "sim", simPowerWatts: 100 });
+ * console.log(lines.join("\n"));
+ * source.close();
+ * ```
+ */
+export function openEnergySource(options: OpenEnergySourceOptions = {}): OpenedEnergySource {
+  const mode = options.raplMode ?? "sysfs";
+  const allowMsr = options.allowMsr ?? false;
+  const attempts: SourceAttempt[] = [];
+  if (mode === "msr" && !allowMsr) {
+    throw new EnergySourceError(
+      "--rapl-mode=msr is not allowed: set governor.allowMsr to true in the config file (a " +
+        "file-only switch, because raw MSR access needs root/CAP_SYS_RAWIO), or use sysfs",
+      { backend: "msr", reason: "invalid-option" },
+    );
+  }
+  for (const backend of order(mode, allowMsr)) {
+    try {
+      const source = openOne(backend, options);
+      attempts.push({ backend, ok: true, reason: null, message: "opened" });
+      const lines = [
+        ...attempts.filter((a) => !a.ok).map((a) => `${a.backend} not used: ${a.message}`),
+        ...describeEnergySource(source),
+      ];
+      return { source, attempts, lines };
+    } catch (err) {
+      if (!(err instanceof EnergySourceError)) throw err;
+      if (err.reason === "invalid-option") throw err;
+      attempts.push({ backend, ok: false, reason: err.reason, message: err.message });
+    }
+  }
+  if (mode === "sysfs" && !allowMsr) {
+    attempts.push({
+      backend: "msr",
+      ok: false,
+      reason: "invalid-option",
+      message: "not tried: governor.allowMsr is false (config-file switch)",
+    });
+  }
+  const reason = attempts.some((a) => a.reason === "permission")
+    ? "permission"
+    : attempts.find((a) => a.reason !== "invalid-option")?.reason ?? "invalid-option";
+  throw new EnergySourceError(
+    `no energy source could be opened for --rapl-mode=${mode}:\n` +
+      attempts.map((a) => `  ${a.backend}: ${a.message}`).join("\n") +
+      "\nOn a VM or a machine without RAPL, use --rapl-mode=sim for a demo (it reports " +
+      'source "sim", never measured energy).',
+    { backend: "any", reason },
+  );
+}
+
+function fraction(f: { num: bigint; den: bigint }): string {
+  if (f.den === 1n) return `${f.num}`;
+  const scaled = (f.num * 1_000_000n) / f.den;
+  const s = scaled.toString().padStart(7, "0");
+  return `${s.slice(0, -6)}.${s.slice(-6)}`.replace(/\.?0+$/, "");
+}
+
+/**
+ * Start-up lines for a source: kind, each domain (kind, host-total membership, modulus, unit,
+ * origin, caveat), the host-total rule, skipped zones and permission facts.
+ *
+ * @example
+ * ```ts
+ * import { describeEnergySource } from "./open_source.ts";
+ * import { createSimSource } from "./sim.ts";
+ * import { constantPower } from "./power_profile.ts";
+ * import { systemClock } from "../../base/clock.ts";
+ * const sim = createSimSource({ clock: systemClock, profile: constantPower(390) });
+ * console.log(describeEnergySource(sim).join("\n"));
+ * ```
+ */
+export function describeEnergySource(source: EnergySource): string[] {
+  const lines: string[] = [];
+  if (source.kind === "sysfs") {
+    const s = source as SysfsEnergySource;
+    lines.push(`energy source: powercap sysfs (${s.domains.length} domains)`);
+  } else if (source.kind === "msr") {
+    const s = source as MsrEnergySource;
+    const cpu = s.cpuInfo;
+    lines.push(
+      `energy source: MSR (${cpu.vendorId ?? "unknown vendor"} family ${cpu.family} model ` +
+        `0x${(cpu.model ?? 0).toString(16)}), reading ${
+          s.units.map((u) => `CPU ${u.cpu} for ${u.name}`).join(", ")
+        }`,
+    );
+  } else {
+    const s = source as SimEnergySource;
+    lines.push(
+      `energy source: SIMULATED (not a measurement): ${s.profile.description}, counter range ` +
+        `${s.maxEnergyRangeUj} uJ`,
+    );
+  }
+  for (const d of source.domains) {
+    const unit = fraction(d.ujPerRaw);
+    lines.push(
+      `  ${d.name} [${d.kind}${d.parent ? ` in ${d.parent}` : ""}] ${
+        d.inHostTotal ? "host-total" : "not in host total"
+      }, wraps at ${d.wrapModulus} ${unit === "1" ? "uJ" : `counts x ${unit} uJ`}, ${d.origin}` +
+        (d.note ? ` (${d.note})` : ""),
+    );
+  }
+  const rule = (source as Partial<SysfsEnergySource>).hostTotalRule ?? "packages+dram";
+  lines.push(
+    rule === "psys"
+      ? "host total: psys (platform) alone; packages and dram are inside it"
+      : "host total: packages + dram (core/uncore are inside their package and not added)",
+  );
+  for (const skip of (source as Partial<SysfsEnergySource>).skipped ?? []) {
+    lines.push(`skipped: ${skip}`);
+  }
+  lines.push(...((source as Partial<SysfsEnergySource>).caveats ?? []));
+  if (source.kind === "sysfs") {
+    lines.push(...(source as SysfsEnergySource).permissionNotes);
+  } else if (source.kind === "msr") {
+    lines.push(
+      `raw MSR access as uid ${currentUid() ?? "unknown"}: root/CAP_SYS_RAWIO only; serve energy ` +
+        "to users through the governor socket (group carbon-users, mode 0660)",
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,20 @@
+/**
+ * A test worker: appends note records to a ledger through the library (not the CLI, to keep
+ * process start-up out of the timing) and prints "<seq> <leaf>" on stdout after each append
+ * has been fsynced. Usage: deno run -A tests/_kit/ledger_append_worker.ts DIR KEYFILE COUNT LABEL
+ * (COUNT 0 = until killed).
+ */
+
+import { loadSigningKey } from "../../lib/ledger/keys.ts";
+import { LedgerWriter } from "../../lib/ledger/writer.ts";
+
+const [dir, keyPath, countText, label] = Deno.args;
+const count = Number(countText);
+const key = await loadSigningKey(keyPath);
+const enc = new TextEncoder();
+await using ledger = await LedgerWriter.open(dir, { key });
+for (let i = 0; count === 0 || i < count; i++) {
+  const r = await ledger.append("note", { text: `${label} ${i}`, labels: { worker: label } });
+  // writeSync: the line is out before the next append starts, so a kill never loses a report.
+  Deno.stdout.writeSync(enc.encode(`${r.seq} ${r.leaf}\n`));
+}

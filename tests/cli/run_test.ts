@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { MAIN_TS, runCli } from "../_kit/run_cli.ts";
+import { startSimGovernor } from "../_kit/sim_governor.ts";
+import { tempDir } from "../_kit/temp_dir.ts";
+import { emissionBodies, makeLedger } from "../_kit/energy_cli.ts";
+
+const NO_GOV = (dir: string) => ["--socket", `${dir}/none.sock`, "--no-gpu"];
+
+Deno.test("run passes the command's exit code through and prints a summary on stderr", async () => {
+  await using dir = await tempDir();
+  const r = await runCli(["run", ...NO_GOV(dir.path), "--", "sh", "-c", "echo out; exit 7"]);
+  assert.equal(r.code, 7, r.stderr);
+  assert.equal(r.stdout, "out\n");
+  assert.match(r.stderr, /sh exited 7 after/);
+  assert.match(r.stderr, /monitor_only/);
+  assert.match(r.stderr, /CO2e/);
+});
+
+Deno.test("run --json reports energy with the issue's keys, CPU time scope and an estimate", async () => {
+  await using dir = await tempDir();
+  const r = await runCli([
+    "run",
+    "--json",
+    "--region",
+    "FR",
+    ...NO_GOV(dir.path),
+    "--",
+    "sh",
+    "-c",
+    "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done",
+  ], { env: { CPU_TDP_WATTS: "65" } });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.exit_code, 0);
+  assert.equal(j.energy.attribution_mode, "monitor_only");
+  assert.equal(j.energy_details.power_model.tdp_watts, 65);
+  assert.ok(["cgroup", "process-tree"].includes(j.cpu_time_scope));
+  assert.ok(
+    j.energy_details.task_cpu_seconds > 0.05,
+    `task CPU ${j.energy_details.task_cpu_seconds}`,
+  );
+  assert.ok(j.energy.allocation_ratio > 0 && j.energy.allocation_ratio <= 1);
+  assert.ok(
+    Math.abs(j.energy.energy_wh_attributed - j.energy.energy_wh_total * j.energy.allocation_ratio) <
+      1e-9,
+  );
+  assert.equal(j.estimate.region, "FR");
+  assert.ok(Math.abs(j.estimate.energy_consumed_wh - j.energy.energy_wh_attributed) < 1e-6);
+});
+
+Deno.test("run uses process-tree CPU time with --no-cgroup and writes --output FILE", async () => {
+  await using dir = await tempDir();
+  const out = dir.join("run.json");
+  const r = await runCli([
+    "run",
+    "--no-cgroup",
+    "--output",
+    out,
+    ...NO_GOV(dir.path),
+    "--",
+    "sh",
+    "-c",
+    "sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done' & wait",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(j.cpu_time_scope, "process-tree");
+  assert.ok(j.energy_details.task_cpu_seconds > 0.05, "grandchild CPU time counted");
+});
+
+Deno.test("run returns 127 when the command does not exist", async () => {
+  await using dir = await tempDir();
+  const r = await runCli(["run", "--no-cgroup", ...NO_GOV(dir.path), "--", "no-such-command-xyz"]);
+  assert.equal(r.code, 127);
+  assert.match(r.stderr, /command not found/);
+});
+
+Deno.test("run rejects bad options with exit 2 before starting the command", async () => {
+  await using dir = await tempDir();
+  const marker = dir.join("ran");
+  const noKey = await runCli(["run", "--ledger", dir.path, "--", "touch", marker]);
+  assert.equal(noKey.code, 2);
+  const badPolicy = await runCli(["run", "--idle-policy", "some", "--", "touch", marker]);
+  assert.equal(badPolicy.code, 2);
+  const badRegion = await runCli(["run", "--region", "Atlantis", "--", "touch", marker]);
+  assert.equal(badRegion.code, 2);
+  const none = await runCli(["run"]);
+  assert.equal(none.code, 2);
+  assert.equal(await Deno.stat(marker).then(() => true, () => false), false);
+});
+
+Deno.test("run forwards SIGTERM to the command and passes its exit code through", async () => {
+  await using dir = await tempDir();
+  const ready = dir.join("ready");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      MAIN_TS,
+      "run",
+      ...NO_GOV(dir.path),
+      "--",
+      "sh",
+      "-c",
+      `trap 'exit 42' TERM; touch ${ready}; while :; do sleep 0.05; done`,
+    ],
+    env: { CARBON_OPS_CONFIG: "", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  for (let i = 0; i < 200 && !(await Deno.stat(ready).then(() => true, () => false)); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGTERM");
+  const out = await child.output();
+  assert.equal(out.code, 42, new TextDecoder().decode(out.stderr));
+});
+
+Deno.test("run --ledger appends an emission record with the run's labels and CPU-time share", async () => {
+  await using dir = await tempDir();
+  const { dir: ledger, keyPath } = await makeLedger(dir.path);
+  const r = await runCli([
+    "run",
+    ...NO_GOV(dir.path),
+    "--ledger",
+    ledger,
+    "--key",
+    keyPath,
+    "--label",
+    "job=nightly",
+    "--label",
+    "team=ml",
+    "--",
+    "true",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /ledger +appended seq 1/);
+  const [body] = await emissionBodies(ledger);
+  const labels = body.labels as Record<string, string>;
+  assert.equal(labels.job, "nightly");
+  assert.equal(labels.team, "ml");
+  assert.equal(labels.exit_code, "0");
+  assert.equal((body.allocation as { rule: string }).rule, "cpu_time_share");
+  assert.equal((body.activity as { source: string }).source, "model");
+});
+
+Deno.test("run measures through a running governor (sim) and attributes by CPU time", async () => {
+  await using dir = await tempDir();
+  const socketPath = dir.join("gov.sock");
+  const gov = await startSimGovernor(socketPath, 120);
+  try {
+    const r = await runCli([
+      "run",
+      "--json",
+      "--no-gpu",
+      "--poll-ms",
+      "100",
+      "--socket",
+      socketPath,
+      "--",
+      "sh",
+      "-c",
+      "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.energy.attribution_mode, "governor_cpu_time");
+    assert.equal(j.energy.source, "governor:sim");
+    assert.equal(j.energy.coverage, 1);
+    const expected = 120 * j.energy.duration_seconds / 3600;
+    assert.ok(
+      Math.abs(j.energy.cpu_energy_wh - expected) <= 120 * 0.15 / 3600,
+      `${j.energy.cpu_energy_wh} vs ${expected}`,
+    );
+    assert.equal(j.estimate.energy_source, "model", "a simulated governor is not a measurement");
+    assert.ok(j.energy_details.notes.some((n: string) => n.includes("SIMULATED")));
+  } finally {
+    await gov.stop();
+  }
+});
+
+Deno.test("run leaves the command's own options after -- alone (--help, --json, --version)", async () => {
+  await using dir = await tempDir();
+  const r = await runCli(["run", ...NO_GOV(dir.path), "--", "echo", "--help", "--json", "-V"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "--help --json -V\n");
+});
