@@ -3,8 +3,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./main.ts";
- * console.log(await main(["--version"]));
+ * assert.equal(await main(["--version"]), 0);
  * ```
  *
  * @module
@@ -47,9 +48,10 @@ export const COMMANDS: readonly CommandEntry[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./main.ts";
- * const code = await main(["--help"]);
- * console.log(code); // 0
+ * assert.equal(await main(["--help"]), 0);
+ * assert.equal(await main(["--no-such-option"]), 2); // a usage error
  * ```
  */
 export function main(argv: readonly string[]): Promise<number> {

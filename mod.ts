@@ -1,42 +1,111 @@
 /**
  * carbon-ops: measured energy, honest carbon estimates, and a signed, hash-chained audit ledger.
  *
+ * The root holds the main job: measure with `EnergyLogger`, estimate with `CarbonEstimator`,
+ * record with the ledger (`generateSigningKey`, `initLedger`, `LedgerWriter`, `verifyLedger`,
+ * `writeCheckpoint`), plus the types their signatures use. Each area has a fuller entry point:
+ * `@carbon-ops/carbon-ops/energy` (also `GovernorClient`, `runMeasured`),
+ * `@carbon-ops/carbon-ops/energy/rapl` (the RAPL energy sources),
+ * `@carbon-ops/carbon-ops/carbon`, `@carbon-ops/carbon-ops/carbon/providers`,
+ * `@carbon-ops/carbon-ops/ledger` and `@carbon-ops/carbon-ops/ledger/legacy`. See docs/api.md.
+ *
+ * @example
  * ```ts
- * import { VERSION } from "@carbon-ops/carbon-ops";
- * console.log(VERSION);
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator, VERSION } from "@carbon-ops/carbon-ops";
+ * assert.match(VERSION, /^\d+\.\d+\.\d+/);
+ * const estimate = new CarbonEstimator({ region: "FR" }).estimateFromEnergy(1000);
+ * assert.ok(estimate.grams > 0);
  * ```
  *
  * @module
  */
 
 export { VERSION } from "./lib/base/version.ts";
-export { type Clock, rfc3339, systemClock } from "./lib/base/clock.ts";
-export { ConfigError, UsageError } from "./lib/base/errors.ts";
-export { DEFAULT_CONFIG_PATH, loadConfig, type LoadConfigOptions } from "./lib/config/load.ts";
-export { envName, resolveConfig, type ResolveInput } from "./lib/config/resolve.ts";
+export type { Clock } from "./lib/base/clock.ts";
+
+// Energy: measure, attribute to this process tree, per record or per span.
 export {
-  type Config,
-  CONFIG_SCHEMA,
-  type ConfigOverrides,
-  type ConfigSection,
-  type FieldSpec,
-  type FieldType,
-  type FieldValue,
-  type Schema,
-  type ValueFor,
-} from "./lib/config/schema.ts";
-export * from "./lib/energy/mod.ts";
+  type AttributionMode,
+  type CpuMetrics,
+  type CpuTimeScope,
+  type EnergyDetails,
+  type EnergyEvidence,
+  type EnergyEvidenceKind,
+  EnergyLogger,
+  type EnergySpan,
+  type EnergySummary,
+  type GpuReading,
+  type IdlePolicy,
+  type MemoryMetrics,
+  type MetricRecord,
+  type MetricsSummary,
+  type MonitorResult,
+  type RaplBackend,
+  type ResolvedTdp,
+} from "./lib/energy/mod.ts";
+
+// Carbon: grams of CO2e with provenance and a confidence interval.
 export {
-  DEFAULT_GOVERNOR_SOCKET,
-  GovernorClient,
-  type GovernorClientOptions,
-  type GovernorDomainInfo,
-  type GovernorDomainReading,
-  type GovernorHealth,
-  type GovernorReading,
-  GovernorUnavailableError,
-  type GovernorUnavailableReason,
-} from "./lib/energy/governor_client.ts";
-export * from "./lib/carbon/mod.ts";
-export * from "./lib/carbon/providers/mod.ts";
-export * from "./lib/ledger/mod.ts";
+  CarbonEstimate,
+  CarbonEstimator,
+  type CarbonEstimatorOptions,
+  type ChainResult,
+  type CommonEstimateOptions,
+  type EnergySourceKind,
+  type EstimateFields,
+  type EstimateMeta,
+  type EstimateOptions,
+  type EstimationMethod,
+  type IntensityBasis,
+  type IntensityProvider,
+  type IntensityQueryOptions,
+  type IntensityReading,
+  type LedgerBodyOptions,
+  type PowerSample,
+  type ProviderAttempt,
+  ProviderChain,
+  type PueProfile,
+  type QualityFlag,
+  RegionCatalog,
+  type RegionFigure,
+  type RegionKind,
+  type RegionLocation,
+  type RegionLookup,
+  type SamplingScheme,
+  type SciResult,
+  type SourceInfo,
+  type SpanEstimateOptions,
+  type TimeInput,
+  UnknownRegionError,
+} from "./lib/carbon/mod.ts";
+
+// Ledger: signed, hash-chained records, checkpoints, verification.
+export {
+  type AppendResult,
+  type Checkpoint,
+  type CheckpointInput,
+  type CheckpointStatus,
+  type CompromisedKey,
+  generateSigningKey,
+  initLedger,
+  type InitResult,
+  type JsonValue,
+  type KeyRole,
+  type KeySeen,
+  LedgerWriter,
+  type RecordBody,
+  type RepairInfo,
+  type SigningKey,
+  type TrustedKey,
+  type TrustFile,
+  type VerifyingKey,
+  type VerifyIssue,
+  verifyLedger,
+  type VerifyReport,
+  type VerifyStatus,
+  type VerifyTotals,
+  type WitnessKey,
+  writeCheckpoint,
+  type WrittenCheckpoint,
+} from "./lib/ledger/mod.ts";

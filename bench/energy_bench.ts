@@ -3,7 +3,9 @@
  * in-process `runMeasured("true")`, and the whole `carbon-ops run -- true` CLI beside its floor
  * (`true` alone and `carbon-ops --version`). `deno bench -A bench/energy_bench.ts`.
  */
-import { EnergyLogger, runMeasured, Telemetry } from "../mod.ts";
+import { EnergyLogger } from "../lib/energy/energy_logger.ts";
+import { runMeasured } from "../lib/energy/run_measured.ts";
+import { Telemetry } from "../lib/energy/telemetry.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const telemetry = new Telemetry();

@@ -10,10 +10,11 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { ACCURACY_CASES, runAccuracyCase } from "./governor_accuracy.ts";
+import { ACCURACY_CASES, runAccuracyCase } from "../tests/_kit/governor_accuracy.ts";
 import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
 import { openSysfsSource } from "../lib/energy/rapl/sysfs.ts";
 import { GovernorClient } from "../lib/energy/governor_client.ts";
+import { encodeBody } from "../lib/energy/wire.ts";
 import { buildFakePowercap, intelTwoSocketZones } from "../tests/_kit/fake_powercap.ts";
 import { startGovernorProcess } from "../tests/_kit/governor_process.ts";
 
@@ -116,7 +117,7 @@ const wallS = (performance.now() - w0) / 1000;
 const cpuPct = ((c1 - c0) / hz / wallS) * 100;
 const rssIdle = await gov.rssBytes();
 const probe = new GovernorClient({ socketPath });
-const statsIdle = await probe.request("stats");
+const statsIdle = encodeBody("stats", await probe.request("stats"));
 const domainsCount = ((await probe.request("domains")).domains as unknown[]).length;
 probe.close();
 say("");
@@ -131,7 +132,7 @@ say(
   `- CPU: ${cpuPct.toFixed(3)}% of one core (${c1 - c0} ticks of 10 ms in ${wallS.toFixed(1)} s)`,
 );
 say(`- RSS: ${(rssIdle / 2 ** 20).toFixed(1)} MiB (VmRSS)`);
-const late = statsIdle.tick_lateness_ms as Record<string, number>;
+const late = statsIdle.tick_lateness_ms;
 say(
   `- tick lateness: p50 ${late.p50} ms, p99 ${late.p99} ms, max ${late.max} ms over ` +
     `${late.window} ticks; overruns ${statsIdle.overruns}`,
@@ -195,9 +196,9 @@ for (const mode of ["paced", "paced-raw", "closed"] as const) {
   );
 }
 const probe2 = new GovernorClient({ socketPath });
-const statsAfter = await probe2.request("stats");
+const statsAfter = encodeBody("stats", await probe2.request("stats"));
 probe2.close();
-const late2 = statsAfter.tick_lateness_ms as Record<string, number>;
+const late2 = statsAfter.tick_lateness_ms;
 const rssAfter = await gov.rssBytes();
 say(
   `- after the load: RSS ${

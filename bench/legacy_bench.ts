@@ -6,7 +6,7 @@
  * Run: node_modules/.bin/deno bench -A bench/legacy_bench.ts
  */
 
-import { verifyLegacyLedger } from "../lib/ledger/legacy.ts";
+import { verifyLegacyLedger } from "../lib/ledger/legacy/legacy.ts";
 import { legacyKey, writeLegacyTs } from "../tests/_kit/legacy_writer.ts";
 
 const LINES = 20_000;

@@ -7,13 +7,9 @@
  * Run: node_modules/.bin/deno bench -A bench/proof_bench.ts
  */
 
-import {
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  verifyConsistency,
-  verifyInclusion,
-} from "../lib/ledger/merkle.ts";
+import { consistencyProof, inclusionProof } from "../lib/ledger/merkle_proofs.ts";
+import { leafHash } from "../lib/ledger/merkle.ts";
+import { verifyConsistency, verifyInclusion } from "../lib/ledger/merkle_verify.ts";
 import { TreeHashCache } from "../lib/ledger/tree_cache.ts";
 import { signCheckpoint } from "../lib/ledger/checkpoint.ts";
 import { generateSigningKey } from "../lib/ledger/keys.ts";

@@ -13,7 +13,17 @@ import { Accumulator, type Snapshot } from "../lib/energy/rapl/accumulator.ts";
 import { renderOpenMetrics } from "../governor/metrics.ts";
 import { prometheusIncrease } from "./scraper.ts";
 
-/** One point of the cumulative-energy chart, in joules at `tS` seconds. */
+/**
+ * One point of the cumulative-energy chart, in joules at `tS` seconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AliasingPoint } from "./aliasing.ts";
+ * const p: AliasingPoint = { tS: 15, truthJ: 5850, governorJ: 5850, scraperJ: 1555 };
+ * assert.equal(p.governorJ - p.scraperJ, 4295);
+ * ```
+ */
 export interface AliasingPoint {
   /** Seconds since the start. */
   readonly tS: number;
@@ -25,7 +35,23 @@ export interface AliasingPoint {
   readonly scraperJ: number;
 }
 
-/** Outcome of the demo (snake_case members are the `--json` output). */
+/**
+ * Outcome of the demo (snake_case members are the `--json` output).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AliasingResult } from "./aliasing.ts";
+ * import { runAliasing } from "./aliasing.ts";
+ * import { VirtualClock } from "../lib/base/clock.ts";
+ * import { constantPower, createSimSource } from "../lib/energy/rapl/mod.ts";
+ * const clock = new VirtualClock();
+ * const sim = createSimSource({ clock, profile: constantPower(100) });
+ * const r: AliasingResult = await runAliasing(sim, { clock, durationS: 15 });
+ * assert.equal(r.truth_j, null); // no truthFj given
+ * assert.equal(r.governor_j, 1500);
+ * ```
+ */
 export interface AliasingResult {
   /** Energy source kind. */
   readonly source: "sim" | "sysfs" | "msr";
@@ -54,7 +80,24 @@ export interface AliasingResult {
   readonly series: readonly AliasingPoint[];
 }
 
-/** Options of `runAliasing`. */
+/**
+ * Options of `runAliasing`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AliasingOptions } from "./aliasing.ts";
+ * import { runAliasing } from "./aliasing.ts";
+ * import { VirtualClock } from "../lib/base/clock.ts";
+ * import { constantPower, createSimSource } from "../lib/energy/rapl/mod.ts";
+ * const clock = new VirtualClock();
+ * const sim = createSimSource({ clock, profile: constantPower(100) });
+ * const scrapes: number[] = [];
+ * const options: AliasingOptions = { clock, durationS: 30, scrapeS: 10, onScrape: (p) => void scrapes.push(p.tS) };
+ * await runAliasing(sim, options);
+ * assert.deepEqual(scrapes, [0, 10, 20, 30]);
+ * ```
+ */
 export interface AliasingOptions {
   /** Clock driving the ticks: a `VirtualClock` for virtual time, `systemClock` to run live. */
   readonly clock: Clock;
@@ -105,13 +148,18 @@ function scrapeOpenMetricsUj(snapshot: Snapshot, intervalMs: number, ticks: numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runAliasing } from "./aliasing.ts";
  * import { VirtualClock } from "../lib/base/clock.ts";
  * import { constantPower, createSimSource } from "../lib/energy/rapl/mod.ts";
  * const clock = new VirtualClock();
  * const sim = createSimSource({ clock, profile: constantPower(390) });
  * const r = await runAliasing(sim, { clock, durationS: 60, truthFj: () => sim.trueHostEnergyFj() });
- * console.log(r.truth_j, r.governor_j, r.scraper_j);
+ * assert.equal(r.truth_j, 23_400); // 390 W for 60 s
+ * assert.equal(r.governor_j, 23_400); // the governor sees every wrap
+ * assert.equal(r.wraps, 5);
+ * assert.equal(r.wraps_missed, 4);
+ * assert.ok(r.scraper_j < 6_000); // a 15 s scraper loses most of it
  * ```
  */
 export async function runAliasing(

@@ -30,7 +30,17 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** The `demo aliasing` subcommand. */
+/**
+ * The `demo aliasing` subcommand.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { demoAliasingCommand } from "./aliasing_command.ts";
+ * assert.equal(demoAliasingCommand.name, "aliasing");
+ * assert.match(demoAliasingCommand.help, /Prometheus increase\(\)/);
+ * ```
+ */
 export const demoAliasingCommand: Command = {
   name: "aliasing",
   summary: "Show what a 15 s raw-counter scraper loses across RAPL wraps, vs the governor",

@@ -21,11 +21,25 @@ function pct(value: number, truth: number | null): string {
  * @param heading First line describing the setup.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aliasingTable } from "./aliasing_report.ts";
- * console.log(aliasingTable({
- *   source: "sim", duration_s: 15, scrape_s: 15, interval_ms: 100, truth_j: 5850, governor_j: 5850,
- *   scraper_j: 1555, openmetrics_scraper_j: 5850, missed_j: 4295, wraps: 1, wraps_missed: 1, series: [],
- * }, "example"));
+ * const table = aliasingTable({
+ *   source: "sim",
+ *   duration_s: 15,
+ *   scrape_s: 15,
+ *   interval_ms: 100,
+ *   truth_j: 5850,
+ *   governor_j: 5850,
+ *   scraper_j: 1555,
+ *   openmetrics_scraper_j: 5850,
+ *   missed_j: 4295,
+ *   wraps: 1,
+ *   wraps_missed: 1,
+ *   series: [],
+ * }, "example");
+ * assert.ok(table.startsWith("example\n"));
+ * assert.match(table, /scraper \(raw counter every 15 s, increase\(\)\) +1555\.000 +-73\.419%/);
+ * assert.match(table, /counter wraps: 1; missed by the scraper: 1; energy the scraper missed: 4295\.000 J/);
  * ```
  */
 export function aliasingTable(result: AliasingResult, heading: string): string {
@@ -79,13 +93,15 @@ export function aliasingTable(result: AliasingResult, heading: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aliasingSvg } from "./aliasing_report.ts";
  * const svg = aliasingSvg({
  *   source: "sim", duration_s: 15, scrape_s: 15, interval_ms: 100, truth_j: 5850, governor_j: 5850,
  *   scraper_j: 1555, openmetrics_scraper_j: 5850, missed_j: 4295, wraps: 1, wraps_missed: 1,
  *   series: [{ tS: 0, truthJ: 0, governorJ: 0, scraperJ: 0 }, { tS: 15, truthJ: 5850, governorJ: 5850, scraperJ: 1555 }],
  * });
- * console.log(svg.includes("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
+ * assert.ok(svg.trimEnd().endsWith("</svg>"));
  * ```
  */
 export function aliasingSvg(result: AliasingResult): string {

@@ -10,7 +10,19 @@
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { Buffer } from "node:buffer";
 
-/** What the independent check found. */
+/**
+ * What the independent check found.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IndependentCheck } from "./independent_check.ts";
+ * import { independentCheck } from "./independent_check.ts";
+ * const torn = new TextEncoder().encode('{"v":1}'); // no final newline
+ * const r: IndependentCheck = independentCheck(torn, "", { keyName: "k", publicRaw: new Uint8Array(32) });
+ * assert.ok(r.problems.includes("the last line has no newline (torn write)"));
+ * ```
+ */
 export interface IndependentCheck {
   /** Whether every record's `prev` is the leaf hash of the line before it. */
   readonly chainOk: boolean;
@@ -51,10 +63,21 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
  * Ed25519 public key `publicRaw` of the key named `keyName`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { independentCheck } from "./independent_check.ts";
- * const r = independentCheck(await Deno.readFile("ledger.jsonl"), await Deno.readTextFile("checkpoint"), { keyName: "example.org/host-01", publicRaw });
- * console.log(r.rootMatches, r.signatureOk);
+ * // An empty ledger and a checkpoint of size 0 whose signature line is not a valid signature.
+ * const emptyRoot = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; // SHA-256 of nothing
+ * const checkpoint = `example.org/host-01\n0\n${emptyRoot}\n\n\u2014 example.org/host-01 AAAA\n`;
+ * const r = independentCheck(new Uint8Array(), checkpoint, {
+ *   keyName: "example.org/host-01",
+ *   publicRaw: new Uint8Array(32),
+ * });
+ * assert.equal(r.records, 0);
+ * assert.equal(r.rootB64, emptyRoot);
+ * assert.equal(r.rootMatches, true);
+ * assert.equal(r.signatureOk, false);
+ * assert.deepEqual(r.problems, ["no valid checkpoint signature by the given key"]);
  * ```
  */
 export function independentCheck(

@@ -16,12 +16,11 @@ import { CarbonEstimator } from "../lib/carbon/mod.ts";
 import {
   generateSigningKey,
   initLedger,
-  LedgerWriter,
-  type RecordBody,
   verifyLedger,
   writeCheckpoint,
   writeKeyPair,
 } from "../lib/ledger/mod.ts";
+import { appendEmission, prepareEmission, ratioDecimal } from "../lib/cli/emission.ts";
 import { independentCheck } from "./independent_check.ts";
 import { opensslVerifyRecord } from "./openssl_check.ts";
 
@@ -38,7 +37,17 @@ async function groupName(gid: number): Promise<string> {
   );
 }
 
-/** The `demo pipeline` subcommand. */
+/**
+ * The `demo pipeline` subcommand.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { demoPipelineCommand } from "./pipeline_command.ts";
+ * assert.equal(demoPipelineCommand.name, "pipeline");
+ * assert.match(demoPipelineCommand.summary, /no RAPL needed/);
+ * ```
+ */
 export const demoPipelineCommand: Command = {
   name: "pipeline",
   summary: "Run the whole pipeline end to end on embedded defaults (no RAPL needed)",
@@ -141,22 +150,26 @@ Options:
       });
       const endTs = new Date().toISOString();
       await logger.close();
+      const simulated = energy.evidence.simulated ? " (SIMULATED: not a measurement)" : "";
       say(
         `[3/7] attribution: host ${
           energy.energy_wh_total.toFixed(6)
-        } Wh from the ${energy.source}, allocation_ratio ${energy.allocation_ratio.toFixed(4)} ` +
+        } Wh from the ${energy.evidence.kind}${simulated}, allocation_ratio ${
+          energy.allocation_ratio.toFixed(4)
+        } ` +
           `(CPU time of this process tree / host) -> ${
             energy.energy_wh_attributed.toFixed(6)
           } Wh attributed (${energy.attribution_mode}, idle policy ${config.energy.idlePolicy})`,
       );
 
       // 4. Estimate with its interval.
-      const estimate = await new CarbonEstimator({ region: config.carbon.region }).estimateOverSpan(
+      const estimator = new CarbonEstimator({ region: config.carbon.region });
+      const estimate = await estimator.estimateOverSpan(
         {
           startTs,
           endTs,
           energyWh: energy.energy_wh_attributed,
-          energySource: energy.attribution_mode === "monitor_only" ? "model" : "governor",
+          energyEvidence: energy.evidence,
         },
       );
       say(
@@ -168,7 +181,7 @@ Options:
           estimate.meta.ciUpperG.toPrecision(4)
         } g (${estimate.meta.method}); region ${estimate.region}, ${
           Number(estimate.intensityGPerKwh.toPrecision(6))
-        } gCO2e/kWh, PUE ${estimate.pue}, source ${estimate.source}`,
+        } gCO2e/kWh, PUE ${estimate.pue}, source ${estimate.source}, quality ${estimate.qualityFlag}`,
       );
 
       // 5. Key, ledger, record.
@@ -179,17 +192,21 @@ Options:
       const init = await initLedger(ledgerDir, { origin, key });
       const trustPath = `${dir}/trust.json`; // the auditor's copy, kept apart from the ledger
       await Deno.writeTextFile(trustPath, init.trustText);
-      const body = estimate.toLedgerBody({
-        reportingEntity: "carbon-ops demo",
-        place: { host: Deno.hostname() },
-        allocation: { rule: "cpu_time_share", ratio: energy.allocation_ratio.toFixed(6) },
-        labels: { demo: "pipeline" },
+      const target = await prepareEmission(
+        {
+          ledger: ledgerDir,
+          key: keys.keyPath,
+          "reporting-entity": "carbon-ops demo",
+          host: Deno.hostname(),
+          label: ["demo=pipeline"],
+        },
+        USAGE,
+        ctx,
+      );
+      if (target === null) throw new Error("the demo ledger options were not taken");
+      const appended = await appendEmission(target, estimate, estimator.catalog, {
+        allocation: { rule: "cpu_time_share", ratio: ratioDecimal(energy.allocation_ratio) },
       });
-      let appended;
-      {
-        await using writer = await LedgerWriter.open(ledgerDir, { key });
-        appended = await writer.append("emission", body as RecordBody);
-      }
       say(
         `[5/7] ledger: key ${keys.keyPath} (kid ${
           key.kid.slice(0, 16)

@@ -7,7 +7,18 @@
  * @module
  */
 
-/** What the scraper concluded from its samples. */
+/**
+ * What the scraper concluded from its samples.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ScrapeSummary } from "./scraper.ts";
+ * import { prometheusIncrease } from "./scraper.ts";
+ * const s: ScrapeSummary = prometheusIncrease([5n, 10n, 20n]);
+ * assert.deepEqual(s, { increase: 15n, resetsSeen: 0 });
+ * ```
+ */
 export interface ScrapeSummary {
   /** Sum of increases, in the counter's unit. */
   readonly increase: bigint;
@@ -21,9 +32,10 @@ export interface ScrapeSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prometheusIncrease } from "./scraper.ts";
  * // 100 -> 900 (+800), then a decrease to 300 (taken as a reset: +300)
- * console.log(prometheusIncrease([100n, 900n, 300n])); // { increase: 1100n, resetsSeen: 1 }
+ * assert.deepEqual(prometheusIncrease([100n, 900n, 300n]), { increase: 1100n, resetsSeen: 1 });
  * ```
  */
 export function prometheusIncrease(samples: readonly bigint[]): ScrapeSummary {
@@ -41,7 +53,20 @@ export function prometheusIncrease(samples: readonly bigint[]): ScrapeSummary {
   return { increase, resetsSeen };
 }
 
-/** Closed-form expectation for a counter driven at constant power. */
+/**
+ * Closed-form expectation for a counter driven at constant power.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AliasingExpectation } from "./scraper.ts";
+ * import { expectedAliasing } from "./scraper.ts";
+ * // 1 W never wraps a 2^32 uJ counter within two 15 s scrapes: nothing is lost.
+ * const e: AliasingExpectation = expectedAliasing(1_000, { modulusUj: 2n ** 32n, scrapeMs: 15_000, scrapes: 2 });
+ * assert.equal(e.scraperUj, e.truthUj);
+ * assert.equal(e.wraps, 0);
+ * ```
+ */
 export interface AliasingExpectation {
   /** True energy over the scraped span, microjoules. */
   readonly truthUj: bigint;
@@ -63,9 +88,12 @@ export interface AliasingExpectation {
  *   `startUj` initial counter value (default 0).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expectedAliasing } from "./scraper.ts";
  * const e = expectedAliasing(390_000, { modulusUj: 2n ** 32n, scrapeMs: 15_000, scrapes: 8 });
- * console.log(e.truthUj, e.scraperUj < e.truthUj);
+ * assert.equal(e.truthUj, 46_800_000_000n); // 390 W for 2 minutes
+ * assert.equal(e.scraperUj, 10_440_588_672n);
+ * assert.deepEqual([e.wraps, e.wrapsMissed], [10, 8]);
  * ```
  */
 export function expectedAliasing(

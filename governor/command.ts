@@ -17,7 +17,22 @@ import { openEnergySource } from "../lib/energy/rapl/mod.ts";
 const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
   "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT]";
 
-/** Opens the energy source a config asks for (governor/sources' factory). */
+/**
+ * Opens the energy source a config asks for (governor/sources' factory).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OpenSource } from "./command.ts";
+ * import { openConfiguredSource } from "./command.ts";
+ * import { loadConfig } from "../lib/config/load.ts";
+ * import { systemClock } from "../lib/base/clock.ts";
+ * const open: OpenSource = openConfiguredSource;
+ * const { source } = await open(await loadConfig({ flags: { governor: { raplMode: "sim" } } }), systemClock);
+ * assert.equal(source.kind, "sim");
+ * source.close();
+ * ```
+ */
 export type OpenSource = (config: Config, clock: Clock) => OpenedSource | Promise<OpenedSource>;
 
 /**
@@ -25,12 +40,13 @@ export type OpenSource = (config: Config, clock: Clock) => OpenedSource | Promis
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openConfiguredSource } from "./command.ts";
  * import { loadConfig } from "../lib/config/load.ts";
  * import { systemClock } from "../lib/base/clock.ts";
  * const config = await loadConfig({ flags: { governor: { raplMode: "sim" } } });
  * const { source } = openConfiguredSource(config, systemClock);
- * console.log(source.kind); // "sim"
+ * assert.equal(source.kind, "sim");
  * source.close();
  * ```
  */
@@ -52,7 +68,17 @@ export function openConfiguredSource(config: Config, clock: Clock): OpenedSource
   });
 }
 
-/** The `governor` command. */
+/**
+ * The `governor` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { governorCommand } from "./command.ts";
+ * assert.equal(governorCommand.name, "governor");
+ * assert.match(governorCommand.summary, /RAPL daemon/);
+ * ```
+ */
 export const governorCommand: Command = createGovernorCommand(openConfiguredSource);
 
 /**
@@ -60,9 +86,13 @@ export const governorCommand: Command = createGovernorCommand(openConfiguredSour
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createGovernorCommand } from "./command.ts";
- * const cmd = createGovernorCommand(() => { throw new Error("no source"); });
- * console.log(cmd.name); // "governor"
+ * const cmd = createGovernorCommand(() => {
+ *   throw new Error("no source");
+ * });
+ * assert.equal(cmd.name, "governor");
+ * assert.match(cmd.summary, /RAPL daemon/);
  * ```
  */
 export function createGovernorCommand(openSource: OpenSource): Command {

@@ -20,7 +20,27 @@ import { loadState, saveState } from "../lib/energy/rapl/state_file.ts";
 import { startupLines } from "./startup_lines.ts";
 import { resolveGroupId } from "./unix_group.ts";
 
-/** Options of {@link runGovernor}. */
+/**
+ * Options of {@link runGovernor}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GovernorDaemonOptions } from "./daemon.ts";
+ * import { runGovernor } from "./daemon.ts";
+ * import { loadConfig } from "../lib/config/load.ts";
+ * // A source that cannot open: the daemon reports it and exits 1.
+ * const options: GovernorDaemonOptions = {
+ *   config: await loadConfig({ flags: { governor: { raplMode: "sim" } } }),
+ *   openSource: () => {
+ *     throw new Error("no energy source here");
+ *   },
+ *   log: { write: () => {} },
+ *   handleSignals: false,
+ * };
+ * assert.equal(await runGovernor(options), 1);
+ * ```
+ */
 export interface GovernorDaemonOptions {
   /** Effective configuration (required). */
   readonly config: Config;
@@ -49,7 +69,23 @@ export interface GovernorDaemonOptions {
   readonly onReady?: (info: { socketPath: string; metricsPort: number | null }) => void;
 }
 
-/** An opened source and the lines that describe it. */
+/**
+ * An opened source and the lines that describe it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OpenedSource } from "./daemon.ts";
+ * import { constantPower, createSimSource } from "../lib/energy/rapl/mod.ts";
+ * import { systemClock } from "../lib/base/clock.ts";
+ * const opened: OpenedSource = {
+ *   source: createSimSource({ clock: systemClock, profile: constantPower(10) }),
+ *   lines: ["energy source: SIMULATED"],
+ * };
+ * assert.equal(opened.source.domains[0].name, "package-0");
+ * opened.source.close();
+ * ```
+ */
 export interface OpenedSource {
   /** The source to poll. */
   readonly source: EnergySource;
@@ -78,10 +114,38 @@ function message(e: unknown): string {
  * that cannot run (msr not allowed, bad simulated profile).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { runGovernor } from "./daemon.ts";
- * import { openEnergySource } from "../lib/energy/rapl/mod.ts";
- * const code = await runGovernor({ config, openSource: openEnergySource, log: { write: (t) => Deno.stderr.write(new TextEncoder().encode(t)) } });
+ * import { openConfiguredSource } from "./command.ts";
+ * import { loadConfig } from "../lib/config/load.ts";
+ * // A simulated governor on a socket in a temporary directory, asked for its health once.
+ * const dir = await Deno.makeTempDir();
+ * const config = await loadConfig({
+ *   flags: { governor: { raplMode: "sim", socketPath: `${dir}/g.sock`, socketGroup: "0" } },
+ * });
+ * const log: string[] = [];
+ * const stop = new AbortController();
+ * let reply = "";
+ * const code = await runGovernor({
+ *   config,
+ *   openSource: openConfiguredSource,
+ *   log: { write: (text) => void log.push(text) },
+ *   signal: stop.signal,
+ *   handleSignals: false,
+ *   onReady: async ({ socketPath }) => {
+ *     const conn = await Deno.connect({ transport: "unix", path: socketPath });
+ *     await conn.write(new TextEncoder().encode('{"v":1,"op":"health"}\n'));
+ *     const buf = new Uint8Array(4096);
+ *     reply = new TextDecoder().decode(buf.subarray(0, (await conn.read(buf)) ?? 0));
+ *     conn.close();
+ *     stop.abort();
+ *   },
+ * });
+ * assert.equal(code, 0);
+ * assert.equal(JSON.parse(reply).source, "sim");
+ * assert.match(log.join(""), /carbon-ops governor: stopped after \d+ ticks/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runGovernor(options: GovernorDaemonOptions): Promise<number> {

@@ -10,7 +10,40 @@ import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
 import type { Health } from "./protocol.ts";
 import type { SchedulerStats } from "./scheduler.ts";
 
-/** What the exposition reads. */
+/**
+ * What the exposition reads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsInput } from "./metrics.ts";
+ * import { renderOpenMetrics } from "./metrics.ts";
+ * const input: MetricsInput = {
+ *   snapshot: {
+ *     instance: "i",
+ *     continues: null,
+ *     source: "sim" as const,
+ *     monoNs: 0n,
+ *     timeMs: 0,
+ *     frames: 1,
+ *     domains: {},
+ *     hostTotalUj: 1_500_000n,
+ *     hostTotalDomains: [],
+ *   },
+ *   health: { status: "ok", problems: [] },
+ *   scheduler: {
+ *     intervalMs: 100,
+ *     ticks: 1,
+ *     overruns: 0,
+ *     missedTicks: 0,
+ *     lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
+ *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
+ *     lastTickMonoNs: 0n,
+ *   },
+ * };
+ * assert.match(renderOpenMetrics(input), /^# TYPE /m);
+ * ```
+ */
 export interface MetricsInput {
   /** Latest snapshot. */
   readonly snapshot: Snapshot;
@@ -40,6 +73,7 @@ function num(x: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderOpenMetrics } from "./metrics.ts";
  * const text = renderOpenMetrics({
  *   snapshot: { instance: "i", continues: null, source: "sim", monoNs: 0n, timeMs: 0, frames: 1,
@@ -49,7 +83,7 @@ function num(x: number): string {
  *     lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
  *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 }, lastTickMonoNs: 0n },
  * });
- * console.log(text.endsWith("# EOF\n")); // true
+ * assert.ok(text.endsWith("# EOF\n"));
  * ```
  */
 export function renderOpenMetrics(input: MetricsInput): string {
@@ -144,8 +178,10 @@ export function renderOpenMetrics(input: MetricsInput): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseListen } from "./metrics.ts";
- * console.log(parseListen("127.0.0.1:9464")); // { hostname: "127.0.0.1", port: 9464 }
+ * assert.deepEqual(parseListen("127.0.0.1:9464"), { hostname: "127.0.0.1", port: 9464 });
+ * assert.throws(() => parseListen("nope"), /metricsListen 'nope' is not host:port/);
  * ```
  */
 export function parseListen(listen: string): { hostname: string; port: number } {
@@ -159,7 +195,20 @@ export function parseListen(listen: string): { hostname: string; port: number } 
   return { hostname: m[1] ?? m[2], port };
 }
 
-/** A running metrics endpoint. */
+/**
+ * A running metrics endpoint.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsServer } from "./metrics.ts";
+ * import { serveMetrics } from "./metrics.ts";
+ * const server: MetricsServer = serveMetrics("127.0.0.1:0", () => "# EOF\n");
+ * assert.equal(server.addr.hostname, "127.0.0.1");
+ * assert.ok(server.addr.port > 0);
+ * await server.close();
+ * ```
+ */
 export interface MetricsServer {
   /** The bound address (port resolved when 0 was asked). */
   readonly addr: { hostname: string; port: number };
@@ -173,6 +222,7 @@ export interface MetricsServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderOpenMetrics, serveMetrics } from "./metrics.ts";
  * const input = {
  *   snapshot: { instance: "i", continues: null, source: "sim" as const, monoNs: 0n, timeMs: 0,
@@ -184,7 +234,8 @@ export interface MetricsServer {
  * };
  * const m = serveMetrics("127.0.0.1:0", () => renderOpenMetrics(input));
  * const res = await fetch(`http://127.0.0.1:${m.addr.port}/metrics`);
- * console.log((await res.text()).endsWith("# EOF\n"));
+ * assert.equal(res.status, 200);
+ * assert.equal(await res.text(), renderOpenMetrics(input));
  * await m.close();
  * ```
  */

@@ -1,11 +1,9 @@
 /**
- * Governor protocol v1: newline-delimited JSON, one request line, one response line, several
- * per connection. Pure: {@link handleRequestLine} turns a request line into a response line
- * from the state a {@link ProtocolContext} exposes. Bigints travel as decimal strings.
- *
- * Requests: `{"v":1,"op":"read"|"domains"|"health"|"stats"}`, optionally with an `id` (string up
- * to 128 characters or a number) that is echoed. Errors:
- * `{"v":1,"ok":false,"error":{"code":"...","message":"..."}}`. See docs/governor-protocol.md.
+ * The daemon side of governor protocol v1: answers one request line from the state a
+ * {@link ProtocolContext} exposes, and judges health. Pure. The wire format itself (request
+ * parsing, every response line, snake_case, bigints as decimal strings) is defined in
+ * `lib/energy/wire.ts`; this module only turns the daemon's values into its typed answers.
+ * See docs/governor-protocol.md.
  *
  * @module
  */
@@ -13,46 +11,63 @@
 import { rfc3339 } from "../lib/base/clock.ts";
 import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
 import type { DomainInfo } from "../lib/energy/rapl/energy_source.ts";
+import {
+  decodeRequestLine,
+  encodeErrorLine,
+  encodeOkLine,
+  type GovernorClientCounts,
+  type GovernorDomainHealth,
+  type GovernorDomainList,
+  type GovernorHealth,
+  type GovernorLatency,
+  type GovernorReading,
+  type GovernorStats,
+  type HealthStatus,
+  type Op,
+  prepareBody,
+  type PreparedBody,
+} from "../lib/energy/wire.ts";
 import type { LatencySummary, SchedulerStats } from "./scheduler.ts";
 
-/** The only protocol version spoken. */
-export const PROTOCOL_VERSION = 1;
-
-/** Operations of protocol v1. */
-export const OPS = ["read", "domains", "health", "stats"] as const;
-
-/** One operation. */
-export type Op = (typeof OPS)[number];
-
-/** Error codes a response can carry. */
-export type ErrorCode =
-  | "bad_json"
-  | "bad_request"
-  | "unsupported_version"
-  | "unknown_op"
-  | "line_too_long"
-  | "too_many_clients"
-  | "internal";
-
-/** Connection counters kept by the socket server. */
-export interface ServerCounters {
-  /** Connections open now. */
-  readonly active: number;
-  /** Connections accepted since start. */
-  readonly accepted: number;
-  /** Connections refused because `maxClients` were open. */
-  readonly rejected: number;
-  /** Connections closed for idling past `idleTimeoutMs` (or not reading their responses). */
-  readonly timedOut: number;
-  /** Request lines longer than `maxLineBytes`. */
-  readonly oversized: number;
-  /** Requests answered with an error. */
-  readonly badRequests: number;
-  /** Requests answered. */
-  readonly requests: number;
-}
-
-/** What the handler reads from the running daemon. */
+/**
+ * What the handler reads from the running daemon.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ProtocolContext } from "./protocol.ts";
+ * import { handleRequestLine } from "./protocol.ts";
+ * const ctx: ProtocolContext = {
+ *   snapshot: () => ({
+ *     instance: "i",
+ *     continues: null,
+ *     source: "sim" as const,
+ *     monoNs: 0n,
+ *     timeMs: 0,
+ *     frames: 1,
+ *     domains: {},
+ *     hostTotalUj: 1_500_000n,
+ *     hostTotalDomains: [],
+ *   }),
+ *   domains: [],
+ *   scheduler: () => ({
+ *     intervalMs: 100,
+ *     ticks: 1,
+ *     overruns: 0,
+ *     missedTicks: 0,
+ *     lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
+ *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
+ *     lastTickMonoNs: 0n,
+ *   }),
+ *   server: () => ({ active: 1, accepted: 1, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 1 }),
+ *   process: () => ({ rssBytes: 1 << 20, uptimeS: 1 }),
+ *   nowMonoNs: () => 0n,
+ * };
+ * const reply = JSON.parse(handleRequestLine('{"v":1,"op":"read","id":1}', ctx).line);
+ * assert.equal(reply.ok, true);
+ * assert.equal(reply.id, 1);
+ * ```
+ */
 export interface ProtocolContext {
   /** Latest accumulator snapshot. */
   snapshot(): Snapshot;
@@ -61,17 +76,32 @@ export interface ProtocolContext {
   /** Scheduler figures. */
   scheduler(): SchedulerStats;
   /** Socket server counters. */
-  server(): ServerCounters;
+  server(): GovernorClientCounts;
   /** Process figures (resident memory, uptime). */
   process(): { rssBytes: number; uptimeS: number };
   /** Monotonic now (ns), to tell whether sampling has stopped. */
   nowMonoNs(): bigint;
 }
 
-/** Health verdict. */
+/**
+ * Health verdict.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Health } from "./protocol.ts";
+ * import { assessHealth } from "./protocol.ts";
+ * const h: Health = assessHealth(
+ *   { domains: {}, frames: 0 } as never,
+ *   { intervalMs: 100, lastTickMonoNs: null } as never,
+ *   0n,
+ * );
+ * assert.equal(h.status, "failing");
+ * ```
+ */
 export interface Health {
   /** `ok`: every domain sampled in the last tick; `degraded`: some failing or stalled; `failing`: none valid or sampling stopped. */
-  readonly status: "ok" | "degraded" | "failing";
+  readonly status: HealthStatus;
   /** One line per problem, naming the domain. */
   readonly problems: readonly string[];
 }
@@ -82,9 +112,14 @@ export interface Health {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assessHealth } from "./protocol.ts";
- * const h = assessHealth({ domains: {}, frames: 0 } as never, { intervalMs: 100, lastTickMonoNs: null } as never, 0n);
- * console.log(h.status); // "failing"
+ * const h = assessHealth(
+ *   { domains: {}, frames: 0 } as never,
+ *   { intervalMs: 100, lastTickMonoNs: null } as never,
+ *   0n,
+ * );
+ * assert.deepEqual(h, { status: "failing", problems: ["no samples taken yet"] });
  * ```
  */
 export function assessHealth(
@@ -116,83 +151,54 @@ export function assessHealth(
   return { status, problems };
 }
 
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
-const latency = (s: LatencySummary) => ({
-  p50: round6(s.p50Ms),
-  p99: round6(s.p99Ms),
-  max: round6(s.maxMs),
+const latency = (s: LatencySummary): GovernorLatency => ({
+  p50Ms: s.p50Ms,
+  p99Ms: s.p99Ms,
+  maxMs: s.maxMs,
   window: s.window,
 });
 
-// Serialised `read` bodies by snapshot: snapshots change once per tick, reads are far more often.
-const readCache = new WeakMap<Snapshot, string>();
-
-/** The `read` body as JSON text (an object literal), cached per snapshot. */
-function readBodyJson(s: Snapshot): string {
-  let text = readCache.get(s);
-  if (text === undefined) {
-    text = JSON.stringify(readBody(s));
-    readCache.set(s, text);
-  }
-  return text;
-}
-
-/** Builds the `read` response body (without `v`/`ok`). */
-function readBody(s: Snapshot): Record<string, unknown> {
-  const domains: Record<string, unknown> = {};
-  for (const [name, d] of Object.entries(s.domains)) {
-    domains[name] = {
-      total_uj: d.totalUj.toString(),
-      delta_uj: d.deltaUj.toString(),
-      wraps: d.wraps,
-      resets: d.resets,
-      discarded: d.discarded,
-      read_errors: d.readErrors,
-      stalls: d.stalls,
-      stalled: d.stalled,
-      coverage: round6(d.coverage),
-    };
-  }
+/** The `read` answer for a snapshot. */
+function reading(s: Snapshot): GovernorReading {
   return {
     instance: s.instance,
     continues: s.continues,
     source: s.source,
-    mono_ns: s.monoNs.toString(),
+    monoNs: s.monoNs,
     time: rfc3339(s.timeMs),
-    domains,
-    host_total_uj: s.hostTotalUj.toString(),
-    host_total_domains: s.hostTotalDomains,
+    domains: s.domains,
+    hostTotalUj: s.hostTotalUj,
+    hostTotalDomains: s.hostTotalDomains,
   };
 }
 
-function domainsBody(ctx: ProtocolContext): Record<string, unknown> {
+// Encoded `read` bodies by snapshot: snapshots change once per tick, reads are far more often.
+const readCache = new WeakMap<Snapshot, PreparedBody>();
+
+function readBody(s: Snapshot): PreparedBody {
+  let body = readCache.get(s);
+  if (body === undefined) {
+    body = prepareBody("read", reading(s));
+    readCache.set(s, body);
+  }
+  return body;
+}
+
+function domainList(ctx: ProtocolContext): GovernorDomainList {
   const s = ctx.snapshot();
-  return {
-    instance: s.instance,
-    source: s.source,
-    domains: ctx.domains.map((d) => ({
-      name: d.name,
-      kind: d.kind,
-      parent: d.parent,
-      in_host_total: d.inHostTotal,
-      wrap_modulus: d.wrapModulus.toString(),
-      uj_per_raw: { num: d.ujPerRaw.num.toString(), den: d.ujPerRaw.den.toString() },
-      origin: d.origin,
-      note: d.note,
-    })),
-  };
+  return { instance: s.instance, source: s.source, domains: ctx.domains };
 }
 
-function healthBody(ctx: ProtocolContext): Record<string, unknown> {
+function health(ctx: ProtocolContext): GovernorHealth {
   const s = ctx.snapshot();
   const h = assessHealth(s, ctx.scheduler(), ctx.nowMonoNs());
-  const domains: Record<string, unknown> = {};
+  const domains: Record<string, GovernorDomainHealth> = {};
   for (const [name, d] of Object.entries(s.domains)) {
     domains[name] = {
       ok: d.lastError === null && !d.stalled,
-      last_error: d.lastError,
+      lastError: d.lastError,
       stalled: d.stalled,
-      coverage: round6(d.coverage),
+      coverage: d.coverage,
     };
   }
   return {
@@ -201,54 +207,49 @@ function healthBody(ctx: ProtocolContext): Record<string, unknown> {
     status: h.status,
     problems: h.problems,
     simulated: s.source === "sim",
-    uptime_s: round6(ctx.process().uptimeS),
+    uptimeS: ctx.process().uptimeS,
     domains,
   };
 }
 
-function statsBody(ctx: ProtocolContext): Record<string, unknown> {
+function stats(ctx: ProtocolContext): GovernorStats {
   const sch = ctx.scheduler();
-  const srv = ctx.server();
   const proc = ctx.process();
   return {
     instance: ctx.snapshot().instance,
-    interval_ms: sch.intervalMs,
+    intervalMs: sch.intervalMs,
     ticks: sch.ticks,
     overruns: sch.overruns,
-    missed_ticks: sch.missedTicks,
-    tick_lateness_ms: latency(sch.lateness),
-    tick_duration_ms: latency(sch.duration),
-    clients: {
-      active: srv.active,
-      accepted: srv.accepted,
-      rejected: srv.rejected,
-      timed_out: srv.timedOut,
-      oversized: srv.oversized,
-      bad_requests: srv.badRequests,
-      requests: srv.requests,
-    },
-    rss_bytes: proc.rssBytes,
-    uptime_s: round6(proc.uptimeS),
+    missedTicks: sch.missedTicks,
+    tickLatenessMs: latency(sch.lateness),
+    tickDurationMs: latency(sch.duration),
+    clients: ctx.server(),
+    rssBytes: proc.rssBytes,
+    uptimeS: proc.uptimeS,
   };
 }
 
+/** How each operation is answered: a new op is a compile error until it has an answer. */
+const ANSWERS: { readonly [O in Op]: (ctx: ProtocolContext) => PreparedBody } = {
+  read: (ctx) => readBody(ctx.snapshot()),
+  domains: (ctx) => prepareBody("domains", domainList(ctx)),
+  health: (ctx) => prepareBody("health", health(ctx)),
+  stats: (ctx) => prepareBody("stats", stats(ctx)),
+};
+
 /**
- * Serialises an error response line (with trailing newline).
+ * Result of {@link handleRequestLine}: the response line and whether it was an error.
  *
  * @example
  * ```ts
- * import { errorLine } from "./protocol.ts";
- * console.log(errorLine("unknown_op", "unknown op 'x'"));
+ * import assert from "node:assert/strict";
+ * import type { HandledRequest } from "./protocol.ts";
+ * import { handleRequestLine } from "./protocol.ts";
+ * const handled: HandledRequest = handleRequestLine("not json", {} as never);
+ * assert.equal(handled.error, true);
+ * assert.ok(handled.line.endsWith("\n"));
  * ```
  */
-export function errorLine(code: ErrorCode, message: string, id?: string | number): string {
-  const body: Record<string, unknown> = { v: PROTOCOL_VERSION, ok: false };
-  if (id !== undefined) body.id = id;
-  body.error = { code, message };
-  return JSON.stringify(body) + "\n";
-}
-
-/** Result of {@link handleRequestLine}: the response line and whether it was an error. */
 export interface HandledRequest {
   /** Response JSON plus `\n`. */
   readonly line: string;
@@ -258,67 +259,33 @@ export interface HandledRequest {
 
 /**
  * Answers one request line (without its newline). Never throws: malformed input gets an error
- * response, and a failure inside the daemon gets `internal`.
+ * response, and a failure inside the daemon (including a value the wire format refuses) gets
+ * `internal`.
  *
  * @example
  * ```ts
- * import { handleRequestLine } from "./protocol.ts";
- * const r = handleRequestLine('{"v":1,"op":"nope"}', {} as never);
- * console.log(r.line); // {"v":1,"ok":false,"error":{"code":"unknown_op",...}}
+ * import assert from "node:assert/strict";
+ * import { handleRequestLine, type ProtocolContext } from "./protocol.ts";
+ * const r = handleRequestLine('{"v":1,"op":"nope"}', {} as ProtocolContext);
+ * assert.equal(r.error, true);
+ * assert.equal(JSON.parse(r.line).error.code, "unknown_op");
  * ```
  */
 export function handleRequestLine(line: string, ctx: ProtocolContext): HandledRequest {
-  const err = (code: ErrorCode, message: string, id?: string | number) => ({
-    line: errorLine(code, message, id),
-    error: true,
-  });
-  let req: unknown;
+  const decoded = decodeRequestLine(line);
+  if (!decoded.ok) {
+    return {
+      line: encodeErrorLine(decoded.error.code, decoded.error.message, decoded.id),
+      error: true,
+    };
+  }
+  const { op, id } = decoded.request;
+  let body: PreparedBody;
   try {
-    req = JSON.parse(line);
-  } catch {
-    return err("bad_json", "request is not valid JSON; send one JSON object per line");
-  }
-  if (typeof req !== "object" || req === null || Array.isArray(req)) {
-    return err("bad_request", 'request must be a JSON object such as {"v":1,"op":"read"}');
-  }
-  const r = req as Record<string, unknown>;
-  let id: string | number | undefined;
-  if (r.id !== undefined) {
-    if (
-      (typeof r.id === "string" && r.id.length <= 128) ||
-      (typeof r.id === "number" && Number.isFinite(r.id))
-    ) {
-      id = r.id;
-    } else {
-      return err("bad_request", "id must be a string of at most 128 characters or a number");
-    }
-  }
-  if (r.v !== PROTOCOL_VERSION) {
-    return err(
-      "unsupported_version",
-      `protocol version ${JSON.stringify(r.v ?? null)} is not supported; this governor speaks v1`,
-      id,
-    );
-  }
-  if (typeof r.op !== "string" || !(OPS as readonly string[]).includes(r.op)) {
-    const shown = typeof r.op === "string" ? r.op.slice(0, 64) : JSON.stringify(r.op ?? null);
-    return err("unknown_op", `unknown op '${shown}'; expected one of ${OPS.join(", ")}`, id);
-  }
-  const head: Record<string, unknown> = { v: PROTOCOL_VERSION, ok: true };
-  if (id !== undefined) head.id = id;
-  let body: Record<string, unknown>;
-  try {
-    const op = r.op as Op;
-    if (op === "read") {
-      const headJson = JSON.stringify(head);
-      return {
-        line: `${headJson.slice(0, -1)},${readBodyJson(ctx.snapshot()).slice(1)}\n`,
-        error: false,
-      };
-    }
-    body = op === "domains" ? domainsBody(ctx) : op === "health" ? healthBody(ctx) : statsBody(ctx);
+    body = ANSWERS[op](ctx);
   } catch (e) {
-    return err("internal", `governor failed to answer: ${e instanceof Error ? e.message : e}`, id);
+    const message = `governor failed to answer: ${e instanceof Error ? e.message : e}`;
+    return { line: encodeErrorLine("internal", message, id), error: true };
   }
-  return { line: JSON.stringify({ ...head, ...body }) + "\n", error: false };
+  return { line: encodeOkLine(body, id), error: false };
 }

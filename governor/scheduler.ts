@@ -11,7 +11,21 @@ import type { Clock } from "../lib/base/clock.ts";
 /** A tick may start this early (timer granularity); it counts as on time. */
 const EARLY_TOLERANCE_NS = 1_000_000n;
 
-/** Options of {@link Scheduler}. */
+/**
+ * Options of {@link Scheduler}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SchedulerOptions } from "./scheduler.ts";
+ * import { Scheduler } from "./scheduler.ts";
+ * import { VirtualClock } from "../lib/base/clock.ts";
+ * const options: SchedulerOptions = { intervalMs: 250, window: 8 };
+ * const s = new Scheduler(new VirtualClock(), () => {}, options);
+ * assert.equal(s.stats().intervalMs, 250);
+ * assert.equal(s.stats().ticks, 0);
+ * ```
+ */
 export interface SchedulerOptions {
   /** Tick period in milliseconds (default 100, i.e. 10 Hz). */
   readonly intervalMs?: number;
@@ -19,7 +33,20 @@ export interface SchedulerOptions {
   readonly window?: number;
 }
 
-/** Percentiles over the recent window plus the all-time maximum, in milliseconds. */
+/**
+ * Percentiles over the recent window plus the all-time maximum, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LatencySummary } from "./scheduler.ts";
+ * import { LatencyRing } from "./scheduler.ts";
+ * const ring = new LatencyRing(2);
+ * ring.add(4);
+ * const summary: LatencySummary = ring.summary();
+ * assert.deepEqual(summary, { p50Ms: 4, p99Ms: 4, maxMs: 4, window: 1 });
+ * ```
+ */
 export interface LatencySummary {
   /** Median over the window. */
   readonly p50Ms: number;
@@ -31,7 +58,23 @@ export interface LatencySummary {
   readonly window: number;
 }
 
-/** Scheduler figures for `stats`. */
+/**
+ * Scheduler figures for `stats`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SchedulerStats } from "./scheduler.ts";
+ * import { Scheduler } from "./scheduler.ts";
+ * import { VirtualClock } from "../lib/base/clock.ts";
+ * const stop = new AbortController();
+ * const s = new Scheduler(new VirtualClock(), () => stop.abort(), { intervalMs: 100 });
+ * await s.run(stop.signal);
+ * const stats: SchedulerStats = s.stats();
+ * assert.equal(stats.ticks, 1);
+ * assert.equal(stats.overruns, 0);
+ * ```
+ */
 export interface SchedulerStats {
   /** Configured period. */
   readonly intervalMs: number;
@@ -49,7 +92,26 @@ export interface SchedulerStats {
   readonly lastTickMonoNs: bigint | null;
 }
 
-/** What the tick function learns about its tick. */
+/**
+ * What the tick function learns about its tick.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TickInfo } from "./scheduler.ts";
+ * import { Scheduler } from "./scheduler.ts";
+ * import { VirtualClock } from "../lib/base/clock.ts";
+ * const stop = new AbortController();
+ * const ticks: TickInfo[] = [];
+ * const s = new Scheduler(new VirtualClock(), (t) => {
+ *   ticks.push(t);
+ *   if (ticks.length === 2) stop.abort();
+ * }, { intervalMs: 100 });
+ * await s.run(stop.signal);
+ * assert.deepEqual(ticks.map((t) => t.index), [0, 1]);
+ * assert.equal(ticks[1].deadlineNs - ticks[0].deadlineNs, 100_000_000n);
+ * ```
+ */
 export interface TickInfo {
   /** Tick number since start (deadline index, includes skipped ones). */
   readonly index: number;
@@ -64,10 +126,11 @@ export interface TickInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LatencyRing } from "./scheduler.ts";
  * const ring = new LatencyRing(4);
  * for (const v of [1, 2, 3, 4, 5]) ring.add(v);
- * console.log(ring.summary().p50Ms, ring.summary().maxMs); // 3 5
+ * assert.deepEqual(ring.summary(), { p50Ms: 3, p99Ms: 5, maxMs: 5, window: 4 }); // 1 fell out
  * ```
  */
 export class LatencyRing {
@@ -110,13 +173,18 @@ export class LatencyRing {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler } from "./scheduler.ts";
- * import { systemClock } from "../lib/base/clock.ts";
+ * import { VirtualClock } from "../lib/base/clock.ts";
  * let n = 0;
  * const stop = new AbortController();
- * const s = new Scheduler(systemClock, () => { if (++n === 3) stop.abort(); }, { intervalMs: 10 });
+ * const clock = new VirtualClock();
+ * const s = new Scheduler(clock, () => {
+ *   if (++n === 3) stop.abort();
+ * }, { intervalMs: 10 });
  * await s.run(stop.signal);
- * console.log(s.stats().ticks); // 3
+ * assert.equal(s.stats().ticks, 3);
+ * assert.equal(s.stats().intervalMs, 10);
  * ```
  */
 export class Scheduler {

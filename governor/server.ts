@@ -8,13 +8,23 @@
  * @module
  */
 
-import type { HandledRequest, ServerCounters } from "./protocol.ts";
-import { errorLine } from "./protocol.ts";
+import type { HandledRequest } from "./protocol.ts";
+import { encodeErrorLine, type GovernorClientCounts } from "../lib/energy/wire.ts";
 import { AlreadyRunningError, clearSocketPath, SocketPathError } from "./socket_path.ts";
 
 export { AlreadyRunningError, SocketPathError } from "./socket_path.ts";
 
-/** Limits that a config reload may change. */
+/**
+ * Limits that a config reload may change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ServerLimits } from "./server.ts";
+ * const limits: ServerLimits = { maxClients: 16, idleTimeoutMs: 5_000 };
+ * assert.equal(limits.maxLineBytes, undefined); // the default applies
+ * ```
+ */
 export interface ServerLimits {
   /** Concurrent connections; more are answered `too_many_clients` and closed (default 256). */
   readonly maxClients?: number;
@@ -24,7 +34,22 @@ export interface ServerLimits {
   readonly idleTimeoutMs?: number;
 }
 
-/** Options of {@link GovernorServer.start}. */
+/**
+ * Options of {@link GovernorServer.start}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ServerOptions } from "./server.ts";
+ * import { GovernorServer } from "./server.ts";
+ * const dir = await Deno.makeTempDir();
+ * const options: ServerOptions = { socketPath: `${dir}/g.sock`, mode: 0o600, maxClients: 1 };
+ * const server = await GovernorServer.start(() => ({ line: "\n", error: false }), options);
+ * assert.equal((await Deno.stat(`${dir}/g.sock`)).mode! & 0o777, 0o600);
+ * await server.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ServerOptions extends ServerLimits {
   /** Socket path (required). */
   readonly socketPath: string;
@@ -40,14 +65,21 @@ export interface ServerOptions extends ServerLimits {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GovernorServer } from "./server.ts";
  * const dir = await Deno.makeTempDir();
  * const server = await GovernorServer.start(
- *   (line) => ({ line: line + "\n", error: false }),
+ *   (line) => ({ line: line.toUpperCase() + "\n", error: false }),
  *   { socketPath: `${dir}/g.sock` },
  * );
+ * const conn = await Deno.connect({ transport: "unix", path: `${dir}/g.sock` });
+ * await conn.write(new TextEncoder().encode("ping\n"));
+ * const buf = new Uint8Array(64);
+ * const n = await conn.read(buf);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "PING\n");
+ * conn.close();
  * await server.close();
- * await Deno.remove(dir);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class GovernorServer {
@@ -146,7 +178,7 @@ export class GovernorServer {
   }
 
   /** Connection counters for `stats`. */
-  counters(): ServerCounters {
+  counters(): GovernorClientCounts {
     return { active: this.#conns.size, ...this.#c };
   }
 
@@ -184,7 +216,10 @@ export class GovernorServer {
       if (this.#conns.size >= this.#limits.maxClients) {
         this.#c.rejected++;
         const bytes = new TextEncoder().encode(
-          errorLine("too_many_clients", `governor has ${this.#conns.size} clients; retry later`),
+          encodeErrorLine(
+            "too_many_clients",
+            `governor has ${this.#conns.size} clients; retry later`,
+          ),
         );
         conn.write(bytes).catch(() => {}).finally(() => {
           try {
@@ -276,7 +311,7 @@ export class GovernorServer {
     this.#c.oversized++;
     this.#c.badRequests++;
     await send(
-      errorLine(
+      encodeErrorLine(
         "line_too_long",
         `request line exceeds ${this.#limits.maxLineBytes} bytes; connection closed`,
       ),

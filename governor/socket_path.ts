@@ -5,7 +5,18 @@
  * @module
  */
 
-/** The socket path holds something that is not a socket; it is never removed. */
+/**
+ * The socket path holds something that is not a socket; it is never removed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SocketPathError } from "./socket_path.ts";
+ * const err = new SocketPathError("/run/carbon-ops.sock", "/run/carbon-ops.sock is a directory");
+ * assert.equal(err.name, "SocketPathError");
+ * assert.equal(err.path, "/run/carbon-ops.sock");
+ * ```
+ */
 export class SocketPathError extends Error {
   /** The path. */
   readonly path: string;
@@ -22,7 +33,18 @@ export class SocketPathError extends Error {
   }
 }
 
-/** Another governor is listening on the socket. */
+/**
+ * Another governor is listening on the socket.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AlreadyRunningError } from "./socket_path.ts";
+ * const err = new AlreadyRunningError("/run/carbon-ops.sock");
+ * assert.equal(err.name, "AlreadyRunningError");
+ * assert.match(err.message, /^another governor is already listening on \/run\/carbon-ops\.sock/);
+ * ```
+ */
 export class AlreadyRunningError extends Error {
   /** The path. */
   readonly path: string;
@@ -47,8 +69,16 @@ export class AlreadyRunningError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clearSocketPath } from "./socket_path.ts";
- * console.log(await clearSocketPath("/tmp/no-such-carbon-ops.sock")); // "absent"
+ * assert.equal(await clearSocketPath("/tmp/no-such-carbon-ops.sock"), "absent");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/g.sock`, "");
+ * await assert.rejects(clearSocketPath(`${dir}/g.sock`), {
+ *   name: "SocketPathError",
+ *   message: /exists and is a file, not a socket; refusing to remove it/,
+ * });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function clearSocketPath(path: string): Promise<"absent" | "stale"> {

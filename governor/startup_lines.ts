@@ -18,8 +18,40 @@ function hostPort(addr: { hostname: string; port: number }): string {
  * Formats the start-up lines (newline-terminated).
  *
  * @example
- * ```ts ignore
- * log.write(startupLines(config, source, { instance, gid, restored, server, metrics, sourceLines, nowMs }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startupLines } from "./startup_lines.ts";
+ * import { GovernorServer } from "./server.ts";
+ * import { loadConfig } from "../lib/config/load.ts";
+ * import { constantPower, createSimSource } from "../lib/energy/rapl/mod.ts";
+ * import { systemClock } from "../lib/base/clock.ts";
+ * const dir = await Deno.makeTempDir();
+ * const config = await loadConfig({
+ *   flags: { governor: { raplMode: "sim", socketPath: `${dir}/g.sock` } },
+ * });
+ * const source = createSimSource({ clock: systemClock, profile: constantPower(390) });
+ * const server = await GovernorServer.start(() => ({ line: "\n", error: false }), {
+ *   socketPath: `${dir}/g.sock`,
+ * });
+ * const text = startupLines(config, source, {
+ *   instance: "i-1",
+ *   gid: 998,
+ *   restored: null,
+ *   nowMs: 0,
+ *   server,
+ *   metrics: null,
+ *   sourceLines: undefined,
+ * });
+ * const lines = text.split("\n");
+ * assert.equal(lines[0], "carbon-ops governor: instance i-1");
+ * assert.equal(
+ *   lines[1],
+ *   "source: sim (SIMULATED counters: not a measurement of this machine), 1 domain",
+ * );
+ * assert.ok(lines.includes("host total domains: package-0"));
+ * assert.ok(lines.includes("metrics: off"));
+ * await server.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function startupLines(

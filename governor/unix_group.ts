@@ -10,8 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseGroupId } from "./unix_group.ts";
- * console.log(parseGroupId("root:x:0:\ncarbon-users:x:998:alice\n", "carbon-users")); // 998
+ * assert.equal(parseGroupId("root:x:0:\ncarbon-users:x:998:alice\n", "carbon-users"), 998);
+ * assert.equal(parseGroupId("root:x:0:\n", "carbon-users"), null);
  * ```
  */
 export function parseGroupId(groupFileText: string, group: string): number | null {
@@ -31,8 +33,14 @@ export function parseGroupId(groupFileText: string, group: string): number | nul
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveGroupId } from "./unix_group.ts";
- * console.log(await resolveGroupId("0")); // 0
+ * assert.equal(await resolveGroupId("0"), 0); // a number is taken as is
+ * const groupFile = await Deno.makeTempFile();
+ * await Deno.writeTextFile(groupFile, "carbon-users:x:998:alice\n");
+ * assert.equal(await resolveGroupId("carbon-users", { groupFile }), 998);
+ * await assert.rejects(resolveGroupId("nobody-here", { groupFile }), /groupadd --system nobody-here/);
+ * await Deno.remove(groupFile);
  * ```
  */
 export async function resolveGroupId(

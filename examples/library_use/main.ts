@@ -20,7 +20,7 @@ const { energy: summary } = await logger.monitor("checksum 20 MB", async () => {
 });
 const estimate = await new CarbonEstimator({ region: "DE" }).estimateFromEnergy(
   summary.energy_wh_attributed,
-  { energySource: summary.source === "model" ? "model" : "governor" },
+  { energyEvidence: summary.evidence },
 );
 console.log(`carbon-ops ${VERSION}`);
 console.log(

@@ -10,9 +10,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./errors.ts";
  * const err = new UsageError("unknown option --jsno", { hint: "did you mean --json?" });
- * console.log(err.hint);
+ * assert.equal(err.name, "UsageError");
+ * assert.equal(err.hint, "did you mean --json?");
+ * assert.equal(err.usage, undefined);
  * ```
  */
 export class UsageError extends Error {
@@ -40,9 +43,19 @@ export class UsageError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./errors.ts";
- * const err = new ConfigError("expected an integer", { source: "/etc/carbon-ops/config.jsonc", line: 3, column: 18, key: "governor.intervalMs" });
- * console.log(err.message);
+ * const err = new ConfigError("expected an integer", {
+ *   source: "/etc/carbon-ops/config.jsonc",
+ *   line: 3,
+ *   column: 18,
+ *   key: "governor.intervalMs",
+ * });
+ * assert.equal(
+ *   err.message,
+ *   "/etc/carbon-ops/config.jsonc:3:18: governor.intervalMs: expected an integer",
+ * );
+ * assert.equal(err.line, 3);
  * ```
  */
 export class ConfigError extends Error {

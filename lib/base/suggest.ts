@@ -9,8 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { editDistance } from "./suggest.ts";
- * console.log(editDistance("ledgr", "ledger")); // 1
+ * assert.equal(editDistance("ledgr", "ledger"), 1);
+ * assert.equal(editDistance("kitten", "sitting"), 3);
  * ```
  */
 export function editDistance(a: string, b: string): number {
@@ -36,8 +38,9 @@ export function editDistance(a: string, b: string): number {
  * @param options `max` results (default 3); `maxDistance` (default: a third of the word, at least 2).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { closestMatches } from "./suggest.ts";
- * console.log(closestMatches("verfy", ["verify", "append", "init"])); // ["verify"]
+ * assert.deepEqual(closestMatches("verfy", ["verify", "append", "init"]), ["verify"]);
  * ```
  */
 export function closestMatches(
@@ -64,8 +67,10 @@ export function closestMatches(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { didYouMean } from "./suggest.ts";
- * console.log(didYouMean("--jsn", ["--json", "--help"])); // "did you mean --json?"
+ * assert.equal(didYouMean("--jsn", ["--json", "--help"]), "did you mean --json?");
+ * assert.equal(didYouMean("zzzzzz", ["--json"]), undefined);
  * ```
  */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {

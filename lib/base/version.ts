@@ -4,8 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VERSION } from "./version.ts";
- * console.log(`carbon-ops ${VERSION}`);
+ * assert.match(VERSION, /^\d+\.\d+\.\d+$/);
+ * assert.equal(`carbon-ops ${VERSION}`, "carbon-ops 0.3.0");
  * ```
  */
-export const VERSION = "0.2.0";
+export const VERSION = "0.3.0";

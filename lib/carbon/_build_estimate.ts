@@ -7,7 +7,9 @@
 
 import type { RegionLookup } from "./catalog.ts";
 import type { ProviderAttempt } from "./chain.ts";
-import { CarbonEstimate, type QualityFlag } from "./estimate.ts";
+import type { EnergyEvidence } from "../base/energy_evidence.ts";
+import { CarbonEstimate } from "./estimate.ts";
+import { mapEnergyEvidence, type QualityFlag } from "./evidence.ts";
 import type { IntensityReading } from "./provider.ts";
 import {
   analyticalInterval,
@@ -19,10 +21,28 @@ import {
   temporalUncertainty,
 } from "./uncertainty.ts";
 
-/** Method, level and energy uncertainty after defaults. */
+/**
+ * Method, level and energy uncertainty after defaults.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { singleEnergyEvidence } from "../base/energy_evidence.ts";
+ * import type { Resolved } from "./_build_estimate.ts";
+ * const resolved: Resolved = {
+ *   method: "analytical_truncated",
+ *   level: 95,
+ *   evidence: singleEnergyEvidence("rapl"),
+ *   energySource: "rapl",
+ *   energySigma: 0.05,
+ * };
+ * assert.equal(resolved.evidence.kind, resolved.energySource);
+ * ```
+ */
 export interface Resolved {
   method: EstimationMethod;
   level: number;
+  evidence: EnergyEvidence;
   energySource: EnergySourceKind;
   energySigma: number;
 }
@@ -87,9 +107,7 @@ export function buildEstimate(a: {
   const energyWithPueKwh = a.energyWh * a.pue.pue / 1000;
   const quality: QualityFlag = a.lookup.fallback
     ? "fallback"
-    : a.r.energySource === "model"
-    ? "estimated"
-    : "measured";
+    : mapEnergyEvidence(a.r.evidence).quality;
   return new CarbonEstimate({
     grams: a.grams,
     intensityGPerKwh: energyWithPueKwh > 0 ? a.grams / energyWithPueKwh : rd[0].intensityGPerKwh,
@@ -116,6 +134,7 @@ export function buildEstimate(a: {
     qualityFlag: quality,
     coverage: a.coverage,
     energySource: a.r.energySource,
+    energyEvidence: a.r.evidence,
     buckets: a.buckets,
     meta,
     flags: [
@@ -126,7 +145,31 @@ export function buildEstimate(a: {
   });
 }
 
-/** 1-sigma of ln(intensity) for a reading used over a span of `durationMs`. */
+/**
+ * 1-sigma of ln(intensity) for a reading used over a span of `durationMs`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readingSigma } from "./_build_estimate.ts";
+ * const hourly = {
+ *   startMs: 0,
+ *   endMs: 3_600_000,
+ *   intensityGPerKwh: 50,
+ *   source: "x",
+ *   dataset: "x",
+ *   datasetVersion: "1",
+ *   year: 2025,
+ *   basis: "lifecycle" as const,
+ *   zone: "X",
+ *   uncertaintyPct: 10,
+ *   uncertaintyFloorGPerKwh: 10,
+ *   measured: true,
+ * };
+ * assert.equal(readingSigma(hourly, 3_600_000, false), 0.2); // the 10 g floor wins over 10 %
+ * assert.equal(readingSigma({ ...hourly, uncertaintyFloorGPerKwh: 0 }, 3_600_000, false), 0.1);
+ * ```
+ */
 export function readingSigma(
   rd: IntensityReading,
   durationMs: number | undefined,

@@ -5,29 +5,32 @@
  * @module
  */
 
-import type { Node } from "npm:jsonc-parser@^3.3.1";
+import type { Node } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
 import { closestMatches } from "../base/suggest.ts";
+import { textPosition } from "../base/text_position.ts";
 
-/** Reads typed values out of a parse tree of `text` (from `path`). */
+/**
+ * Reads typed values out of a parse tree of `text` (from `path`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTree } from "jsonc-parser";
+ * import { ConfigError } from "../base/errors.ts";
+ * import { Reader } from "./_jsonc_reader.ts";
+ * const text = '{ "pue": 1.3, "note": "" }';
+ * const r = new Reader(text, "f.jsonc");
+ * const top = r.object(parseTree(text)!, "(top level)");
+ * assert.equal(r.number(top.get("pue")!.value, "pue", 1, 3), 1.3);
+ * assert.throws(() => r.string(top.get("note")!.value, "note"), ConfigError);
+ * ```
+ */
 export class Reader {
   constructor(readonly text: string, readonly path: string) {}
   fail(node: Node | undefined, problem: string, key?: string): never {
-    const offset = node?.offset ?? 0;
-    let line = 1;
-    let col = 1;
-    for (let i = 0; i < offset && i < this.text.length; i++) {
-      if (this.text.charCodeAt(i) === 10) {
-        line++;
-        col = 1;
-      } else col++;
-    }
-    throw new ConfigError(problem, {
-      source: this.path,
-      line,
-      column: col,
-      ...(key ? { key } : {}),
-    });
+    const { line, column } = textPosition(this.text, node?.offset ?? 0);
+    throw new ConfigError(problem, { source: this.path, line, column, ...(key ? { key } : {}) });
   }
   object(node: Node, key: string): Map<string, { keyNode: Node; value: Node }> {
     if (node.type !== "object") this.fail(node, `expected an object, found ${node.type}`, key);
@@ -85,7 +88,22 @@ export class Reader {
   }
 }
 
-/** The value node of a required field, or a failure naming it. */
+/**
+ * The value node of a required field, or a failure naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTree } from "jsonc-parser";
+ * import { Reader, required } from "./_jsonc_reader.ts";
+ * const text = '{ "pue": 1.3 }';
+ * const r = new Reader(text, "f.jsonc");
+ * const root = parseTree(text)!;
+ * const top = r.object(root, "p");
+ * assert.equal(required(r, top, "pue", root, "p").value, 1.3);
+ * assert.throws(() => required(r, top, "source", root, "p"), /missing required field "source"/);
+ * ```
+ */
 export function required(
   r: Reader,
   obj: Map<string, { keyNode: Node; value: Node }>,

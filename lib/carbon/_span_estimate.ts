@@ -12,7 +12,25 @@ import type { IntensityReading } from "./provider.ts";
 import { bucketEnd, buildBuckets, type PowerSample, spreadEnergy } from "./span.ts";
 import type { IntensityGroup } from "./uncertainty.ts";
 
-/** What the loop produced. */
+/**
+ * What the loop produced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SpanTotals } from "./_span_estimate.ts";
+ * const totals: SpanTotals = {
+ *   grams: 50,
+ *   energyWh: 1000,
+ *   groups: [{ grams: 50, sigma: 0.1 }],
+ *   used: [],
+ *   coverage: 1,
+ *   buckets: 4,
+ *   flags: [],
+ * };
+ * assert.equal(totals.grams / (totals.energyWh / 1000), 50);
+ * ```
+ */
 export interface SpanTotals {
   grams: number;
   energyWh: number;
@@ -23,7 +41,36 @@ export interface SpanTotals {
   flags: string[];
 }
 
-/** Sums a span bucket by bucket. Throws RangeError when no reading covers anything. */
+/**
+ * Sums a span bucket by bucket. Throws RangeError when no reading covers anything.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { accumulateSpan } from "./_span_estimate.ts";
+ * const reading = {
+ *   startMs: 0,
+ *   endMs: 7_200_000,
+ *   intensityGPerKwh: 100,
+ *   source: "flat",
+ *   dataset: "example",
+ *   datasetVersion: "1",
+ *   year: 2025,
+ *   basis: "lifecycle" as const,
+ *   zone: "X",
+ *   uncertaintyPct: 10,
+ *   measured: true,
+ * };
+ * const span = { startMs: 0, endMs: 7_200_000, regionId: "X", bucketMs: 3_600_000, maxBuckets: 10 };
+ * const chain = { readings: [reading], provider: "flat", attempts: [] };
+ * const totals = accumulateSpan({ ...span, chain, totalWh: 1000, pue: 1.5, policy: "step" });
+ * assert.equal(totals.grams, 150);
+ * assert.equal(totals.buckets, 2);
+ * assert.equal(totals.coverage, 1);
+ * const empty = { readings: null, provider: null, attempts: [] };
+ * assert.throws(() => accumulateSpan({ ...span, chain: empty, totalWh: 1, pue: 1, policy: "step" }), RangeError);
+ * ```
+ */
 export function accumulateSpan(a: {
   startMs: number;
   endMs: number;

@@ -7,7 +7,18 @@
 import type { PowerSample } from "./span.ts";
 import { type EnergySourceKind, type EstimationMethod, METHODS } from "./uncertainty.ts";
 
-/** Accepted time inputs: RFC 3339 / ISO 8601 string, Unix epoch ms, or a Date. */
+/**
+ * Accepted time inputs: RFC 3339 / ISO 8601 string, Unix epoch ms, or a Date.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type TimeInput, timeMs } from "./_validate.ts";
+ * const inputs: TimeInput[] = ["2025-01-01T01:00:00+01:00", 1735689600000, new Date(Date.UTC(2025, 0, 1))];
+ * assert.deepEqual(inputs.map((t) => timeMs("startTs", t)), [1735689600000, 1735689600000, 1735689600000]);
+ * assert.throws(() => timeMs("startTs", "2025-01-01T00:00:00"), /must state its UTC offset/);
+ * ```
+ */
 export type TimeInput = string | number | Date;
 
 export function finiteNonNegative(name: string, v: unknown, unit: string): number {
@@ -69,11 +80,11 @@ export function checkMethod(v: unknown): EstimationMethod {
   return v as EstimationMethod;
 }
 
-const SOURCES: readonly EnergySourceKind[] = ["governor", "rapl", "model"];
+const SOURCES: readonly EnergySourceKind[] = ["governor", "rapl", "model", "meter"];
 export function checkEnergySource(v: unknown): EnergySourceKind {
   if (!(SOURCES as readonly unknown[]).includes(v)) {
     throw new RangeError(
-      `unknown energySource ${JSON.stringify(v)}; allowed: governor, rapl, model`,
+      `unknown energySource ${JSON.stringify(v)}; allowed: ${SOURCES.join(", ")}`,
     );
   }
   return v as EnergySourceKind;

@@ -11,7 +11,17 @@ import { OPEN_REGIONS } from "./data/regions_open_gen.ts";
 import { EMBEDDED_DATASET_VERSION, PUE_PROFILES, SOURCES } from "./data/sources_gen.ts";
 import type { PueProfile, RegionFigure, SourceInfo } from "./data/types.ts";
 
-/** Id of the world-average region, the only fallback. */
+/**
+ * Id of the world-average region, the only fallback.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GLOBAL_AVERAGE, RegionCatalog } from "./catalog.ts";
+ * const found = RegionCatalog.embedded().lookup("atlantis", { fallback: true });
+ * assert.equal(found.figure.id, GLOBAL_AVERAGE);
+ * ```
+ */
 export const GLOBAL_AVERAGE = "global-average";
 
 /**
@@ -19,10 +29,14 @@ export const GLOBAL_AVERAGE = "global-average";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RegionCatalog, UnknownRegionError } from "./catalog.ts";
- * try { RegionCatalog.embedded().lookup("Frnace"); } catch (e) {
- *   if (e instanceof UnknownRegionError) console.log(e.suggestions);
- * }
+ * assert.throws(() => RegionCatalog.embedded().lookup("Frnace"), (e: unknown) => {
+ *   assert.ok(e instanceof UnknownRegionError);
+ *   assert.deepEqual(e.suggestions, ["FR"]);
+ *   assert.match(e.message, /Did you mean FR\?/);
+ *   return true;
+ * });
  * ```
  */
 export class UnknownRegionError extends RangeError {
@@ -48,7 +62,18 @@ export class UnknownRegionError extends RangeError {
   }
 }
 
-/** Result of a region lookup. */
+/**
+ * Result of a region lookup.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RegionCatalog, type RegionLookup } from "./catalog.ts";
+ * const found: RegionLookup = RegionCatalog.embedded().lookup("atlantis", { fallback: true });
+ * assert.equal(found.requested, "atlantis");
+ * assert.equal(found.fallback, true);
+ * ```
+ */
 export interface RegionLookup {
   /** The figure to use. */
   readonly figure: RegionFigure;
@@ -58,7 +83,19 @@ export interface RegionLookup {
   readonly fallback: boolean;
 }
 
-/** Options of `RegionCatalog.embedded`. */
+/**
+ * Options of `RegionCatalog.embedded`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EmbeddedCatalogOptions, RegionCatalog } from "./catalog.ts";
+ * const options: EmbeddedCatalogOptions = { includeOdbl: false };
+ * const figure = RegionCatalog.embedded(options).lookup("aws:us-east-1").figure;
+ * assert.equal(figure.sourceId, "ember");
+ * assert.ok(figure.flags.includes("country_value_for_cloud_region"));
+ * ```
+ */
 export interface EmbeddedCatalogOptions {
   /**
    * Include the Electricity Maps figures (ODbL 1.0, share-alike): sub-national zone values for
@@ -78,10 +115,13 @@ function norm(s: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RegionCatalog } from "./catalog.ts";
  * const catalog = RegionCatalog.embedded();
- * console.log(catalog.lookup("aws:eu-west-3").figure.intensityGPerKwh);
- * console.log(catalog.lookup("france").figure.id); // "FR"
+ * assert.equal(catalog.lookup("aws:eu-west-3").figure.intensityGPerKwh, 44.18);
+ * assert.equal(catalog.lookup("france").figure.id, "FR");
+ * assert.equal(catalog.resolveId("France"), "FR");
+ * assert.deepEqual(catalog.suggest("frnace"), ["FR"]);
  * ```
  */
 export class RegionCatalog {

@@ -7,7 +7,19 @@
 
 import type { IntensityProvider, IntensityQueryOptions, IntensityReading } from "./provider.ts";
 
-/** What happened when the chain asked one provider. */
+/**
+ * What happened when the chain asked one provider.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProviderAttempt, ProviderChain } from "./chain.ts";
+ * const empty = { name: "empty", intensityForSpan: () => Promise.resolve(null) };
+ * const { attempts } = await new ProviderChain([empty]).resolve("FR", 0, 1000);
+ * const first: ProviderAttempt = attempts[0];
+ * assert.deepEqual(first, { provider: "empty", outcome: "no_reading" });
+ * ```
+ */
 export interface ProviderAttempt {
   /** Provider name. */
   readonly provider: string;
@@ -17,7 +29,20 @@ export interface ProviderAttempt {
   readonly error?: string;
 }
 
-/** The chain's answer: the readings, who gave them, and every attempt in order. */
+/**
+ * The chain's answer: the readings, who gave them, and every attempt in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ChainResult, ProviderChain } from "./chain.ts";
+ * const empty = { name: "empty", intensityForSpan: () => Promise.resolve([]) };
+ * const result: ChainResult = await new ProviderChain([empty]).resolve("FR", 0, 1000);
+ * assert.equal(result.readings, null);
+ * assert.equal(result.provider, null);
+ * assert.equal(result.attempts.length, 1);
+ * ```
+ */
 export interface ChainResult {
   /** Readings of the first provider that had any, or null when none had. */
   readonly readings: IntensityReading[] | null;
@@ -32,13 +57,17 @@ export interface ChainResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProviderChain } from "./chain.ts";
  * import { StaticProvider } from "./static_provider.ts";
  * import { RegionCatalog } from "./catalog.ts";
  * const broken = { name: "broken", intensityForSpan: () => Promise.reject(new Error("down")) };
  * const chain = new ProviderChain([broken, new StaticProvider(RegionCatalog.embedded())]);
  * const result = await chain.resolve("FR", 0, 3_600_000);
- * console.log(result.provider, result.attempts.map((a) => a.outcome)); // static ["error", "reading"]
+ * assert.equal(result.provider, "static");
+ * assert.deepEqual(result.attempts.map((a) => a.outcome), ["error", "reading"]);
+ * assert.equal(result.attempts[0].error, "down");
+ * assert.equal(chain.name, "chain(broken,static)");
  * ```
  */
 export class ProviderChain implements IntensityProvider {

@@ -5,89 +5,14 @@
  * @module
  */
 
+import type { EnergyEvidence } from "../base/energy_evidence.ts";
+import type { RecordBody } from "../ledger/record.ts";
+import type { EstimateFields, EstimateMeta } from "./estimate_fields.ts";
+import type { QualityFlag } from "./evidence.ts";
 import { emissionBody, type LedgerBodyOptions, toDecimalString } from "./ledger_body.ts";
 import type { IntensityBasis } from "./provider.ts";
-
-export { type LedgerBodyOptions, toDecimalString };
 import { sci, type SciResult } from "./sci.ts";
-import type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";
-
-/** measured: energy metered (governor/RAPL); estimated: modelled energy; fallback: world average. */
-export type QualityFlag = "measured" | "estimated" | "fallback";
-
-/** Interval metadata (Python `meta`). */
-export interface EstimateMeta {
-  /** Method that produced the interval. */
-  readonly method: EstimationMethod;
-  /** Lower bound, g. */
-  readonly ciLowerG: number;
-  /** Upper bound, g. */
-  readonly ciUpperG: number;
-  /** Confidence level actually computed, percent. */
-  readonly confidenceLevelPct: number;
-  /** Monte Carlo only: sample count. */
-  readonly samples?: number;
-  /** Monte Carlo only: PRNG seed (xoshiro128**), to reproduce the figure. */
-  readonly seed?: number;
-  /** Monte Carlo only: sampling scheme. */
-  readonly sampling?: SamplingScheme;
-}
-
-/** Everything an estimate holds. */
-export interface EstimateFields {
-  /** Point estimate (median of the log-normal model), gCO2e. */
-  readonly grams: number;
-  /** Effective intensity, grams / energy with PUE, gCO2e/kWh. */
-  readonly intensityGPerKwh: number;
-  /** IT energy, Wh. */
-  readonly energyWh: number;
-  /** PUE used. */
-  readonly pue: number;
-  /** Where the PUE comes from (profile id and source). */
-  readonly pueSource: string;
-  /** Canonical region id used. */
-  readonly region: string;
-  /** Region as requested. */
-  readonly requestedRegion: string;
-  /** Provider(s) that gave the intensity, e.g. `static`. */
-  readonly source: string;
-  /** Dataset(s) of the factor, e.g. `ember`. */
-  readonly dataset: string;
-  /** Dataset version(s). */
-  readonly datasetVersion: string;
-  /** Data year of the factor (the earliest when several). */
-  readonly factorYear: number | null;
-  /** Basis of the factor. */
-  readonly basis: IntensityBasis;
-  /** Gases the factor covers. */
-  readonly gases: "CO2e" | "CO2";
-  /** Attribution texts the licences of the figures require. */
-  readonly attribution: readonly string[];
-  /** Activity period start, RFC 3339 UTC, or null when unknown. */
-  readonly startTs: string | null;
-  /** Activity period end, or null. */
-  readonly endTs: string | null;
-  /** Combined 1-sigma relative uncertainty, percent (100 x sigma of ln grams). */
-  readonly uncertaintyPct: number;
-  /** Components of the uncertainty, percent (1 sigma of ln). */
-  readonly uncertaintyComponentsPct: {
-    readonly energy: number;
-    readonly intensity: number;
-    readonly pue: number;
-  };
-  /** Data quality. */
-  readonly qualityFlag: QualityFlag;
-  /** Fraction (0..1) of the span covered by real intensity readings (1 without a span). */
-  readonly coverage: number;
-  /** Where the energy figure came from. */
-  readonly energySource: EnergySourceKind;
-  /** Number of time buckets (1 without a span). */
-  readonly buckets: number;
-  /** Interval metadata. */
-  readonly meta: EstimateMeta;
-  /** Assumptions and data-quality flags, e.g. `annual_average_factor`. */
-  readonly flags: readonly string[];
-}
+import type { EnergySourceKind } from "./uncertainty.ts";
 
 const round = (x: number, d: number) => Number(toDecimalString(x, d));
 
@@ -96,9 +21,12 @@ const round = (x: number, d: number) => Number(toDecimalString(x, d));
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CarbonEstimator } from "./estimator.ts";
  * const e = new CarbonEstimator({ region: "FR" }).estimateFromEnergy(1000);
- * console.log(e.toDict().carbon_emissions_gco2, e.meta.ciLowerG < e.grams);
+ * assert.ok(e.meta.ciLowerG < e.grams && e.grams < e.meta.ciUpperG);
+ * assert.equal(e.toDict().carbon_emissions_gco2, Number(e.grams.toFixed(6)));
+ * assert.equal(e.qualityFlag, "estimated");
  * ```
  */
 export class CarbonEstimate implements EstimateFields {
@@ -123,6 +51,7 @@ export class CarbonEstimate implements EstimateFields {
   readonly qualityFlag!: QualityFlag;
   readonly coverage!: number;
   readonly energySource!: EnergySourceKind;
+  readonly energyEvidence!: EnergyEvidence;
   readonly buckets!: number;
   readonly meta!: EstimateMeta;
   readonly flags!: readonly string[];
@@ -192,6 +121,11 @@ export class CarbonEstimate implements EstimateFields {
       coverage: round(this.coverage, 6),
       coverage_pct: round(this.coverage * 100, 4),
       energy_source: this.energySource,
+      energy_evidence: {
+        kind: this.energyEvidence.kind,
+        simulated: this.energyEvidence.simulated,
+        measured_fraction: round(this.energyEvidence.measuredFraction, 6),
+      },
       buckets: this.buckets,
       meta: {
         method: this.meta.method,
@@ -221,7 +155,7 @@ export class CarbonEstimate implements EstimateFields {
    * @throws RangeError when the estimate cannot be recorded in schema v1 (no activity period,
    *   a factor without a year, a marginal or mixed-basis factor).
    */
-  toLedgerBody(options: LedgerBodyOptions): Record<string, unknown> {
+  toLedgerBody(options: LedgerBodyOptions): RecordBody {
     return emissionBody(this, options);
   }
 }

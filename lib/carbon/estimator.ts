@@ -17,7 +17,9 @@ import {
   type TimeInput,
   timeMs,
 } from "./_validate.ts";
+import { type EnergyEvidence, singleEnergyEvidence } from "../base/energy_evidence.ts";
 import { RegionCatalog, type RegionLookup } from "./catalog.ts";
+import { mapEnergyEvidence } from "./evidence.ts";
 import { ProviderChain } from "./chain.ts";
 import type { CarbonEstimate } from "./estimate.ts";
 import { buildEstimate, readingSigma, type Resolved } from "./_build_estimate.ts";
@@ -32,7 +34,20 @@ import {
   type SamplingScheme,
 } from "./uncertainty.ts";
 
-/** Options shared by every estimate (each falls back to the estimator's option of that name). */
+/**
+ * Options shared by every estimate (each falls back to the estimator's option of that name).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator, type CommonEstimateOptions } from "./estimator.ts";
+ * const options: CommonEstimateOptions = { region: "DE", energySource: "rapl", confidenceLevelPct: 90 };
+ * const e = new CarbonEstimator({ region: "FR", pue: 1.1 }).estimateFromEnergy(1000, options);
+ * assert.equal(e.region, "DE");
+ * assert.equal(e.energySource, "rapl");
+ * assert.equal(e.meta.confidenceLevelPct, 90);
+ * ```
+ */
 export interface CommonEstimateOptions {
   /** `analytical_truncated` (default) or `monte_carlo` (`analytical`/`monte-carlo` accepted). */
   readonly method?: EstimationMethod | "analytical" | "monte-carlo";
@@ -42,7 +57,13 @@ export interface CommonEstimateOptions {
   readonly sampling?: SamplingScheme;
   /** Confidence level, percent, 50 <= level < 100 (default 95). */
   readonly confidenceLevelPct?: number;
-  /** Where the energy figure came from (default `model`). */
+  /**
+   * Where the energy figure came from, typed (from the energy logger's summary, `evidence`): sets
+   * the energy uncertainty and the record's source and quality through `mapEnergyEvidence`.
+   * Wins over `energySource`.
+   */
+  readonly energyEvidence?: EnergyEvidence;
+  /** Shorthand for a single, not simulated source of this kind (default `model`). */
   readonly energySource?: EnergySourceKind;
   /** Override of the energy 1-sigma uncertainty, percent (default by `energySource`). */
   readonly energyUncertaintyPct?: number;
@@ -54,13 +75,39 @@ export interface CommonEstimateOptions {
   readonly endTs?: TimeInput;
 }
 
-/** Options of `estimateFromEnergy` and `estimateFromPowerTime`. */
+/**
+ * Options of `estimateFromEnergy` and `estimateFromPowerTime`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator, type EstimateOptions } from "./estimator.ts";
+ * const options: EstimateOptions = { method: "monte_carlo", samples: 1000, seed: 7 };
+ * const e = new CarbonEstimator({ region: "FR" }).estimateFromEnergy(1000, options);
+ * assert.equal(e.meta.samples, 1000);
+ * assert.equal(e.meta.seed, 7);
+ * ```
+ */
 export interface EstimateOptions extends CommonEstimateOptions {
   /** Monte Carlo samples, 100..10,000,000 (default 10,000). */
   readonly samples?: number;
 }
 
-/** Options of the estimator. */
+/**
+ * Options of the estimator.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator, type CarbonEstimatorOptions } from "./estimator.ts";
+ * const options: CarbonEstimatorOptions = { region: "atlantis", allowFallback: true, pue: 1.2 };
+ * const e = new CarbonEstimator(options).estimateFromEnergy(1000);
+ * assert.equal(e.region, "global-average");
+ * assert.equal(e.requestedRegion, "atlantis");
+ * assert.equal(e.qualityFlag, "fallback");
+ * assert.equal(e.pue, 1.2);
+ * ```
+ */
 export interface CarbonEstimatorOptions extends EstimateOptions {
   /** PUE profile id (default: the region's, e.g. `aws`, else `cloud-hyperscale`). */
   readonly pueProfile?: string;
@@ -78,7 +125,25 @@ export interface CarbonEstimatorOptions extends EstimateOptions {
   readonly maxBuckets?: number;
 }
 
-/** What `estimateOverSpan` needs: the span, and energy as a total, a power or power samples. */
+/**
+ * What `estimateOverSpan` needs: the span, and energy as a total, a power or power samples.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator, type SpanEstimateOptions } from "./estimator.ts";
+ * const spec: SpanEstimateOptions = {
+ *   startTs: "2025-01-01T00:00:00Z",
+ *   endTs: "2025-01-01T02:00:00Z",
+ *   powerWatts: 500,
+ *   bucketMinutes: 30,
+ * };
+ * const e = await new CarbonEstimator({ region: "DE", pue: 1.1 }).estimateOverSpan(spec);
+ * assert.equal(e.energyWh, 1000);
+ * assert.equal(e.buckets, 4);
+ * assert.equal(e.grams, 376.266);
+ * ```
+ */
 export interface SpanEstimateOptions extends CommonEstimateOptions {
   /** Monte Carlo samples (default 10,000); `samples` here are power samples. */
   readonly mcSamples?: number;
@@ -105,10 +170,16 @@ export interface SpanEstimateOptions extends CommonEstimateOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { UnknownRegionError } from "./catalog.ts";
  * import { CarbonEstimator } from "./estimator.ts";
  * const est = new CarbonEstimator({ region: "FR" });
  * const r = est.estimateFromEnergy(1000, { method: "monte_carlo", samples: 10_000 });
- * console.log(r.grams.toFixed(1), r.meta.ciLowerG.toFixed(1), r.meta.ciUpperG.toFixed(1));
+ * assert.equal(r.grams.toFixed(1), "55.2");
+ * assert.equal(r.meta.ciLowerG.toFixed(1), "19.0");
+ * assert.equal(r.meta.ciUpperG.toFixed(1), "161.1");
+ * assert.equal(est.estimateFromPowerTime(100, 36_000).energyWh, 1000);
+ * assert.throws(() => new CarbonEstimator({ region: "Frnace" }), UnknownRegionError);
  * ```
  */
 export class CarbonEstimator {
@@ -147,11 +218,15 @@ export class CarbonEstimator {
 
   #resolve(o: CommonEstimateOptions): Resolved {
     const d = this.#o;
-    const energySource = checkEnergySource(o.energySource ?? d.energySource ?? "model");
+    const evidence = o.energyEvidence ??
+      (o.energySource !== undefined ? undefined : d.energyEvidence) ??
+      singleEnergyEvidence(checkEnergySource(o.energySource ?? d.energySource ?? "model"));
+    const energySource = mapEnergyEvidence(evidence).energySource;
     const u = o.energyUncertaintyPct ?? d.energyUncertaintyPct;
     return {
       method: checkMethod(o.method ?? d.method ?? "analytical_truncated"),
       level: checkLevel(o.confidenceLevelPct ?? d.confidenceLevelPct ?? 95),
+      evidence,
       energySource,
       energySigma: u === undefined
         ? ENERGY_UNCERTAINTY[energySource]

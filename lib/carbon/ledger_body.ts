@@ -6,9 +6,30 @@
  */
 
 import { VERSION } from "../base/version.ts";
-import type { EstimateFields } from "./estimate.ts";
+import type { JsonValue } from "../ledger/canonical_json.ts";
+import type { RecordBody } from "../ledger/record.ts";
+import type { EstimateFields } from "./estimate_fields.ts";
+import { mapEnergyEvidence } from "./evidence.ts";
 
-/** Options of `toLedgerBody`: what the estimate itself does not know. */
+/**
+ * Options of `toLedgerBody`: what the estimate itself does not know.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator } from "./estimator.ts";
+ * import { emissionBody, type LedgerBodyOptions } from "./ledger_body.ts";
+ * const e = await new CarbonEstimator({ region: "DE" }).estimateOverSpan({
+ *   startTs: "2025-01-01T00:00:00Z",
+ *   endTs: "2025-01-01T01:00:00Z",
+ *   energyWh: 100,
+ * });
+ * const options: LedgerBodyOptions = { reportingEntity: "Example Ltd", scope: 3 };
+ * const body = emissionBody(e, options);
+ * assert.equal(body.reporting_entity, "Example Ltd");
+ * assert.equal(body.scope, 3);
+ * ```
+ */
 export interface LedgerBodyOptions {
   /** Reporting entity (required), e.g. `Example Ltd`. */
   readonly reportingEntity: string;
@@ -36,6 +57,8 @@ export interface LedgerBodyOptions {
   readonly energyCoveragePct?: number;
   /** True when the region is a cloud region (drives the default scope). */
   readonly cloud?: boolean;
+  /** More assumptions in plain words (after the estimate's own), at most 64 kept in all. */
+  readonly assumptions?: readonly string[];
 }
 
 /**
@@ -46,8 +69,11 @@ export interface LedgerBodyOptions {
  * @param digits Fraction digits to round to (0..20).
  * @example
  * ```ts
- * import { toDecimalString } from "./estimate.ts";
- * console.log(toDecimalString(1.5e-7, 9), toDecimalString(2.50, 3)); // "0.00000015" "2.5"
+ * import assert from "node:assert/strict";
+ * import { toDecimalString } from "./ledger_body.ts";
+ * assert.equal(toDecimalString(1.5e-7, 9), "0.00000015");
+ * assert.equal(toDecimalString(2.50, 3), "2.5");
+ * assert.throws(() => toDecimalString(Infinity, 3), RangeError);
  * ```
  */
 export function toDecimalString(x: number, digits: number): string {
@@ -60,25 +86,33 @@ export function toDecimalString(x: number, digits: number): string {
 }
 
 /**
- * The emission body for an estimate (see `CarbonEstimate.toLedgerBody`).
+ * The emission body for an estimate (see `CarbonEstimate.toLedgerBody`). `activity.source`,
+ * `activity.simulated` and `quality` come from the estimate's energy evidence through
+ * `mapEnergyEvidence` (simulated energy is signed `quality: "simulated"`, never measured).
  *
  * @param e The estimate.
  * @param options Reporting entity, place, scope, allocation, labels.
  * @throws RangeError when the estimate cannot be recorded in schema v1.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CarbonEstimator } from "./estimator.ts";
  * import { emissionBody } from "./ledger_body.ts";
  * const e = await new CarbonEstimator({ region: "DE" }).estimateOverSpan({
- *   startTs: "2025-01-01T00:00:00Z", endTs: "2025-01-01T01:00:00Z", energyWh: 100,
+ *   startTs: "2025-01-01T00:00:00Z",
+ *   endTs: "2025-01-01T01:00:00Z",
+ *   energyWh: 100,
  * });
- * console.log(emissionBody(e, { reportingEntity: "Example Ltd" }).result);
+ * const body = emissionBody(e, { reportingEntity: "Example Ltd" });
+ * assert.equal(body.schema, "carbon-ops/emission/v1");
+ * assert.equal((body.result as { co2e_g: string }).co2e_g, "42.7575");
+ * assert.equal(body.quality, "estimated");
  * ```
  */
 export function emissionBody(
   e: EstimateFields & { readonly energyKwh: number },
   options: LedgerBodyOptions,
-): Record<string, unknown> {
+): RecordBody {
   const round = (x: number, d: number) => Number(toDecimalString(x, d));
   if (e.startTs === null || e.endTs === null) {
     throw new RangeError(
@@ -95,26 +129,39 @@ export function emissionBody(
     );
   }
   const scope = options.scope ?? (options.cloud ? 3 : 2);
-  const place = Object.fromEntries(
-    Object.entries({
+  const place: { [key: string]: JsonValue } = {};
+  for (
+    const [k, v] of Object.entries({
       host: options.place?.host,
       site: options.place?.site,
       cloud_account: options.place?.cloudAccount,
       cloud_region: options.place?.cloudRegion,
-    }).filter(([, v]) => v !== undefined && v !== ""),
-  );
+    })
+  ) if (v !== undefined && v !== "") place[k] = v;
   if (Object.keys(place).length === 0) place.site = e.region;
   const energyCoverage = options.energyCoveragePct ?? 100;
   if (!(energyCoverage >= 0 && energyCoverage <= 100)) {
     throw new RangeError(`energyCoveragePct must be from 0 to 100, got ${energyCoverage}`);
   }
+  const evidence = mapEnergyEvidence(e.energyEvidence);
   const assumptions = [...e.flags];
+  if (e.energyEvidence.kinds.length > 1) {
+    assumptions.push(
+      `energy from ${e.energyEvidence.kinds.join(" + ")}: counter readings cover ${
+        round(e.energyEvidence.measuredFraction * 100, 4)
+      }% of the activity period, the rest is modelled`,
+    );
+  }
+  if (evidence.simulated) {
+    assumptions.push("the energy comes from a SIMULATED source: it is not a measurement");
+  }
   if (e.coverage < 1) {
     assumptions.push(
       `intensity readings cover ${round(e.coverage * 100, 4)}% of the activity period`,
     );
   }
   if (e.gases === "CO2") assumptions.push("factor covers CO2 only, not CO2e");
+  assumptions.push(...(options.assumptions ?? []));
   return {
     schema: "carbon-ops/emission/v1",
     reporting_entity: options.reportingEntity,
@@ -127,7 +174,8 @@ export function emissionBody(
     gases: "CO2e",
     activity: {
       energy_kwh: toDecimalString(e.energyKwh, 12),
-      source: e.energySource,
+      source: evidence.activitySource,
+      ...(evidence.simulated ? { simulated: true } : {}),
       coverage_pct: energyCoverage,
       ...(options.evidence ? { evidence: options.evidence.map((e) => ({ ...e })) } : {}),
     },
@@ -158,7 +206,7 @@ export function emissionBody(
       ...(e.meta.seed !== undefined ? { seed: e.meta.seed } : {}),
     },
     quality: e.qualityFlag,
-    ...(assumptions.length > 0 ? { assumptions } : {}),
+    ...(assumptions.length > 0 ? { assumptions: assumptions.slice(0, 64) } : {}),
     tool: { name: "carbon-ops", version: VERSION },
     ...(options.labels ? { labels: { ...options.labels } } : {}),
   };

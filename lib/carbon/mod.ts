@@ -1,51 +1,25 @@
 /**
- * Carbon estimation: grid intensity with provenance (embedded dataset, user file, providers),
- * time-aligned spans, log-normal and Monte Carlo confidence intervals, SCI.
+ * Carbon estimation (`@carbon-ops/carbon-ops/carbon`): grams of CO2e for an amount of energy or a
+ * span of time, with the grid intensity's provenance and a confidence interval; the embedded,
+ * sourced region catalog (plus a user intensity file); the provider interface and chain for
+ * intensity over time; and the Software Carbon Intensity (SCI) score.
+ *
+ * Live providers (Electricity Maps, WattTime, UK Carbon Intensity) are in
+ * `@carbon-ops/carbon-ops/carbon/providers`.
  *
  * @example
  * ```ts
- * import { CarbonEstimator } from "./mod.ts";
- * const estimate = new CarbonEstimator({ region: "FR" }).estimateFromEnergy(1000, {
- *   method: "monte_carlo",
- *   samples: 10_000,
- * });
- * console.log(estimate.toDict());
+ * import assert from "node:assert/strict";
+ * import { CarbonEstimator, RegionCatalog } from "./mod.ts";
+ * const estimator = new CarbonEstimator({ region: "FR", catalog: RegionCatalog.embedded() });
+ * const estimate = estimator.estimateFromEnergy(1000, { method: "monte_carlo", samples: 10_000 });
+ * assert.ok(estimate.grams > 0);
+ * assert.ok(estimate.meta.ciLowerG < estimate.grams && estimate.grams < estimate.meta.ciUpperG);
  * ```
  *
  * @module
  */
 
-export type {
-  IntensityBasis,
-  IntensityProvider,
-  IntensityQueryOptions,
-  IntensityReading,
-  RegionLocation,
-} from "./provider.ts";
-export type { PueProfile, RegionFigure, RegionKind, SourceInfo } from "./data/types.ts";
-export {
-  type EmbeddedCatalogOptions,
-  GLOBAL_AVERAGE,
-  RegionCatalog,
-  type RegionLookup,
-  UnknownRegionError,
-} from "./catalog.ts";
-export {
-  loadCatalog,
-  loadUserIntensityFile,
-  parseUserIntensityFile,
-  type UserIntensityData,
-} from "./user_file.ts";
-export { readingFromFigure, StaticProvider, YEAR_MS } from "./static_provider.ts";
-export { type ChainResult, type ProviderAttempt, ProviderChain } from "./chain.ts";
-export {
-  CarbonEstimate,
-  type EstimateFields,
-  type EstimateMeta,
-  type LedgerBodyOptions,
-  type QualityFlag,
-  toDecimalString,
-} from "./estimate.ts";
 export {
   CarbonEstimator,
   type CarbonEstimatorOptions,
@@ -53,21 +27,29 @@ export {
   type EstimateOptions,
   type SpanEstimateOptions,
 } from "./estimator.ts";
+export { CarbonEstimate } from "./estimate.ts";
+export type { EstimateFields, EstimateMeta } from "./estimate_fields.ts";
+export type { QualityFlag } from "./evidence.ts";
+export type { LedgerBodyOptions } from "./ledger_body.ts";
+export type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";
 export type { TimeInput } from "./_validate.ts";
-export { type PowerSample } from "./span.ts";
-export { emissionBody } from "./ledger_body.ts";
-export { type EmbodiedInput, embodiedShareG, sci, type SciInput, type SciResult } from "./sci.ts";
+export type { PowerSample } from "./span.ts";
 export {
-  analyticalInterval,
-  ENERGY_UNCERTAINTY,
-  type EnergySourceKind,
-  type EstimationMethod,
-  type IntensityGroup,
-  type Interval,
-  type IntervalInput,
-  METHODS,
-  monteCarloInterval,
-  type SamplingScheme,
-  temporalUncertainty,
-} from "./uncertainty.ts";
-export { normalCdf, normalQuantile, Xoshiro128, zForConfidence } from "./stats.ts";
+  type EmbeddedCatalogOptions,
+  GLOBAL_AVERAGE,
+  RegionCatalog,
+  type RegionLookup,
+  UnknownRegionError,
+} from "./catalog.ts";
+export type { PueProfile, RegionFigure, RegionKind, SourceInfo } from "./data/types.ts";
+export { loadCatalog, loadUserIntensityFile, type UserIntensityData } from "./user_file.ts";
+export type {
+  IntensityBasis,
+  IntensityProvider,
+  IntensityQueryOptions,
+  IntensityReading,
+  RegionLocation,
+} from "./provider.ts";
+export { StaticProvider } from "./static_provider.ts";
+export { type ChainResult, type ProviderAttempt, ProviderChain } from "./chain.ts";
+export { type EmbodiedInput, embodiedShareG, sci, type SciInput, type SciResult } from "./sci.ts";

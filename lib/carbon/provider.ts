@@ -25,12 +25,30 @@
  * - `direct`: stack (operational) emissions only (Google region figures, EPA eGRID, UK CI API).
  * - `marginal`: marginal operating emissions rate (WattTime MOER); not an average factor.
  * - `mixed`: a constant whose inputs mix bases (e.g. Cloud Carbon Footprint's regional constants).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IntensityBasis } from "./provider.ts";
+ * const averages: IntensityBasis[] = ["lifecycle", "direct", "mixed"];
+ * const basis: IntensityBasis = "marginal";
+ * assert.ok(!averages.includes(basis));
+ * ```
  */
 export type IntensityBasis = "lifecycle" | "direct" | "marginal" | "mixed";
 
 /**
  * Where a region is, so that a live provider can map it to its own zone. Produced by the region
  * lookup (embedded dataset plus user file) and passed to every provider by the chain.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RegionLocation } from "./provider.ts";
+ * const location: RegionLocation = { id: "aws:eu-west-3", countryCode: "FR" };
+ * assert.equal(location.electricityMapsZone ?? location.countryCode, "FR");
+ * assert.equal(location.latitude, undefined);
+ * ```
  */
 export interface RegionLocation {
   /** Canonical region id as resolved, e.g. `FR`, `aws:eu-west-3`, `US-CAL-CISO`. */
@@ -45,7 +63,29 @@ export interface RegionLocation {
   readonly longitude?: number;
 }
 
-/** One intensity figure valid for a period. All times are Unix epoch milliseconds, UTC. */
+/**
+ * One intensity figure valid for a period. All times are Unix epoch milliseconds, UTC.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IntensityReading } from "./provider.ts";
+ * const reading: IntensityReading = {
+ *   startMs: 0,
+ *   endMs: 1_800_000,
+ *   intensityGPerKwh: 180,
+ *   source: "uk_carbon_intensity",
+ *   dataset: "uk_carbon_intensity",
+ *   datasetVersion: "v2",
+ *   year: 1970,
+ *   basis: "direct",
+ *   zone: "GB",
+ *   uncertaintyPct: 10,
+ *   measured: true,
+ * };
+ * assert.equal((reading.endMs - reading.startMs) / 60_000, 30);
+ * ```
+ */
 export interface IntensityReading {
   /** Start of the period this figure covers (inclusive). */
   readonly startMs: number;
@@ -91,7 +131,19 @@ export interface IntensityReading {
   readonly attribution?: string;
 }
 
-/** Options for one provider query. */
+/**
+ * Options for one provider query.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IntensityQueryOptions } from "./provider.ts";
+ * const controller = new AbortController();
+ * const options: IntensityQueryOptions = { signal: controller.signal, location: { id: "FR" } };
+ * controller.abort();
+ * assert.equal(options.signal?.aborted, true);
+ * ```
+ */
 export interface IntensityQueryOptions {
   /** Abort the query (timeouts are the provider's own; this is the caller's cancel). */
   readonly signal?: AbortSignal;
@@ -104,6 +156,7 @@ export interface IntensityQueryOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { IntensityProvider, IntensityReading } from "./provider.ts";
  * const flat: IntensityProvider = {
  *   name: "flat",
@@ -116,7 +169,9 @@ export interface IntensityQueryOptions {
  *     return Promise.resolve([reading]);
  *   },
  * };
- * console.log((await flat.intensityForSpan("XX", 0, 3_600_000, {}))?.length);
+ * const readings = await flat.intensityForSpan("XX", 0, 3_600_000, {});
+ * assert.equal(readings?.length, 1);
+ * assert.equal(readings?.[0].intensityGPerKwh, 100);
  * ```
  */
 export interface IntensityProvider {

@@ -6,7 +6,17 @@
  * @module
  */
 
-/** Inputs of `sci`. */
+/**
+ * Inputs of `sci`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sci, type SciInput } from "./sci.ts";
+ * const input: SciInput = { energyKwh: 1, intensityGPerKwh: 200, functionalUnits: 4 };
+ * assert.equal(sci(input).sciGPerUnit, 50);
+ * ```
+ */
 export interface SciInput {
   /** E: energy for the work, kWh (including facility overhead when PUE applies), >= 0. */
   readonly energyKwh: number;
@@ -20,7 +30,18 @@ export interface SciInput {
   readonly functionalUnit?: string;
 }
 
-/** The SCI rate and its parts. */
+/**
+ * The SCI rate and its parts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sci, type SciResult } from "./sci.ts";
+ * const r: SciResult = sci({ energyKwh: 1, intensityGPerKwh: 200, functionalUnits: 4 });
+ * assert.equal(r.operationalG, 200);
+ * assert.equal(r.functionalUnit, "unit");
+ * ```
+ */
 export interface SciResult {
   /** ((E x I) + M) / R, gCO2e per functional unit. */
   readonly sciGPerUnit: number;
@@ -46,9 +67,11 @@ function check(name: string, v: number, min: number, strict = false): void {
  * @param input E, I, M (optional) and R.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sci } from "./sci.ts";
  * const r = sci({ energyKwh: 2, intensityGPerKwh: 300, embodiedG: 50, functionalUnits: 10 });
- * console.log(r.sciGPerUnit); // 65
+ * assert.equal(r.sciGPerUnit, 65);
+ * assert.throws(() => sci({ energyKwh: 2, intensityGPerKwh: 300, functionalUnits: 0 }), RangeError);
  * ```
  */
 export function sci(input: SciInput): SciResult {
@@ -67,7 +90,17 @@ export function sci(input: SciInput): SciResult {
   };
 }
 
-/** Inputs of `embodiedShareG`. */
+/**
+ * Inputs of `embodiedShareG`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EmbodiedInput, embodiedShareG } from "./sci.ts";
+ * const input: EmbodiedInput = { totalEmbodiedG: 1000, reservedMs: 10, lifespanMs: 100 };
+ * assert.equal(embodiedShareG(input), 100);
+ * ```
+ */
 export interface EmbodiedInput {
   /** TE: total embodied emissions of the server, g. */
   readonly totalEmbodiedG: number;
@@ -87,9 +120,17 @@ export interface EmbodiedInput {
  * @param input TE, TiR, EL, RR, ToR.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { embodiedShareG } from "./sci.ts";
  * const year = 365 * 86_400_000;
- * console.log(embodiedShareG({ totalEmbodiedG: 1_000_000, reservedMs: year / 4, lifespanMs: year, reservedResources: 8, totalResources: 64 })); // 31250
+ * const g = embodiedShareG({
+ *   totalEmbodiedG: 1_000_000,
+ *   reservedMs: year / 4,
+ *   lifespanMs: year,
+ *   reservedResources: 8,
+ *   totalResources: 64,
+ * });
+ * assert.equal(g, 31250);
  * ```
  */
 export function embodiedShareG(input: EmbodiedInput): number {

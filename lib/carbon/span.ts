@@ -8,7 +8,18 @@
 
 import type { IntensityReading } from "./provider.ts";
 
-/** A power sample: watts at an instant. */
+/**
+ * A power sample: watts at an instant.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildBuckets, type PowerSample, spreadEnergy } from "./span.ts";
+ * const samples: PowerSample[] = [{ tsMs: 0, watts: 360 }];
+ * const b = buildBuckets({ startMs: 0, endMs: 10_000, bucketMs: 10_000, readings: [], maxBuckets: 4 });
+ * assert.equal(spreadEnergy(b, { samples })[0], 1);
+ * ```
+ */
 export interface PowerSample {
   /** Unix epoch ms. */
   readonly tsMs: number;
@@ -16,7 +27,18 @@ export interface PowerSample {
   readonly watts: number;
 }
 
-/** Buckets of a span, in struct-of-arrays form (a year of 15-minute buckets is 35,040). */
+/**
+ * Buckets of a span, in struct-of-arrays form (a year of 15-minute buckets is 35,040).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildBuckets, type Buckets } from "./span.ts";
+ * const b: Buckets = buildBuckets({ startMs: 500, endMs: 2500, bucketMs: 1000, readings: [], maxBuckets: 10 });
+ * assert.deepEqual(Array.from(b.startMs), [500, 1000, 2000]);
+ * assert.deepEqual(Array.from(b.reading), [-1, -1, -1]);
+ * ```
+ */
 export interface Buckets {
   /** Start of each bucket (ms); bucket k is `[startMs[k], startMs[k+1])`, the last ends at `endMs`. */
   readonly startMs: Float64Array;
@@ -36,9 +58,11 @@ export interface Buckets {
  * @throws RangeError when the span needs more than `maxBuckets` buckets.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildBuckets } from "./span.ts";
- * const b = buildBuckets({ startMs: 0, endMs: 3_600_000, bucketMs: 900_000, readings: [], maxBuckets: 10 });
- * console.log(b.count); // 4
+ * const span = { startMs: 0, endMs: 3_600_000, bucketMs: 900_000, readings: [] };
+ * assert.equal(buildBuckets({ ...span, maxBuckets: 10 }).count, 4);
+ * assert.throws(() => buildBuckets({ ...span, maxBuckets: 3 }), RangeError);
  * ```
  */
 export function buildBuckets(span: {
@@ -93,7 +117,18 @@ export function buildBuckets(span: {
   return { startMs: startArr, endMs, reading: readingArr, count: n };
 }
 
-/** End of bucket k. */
+/**
+ * End of bucket k.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bucketEnd, buildBuckets } from "./span.ts";
+ * const b = buildBuckets({ startMs: 0, endMs: 2500, bucketMs: 1000, readings: [], maxBuckets: 10 });
+ * assert.equal(bucketEnd(b, 0), 1000);
+ * assert.equal(bucketEnd(b, 2), 2500);
+ * ```
+ */
 export function bucketEnd(b: Buckets, k: number): number {
   return k + 1 < b.count ? b.startMs[k + 1] : b.endMs;
 }
@@ -107,10 +142,18 @@ export function bucketEnd(b: Buckets, k: number): number {
  * @param energy `totalWh` and/or `samples` (sorted or not; at least one sample when given).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildBuckets, spreadEnergy } from "./span.ts";
- * const b = buildBuckets({ startMs: 0, endMs: 7_200_000, bucketMs: 3_600_000, readings: [], maxBuckets: 10 });
- * console.log(Array.from(spreadEnergy(b, { samples: [{ tsMs: 0, watts: 100 }, { tsMs: 7_200_000, watts: 300 }] })));
- * // [150, 250]
+ * const b = buildBuckets({
+ *   startMs: 0,
+ *   endMs: 7_200_000,
+ *   bucketMs: 3_600_000,
+ *   readings: [],
+ *   maxBuckets: 10,
+ * });
+ * const samples = [{ tsMs: 0, watts: 100 }, { tsMs: 7_200_000, watts: 300 }];
+ * assert.deepEqual(Array.from(spreadEnergy(b, { samples })), [150, 250]);
+ * assert.deepEqual(Array.from(spreadEnergy(b, { totalWh: 10 })), [5, 5]);
  * ```
  */
 export function spreadEnergy(

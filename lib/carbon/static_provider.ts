@@ -9,7 +9,16 @@ import { type RegionCatalog, UnknownRegionError } from "./catalog.ts";
 import type { RegionFigure } from "./data/types.ts";
 import type { IntensityProvider, IntensityQueryOptions, IntensityReading } from "./provider.ts";
 
-/** Milliseconds in a (non-leap) year: the averaging period of annual figures. */
+/**
+ * Milliseconds in a (non-leap) year: the averaging period of annual figures.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { YEAR_MS } from "./static_provider.ts";
+ * assert.equal(YEAR_MS / 86_400_000, 365);
+ * ```
+ */
 export const YEAR_MS = 365 * 86_400_000;
 
 /**
@@ -19,11 +28,14 @@ export const YEAR_MS = 365 * 86_400_000;
  * @param span `startMs`, `endMs`, and the catalog (for the source's licence and version).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RegionCatalog } from "./catalog.ts";
  * import { readingFromFigure } from "./static_provider.ts";
  * const catalog = RegionCatalog.embedded();
  * const r = readingFromFigure(catalog.lookup("FR").figure, { startMs: 0, endMs: 1000, catalog });
- * console.log(r.dataset); // "ember"
+ * assert.equal(r.dataset, "ember");
+ * assert.equal(r.zone, "FR");
+ * assert.equal(r.measured, false);
  * ```
  */
 export function readingFromFigure(
@@ -56,11 +68,13 @@ export function readingFromFigure(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RegionCatalog } from "./catalog.ts";
  * import { StaticProvider } from "./static_provider.ts";
  * const p = new StaticProvider(RegionCatalog.embedded());
  * const readings = await p.intensityForSpan("DE", Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 2));
- * console.log(readings?.[0].intensityGPerKwh);
+ * assert.equal(readings?.[0].intensityGPerKwh, 342.06);
+ * assert.equal(await p.intensityForSpan("nowhere", 0, 1000), null);
  * ```
  */
 export class StaticProvider implements IntensityProvider {

@@ -1,7 +1,7 @@
 /**
  * Small, dependency-free statistics for the estimator: the standard normal CDF and quantile
- * function, log-normal interval bounds, a seeded PRNG (xoshiro128** seeded by splitmix32) and
- * standard normal sampling.
+ * function and sample quantiles. The seeded PRNG used for sampling is `Xoshiro128` in
+ * lib/base/prng.ts.
  *
  * @module
  */
@@ -13,8 +13,11 @@
  * @throws RangeError when p is outside (0, 1).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalQuantile } from "./stats.ts";
- * console.log(normalQuantile(0.975).toFixed(6)); // "1.959964"
+ * assert.equal(normalQuantile(0.975).toFixed(6), "1.959964");
+ * assert.equal(normalQuantile(0.5), 0);
+ * assert.throws(() => normalQuantile(1), RangeError);
  * ```
  */
 export function normalQuantile(p: number): number {
@@ -66,8 +69,10 @@ export function normalQuantile(p: number): number {
  * @param x Any finite number.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalCdf } from "./stats.ts";
- * console.log(normalCdf(1.959964).toFixed(4)); // "0.9750"
+ * assert.equal(normalCdf(1.959964).toFixed(4), "0.9750");
+ * assert.equal(normalCdf(0).toFixed(7), "0.5000000");
  * ```
  */
 export function normalCdf(x: number): number {
@@ -95,8 +100,10 @@ export function normalCdf(x: number): number {
  * @param confidenceLevelPct Confidence level in percent, 0 < level < 100.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zForConfidence } from "./stats.ts";
- * console.log(zForConfidence(95).toFixed(3)); // "1.960"
+ * assert.equal(zForConfidence(95).toFixed(3), "1.960");
+ * assert.throws(() => zForConfidence(100), RangeError);
  * ```
  */
 export function zForConfidence(confidenceLevelPct: number): number {
@@ -109,91 +116,6 @@ export function zForConfidence(confidenceLevelPct: number): number {
 }
 
 /**
- * A seeded pseudo-random generator: xoshiro128** (Blackman and Vigna) with its 128-bit state
- * filled by splitmix32 from a 32-bit seed. Deterministic across platforms.
- *
- * @example
- * ```ts
- * import { Xoshiro128 } from "./stats.ts";
- * const a = new Xoshiro128(42), b = new Xoshiro128(42);
- * console.log(a.nextUint32() === b.nextUint32()); // true
- * ```
- */
-export class Xoshiro128 {
-  #s0: number;
-  #s1: number;
-  #s2: number;
-  #s3: number;
-  #spare = 0;
-  #hasSpare = false;
-  /** The seed this generator started from. */
-  readonly seed: number;
-
-  /**
-   * A generator seeded with `seed`.
-   *
-   * @param seed Any integer; taken modulo 2^32.
-   */
-  constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-    this.seed = seed >>> 0;
-    let x = this.seed;
-    const split = (): number => {
-      x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.#s0 = split();
-    this.#s1 = split();
-    this.#s2 = split();
-    this.#s3 = split();
-    if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) this.#s0 = 1;
-  }
-
-  /** Next 32-bit unsigned integer. */
-  nextUint32(): number {
-    const s1 = this.#s1;
-    const m = Math.imul(s1, 5);
-    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-    const t = s1 << 9;
-    this.#s2 ^= this.#s0;
-    this.#s3 ^= this.#s1;
-    this.#s1 ^= this.#s2;
-    this.#s0 ^= this.#s3;
-    this.#s2 ^= t;
-    this.#s3 = (this.#s3 << 11) | (this.#s3 >>> 21);
-    return result;
-  }
-
-  /** Uniform in (0, 1), never exactly 0 or 1 (53 bits from two draws). */
-  nextFloat(): number {
-    const hi = this.nextUint32() >>> 5; // 27 bits
-    const lo = this.nextUint32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
-  }
-
-  /** Standard normal deviate (Marsaglia polar method, the spare is kept). */
-  nextNormal(): number {
-    if (this.#hasSpare) {
-      this.#hasSpare = false;
-      return this.#spare;
-    }
-    let u: number, v: number, s: number;
-    do {
-      u = 2 * this.nextFloat() - 1;
-      v = 2 * this.nextFloat() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.#spare = v * f;
-    this.#hasSpare = true;
-    return u * f;
-  }
-}
-
-/**
  * The `p`-quantile of sorted data, linear interpolation between order statistics (type 7, as in
  * R's default and NumPy's `linear`).
  *
@@ -201,8 +123,10 @@ export class Xoshiro128 {
  * @param p Probability in [0, 1].
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quantileSorted } from "./stats.ts";
- * console.log(quantileSorted([1, 2, 3, 4], 0.5)); // 2.5
+ * assert.equal(quantileSorted([1, 2, 3, 4], 0.5), 2.5);
+ * assert.equal(quantileSorted([1, 2, 3, 4], 1), 4);
  * ```
  */
 export function quantileSorted(sorted: ArrayLike<number>, p: number): number {

@@ -6,15 +6,45 @@
  * @module
  */
 
-import { normalQuantile, quantileSorted, Xoshiro128, zForConfidence } from "./stats.ts";
+import { Xoshiro128 } from "../base/prng.ts";
+import { normalQuantile, quantileSorted, zForConfidence } from "./stats.ts";
 
-/** Where the energy figure came from. */
-export type EnergySourceKind = "governor" | "rapl" | "model";
+/**
+ * Where the energy figure came from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ENERGY_UNCERTAINTY, type EnergySourceKind } from "./uncertainty.ts";
+ * const kind: EnergySourceKind = "model";
+ * assert.equal(ENERGY_UNCERTAINTY[kind], 0.3);
+ * ```
+ */
+export type EnergySourceKind = "governor" | "rapl" | "model" | "meter";
 
-/** The two interval methods (names kept from the Python package). */
+/**
+ * The two interval methods (names kept from the Python package).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EstimationMethod, METHODS } from "./uncertainty.ts";
+ * const method: EstimationMethod = "monte_carlo";
+ * assert.ok(METHODS.includes(method));
+ * ```
+ */
 export type EstimationMethod = "analytical_truncated" | "monte_carlo";
 
-/** Every method name accepted, for messages. */
+/**
+ * Every method name accepted, for messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { METHODS } from "./uncertainty.ts";
+ * assert.equal(METHODS.join(", "), "analytical_truncated, monte_carlo");
+ * ```
+ */
 export const METHODS: readonly EstimationMethod[] = ["analytical_truncated", "monte_carlo"];
 
 /**
@@ -22,11 +52,21 @@ export const METHODS: readonly EstimationMethod[] = ["analytical_truncated", "mo
  * - `governor` 0.05 and `rapl` 0.05: RAPL is a model-based counter, validated within a few
  *   percent of package power; the rest is attribution and coverage.
  * - `model` 0.30: a TDP x utilisation power model, typically 20-40 % off measured power.
+ * - `meter` 0.02: a facility or PDU energy meter (revenue-grade meters are class 1 or 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ENERGY_UNCERTAINTY } from "./uncertainty.ts";
+ * assert.equal(ENERGY_UNCERTAINTY.rapl, 0.05);
+ * assert.ok(Object.isFrozen(ENERGY_UNCERTAINTY));
+ * ```
  */
 export const ENERGY_UNCERTAINTY: Readonly<Record<EnergySourceKind, number>> = Object.freeze({
   governor: 0.05,
   rapl: 0.05,
   model: 0.3,
+  meter: 0.02,
 });
 
 const DAY_MS = 86_400_000;
@@ -40,8 +80,11 @@ const DAY_MS = 86_400_000;
  * @param durationMs Span length in ms, or `undefined` when the timing is unknown.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { temporalUncertainty } from "./uncertainty.ts";
- * console.log(temporalUncertainty(3_600_000)); // 0.33
+ * assert.equal(temporalUncertainty(3_600_000), 0.33);
+ * assert.equal(temporalUncertainty(30 * 86_400_000).toFixed(2), "0.20");
+ * assert.equal(temporalUncertainty(undefined), 0.33);
  * ```
  */
 export function temporalUncertainty(durationMs: number | undefined): number {
@@ -60,7 +103,17 @@ export function temporalUncertainty(durationMs: number | undefined): number {
   return 0.03;
 }
 
-/** Grams of one group of buckets that share an intensity uncertainty. */
+/**
+ * Grams of one group of buckets that share an intensity uncertainty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IntensityGroup } from "./uncertainty.ts";
+ * const group: IntensityGroup = { grams: 120, sigma: 0.1 };
+ * assert.equal(group.grams * (1 + group.sigma), 132);
+ * ```
+ */
 export interface IntensityGroup {
   /** Point-estimate grams of the group (energy x PUE x intensity summed over its buckets). */
   readonly grams: number;
@@ -68,7 +121,22 @@ export interface IntensityGroup {
   readonly sigma: number;
 }
 
-/** What the interval maths needs. */
+/**
+ * What the interval maths needs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { analyticalInterval, type IntervalInput } from "./uncertainty.ts";
+ * const input: IntervalInput = {
+ *   groups: [{ grams: 100, sigma: 0.3 }],
+ *   energySigma: 0.4,
+ *   pueSigma: 0,
+ *   confidenceLevelPct: 68,
+ * };
+ * assert.equal(analyticalInterval(input).sigma.toFixed(6), "0.500000");
+ * ```
+ */
 export interface IntervalInput {
   /** Intensity groups; their errors are fully correlated (one common deviate). */
   readonly groups: readonly IntensityGroup[];
@@ -80,7 +148,17 @@ export interface IntervalInput {
   readonly confidenceLevelPct: number;
 }
 
-/** An interval around the point estimate. */
+/**
+ * An interval around the point estimate.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Interval } from "./uncertainty.ts";
+ * const interval: Interval = { lowerG: 80, upperG: 125, sigma: 0.114 };
+ * assert.equal(interval.upperG - interval.lowerG, 45);
+ * ```
+ */
 export interface Interval {
   /** Lower bound, grams. */
   readonly lowerG: number;
@@ -107,9 +185,17 @@ function total(groups: readonly IntensityGroup[]): number {
  * @param input Groups, sigmas and level.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { analyticalInterval } from "./uncertainty.ts";
- * const i = analyticalInterval({ groups: [{ grams: 100, sigma: 0.15 }], energySigma: 0, pueSigma: 0, confidenceLevelPct: 95 });
- * console.log(i.lowerG.toFixed(1), i.upperG.toFixed(1)); // "74.5 134.3"
+ * const i = analyticalInterval({
+ *   groups: [{ grams: 100, sigma: 0.15 }],
+ *   energySigma: 0,
+ *   pueSigma: 0,
+ *   confidenceLevelPct: 95,
+ * });
+ * assert.equal(i.lowerG.toFixed(1), "74.5");
+ * assert.equal(i.upperG.toFixed(1), "134.2");
+ * assert.equal(i.sigma, 0.15);
  * ```
  */
 export function analyticalInterval(input: IntervalInput): Interval {
@@ -121,7 +207,25 @@ export function analyticalInterval(input: IntervalInput): Interval {
   return { lowerG: g * Math.exp(-z * sigma), upperG: g * Math.exp(z * sigma), sigma };
 }
 
-/** How Monte Carlo draws its deviates. */
+/**
+ * How Monte Carlo draws its deviates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { monteCarloInterval, type SamplingScheme } from "./uncertainty.ts";
+ * const sampling: SamplingScheme = "iid";
+ * const input = {
+ *   groups: [{ grams: 100, sigma: 0.2 }],
+ *   energySigma: 0,
+ *   pueSigma: 0,
+ *   confidenceLevelPct: 90,
+ * };
+ * const a = monteCarloInterval(input, { sampling, seed: 3, samples: 1000 });
+ * const b = monteCarloInterval(input, { sampling, seed: 3, samples: 1000 });
+ * assert.deepEqual(a, b);
+ * ```
+ */
 export type SamplingScheme = "rqmc" | "iid";
 
 function radicalInverse(i: number, base: number): number {
@@ -174,9 +278,18 @@ function deviates(n: number, rng: Xoshiro128, scheme: SamplingScheme): Float64Ar
  *   `sampling` (default `rqmc`; `iid` for independent draws).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { monteCarloInterval } from "./uncertainty.ts";
- * const i = monteCarloInterval({ groups: [{ grams: 100, sigma: 0.15 }], energySigma: 0, pueSigma: 0, confidenceLevelPct: 95 }, { seed: 7 });
- * console.log(i.lowerG < 100 && i.upperG > 100); // true
+ * const input = {
+ *   groups: [{ grams: 100, sigma: 0.15 }],
+ *   energySigma: 0,
+ *   pueSigma: 0,
+ *   confidenceLevelPct: 95,
+ * };
+ * const i = monteCarloInterval(input, { seed: 7 });
+ * assert.equal(i.lowerG.toFixed(0), "75");
+ * assert.equal(i.upperG.toFixed(0), "134");
+ * assert.throws(() => monteCarloInterval(input, { samples: 10 }), RangeError);
  * ```
  */
 export function monteCarloInterval(

@@ -18,14 +18,26 @@
  * @module
  */
 
-import { type Node, parseTree, printParseErrorCode } from "npm:jsonc-parser@^3.3.1";
+import { type Node, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
 import { Reader, required } from "./_jsonc_reader.ts";
 import { RegionCatalog } from "./catalog.ts";
 import type { PueProfile, RegionFigure, SourceInfo } from "./data/types.ts";
 import type { IntensityBasis } from "./provider.ts";
 
-/** What a user file contributes. */
+/**
+ * What a user file contributes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseUserIntensityFile, type UserIntensityData } from "./user_file.ts";
+ * const text = '{ "pueProfiles": { "lab": { "pue": 1.4, "source": "meter" } } }';
+ * const data: UserIntensityData = parseUserIntensityFile(text, "intensity.jsonc");
+ * assert.equal(data.pueProfiles[0].pue, 1.4);
+ * assert.equal(data.regions.length, 0);
+ * ```
+ */
 export interface UserIntensityData {
   /** Regions to add or override. */
   readonly regions: RegionFigure[];
@@ -63,12 +75,19 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9:._\-]{0,63}$/;
  * @param path File path, used in error messages and source ids.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../base/errors.ts";
  * import { parseUserIntensityFile } from "./user_file.ts";
  * const data = parseUserIntensityFile(
- *   '{ "regions": { "lab": { "intensityGPerKwh": 80, "year": 2025, "basis": "lifecycle", "source": "bill" } } }',
+ *   `{ "regions": { "lab": {
+ *     "intensityGPerKwh": 80, "year": 2025, "basis": "lifecycle", "source": "bill",
+ *   } } }`,
  *   "intensity.jsonc",
  * );
- * console.log(data.regions[0].id); // "lab"
+ * assert.equal(data.regions[0].id, "lab");
+ * assert.equal(data.regions[0].uncertaintyRel, 0.15);
+ * assert.equal(data.sources[0].id, "user:lab");
+ * assert.throws(() => parseUserIntensityFile("", "empty.jsonc"), ConfigError);
  * ```
  */
 export function parseUserIntensityFile(text: string, path: string): UserIntensityData {
@@ -201,9 +220,20 @@ export function parseUserIntensityFile(text: string, path: string): UserIntensit
  *
  * @param path File path (from `carbon.intensityFile` / `CARBON_OPS_CARBON_INTENSITY_FILE`).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../base/errors.ts";
  * import { loadUserIntensityFile } from "./user_file.ts";
- * const data = await loadUserIntensityFile("/etc/carbon-ops/intensity.jsonc");
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const path = `${dir}/intensity.jsonc`;
+ *   await Deno.writeTextFile(path, '{ "pueProfiles": { "lab": { "pue": 1.2, "source": "meter" } } }');
+ *   const data = await loadUserIntensityFile(path);
+ *   assert.equal(data.pueProfiles[0].location, path);
+ *   await assert.rejects(loadUserIntensityFile(`${dir}/missing.jsonc`), ConfigError);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
  * ```
  */
 export async function loadUserIntensityFile(path: string): Promise<UserIntensityData> {
@@ -229,9 +259,10 @@ export async function loadUserIntensityFile(path: string): Promise<UserIntensity
  * @param options `intensityFile` (default none), `includeOdbl` (default true).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadCatalog } from "./user_file.ts";
  * const catalog = await loadCatalog({ intensityFile: null });
- * console.log(catalog.lookup("DE").figure.intensityGPerKwh);
+ * assert.equal(catalog.lookup("DE").figure.intensityGPerKwh, 342.06);
  * ```
  */
 export async function loadCatalog(

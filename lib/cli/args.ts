@@ -9,7 +9,18 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../base/errors.ts";
 import { didYouMean } from "../base/suggest.ts";
 
-/** One option: `--name VALUE` (string) or `--name` (boolean), optionally repeatable. */
+/**
+ * One option: `--name VALUE` (string) or `--name` (boolean), optionally repeatable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type OptionSpec, parseCommandArgs } from "./args.ts";
+ * const label: OptionSpec = { type: "string", short: "l", multiple: true };
+ * const { values } = parseCommandArgs(["-l", "a=1", "--label", "b=2"], { options: { label } });
+ * assert.deepEqual(values.label, ["a=1", "b=2"]);
+ * ```
+ */
 export interface OptionSpec {
   /** `string` takes a value, `boolean` does not. */
   readonly type: "string" | "boolean";
@@ -19,17 +30,53 @@ export interface OptionSpec {
   readonly multiple?: boolean;
 }
 
-/** The options of one command by long name (without `--`). */
+/**
+ * The options of one command by long name (without `--`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type OptionSpecs, parseCommandArgs } from "./args.ts";
+ * const options = { json: { type: "boolean" }, out: { type: "string" } } as const satisfies OptionSpecs;
+ * assert.equal(parseCommandArgs(["--out", "x.html"], { options }).values.out, "x.html");
+ * ```
+ */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 type ValueOf<S extends OptionSpec> = S["type"] extends "string"
   ? (S["multiple"] extends true ? string[] : string)
   : (S["multiple"] extends true ? boolean[] : boolean);
 
-/** Parsed values: each option is `undefined` when not given. */
+/**
+ * Parsed values: each option is `undefined` when not given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandArgs, type ParsedValues } from "./args.ts";
+ * const options = { json: { type: "boolean" } } as const;
+ * const values: ParsedValues<typeof options> = parseCommandArgs([], { options }).values;
+ * assert.equal(values.json, undefined);
+ * ```
+ */
 export type ParsedValues<O extends OptionSpecs> = { -readonly [K in keyof O]?: ValueOf<O[K]> };
 
-/** Result of `parseCommandArgs`. */
+/**
+ * Result of `parseCommandArgs`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ParsedArgs, parseCommandArgs } from "./args.ts";
+ * const options = { json: { type: "boolean" } } as const;
+ * const parsed: ParsedArgs<typeof options> = parseCommandArgs(["a", "--", "--json"], {
+ *   options,
+ *   positionals: { min: 0, max: 2 },
+ * });
+ * assert.deepEqual(parsed.positionals, ["a", "--json"]);
+ * assert.equal(parsed.values.json, undefined);
+ * ```
+ */
 export interface ParsedArgs<O extends OptionSpecs> {
   /** Option values by long name. */
   readonly values: ParsedValues<O>;
@@ -46,12 +93,14 @@ export interface ParsedArgs<O extends OptionSpecs> {
  *   `usage` (default none), the usage line shown with errors.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { UsageError } from "../base/errors.ts";
  * import { parseCommandArgs } from "./args.ts";
- * const { values, positionals } = parseCommandArgs(["--json", "dir"], {
- *   options: { json: { type: "boolean" } },
- *   positionals: { min: 1, max: 1 },
- * });
- * console.log(values.json, positionals);
+ * const spec = { options: { json: { type: "boolean" } }, positionals: { min: 1, max: 1 } } as const;
+ * const { values, positionals } = parseCommandArgs(["--json", "dir"], spec);
+ * assert.equal(values.json, true);
+ * assert.deepEqual(positionals, ["dir"]);
+ * assert.throws(() => parseCommandArgs(["--jsn", "dir"], spec), UsageError);
  * ```
  */
 export function parseCommandArgs<O extends OptionSpecs>(
@@ -69,23 +118,7 @@ export function parseCommandArgs<O extends OptionSpecs>(
       strict: true,
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const unknown = /Unknown option '([^']+)'/.exec(message);
-    if (unknown) {
-      const word = unknown[1].split("=")[0];
-      throw new UsageError(`unknown option ${word}`, { hint: didYouMean(word, known), usage });
-    }
-    const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-    if (missing) throw new UsageError(`option ${missing[1]} needs a value`, { usage });
-    const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
-    if (ambiguous) {
-      const flag = ambiguous[1];
-      throw new UsageError(`option ${flag} needs a value`, {
-        usage,
-        hint: `a value starting with '-' must be attached: ${flag}=-VALUE`,
-      });
-    }
-    throw new UsageError(message.replace(/\. To specify.*$/s, ""), { usage, cause: err });
+    throw usageErrorFor(err, argv, spec.options, usage, known);
   }
   const positionals = parsed.positionals;
   const { min, max } = spec.positionals ?? { min: 0, max: 0 };
@@ -103,12 +136,71 @@ export function parseCommandArgs<O extends OptionSpecs>(
 }
 
 /**
+ * The `UsageError` for a `parseArgs` failure, chosen by its `code`. The offending option is found
+ * by tokenising `argv` leniently (never by reading Node's message text).
+ */
+function usageErrorFor(
+  err: unknown,
+  argv: readonly string[],
+  options: OptionSpecs,
+  usage: string | undefined,
+  known: string[],
+): UsageError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: options as unknown as Record<string, OptionSpec>,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const optionTokens = tokens.flatMap((t) => (t.kind === "option" ? [t] : []));
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const unknown = optionTokens.find((t) => !Object.hasOwn(options, t.name));
+    if (unknown) {
+      return new UsageError(`unknown option ${unknown.rawName}`, {
+        hint: didYouMean(unknown.rawName, known),
+        usage,
+      });
+    }
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    for (const t of optionTokens) {
+      const spec = options[t.name];
+      if (!spec) continue;
+      const flag = `--${t.name}`;
+      if (spec.type === "string" && t.value === undefined) {
+        return new UsageError(`option ${flag} needs a value`, { usage });
+      }
+      if (spec.type === "string" && !t.inlineValue && t.value?.startsWith("-")) {
+        return new UsageError(`option ${flag} needs a value`, {
+          usage,
+          hint: `a value starting with '-' must be attached: ${flag}=-VALUE`,
+        });
+      }
+      if (spec.type === "boolean" && t.value !== undefined) {
+        return new UsageError(`option ${flag} does not take a value`, { usage });
+      }
+    }
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new UsageError(message, { usage, cause: err });
+}
+
+/**
  * Reads a numeric option, throwing `UsageError` that names the option and the allowed range.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { UsageError } from "../base/errors.ts";
  * import { numberOption } from "./args.ts";
- * console.log(numberOption("100", "--interval-ms", { min: 1, integer: true })); // 100
+ * assert.equal(numberOption("100", "--interval-ms", { min: 1, integer: true }), 100);
+ * assert.throws(() => numberOption("0", "--interval-ms", { min: 1, integer: true }), (e: unknown) => {
+ *   assert.ok(e instanceof UsageError);
+ *   assert.match(e.message, /--interval-ms must be >= 1, got 0/);
+ *   return true;
+ * });
  * ```
  */
 export function numberOption(

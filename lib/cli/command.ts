@@ -8,7 +8,32 @@
 import type { TextSink } from "../base/text_sink.ts";
 import type { Config, ConfigOverrides } from "../config/schema.ts";
 
-/** What a command gets from the shell: its arguments, output, environment and config. */
+/**
+ * What a command gets from the shell: its arguments, output, environment and config.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Command, CommandContext } from "./command.ts";
+ * import { runCli } from "./run_cli.ts";
+ * import { bufferSink } from "./sinks.ts";
+ * let seen: CommandContext | undefined;
+ * const probe: Command = {
+ *   name: "probe",
+ *   summary: "Shows its context",
+ *   help: "Usage: carbon-ops probe [ARG...]\n",
+ *   run: (ctx) => {
+ *     seen = ctx;
+ *     return Promise.resolve(0);
+ *   },
+ * };
+ * const out = bufferSink();
+ * await runCli(["probe", "a", "b"], { commands: [probe], stdout: out, stderr: bufferSink(), env: { X: "1" } });
+ * assert.deepEqual(seen?.argv, ["a", "b"]);
+ * assert.equal(seen?.env.X, "1");
+ * assert.equal(seen?.debug, false);
+ * ```
+ */
 export interface CommandContext {
   /** Arguments after the command name (and after the subcommand name for groups). */
   readonly argv: readonly string[];
@@ -38,6 +63,26 @@ export interface CommandContext {
  * A command: `carbon-ops <name> [options]`. `run` returns the exit code (0 ok, 1 failure,
  * command-specific documented codes such as the verifier's 3, 4, 5). Throwing `UsageError`
  * exits 2; any other error exits 1 with its message and cause chain.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Command, writeJson } from "./command.ts";
+ * import { runCli } from "./run_cli.ts";
+ * import { bufferSink } from "./sinks.ts";
+ * const hello: Command = {
+ *   name: "hello",
+ *   summary: "Says hello",
+ *   help: "Usage: carbon-ops hello\n",
+ *   run: (ctx) => {
+ *     writeJson(ctx.stdout, { hello: "world" });
+ *     return Promise.resolve(0);
+ *   },
+ * };
+ * const out = bufferSink();
+ * assert.equal(await runCli(["hello"], { commands: [hello], stdout: out, stderr: bufferSink() }), 0);
+ * assert.deepEqual(JSON.parse(out.text()), { hello: "world" });
+ * ```
  */
 export interface Command {
   /** Name on the command line, e.g. `governor` or, inside a group, `verify`. */
@@ -56,9 +101,18 @@ export interface Command {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineGroup } from "./command.ts";
- * const group = defineGroup("keys", "Manage signing keys", []);
- * console.log(group.subcommands.length);
+ * const generate = {
+ *   name: "generate",
+ *   summary: "Create a key",
+ *   help: "Usage: carbon-ops keys generate\n",
+ *   run: () => Promise.resolve(0),
+ * };
+ * const group = defineGroup("keys", "Manage signing keys", [generate]);
+ * assert.equal(group.subcommands.length, 1);
+ * assert.match(group.help, /^Usage: carbon-ops keys <subcommand> \[options\]/);
+ * assert.match(group.help, /  generate  Create a key/);
  * ```
  */
 export function defineGroup(
@@ -81,6 +135,29 @@ export function defineGroup(
 /**
  * A registry entry: the name and summary shown in `carbon-ops --help`, and how to load the
  * command when it is used (so unused commands' modules are never loaded).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CommandEntry } from "./command.ts";
+ * import { runCli } from "./run_cli.ts";
+ * import { bufferSink } from "./sinks.ts";
+ * let loads = 0;
+ * const entry: CommandEntry = {
+ *   name: "noop",
+ *   summary: "Does nothing",
+ *   load: () => {
+ *     loads++;
+ *     const run = () => Promise.resolve(0);
+ *     return Promise.resolve({ name: "noop", summary: "Does nothing", help: "Usage: noop\n", run });
+ *   },
+ * };
+ * const sinks = { stdout: bufferSink(), stderr: bufferSink() };
+ * await runCli(["--version"], { commands: [entry], ...sinks });
+ * assert.equal(loads, 0);
+ * assert.equal(await runCli(["noop"], { commands: [entry], ...sinks }), 0);
+ * assert.equal(loads, 1);
+ * ```
  */
 export interface CommandEntry {
   /** Name on the command line. */
@@ -91,7 +168,23 @@ export interface CommandEntry {
   load(): Promise<Command | CommandGroup>;
 }
 
-/** A command made of subcommands. */
+/**
+ * A command made of subcommands.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CommandGroup, defineGroup } from "./command.ts";
+ * import { runCli } from "./run_cli.ts";
+ * import { bufferSink } from "./sinks.ts";
+ * const show = { name: "show", summary: "Show", help: "Usage: x show\n", run: () => Promise.resolve(3) };
+ * const group: CommandGroup = defineGroup("x", "Example group", [show]);
+ * const sinks = { stdout: bufferSink(), stderr: bufferSink() };
+ * assert.equal(await runCli(["x", "show"], { commands: [group], ...sinks }), 3);
+ * assert.equal(await runCli(["x", "shw"], { commands: [group], ...sinks }), 2);
+ * assert.match(sinks.stderr.text(), /did you mean show\?/);
+ * ```
+ */
 export interface CommandGroup {
   /** Name on the command line. */
   readonly name: string;
@@ -108,8 +201,12 @@ export interface CommandGroup {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeJson } from "./command.ts";
- * writeJson({ write: (t) => console.log(t.trim()) }, { ok: true });
+ * import { bufferSink } from "./sinks.ts";
+ * const sink = bufferSink();
+ * writeJson(sink, { ok: true });
+ * assert.equal(sink.text(), '{\n  "ok": true\n}\n');
  * ```
  */
 export function writeJson(sink: TextSink, value: unknown): void {

@@ -14,6 +14,15 @@ import type { CommandEntry } from "./command.ts";
  * The library's commands, in help order. The governor (`governor/command.ts`) and the
  * demonstrations (`demo/command.ts`) sit above `lib/` and are added by `main.ts`, which composes
  * the full table (`COMMANDS` there).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LIBRARY_COMMANDS } from "./registry.ts";
+ * const regions = LIBRARY_COMMANDS.find((c) => c.name === "regions");
+ * assert.ok(regions);
+ * assert.equal((await regions.load()).summary, regions.summary);
+ * ```
  */
 export const LIBRARY_COMMANDS: readonly CommandEntry[] = [
   {

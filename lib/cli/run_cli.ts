@@ -13,7 +13,21 @@ import { didYouMean } from "../base/suggest.ts";
 import { VERSION } from "../base/version.ts";
 import type { Command, CommandContext, CommandEntry, CommandGroup } from "./command.ts";
 
-/** Options of `runCli`. */
+/**
+ * Options of `runCli`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LIBRARY_COMMANDS } from "./registry.ts";
+ * import { runCli, type RunCliOptions } from "./run_cli.ts";
+ * import { bufferSink } from "./sinks.ts";
+ * const stderr = bufferSink();
+ * const options: RunCliOptions = { commands: LIBRARY_COMMANDS, stdout: bufferSink(), stderr, env: {} };
+ * assert.equal(await runCli(["regins"], options), 2);
+ * assert.match(stderr.text(), /did you mean regions\?/);
+ * ```
+ */
 export interface RunCliOptions {
   /** Standard output sink. */
   readonly stdout: TextSink;
@@ -112,11 +126,14 @@ function describeError(err: unknown, debug: boolean): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { VERSION } from "../base/version.ts";
  * import { runCli } from "./run_cli.ts";
  * import { bufferSink } from "./sinks.ts";
  * const out = bufferSink();
  * const code = await runCli(["--version"], { commands: [], stdout: out, stderr: bufferSink() });
- * console.log(code, out.text());
+ * assert.equal(code, 0);
+ * assert.equal(out.text(), `carbon-ops ${VERSION}\n`);
  * ```
  */
 export async function runCli(argv: readonly string[], options: RunCliOptions): Promise<number> {

@@ -14,8 +14,18 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writerSink } from "./sinks.ts";
- * writerSink(Deno.stderr).write("hello\n");
+ * const chunks: Uint8Array[] = [];
+ * const short = { writeSync: (p: Uint8Array) => (chunks.push(p.slice(0, 2)), Math.min(2, p.length)) };
+ * writerSink(short).write("hello");
+ * assert.equal(chunks.map((c) => new TextDecoder().decode(c)).join(""), "hello");
+ * const closed = {
+ *   writeSync: (): number => {
+ *     throw new Deno.errors.BrokenPipe("reader went away");
+ *   },
+ * };
+ * writerSink(closed).write("ignored"); // does not throw
  * ```
  */
 export function writerSink(writer: { writeSync(p: Uint8Array): number }): TextSink {
@@ -39,10 +49,12 @@ export function writerSink(writer: { writeSync(p: Uint8Array): number }): TextSi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferSink } from "./sinks.ts";
  * const sink = bufferSink();
  * sink.write("a");
- * console.log(sink.text()); // "a"
+ * sink.write("b\n");
+ * assert.equal(sink.text(), "ab\n");
  * ```
  */
 export function bufferSink(): TextSink & { text(): string } {

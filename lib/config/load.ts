@@ -8,10 +8,42 @@ import { ConfigError } from "../base/errors.ts";
 import { resolveConfig } from "./resolve.ts";
 import type { Config, ConfigOverrides } from "./schema.ts";
 
-/** Where the config file is looked for when neither `--config` nor `CARBON_OPS_CONFIG` is set. */
+/**
+ * Where the config file is looked for when neither `--config` nor `CARBON_OPS_CONFIG` is set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_CONFIG_PATH } from "./load.ts";
+ * assert.equal(DEFAULT_CONFIG_PATH, "/etc/carbon-ops/config.jsonc");
+ * ```
+ */
 export const DEFAULT_CONFIG_PATH = "/etc/carbon-ops/config.jsonc";
 
-/** Options of `loadConfig`. */
+/**
+ * Options of `loadConfig`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadConfig, type LoadConfigOptions } from "./load.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const path = `${dir}/config.jsonc`;
+ *   await Deno.writeTextFile(path, '// site\n{ "carbon": { "region": "DE" } }');
+ *   const options: LoadConfigOptions = {
+ *     configPath: path,
+ *     env: { CARBON_OPS_CARBON_REGION: "FR" },
+ *     flags: { governor: { intervalMs: 50 } },
+ *   };
+ *   const config = await loadConfig(options);
+ *   assert.equal(config.carbon.region, "FR"); // env beats the file
+ *   assert.equal(config.governor.intervalMs, 50);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export interface LoadConfigOptions {
   /** `--config` value; wins over `CARBON_OPS_CONFIG`. Default: not given. */
   readonly configPath?: string;
@@ -29,9 +61,12 @@ export interface LoadConfigOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../base/errors.ts";
  * import { loadConfig } from "./load.ts";
  * const config = await loadConfig({ env: { CARBON_OPS_CONFIG: "" } });
- * console.log(config.governor.socketPath); // "/var/run/carbon-ops.sock"
+ * assert.equal(config.governor.socketPath, "/var/run/carbon-ops.sock");
+ * await assert.rejects(loadConfig({ configPath: "/nonexistent/config.jsonc" }), ConfigError);
  * ```
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {

@@ -5,18 +5,25 @@
  * @module
  */
 
-import {
-  type Node,
-  type ParseError,
-  parseTree,
-  printParseErrorCode,
-} from "npm:jsonc-parser@^3.3.1";
+import { type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
 import { closestMatches } from "../base/suggest.ts";
+import { textPosition } from "../base/text_position.ts";
 import { type Config, CONFIG_SCHEMA, type ConfigOverrides, type FieldSpec } from "./schema.ts";
 import { checkText, checkValue } from "./validate.ts";
 
-/** Environment variables with a meaning of their own, not config keys. */
+/**
+ * Environment variables with a meaning of their own, not config keys.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RESERVED_ENV, resolveConfig } from "./resolve.ts";
+ * assert.ok(RESERVED_ENV.includes("CARBON_OPS_DEBUG"));
+ * const config = resolveConfig({ fileText: null, env: { CARBON_OPS_DEBUG: "1" } });
+ * assert.equal(config.governor.intervalMs, 100);
+ * ```
+ */
 export const RESERVED_ENV = ["CARBON_OPS_CONFIG", "CARBON_OPS_DEBUG"] as const;
 
 const SECTIONS = CONFIG_SCHEMA as unknown as Record<string, Record<string, FieldSpec>>;
@@ -26,8 +33,9 @@ const SECTIONS = CONFIG_SCHEMA as unknown as Record<string, Record<string, Field
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { envName } from "./resolve.ts";
- * console.log(envName("governor", "intervalMs")); // "CARBON_OPS_GOVERNOR_INTERVAL_MS"
+ * assert.equal(envName("governor", "intervalMs"), "CARBON_OPS_GOVERNOR_INTERVAL_MS");
  * ```
  */
 export function envName(section: string, key: string): string {
@@ -39,15 +47,35 @@ export function envName(section: string, key: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { flagName } from "./resolve.ts";
- * console.log(flagName("intervalMs")); // "--interval-ms"
+ * assert.equal(flagName("intervalMs"), "--interval-ms");
  * ```
  */
 export function flagName(key: string): string {
   return `--${key.replace(/([A-Z])/g, "-$1").toLowerCase()}`;
 }
 
-/** Inputs to `resolveConfig`. */
+/**
+ * Inputs to `resolveConfig`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../base/errors.ts";
+ * import { type ResolveInput, resolveConfig } from "./resolve.ts";
+ * const input: ResolveInput = {
+ *   fileText: '{ "governor": { "intervalMS": 50 } }',
+ *   filePath: "/etc/carbon-ops/config.jsonc",
+ * };
+ * assert.throws(() => resolveConfig(input), (e: unknown) => {
+ *   assert.ok(e instanceof ConfigError);
+ *   assert.match(e.message, /config\.jsonc/);
+ *   assert.match(e.message, /intervalMs/);
+ *   return true;
+ * });
+ * ```
+ */
 export interface ResolveInput {
   /** Text of the JSONC config file, or null when there is none. */
   readonly fileText: string | null;
@@ -57,18 +85,6 @@ export interface ResolveInput {
   readonly env?: Readonly<Record<string, string>>;
   /** Flag overrides from the command line (default none). */
   readonly flags?: ConfigOverrides;
-}
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
 }
 
 function nodeValue(node: Node): unknown {
@@ -85,7 +101,7 @@ function applyFile(values: Record<string, Record<string, unknown>>, text: string
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const at = (offset: number, problem: string, key?: string) =>
-    new ConfigError(problem, { source: path, ...lineColumn(text, offset), key });
+    new ConfigError(problem, { source: path, ...textPosition(text, offset), key });
   if (errors.length > 0) {
     const e = errors[0];
     throw at(e.offset, `invalid JSONC (${printParseErrorCode(e.error)}); fix the syntax there`);
@@ -219,9 +235,14 @@ function applyFlags(values: Record<string, Record<string, unknown>>, flags: Conf
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveConfig } from "./resolve.ts";
- * const config = resolveConfig({ fileText: '{ "governor": { "intervalMs": 50 } }', env: { CARBON_OPS_CARBON_REGION: "FR" } });
- * console.log(config.governor.intervalMs, config.carbon.region); // 50 "FR"
+ * const config = resolveConfig({
+ *   fileText: '{ "governor": { "intervalMs": 50 } }',
+ *   env: { CARBON_OPS_CARBON_REGION: "FR" },
+ * });
+ * assert.equal(config.governor.intervalMs, 50);
+ * assert.equal(config.carbon.region, "FR");
  * ```
  */
 export function resolveConfig(input: ResolveInput): Config {

@@ -5,7 +5,18 @@
  * @module
  */
 
-/** Types a config field can have. */
+/**
+ * Types a config field can have.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FieldType } from "./schema.ts";
+ * import { describeType } from "./validate.ts";
+ * const type: FieldType = { kind: "enum", values: ["sysfs", "msr", "sim"] };
+ * assert.match(describeType(type), /sysfs/);
+ * ```
+ */
 export type FieldType =
   | { kind: "string" }
   | { kind: "path" }
@@ -17,7 +28,22 @@ export type FieldType =
   | { kind: "integers"; min: number; max: number }
   | { kind: "strings" };
 
-/** One config key. */
+/**
+ * One config key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FieldSpec } from "./schema.ts";
+ * import { checkValue } from "./validate.ts";
+ * const spec: FieldSpec = {
+ *   type: { kind: "integer", min: 1, max: 60 },
+ *   default: 10,
+ *   description: "seconds between samples",
+ * };
+ * assert.deepEqual(checkValue(spec, 61), { ok: false, expected: "an integer from 1 to 60" });
+ * ```
+ */
 export interface FieldSpec {
   /** Type and range. */
   readonly type: FieldType;
@@ -39,8 +65,10 @@ export interface FieldSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CONFIG_SCHEMA } from "./schema.ts";
- * console.log(CONFIG_SCHEMA.governor.intervalMs.default); // 100
+ * assert.equal(CONFIG_SCHEMA.governor.intervalMs.default, 100);
+ * assert.equal(CONFIG_SCHEMA.governor.allowMsr.fileOnly, true);
  * ```
  */
 export const CONFIG_SCHEMA = {
@@ -257,10 +285,31 @@ export const CONFIG_SCHEMA = {
   },
 } as const satisfies Record<string, Record<string, FieldSpec>>;
 
-/** Section names. */
+/**
+ * Section names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CONFIG_SCHEMA, type ConfigSection } from "./schema.ts";
+ * const section: ConfigSection = "carbon";
+ * assert.ok(Object.keys(CONFIG_SCHEMA).includes(section));
+ * ```
+ */
 export type ConfigSection = keyof typeof CONFIG_SCHEMA;
 
-/** The TypeScript type of a value of field type `T`. */
+/**
+ * The TypeScript type of a value of field type `T`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ValueFor } from "./schema.ts";
+ * const ids: ValueFor<{ kind: "integers" }> = [0, 1];
+ * const mode: ValueFor<{ kind: "enum"; values: readonly ["sysfs", "sim"] }> = "sim";
+ * assert.deepEqual([ids.length, mode], [2, "sim"]);
+ * ```
+ */
 export type ValueFor<T> = T extends { kind: "integer" | "number" } ? number
   : T extends { kind: "boolean" } ? boolean
   : T extends { kind: "integers" } ? readonly number[]
@@ -268,22 +317,66 @@ export type ValueFor<T> = T extends { kind: "integer" | "number" } ? number
   : T extends { kind: "enum"; values: readonly (infer V)[] } ? V
   : string;
 
-/** The TypeScript type of field `F`, with `null` when it is nullable. */
+/**
+ * The TypeScript type of field `F`, with `null` when it is nullable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FieldValue } from "./schema.ts";
+ * const unset: FieldValue<{ type: { kind: "number" }; nullable: true }> = null;
+ * const limit: FieldValue<{ type: { kind: "number" } }> = 0.5;
+ * assert.equal(unset ?? limit, 0.5);
+ * ```
+ */
 export type FieldValue<F> = F extends { type: infer T; nullable: true } ? ValueFor<T> | null
   : F extends { type: infer T } ? ValueFor<T>
   : never;
 
-/** The type of `CONFIG_SCHEMA`. */
+/**
+ * The type of `CONFIG_SCHEMA`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CONFIG_SCHEMA, type Schema } from "./schema.ts";
+ * const schema: Schema = CONFIG_SCHEMA;
+ * assert.equal(schema.governor.raplMode.default, "sysfs");
+ * ```
+ */
 export type Schema = typeof CONFIG_SCHEMA;
 
-/** The validated, frozen configuration. */
+/**
+ * The validated, frozen configuration.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveConfig } from "./resolve.ts";
+ * import type { Config } from "./schema.ts";
+ * const config: Config = resolveConfig({ fileText: null });
+ * assert.equal(config.governor.raplMode, "sysfs");
+ * assert.ok(Object.isFrozen(config));
+ * ```
+ */
 export type Config = {
   readonly [S in ConfigSection]: {
     readonly [K in keyof Schema[S]]: FieldValue<Schema[S][K]>;
   };
 };
 
-/** Flag overrides a command passes to `loadConfig`: `{ governor: { intervalMs: 50 } }`. */
+/**
+ * Flag overrides a command passes to `loadConfig`: `{ governor: { intervalMs: 50 } }`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveConfig } from "./resolve.ts";
+ * import type { ConfigOverrides } from "./schema.ts";
+ * const flags: ConfigOverrides = { governor: { intervalMs: 50 } };
+ * assert.equal(resolveConfig({ fileText: null, flags }).governor.intervalMs, 50);
+ * ```
+ */
 export type ConfigOverrides = {
   readonly [S in ConfigSection]?: {
     readonly [K in keyof Config[S]]?: Config[S][K] | undefined;

@@ -7,7 +7,18 @@
 
 import type { FieldSpec, FieldType } from "./schema.ts";
 
-/** Outcome of validating one value. */
+/**
+ * Outcome of validating one value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Checked, checkText } from "./validate.ts";
+ * const spec = { type: { kind: "boolean" }, default: false, description: "x" } as const;
+ * const checked: Checked = checkText(spec, "yes");
+ * assert.deepEqual(checked, { ok: false, expected: "true or false" });
+ * ```
+ */
 export type Checked = { ok: true; value: unknown } | { ok: false; expected: string };
 
 /**
@@ -15,8 +26,9 @@ export type Checked = { ok: true; value: unknown } | { ok: false; expected: stri
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeType } from "./validate.ts";
- * console.log(describeType({ kind: "integer", min: 1, max: 10 })); // "an integer from 1 to 10"
+ * assert.equal(describeType({ kind: "integer", min: 1, max: 10 }), "an integer from 1 to 10");
  * ```
  */
 export function describeType(type: FieldType): string {
@@ -51,9 +63,11 @@ function inRange(n: number, type: { min: number; max: number }): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkValue } from "./validate.ts";
  * const spec = { type: { kind: "integer", min: 1, max: 10 }, default: 5, description: "x" } as const;
- * console.log(checkValue(spec, 3)); // { ok: true, value: 3 }
+ * assert.deepEqual(checkValue(spec, 3), { ok: true, value: 3 });
+ * assert.deepEqual(checkValue(spec, 2.5), { ok: false, expected: "an integer from 1 to 10" });
  * ```
  */
 export function checkValue(spec: FieldSpec, value: unknown): Checked {
@@ -105,9 +119,16 @@ export function checkValue(spec: FieldSpec, value: unknown): Checked {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkText } from "./validate.ts";
- * const spec = { type: { kind: "integers", min: 0, max: 9 }, default: null, nullable: true, description: "x" } as const;
- * console.log(checkText(spec, "0,1")); // { ok: true, value: [0, 1] }
+ * const spec = {
+ *   type: { kind: "integers", min: 0, max: 9 },
+ *   default: null,
+ *   nullable: true,
+ *   description: "x",
+ * } as const;
+ * assert.deepEqual(checkText(spec, "0,1"), { ok: true, value: [0, 1] });
+ * assert.deepEqual(checkText(spec, ""), { ok: true, value: null });
  * ```
  */
 export function checkText(spec: FieldSpec, text: string): Checked {

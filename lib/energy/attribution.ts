@@ -14,7 +14,20 @@
  * @module
  */
 
-/** How the idle share of host energy is attributed. */
+/**
+ * How the idle share of host energy is attributed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IdlePolicy } from "./attribution.ts";
+ * import { attributeEnergy, attributedFor } from "./attribution.ts";
+ * const e = attributeEnergy({ cpuWh: 4, gpuWh: 0, idleBaselineWatts: 0, durationSeconds: 60, ratio: 0.25 });
+ * const policy: IdlePolicy = "active-only";
+ * assert.equal(attributedFor(e, policy), 1); // no idle baseline: both policies agree
+ * assert.equal(attributedFor(e, "proportional"), 1);
+ * ```
+ */
 export type IdlePolicy = "active-only" | "proportional";
 
 /**
@@ -23,9 +36,10 @@ export type IdlePolicy = "active-only" | "proportional";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allocationRatio } from "./attribution.ts";
- * console.log(allocationRatio(1.5, 6)); // 0.25
- * console.log(allocationRatio(1, 0)); // 0
+ * assert.equal(allocationRatio(1.5, 6), 0.25);
+ * assert.equal(allocationRatio(1, 0), 0);
  * ```
  */
 export function allocationRatio(taskCpuSeconds: number, hostBusyCpuSeconds: number): number {
@@ -33,7 +47,24 @@ export function allocationRatio(taskCpuSeconds: number, hostBusyCpuSeconds: numb
   return Math.min(1, taskCpuSeconds / hostBusyCpuSeconds);
 }
 
-/** Inputs of `attributeEnergy`. */
+/**
+ * Inputs of `attributeEnergy`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AttributionInputs } from "./attribution.ts";
+ * import { attributeEnergy } from "./attribution.ts";
+ * const inputs: AttributionInputs = {
+ *   cpuWh: 2,
+ *   gpuWh: 1,
+ *   idleBaselineWatts: 0,
+ *   durationSeconds: 3600,
+ *   ratio: 1,
+ * };
+ * assert.equal(attributeEnergy(inputs).totalWh, 3);
+ * ```
+ */
 export interface AttributionInputs {
   /** Host CPU-side energy (RAPL packages + DRAM, or psys, or the model) in Wh. */
   readonly cpuWh: number;
@@ -47,7 +78,25 @@ export interface AttributionInputs {
   readonly ratio: number;
 }
 
-/** Energy figures of an interval under both idle policies. */
+/**
+ * Energy figures of an interval under both idle policies.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AttributedEnergy } from "./attribution.ts";
+ * import { attributeEnergy } from "./attribution.ts";
+ * const e: AttributedEnergy = attributeEnergy({
+ *   cpuWh: 10,
+ *   gpuWh: 0,
+ *   idleBaselineWatts: 20,
+ *   durationSeconds: 900,
+ *   ratio: 0.5,
+ * });
+ * assert.equal(e.totalWh, 10);
+ * assert.ok(e.activeOnlyWh <= e.proportionalWh);
+ * ```
+ */
 export interface AttributedEnergy {
   /** cpuWh + gpuWh. */
   readonly totalWh: number;
@@ -64,9 +113,18 @@ export interface AttributedEnergy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { attributeEnergy } from "./attribution.ts";
- * const e = attributeEnergy({ cpuWh: 10, gpuWh: 0, idleBaselineWatts: 20, durationSeconds: 900, ratio: 0.5 });
- * console.log(e.activeWh, e.proportionalWh, e.activeOnlyWh); // 5 5 2.5
+ * const e = attributeEnergy({
+ *   cpuWh: 10,
+ *   gpuWh: 0,
+ *   idleBaselineWatts: 20,
+ *   durationSeconds: 900,
+ *   ratio: 0.5,
+ * });
+ * assert.equal(e.activeWh, 5); // 10 Wh minus 20 W idle for 15 min
+ * assert.equal(e.proportionalWh, 5);
+ * assert.equal(e.activeOnlyWh, 2.5);
  * ```
  */
 export function attributeEnergy(inputs: AttributionInputs): AttributedEnergy {
@@ -88,9 +146,17 @@ export function attributeEnergy(inputs: AttributionInputs): AttributedEnergy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { attributeEnergy, attributedFor } from "./attribution.ts";
- * const e = attributeEnergy({ cpuWh: 10, gpuWh: 0, idleBaselineWatts: 20, durationSeconds: 900, ratio: 0.5 });
- * console.log(attributedFor(e, "active-only")); // 2.5
+ * const e = attributeEnergy({
+ *   cpuWh: 10,
+ *   gpuWh: 0,
+ *   idleBaselineWatts: 20,
+ *   durationSeconds: 900,
+ *   ratio: 0.5,
+ * });
+ * assert.equal(attributedFor(e, "active-only"), 2.5);
+ * assert.equal(attributedFor(e, "proportional"), 5);
  * ```
  */
 export function attributedFor(energy: AttributedEnergy, policy: IdlePolicy): number {

@@ -11,9 +11,13 @@
  * @throws {SyntaxError} when `usage_usec` is missing or malformed.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCgroupUsageUsec } from "./cgroup_cpu.ts";
- * console.log(parseCgroupUsageUsec("usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n"));
- * // 1500000
+ * assert.equal(
+ *   parseCgroupUsageUsec("usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n"),
+ *   1_500_000,
+ * );
+ * assert.throws(() => parseCgroupUsageUsec("user_usec 1\n"), SyntaxError);
  * ```
  */
 export function parseCgroupUsageUsec(text: string): number {
@@ -30,8 +34,14 @@ export function parseCgroupUsageUsec(text: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findUnifiedRoot } from "./cgroup_cpu.ts";
- * console.log(findUnifiedRoot("/nonexistent")); // null
+ * assert.equal(findUnifiedRoot("/nonexistent"), null);
+ * const hybrid = Deno.makeTempDirSync();
+ * Deno.mkdirSync(`${hybrid}/unified`);
+ * Deno.writeTextFileSync(`${hybrid}/unified/cgroup.controllers`, "cpu\n");
+ * assert.equal(findUnifiedRoot(hybrid), `${hybrid}/unified`);
+ * Deno.removeSync(hybrid, { recursive: true });
  * ```
  */
 export function findUnifiedRoot(cgroupRoot: string): string | null {
@@ -51,8 +61,13 @@ export function findUnifiedRoot(cgroupRoot: string): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCgroupCpuSeconds } from "./cgroup_cpu.ts";
- * console.log(readCgroupCpuSeconds("/nonexistent")); // null
+ * assert.equal(readCgroupCpuSeconds("/nonexistent"), null);
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/cpu.stat`, "usage_usec 2500000\n");
+ * assert.equal(readCgroupCpuSeconds(dir), 2.5);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readCgroupCpuSeconds(cgroupDir: string): number | null {

@@ -9,7 +9,21 @@
  * @module
  */
 
-/** The aggregate `cpu` line of `/proc/stat`, in clock ticks (USER_HZ) summed over all CPUs. */
+/**
+ * The aggregate `cpu` line of `/proc/stat`, in clock ticks (USER_HZ) summed over all CPUs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuTimes } from "./cpu_times.ts";
+ * import { busyTicks, totalTicks } from "./cpu_times.ts";
+ * const t: CpuTimes = {
+ *   user: 60, nice: 0, system: 20, idle: 120, iowait: 0,
+ *   irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0,
+ * };
+ * assert.equal(busyTicks(t) / totalTicks(t), 0.4);
+ * ```
+ */
 export interface CpuTimes {
   /** Normal processes in user mode (includes `guest`). */
   readonly user: number;
@@ -33,7 +47,19 @@ export interface CpuTimes {
   readonly guestNice: number;
 }
 
-/** The `cpu` line of `/proc/stat` plus the number of `cpuN` lines. */
+/**
+ * The `cpu` line of `/proc/stat` plus the number of `cpuN` lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ProcStat } from "./cpu_times.ts";
+ * import { parseProcStat } from "./cpu_times.ts";
+ * const stat: ProcStat = parseProcStat("cpu  4 0 0 4\ncpu0 2 0 0 2\ncpu1 2 0 0 2\n");
+ * assert.equal(stat.cpuCount, 2);
+ * assert.equal(stat.total.idle, 4);
+ * ```
+ */
 export interface ProcStat {
   /** Aggregate over all CPUs. */
   readonly total: CpuTimes;
@@ -60,9 +86,11 @@ const FIELDS = [
  * @throws {SyntaxError} when there is no aggregate `cpu` line or a field is not a number.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseProcStat } from "./cpu_times.ts";
  * const s = parseProcStat("cpu  10 0 5 85 0 0 0 0 2 0\ncpu0 10 0 5 85 0 0 0 0 2 0\n");
- * console.log(s.total.user, s.cpuCount); // 10 1
+ * assert.equal(s.total.user, 10);
+ * assert.equal(s.cpuCount, 1);
  * ```
  */
 export function parseProcStat(text: string): ProcStat {
@@ -97,8 +125,9 @@ function parseCpuFields(values: string[], line: string): CpuTimes {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { busyTicks, parseProcStat } from "./cpu_times.ts";
- * console.log(busyTicks(parseProcStat("cpu 10 1 5 80 2 1 1 0 4 1").total)); // 18
+ * assert.equal(busyTicks(parseProcStat("cpu 10 1 5 80 2 1 1 0 4 1").total), 18);
  * ```
  */
 export function busyTicks(t: CpuTimes): number {
@@ -110,15 +139,27 @@ export function busyTicks(t: CpuTimes): number {
  *
  * @example
  * ```ts
- * import { totalTicks, parseProcStat } from "./cpu_times.ts";
- * console.log(totalTicks(parseProcStat("cpu 10 1 5 80 2 1 1 0 4 1").total)); // 100
+ * import assert from "node:assert/strict";
+ * import { parseProcStat, totalTicks } from "./cpu_times.ts";
+ * assert.equal(totalTicks(parseProcStat("cpu 10 1 5 80 2 1 1 0 4 1").total), 100);
  * ```
  */
 export function totalTicks(t: CpuTimes): number {
   return busyTicks(t) + t.idle + t.iowait + t.steal;
 }
 
-/** Busy and total ticks elapsed between two readings. */
+/**
+ * Busy and total ticks elapsed between two readings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuDelta } from "./cpu_times.ts";
+ * import { cpuDelta, parseProcStat } from "./cpu_times.ts";
+ * const d: CpuDelta = cpuDelta(parseProcStat("cpu 0 0 0 0").total, parseProcStat("cpu 5 0 5 10").total);
+ * assert.equal((100 * d.busyTicks) / d.totalTicks, 50);
+ * ```
+ */
 export interface CpuDelta {
   /** Busy ticks elapsed (>= 0). */
   readonly busyTicks: number;
@@ -132,10 +173,11 @@ export interface CpuDelta {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuDelta, parseProcStat } from "./cpu_times.ts";
  * const a = parseProcStat("cpu 10 0 0 90").total;
  * const b = parseProcStat("cpu 40 0 10 150").total;
- * console.log(cpuDelta(a, b)); // { busyTicks: 40, totalTicks: 100 }
+ * assert.deepEqual(cpuDelta(a, b), { busyTicks: 40, totalTicks: 100 });
  * ```
  */
 export function cpuDelta(prev: CpuTimes, cur: CpuTimes): CpuDelta {
@@ -149,10 +191,11 @@ export function cpuDelta(prev: CpuTimes, cur: CpuTimes): CpuDelta {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuUtilisationPct, parseProcStat } from "./cpu_times.ts";
  * const a = parseProcStat("cpu 10 0 0 90").total;
  * const b = parseProcStat("cpu 40 0 10 150").total;
- * console.log(cpuUtilisationPct(a, b)); // 40
+ * assert.equal(cpuUtilisationPct(a, b), 40);
  * ```
  */
 export function cpuUtilisationPct(prev: CpuTimes, cur: CpuTimes): number {

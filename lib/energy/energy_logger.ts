@@ -55,12 +55,15 @@ function processEnv(): Record<string, string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EnergyLogger } from "./energy_logger.ts";
- * const logger = new EnergyLogger({ governor: null, gpu: null });
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
  * const metric = await logger.logMetrics("training_step");
- * console.log(metric.timestamp_start, metric.energy.energy_wh_total >= 0);
- * const { energy } = await logger.monitor("sum", () => [1, 2, 3].reduce((a, b) => a + b));
- * console.log(energy.attribution_mode); // "monitor_only"
+ * assert.equal(metric.operation, "training_step");
+ * assert.ok(metric.energy.energy_wh_total >= 0);
+ * const { value, energy } = await logger.monitor("sum", () => [1, 2, 3].reduce((a, b) => a + b));
+ * assert.equal(value, 6);
+ * assert.equal(energy.attribution_mode, "monitor_only");
  * await logger.close();
  * ```
  */

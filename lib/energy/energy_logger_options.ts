@@ -12,7 +12,21 @@ import type { HostEnergyReader } from "./host_energy.ts";
 import type { MetricRecord } from "./metric_record.ts";
 import type { GpuQuery } from "./nvidia_smi.ts";
 
-/** Options of `EnergyLogger`; every field is optional. */
+/**
+ * Options of `EnergyLogger`; every field is optional.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergyLoggerOptions } from "./energy_logger_options.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const options: EnergyLoggerOptions = { governor: null, powercap: null, gpu: null, tdpWatts: 65 };
+ * const logger = new EnergyLogger(options);
+ * const record = await logger.logMetrics("step");
+ * assert.equal(record.energy_details.power_model.tdp_watts, 65);
+ * await logger.close();
+ * ```
+ */
 export interface EnergyLoggerOptions {
   /** Time source (default the system clock). */
   readonly clock?: Clock;
@@ -67,7 +81,21 @@ export interface EnergyLoggerOptions {
   readonly pollIntervalMs?: number;
 }
 
-/** What `monitor` resolves to. */
+/**
+ * What `monitor` resolves to.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MonitorResult } from "./energy_logger_options.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
+ * const result: MonitorResult<string> = await logger.monitor("greet", () => "hello");
+ * assert.equal(result.value, "hello");
+ * assert.equal(result.record.operation, "greet");
+ * await logger.close();
+ * ```
+ */
 export interface MonitorResult<T> {
   /** What the function returned. */
   readonly value: T;

@@ -13,7 +13,19 @@ import type { EnergySample } from "./interval_accumulator.ts";
 import type { GpuQuery } from "./nvidia_smi.ts";
 import type { Telemetry } from "./telemetry.ts";
 
-/** What the task's CPU time is and how to read it (seconds, or null when unreadable). */
+/**
+ * What the task's CPU time is and how to read it (seconds, or null when unreadable).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TaskCpuReader } from "./energy_sampler.ts";
+ * let seconds = 0;
+ * const task: TaskCpuReader = { scope: "process-tree", read: () => (seconds += 0.5) };
+ * assert.equal(task.read(), 0.5);
+ * assert.equal(task.read(), 1);
+ * ```
+ */
 export interface TaskCpuReader {
   /** Scope reported in the details. */
   readonly scope: CpuTimeScope;
@@ -21,7 +33,29 @@ export interface TaskCpuReader {
   read(): number | null;
 }
 
-/** Parts of a sampler. */
+/**
+ * Parts of a sampler.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergySamplerParts } from "./energy_sampler.ts";
+ * import { EnergySampler } from "./energy_sampler.ts";
+ * import { Telemetry } from "./telemetry.ts";
+ * import { VirtualClock } from "../base/clock.ts";
+ * const parts: EnergySamplerParts = {
+ *   clock: new VirtualClock({ monoNs: 42n }),
+ *   telemetry: new Telemetry({ procRoot: "/nonexistent" }),
+ *   task: { scope: "cgroup", read: () => 1.25 },
+ *   readers: [],
+ *   gpu: null,
+ * };
+ * const sample = await new EnergySampler(parts).sample();
+ * assert.equal(sample.monoNs, 42n);
+ * assert.equal(sample.taskCpuSeconds, 1.25);
+ * assert.equal(sample.hostCpu, null);
+ * ```
+ */
 export interface EnergySamplerParts {
   /** Time source. */
   readonly clock: Clock;
@@ -40,6 +74,7 @@ export interface EnergySamplerParts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EnergySampler } from "./energy_sampler.ts";
  * import { Telemetry } from "./telemetry.ts";
  * import { systemClock } from "../base/clock.ts";
@@ -47,7 +82,10 @@ export interface EnergySamplerParts {
  *   clock: systemClock, telemetry: new Telemetry(), readers: [], gpu: null,
  *   task: { scope: "process-tree", read: () => null },
  * });
- * console.log((await sampler.sample()).readings.length); // 0
+ * const sample = await sampler.sample();
+ * assert.deepEqual(sample.readings, []);
+ * assert.equal(sample.taskCpuSeconds, null);
+ * assert.equal(sample.gpus, null);
  * ```
  */
 export class EnergySampler {

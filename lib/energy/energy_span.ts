@@ -9,7 +9,21 @@
 import type { EnergyDetails, EnergySummary } from "./energy_summary.ts";
 import type { MetricRecord } from "./metric_record.ts";
 
-/** Ends a span: called once with extra info; resolves to the span's record. */
+/**
+ * Ends a span: called once with extra info; resolves to the span's record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SpanFinisher } from "./energy_span.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
+ * const finish: SpanFinisher = (extra) => logger.logMetrics("finish", extra);
+ * const record = await finish({ step: 3 });
+ * assert.deepEqual(record.additional_info, { step: 3 });
+ * await logger.close();
+ * ```
+ */
 export type SpanFinisher = (extraInfo: Readonly<Record<string, unknown>>) => Promise<MetricRecord>;
 
 /**
@@ -18,6 +32,7 @@ export type SpanFinisher = (extraInfo: Readonly<Record<string, unknown>>) => Pro
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EnergyLogger } from "./energy_logger.ts";
  * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
  * let summary;
@@ -26,7 +41,10 @@ export type SpanFinisher = (extraInfo: Readonly<Record<string, unknown>>) => Pro
  *   JSON.parse("[1,2,3]");
  *   summary = span.summary;
  * }
- * console.log((await summary).attribution_mode); // "monitor_only"
+ * const result = await summary;
+ * assert.equal(result.attribution_mode, "monitor_only");
+ * assert.equal(result.source, "model"); // no governor, powercap or GPU: modelled
+ * assert.ok(result.duration_seconds > 0);
  * await logger.close();
  * ```
  */

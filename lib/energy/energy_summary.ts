@@ -6,17 +6,68 @@
  * @module
  */
 
+import {
+  combineEnergyEvidence,
+  type EnergyEvidence,
+  type EnergyEvidencePart,
+} from "../base/energy_evidence.ts";
 import { allocationRatio, attributedFor, attributeEnergy, type IdlePolicy } from "./attribution.ts";
 import type { IntervalTotals } from "./interval_accumulator.ts";
 import type { PowerModel, ResolvedTdp } from "./power_model.ts";
 
-/** How energy was attributed. */
+/**
+ * How energy was attributed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AttributionMode } from "./energy_summary.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
+ * const mode: AttributionMode = (await logger.monitor("noop", () => 0)).energy.attribution_mode;
+ * assert.equal(mode, "monitor_only"); // no governor: nothing to attribute against
+ * await logger.close();
+ * ```
+ */
 export type AttributionMode = "governor_cpu_time" | "governor_energy" | "monitor_only";
 
-/** What CPU time the allocation ratio is based on. */
+/**
+ * What CPU time the allocation ratio is based on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuTimeScope } from "./energy_summary.ts";
+ * import { buildLoggerSampler } from "./logger_sources.ts";
+ * import { Telemetry } from "./telemetry.ts";
+ * import { systemClock } from "../base/clock.ts";
+ * const { sampler } = buildLoggerSampler(
+ *   { governor: null, powercap: null, gpu: null, cgroupDir: "/sys/fs/cgroup/job" },
+ *   systemClock,
+ *   new Telemetry(),
+ * );
+ * const scope: CpuTimeScope = sampler.scope;
+ * assert.equal(scope, "cgroup");
+ * sampler.close();
+ * ```
+ */
 export type CpuTimeScope = "process-tree" | "cgroup" | "host";
 
-/** The energy summary of an interval (snake_case keys, JSON-ready). */
+/**
+ * The energy summary of an interval (snake_case keys, JSON-ready).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergySummary } from "./energy_summary.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
+ * const summary: EnergySummary = (await logger.logMetrics("tick")).energy;
+ * assert.equal(summary.source, "model");
+ * assert.ok(summary.energy_wh_attributed <= summary.energy_wh_total);
+ * await logger.close();
+ * ```
+ */
 export interface EnergySummary {
   /** Interval length in seconds (monotonic clock). */
   readonly "duration_seconds": number;
@@ -35,19 +86,39 @@ export interface EnergySummary {
   /** `governor_cpu_time`, `governor_energy` (whole host) or `monitor_only` (no governor). */
   readonly "attribution_mode": AttributionMode;
   /**
-   * `governor`, `powercap`, `model`, or a `+`-joined mix in precedence order; `governor:sim`
-   * when the governor runs on its simulated source.
+   * For people (and the Python package's key): `governor`, `powercap`, `model`, or a `+`-joined
+   * mix in precedence order; `governor:sim` when the governor runs on its simulated source. Never
+   * parse it: the facts are in `evidence`.
    */
   readonly source: string;
+  /**
+   * Where the energy came from, typed: the weakest kind over the interval, whether any of it was
+   * simulated, and the fraction covered by counter readings (see `lib/base/energy_evidence.ts`).
+   */
+  readonly evidence: EnergyEvidence;
   /** CPU-side host energy (RAPL packages + DRAM or psys, or the model) in Wh. */
   readonly "cpu_energy_wh": number;
   /** GPU energy (nvidia-smi power, trapezoid rule) in Wh. */
   readonly "gpu_energy_wh": number;
-  /** Share of the duration covered by measured (not modelled) energy, 0..1. */
+  /** Share of the duration covered by measured (not modelled) energy, 0..1 (`evidence.measuredFraction`). */
   readonly coverage: number;
 }
 
-/** How the summary's numbers were obtained. */
+/**
+ * How the summary's numbers were obtained.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergyDetails } from "./energy_summary.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null, idlePolicy: "active-only" });
+ * const details: EnergyDetails = (await logger.logMetrics("tick")).energy_details;
+ * assert.equal(details.idle_policy, "active-only");
+ * assert.equal(details.power_model.gamma, 0.8);
+ * await logger.close();
+ * ```
+ */
 export interface EnergyDetails {
   /** Idle policy that `energy_wh_attributed` follows. */
   readonly "idle_policy": IdlePolicy;
@@ -85,7 +156,28 @@ export interface EnergyDetails {
   readonly notes: readonly string[];
 }
 
-/** Settings that shape the summary. */
+/**
+ * Settings that shape the summary.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SummaryParams } from "./energy_summary.ts";
+ * import { summarizeEnergy } from "./energy_summary.ts";
+ * import { startEnergyInterval } from "./interval_accumulator.ts";
+ * const params: SummaryParams = {
+ *   model: { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 },
+ *   tdpSource: "option",
+ *   idlePolicy: "proportional",
+ *   idleBaselineWatts: 15,
+ *   scope: "host",
+ * };
+ * const s = { monoNs: 0n, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null };
+ * const { summary, details } = summarizeEnergy(startEnergyInterval(s), params);
+ * assert.equal(summary.idle_baseline_watts, 15);
+ * assert.equal(details.idle_baseline_source, "option");
+ * ```
+ */
 export interface SummaryParams {
   /** Power model in effect. */
   readonly model: PowerModel;
@@ -109,17 +201,71 @@ export interface SummaryParams {
 const round = (x: number, digits = 9): number => Number(x.toFixed(digits));
 
 /**
+ * The interval's evidence: one part per source (governor and powercap split into real and
+ * simulated time) plus the model's time, combined by `combineEnergyEvidence`. A zero-length
+ * interval is described by the readings available at its single sample.
+ */
+function intervalEvidence(totals: IntervalTotals): EnergyEvidence {
+  const parts: EnergyEvidencePart[] = [];
+  const zeroLength = totals.last.monoNs <= totals.first.monoNs;
+  for (const source of ["governor", "powercap"] as const) {
+    const kind = source === "governor" ? "governor" : "rapl";
+    const backends = totals.backends[source];
+    const real = backends.find((b) => b !== "sim") ?? null;
+    const sim = totals.simulatedNs[source];
+    if (zeroLength) {
+      const r = totals.first.readings.find((x) => x.source === source);
+      if (r) {
+        parts.push({
+          kind,
+          simulated: r.simulated === true,
+          raplBackend: r.backend ?? null,
+          durationNs: 0n,
+        });
+      }
+      continue;
+    }
+    parts.push({
+      kind,
+      simulated: false,
+      raplBackend: real,
+      durationNs: totals.measuredNs[source] - sim,
+    });
+    parts.push({
+      kind,
+      simulated: true,
+      raplBackend: backends.includes("sim") ? "sim" : null,
+      durationNs: sim,
+    });
+  }
+  if (!zeroLength || parts.length === 0) {
+    parts.push({
+      kind: "model",
+      simulated: false,
+      raplBackend: null,
+      durationNs: totals.modelledNs,
+    });
+  }
+  const e = combineEnergyEvidence(parts);
+  return { ...e, measuredFraction: round(e.measuredFraction, 6) };
+}
+
+/**
  * Computes the summary and its details.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startEnergyInterval, addEnergySample } from "./interval_accumulator.ts";
  * import { summarizeEnergy } from "./energy_summary.ts";
  * const model = { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 };
  * const s = (t: bigint) => ({ monoNs: t, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null });
  * const totals = addEnergySample(startEnergyInterval(s(0n)), s(3_600_000_000_000n), { model, ticksPerSecond: 100 });
  * const { summary } = summarizeEnergy(totals, { model, tdpSource: "default", idlePolicy: "proportional", scope: "host" });
- * console.log(summary.source, summary.cpu_energy_wh); // model ~69.6
+ * assert.equal(summary.source, "model");
+ * assert.equal(summary.evidence.kind, "model");
+ * assert.equal(summary.evidence.simulated, false);
+ * assert.equal(summary.cpu_energy_wh.toFixed(1), "65.9"); // 20 W + 80 W x 0.5^0.8 over 1 h
  * ```
  */
 export function summarizeEnergy(
@@ -160,18 +306,21 @@ export function summarizeEnergy(
     durationSeconds: duration,
     ratio,
   });
+  const evidence = intervalEvidence(totals);
   const sources: string[] = [];
-  const simulated = totals.backends.governor.includes("sim");
-  if (totals.measuredNs.governor > 0n) sources.push(simulated ? "governor:sim" : "governor");
-  if (simulated) {
+  const governorSim = totals.simulatedNs.governor > 0n;
+  if (totals.measuredNs.governor > 0n) sources.push(governorSim ? "governor:sim" : "governor");
+  if (governorSim) {
     notes.push("the governor reads a SIMULATED source (sim): its energy is not a measurement");
   }
-  if (totals.measuredNs.powercap > 0n) sources.push("powercap");
+  if (totals.measuredNs.powercap > 0n) {
+    sources.push(totals.simulatedNs.powercap > 0n ? "powercap:sim" : "powercap");
+  }
+  if (totals.simulatedNs.powercap > 0n) {
+    notes.push("powercap reads a SIMULATED source (sim): its energy is not a measurement");
+  }
   if (totals.modelledNs > 0n || sources.length === 0) sources.push("model");
-  const measuredNs = totals.measuredNs.governor + totals.measuredNs.powercap;
-  const coverage = durationNs > 0n
-    ? Number(measuredNs) / Number(durationNs)
-    : (totals.first.readings.length > 0 ? 1 : 0);
+  const coverage = evidence.measuredFraction;
   if (totals.modelledNs > 0n || durationNs === 0n && coverage === 0) {
     if (params.tdpSource === "default") {
       notes.push(
@@ -199,6 +348,7 @@ export function summarizeEnergy(
     "allocation_ratio": round(ratio),
     "attribution_mode": mode,
     source: sources.join("+"),
+    evidence,
     "cpu_energy_wh": round(cpuWh, 12),
     "gpu_energy_wh": round(gpuWh, 12),
     coverage: round(Math.min(1, Math.max(0, coverage)), 6),

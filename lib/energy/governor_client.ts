@@ -1,14 +1,52 @@
 /**
  * Client for the governor's Unix socket (protocol v1, newline-delimited JSON). Unprivileged
- * processes in the socket's group read exact energy totals through it.
+ * processes in the socket's group read exact energy totals through it. Every line it writes is
+ * encoded, and every line it reads is decoded (strictly), by `wire.ts`.
  *
  * @module
  */
 
-/** Default socket path of the governor. */
+import {
+  decodeResponseLine,
+  encodeRequestLine,
+  type GovernorDomainInfo,
+  type GovernorHealth,
+  type GovernorReading,
+  type GovernorStats,
+  type Op,
+  type ResponseDecoding,
+  type ResponseValues,
+} from "./wire.ts";
+
+/**
+ * Default socket path of the governor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_GOVERNOR_SOCKET } from "./governor_client.ts";
+ * assert.equal(DEFAULT_GOVERNOR_SOCKET, "/var/run/carbon-ops.sock");
+ * ```
+ */
 export const DEFAULT_GOVERNOR_SOCKET = "/var/run/carbon-ops.sock";
 
-/** Why the governor could not be used. */
+/**
+ * Why the governor could not be used.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GovernorUnavailableReason } from "./governor_client.ts";
+ * import { GovernorClient, GovernorUnavailableError } from "./governor_client.ts";
+ * const client = new GovernorClient({ socketPath: "/nonexistent.sock" });
+ * const reason: GovernorUnavailableReason | null = await client.read().then(
+ *   () => null,
+ *   (e) => (e instanceof GovernorUnavailableError ? e.reason : null),
+ * );
+ * assert.equal(reason, "not_running");
+ * client.close();
+ * ```
+ */
 export type GovernorUnavailableReason =
   | "not_running"
   | "permission_denied"
@@ -23,13 +61,16 @@ export type GovernorUnavailableReason =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GovernorClient, GovernorUnavailableError } from "./governor_client.ts";
  * const client = new GovernorClient({ socketPath: "/nonexistent/carbon-ops.sock" });
- * try {
- *   await client.read();
- * } catch (e) {
- *   if (e instanceof GovernorUnavailableError) console.log(e.reason); // "not_running"
- * }
+ * await assert.rejects(client.read(), (e) => {
+ *   assert.ok(e instanceof GovernorUnavailableError);
+ *   assert.equal(e.reason, "not_running");
+ *   assert.match(e.message, /^no governor is running at \/nonexistent\/carbon-ops\.sock/);
+ *   return true;
+ * });
+ * client.close();
  * ```
  */
 export class GovernorUnavailableError extends Error {
@@ -62,83 +103,27 @@ export class GovernorUnavailableError extends Error {
   }
 }
 
-/** One domain in a {@link GovernorReading}. */
-export interface GovernorDomainReading {
-  /** Energy since the governor started counting (or since persisted totals began), uJ. */
-  readonly totalUj: bigint;
-  /** Energy added in the governor's last tick, uJ. */
-  readonly deltaUj: bigint;
-  /** Counter wraps handled. */
-  readonly wraps: number;
-  /** Counter resets (energy across them not counted). */
-  readonly resets: number;
-  /** Samples discarded as implausible. */
-  readonly discarded: number;
-  /** Failed reads. */
-  readonly readErrors: number;
-  /** Stall episodes. */
-  readonly stalls: number;
-  /** Whether the counter is stalled now. */
-  readonly stalled: boolean;
-  /** Share of time covered by valid samples, 0..1. */
-  readonly coverage: number;
-}
-
-/** The answer to `read`. */
-export interface GovernorReading {
-  /** Instance id of the governor run; a change means it restarted. */
-  readonly instance: string;
-  /** Instance whose totals this run continues (persisted), or null: totals restarted at 0. */
-  readonly continues: string | null;
-  /** Source kind: `sysfs`, `msr` or `sim` (simulated, not a measurement). */
-  readonly source: string;
-  /** Governor's monotonic time of the sample, ns. */
-  readonly monoNs: bigint;
-  /** Wall time of the sample, RFC 3339. */
-  readonly time: string;
-  /** Per-domain figures. */
-  readonly domains: Readonly<Record<string, GovernorDomainReading>>;
-  /** Host energy (sum of `hostTotalDomains`), uJ. */
-  readonly hostTotalUj: bigint;
-  /** Domains in the host total. */
-  readonly hostTotalDomains: readonly string[];
-}
-
-/** One energy domain as the governor describes it (answer to `domains`). */
-export interface GovernorDomainInfo {
-  /** Stable name, e.g. `package-0`, `package-0/core`, `dram-0`, `psys`. */
-  readonly name: string;
-  /** `package`, `core`, `uncore`, `dram` or `psys`. */
-  readonly kind: string;
-  /** Enclosing domain, or null. */
-  readonly parent: string | null;
-  /** Whether it is part of host energy. */
-  readonly inHostTotal: boolean;
-  /** Counter modulus in raw counts. */
-  readonly wrapModulus: bigint;
-  /** Exact microjoules per raw count. */
-  readonly ujPerRaw: { readonly num: bigint; readonly den: bigint };
-  /** Where it is read from. */
-  readonly origin: string;
-  /** Caveat, e.g. "AMD core zone measures a single core", or null. */
-  readonly note: string | null;
-}
-
-/** The answer to `health`. */
-export interface GovernorHealth {
-  /** Instance id of the governor run. */
-  readonly instance: string;
-  /** Source kind (`sim` is never a measurement). */
-  readonly source: string;
-  /** `ok`, `degraded` (a domain failing or stalled) or `failing` (nothing valid, or stopped). */
-  readonly status: "ok" | "degraded" | "failing";
-  /** One line per problem, naming the domain. */
-  readonly problems: readonly string[];
-  /** Whether the source is simulated. */
-  readonly simulated: boolean;
-}
-
-/** Options of {@link GovernorClient}. */
+/**
+ * Options of {@link GovernorClient}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GovernorClientOptions } from "./governor_client.ts";
+ * import { GovernorClient } from "./governor_client.ts";
+ * // A listener that accepts but never answers: the request times out.
+ * const dir = await Deno.makeTempDir();
+ * const listener = Deno.listen({ transport: "unix", path: `${dir}/g.sock` });
+ * const accepted = listener.accept();
+ * const options: GovernorClientOptions = { socketPath: `${dir}/g.sock`, timeoutMs: 50 };
+ * const client = new GovernorClient(options);
+ * await assert.rejects(client.read(), { name: "GovernorUnavailableError", reason: "timeout" });
+ * client.close();
+ * (await accepted).close();
+ * listener.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface GovernorClientOptions {
   /** Socket path (default `/var/run/carbon-ops.sock`). */
   readonly socketPath?: string;
@@ -148,7 +133,6 @@ export interface GovernorClientOptions {
   readonly maxResponseBytes?: number;
 }
 
-const DECIMAL = /^[0-9]{1,40}$/;
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 
@@ -158,10 +142,11 @@ const DECODER = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GovernorClient } from "./governor_client.ts";
  * const client = new GovernorClient({ socketPath: "/nonexistent.sock", timeoutMs: 200 });
  * const reading = await client.read().catch(() => null);
- * console.log(reading?.hostTotalUj ?? "governor unavailable");
+ * assert.equal(reading, null); // no governor at that path
  * client.close();
  * ```
  */
@@ -192,94 +177,37 @@ export class GovernorClient {
   }
 
   /** Reads the current totals. */
-  async read(): Promise<GovernorReading> {
-    const r = await this.request("read");
-    const bad = (what: string): never => this.#protocol(`read response: ${what}`);
-    const big = (v: unknown, what: string) =>
-      typeof v === "string" && DECIMAL.test(v) ? BigInt(v) : bad(`${what} is not a decimal string`);
-    const domainsRaw = r.domains;
-    if (typeof domainsRaw !== "object" || domainsRaw === null) bad("domains missing");
-    const domains: Record<string, GovernorDomainReading> = {};
-    for (const [name, v] of Object.entries(domainsRaw as Record<string, unknown>)) {
-      const d = v as Record<string, unknown>;
-      const n = (k: string) => typeof d[k] === "number" ? d[k] as number : bad(`${name}.${k}`);
-      domains[name] = {
-        totalUj: big(d.total_uj, `${name}.total_uj`),
-        deltaUj: big(d.delta_uj, `${name}.delta_uj`),
-        wraps: n("wraps"),
-        resets: n("resets"),
-        discarded: n("discarded"),
-        readErrors: n("read_errors"),
-        stalls: n("stalls"),
-        stalled: d.stalled === true,
-        coverage: n("coverage"),
-      };
-    }
-    if (typeof r.instance !== "string") bad("instance missing");
-    return {
-      instance: r.instance as string,
-      continues: typeof r.continues === "string" ? r.continues : null,
-      source: String(r.source),
-      monoNs: big(r.mono_ns, "mono_ns"),
-      time: String(r.time),
-      domains,
-      hostTotalUj: big(r.host_total_uj, "host_total_uj"),
-      hostTotalDomains: Array.isArray(r.host_total_domains)
-        ? r.host_total_domains.map(String)
-        : bad("host_total_domains"),
-    };
+  read(): Promise<GovernorReading> {
+    return this.request("read");
   }
 
   /** Describes the domains: kind, hierarchy, host-total membership, counter modulus and unit. */
   async domains(): Promise<GovernorDomainInfo[]> {
-    const r = await this.request("domains");
-    if (!Array.isArray(r.domains)) this.#protocol("domains response: domains is not a list");
-    return (r.domains as Record<string, unknown>[]).map((d) => {
-      const unit = (d.uj_per_raw ?? {}) as Record<string, unknown>;
-      const big = (v: unknown, what: string) =>
-        typeof v === "string" && DECIMAL.test(v)
-          ? BigInt(v)
-          : this.#protocol(`domains response: ${what} is not a decimal string`);
-      return {
-        name: String(d.name),
-        kind: String(d.kind),
-        parent: typeof d.parent === "string" ? d.parent : null,
-        inHostTotal: d.in_host_total === true,
-        wrapModulus: big(d.wrap_modulus, "wrap_modulus"),
-        ujPerRaw: { num: big(unit.num, "uj_per_raw.num"), den: big(unit.den, "uj_per_raw.den") },
-        origin: String(d.origin),
-        note: typeof d.note === "string" ? d.note : null,
-      };
-    });
+    return [...(await this.request("domains")).domains];
   }
 
   /** Asks whether the numbers can be trusted right now. */
-  async health(): Promise<GovernorHealth> {
-    const r = await this.request("health");
-    const status = r.status;
-    if (status !== "ok" && status !== "degraded" && status !== "failing") {
-      return this.#protocol(`health response: unknown status ${JSON.stringify(status)}`);
-    }
-    return {
-      instance: String(r.instance),
-      source: String(r.source),
-      status,
-      problems: Array.isArray(r.problems) ? r.problems.map(String) : [],
-      simulated: r.simulated === true,
-    };
+  health(): Promise<GovernorHealth> {
+    return this.request("health");
+  }
+
+  /** Asks how the daemon is doing: tick timing, client counters, memory. */
+  stats(): Promise<GovernorStats> {
+    return this.request("stats");
   }
 
   /**
-   * Sends `{"v":1,"op":op}` and returns the parsed success response (snake_case, as on the
-   * wire). Throws {@link GovernorUnavailableError} on any failure.
+   * Sends `{"v":1,"op":op}` and returns the decoded answer (typed, camelCase, bigints). Throws
+   * {@link GovernorUnavailableError} on any failure, `protocol` for an answer that is not
+   * protocol v1 (the message names the field).
    */
-  request(op: "read" | "domains" | "health" | "stats"): Promise<Record<string, unknown>> {
+  request<O extends Op>(op: O): Promise<ResponseValues[O]> {
     const run = this.#queue.then(() => this.#exchange(op), () => this.#exchange(op));
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  async #exchange(op: string): Promise<Record<string, unknown>> {
+  async #exchange<O extends Op>(op: O): Promise<ResponseValues[O]> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // once expired, nothing of this exchange may touch the client's connection again
     const token = { expired: false };
@@ -318,7 +246,10 @@ export class GovernorClient {
     }
   }
 
-  async #roundTrip(op: string, token: { expired: boolean }): Promise<Record<string, unknown>> {
+  async #roundTrip<O extends Op>(
+    op: O,
+    token: { expired: boolean },
+  ): Promise<ResponseValues[O]> {
     let link = this.#link;
     if (link === null) {
       const conn = await this.#connect();
@@ -329,31 +260,26 @@ export class GovernorClient {
       link = this.#link = { conn, buffer: new Uint8Array(0) };
     }
     const conn = link.conn;
-    const bytes = ENCODER.encode(`{"v":1,"op":${JSON.stringify(op)}}\n`);
+    const bytes = ENCODER.encode(encodeRequestLine({ op }));
     try {
       for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
     } catch (e) {
       throw this.#closed(e);
     }
     const line = await this.#readLine(link);
-    let parsed: unknown;
+    let r: ResponseDecoding<O>;
     try {
-      parsed = JSON.parse(line);
-    } catch {
-      return this.#protocol("response is not JSON");
+      r = decodeResponseLine(op, line);
+    } catch (e) {
+      return this.#protocol(e instanceof Error ? e.message : String(e), e);
     }
-    const r = parsed as Record<string, unknown>;
-    if (typeof r !== "object" || r === null || r.v !== 1) {
-      return this.#protocol(`unsupported protocol version ${JSON.stringify(r?.v ?? null)}`);
-    }
-    if (r.ok !== true) {
-      const err = (r.error ?? {}) as Record<string, unknown>;
+    if (!r.ok) {
       throw new GovernorUnavailableError(
-        `governor refused '${op}': ${String(err.message ?? "no message")}`,
-        { reason: "error_response", socketPath: this.#path, code: String(err.code ?? "unknown") },
+        `governor refused '${op}': ${r.error.message}`,
+        { reason: "error_response", socketPath: this.#path, code: r.error.code },
       );
     }
-    return r;
+    return r.value;
   }
 
   async #connect(): Promise<Deno.UnixConn> {
@@ -413,10 +339,10 @@ export class GovernorClient {
     );
   }
 
-  #protocol(what: string): never {
+  #protocol(what: string, cause?: unknown): never {
     throw new GovernorUnavailableError(
       `governor at ${this.#path} does not speak protocol v1: ${what}; upgrade the client or daemon`,
-      { reason: "protocol", socketPath: this.#path },
+      { reason: "protocol", socketPath: this.#path, cause },
     );
   }
 

@@ -4,14 +4,74 @@
  * @module
  */
 
-import {
-  DEFAULT_GOVERNOR_SOCKET,
-  GovernorClient,
-  type GovernorReading,
-} from "./governor_client.ts";
+import { DEFAULT_GOVERNOR_SOCKET, GovernorClient } from "./governor_client.ts";
+import type { GovernorReading } from "./wire.ts";
 import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
+import {
+  type EnergyEvidence,
+  type RaplBackend,
+  singleEnergyEvidence,
+} from "../base/energy_evidence.ts";
 
-/** Anything with the governor client's `read` and `close`. */
+/**
+ * THE decoding of the governor's `source` (the client's reading, or its health answer) into typed
+ * facts: the RAPL backend and whether it is simulated. `sim` is simulated; a source this version
+ * does not know is taken as simulated too (unknown is never signed as measured).
+ *
+ * @param source The governor's source kind as the client reports it.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeGovernorSource } from "./governor_reader.ts";
+ * assert.deepEqual(decodeGovernorSource("sysfs"), { backend: "sysfs", simulated: false });
+ * assert.deepEqual(decodeGovernorSource("sim"), { backend: "sim", simulated: true });
+ * assert.deepEqual(decodeGovernorSource("hwmon"), { backend: null, simulated: true });
+ * ```
+ */
+export function decodeGovernorSource(
+  source: string,
+): { backend: RaplBackend | null; simulated: boolean } {
+  if (source === "sysfs" || source === "msr") return { backend: source, simulated: false };
+  if (source === "sim") return { backend: "sim", simulated: true };
+  return { backend: null, simulated: true };
+}
+
+/**
+ * Evidence for energy taken from the governor's readings alone over a whole span (e.g. `report`):
+ * kind `governor`, the decoded backend, simulated when the source is.
+ *
+ * @param reading The governor reading (only its `source` is used).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { governorEvidence } from "./governor_reader.ts";
+ * const e = governorEvidence({ source: "sim" });
+ * assert.equal(e.kind, "governor");
+ * assert.equal(e.simulated, true);
+ * assert.equal(governorEvidence({ source: "msr" }).simulated, false);
+ * ```
+ */
+export function governorEvidence(reading: Pick<GovernorReading, "source">): EnergyEvidence {
+  const decoded = decodeGovernorSource(reading.source);
+  return singleEnergyEvidence("governor", {
+    raplBackend: decoded.backend,
+    simulated: decoded.simulated,
+  });
+}
+
+/**
+ * Anything with the governor client's `read` and `close`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GovernorReadClient } from "./governor_reader.ts";
+ * import { GovernorClient } from "./governor_client.ts";
+ * const client: GovernorReadClient = new GovernorClient({ socketPath: "/nonexistent.sock" });
+ * await assert.rejects(client.read(), { name: "GovernorUnavailableError" });
+ * client.close();
+ * ```
+ */
 export interface GovernorReadClient {
   /** Reads the governor's totals; rejects (GovernorUnavailableError) when unavailable. */
   read(): Promise<GovernorReading>;
@@ -23,14 +83,17 @@ export interface GovernorReadClient {
  * Reads the governor's `host_total_uj`. The reading's `instance` is the governor's instance id
  * plus the number of counter resets, discarded samples and stalls over its host domains, so an interval
  * across a restart OR a reset is never taken as measured (the governor does not count energy
- * across a reset). `backend` is the governor's source (`sysfs`, `msr`, or `sim`: simulated).
+ * across a reset). `backend` and `simulated` are decoded from the governor's source by
+ * {@link decodeGovernorSource}.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GovernorReader } from "./governor_reader.ts";
  * import { GovernorClient } from "./governor_client.ts";
  * const reader = new GovernorReader(new GovernorClient({ socketPath: "/nonexistent.sock" }));
- * console.log(await reader.read().catch((e) => e.name)); // "GovernorUnavailableError"
+ * assert.equal(reader.source, "governor");
+ * await assert.rejects(reader.read(), { name: "GovernorUnavailableError" });
  * reader.close();
  * ```
  */
@@ -56,11 +119,13 @@ export class GovernorReader implements HostEnergyReader {
       const d = r.domains[name];
       if (d) events += d.resets + d.discarded + d.stalls;
     }
+    const decoded = decodeGovernorSource(r.source);
     return {
       source: "governor",
       instance: `${r.instance}/${events}`,
       totalUj: r.hostTotalUj,
-      backend: r.source,
+      ...(decoded.backend !== null ? { backend: decoded.backend } : {}),
+      simulated: decoded.simulated,
     };
   }
 
@@ -76,9 +141,11 @@ export class GovernorReader implements HostEnergyReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultGovernorReader } from "./governor_reader.ts";
  * const reader = defaultGovernorReader({ socketPath: "/nonexistent.sock" });
- * console.log(reader.source); // "governor"
+ * assert.equal(reader.source, "governor");
+ * await assert.rejects(reader.read(), /nonexistent\.sock/);
  * reader.close();
  * ```
  */

@@ -9,11 +9,33 @@
  */
 
 import type { Clock } from "../base/clock.ts";
+import type { RaplBackend } from "../base/energy_evidence.ts";
 
-/** Where measured host energy came from. */
+/**
+ * Where measured host energy came from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MeasuredSource } from "./host_energy.ts";
+ * const sources: MeasuredSource[] = ["governor", "powercap"];
+ * assert.equal(sources.length, 2);
+ * ```
+ */
 export type MeasuredSource = "governor" | "powercap";
 
-/** One reading of a monotonic host energy total. */
+/**
+ * One reading of a monotonic host energy total.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { HostEnergyReading } from "./host_energy.ts";
+ * const before: HostEnergyReading = { source: "governor", instance: "i", totalUj: 1_000_000n };
+ * const after: HostEnergyReading = { ...before, totalUj: 4_600_000n, backend: "sysfs" };
+ * assert.equal(after.totalUj - before.totalUj, 3_600_000n); // 3.6 J = 1 mWh
+ * ```
+ */
 export interface HostEnergyReading {
   /** Which reader produced it. */
   readonly source: MeasuredSource;
@@ -24,11 +46,33 @@ export interface HostEnergyReading {
   readonly instance: string;
   /** Host energy in microjoules since the counter's origin (monotonic within one instance). */
   readonly totalUj: bigint;
-  /** Backend behind the source (`sysfs`, `msr`, `sim`...), when known. `sim` is not a measurement. */
-  readonly backend?: string;
+  /** RAPL backend behind the source, when known. */
+  readonly backend?: RaplBackend;
+  /**
+   * True when the source is simulated (`sim`): its energy is not a measurement. Set by the reader
+   * that decodes the source (absent: not simulated).
+   */
+  readonly simulated?: boolean;
 }
 
-/** Something that reads a host energy total. `read` rejects when the source is unavailable. */
+/**
+ * Something that reads a host energy total. `read` rejects when the source is unavailable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { HostEnergyReader } from "./host_energy.ts";
+ * let totalUj = 0n;
+ * const reader: HostEnergyReader = {
+ *   source: "powercap",
+ *   read: () => Promise.resolve({ source: "powercap", instance: "p", totalUj: (totalUj += 10n) }),
+ *   close: () => {},
+ * };
+ * assert.equal((await reader.read()).totalUj, 10n);
+ * assert.equal((await reader.read()).totalUj, 20n);
+ * reader.close();
+ * ```
+ */
 export interface HostEnergyReader {
   /** Source name stamped on readings. */
   readonly source: MeasuredSource;
@@ -38,7 +82,26 @@ export interface HostEnergyReader {
   close(): void;
 }
 
-/** State of a reader behind `BackoffReader`. */
+/**
+ * State of a reader behind `BackoffReader`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { BackoffStatus } from "./host_energy.ts";
+ * import { BackoffReader } from "./host_energy.ts";
+ * import { VirtualClock } from "../base/clock.ts";
+ * const up = {
+ *   source: "governor" as const,
+ *   read: () => Promise.resolve({ source: "governor" as const, instance: "i", totalUj: 1n }),
+ *   close() {},
+ * };
+ * const reader = new BackoffReader(up, { clock: new VirtualClock() });
+ * await reader.tryRead();
+ * const status: BackoffStatus = reader.status;
+ * assert.deepEqual(status, { failures: 0, lastError: null, retryAtMonoNs: 0n });
+ * ```
+ */
 export interface BackoffStatus {
   /** Consecutive failures (0 after a success). */
   readonly failures: number;
@@ -55,11 +118,24 @@ export interface BackoffStatus {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BackoffReader } from "./host_energy.ts";
- * import { systemClock } from "../base/clock.ts";
- * const down = { source: "governor" as const, read: () => Promise.reject(new Error("down")), close() {} };
- * const r = new BackoffReader(down, { clock: systemClock });
- * console.log(await r.tryRead(), r.status.failures); // null 1
+ * import { VirtualClock } from "../base/clock.ts";
+ * let calls = 0;
+ * const down = {
+ *   source: "governor" as const,
+ *   read: () => (calls++, Promise.reject(new Error("down"))),
+ *   close() {},
+ * };
+ * const clock = new VirtualClock();
+ * const r = new BackoffReader(down, { clock });
+ * assert.equal(await r.tryRead(), null);
+ * assert.deepEqual(r.status, { failures: 1, lastError: "down", retryAtMonoNs: 1_000_000_000n });
+ * assert.equal(await r.tryRead(), null); // still backing off: the reader is not called
+ * assert.equal(calls, 1);
+ * clock.advance(1_000);
+ * await r.tryRead();
+ * assert.equal(r.status.retryAtMonoNs, 3_000_000_000n); // the delay doubled to 2 s
  * ```
  */
 export class BackoffReader {

@@ -8,12 +8,30 @@
  * @module
  */
 
+import type { RaplBackend } from "../base/energy_evidence.ts";
 import { cpuDelta, type CpuTimes } from "./cpu_times.ts";
 import type { HostEnergyReading, MeasuredSource } from "./host_energy.ts";
 import { type GpuReading, gpuTrapezoidJoules } from "./nvidia_smi.ts";
 import { modelCpuPowerWatts, type PowerModel } from "./power_model.ts";
 
-/** Everything observed at one instant. */
+/**
+ * Everything observed at one instant.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergySample } from "./interval_accumulator.ts";
+ * const sample: EnergySample = {
+ *   monoNs: 1_000_000_000n,
+ *   wallMs: Date.UTC(2026, 0, 1),
+ *   hostCpu: null,
+ *   taskCpuSeconds: 0.25,
+ *   readings: [{ source: "governor", instance: "i", totalUj: 5_000_000n }],
+ *   gpus: null,
+ * };
+ * assert.equal(sample.readings[0].totalUj, 5_000_000n);
+ * ```
+ */
 export interface EnergySample {
   /** Monotonic time in ns (durations). */
   readonly monoNs: bigint;
@@ -29,7 +47,20 @@ export interface EnergySample {
   readonly gpus: readonly GpuReading[] | null;
 }
 
-/** Running totals of one interval. */
+/**
+ * Running totals of one interval.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IntervalTotals } from "./interval_accumulator.ts";
+ * import { startEnergyInterval } from "./interval_accumulator.ts";
+ * const s = { monoNs: 7n, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null };
+ * const totals: IntervalTotals = startEnergyInterval(s);
+ * assert.equal(totals.last.monoNs, 7n);
+ * assert.deepEqual(totals.events, []);
+ * ```
+ */
 export interface IntervalTotals {
   /** First sample. */
   readonly first: EnergySample;
@@ -60,7 +91,9 @@ export interface IntervalTotals {
   /** Events worth telling the user (governor restart, counter reset), oldest first. */
   readonly events: readonly string[];
   /** Backends (`sysfs`, `msr`, `sim`) behind measured segments, by source, in first-seen order. */
-  readonly backends: Readonly<Record<MeasuredSource, readonly string[]>>;
+  readonly backends: Readonly<Record<MeasuredSource, readonly RaplBackend[]>>;
+  /** Part of `measuredNs` whose readings were simulated (not measurements), by source, in ns. */
+  readonly simulatedNs: Readonly<Record<MeasuredSource, bigint>>;
   /**
    * Lowest measured power (W) over segments of at least 0.5 s with host CPU utilisation at most
    * 10%: an observation of the host's idle power, or null.
@@ -70,7 +103,24 @@ export interface IntervalTotals {
   readonly lastInstance: Readonly<Record<MeasuredSource, string | null>>;
 }
 
-/** Constants of the arithmetic. */
+/**
+ * Constants of the arithmetic.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AccumulatorParams } from "./interval_accumulator.ts";
+ * import { addEnergySample, startEnergyInterval } from "./interval_accumulator.ts";
+ * const params: AccumulatorParams = {
+ *   model: { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 },
+ *   ticksPerSecond: 100,
+ *   unknownUtilPct: 0,
+ * };
+ * const s = (monoNs: bigint) => ({ monoNs, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null });
+ * const t = addEnergySample(startEnergyInterval(s(0n)), s(1_000_000_000n), params);
+ * assert.equal(t.modelledJ, 20); // no reading: modelled at idle, 20% of 100 W for 1 s
+ * ```
+ */
 export interface AccumulatorParams {
   /** Power model for unmeasured segments. */
   readonly model: PowerModel;
@@ -87,9 +137,13 @@ const ZERO = { governor: 0n, powercap: 0n } as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startEnergyInterval } from "./interval_accumulator.ts";
  * const s = { monoNs: 0n, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null };
- * console.log(startEnergyInterval(s).modelledJ); // 0
+ * const totals = startEnergyInterval(s);
+ * assert.equal(totals.modelledJ, 0);
+ * assert.deepEqual(totals.measuredUj, { governor: 0n, powercap: 0n });
+ * assert.equal(totals.first, s);
  * ```
  */
 export function startEnergyInterval(sample: EnergySample): IntervalTotals {
@@ -110,6 +164,7 @@ export function startEnergyInterval(sample: EnergySample): IntervalTotals {
     idleObservedWatts: null,
     events: [],
     backends: { governor: [], powercap: [] },
+    simulatedNs: ZERO,
     lastInstance: {
       governor: sample.readings.find((r) => r.source === "governor")?.instance ?? null,
       powercap: sample.readings.find((r) => r.source === "powercap")?.instance ?? null,
@@ -145,10 +200,23 @@ function measuredDelta(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addEnergySample, startEnergyInterval } from "./interval_accumulator.ts";
- * const s = (t: bigint, uj: bigint) => ({ monoNs: t, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [{ source: "governor" as const, instance: "a", totalUj: uj }], gpus: null });
- * const t = addEnergySample(startEnergyInterval(s(0n, 0n)), s(1_000_000_000n, 5_000_000n), { model: { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 }, ticksPerSecond: 100 });
- * console.log(t.measuredUj.governor); // 5000000n
+ * const s = (monoNs: bigint, totalUj: bigint) => ({
+ *   monoNs,
+ *   wallMs: 0,
+ *   hostCpu: null,
+ *   taskCpuSeconds: null,
+ *   readings: [{ source: "governor" as const, instance: "a", totalUj }],
+ *   gpus: null,
+ * });
+ * const t = addEnergySample(startEnergyInterval(s(0n, 0n)), s(1_000_000_000n, 5_000_000n), {
+ *   model: { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 },
+ *   ticksPerSecond: 100,
+ * });
+ * assert.equal(t.measuredUj.governor, 5_000_000n); // 5 J measured over 1 s
+ * assert.equal(t.measuredNs.governor, 1_000_000_000n);
+ * assert.equal(t.modelledJ, 0);
  * ```
  */
 export function addEnergySample(
@@ -188,6 +256,7 @@ export function addEnergySample(
   let modelledNs = totals.modelledNs;
   let measured = false;
   let backends = totals.backends;
+  let simulatedNs = totals.simulatedNs;
   let idleObserved = totals.idleObservedWatts;
   for (const source of ["governor", "powercap"] as const) {
     const delta = measuredDelta(a, next, source, events);
@@ -199,7 +268,12 @@ export function addEnergySample(
         const watts = Number(delta) / 1e6 / seconds;
         idleObserved = idleObserved === null ? watts : Math.min(idleObserved, watts);
       }
-      const backend = next.readings.find((r) => r.source === source)?.backend;
+      const reading = next.readings.find((r) => r.source === source);
+      const prev = a.readings.find((r) => r.source === source);
+      if (reading?.simulated === true || prev?.simulated === true) {
+        simulatedNs = { ...simulatedNs, [source]: simulatedNs[source] + dtNs };
+      }
+      const backend = reading?.backend;
       if (backend !== undefined && !backends[source].includes(backend)) {
         backends = { ...backends, [source]: [...backends[source], backend] };
       }
@@ -244,6 +318,7 @@ export function addEnergySample(
     idleObservedWatts: idleObserved,
     events: events.slice(-20),
     backends,
+    simulatedNs,
     lastInstance,
   };
 }

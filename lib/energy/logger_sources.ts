@@ -21,11 +21,17 @@ import type { Telemetry } from "./telemetry.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildLoggerSampler } from "./logger_sources.ts";
  * import { Telemetry } from "./telemetry.ts";
  * import { systemClock } from "../base/clock.ts";
- * const { sampler, notes } = buildLoggerSampler({ governor: null, gpu: null }, systemClock, new Telemetry());
- * console.log(sampler.scope, notes.length > 0);
+ * const { sampler, notes } = buildLoggerSampler(
+ *   { governor: null, powercap: null, gpu: null },
+ *   systemClock,
+ *   new Telemetry(),
+ * );
+ * assert.equal(sampler.scope, "process-tree");
+ * assert.deepEqual(notes, ["governor disabled"]);
  * sampler.close();
  * ```
  */
@@ -84,11 +90,20 @@ export function buildLoggerSampler(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildLoggerSampler, sourceNotes } from "./logger_sources.ts";
  * import { Telemetry } from "./telemetry.ts";
  * import { systemClock } from "../base/clock.ts";
- * const { sampler, notes } = buildLoggerSampler({ governor: null, powercap: null, gpu: null }, systemClock, new Telemetry());
- * console.log(sourceNotes(sampler, notes));
+ * const { sampler, notes } = buildLoggerSampler(
+ *   { governor: null, powercap: null, gpu: null },
+ *   systemClock,
+ *   new Telemetry(),
+ * );
+ * assert.deepEqual(sourceNotes(sampler, notes), [
+ *   "governor disabled",
+ *   "no measured energy source available: energy is modelled from CPU utilisation",
+ * ]);
+ * sampler.close();
  * ```
  */
 export function sourceNotes(sampler: EnergySampler, fixed: readonly string[]): string[] {

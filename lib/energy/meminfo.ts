@@ -4,7 +4,18 @@
  * @module
  */
 
-/** Memory as the Python package reported it; GB here means 10^9 bytes. */
+/**
+ * Memory as the Python package reported it; GB here means 10^9 bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MemoryMetrics } from "./meminfo.ts";
+ * import { parseMeminfo } from "./meminfo.ts";
+ * const m: MemoryMetrics = parseMeminfo("MemTotal: 2000000 kB\nMemAvailable: 500000 kB\n");
+ * assert.equal(m.memory_percent, 75);
+ * ```
+ */
 export interface MemoryMetrics {
   /** MemTotal - MemAvailable, in GB (1e9 bytes). */
   readonly "memory_used_gb": number;
@@ -21,9 +32,10 @@ export interface MemoryMetrics {
  * @throws {SyntaxError} when `MemTotal` is missing or zero.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMeminfo } from "./meminfo.ts";
  * const m = parseMeminfo("MemTotal: 4000000 kB\nMemFree: 1000000 kB\nMemAvailable: 3000000 kB\n");
- * console.log(m.memory_percent); // 25
+ * assert.equal(m.memory_percent, 25);
  * ```
  */
 export function parseMeminfo(text: string): MemoryMetrics {

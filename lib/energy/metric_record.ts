@@ -13,7 +13,17 @@ import type { GpuReading } from "./nvidia_smi.ts";
 import { modelCpuPowerWatts, type PowerModel } from "./power_model.ts";
 import type { Telemetry } from "./telemetry.ts";
 
-/** CPU telemetry of a record. */
+/**
+ * CPU telemetry of a record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuMetrics } from "./metric_record.ts";
+ * const cpu: CpuMetrics = { cpu_percent: 50, cpu_freq_mhz: null, estimated_power_watts: 63.5 };
+ * assert.equal(cpu.cpu_freq_mhz, null); // no cpufreq in a VM
+ * ```
+ */
 export interface CpuMetrics {
   /** Host CPU utilisation over the interval, percent (guest time not double counted). */
   readonly "cpu_percent": number;
@@ -26,7 +36,22 @@ export interface CpuMetrics {
   readonly "estimated_power_watts": number;
 }
 
-/** One metric record (snake_case keys, JSON-ready). */
+/**
+ * One metric record (snake_case keys, JSON-ready).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricRecord } from "./metric_record.ts";
+ * import { EnergyLogger } from "./energy_logger.ts";
+ * const logger = new EnergyLogger({ governor: null, powercap: null, gpu: null });
+ * const record: MetricRecord = await logger.logMetrics("batch", { size: 32 });
+ * assert.equal(record.operation, "batch");
+ * assert.deepEqual(record.gpu, []);
+ * assert.ok(record.timestamp_start <= record.timestamp_end);
+ * await logger.close();
+ * ```
+ */
 export interface MetricRecord {
   /** When the record was made (= timestamp_end), RFC 3339 UTC. */
   readonly timestamp: string;
@@ -52,7 +77,23 @@ export interface MetricRecord {
   readonly "additional_info": Readonly<Record<string, unknown>>;
 }
 
-/** What `buildMetricRecord` needs besides the interval. */
+/**
+ * What `buildMetricRecord` needs besides the interval.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordContext } from "./metric_record.ts";
+ * import { Telemetry } from "./telemetry.ts";
+ * const ctx: RecordContext = {
+ *   operation: "train",
+ *   info: { epoch: 1 },
+ *   telemetry: new Telemetry({ procRoot: "/nonexistent" }),
+ *   model: { tdpWatts: 65, idleFraction: 0.2, gamma: 0.8 },
+ * };
+ * assert.equal(ctx.telemetry.readMemory(), null);
+ * ```
+ */
 export interface RecordContext {
   /** Operation name. */
   readonly operation: string;
@@ -70,15 +111,36 @@ export interface RecordContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildMetricRecord } from "./metric_record.ts";
  * import { startEnergyInterval } from "./interval_accumulator.ts";
  * import { summarizeEnergy } from "./energy_summary.ts";
  * import { Telemetry } from "./telemetry.ts";
  * const model = { tdpWatts: 100, idleFraction: 0.2, gamma: 0.8 };
- * const totals = startEnergyInterval({ monoNs: 0n, wallMs: 0, hostCpu: null, taskCpuSeconds: null, readings: [], gpus: null });
- * const { summary, details } = summarizeEnergy(totals, { model, tdpSource: "default", idlePolicy: "proportional", scope: "host" });
- * const r = buildMetricRecord(totals, summary, details, { operation: "x", info: {}, telemetry: new Telemetry(), model });
- * console.log(r.timestamp_start); // "1970-01-01T00:00:00.000Z"
+ * const totals = startEnergyInterval({
+ *   monoNs: 0n,
+ *   wallMs: 0,
+ *   hostCpu: null,
+ *   taskCpuSeconds: null,
+ *   readings: [],
+ *   gpus: null,
+ * });
+ * const { summary, details } = summarizeEnergy(totals, {
+ *   model,
+ *   tdpSource: "default",
+ *   idlePolicy: "proportional",
+ *   scope: "host",
+ * });
+ * const r = buildMetricRecord(totals, summary, details, {
+ *   operation: "x",
+ *   info: {},
+ *   telemetry: new Telemetry(),
+ *   model,
+ * });
+ * assert.equal(r.timestamp_start, "1970-01-01T00:00:00.000Z");
+ * assert.equal(r.operation, "x");
+ * assert.equal(r.energy.source, "model");
+ * assert.equal(r.energy_details.power_model.tdp_watts, 100);
  * ```
  */
 export function buildMetricRecord(

@@ -4,12 +4,35 @@
  * @module
  */
 
+import { replaceFileAtomic } from "../base/durable_file.ts";
 import type { MetricRecord } from "./metric_record.ts";
 
-/** Whether a record came from `logMetrics` (records tile time) or from a span (may overlap). */
+/**
+ * Whether a record came from `logMetrics` (records tile time) or from a span (may overlap).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordKind } from "./metrics_history.ts";
+ * const kinds: RecordKind[] = ["interval", "span"];
+ * assert.ok(kinds.includes("span"));
+ * ```
+ */
 export type RecordKind = "interval" | "span";
 
-/** Aggregate view of the history. */
+/**
+ * Aggregate view of the history.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsSummary } from "./metrics_history.ts";
+ * import { MetricsHistory } from "./metrics_history.ts";
+ * const summary: MetricsSummary = new MetricsHistory().summary();
+ * assert.equal(summary.first_timestamp, null);
+ * assert.deepEqual(summary.operations, {});
+ * ```
+ */
 export interface MetricsSummary {
   /** Records held. */
   readonly "total_records": number;
@@ -46,9 +69,12 @@ export interface MetricsSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MetricsHistory } from "./metrics_history.ts";
  * const h = new MetricsHistory(2);
- * console.log(h.summary().total_records); // 0
+ * assert.equal(h.summary().total_records, 0);
+ * assert.equal(h.summary().avg_total_power_watts, 0);
+ * assert.deepEqual(h.records(), []);
  * ```
  */
 export class MetricsHistory {
@@ -131,8 +157,8 @@ export class MetricsHistory {
   }
 
   /**
-   * Writes the records to `path` atomically (temporary file in the same directory, then
-   * rename): a JSON array, or one JSON object per line when the path ends in `.jsonl` or
+   * Writes the records to `path` atomically and durably (`replaceFileAtomic`: temporary file in
+   * the same directory, fsync, rename, directory fsync; mode 0644): a JSON array, or one JSON object per line when the path ends in `.jsonl` or
    * `.ndjson`. Returns the number of records written.
    */
   async export(path: string): Promise<number> {
@@ -140,12 +166,9 @@ export class MetricsHistory {
     const text = /\.(jsonl|ndjson)$/i.test(path)
       ? records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : "")
       : JSON.stringify(records, null, 2) + "\n";
-    const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     try {
-      await Deno.writeTextFile(tmp, text);
-      await Deno.rename(tmp, path);
+      await replaceFileAtomic(path, text);
     } catch (err) {
-      await Deno.remove(tmp).catch(() => {});
       throw new Error(
         `could not export metrics to ${path}: check the directory exists and is writable`,
         {

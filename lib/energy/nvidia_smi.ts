@@ -6,7 +6,24 @@
  * @module
  */
 
-/** One GPU at one instant, with the Python package's keys. */
+/**
+ * One GPU at one instant, with the Python package's keys.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GpuReading } from "./nvidia_smi.ts";
+ * const idle: GpuReading = {
+ *   gpu_id: 0,
+ *   gpu_utilization_percent: 0,
+ *   memory_utilization_percent: 0,
+ *   memory_used_gb: 0.5,
+ *   memory_total_gb: 16,
+ *   power_watts: 12.5,
+ * };
+ * assert.equal(idle.power_watts, 12.5);
+ * ```
+ */
 export interface GpuReading {
   /** `index` from nvidia-smi. */
   readonly "gpu_id": number;
@@ -22,7 +39,17 @@ export interface GpuReading {
   readonly "power_watts": number | null;
 }
 
-/** Arguments passed to nvidia-smi. */
+/**
+ * Arguments passed to nvidia-smi.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NVIDIA_SMI_ARGS } from "./nvidia_smi.ts";
+ * assert.ok(NVIDIA_SMI_ARGS.includes("--format=csv,noheader,nounits"));
+ * assert.match(NVIDIA_SMI_ARGS[0], /^--query-gpu=index,power\.draw,/);
+ * ```
+ */
 export const NVIDIA_SMI_ARGS: readonly string[] = [
   "--query-gpu=index,power.draw,utilization.gpu,utilization.memory,memory.used,memory.total",
   "--format=csv,noheader,nounits",
@@ -37,9 +64,12 @@ const MIB_TO_GB = 1048576 / 1e9;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseNvidiaSmiCsv } from "./nvidia_smi.ts";
  * const [g] = parseNvidiaSmiCsv("0, 71.50, 93, 40, 2048, 16384\n");
- * console.log(g.gpu_id, g.power_watts, g.gpu_utilization_percent); // 0 71.5 93
+ * assert.equal(g.gpu_id, 0);
+ * assert.equal(g.power_watts, 71.5);
+ * assert.equal(g.gpu_utilization_percent, 93);
  * ```
  */
 export function parseNvidiaSmiCsv(text: string): GpuReading[] {
@@ -65,7 +95,19 @@ export function parseNvidiaSmiCsv(text: string): GpuReading[] {
   return out;
 }
 
-/** Something that reports GPUs; `null` when there are none or the query failed. */
+/**
+ * Something that reports GPUs; `null` when there are none or the query failed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GpuQuery } from "./nvidia_smi.ts";
+ * import { parseNvidiaSmiCsv } from "./nvidia_smi.ts";
+ * const fake: GpuQuery = { query: () => Promise.resolve(parseNvidiaSmiCsv("0, 250.00, 100, 50, 1024, 16384\n")) };
+ * const gpus = await fake.query();
+ * assert.equal(gpus?.[0].power_watts, 250);
+ * ```
+ */
 export interface GpuQuery {
   /** Current GPU readings, or null. Never throws. */
   query(): Promise<GpuReading[] | null>;
@@ -77,9 +119,10 @@ export interface GpuQuery {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NvidiaSmi } from "./nvidia_smi.ts";
  * const gpus = await new NvidiaSmi({ command: "/nonexistent/nvidia-smi" }).query();
- * console.log(gpus); // null
+ * assert.equal(gpus, null); // no nvidia-smi: no GPU readings, not an error
  * ```
  */
 export class NvidiaSmi implements GpuQuery {
@@ -143,9 +186,17 @@ export class NvidiaSmi implements GpuQuery {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gpuTrapezoidJoules } from "./nvidia_smi.ts";
- * const g = (w: number) => [{ gpu_id: 0, power_watts: w, gpu_utilization_percent: null, memory_utilization_percent: null, memory_used_gb: null, memory_total_gb: null }];
- * console.log(gpuTrapezoidJoules(g(100), g(200), 2)); // 300
+ * const g = (w: number) => [{
+ *   gpu_id: 0,
+ *   power_watts: w,
+ *   gpu_utilization_percent: null,
+ *   memory_utilization_percent: null,
+ *   memory_used_gb: null,
+ *   memory_total_gb: null,
+ * }];
+ * assert.equal(gpuTrapezoidJoules(g(100), g(200), 2), 300); // (100 + 200) / 2 W for 2 s
  * ```
  */
 export function gpuTrapezoidJoules(

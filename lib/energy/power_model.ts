@@ -5,14 +5,53 @@
  * @module
  */
 
-/** Default idle share of TDP. */
+/**
+ * Default idle share of TDP.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_IDLE_FRACTION } from "./power_model.ts";
+ * assert.equal(DEFAULT_IDLE_FRACTION, 0.2);
+ * ```
+ */
 export const DEFAULT_IDLE_FRACTION = 0.2;
-/** Default curvature of the utilisation term. */
+/**
+ * Default curvature of the utilisation term.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_GAMMA } from "./power_model.ts";
+ * assert.equal(DEFAULT_GAMMA, 0.8);
+ * ```
+ */
 export const DEFAULT_GAMMA = 0.8;
-/** TDP used when neither an option, `CPU_TDP_WATTS` nor config gives one (stated in output). */
+/**
+ * TDP used when neither an option, `CPU_TDP_WATTS` nor config gives one (stated in output).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_TDP_WATTS, resolveTdp } from "./power_model.ts";
+ * assert.equal(DEFAULT_TDP_WATTS, 100);
+ * assert.equal(resolveTdp({}).tdpWatts, DEFAULT_TDP_WATTS);
+ * ```
+ */
 export const DEFAULT_TDP_WATTS = 100;
 
-/** Parameters of the model. */
+/**
+ * Parameters of the model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PowerModel } from "./power_model.ts";
+ * import { modelCpuPowerWatts } from "./power_model.ts";
+ * const linear: PowerModel = { tdpWatts: 200, idleFraction: 0, gamma: 1 };
+ * assert.equal(modelCpuPowerWatts(50, linear), 100);
+ * ```
+ */
 export interface PowerModel {
   /** Host CPU TDP in watts. */
   readonly tdpWatts: number;
@@ -27,9 +66,11 @@ export interface PowerModel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelCpuPowerWatts } from "./power_model.ts";
- * console.log(modelCpuPowerWatts(100, { tdpWatts: 65, idleFraction: 0.2, gamma: 0.8 })); // 65
- * console.log(modelCpuPowerWatts(0, { tdpWatts: 65, idleFraction: 0.2, gamma: 0.8 })); // 13
+ * const model = { tdpWatts: 65, idleFraction: 0.2, gamma: 0.8 };
+ * assert.equal(modelCpuPowerWatts(100, model), 65);
+ * assert.equal(modelCpuPowerWatts(0, model), 13);
  * ```
  */
 export function modelCpuPowerWatts(utilPct: number, model: PowerModel): number {
@@ -38,7 +79,18 @@ export function modelCpuPowerWatts(utilPct: number, model: PowerModel): number {
   return r * model.tdpWatts + (1 - r) * model.tdpWatts * Math.pow(u / 100, model.gamma);
 }
 
-/** The TDP in effect and where it came from. */
+/**
+ * The TDP in effect and where it came from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ResolvedTdp } from "./power_model.ts";
+ * import { resolveTdp } from "./power_model.ts";
+ * const tdp: ResolvedTdp = resolveTdp({ env: {} });
+ * assert.equal(tdp.tdpSource, "default");
+ * ```
+ */
 export interface ResolvedTdp {
   /** Watts. */
   readonly tdpWatts: number;
@@ -53,9 +105,13 @@ export interface ResolvedTdp {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveTdp } from "./power_model.ts";
- * console.log(resolveTdp({ env: { CPU_TDP_WATTS: "125" } })); // { tdpWatts: 125, tdpSource: "env CPU_TDP_WATTS" }
- * console.log(resolveTdp({}).tdpSource); // "default"
+ * assert.deepEqual(resolveTdp({ env: { CPU_TDP_WATTS: "125" } }), {
+ *   tdpWatts: 125,
+ *   tdpSource: "env CPU_TDP_WATTS",
+ * });
+ * assert.deepEqual(resolveTdp({}), { tdpWatts: 100, tdpSource: "default" });
  * ```
  */
 export function resolveTdp(

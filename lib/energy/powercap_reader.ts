@@ -21,6 +21,7 @@ import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PowercapReader } from "./powercap_reader.ts";
  * import { systemClock } from "../base/clock.ts";
  * let raw = 0n;
@@ -33,7 +34,8 @@ import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
  * };
  * const reader = new PowercapReader(source, { clock: systemClock });
  * await reader.read();
- * console.log((await reader.read()).totalUj); // 1000n
+ * assert.equal((await reader.read()).totalUj, 1000n); // one 1000 uJ step since the first read
+ * assert.equal((await reader.read()).totalUj, 2000n);
  * ```
  */
 export class PowercapReader implements HostEnergyReader {
@@ -83,6 +85,8 @@ export class PowercapReader implements HostEnergyReader {
       source: "powercap",
       instance: `${this.#id}/${events}`,
       totalUj: snap.hostTotalUj,
+      backend: this.#src.kind,
+      simulated: this.#src.kind === "sim",
     });
   }
 
@@ -98,10 +102,12 @@ export class PowercapReader implements HostEnergyReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openPowercapReader } from "./powercap_reader.ts";
  * import { systemClock } from "../base/clock.ts";
  * const r = openPowercapReader({ root: "/nonexistent", clock: systemClock });
- * console.log("reason" in r ? "unavailable" : "reader");
+ * assert.ok("reason" in r);
+ * assert.match(r.reason, /^no powercap directory \/nonexistent \(ENOENT/);
  * ```
  */
 export function openPowercapReader(

@@ -4,7 +4,18 @@
  * @module
  */
 
-/** The fields of `/proc/<pid>/stat` that attribution needs. */
+/**
+ * The fields of `/proc/<pid>/stat` that attribution needs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PidStat } from "./proc_pid_stat.ts";
+ * import { processTicks } from "./proc_pid_stat.ts";
+ * const s: PidStat = { pid: 9, comm: "job", state: "R", ppid: 1, utime: 30, stime: 10, cutime: 0, cstime: 0 };
+ * assert.equal(processTicks(s), 40);
+ * ```
+ */
 export interface PidStat {
   /** Process id (field 1). */
   readonly pid: number;
@@ -31,9 +42,11 @@ export interface PidStat {
  * @throws {SyntaxError} when the line is truncated or a number is malformed.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePidStat } from "./proc_pid_stat.ts";
  * const s = parsePidStat("42 (my job) S 1 42 42 0 -1 0 0 0 0 0 150 30 7 3 20 0 1 0 100 0 0");
- * console.log(s.ppid, s.utime + s.stime + s.cutime + s.cstime); // 1 190
+ * assert.equal(s.ppid, 1);
+ * assert.equal(s.utime + s.stime + s.cutime + s.cstime, 190);
  * ```
  */
 export function parsePidStat(line: string): PidStat {
@@ -70,9 +83,9 @@ export function parsePidStat(line: string): PidStat {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePidStat, processTicks } from "./proc_pid_stat.ts";
- * console.log(processTicks(parsePidStat("7 (x) R 1 7 7 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0")));
- * // 10
+ * assert.equal(processTicks(parsePidStat("7 (x) R 1 7 7 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0")), 10);
  * ```
  */
 export function processTicks(s: PidStat): number {
@@ -87,13 +100,14 @@ export function processTicks(s: PidStat): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePidStat, treeTicks } from "./proc_pid_stat.ts";
  * const stats = [
  *   "10 (sh) S 1 0 0 0 -1 0 0 0 0 0 5 5 0 0",
  *   "11 (job) R 10 0 0 0 -1 0 0 0 0 0 100 20 0 0",
  *   "12 (other) R 1 0 0 0 -1 0 0 0 0 0 999 0 0 0",
  * ].map(parsePidStat);
- * console.log(treeTicks(stats, 10)); // 130
+ * assert.equal(treeTicks(stats, 10), 130); // sh and its child job, not the other process
  * ```
  */
 export function treeTicks(stats: readonly PidStat[], rootPid: number): number | null {

@@ -7,7 +7,24 @@
  * @module
  */
 
-/** What the report remembers between runs. */
+/**
+ * What the report remembers between runs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReportState } from "./report_period.ts";
+ * import { parseReportState } from "./report_period.ts";
+ * const state: ReportState = {
+ *   v: 1,
+ *   instance: "a",
+ *   total_uj: "3600000000",
+ *   time: "2026-01-01T00:00:00.000Z",
+ *   events: 0,
+ * };
+ * assert.deepEqual(parseReportState(JSON.stringify(state)), state);
+ * ```
+ */
 export interface ReportState {
   /** Format version. */
   readonly v: 1;
@@ -23,7 +40,24 @@ export interface ReportState {
   readonly pending?: { readonly id: string; readonly state: Omit<ReportState, "pending"> };
 }
 
-/** The governor reading a report needs. */
+/**
+ * The governor reading a report needs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReportReading } from "./report_period.ts";
+ * import { planPeriod } from "./report_period.ts";
+ * const reading: ReportReading = {
+ *   instance: "a",
+ *   continues: null,
+ *   hostTotalUj: 42n,
+ *   time: "2026-01-01T00:00:00.000Z",
+ *   events: 0,
+ * };
+ * assert.equal(planPeriod(null, reading, { minPeriodS: 60 }).kind, "baseline"); // first run
+ * ```
+ */
 export interface ReportReading {
   /** Governor instance id. */
   readonly instance: string;
@@ -37,7 +71,21 @@ export interface ReportReading {
   readonly events: number;
 }
 
-/** The decision. */
+/**
+ * The decision.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PeriodPlan } from "./report_period.ts";
+ * import { planPeriod } from "./report_period.ts";
+ * const r = (time: string, hostTotalUj: bigint) => ({ instance: "a", continues: null, hostTotalUj, time, events: 0 });
+ * const first = planPeriod(null, r("2026-01-01T00:00:00.000Z", 0n), { minPeriodS: 60 });
+ * const state = first.kind === "baseline" ? first.state : null;
+ * const soon: PeriodPlan = planPeriod(state, r("2026-01-01T00:00:30.000Z", 5n), { minPeriodS: 60 });
+ * assert.equal(soon.kind, "skip"); // 30 s is shorter than the 60 s minimum
+ * ```
+ */
 export type PeriodPlan =
   | { readonly kind: "baseline"; readonly state: ReportState; readonly message: string }
   | { readonly kind: "skip"; readonly message: string }
@@ -70,11 +118,23 @@ function stateOf(r: ReportReading): ReportState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planPeriod } from "./report_period.ts";
- * const r = (t: string, uj: bigint) => ({ instance: "a", continues: null, hostTotalUj: uj, time: t, events: 0 });
+ * const r = (time: string, hostTotalUj: bigint) => ({
+ *   instance: "a",
+ *   continues: null,
+ *   hostTotalUj,
+ *   time,
+ *   events: 0,
+ * });
  * const first = planPeriod(null, r("2026-01-01T00:00:00.000Z", 100n), { minPeriodS: 60 });
- * const next = planPeriod(first.kind === "baseline" ? first.state : null, r("2026-01-01T01:00:00.000Z", 3_600_000_100n), { minPeriodS: 60 });
- * console.log(next.kind === "period" ? next.energyUj : next.kind); // 3600000000n
+ * assert.equal(first.kind, "baseline");
+ * const state = first.kind === "baseline" ? first.state : null;
+ * const next = planPeriod(state, r("2026-01-01T01:00:00.000Z", 3_600_000_100n), {
+ *   minPeriodS: 60,
+ * });
+ * assert.equal(next.kind, "period");
+ * assert.equal(next.kind === "period" ? next.energyUj : null, 3_600_000_000n); // 1 kWh
  * ```
  */
 export function planPeriod(
@@ -157,9 +217,13 @@ export function planPeriod(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseReportState } from "./report_period.ts";
- * const s = parseReportState('{"v":1,"instance":"a","total_uj":"5","time":"2026-01-01T00:00:00.000Z","events":0}');
- * console.log(s.total_uj); // "5"
+ * const s = parseReportState(
+ *   '{"v":1,"instance":"a","total_uj":"5","time":"2026-01-01T00:00:00.000Z","events":0}',
+ * );
+ * assert.equal(s.total_uj, "5");
+ * assert.equal(s.instance, "a");
  * ```
  */
 export function parseReportState(text: string): ReportState {

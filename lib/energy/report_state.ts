@@ -1,10 +1,11 @@
 /**
- * The report state file: loaded and saved atomically (temporary file, fsync, rename), guarded by
- * an exclusive lock on `<state>.lock` held for the whole report run.
+ * The report state file: loaded and saved atomically (temporary file, fsync, rename, directory
+ * fsync), guarded by an exclusive lock on `<state>.lock` held for the whole report run.
  *
  * @module
  */
 
+import { replaceFileAtomic } from "../base/durable_file.ts";
 import { parseReportState, type ReportState } from "./report_period.ts";
 
 /**
@@ -13,8 +14,9 @@ import { parseReportState, type ReportState } from "./report_period.ts";
  * @throws {SyntaxError} when the file exists but is not a valid state (it is left untouched).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadReportState } from "./report_state.ts";
- * console.log(await loadReportState("/nonexistent/state.json")); // null
+ * assert.equal(await loadReportState("/nonexistent/state.json"), null); // first run: no state
  * ```
  */
 export async function loadReportState(path: string): Promise<ReportState | null> {
@@ -37,26 +39,29 @@ export async function loadReportState(path: string): Promise<ReportState | null>
 }
 
 /**
- * Writes the state atomically: temporary file in the same directory, fsync, rename.
+ * Writes the state atomically and durably (`replaceFileAtomic`: temporary file in the same
+ * directory, fsync, rename, directory fsync; mode 0644).
  *
  * @example
  * ```ts
- * import { saveReportState } from "./report_state.ts";
+ * import assert from "node:assert/strict";
+ * import { loadReportState, saveReportState } from "./report_state.ts";
  * const dir = await Deno.makeTempDir();
- * await saveReportState(`${dir}/s.json`, { v: 1, instance: "a", total_uj: "0", time: "2026-01-01T00:00:00.000Z", events: 0 });
- * console.log(await Deno.readTextFile(`${dir}/s.json`));
+ * const state = {
+ *   v: 1,
+ *   instance: "a",
+ *   total_uj: "0",
+ *   time: "2026-01-01T00:00:00.000Z",
+ *   events: 0,
+ * } as const;
+ * await saveReportState(`${dir}/s.json`, state);
+ * assert.deepEqual(await loadReportState(`${dir}/s.json`), state);
+ * assert.ok((await Deno.readTextFile(`${dir}/s.json`)).startsWith('{\n  "v": 1,'));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveReportState(path: string, state: ReportState): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o644 });
-  try {
-    await file.write(new TextEncoder().encode(JSON.stringify(state, null, 2) + "\n"));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
+  await replaceFileAtomic(path, JSON.stringify(state, null, 2) + "\n");
 }
 
 /**
@@ -64,9 +69,11 @@ export async function saveReportState(path: string, state: ReportState): Promise
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withStateLock } from "./report_state.ts";
  * const dir = await Deno.makeTempDir();
- * console.log(await withStateLock(`${dir}/s.json`, () => Promise.resolve(42))); // 42
+ * assert.equal(await withStateLock(`${dir}/s.json`, () => Promise.resolve(42)), 42);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function withStateLock<T>(path: string, fn: () => Promise<T>): Promise<T> {

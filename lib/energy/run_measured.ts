@@ -12,7 +12,17 @@ import type { MetricRecord } from "./metric_record.ts";
 import { Telemetry } from "./telemetry.ts";
 import { createTransientCgroup } from "./transient_cgroup.ts";
 
-/** Signals forwarded to the command by default. */
+/**
+ * Signals forwarded to the command by default.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FORWARDED_SIGNALS } from "./run_measured.ts";
+ * assert.ok(FORWARDED_SIGNALS.includes("SIGINT"));
+ * assert.ok(FORWARDED_SIGNALS.includes("SIGTERM"));
+ * ```
+ */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
   "SIGINT",
   "SIGTERM",
@@ -22,7 +32,24 @@ export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
   "SIGUSR2",
 ];
 
-/** Options of {@link runMeasured}. */
+/**
+ * Options of {@link runMeasured}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RunMeasuredOptions } from "./run_measured.ts";
+ * import { runMeasured } from "./run_measured.ts";
+ * const options: RunMeasuredOptions = {
+ *   logger: { governor: null, powercap: null, gpu: null },
+ *   useCgroup: false,
+ *   operation: "build",
+ * };
+ * const r = await runMeasured("true", [], options);
+ * assert.equal(r.record.operation, "build");
+ * assert.equal(r.scope, "process-tree");
+ * ```
+ */
 export interface RunMeasuredOptions {
   /** Logger options (sources, TDP, idle policy, clock...); `task` is set by `runMeasured`. */
   readonly logger?: Omit<EnergyLoggerOptions, "task" | "pid" | "cgroupDir" | "scope">;
@@ -48,7 +75,23 @@ export interface RunMeasuredOptions {
   readonly onStart?: (pid: number) => void;
 }
 
-/** What {@link runMeasured} returns. */
+/**
+ * What {@link runMeasured} returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RunMeasuredResult } from "./run_measured.ts";
+ * import { runMeasured } from "./run_measured.ts";
+ * const r: RunMeasuredResult = await runMeasured("sh", ["-c", "exit 3"], {
+ *   logger: { governor: null, powercap: null, gpu: null },
+ *   useCgroup: false,
+ * });
+ * assert.equal(r.exitCode, 3);
+ * assert.equal(r.signal, null);
+ * assert.equal(r.cgroupDir, null);
+ * ```
+ */
 export interface RunMeasuredResult {
   /** Exit code of the command (128 + N when killed by signal N; 127 when not found). */
   readonly exitCode: number;
@@ -69,9 +112,12 @@ export interface RunMeasuredResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runMeasured } from "./run_measured.ts";
- * const r = await runMeasured("true", [], { logger: { governor: null, gpu: null } });
- * console.log(r.exitCode, r.record.energy.attribution_mode); // 0 "monitor_only"
+ * const r = await runMeasured("true", [], { logger: { governor: null, powercap: null, gpu: null } });
+ * assert.equal(r.exitCode, 0);
+ * assert.equal(r.record.energy.attribution_mode, "monitor_only");
+ * assert.equal((await runMeasured("false", [], { logger: { governor: null, powercap: null, gpu: null } })).exitCode, 1);
  * ```
  */
 export async function runMeasured(

@@ -14,7 +14,20 @@ import { type MemoryMetrics, parseMeminfo } from "./meminfo.ts";
 import { parsePidStat, type PidStat, treeTicks } from "./proc_pid_stat.ts";
 import { readCgroupCpuSeconds } from "./cgroup_cpu.ts";
 
-/** Root paths of the telemetry seam. */
+/**
+ * Root paths of the telemetry seam.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TelemetryRoots } from "./telemetry.ts";
+ * import { Telemetry } from "./telemetry.ts";
+ * const roots: TelemetryRoots = { procRoot: "/host/proc", ticksPerSecond: 250 };
+ * const t = new Telemetry(roots);
+ * assert.equal(t.sysRoot, "/sys");
+ * assert.equal(t.ticksPerSecond, 250);
+ * ```
+ */
 export interface TelemetryRoots {
   /** procfs root (default `/proc`). */
   readonly procRoot?: string;
@@ -37,9 +50,16 @@ function readText(path: string): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Telemetry } from "./telemetry.ts";
- * const t = new Telemetry({ procRoot: "/proc" });
- * console.log(t.readProcStat()?.cpuCount ?? "no /proc/stat");
+ * // A stand-in procfs root, so the figures are known.
+ * const procRoot = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${procRoot}/stat`, "cpu  10 0 5 85 0 0 0 0 0 0\ncpu0 5 0 2 43\ncpu1 5 0 3 42\n");
+ * const t = new Telemetry({ procRoot });
+ * assert.equal(t.readProcStat()?.cpuCount, 2);
+ * assert.equal(t.readMemory(), null); // no meminfo there
+ * assert.equal(new Telemetry({ procRoot: "/nonexistent" }).readProcStat(), null);
+ * Deno.removeSync(procRoot, { recursive: true });
  * ```
  */
 export class Telemetry {

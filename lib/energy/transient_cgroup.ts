@@ -7,7 +7,24 @@
 
 import { findUnifiedRoot, readCgroupCpuSeconds } from "./cgroup_cpu.ts";
 
-/** A created cgroup directory. */
+/**
+ * A created cgroup directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TransientCgroup } from "./transient_cgroup.ts";
+ * import { createTransientCgroup } from "./transient_cgroup.ts";
+ * const root = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${root}/cgroup.controllers`, "cpu\n");
+ * const cg = createTransientCgroup({ cgroupRoot: root, uid: 0 }) as TransientCgroup;
+ * Deno.writeTextFileSync(`${cg.dir}/cpu.stat`, "usage_usec 750000\n");
+ * assert.equal(cg.cpuSeconds(), 0.75);
+ * Deno.removeSync(`${cg.dir}/cpu.stat`);
+ * assert.equal(cg.remove(), null);
+ * Deno.removeSync(root, { recursive: true });
+ * ```
+ */
 export interface TransientCgroup {
   /** Absolute directory of the cgroup. */
   readonly dir: string;
@@ -25,9 +42,22 @@ export interface TransientCgroup {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createTransientCgroup } from "./transient_cgroup.ts";
- * const cg = createTransientCgroup({ cgroupRoot: "/nonexistent" });
- * console.log("reason" in cg ? cg.reason : cg.dir);
+ * assert.deepEqual(createTransientCgroup({ uid: 1000 }), {
+ *   reason: "not root: CPU time of the process tree is used",
+ * });
+ * assert.deepEqual(createTransientCgroup({ cgroupRoot: "/nonexistent", uid: 0 }), {
+ *   reason: "no cgroup v2 hierarchy under /nonexistent",
+ * });
+ * // A stand-in cgroup v2 root: a directory holding `cgroup.controllers`.
+ * const root = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${root}/cgroup.controllers`, "cpu\n");
+ * const cg = createTransientCgroup({ cgroupRoot: root, uid: 0 });
+ * assert.ok("dir" in cg && cg.dir.startsWith(`${root}/carbon-ops-run-${Deno.pid}-`));
+ * assert.equal(cg.cpuSeconds(), null); // no cpu.stat in a plain directory
+ * assert.equal(cg.remove(), null);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function createTransientCgroup(

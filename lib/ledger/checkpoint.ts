@@ -9,7 +9,17 @@ import { fromBase64, toBase64 } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";
 import { NoteError, type NoteVerifier, openNote, signNote } from "./signed_note.ts";
 
-/** The signed statement: this log had `size` entries with Merkle root `root`. */
+/**
+ * The signed statement: this log had `size` entries with Merkle root `root`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Checkpoint, checkpointText } from "./checkpoint.ts";
+ * const cp: Checkpoint = { origin: "example/log", size: 0, root: new Uint8Array(32) };
+ * assert.equal(checkpointText(cp).split("\n")[1], "0");
+ * ```
+ */
 export interface Checkpoint {
   /** Log origin (unique name). */
   readonly origin: string;
@@ -24,8 +34,12 @@ export interface Checkpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointText } from "./checkpoint.ts";
- * console.log(checkpointText({ origin: "example/log", size: 3, root: new Uint8Array(32) }));
+ * assert.equal(
+ *   checkpointText({ origin: "example/log", size: 3, root: new Uint8Array(32) }),
+ *   "example/log\n3\n" + "A".repeat(43) + "=\n",
+ * );
  * ```
  */
 export function checkpointText(cp: Checkpoint): string {
@@ -42,8 +56,12 @@ export function checkpointText(cp: Checkpoint): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCheckpointText } from "./checkpoint.ts";
- * console.log(parseCheckpointText("o\n2\n" + "A".repeat(43) + "=\n").size); // 2
+ * const cp = parseCheckpointText("o\n2\n" + "A".repeat(43) + "=\n");
+ * assert.equal(cp.origin, "o");
+ * assert.equal(cp.size, 2);
+ * assert.deepEqual(cp.root, new Uint8Array(32));
  * ```
  */
 export function parseCheckpointText(text: string): Checkpoint {
@@ -78,9 +96,12 @@ export function parseCheckpointText(text: string): Checkpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signCheckpoint } from "./checkpoint.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(signCheckpoint({ origin: "o", size: 0, root: new Uint8Array(32) }, generateSigningKey()).split("\n").length); // 6
+ * const note = signCheckpoint({ origin: "o", size: 0, root: new Uint8Array(32) }, generateSigningKey());
+ * assert.equal(note.split("\n").length, 6);
+ * assert.match(note, /^o\n0\n/);
  * ```
  */
 export function signCheckpoint(cp: Checkpoint, key: SigningKey): string {
@@ -93,12 +114,14 @@ export function signCheckpoint(cp: Checkpoint, key: SigningKey): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openCheckpoint, signCheckpoint } from "./checkpoint.ts";
  * import { generateSigningKey } from "./keys.ts";
  * import { noteVerifier } from "./signed_note.ts";
  * const k = generateSigningKey();
  * const note = signCheckpoint({ origin: "o", size: 0, root: new Uint8Array(32) }, k);
- * console.log(openCheckpoint(note, [noteVerifier("o", k)]).size); // 0
+ * assert.equal(openCheckpoint(note, [noteVerifier("o", k)]).size, 0);
+ * assert.throws(() => openCheckpoint(note, [noteVerifier("o", generateSigningKey())]));
  * ```
  */
 export function openCheckpoint(

@@ -11,7 +11,7 @@
 
 import { type Checkpoint, openCheckpoint, signCheckpoint } from "./checkpoint.ts";
 import { bytesEqual, fromBase64, toHex } from "./encoding.ts";
-import { replaceFileAtomic, syncDir, writeFileDurable } from "./fs_durable.ts";
+import { replaceFileAtomic, syncDir, writeFileDurable } from "../base/durable_file.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
 import {
@@ -28,7 +28,24 @@ import { type AccumulatorState, leafHash, MerkleAccumulator } from "./merkle.ts"
 import { decodeRecordLine, RecordLineError } from "./record.ts";
 import { noteVerifier } from "./signed_note.ts";
 
-/** What `writeCheckpoint` produced. */
+/**
+ * What `writeCheckpoint` produced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type WrittenCheckpoint, writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * const cp: WrittenCheckpoint = await writeCheckpoint(dir, key);
+ * assert.equal(cp.linesRead, 0);
+ * assert.equal(cp.archivePath, `${dir}/checkpoints/00000000000000000001.note`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface WrittenCheckpoint extends Checkpoint {
   /** The signed note text. */
   readonly note: string;
@@ -120,11 +137,23 @@ async function loadFrontier(dir: string, input: Deno.FsFile): Promise<Frontier |
  * archived checkpoint of the same size: a log never signs two inconsistent checkpoints.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { writeCheckpoint } from "./checkpoint_writer.ts";
- * import { loadSigningKey } from "./keys.ts";
- * const cp = await writeCheckpoint("/var/lib/carbon-ops/ledger", await loadSigningKey("ledger.key"));
- * console.log(cp.size, cp.note);
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * const cp = await writeCheckpoint(dir, key);
+ * assert.equal(cp.size, 2);
+ * assert.equal(await Deno.readTextFile(`${dir}/checkpoint`), cp.note);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCheckpoint(dir: string, key: SigningKey): Promise<WrittenCheckpoint> {
@@ -274,9 +303,15 @@ async function readLatest(dir: string): Promise<{ size: number; root: Uint8Array
  * The origin named by the genesis record of the ledger in `dir`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { originOf } from "./checkpoint_writer.ts";
- * console.log(await originOf("/var/lib/carbon-ops/ledger"));
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ * assert.equal(await originOf(dir), "example.org/host-01");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function originOf(dir: string): Promise<string> {

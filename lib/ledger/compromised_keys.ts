@@ -7,7 +7,17 @@
  * @module
  */
 
-/** A key the auditor declares compromised after a sequence number. */
+/**
+ * A key the auditor declares compromised after a sequence number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CompromisedKey } from "./compromised_keys.ts";
+ * const key: CompromisedKey = { kid: "a".repeat(64), afterSeq: 9, reason: "laptop stolen" };
+ * assert.equal(key.afterSeq, 9);
+ * ```
+ */
 export interface CompromisedKey {
   /** Lowercase hex kid (SHA-256 of the SPKI DER). */
   readonly kid: string;
@@ -23,8 +33,12 @@ export interface CompromisedKey {
  * @returns The keys, or the first problem as a message.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCompromisedKeys } from "./compromised_keys.ts";
- * console.log(parseCompromisedKeys([{ kid: "a".repeat(64), after_seq: 3 }])); // { keys: [ ... ] }
+ * assert.deepEqual(parseCompromisedKeys([{ kid: "a".repeat(64), after_seq: 3 }]), {
+ *   keys: [{ kid: "a".repeat(64), afterSeq: 3, reason: "" }],
+ * });
+ * assert.deepEqual(parseCompromisedKeys({}), { problem: "compromised must be an array" });
  * ```
  */
 export function parseCompromisedKeys(

@@ -5,7 +5,18 @@
  * @module
  */
 
-/** The decimal string grammar accepted in records: optional `-`, no leading zeros, optional fraction. */
+/**
+ * The decimal string grammar accepted in records: optional `-`, no leading zeros, optional fraction.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DECIMAL_PATTERN } from "./decimal.ts";
+ * const re = new RegExp(DECIMAL_PATTERN);
+ * assert.ok(re.test("-12.50"));
+ * assert.ok(!re.test("01.5"));
+ * ```
+ */
 export const DECIMAL_PATTERN = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$";
 const DECIMAL_RE = new RegExp(DECIMAL_PATTERN);
 
@@ -14,9 +25,11 @@ const DECIMAL_RE = new RegExp(DECIMAL_PATTERN);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Decimal } from "./decimal.ts";
  * const sum = Decimal.parse("0.1").add(Decimal.parse("0.2"));
- * console.log(sum.toString()); // "0.3"
+ * assert.equal(sum.toString(), "0.3");
+ * assert.equal(sum.compare(Decimal.parse("0.30")), 0);
  * ```
  */
 export class Decimal {

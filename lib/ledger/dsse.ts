@@ -6,7 +6,17 @@
 
 import { utf8Bytes } from "./encoding.ts";
 
-/** DSSE payload type of a ledger record (v1). */
+/**
+ * DSSE payload type of a ledger record (v1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pae, RECORD_PAYLOAD_TYPE } from "./dsse.ts";
+ * const text = new TextDecoder().decode(pae(RECORD_PAYLOAD_TYPE, new Uint8Array()));
+ * assert.equal(text, `DSSEv1 ${RECORD_PAYLOAD_TYPE.length} ${RECORD_PAYLOAD_TYPE} 0 `);
+ * ```
+ */
 export const RECORD_PAYLOAD_TYPE = "application/vnd.carbon-ops.ledger-record.v1+json";
 
 /**
@@ -15,9 +25,10 @@ export const RECORD_PAYLOAD_TYPE = "application/vnd.carbon-ops.ledger-record.v1+
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pae } from "./dsse.ts";
  * const bytes = pae("t", new TextEncoder().encode("hi"));
- * console.log(new TextDecoder().decode(bytes)); // "DSSEv1 1 t 2 hi"
+ * assert.equal(new TextDecoder().decode(bytes), "DSSEv1 1 t 2 hi");
  * ```
  */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {

@@ -1,11 +1,10 @@
 /**
- * Byte encodings and hashing used by the ledger formats: hex, base64, base64url, SHA-256.
+ * Byte encodings used by the ledger formats: UTF-8, hex, base64, base64url, on the built-in
+ * `Uint8Array` base64/hex methods, with strict rejection of anything non-canonical. SHA-256 is
+ * `sha256` in `sha256.ts`.
  *
  * @module
  */
-
-import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 
 const utf8 = new TextEncoder();
 
@@ -14,8 +13,9 @@ const utf8 = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { utf8Bytes } from "./encoding.ts";
- * console.log(utf8Bytes("€").length); // 3
+ * assert.deepEqual(utf8Bytes("€"), new Uint8Array([0xe2, 0x82, 0xac]));
  * ```
  */
 export function utf8Bytes(text: string): Uint8Array {
@@ -27,12 +27,13 @@ export function utf8Bytes(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toHex } from "./encoding.ts";
- * console.log(toHex(new Uint8Array([0, 255]))); // "00ff"
+ * assert.equal(toHex(new Uint8Array([0, 255])), "00ff");
  * ```
  */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  return bytes.toHex();
 }
 
 /**
@@ -40,15 +41,17 @@ export function toHex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromHex } from "./encoding.ts";
- * console.log(fromHex("00ff")); // Uint8Array [0, 255]
+ * assert.deepEqual(fromHex("00ff"), new Uint8Array([0, 255]));
  * ```
  */
 export function fromHex(text: string): Uint8Array {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) {
-    throw new RangeError(`not a hex string: '${text.slice(0, 20)}'`);
+  try {
+    return Uint8Array.fromHex(text);
+  } catch (err) {
+    throw new RangeError(`not a hex string: '${text.slice(0, 20)}'`, { cause: err });
   }
-  return new Uint8Array(Buffer.from(text, "hex"));
 }
 
 /**
@@ -56,12 +59,13 @@ export function fromHex(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toBase64 } from "./encoding.ts";
- * console.log(toBase64(new Uint8Array([1, 2, 3, 4]))); // "AQIDBA=="
+ * assert.equal(toBase64(new Uint8Array([1, 2, 3, 4])), "AQIDBA==");
  * ```
  */
 export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  return bytes.toBase64();
 }
 
 /**
@@ -69,19 +73,21 @@ export function toBase64(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromBase64 } from "./encoding.ts";
- * console.log(fromBase64("AQIDBA==").length); // 4
+ * assert.deepEqual(fromBase64("AQIDBA=="), new Uint8Array([1, 2, 3, 4]));
  * ```
  */
 export function fromBase64(text: string): Uint8Array {
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
     throw new RangeError("not canonical padded base64");
   }
-  const bytes = new Uint8Array(Buffer.from(text, "base64"));
-  if (toBase64(bytes) !== text) {
-    throw new RangeError("not canonical padded base64 (non-zero padding bits)");
+  // The pattern has refused whitespace (which the built-in skips); "strict" refuses the rest.
+  try {
+    return Uint8Array.fromBase64(text, { lastChunkHandling: "strict" });
+  } catch (err) {
+    throw new RangeError("not canonical padded base64 (non-zero padding bits)", { cause: err });
   }
-  return bytes;
 }
 
 /**
@@ -89,12 +95,13 @@ export function fromBase64(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toBase64Url } from "./encoding.ts";
- * console.log(toBase64Url(new Uint8Array([251, 255]))); // "-_8"
+ * assert.equal(toBase64Url(new Uint8Array([251, 255])), "-_8");
  * ```
  */
 export function toBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /**
@@ -103,34 +110,22 @@ export function toBase64Url(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromBase64Url } from "./encoding.ts";
- * console.log(fromBase64Url("-_8")); // Uint8Array [251, 255]
+ * assert.deepEqual(fromBase64Url("-_8"), new Uint8Array([251, 255]));
  * ```
  */
 export function fromBase64Url(text: string): Uint8Array {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
     throw new RangeError("not unpadded base64url");
   }
-  const bytes = new Uint8Array(Buffer.from(text, "base64url"));
-  if (toBase64Url(bytes) !== text) {
-    throw new RangeError("not canonical base64url (non-zero trailing bits)");
+  // "strict" needs the padding the text omits; with it, it refuses non-zero trailing bits.
+  const padded = text + "=".repeat((4 - (text.length % 4)) % 4);
+  try {
+    return Uint8Array.fromBase64(padded, { alphabet: "base64url", lastChunkHandling: "strict" });
+  } catch (err) {
+    throw new RangeError("not canonical base64url (non-zero trailing bits)", { cause: err });
   }
-  return bytes;
-}
-
-/**
- * SHA-256 of the concatenation of `parts`.
- *
- * @example
- * ```ts
- * import { sha256, toHex } from "./encoding.ts";
- * console.log(toHex(sha256(new Uint8Array()))); // e3b0c442...
- * ```
- */
-export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
 }
 
 /**
@@ -138,8 +133,10 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytesEqual } from "./encoding.ts";
- * console.log(bytesEqual(new Uint8Array([1]), new Uint8Array([1]))); // true
+ * assert.equal(bytesEqual(new Uint8Array([1]), new Uint8Array([1])), true);
+ * assert.equal(bytesEqual(new Uint8Array([1]), new Uint8Array([1, 2])), false);
  * ```
  */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

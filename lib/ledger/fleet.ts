@@ -11,7 +11,26 @@ import type { TrustFile } from "./trust.ts";
 import { type CheckpointInput, verifyLedger } from "./verify.ts";
 import type { VerifyReport } from "./verify_report.ts";
 
-/** One ledger's line in the fleet summary. */
+/**
+ * One ledger's line in the fleet summary.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FleetEntry } from "./fleet.ts";
+ * const entry: FleetEntry = {
+ *   dir: "/ledgers/host-01",
+ *   origin: null,
+ *   status: "unreadable",
+ *   exitCode: 1,
+ *   entries: 0,
+ *   checkpoints: 0,
+ *   firstError: "no ledger.jsonl",
+ *   report: null,
+ * };
+ * assert.equal(entry.exitCode, 1);
+ * ```
+ */
 export interface FleetEntry {
   /** The directory. */
   readonly dir: string;
@@ -31,7 +50,17 @@ export interface FleetEntry {
   readonly report: VerifyReport | null;
 }
 
-/** The fleet summary. */
+/**
+ * The fleet summary.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fleetToText, type FleetReport } from "./fleet.ts";
+ * const fleet: FleetReport = { entries: [], exitCode: 0, byStatus: {} };
+ * assert.match(fleetToText(fleet), /fleet: 0 ledgers \(none\); exit 0/);
+ * ```
+ */
 export interface FleetReport {
   /** One entry per directory, in the order given. */
   readonly entries: readonly FleetEntry[];
@@ -48,8 +77,10 @@ const SEVERITY = [1, 4, 3, 5, 0];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { worstExitCode } from "./fleet.ts";
- * console.log(worstExitCode([0, 5, 3])); // 3
+ * assert.equal(worstExitCode([0, 5, 3]), 3);
+ * assert.equal(worstExitCode([0, 0]), 0);
  * ```
  */
 export function worstExitCode(codes: readonly number[]): number {
@@ -78,10 +109,18 @@ async function originOfDir(dir: string): Promise<string> {
  * @param options `trusts` (required), `checkpoints` (default none), `useLedgerCheckpoint`
  *   (default true).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { verifyFleet } from "./fleet.ts";
- * const fleet = await verifyFleet(["/ledgers/host-01", "/ledgers/host-02"], { trusts });
- * console.log(fleet.exitCode, fleet.byStatus);
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ * const fleet = await verifyFleet([dir], { trusts: [trust] });
+ * assert.equal(fleet.exitCode, 0);
+ * assert.deepEqual(fleet.byStatus, { valid: 1 });
+ * assert.equal(fleet.entries[0].origin, "example.org/host-01");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function verifyFleet(
@@ -155,8 +194,10 @@ export async function verifyFleet(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fleetToText } from "./fleet.ts";
- * console.log(fleetToText({ entries: [], exitCode: 0, byStatus: {} }));
+ * const text = fleetToText({ entries: [], exitCode: 0, byStatus: {} });
+ * assert.equal(text.split("\n").at(-2), "fleet: 0 ledgers (none); exit 0");
  * ```
  */
 export function fleetToText(fleet: FleetReport): string {

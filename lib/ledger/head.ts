@@ -16,7 +16,17 @@ import {
   verifyRecordSignature,
 } from "./record.ts";
 
-/** The last complete record of a ledger file, as a writer needs it. */
+/**
+ * The last complete record of a ledger file, as a writer needs it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Head } from "./head.ts";
+ * const head: Head = { size: 120, seq: 0, lastLine: new Uint8Array(), leaf: new Uint8Array(32), ts: "2026-01-01T00:00:00.000Z" };
+ * assert.equal(head.seq + 1, 1);
+ * ```
+ */
 export interface Head {
   /** Bytes up to and including the record's newline. */
   size: number;
@@ -37,10 +47,22 @@ export interface Head {
  *
  * @returns The head and the torn bytes after it (null when the file ends with a newline).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readHead } from "./head.ts";
- * using input = await Deno.open("ledger/ledger.jsonl");
- * const { head, torn } = await readHead("ledger", input, (await input.stat()).size, key);
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"bod', { append: true });
+ * {
+ *   using input = await Deno.open(`${dir}/ledger.jsonl`);
+ *   const { head, torn } = await readHead(dir, input, (await input.stat()).size, key);
+ *   assert.equal(head.seq, 0);
+ *   assert.equal(new TextDecoder().decode(torn!), '{"bod');
+ * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readHead(

@@ -9,7 +9,7 @@ import { type Clock, rfc3339, systemClock } from "../base/clock.ts";
 import { VERSION } from "../base/version.ts";
 import { writeCheckpoint, type WrittenCheckpoint } from "./checkpoint_writer.ts";
 import { toBase64, toHex } from "./encoding.ts";
-import { syncDir } from "./fs_durable.ts";
+import { syncDir } from "../base/durable_file.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
 import { LEDGER_JSONL, LEDGER_LOCK } from "./ledger_files.ts";
@@ -18,7 +18,21 @@ import { checkBody } from "./record_types.ts";
 import { isValidNoteKeyName, verifierKeyString } from "./signed_note.ts";
 import { type TrustFile, trustFileText } from "./trust.ts";
 
-/** What `initLedger` created. */
+/**
+ * What `initLedger` created.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger, type InitResult } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * const r: InitResult = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ * assert.equal(r.trust.origin, r.origin);
+ * assert.match(r.genesisLeaf, /^[0-9a-f]{64}$/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface InitResult {
   /** The origin. */
   readonly origin: string;
@@ -41,11 +55,15 @@ export interface InitResult {
  *   `+`), `key` the signing key, `clock` (default the system clock).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initLedger } from "./init.ts";
  * import { generateSigningKey } from "./keys.ts";
  * const dir = await Deno.makeTempDir();
- * const r = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
- * console.log(r.checkpoint.size); // 1
+ * const key = generateSigningKey();
+ * const r = await initLedger(dir, { origin: "example.org/host-01", key });
+ * assert.equal(r.checkpoint.size, 1);
+ * await assert.rejects(() => initLedger(dir, { origin: "example.org/host-01", key }));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function initLedger(

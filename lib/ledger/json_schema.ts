@@ -8,7 +8,17 @@
 
 import { canonicalize, type JsonValue } from "./canonical_json.ts";
 
-/** Keywords this validator understands; any other keyword in a schema is an error. */
+/**
+ * Keywords this validator understands; any other keyword in a schema is an error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CompiledSchema, SUPPORTED_KEYWORDS } from "./json_schema.ts";
+ * assert.ok(SUPPORTED_KEYWORDS.includes("pattern"));
+ * assert.throws(() => new CompiledSchema({ type: "string", format: "email" }));
+ * ```
+ */
 export const SUPPORTED_KEYWORDS: readonly string[] = [
   "$schema",
   "$id",
@@ -40,7 +50,17 @@ export const SUPPORTED_KEYWORDS: readonly string[] = [
   "not",
 ];
 
-/** One validation failure: JSON Pointer of the value and what is wrong. */
+/**
+ * One validation failure: JSON Pointer of the value and what is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CompiledSchema, type SchemaViolation } from "./json_schema.ts";
+ * const violations: SchemaViolation[] = new CompiledSchema({ type: "string" }).validate(1);
+ * assert.equal(violations[0].path, "");
+ * ```
+ */
 export interface SchemaViolation {
   /** JSON Pointer into the instance ("" = root). */
   readonly path: string;
@@ -65,9 +85,11 @@ function pointer(trail: readonly string[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CompiledSchema } from "./json_schema.ts";
  * const s = new CompiledSchema({ type: "object", required: ["a"], properties: { a: { type: "integer" } } });
- * console.log(s.validate({ a: 1.5 })); // [ { path: "/a", message: "must be integer" } ]
+ * assert.deepEqual(s.validate({ a: 1.5 }), [{ path: "/a", message: "must be integer" }]);
+ * assert.deepEqual(s.validate({ a: 2 }), []);
  * ```
  */
 export class CompiledSchema {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { syncDir, writeFileDurable } from "./fs_durable.ts";
+import { syncDir, writeFileDurable } from "../base/durable_file.ts";
 import {
   privateKeyPem,
   publicKeyPem,
@@ -16,7 +16,20 @@ import {
 } from "./keys.ts";
 import { verifierKeyString } from "./signed_note.ts";
 
-/** What `writeKeyPair` wrote. */
+/**
+ * What `writeKeyPair` wrote.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { writeKeyPair, type WrittenKeyPair } from "./key_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * const written: WrittenKeyPair = await writeKeyPair(dir, generateSigningKey());
+ * assert.equal(written.keyPath, `${dir}/ledger.key`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface WrittenKeyPair {
   /** Path of the private key (PKCS#8 PEM, mode 0600). */
   readonly keyPath: string;
@@ -28,7 +41,17 @@ export interface WrittenKeyPair {
   readonly verifierKey: string;
 }
 
-/** Names usable as a key file stem and a note key name: no whitespace, no `+`, no `/`. */
+/**
+ * Names usable as a key file stem and a note key name: no whitespace, no `+`, no `/`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isValidKeyName } from "./key_files.ts";
+ * assert.equal(isValidKeyName("host-01"), true);
+ * assert.equal(isValidKeyName("../etc"), false);
+ * ```
+ */
 export function isValidKeyName(name: string): boolean {
   return /^[^\s+/\\]+$/u.test(name) && name !== "." && name !== "..";
 }
@@ -41,11 +64,18 @@ export function isValidKeyName(name: string): boolean {
  * @param options `name` file stem (default "ledger"); `noteName` the signed-note key name used
  *   in the verifier key string (default `name`; for checkpoints, the ledger origin).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey } from "./keys.ts";
  * import { writeKeyPair } from "./key_files.ts";
- * const written = await writeKeyPair("/tmp/keys", generateSigningKey(), { name: "host-01" });
- * console.log(written.verifierKey);
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const written = await writeKeyPair(dir, key, { name: "host-01" });
+ * assert.equal(written.kid, key.kid);
+ * assert.match(written.verifierKey, /^host-01\+[0-9a-f]{8}\+/);
+ * assert.equal((await Deno.stat(written.keyPath)).mode! & 0o777, 0o600);
+ * await assert.rejects(() => writeKeyPair(dir, key, { name: "host-01" }));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeKeyPair(
@@ -82,7 +112,17 @@ export async function writeKeyPair(
   };
 }
 
-/** Why a key file was refused. */
+/**
+ * Why a key file was refused.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyFileError, type KeyFileProblem } from "./key_files.ts";
+ * const problem: KeyFileProblem = "NOT_FOUND";
+ * assert.equal(new KeyFileError(problem, "/k.key", "missing", "run keygen").problem, "NOT_FOUND");
+ * ```
+ */
 export type KeyFileProblem = "MODE" | "FORMAT" | "NOT_FOUND" | "EXISTS";
 
 /**
@@ -90,9 +130,11 @@ export type KeyFileProblem = "MODE" | "FORMAT" | "NOT_FOUND" | "EXISTS";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KeyFileError } from "./key_files.ts";
  * const e = new KeyFileError("MODE", "/k.key", "readable by others", "chmod 600 /k.key");
- * console.log(e.problem, e.hint);
+ * assert.equal(e.problem, "MODE");
+ * assert.equal(e.message, "key file /k.key: readable by others; chmod 600 /k.key");
  * ```
  */
 export class KeyFileError extends Error {
@@ -124,10 +166,16 @@ export class KeyFileError extends Error {
  * the `chmod` to run, and anything that is not an unencrypted Ed25519 PKCS#8 PEM.
  *
  * @example
- * ```ts ignore
- * import { loadSigningKey } from "./key_files.ts";
- * const key = await loadSigningKey("/etc/carbon-ops/ledger.key");
- * console.log(key.kid);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { KeyFileError, loadSigningKey, writeKeyPair } from "./key_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * const written = await writeKeyPair(dir, generateSigningKey());
+ * assert.equal((await loadSigningKey(written.keyPath)).kid, written.kid);
+ * await Deno.chmod(written.keyPath, 0o644);
+ * await assert.rejects(() => loadSigningKey(written.keyPath), KeyFileError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadSigningKey(path: string): Promise<SigningKey> {
@@ -169,9 +217,14 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
  * Loads a public key file (SPKI PEM).
  *
  * @example
- * ```ts ignore
- * import { loadVerifyingKey } from "./key_files.ts";
- * console.log((await loadVerifyingKey("ledger.pub")).kid);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { loadVerifyingKey, writeKeyPair } from "./key_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * const written = await writeKeyPair(dir, generateSigningKey());
+ * assert.equal((await loadVerifyingKey(written.pubPath)).kid, written.kid);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadVerifyingKey(path: string): Promise<VerifyingKey> {

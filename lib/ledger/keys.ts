@@ -14,17 +14,20 @@ import {
   verify,
 } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { sha256, toHex } from "./encoding.ts";
+import { toHex } from "./encoding.ts";
+import { sha256 } from "./sha256.ts";
 
-// File handling lives in key_files.ts; re-exported here for one import site.
-export {
-  KeyFileError,
-  type KeyFileProblem,
-  loadSigningKey,
-  loadVerifyingKey,
-} from "./key_files.ts";
-
-/** A public key as the ledger uses it. */
+/**
+ * A public key as the ledger uses it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateSigningKey, type VerifyingKey } from "./keys.ts";
+ * const pub: VerifyingKey = generateSigningKey();
+ * assert.equal(pub.publicRaw.length, 32);
+ * ```
+ */
 export interface VerifyingKey {
   /** Lowercase hex SHA-256 of the SPKI DER (the record `kid`). */
   readonly kid: string;
@@ -36,7 +39,17 @@ export interface VerifyingKey {
   readonly keyObject: KeyObject;
 }
 
-/** A private key with its public half. */
+/**
+ * A private key with its public half.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateSigningKey, type SigningKey } from "./keys.ts";
+ * const key: SigningKey = generateSigningKey();
+ * assert.equal(key.privateKeyObject.type, "private");
+ * ```
+ */
 export interface SigningKey extends VerifyingKey {
   /** node:crypto private key object. */
   readonly privateKeyObject: KeyObject;
@@ -106,8 +119,11 @@ function fromPrivateObject(privateKeyObject: KeyObject): SigningKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(generateSigningKey().kid.length); // 64
+ * const k = generateSigningKey();
+ * assert.match(k.kid, /^[0-9a-f]{64}$/);
+ * assert.notEqual(generateSigningKey().kid, k.kid);
  * ```
  */
 export function generateSigningKey(): SigningKey {
@@ -119,8 +135,11 @@ export function generateSigningKey(): SigningKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signingKeyFromSeed } from "./keys.ts";
- * console.log(signingKeyFromSeed(new Uint8Array(32)).publicRaw.length); // 32
+ * const a = signingKeyFromSeed(new Uint8Array(32));
+ * assert.equal(a.publicRaw.length, 32);
+ * assert.equal(signingKeyFromSeed(new Uint8Array(32)).kid, a.kid);
  * ```
  */
 export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
@@ -138,9 +157,10 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, verifyingKeyFromRaw } from "./keys.ts";
  * const k = generateSigningKey();
- * console.log(verifyingKeyFromRaw(k.publicRaw).kid === k.kid); // true
+ * assert.equal(verifyingKeyFromRaw(k.publicRaw).kid, k.kid);
  * ```
  */
 export function verifyingKeyFromRaw(raw: Uint8Array): VerifyingKey {
@@ -158,9 +178,10 @@ export function verifyingKeyFromRaw(raw: Uint8Array): VerifyingKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, privateKeyPem, signingKeyFromPem } from "./keys.ts";
  * const k = generateSigningKey();
- * console.log(signingKeyFromPem(privateKeyPem(k)).kid === k.kid); // true
+ * assert.equal(signingKeyFromPem(privateKeyPem(k)).kid, k.kid);
  * ```
  */
 export function signingKeyFromPem(pem: string): SigningKey {
@@ -177,9 +198,10 @@ export function signingKeyFromPem(pem: string): SigningKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, publicKeyPem, verifyingKeyFromPem } from "./keys.ts";
  * const k = generateSigningKey();
- * console.log(verifyingKeyFromPem(publicKeyPem(k)).kid === k.kid); // true
+ * assert.equal(verifyingKeyFromPem(publicKeyPem(k)).kid, k.kid);
  * ```
  */
 export function verifyingKeyFromPem(pem: string): VerifyingKey {
@@ -194,8 +216,9 @@ export function verifyingKeyFromPem(pem: string): VerifyingKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, privateKeyPem } from "./keys.ts";
- * console.log(privateKeyPem(generateSigningKey()).split("\n")[0]); // -----BEGIN PRIVATE KEY-----
+ * assert.equal(privateKeyPem(generateSigningKey()).split("\n")[0], "-----BEGIN PRIVATE KEY-----");
  * ```
  */
 export function privateKeyPem(key: SigningKey): string {
@@ -207,8 +230,9 @@ export function privateKeyPem(key: SigningKey): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, publicKeyPem } from "./keys.ts";
- * console.log(publicKeyPem(generateSigningKey()).split("\n")[0]); // -----BEGIN PUBLIC KEY-----
+ * assert.equal(publicKeyPem(generateSigningKey()).split("\n")[0], "-----BEGIN PUBLIC KEY-----");
  * ```
  */
 export function publicKeyPem(key: VerifyingKey): string {
@@ -220,8 +244,9 @@ export function publicKeyPem(key: VerifyingKey): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, signBytes } from "./keys.ts";
- * console.log(signBytes(generateSigningKey(), new Uint8Array([1])).length); // 64
+ * assert.equal(signBytes(generateSigningKey(), new Uint8Array([1])).length, 64);
  * ```
  */
 export function signBytes(key: SigningKey, message: Uint8Array): Uint8Array {
@@ -234,10 +259,12 @@ export function signBytes(key: SigningKey, message: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSigningKey, signBytes, verifyBytes } from "./keys.ts";
  * const k = generateSigningKey();
  * const m = new Uint8Array([1]);
- * console.log(verifyBytes(k, m, signBytes(k, m))); // true
+ * assert.equal(verifyBytes(k, m, signBytes(k, m)), true);
+ * assert.equal(verifyBytes(k, new Uint8Array([2]), signBytes(k, m)), false);
  * ```
  */
 export function verifyBytes(

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** Why a ledger operation refused. */
+/**
+ * Why a ledger operation refused.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LedgerError, type LedgerErrorCode } from "./ledger_error.ts";
+ * const code: LedgerErrorCode = "KEY_RETIRED";
+ * assert.equal(new LedgerError(code, "key was rotated away").code, "KEY_RETIRED");
+ * ```
+ */
 export type LedgerErrorCode =
   | "NOT_A_LEDGER"
   | "ALREADY_INITIALISED"
@@ -23,9 +33,12 @@ export type LedgerErrorCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LedgerError } from "./ledger_error.ts";
  * const e = new LedgerError("HEAD_INVALID", "last record is not canonical", { hint: "run 'carbon-ops ledger verify'" });
- * console.log(e.code, e.hint);
+ * assert.equal(e.code, "HEAD_INVALID");
+ * assert.equal(e.message, "last record is not canonical; run 'carbon-ops ledger verify'");
+ * assert.deepEqual(e.problems, []);
  * ```
  */
 export class LedgerError extends Error {

@@ -4,17 +4,71 @@
  * @module
  */
 
-/** The record lines. */
+/**
+ * The record lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEDGER_JSONL } from "./ledger_files.ts";
+ * assert.equal(`/var/lib/ledger/${LEDGER_JSONL}`, "/var/lib/ledger/ledger.jsonl");
+ * ```
+ */
 export const LEDGER_JSONL = "ledger.jsonl";
-/** The lock file every writer takes an exclusive flock on (never renamed). */
+/**
+ * The lock file every writer takes an exclusive flock on (never renamed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEDGER_LOCK } from "./ledger_files.ts";
+ * assert.equal(LEDGER_LOCK, "ledger.lock");
+ * ```
+ */
 export const LEDGER_LOCK = "ledger.lock";
-/** The latest checkpoint (signed note). */
+/**
+ * The latest checkpoint (signed note).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LATEST_CHECKPOINT } from "./ledger_files.ts";
+ * assert.equal(LATEST_CHECKPOINT, "checkpoint");
+ * ```
+ */
 export const LATEST_CHECKPOINT = "checkpoint";
-/** Every checkpoint ever written: `checkpoints/<size, 20 digits>.note`. */
+/**
+ * Every checkpoint ever written: `checkpoints/<size, 20 digits>.note`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkpointArchivePath, CHECKPOINTS_DIR } from "./ledger_files.ts";
+ * assert.ok(checkpointArchivePath("/l", 1).startsWith(`/l/${CHECKPOINTS_DIR}/`));
+ * ```
+ */
 export const CHECKPOINTS_DIR = "checkpoints";
-/** Cached Merkle frontier for incremental checkpoints (rebuildable from the ledger). */
+/**
+ * Cached Merkle frontier for incremental checkpoints (rebuildable from the ledger).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHECKPOINTS_DIR, FRONTIER_FILE } from "./ledger_files.ts";
+ * assert.ok(FRONTIER_FILE.startsWith(`${CHECKPOINTS_DIR}/`));
+ * ```
+ */
 export const FRONTIER_FILE = "checkpoints/frontier.json";
-/** Torn bytes moved aside by repairs. */
+/**
+ * Torn bytes moved aside by repairs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { QUARANTINE_DIR } from "./ledger_files.ts";
+ * assert.equal(QUARANTINE_DIR, "quarantine");
+ * ```
+ */
 export const QUARANTINE_DIR = "quarantine";
 
 /**
@@ -22,8 +76,9 @@ export const QUARANTINE_DIR = "quarantine";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointArchivePath } from "./ledger_files.ts";
- * console.log(checkpointArchivePath("/l", 12)); // "/l/checkpoints/00000000000000000012.note"
+ * assert.equal(checkpointArchivePath("/l", 12), "/l/checkpoints/00000000000000000012.note");
  * ```
  */
 export function checkpointArchivePath(dir: string, size: number): string {
@@ -35,11 +90,15 @@ export function checkpointArchivePath(dir: string, size: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readAt } from "./ledger_files.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "hello");
- * using f = await Deno.open(path);
- * console.log(new TextDecoder().decode(await readAt(f, 1, 3))); // "ell"
+ * {
+ *   using f = await Deno.open(path);
+ *   assert.equal(new TextDecoder().decode(await readAt(f, 1, 3)), "ell");
+ * }
+ * await Deno.remove(path);
  * ```
  */
 export async function readAt(
@@ -63,11 +122,15 @@ export async function readAt(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readAtSync } from "./ledger_files.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "hello");
- * using f = await Deno.open(path);
- * console.log(new TextDecoder().decode(readAtSync(f, 1, 3))); // "ell"
+ * {
+ *   using f = await Deno.open(path);
+ *   assert.equal(new TextDecoder().decode(readAtSync(f, 1, 3)), "ell");
+ * }
+ * await Deno.remove(path);
  * ```
  */
 export function readAtSync(file: Deno.FsFile, offset: number, length: number): Uint8Array {
@@ -87,11 +150,16 @@ export function readAtSync(file: Deno.FsFile, offset: number, length: number): U
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lastNewlineBefore } from "./ledger_files.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "a\nbc");
- * using f = await Deno.open(path);
- * console.log(await lastNewlineBefore(f, 4)); // 1
+ * {
+ *   using f = await Deno.open(path);
+ *   assert.equal(await lastNewlineBefore(f, 4), 1);
+ *   assert.equal(await lastNewlineBefore(f, 1), -1);
+ * }
+ * await Deno.remove(path);
  * ```
  */
 export async function lastNewlineBefore(file: Deno.FsFile, end: number): Promise<number> {
@@ -107,7 +175,17 @@ export async function lastNewlineBefore(file: Deno.FsFile, end: number): Promise
   return -1;
 }
 
-/** The end of a ledger file: its last complete line and any torn bytes after it. */
+/**
+ * The end of a ledger file: its last complete line and any torn bytes after it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LedgerTail } from "./ledger_files.ts";
+ * const tail: LedgerTail = { size: 3, completeSize: 2, lastLine: new Uint8Array([97]), lastLineOffset: 0, torn: new Uint8Array([98]) };
+ * assert.equal(tail.size - tail.completeSize, tail.torn!.length);
+ * ```
+ */
 export interface LedgerTail {
   /** File size in bytes. */
   readonly size: number;
@@ -126,12 +204,18 @@ export interface LedgerTail {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readTail } from "./ledger_files.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "a\nbb\ncc");
- * using f = await Deno.open(path);
- * const t = await readTail(f, 7);
- * console.log(new TextDecoder().decode(t.lastLine!), new TextDecoder().decode(t.torn!)); // bb cc
+ * {
+ *   using f = await Deno.open(path);
+ *   const t = await readTail(f, 7);
+ *   assert.equal(new TextDecoder().decode(t.lastLine!), "bb");
+ *   assert.equal(new TextDecoder().decode(t.torn!), "cc");
+ *   assert.equal(t.completeSize, 5);
+ * }
+ * await Deno.remove(path);
  * ```
  */
 export async function readTail(file: Deno.FsFile, size: number): Promise<LedgerTail> {

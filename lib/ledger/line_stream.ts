@@ -7,7 +7,17 @@
 
 const SMALL_FILE_BYTES = 65536;
 
-/** One line as stored. */
+/**
+ * One line as stored.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RawLine } from "./line_stream.ts";
+ * const line: RawLine = { bytes: new TextEncoder().encode("ab"), index: 0, offset: 0, terminated: true };
+ * assert.equal(line.offset + line.bytes.length + 1, 3);
+ * ```
+ */
 export interface RawLine {
   /** Line bytes without the `\n`. */
   readonly bytes: Uint8Array;
@@ -27,10 +37,14 @@ export interface RawLine {
  *   `chunkBytes` (default 1 MiB).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLines } from "./line_stream.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "a\nbc\nd");
- * for await (const l of readLines(path)) console.log(l.index, l.offset, l.terminated);
+ * const seen = [];
+ * for await (const l of readLines(path)) seen.push([l.index, l.offset, l.terminated]);
+ * assert.deepEqual(seen, [[0, 0, true], [1, 2, true], [2, 5, false]]);
+ * await Deno.remove(path);
  * ```
  */
 export async function* readLines(
@@ -47,10 +61,14 @@ export async function* readLines(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLineBatches } from "./line_stream.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "a\nbc\n");
- * for await (const batch of readLineBatches(path)) console.log(batch.length); // 2
+ * const sizes = [];
+ * for await (const batch of readLineBatches(path)) sizes.push(batch.length);
+ * assert.deepEqual(sizes, [2]);
+ * await Deno.remove(path);
  * ```
  */
 export async function* readLineBatches(

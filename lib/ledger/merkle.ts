@@ -1,8 +1,8 @@
 /**
  * RFC 6962 Merkle tree hashing (RFC 9162 section 2.1): leaf and node hashes, the Merkle tree
  * hash (MTH) of a list of leaf hashes, an incremental accumulator with a serialisable compact
- * frontier. Proof generation (`merkle_proofs.ts`) and the strict verifiers (`merkle_verify.ts`)
- * are re-exported here.
+ * frontier. Proof generation lives in `merkle_proofs.ts`, the strict proof verifiers in
+ * `merkle_verify.ts`.
  *
  * Sizes and indices are JavaScript numbers validated as safe integers (< 2^53); the arithmetic
  * uses division and remainder, never 32-bit bit operations, so trees beyond 2^32 work.
@@ -10,20 +10,19 @@
  * @module
  */
 
-import { sha256Of } from "./sha256.ts";
+import { sha256 } from "./sha256.ts";
 import { fromHex, toHex } from "./encoding.ts";
 
-export { consistencyProof, inclusionProof } from "./merkle_proofs.ts";
-export {
-  type ProofErrorCode,
-  type ProofVerdict,
-  verifyConsistency,
-  type VerifyConsistencyInput,
-  verifyInclusion,
-  type VerifyInclusionInput,
-} from "./merkle_verify.ts";
-
-/** Length in bytes of every hash in the tree (SHA-256). */
+/**
+ * Length in bytes of every hash in the tree (SHA-256).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HASH_BYTES, leafHash } from "./merkle.ts";
+ * assert.equal(leafHash(new Uint8Array()).length, HASH_BYTES);
+ * ```
+ */
 export const HASH_BYTES = 32;
 
 const LEAF_PREFIX = new Uint8Array([0]);
@@ -35,12 +34,17 @@ scratch[0] = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leafHash } from "./merkle.ts";
- * console.log(leafHash(new TextEncoder().encode("hello")).length); // 32
+ * import { toHex } from "./encoding.ts";
+ * assert.equal(
+ *   toHex(leafHash(new Uint8Array())),
+ *   "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+ * );
  * ```
  */
 export function leafHash(data: Uint8Array): Uint8Array {
-  return sha256Of(LEAF_PREFIX, data);
+  return sha256(LEAF_PREFIX, data);
 }
 
 /**
@@ -48,9 +52,11 @@ export function leafHash(data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { leafHash, nodeHash } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, nodeHash, rootOf } from "./merkle.ts";
  * const a = leafHash(new Uint8Array([1]));
- * console.log(nodeHash(a, a).length); // 32
+ * const b = leafHash(new Uint8Array([2]));
+ * assert.deepEqual(nodeHash(a, b), rootOf([a, b]));
  * ```
  */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -59,7 +65,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   }
   scratch.set(left, 1);
   scratch.set(right, 1 + HASH_BYTES);
-  return sha256Of(scratch);
+  return sha256(scratch);
 }
 
 /**
@@ -67,12 +73,15 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { emptyRoot } from "./merkle.ts";
- * console.log(emptyRoot().length); // 32
+ * import assert from "node:assert/strict";
+ * import { emptyRoot, rootOf } from "./merkle.ts";
+ * import { toHex } from "./encoding.ts";
+ * assert.equal(toHex(emptyRoot()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+ * assert.deepEqual(rootOf([]), emptyRoot());
  * ```
  */
 export function emptyRoot(): Uint8Array {
-  return sha256Of();
+  return sha256();
 }
 
 /**
@@ -80,8 +89,11 @@ export function emptyRoot(): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitPoint } from "./merkle.ts";
- * console.log(splitPoint(5), splitPoint(8), splitPoint(2 ** 40 + 1)); // 4 4 1099511627776
+ * assert.equal(splitPoint(5), 4);
+ * assert.equal(splitPoint(8), 4);
+ * assert.equal(splitPoint(2 ** 40 + 1), 2 ** 40);
  * ```
  */
 export function splitPoint(n: number): number {
@@ -96,13 +108,33 @@ export function splitPoint(n: number): number {
  * Where proofs get hashes from: the leaf hashes as an array, a function from index to leaf
  * hash, or an object that returns the MTH of any range `[start, end)` directly (such as a tree
  * hash cache, which makes proofs O(log n)).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { leafHash, subtreeHasher, type TreeSource } from "./merkle.ts";
+ * const leaves = [1, 2].map((b) => leafHash(new Uint8Array([b])));
+ * const lazy: TreeSource = (i: number) => leaves[i];
+ * assert.deepEqual(subtreeHasher(lazy).subtreeHash(0, 2), subtreeHasher(leaves).subtreeHash(0, 2));
+ * ```
  */
 export type TreeSource =
   | readonly Uint8Array[]
   | ((index: number) => Uint8Array)
   | SubtreeHasher;
 
-/** Returns MTH(D[start:end]) for 0 <= start < end <= size. */
+/**
+ * Returns MTH(D[start:end]) for 0 <= start < end <= size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf, type SubtreeHasher, subtreeHasher } from "./merkle.ts";
+ * const leaves = [1, 2, 3].map((b) => leafHash(new Uint8Array([b])));
+ * const hasher: SubtreeHasher = subtreeHasher(leaves);
+ * assert.deepEqual(hasher.subtreeHash(0, 2), rootOf(leaves.slice(0, 2)));
+ * ```
+ */
 export interface SubtreeHasher {
   /** MTH of leaves `start` (inclusive) to `end` (exclusive). */
   subtreeHash(start: number, end: number): Uint8Array;
@@ -114,9 +146,11 @@ export interface SubtreeHasher {
  *
  * @example
  * ```ts
- * import { leafHash, subtreeHasher } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf, subtreeHasher } from "./merkle.ts";
  * const leaves = [1, 2, 3].map((b) => leafHash(new Uint8Array([b])));
- * console.log(subtreeHasher(leaves).subtreeHash(0, 3).length); // 32
+ * assert.deepEqual(subtreeHasher(leaves).subtreeHash(0, 3), rootOf(leaves));
+ * assert.deepEqual(subtreeHasher(leaves).subtreeHash(2, 3), leaves[2]);
  * ```
  */
 export function subtreeHasher(source: TreeSource): SubtreeHasher {
@@ -149,9 +183,10 @@ function checkHash(h: Uint8Array | undefined, index: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { leafHash, rootOf } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, nodeHash, rootOf } from "./merkle.ts";
  * const leaves = ["a", "b", "c"].map((s) => leafHash(new TextEncoder().encode(s)));
- * console.log(rootOf(leaves).length); // 32
+ * assert.deepEqual(rootOf(leaves), nodeHash(nodeHash(leaves[0], leaves[1]), leaves[2]));
  * ```
  */
 export function rootOf(leafHashes: readonly Uint8Array[]): Uint8Array {
@@ -160,7 +195,19 @@ export function rootOf(leafHashes: readonly Uint8Array[]): Uint8Array {
   return acc.root();
 }
 
-/** The serialisable compact frontier of a `MerkleAccumulator` (JSON-safe). */
+/**
+ * The serialisable compact frontier of a `MerkleAccumulator` (JSON-safe).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AccumulatorState, leafHash, MerkleAccumulator } from "./merkle.ts";
+ * const acc = new MerkleAccumulator();
+ * for (const b of [1, 2, 3]) acc.append(leafHash(new Uint8Array([b])));
+ * const state: AccumulatorState = acc.toState();
+ * assert.equal(state.frontier.length, 2);
+ * ```
+ */
 export interface AccumulatorState {
   /** Number of leaves appended. */
   readonly size: number;
@@ -177,12 +224,14 @@ export interface AccumulatorState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leafHash, MerkleAccumulator, rootOf } from "./merkle.ts";
  * const leaves = [1, 2, 3].map((b) => leafHash(new Uint8Array([b])));
  * const acc = new MerkleAccumulator();
  * for (const h of leaves) acc.append(h);
  * const again = MerkleAccumulator.fromState(JSON.parse(JSON.stringify(acc.toState())));
- * console.log(acc.size, again.root().join() === rootOf(leaves).join()); // 3 true
+ * assert.equal(acc.size, 3);
+ * assert.deepEqual(again.root(), rootOf(leaves));
  * ```
  */
 export class MerkleAccumulator {
@@ -243,7 +292,17 @@ export class MerkleAccumulator {
   }
 }
 
-/** Number of set bits in a safe integer, without 32-bit bit operations. */
+/**
+ * Number of set bits in a safe integer, without 32-bit bit operations.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { popCount } from "./merkle.ts";
+ * assert.equal(popCount(5), 2);
+ * assert.equal(popCount(2 ** 40 + 3), 3);
+ * ```
+ */
 export function popCount(n: number): number {
   let c = 0;
   for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;

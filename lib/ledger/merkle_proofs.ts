@@ -15,9 +15,12 @@ import { splitPoint, subtreeHasher, type TreeSource } from "./merkle.ts";
  * @param at `index` (0 <= index < size) and `size` (default: the array length).
  * @example
  * ```ts
- * import { inclusionProof, leafHash } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash } from "./merkle.ts";
+ * import { inclusionProof } from "./merkle_proofs.ts";
  * const leaves = [1, 2, 3, 4, 5].map((b) => leafHash(new Uint8Array([b])));
- * console.log(inclusionProof(leaves, { index: 2 }).length); // 3
+ * assert.equal(inclusionProof(leaves, { index: 2 }).length, 3);
+ * assert.deepEqual(inclusionProof(leaves, { index: 2 })[0], leaves[3]);
  * ```
  */
 export function inclusionProof(
@@ -57,9 +60,12 @@ export function inclusionProof(
  * @param sizes `size1` and `size2` (default: the array length).
  * @example
  * ```ts
- * import { consistencyProof, leafHash } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash } from "./merkle.ts";
+ * import { consistencyProof } from "./merkle_proofs.ts";
  * const leaves = [1, 2, 3, 4, 5, 6, 7].map((b) => leafHash(new Uint8Array([b])));
- * console.log(consistencyProof(leaves, { size1: 3 }).length); // 4
+ * assert.equal(consistencyProof(leaves, { size1: 3 }).length, 4);
+ * assert.deepEqual(consistencyProof(leaves, { size1: 7 }), []);
  * ```
  */
 export function consistencyProof(

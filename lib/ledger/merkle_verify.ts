@@ -7,7 +7,17 @@
 
 import { HASH_BYTES, nodeHash } from "./merkle.ts";
 
-/** Outcome of a proof verification. */
+/**
+ * Outcome of a proof verification.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProofVerdict, verifyInclusion } from "./merkle_verify.ts";
+ * const v: ProofVerdict = verifyInclusion(new Uint8Array(32), { index: 1, size: 1, proof: [], root: new Uint8Array(32) });
+ * assert.equal(v.ok ? "ok" : v.code, "INDEX_OUT_OF_RANGE");
+ * ```
+ */
 export type ProofVerdict =
   | { readonly ok: true }
   | {
@@ -18,7 +28,18 @@ export type ProofVerdict =
     readonly reason: string;
   };
 
-/** Why a proof was rejected. */
+/**
+ * Why a proof was rejected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProofErrorCode, verifyInclusion } from "./merkle_verify.ts";
+ * const expected: ProofErrorCode = "ROOT_MISMATCH";
+ * const v = verifyInclusion(new Uint8Array(32), { index: 0, size: 1, proof: [], root: new Uint8Array(32).fill(1) });
+ * assert.equal(v.ok ? "ok" : v.code, expected);
+ * ```
+ */
 export type ProofErrorCode =
   | "BAD_SIZE"
   | "INDEX_OUT_OF_RANGE"
@@ -26,7 +47,19 @@ export type ProofErrorCode =
   | "WRONG_PROOF_LENGTH"
   | "ROOT_MISMATCH";
 
-/** Input of `verifyInclusion`. */
+/**
+ * Input of `verifyInclusion`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { leafHash } from "./merkle.ts";
+ * import { verifyInclusion, type VerifyInclusionInput } from "./merkle_verify.ts";
+ * const leaf = leafHash(new Uint8Array([1]));
+ * const input: VerifyInclusionInput = { index: 0, size: 1, proof: [], root: leaf };
+ * assert.equal(verifyInclusion(leaf, input).ok, true);
+ * ```
+ */
 export interface VerifyInclusionInput {
   /** 0-based leaf index. */
   readonly index: number;
@@ -38,7 +71,19 @@ export interface VerifyInclusionInput {
   readonly root: Uint8Array;
 }
 
-/** Input of `verifyConsistency`. */
+/**
+ * Input of `verifyConsistency`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { leafHash } from "./merkle.ts";
+ * import { verifyConsistency, type VerifyConsistencyInput } from "./merkle_verify.ts";
+ * const root = leafHash(new Uint8Array([1]));
+ * const input: VerifyConsistencyInput = { size1: 1, size2: 1, root1: root, root2: root, proof: [] };
+ * assert.equal(verifyConsistency(input).ok, true);
+ * ```
+ */
 export interface VerifyConsistencyInput {
   /** Older tree size (must be >= 1). */
   readonly size1: number;
@@ -100,10 +145,14 @@ function checkHashes(
  * @param input `index`, `size`, `proof` and `root`.
  * @example
  * ```ts
- * import { inclusionProof, leafHash, rootOf, verifyInclusion } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf } from "./merkle.ts";
+ * import { inclusionProof } from "./merkle_proofs.ts";
+ * import { verifyInclusion } from "./merkle_verify.ts";
  * const leaves = [1, 2, 3].map((b) => leafHash(new Uint8Array([b])));
  * const proof = inclusionProof(leaves, { index: 1 });
- * console.log(verifyInclusion(leaves[1], { index: 1, size: 3, proof, root: rootOf(leaves) }).ok);
+ * assert.equal(verifyInclusion(leaves[1], { index: 1, size: 3, proof, root: rootOf(leaves) }).ok, true);
+ * assert.equal(verifyInclusion(leaves[0], { index: 1, size: 3, proof, root: rootOf(leaves) }).ok, false);
  * ```
  */
 export function verifyInclusion(leafHash: Uint8Array, input: VerifyInclusionInput): ProofVerdict {
@@ -152,13 +201,18 @@ function isPowerOfTwo(n: number): boolean {
  * @param input `size1`, `size2`, `root1`, `root2` and `proof`.
  * @example
  * ```ts
- * import { consistencyProof, leafHash, rootOf, verifyConsistency } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf } from "./merkle.ts";
+ * import { consistencyProof } from "./merkle_proofs.ts";
+ * import { verifyConsistency } from "./merkle_verify.ts";
  * const leaves = [1, 2, 3, 4, 5].map((b) => leafHash(new Uint8Array([b])));
  * const proof = consistencyProof(leaves, { size1: 3 });
  * const v = verifyConsistency({
  *   size1: 3, size2: 5, root1: rootOf(leaves.slice(0, 3)), root2: rootOf(leaves), proof,
  * });
- * console.log(v.ok); // true
+ * assert.equal(v.ok, true);
+ * const bad = verifyConsistency({ size1: 3, size2: 5, root1: rootOf(leaves), root2: rootOf(leaves), proof });
+ * assert.equal(bad.ok, false);
  * ```
  */
 export function verifyConsistency(input: VerifyConsistencyInput): ProofVerdict {

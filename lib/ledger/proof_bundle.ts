@@ -8,18 +8,47 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import { fromBase64, toBase64 } from "./encoding.ts";
 import { HASH_BYTES, leafHash } from "./merkle.ts";
 import { type ProofVerdict, verifyInclusion } from "./merkle_verify.ts";
 
-export type { ProofErrorCode, ProofVerdict } from "./merkle_verify.ts";
-
-/** First line of every bundle. */
+/**
+ * First line of every bundle.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProofBundle, PROOF_BUNDLE_HEADER } from "./proof_bundle.ts";
+ * const text = formatProofBundle({ index: 0, proof: [], checkpoint: "log\n1\n" + "A".repeat(43) + "=\n" });
+ * assert.equal(text.split("\n")[0], PROOF_BUNDLE_HEADER);
+ * ```
+ */
 export const PROOF_BUNDLE_HEADER = "c2sp.org/tlog-proof@v1";
-/** Most proof lines a bundle may carry (tree sizes below 2^63). */
+/**
+ * Most proof lines a bundle may carry (tree sizes below 2^63).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProofBundle, MAX_PROOF_HASHES } from "./proof_bundle.ts";
+ * const checkpoint = "log\n1\n" + "A".repeat(43) + "=\n";
+ * const proof = Array.from({ length: MAX_PROOF_HASHES + 1 }, () => new Uint8Array(32));
+ * assert.throws(() => formatProofBundle({ index: 0, proof, checkpoint }), RangeError);
+ * ```
+ */
 export const MAX_PROOF_HASHES = 63;
 
-/** A parsed proof bundle. */
+/**
+ * A parsed proof bundle.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProofBundle, type ProofBundle } from "./proof_bundle.ts";
+ * const bundle: ProofBundle = { index: 7, proof: [], checkpoint: "log\n8\n" + "A".repeat(43) + "=\n" };
+ * assert.equal(formatProofBundle(bundle).split("\n")[1], "index 7");
+ * ```
+ */
 export interface ProofBundle {
   /** 0-based index of the entry (the record's `seq`). */
   readonly index: number;
@@ -36,8 +65,10 @@ export interface ProofBundle {
  *
  * @example
  * ```ts
- * import { BundleSyntaxError } from "./proof_bundle.ts";
- * console.log(new BundleSyntaxError("bad index", 2).line); // 2
+ * import assert from "node:assert/strict";
+ * import { BundleSyntaxError, parseProofBundle } from "./proof_bundle.ts";
+ * assert.equal(new BundleSyntaxError("bad index", 2).line, 2);
+ * assert.throws(() => parseProofBundle("not a bundle\n"), BundleSyntaxError);
  * ```
  */
 export class BundleSyntaxError extends SyntaxError {
@@ -61,23 +92,20 @@ export class BundleSyntaxError extends SyntaxError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeBase64Strict } from "./proof_bundle.ts";
- * console.log(decodeBase64Strict("AAE=")); // Uint8Array [0, 1]
+ * assert.deepEqual(decodeBase64Strict("AAE="), new Uint8Array([0, 1]));
+ * assert.throws(() => decodeBase64Strict("AAE"));
  * ```
  */
 export function decodeBase64Strict(text: string): Uint8Array {
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
-    throw new SyntaxError("not padded standard base64");
+  try {
+    return fromBase64(text);
+  } catch (err) {
+    throw new SyntaxError(`not canonical padded standard base64: ${text.slice(0, 60)}`, {
+      cause: err,
+    });
   }
-  const bytes = new Uint8Array(Buffer.from(text, "base64"));
-  if (Buffer.from(bytes).toString("base64") !== text) {
-    throw new SyntaxError("not canonical base64 (non-zero padding bits)");
-  }
-  return bytes;
-}
-
-function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64");
 }
 
 function parseDecimal(text: string, what: string, line: number): number {
@@ -97,9 +125,10 @@ function parseDecimal(text: string, what: string, line: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProofBundle } from "./proof_bundle.ts";
  * const note = "log\n1\n" + "A".repeat(43) + "=\n\n— log AAAA\n";
- * console.log(formatProofBundle({ index: 0, proof: [], checkpoint: note }).split("\n")[1]); // "index 0"
+ * assert.equal(formatProofBundle({ index: 0, proof: [], checkpoint: note }).split("\n")[1], "index 0");
  * ```
  */
 export function formatProofBundle(bundle: ProofBundle): string {
@@ -115,8 +144,8 @@ export function formatProofBundle(bundle: ProofBundle): string {
     throw new RangeError("checkpoint note must end in a newline");
   }
   const lines = [PROOF_BUNDLE_HEADER];
-  if (bundle.extra !== undefined) lines.push(`extra ${encodeBase64(bundle.extra)}`);
-  lines.push(`index ${bundle.index}`, ...bundle.proof.map(encodeBase64), "");
+  if (bundle.extra !== undefined) lines.push(`extra ${toBase64(bundle.extra)}`);
+  lines.push(`index ${bundle.index}`, ...bundle.proof.map(toBase64), "");
   return lines.join("\n") + "\n" + bundle.checkpoint;
 }
 
@@ -126,10 +155,13 @@ export function formatProofBundle(bundle: ProofBundle): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProofBundle, parseProofBundle } from "./proof_bundle.ts";
  * const note = "log\n1\n" + "A".repeat(43) + "=\n\n— log AAAA\n";
- * const text = formatProofBundle({ index: 0, proof: [], checkpoint: note });
- * console.log(parseProofBundle(text).checkpoint === note); // true
+ * const text = formatProofBundle({ index: 0, proof: [new Uint8Array(32)], checkpoint: note });
+ * const bundle = parseProofBundle(text);
+ * assert.equal(bundle.checkpoint, note);
+ * assert.deepEqual(bundle.proof, [new Uint8Array(32)]);
  * ```
  */
 export function parseProofBundle(text: string): ProofBundle {
@@ -175,7 +207,17 @@ export function parseProofBundle(text: string): ProofBundle {
   return extra === undefined ? { index, proof, checkpoint } : { index, proof, checkpoint, extra };
 }
 
-/** The first three lines of a checkpoint note's text. */
+/**
+ * The first three lines of a checkpoint note's text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CheckpointBody, parseCheckpointBody } from "./proof_bundle.ts";
+ * const body: CheckpointBody = parseCheckpointBody("log\n1\n" + "A".repeat(43) + "=\next\n");
+ * assert.deepEqual(body.extensions, ["ext"]);
+ * ```
+ */
 export interface CheckpointBody {
   /** Log origin (line 1). */
   readonly origin: string;
@@ -192,9 +234,12 @@ export interface CheckpointBody {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCheckpointBody } from "./proof_bundle.ts";
  * const body = parseCheckpointBody("example.org/log\n5\n" + "A".repeat(43) + "=\n");
- * console.log(body.origin, body.size, body.root.length); // example.org/log 5 32
+ * assert.equal(body.origin, "example.org/log");
+ * assert.equal(body.size, 5);
+ * assert.deepEqual(body.root, new Uint8Array(32));
  * ```
  */
 export function parseCheckpointBody(text: string): CheckpointBody {
@@ -230,13 +275,16 @@ export function parseCheckpointBody(text: string): CheckpointBody {
  * @param input The parsed `bundle` and the trusted `checkpoint` body.
  * @example
  * ```ts
- * import { inclusionProof, leafHash, rootOf } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf } from "./merkle.ts";
+ * import { inclusionProof } from "./merkle_proofs.ts";
  * import { verifyBundleInclusion } from "./proof_bundle.ts";
  * const lines = ["a", "b", "c"].map((s) => new TextEncoder().encode(s));
  * const leaves = lines.map(leafHash);
  * const bundle = { index: 2, proof: inclusionProof(leaves, { index: 2 }), checkpoint: "" };
  * const checkpoint = { origin: "log", size: 3, root: rootOf(leaves), extensions: [] };
- * console.log(verifyBundleInclusion(lines[2], { bundle, checkpoint }).ok); // true
+ * assert.equal(verifyBundleInclusion(lines[2], { bundle, checkpoint }).ok, true);
+ * assert.equal(verifyBundleInclusion(lines[1], { bundle, checkpoint }).ok, false);
  * ```
  */
 export function verifyBundleInclusion(

@@ -11,15 +11,25 @@
 import { type Checkpoint, parseCheckpointText } from "./checkpoint.ts";
 import { bytesEqual, toBase64 } from "./encoding.ts";
 import { checkpointArchivePath, LATEST_CHECKPOINT, LEDGER_JSONL } from "./ledger_files.ts";
-import { consistencyProof, inclusionProof, leafHash } from "./merkle.ts";
+import { consistencyProof, inclusionProof } from "./merkle_proofs.ts";
+import { leafHash } from "./merkle.ts";
 import { verifyConsistency, verifyInclusion } from "./merkle_verify.ts";
 import { formatProofBundle } from "./proof_bundle.ts";
-import { readRecordLine } from "./read_record_line.ts";
 import { parseNote } from "./signed_note.ts";
 import { type LedgerTree, openLedgerTree } from "./tree_cache_file.ts";
 import { addCheckpointRequest } from "./witness_protocol.ts";
 
-/** Why a proof could not be made. */
+/**
+ * Why a proof could not be made.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProofError, type ProofErrorReason } from "./prove.ts";
+ * const reason: ProofErrorReason = "NO_CHECKPOINT";
+ * assert.equal(new ProofError(reason, "run 'carbon-ops ledger checkpoint' first").exitCode, 1);
+ * ```
+ */
 export type ProofErrorReason =
   | "NO_CHECKPOINT"
   | "BAD_CHECKPOINT"
@@ -34,8 +44,10 @@ export type ProofErrorReason =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProofError } from "./prove.ts";
- * console.log(new ProofError("ROOT_MISMATCH", "x").exitCode); // 3
+ * assert.equal(new ProofError("ROOT_MISMATCH", "x").exitCode, 3);
+ * assert.equal(new ProofError("BAD_CHECKPOINT", "x").exitCode, 1);
  * ```
  */
 export class ProofError extends Error {
@@ -60,7 +72,18 @@ export class ProofError extends Error {
   }
 }
 
-/** A checkpoint note with its parsed body. */
+/**
+ * A checkpoint note with its parsed body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type NoteAndCheckpoint, parseCheckpointNote } from "./prove.ts";
+ * const note = "o\n0\n" + "A".repeat(43) + "=\n\n— o AAAAAAAA\n";
+ * const parsed: NoteAndCheckpoint = parseCheckpointNote(note, "x");
+ * assert.equal(parsed.note, note);
+ * ```
+ */
 export interface NoteAndCheckpoint {
   /** The signed note text, verbatim. */
   readonly note: string;
@@ -74,9 +97,11 @@ export interface NoteAndCheckpoint {
  *
  * @example
  * ```ts
- * import { parseCheckpointNote } from "./prove.ts";
+ * import assert from "node:assert/strict";
+ * import { parseCheckpointNote, ProofError } from "./prove.ts";
  * const note = "o\n0\n" + "A".repeat(43) + "=\n\n— o AAAAAAAA\n";
- * console.log(parseCheckpointNote(note, "x").checkpoint.size); // 0
+ * assert.equal(parseCheckpointNote(note, "x").checkpoint.size, 0);
+ * assert.throws(() => parseCheckpointNote("junk", "x"), ProofError);
  * ```
  */
 export function parseCheckpointNote(note: string, source: string): NoteAndCheckpoint {
@@ -94,9 +119,24 @@ export function parseCheckpointNote(note: string, source: string): NoteAndCheckp
  * Reads the ledger's latest checkpoint (`size` undefined) or its archived checkpoint of `size`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
  * import { readLedgerCheckpoint } from "./prove.ts";
- * console.log((await readLedgerCheckpoint("/var/lib/carbon-ops/ledger")).checkpoint.size);
+ * assert.equal((await readLedgerCheckpoint(dir)).checkpoint.size, 2);
+ * assert.equal((await readLedgerCheckpoint(dir, 1)).note, init.checkpoint.note);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readLedgerCheckpoint(dir: string, size?: number): Promise<NoteAndCheckpoint> {
@@ -147,7 +187,85 @@ async function treeMatching(dir: string, cp: Checkpoint): Promise<LedgerTree> {
   throw new Error("unreachable");
 }
 
-/** An inclusion proof bundle and what it proves. */
+/**
+ * The exact line of record `seq` (without `\n`), streamed from `ledger.jsonl`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
+ * import { readRecordLine } from "./prove.ts";
+ * assert.equal(new TextDecoder().decode(await readRecordLine(dir, 0)), init.genesisLine);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readRecordLine(dir: string, seq: number): Promise<Uint8Array> {
+  using file = await Deno.open(`${dir}/${LEDGER_JSONL}`, { read: true });
+  const chunk = new Uint8Array(1 << 20);
+  let index = 0;
+  let parts: Uint8Array[] = [];
+  for (;;) {
+    const n = await file.read(chunk);
+    if (n === null) break;
+    const data = chunk.subarray(0, n);
+    let start = 0;
+    for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, start)) {
+      if (index === seq) return concat([...parts, data.slice(start, i)]);
+      parts = [];
+      index++;
+      start = i + 1;
+    }
+    if (index === seq) parts.push(data.slice(start));
+  }
+  throw new ProofError("NOT_IN_CHECKPOINT", `the ledger has no complete record ${seq}`);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * An inclusion proof bundle and what it proves.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
+ * import { type InclusionResult, proveInclusion } from "./prove.ts";
+ * const r: InclusionResult = await proveInclusion(dir, { seq: 1, withRecord: true });
+ * assert.equal(r.proof.length, 1);
+ * assert.ok(r.line !== undefined);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface InclusionResult {
   /** The `c2sp.org/tlog-proof@v1` bundle text. */
   readonly bundle: string;
@@ -170,10 +288,25 @@ export interface InclusionResult {
  * (the cache is trusted only as far as the checkpoint root confirms it).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
  * import { proveInclusion } from "./prove.ts";
- * const { bundle } = await proveInclusion("/var/lib/carbon-ops/ledger", { seq: 42 });
- * console.log(bundle.split("\n")[1]); // "index 42"
+ * const { bundle, checkpoint } = await proveInclusion(dir, { seq: 1 });
+ * assert.equal(bundle.split("\n")[1], "index 1");
+ * assert.equal(checkpoint.size, 2);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function proveInclusion(
@@ -209,7 +342,30 @@ export async function proveInclusion(
   return { bundle, seq: options.seq, checkpoint, proof, leaf, line };
 }
 
-/** A consistency proof between two checkpoints of the ledger. */
+/**
+ * A consistency proof between two checkpoints of the ledger.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
+ * import { type ConsistencyResult, proveConsistency } from "./prove.ts";
+ * const r: ConsistencyResult = await proveConsistency(dir, { fromNote: init.checkpoint.note });
+ * assert.equal(r.toNote, await Deno.readTextFile(`${dir}/checkpoint`));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ConsistencyResult {
   /** The older checkpoint. */
   readonly from: Checkpoint;
@@ -226,10 +382,24 @@ export interface ConsistencyResult {
  * `toNote`). Throws `ProofError` with exit code 3 when it is not.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
  * import { proveConsistency } from "./prove.ts";
- * const r = await proveConsistency("/var/lib/carbon-ops/ledger", { fromNote: await Deno.readTextFile("old.note") });
- * console.log(r.from.size, r.to.size, r.proof.length);
+ * const r = await proveConsistency(dir, { fromNote: init.checkpoint.note });
+ * assert.deepEqual([r.from.size, r.to.size, r.proof.length], [1, 2, 1]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function proveConsistency(
@@ -280,9 +450,24 @@ export async function proveConsistency(
  * witness's last cosigned checkpoint (`fromNote`) or from size 0 (`fromNote` undefined).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * await writeCheckpoint(dir, key);
  * import { witnessRequestBody } from "./prove.ts";
- * console.log(await witnessRequestBody("/var/lib/carbon-ops/ledger", {}));
+ * const body = await witnessRequestBody(dir, { fromNote: init.checkpoint.note });
+ * assert.equal(body.split("\n")[0], "old 1");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function witnessRequestBody(

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { bytesEqual, sha256, toHex } from "./encoding.ts";
-import { syncDir, writeFileDurable } from "./fs_durable.ts";
+import { bytesEqual, toHex } from "./encoding.ts";
+import { sha256 } from "./sha256.ts";
+import { syncDir, writeFileDurable } from "../base/durable_file.ts";
 import { LedgerError } from "./ledger_error.ts";
 import { QUARANTINE_DIR } from "./ledger_files.ts";
 
@@ -18,10 +19,13 @@ import { QUARANTINE_DIR } from "./ledger_files.ts";
  * @returns The path relative to `dir` and the hex SHA-256 of the bytes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quarantineTorn } from "./quarantine.ts";
  * const dir = await Deno.makeTempDir();
  * const q = await quarantineTorn(dir, 120, new TextEncoder().encode('{"body":'));
- * console.log(q.quarantine); // quarantine/torn-00000000000000000120-....bin
+ * assert.match(q.quarantine, /^quarantine\/torn-00000000000000000120-[0-9a-f]+\.bin$/);
+ * assert.equal(await Deno.readTextFile(`${dir}/${q.quarantine}`), '{"body":');
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function quarantineTorn(

@@ -13,7 +13,28 @@ import { type RawLine, readLines } from "./line_stream.ts";
 import { decodeRecordLine, leafHex, type LedgerRecord, RecordLineError } from "./record.ts";
 import { checkBody } from "./record_types.ts";
 
-/** A record as shown. */
+/**
+ * A record as shown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { type ShownRecord, showRecords } from "./query.ts";
+ * const [last]: ShownRecord[] = await showRecords(dir, { tail: 1 });
+ * assert.equal(last.record.type, "note");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ShownRecord {
   /** Sequence number. */
   readonly seq: number;
@@ -53,9 +74,23 @@ function decode(line: RawLine): ShownRecord {
  * `seq` scans from the start; `tail` reads backwards from the end. A torn last line is skipped.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
  * import { showRecords } from "./query.ts";
- * for (const r of await showRecords("/var/lib/carbon-ops/ledger", { tail: 3 })) console.log(r.seq, r.record.type);
+ * const shown = await showRecords(dir, { tail: 3 });
+ * assert.deepEqual(shown.map((r) => [r.seq, r.record.type]), [[0, "genesis"], [1, "note"]]);
+ * assert.equal((await showRecords(dir, { seq: 1 }))[0].offset, shown[1].offset);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function showRecords(
@@ -86,10 +121,41 @@ export async function showRecords(
   });
 }
 
-/** How `ledgerTotals` groups: `none`, `scope`, `category`, `month` or `label:KEY`. */
+/**
+ * How `ledgerTotals` groups: `none`, `scope`, `category`, `month` or `label:KEY`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { ledgerTotals, type TotalsGrouping } from "./query.ts";
+ * const by: TotalsGrouping = "label:team";
+ * assert.equal((await ledgerTotals(dir, { by })).by, "label:team");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type TotalsGrouping = string;
 
-/** One group's sums. */
+/**
+ * One group's sums.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TotalsRow } from "./query.ts";
+ * const row: TotalsRow = { group: "2026-01", records: 2, co2eG: "12.5", energyKwh: "0.031" };
+ * assert.equal(row.group, "2026-01");
+ * ```
+ */
 export interface TotalsRow {
   /** Group name (e.g. `scope 2 (location)`, `2026-01`, a label value, or `all`). */
   readonly group: string;
@@ -101,7 +167,28 @@ export interface TotalsRow {
   readonly energyKwh: string;
 }
 
-/** Result of `ledgerTotals`. */
+/**
+ * Result of `ledgerTotals`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { ledgerTotals, type TotalsResult } from "./query.ts";
+ * const t: TotalsResult = await ledgerTotals(dir, { by: "month" });
+ * assert.deepEqual([t.superseded, t.corrections], [0, 0]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface TotalsResult {
   /** The grouping used. */
   readonly by: TotalsGrouping;
@@ -133,10 +220,23 @@ function groupOf(by: string, body: Record<string, unknown>): string {
  * Exact totals of the emission records in `dir`, grouped by `by` (default `none`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
  * import { ledgerTotals } from "./query.ts";
- * const t = await ledgerTotals("/var/lib/carbon-ops/ledger", { by: "month" });
- * console.log(t.total.co2eG);
+ * const t = await ledgerTotals(dir, { by: "month" });
+ * assert.deepEqual(t.rows, []);
+ * assert.equal(t.total.records, 0); // notes and genesis carry no emissions
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function ledgerTotals(
@@ -220,9 +320,29 @@ export async function ledgerTotals(
  * @param target `{seq, leaf}` from the correction body.
  * @param head `seq` and byte `size` of the ledger's last complete record.
  * @example
- * ```ts ignore
- * import { checkSupersedesTarget } from "./query.ts";
- * await checkSupersedesTarget("ledger/ledger.jsonl", { seq: 3, leaf: "ab12..." }, { seq: 9, size: 8192 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { LedgerError } from "./ledger_error.ts";
+ * import { checkSupersedesTarget, showRecords } from "./query.ts";
+ * const path = `${dir}/ledger.jsonl`;
+ * const head = { seq: 1, size: (await Deno.stat(path)).size };
+ * const [note] = await showRecords(dir, { seq: 1 });
+ * await checkSupersedesTarget(path, { seq: 1, leaf: note.leaf }, head);
+ * await assert.rejects(
+ *   () => checkSupersedesTarget(path, { seq: 1, leaf: "0".repeat(64) }, head),
+ *   (e) => e instanceof LedgerError && e.code === "CORRECTION_TARGET",
+ * );
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function checkSupersedesTarget(

@@ -5,26 +5,57 @@
  * @module
  */
 
-import { canonicalize, formatString } from "./canonical_json.ts";
+import { canonicalize, formatString, JsonCanonError, type JsonValue } from "./canonical_json.ts";
+import { parseJsonStrict } from "./strict_json.ts";
 import { pae, RECORD_PAYLOAD_TYPE } from "./dsse.ts";
 import { fromBase64Url, toBase64Url, toHex, utf8Bytes } from "./encoding.ts";
 import { signBytes, type SigningKey, verifyBytes, type VerifyingKey } from "./keys.ts";
 import { leafHash } from "./merkle.ts";
-import type { RecordBody } from "./record_types.ts";
-import { RecordLineError } from "./record_line.ts";
 
-export {
-  decodeRecordLine,
-  isRecordTimestamp,
-  type LineErrorCode,
-  RECORD_FIELDS,
-  RecordLineError,
-} from "./record_line.ts";
+/**
+ * A record body: a JSON object. Its rules per record type are in `record_types.ts`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordBody } from "./record.ts";
+ * import { checkBody } from "./record_types.ts";
+ * const body: RecordBody = { text: "hello" };
+ * assert.deepEqual(checkBody("note", body), []);
+ * ```
+ */
+export type RecordBody = { [key: string]: JsonValue };
 
-/** `prev` of the genesis record: 64 zeros. */
+/**
+ * `prev` of the genesis record: 64 zeros.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GENESIS_PREV } from "./record.ts";
+ * assert.match(GENESIS_PREV, /^0{64}$/);
+ * ```
+ */
 export const GENESIS_PREV: string = "0".repeat(64);
 
-/** One ledger record (format v1). */
+/**
+ * One ledger record (format v1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GENESIS_PREV, type LedgerRecord, signRecord } from "./record.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const key = generateSigningKey();
+ * const r = signRecord(
+ *   { seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV },
+ *   key,
+ * );
+ * const record: LedgerRecord = r.record;
+ * assert.equal(record.v, 1);
+ * assert.equal(record.kid, key.kid);
+ * ```
+ */
 export interface LedgerRecord {
   /** Format version, 1. */
   readonly v: 1;
@@ -44,7 +75,23 @@ export interface LedgerRecord {
   readonly sig: string;
 }
 
-/** A signed record with its stored line. */
+/**
+ * A signed record with its stored line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GENESIS_PREV, signRecord, type SignedRecord } from "./record.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const key = generateSigningKey();
+ * const r = signRecord(
+ *   { seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV },
+ *   key,
+ * );
+ * const signed: SignedRecord = r;
+ * assert.equal(new TextDecoder().decode(signed.lineBytes), signed.line);
+ * ```
+ */
 export interface SignedRecord {
   /** The record. */
   readonly record: LedgerRecord;
@@ -61,8 +108,9 @@ export interface SignedRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { recordSigningInput } from "./record.ts";
- * console.log(new TextDecoder().decode(recordSigningInput('{"a":1}')).slice(0, 10)); // "DSSEv1 48 "
+ * assert.equal(new TextDecoder().decode(recordSigningInput('{"a":1}')).slice(0, 10), "DSSEv1 48 ");
  * ```
  */
 export function recordSigningInput(payload: string): Uint8Array {
@@ -75,10 +123,16 @@ export function recordSigningInput(payload: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GENESIS_PREV, signRecord } from "./record.ts";
  * import { generateSigningKey } from "./keys.ts";
- * const r = signRecord({ seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV }, generateSigningKey());
- * console.log(r.line.startsWith('{"body":{"text":"x"},"kid":')); // true
+ * const key = generateSigningKey();
+ * const r = signRecord(
+ *   { seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV },
+ *   key,
+ * );
+ * assert.ok(r.line.startsWith('{"body":{"text":"x"},"kid":'));
+ * assert.equal(r.record.seq, 0);
  * ```
  */
 export function signRecord(
@@ -111,10 +165,17 @@ export function signRecord(
  *
  * @example
  * ```ts
- * import { decodeRecordLine, GENESIS_PREV, payloadOfLine, signRecord } from "./record.ts";
+ * import assert from "node:assert/strict";
+ * import { GENESIS_PREV, payloadOfLine, signRecord } from "./record.ts";
  * import { generateSigningKey } from "./keys.ts";
- * const r = signRecord({ seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV }, generateSigningKey());
- * console.log(payloadOfLine(r.line, r.record).includes('"sig"')); // false
+ * const key = generateSigningKey();
+ * const r = signRecord(
+ *   { seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV },
+ *   key,
+ * );
+ * const payload = payloadOfLine(r.line, r.record);
+ * assert.equal(payload.includes('"sig"'), false);
+ * assert.ok(payload.startsWith('{"body":{"text":"x"},"kid":'));
  * ```
  */
 export function payloadOfLine(text: string, record: LedgerRecord): string {
@@ -130,11 +191,16 @@ export function payloadOfLine(text: string, record: LedgerRecord): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GENESIS_PREV, signRecord, verifyRecordSignature } from "./record.ts";
  * import { generateSigningKey } from "./keys.ts";
- * const k = generateSigningKey();
- * const r = signRecord({ seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV }, k);
- * console.log(verifyRecordSignature(r.line, r.record, k)); // true
+ * const key = generateSigningKey();
+ * const r = signRecord(
+ *   { seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV },
+ *   key,
+ * );
+ * assert.equal(verifyRecordSignature(r.line, r.record, key), true);
+ * assert.equal(verifyRecordSignature(r.line, r.record, generateSigningKey()), false);
  * ```
  */
 export function verifyRecordSignature(
@@ -170,7 +236,237 @@ export function verifyRecordSignature(
   return verifyBytes(key, input, sig);
 }
 
-/** Hex leaf hash of a stored line's bytes. */
+/**
+ * Hex leaf hash of a stored line's bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { leafHex } from "./record.ts";
+ * assert.equal(
+ *   leafHex(new Uint8Array()),
+ *   "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+ * );
+ * ```
+ */
 export function leafHex(lineBytes: Uint8Array): string {
   return toHex(leafHash(lineBytes));
+}
+
+/**
+ * The members of a record, in canonical (sorted) order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RECORD_FIELDS } from "./record.ts";
+ * assert.deepEqual([...RECORD_FIELDS].sort(), RECORD_FIELDS);
+ * assert.equal(RECORD_FIELDS.length, 8);
+ * ```
+ */
+export const RECORD_FIELDS: readonly string[] = [
+  "body",
+  "kid",
+  "prev",
+  "seq",
+  "sig",
+  "ts",
+  "type",
+  "v",
+];
+
+/**
+ * Why a line is not a valid record. Codes are stable and documented in docs/ledger-format.md.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeRecordLine, type LineErrorCode, RecordLineError } from "./record.ts";
+ * const expected: LineErrorCode = "LINE_EMPTY";
+ * assert.throws(
+ *   () => decodeRecordLine(new Uint8Array()),
+ *   (e) => e instanceof RecordLineError && e.code === expected,
+ * );
+ * ```
+ */
+export type LineErrorCode =
+  | "LINE_EMPTY"
+  | "LINE_BOM"
+  | "LINE_CRLF"
+  | "LINE_NOT_UTF8"
+  | "LINE_NOT_JSON"
+  | "LINE_NOT_CANONICAL"
+  | "DUPLICATE_KEY"
+  | "LONE_SURROGATE"
+  | "BIG_INTEGER"
+  | "NEGATIVE_ZERO"
+  | "NON_FINITE"
+  | "RECORD_INVALID"
+  | "VERSION_UNSUPPORTED";
+
+/**
+ * A stored line is not a valid canonical record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeRecordLine, RecordLineError } from "./record.ts";
+ * assert.throws(
+ *   () => decodeRecordLine(new TextEncoder().encode("{}")),
+ *   (e) => e instanceof RecordLineError && e.code === "RECORD_INVALID",
+ * );
+ * ```
+ */
+export class RecordLineError extends Error {
+  /** Stable reason code. */
+  readonly code: LineErrorCode;
+  /**
+   * Creates the error.
+   *
+   * @param code Reason.
+   * @param message Details.
+   */
+  constructor(code: LineErrorCode, message: string) {
+    super(message);
+    this.name = "RecordLineError";
+    this.code = code;
+  }
+}
+
+const FIELDS_JOINED = RECORD_FIELDS.join(",");
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+
+/**
+ * True when `ts` is RFC 3339 UTC with exactly milliseconds and `Z`, and a real instant.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isRecordTimestamp } from "./record.ts";
+ * assert.equal(isRecordTimestamp("2026-01-01T00:00:00.000Z"), true);
+ * assert.equal(isRecordTimestamp("2026-02-30T00:00:00.000Z"), false);
+ * assert.equal(isRecordTimestamp("2026-01-01T00:00:00Z"), false);
+ * ```
+ */
+export function isRecordTimestamp(ts: string): boolean {
+  return TS_RE.test(ts) && !Number.isNaN(Date.parse(ts)) &&
+    new Date(Date.parse(ts)).toISOString() === ts;
+}
+
+/**
+ * Decodes one stored line (bytes without `\n`): fatal UTF-8, exact RFC 8785 form, record shape.
+ * Throws `RecordLineError` with the specific code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeRecordLine, GENESIS_PREV, signRecord } from "./record.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const key = generateSigningKey();
+ * const r = signRecord(
+ *   { seq: 0, ts: "2026-01-01T00:00:00.000Z", type: "note", body: { text: "x" }, prev: GENESIS_PREV },
+ *   key,
+ * );
+ * const decoded = decodeRecordLine(r.lineBytes);
+ * assert.equal(decoded.record.seq, 0);
+ * assert.equal(decoded.text, r.line);
+ * ```
+ */
+export function decodeRecordLine(bytes: Uint8Array): { record: LedgerRecord; text: string } {
+  if (bytes.length === 0) throw new RecordLineError("LINE_EMPTY", "empty line");
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw new RecordLineError("LINE_BOM", "line starts with a UTF-8 byte order mark");
+  }
+  if (bytes[bytes.length - 1] === 0x0d) {
+    throw new RecordLineError("LINE_CRLF", "line ends in CR (CRLF line ending)");
+  }
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new RecordLineError("LINE_NOT_UTF8", "line is not valid UTF-8");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new RecordLineError("LINE_NOT_JSON", `line is not JSON (${(err as Error).message})`);
+  }
+  let canonical: string | undefined;
+  let canonError: JsonCanonError | undefined;
+  try {
+    canonical = canonicalize(parsed);
+  } catch (err) {
+    if (!(err instanceof JsonCanonError)) throw err;
+    canonError = err;
+  }
+  if (canonical !== text) {
+    // Diagnose precisely: duplicate keys, big integers, -0, lone surrogates, else plain form.
+    try {
+      parseJsonStrict(text);
+    } catch (err) {
+      if (
+        err instanceof JsonCanonError && err.code !== "SYNTAX" && err.code !== "TOO_DEEP" &&
+        err.code !== "NOT_JSON"
+      ) {
+        throw new RecordLineError(err.code, err.message);
+      }
+    }
+    if (
+      canonError && canonError.code !== "NOT_JSON" && canonError.code !== "TOO_DEEP" &&
+      canonError.code !== "SYNTAX"
+    ) {
+      throw new RecordLineError(canonError.code, canonError.message);
+    }
+    throw new RecordLineError(
+      "LINE_NOT_CANONICAL",
+      "line is not in RFC 8785 canonical form (whitespace, key order, escapes or number format)",
+    );
+  }
+  return { record: checkShape(parsed), text };
+}
+
+function checkShape(value: unknown): LedgerRecord {
+  const bad = (what: string): never => {
+    throw new RecordLineError("RECORD_INVALID", what);
+  };
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return bad("record is not a JSON object");
+  }
+  const r = value as Record<string, unknown>;
+  if ("v" in r && r.v !== 1) {
+    throw new RecordLineError(
+      "VERSION_UNSUPPORTED",
+      `record version ${JSON.stringify(r.v)} is not supported (expected 1)`,
+    );
+  }
+  const keys = Object.keys(r);
+  if (keys.join(",") !== FIELDS_JOINED) {
+    const unknown = keys.filter((k) => !RECORD_FIELDS.includes(k));
+    if (unknown.length > 0) bad(`unknown record field(s): ${unknown.join(", ")}`);
+    const missing = RECORD_FIELDS.filter((k) => !(k in r));
+    if (missing.length > 0) bad(`missing record field(s): ${missing.join(", ")}`);
+  }
+  if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 0) {
+    bad("seq must be a non-negative integer");
+  }
+  if (typeof r.ts !== "string" || !isRecordTimestamp(r.ts)) {
+    bad("ts must be RFC 3339 UTC with milliseconds and Z");
+  }
+  if (typeof r.type !== "string" || !/^[a-z][a-z0-9_]{0,31}$/.test(r.type)) {
+    bad("type must be a lowercase name");
+  }
+  if (r.body === null || typeof r.body !== "object" || Array.isArray(r.body)) {
+    bad("body must be an object");
+  }
+  for (const k of ["prev", "kid"]) {
+    if (typeof r[k] !== "string" || !/^[0-9a-f]{64}$/.test(r[k] as string)) {
+      bad(`${k} must be 64 lowercase hex digits`);
+    }
+  }
+  if (typeof r.sig !== "string" || !/^[A-Za-z0-9_-]{86}$/.test(r.sig)) {
+    bad("sig must be 86 base64url characters (64 bytes)");
+  }
+  return r as unknown as LedgerRecord;
 }

@@ -9,12 +9,35 @@
  * @module
  */
 
+import { replaceFileAtomic } from "../base/durable_file.ts";
 import { LedgerError } from "./ledger_error.ts";
 
-/** File name inside the ledger directory. */
+/**
+ * File name inside the ledger directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { noteRetiredKey, RETIRED_KEYS_FILE } from "./retired_keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * await noteRetiredKey(dir, { kid: "a".repeat(64), afterSeq: 3, newKid: "b".repeat(64) });
+ * assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/${RETIRED_KEYS_FILE}`)).v, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export const RETIRED_KEYS_FILE = "retired-keys.json";
 
-/** A key retired by a `key_rotation` record. */
+/**
+ * A key retired by a `key_rotation` record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RetiredKey } from "./retired_keys.ts";
+ * const retired: RetiredKey = { kid: "a".repeat(64), afterSeq: 3, newKid: "b".repeat(64) };
+ * assert.equal(retired.afterSeq, 3);
+ * ```
+ */
 export interface RetiredKey {
   /** The retired key's kid. */
   readonly kid: string;
@@ -29,8 +52,11 @@ export interface RetiredKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readRetiredKeys } from "./retired_keys.ts";
- * console.log(readRetiredKeys(await Deno.makeTempDir())); // []
+ * const dir = await Deno.makeTempDir();
+ * assert.deepEqual(readRetiredKeys(dir), []);
+ * await Deno.remove(dir);
  * ```
  */
 export function readRetiredKeys(dir: string): RetiredKey[] {
@@ -58,26 +84,30 @@ export function readRetiredKeys(dir: string): RetiredKey[] {
 }
 
 /**
- * Notes that `key.kid` was retired by the rotation record at `key.afterSeq` (atomic replace).
+ * Notes that `key.kid` was retired by the rotation record at `key.afterSeq` (durable atomic
+ * replace, mode 0644).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { noteRetiredKey, readRetiredKeys } from "./retired_keys.ts";
  * const dir = await Deno.makeTempDir();
- * noteRetiredKey(dir, { kid: "a".repeat(64), afterSeq: 3, newKid: "b".repeat(64) });
- * console.log(readRetiredKeys(dir).length); // 1
+ * await noteRetiredKey(dir, { kid: "a".repeat(64), afterSeq: 3, newKid: "b".repeat(64) });
+ * assert.deepEqual(readRetiredKeys(dir), [{ kid: "a".repeat(64), afterSeq: 3, newKid: "b".repeat(64) }]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function noteRetiredKey(dir: string, key: RetiredKey): void {
+export async function noteRetiredKey(dir: string, key: RetiredKey): Promise<void> {
   const known = readRetiredKeys(dir).filter((k) => k.kid !== key.kid);
   const retired = [...known, key].map((k) => ({
     kid: k.kid,
     after_seq: k.afterSeq,
     new_kid: k.newKid,
   }));
-  const tmp = `${dir}/${RETIRED_KEYS_FILE}.tmp`;
-  Deno.writeTextFileSync(tmp, JSON.stringify({ v: 1, retired }, null, 2) + "\n");
-  Deno.renameSync(tmp, `${dir}/${RETIRED_KEYS_FILE}`);
+  await replaceFileAtomic(
+    `${dir}/${RETIRED_KEYS_FILE}`,
+    JSON.stringify({ v: 1, retired }, null, 2) + "\n",
+  );
 }
 
 /**
@@ -85,8 +115,17 @@ export function noteRetiredKey(dir: string, key: RetiredKey): void {
  *
  * @example
  * ```ts
- * import { assertKeyNotRetired } from "./retired_keys.ts";
- * assertKeyNotRetired(await Deno.makeTempDir(), "a".repeat(64)); // no rotation noted: fine
+ * import assert from "node:assert/strict";
+ * import { LedgerError } from "./ledger_error.ts";
+ * import { assertKeyNotRetired, noteRetiredKey } from "./retired_keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * assertKeyNotRetired(dir, "a".repeat(64));
+ * await noteRetiredKey(dir, { kid: "a".repeat(64), afterSeq: 3, newKid: "b".repeat(64) });
+ * assert.throws(
+ *   () => assertKeyNotRetired(dir, "a".repeat(64)),
+ *   (e) => e instanceof LedgerError && e.code === "KEY_RETIRED",
+ * );
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function assertKeyNotRetired(dir: string, kid: string): void {
@@ -108,17 +147,23 @@ export function assertKeyNotRetired(dir: string, kid: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { noteRotation, readRetiredKeys } from "./retired_keys.ts";
  * const dir = await Deno.makeTempDir();
- * noteRotation(dir, { old_kid: "a".repeat(64), new_key: { kid: "b".repeat(64) } }, 5);
- * console.log(readRetiredKeys(dir)[0].afterSeq); // 5
+ * await noteRotation(dir, { old_kid: "a".repeat(64), new_key: { kid: "b".repeat(64) } }, 5);
+ * assert.equal(readRetiredKeys(dir)[0].afterSeq, 5);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function noteRotation(dir: string, body: { [k: string]: unknown }, seq: number): void {
+export async function noteRotation(
+  dir: string,
+  body: { [k: string]: unknown },
+  seq: number,
+): Promise<void> {
   const newKid = (body.new_key as { kid?: unknown } | undefined)?.kid;
   if (typeof body.old_kid !== "string" || typeof newKid !== "string") return;
   try {
-    noteRetiredKey(dir, { kid: body.old_kid, afterSeq: seq, newKid });
+    await noteRetiredKey(dir, { kid: body.old_kid, afterSeq: seq, newKid });
   } catch {
     // Best effort: the verifier enforces the rotation from the record itself.
   }

@@ -19,15 +19,8 @@
 
 import { canonicalize } from "./canonical_json.ts";
 import { pae } from "./dsse.ts";
-import {
-  fromBase64,
-  fromBase64Url,
-  sha256,
-  toBase64,
-  toBase64Url,
-  toHex,
-  utf8Bytes,
-} from "./encoding.ts";
+import { fromBase64, fromBase64Url, toBase64, toBase64Url, toHex, utf8Bytes } from "./encoding.ts";
+import { sha256 } from "./sha256.ts";
 import {
   signBytes,
   type SigningKey,
@@ -35,12 +28,20 @@ import {
   type VerifyingKey,
   verifyingKeyFromRaw,
 } from "./keys.ts";
-import type { LedgerRecord } from "./record.ts";
-import type { RecordBody } from "./record_types.ts";
+import type { LedgerRecord, RecordBody } from "./record.ts";
 import { recordKeyFor, type RecordKeyLookup, type TrustFile } from "./trust.ts";
 import type { CompromisedKey } from "./compromised_keys.ts";
 
-/** DSSE payload type of the proof-of-possession statement. */
+/**
+ * DSSE payload type of the proof-of-possession statement.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ROTATION_POP_TYPE } from "./rotation.ts";
+ * assert.match(ROTATION_POP_TYPE, /^application\/vnd\.carbon-ops\./);
+ * ```
+ */
 export const ROTATION_POP_TYPE = "application/vnd.carbon-ops.key-rotation-pop.v1+json";
 const SPKI_PREFIX_HEX = "302a300506032b6570032100";
 
@@ -57,11 +58,13 @@ function popMessage(origin: string, oldKid: string, newKid: string): Uint8Array 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keyRotationBody } from "./rotation.ts";
  * import { generateSigningKey } from "./keys.ts";
  * const oldKey = generateSigningKey();
  * const body = keyRotationBody("example.org/log", { oldKid: oldKey.kid, newKey: generateSigningKey() });
- * console.log(Object.keys(body)); // [ "origin", "old_kid", "new_key", "pop", "reason" ]
+ * assert.deepEqual(Object.keys(body), ["origin", "old_kid", "new_key", "pop", "reason"]);
+ * assert.throws(() => keyRotationBody("example.org/log", { oldKid: oldKey.kid, newKey: oldKey }));
  * ```
  */
 export function keyRotationBody(
@@ -88,10 +91,12 @@ export function keyRotationBody(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkKeyRotationBody, keyRotationBody } from "./rotation.ts";
  * import { generateSigningKey } from "./keys.ts";
  * const body = keyRotationBody("o", { oldKid: generateSigningKey().kid, newKey: generateSigningKey() });
- * console.log(checkKeyRotationBody(body), checkKeyRotationBody({ reason: "x" }).length > 0); // [] true
+ * assert.deepEqual(checkKeyRotationBody(body), []);
+ * assert.ok(checkKeyRotationBody({ reason: "x" }).length > 0);
  * ```
  */
 export function checkKeyRotationBody(body: RecordBody): string[] {
@@ -149,7 +154,18 @@ export function checkKeyRotationBody(body: RecordBody): string[] {
   return [];
 }
 
-/** Why a rotation record is not acceptable. */
+/**
+ * Why a rotation record is not acceptable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type RotationProblem, verifyRotation } from "./rotation.ts";
+ * const r = verifyRotation({ kid: "a".repeat(64), body: {} }, "o");
+ * const expected: RotationProblem = "ROTATION_POP_INVALID"; // an empty body has no valid pop either
+ * assert.equal("problem" in r ? r.problem : "ok", expected);
+ * ```
+ */
 export type RotationProblem = "ROTATION_INVALID" | "ROTATION_POP_INVALID";
 
 /**
@@ -159,9 +175,15 @@ export type RotationProblem = "ROTATION_INVALID" | "ROTATION_POP_INVALID";
  * @returns The new key, or the problem.
  * @example
  * ```ts
- * import { verifyRotation } from "./rotation.ts";
- * const r = verifyRotation({ kid: "a".repeat(64), body: {} }, "o");
- * console.log("problem" in r); // true
+ * import assert from "node:assert/strict";
+ * import { keyRotationBody, verifyRotation } from "./rotation.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const oldKey = generateSigningKey();
+ * const newKey = generateSigningKey();
+ * const body = keyRotationBody("o", { oldKid: oldKey.kid, newKey });
+ * const ok = verifyRotation({ kid: oldKey.kid, body }, "o");
+ * assert.equal("key" in ok ? ok.key.kid : ok.message, newKey.kid);
+ * assert.ok("problem" in verifyRotation({ kid: oldKey.kid, body }, "other"));
  * ```
  */
 export function verifyRotation(
@@ -192,7 +214,18 @@ export function verifyRotation(
   return { key: verifyingKeyFromRaw(spki.subarray(12)) };
 }
 
-/** Extra lookup failures beyond the trust file's. */
+/**
+ * Extra lookup failures beyond the trust file's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyTimeline, type TimelineLookup } from "./rotation.ts";
+ * const t = new KeyTimeline({ origin: "o", keys: [] }, [{ kid: "a".repeat(64), afterSeq: 0, reason: "" }]);
+ * const found: TimelineLookup = t.lookup("a".repeat(64), 1);
+ * assert.equal(found.ok ? "ok" : found.code, "KEY_COMPROMISED");
+ * ```
+ */
 export type TimelineLookup =
   | RecordKeyLookup
   | {
@@ -208,9 +241,13 @@ export type TimelineLookup =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KeyTimeline } from "./rotation.ts";
- * const t = new KeyTimeline({ origin: "o", keys: [] }, []);
- * console.log(t.lookup("00", 0).ok); // false
+ * import { generateSigningKey } from "./keys.ts";
+ * const key = generateSigningKey();
+ * const t = new KeyTimeline({ origin: "o", keys: [{ key, role: "both", seqFrom: 0, seqTo: null }] });
+ * assert.equal(t.lookup(key.kid, 0).ok, true);
+ * assert.equal(t.lookup("00", 0).ok, false);
  * ```
  */
 export class KeyTimeline {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseJsonStrict } from "./canonical_json.ts";
+import { parseJsonStrict } from "./strict_json.ts";
 import { parseTrustFile, TrustFileError } from "./trust.ts";
 import type { CompromisedKey } from "./compromised_keys.ts";
 
@@ -15,9 +15,22 @@ import type { CompromisedKey } from "./compromised_keys.ts";
  * compromised keys, comments) are kept. Throws `TrustFileError` when the old key is not in it.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateSigningKey, publicKeyPem } from "./keys.ts";
  * import { rotatedTrustText } from "./rotation_trust.ts";
- * const text = rotatedTrustText(await Deno.readTextFile("trust.json"), { oldKid, newKid, newPublicKeyPem, seq: 41 });
+ * import { parseTrustFile, trustFileText } from "./trust.ts";
+ * const oldKey = generateSigningKey();
+ * const newKey = generateSigningKey();
+ * const before = trustFileText({ origin: "o", keys: [{ key: oldKey, role: "both", seqFrom: 0, seqTo: null }] });
+ * const text = rotatedTrustText(before, {
+ *   oldKid: oldKey.kid,
+ *   newKid: newKey.kid,
+ *   newPublicKeyPem: publicKeyPem(newKey),
+ *   seq: 41,
+ * });
+ * const keys = parseTrustFile(text).keys;
+ * assert.deepEqual(keys.map((k) => [k.seqFrom, k.seqTo]), [[0, 41], [42, null]]);
  * ```
  */
 export function rotatedTrustText(
@@ -60,9 +73,12 @@ export function rotatedTrustText(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compromiseAnchors } from "./rotation_trust.ts";
  * const c = [{ kid: "a".repeat(64), afterSeq: 9, reason: "" }];
- * console.log(compromiseAnchors(c, [{ source: "cp", size: 5, status: "consistent" }])[0].message);
+ * const [anchor] = compromiseAnchors(c, [{ source: "cp", size: 5, status: "consistent" }]);
+ * assert.equal(anchor.anchoredUpTo, 4);
+ * assert.match(anchor.message, /records 5\.\.9 rest on signatures alone$/);
  * ```
  */
 export function compromiseAnchors(

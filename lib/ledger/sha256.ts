@@ -1,12 +1,22 @@
 /**
- * SHA-256 (FIPS 180-4) in plain TypeScript, written from the standard, for the ledger's hot
- * paths. It allocates nothing per call but the 32-byte digest: `node:crypto` hash objects hold
- * native memory that is released only at major garbage collections, so hashing millions of
- * ledger lines through them made a streaming verifier's RSS grow with the ledger. Tests check it
- * against the FIPS examples and against `node:crypto` on random inputs.
+ * THE SHA-256 entry point of the codebase: `sha256(...parts)`. Every caller imports it from here.
+ *
+ * Inputs up to 64 KiB (all the ledger's hot paths: record lines as Merkle leaves, Merkle nodes,
+ * key ids) are hashed by a plain TypeScript SHA-256 (FIPS 180-4) written from the standard, which
+ * allocates nothing per call but the 32-byte digest: `node:crypto` hash objects hold native
+ * memory that is released only at major garbage collections, so hashing millions of ledger lines
+ * through them made a streaming verifier's RSS grow with the ledger. Under ~1 KiB it is also the
+ * faster one (measured: 5 us vs 37 us for 32 bytes). Larger inputs, which are rare (quarantined
+ * torn bytes), go to `node:crypto`, about ten times faster per byte there (measured: 4 ms vs
+ * 39 ms for 1 MiB). Tests check both paths against the FIPS examples and each other.
  *
  * @module
  */
+
+import { createHash } from "node:crypto";
+
+/** Inputs longer than this (bytes, all parts together) are hashed by `node:crypto`. */
+const NATIVE_FROM_BYTES = 65_536;
 
 /** The first 32 bits of the fractional parts of `f(p)` for the first `n` primes. */
 function fractionBits(n: number, f: (p: number) => number): Uint32Array {
@@ -75,12 +85,24 @@ function compress(bytes: Uint8Array, offset: number): void {
  *
  * @example
  * ```ts
- * import { sha256Of } from "./sha256.ts";
- * const hex = Array.from(sha256Of(new TextEncoder().encode("abc")), (b) => b.toString(16).padStart(2, "0")).join("");
- * console.log(hex); // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+ * import assert from "node:assert/strict";
+ * import { sha256 } from "./sha256.ts";
+ * const hex = sha256(new TextEncoder().encode("abc")).toHex();
+ * assert.equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+ * assert.equal(sha256(new Uint8Array([0x61]), new Uint8Array([0x62, 0x63])).toHex(), hex);
  * ```
  */
-export function sha256Of(...parts: Uint8Array[]): Uint8Array {
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  if (total <= NATIVE_FROM_BYTES) return sha256Fips(parts);
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+}
+
+/** The allocation-free FIPS 180-4 implementation (exported only through `sha256`). */
+function sha256Fips(parts: readonly Uint8Array[]): Uint8Array {
   H.set(H0);
   let filled = 0;
   let total = 0;

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { bytesEqual, fromBase64, sha256, toBase64, toHex, utf8Bytes } from "./encoding.ts";
+import { bytesEqual, fromBase64, toBase64, toHex, utf8Bytes } from "./encoding.ts";
+import { sha256 } from "./sha256.ts";
 import {
   signBytes,
   type SigningKey,
@@ -18,7 +19,17 @@ const ALG_ED25519 = 0x01;
 const EM_DASH = "\u2014";
 const MAX_SIGNATURES = 100;
 
-/** A note could not be parsed or did not verify. */
+/**
+ * A note could not be parsed or did not verify.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NoteError, type NoteProblem, parseNote } from "./signed_note.ts";
+ * const expected: NoteProblem = "MALFORMED";
+ * assert.throws(() => parseNote("no signature lines"), (e) => e instanceof NoteError && e.problem === expected);
+ * ```
+ */
 export type NoteProblem = "MALFORMED" | "BAD_SIGNATURE" | "NO_KNOWN_SIGNATURE";
 
 /**
@@ -26,8 +37,11 @@ export type NoteProblem = "MALFORMED" | "BAD_SIGNATURE" | "NO_KNOWN_SIGNATURE";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NoteError } from "./signed_note.ts";
- * console.log(new NoteError("MALFORMED", "no blank line").problem);
+ * const e = new NoteError("MALFORMED", "no blank line");
+ * assert.equal(e.problem, "MALFORMED");
+ * assert.equal(e.name, "NoteError");
  * ```
  */
 export class NoteError extends Error {
@@ -46,7 +60,17 @@ export class NoteError extends Error {
   }
 }
 
-/** A key name per the spec: non-empty, no Unicode whitespace, no `+`. */
+/**
+ * A key name per the spec: non-empty, no Unicode whitespace, no `+`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isValidNoteKeyName } from "./signed_note.ts";
+ * assert.equal(isValidNoteKeyName("example.com/log"), true);
+ * assert.equal(isValidNoteKeyName("a+b"), false);
+ * ```
+ */
 export function isValidNoteKeyName(name: string): boolean {
   return name.length > 0 && !/[\s+]/u.test(name);
 }
@@ -56,8 +80,11 @@ export function isValidNoteKeyName(name: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { noteKeyId } from "./signed_note.ts";
- * console.log(noteKeyId("example.com/log", new Uint8Array(32)).length); // 4
+ * const id = noteKeyId("example.com/log", new Uint8Array(32));
+ * assert.equal(id.length, 4);
+ * assert.notDeepEqual(noteKeyId("other/log", new Uint8Array(32)), id);
  * ```
  */
 export function noteKeyId(name: string, publicRaw: Uint8Array): Uint8Array {
@@ -69,8 +96,11 @@ export function noteKeyId(name: string, publicRaw: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verifierKeyString } from "./signed_note.ts";
- * console.log(verifierKeyString("example.com/log", new Uint8Array(32)).split("+")[0]);
+ * const s = verifierKeyString("example.com/log", new Uint8Array(32));
+ * assert.equal(s.split("+")[0], "example.com/log");
+ * assert.match(s.split("+")[1], /^[0-9a-f]{8}$/);
  * ```
  */
 export function verifierKeyString(name: string, publicRaw: Uint8Array): string {
@@ -83,7 +113,18 @@ export function verifierKeyString(name: string, publicRaw: Uint8Array): string {
   return `${name}+${toHex(noteKeyId(name, publicRaw))}+${toBase64(typed)}`;
 }
 
-/** A note verifier: the key name, its key id and the Ed25519 public key. */
+/**
+ * A note verifier: the key name, its key id and the Ed25519 public key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const v: NoteVerifier = noteVerifier("log", generateSigningKey());
+ * assert.equal(v.keyId.length, 4);
+ * ```
+ */
 export interface NoteVerifier {
   /** Key name (for checkpoints, the log origin). */
   readonly name: string;
@@ -98,10 +139,14 @@ export interface NoteVerifier {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVerifierKey, verifierKeyString } from "./signed_note.ts";
  * import { generateSigningKey } from "./keys.ts";
- * const s = verifierKeyString("log", generateSigningKey().publicRaw);
- * console.log(parseVerifierKey(s).name); // "log"
+ * const k = generateSigningKey();
+ * const v = parseVerifierKey(verifierKeyString("log", k.publicRaw));
+ * assert.equal(v.name, "log");
+ * assert.equal(v.key.kid, k.kid);
+ * assert.throws(() => parseVerifierKey("log+00000000+AAAA"));
  * ```
  */
 export function parseVerifierKey(text: string): NoteVerifier {
@@ -131,9 +176,13 @@ export function parseVerifierKey(text: string): NoteVerifier {
  *
  * @example
  * ```ts
- * import { noteVerifier } from "./signed_note.ts";
+ * import assert from "node:assert/strict";
+ * import { noteKeyId, noteVerifier } from "./signed_note.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(noteVerifier("log", generateSigningKey()).name); // "log"
+ * const k = generateSigningKey();
+ * const v = noteVerifier("log", k);
+ * assert.equal(v.name, "log");
+ * assert.deepEqual(v.keyId, noteKeyId("log", k.publicRaw));
  * ```
  */
 export function noteVerifier(name: string, key: VerifyingKey): NoteVerifier {
@@ -158,9 +207,13 @@ function checkText(text: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signNote } from "./signed_note.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(signNote("hello\n", "log", generateSigningKey()).split("\n")[2].slice(0, 6)); // "— log "
+ * const lines = signNote("hello\n", "log", generateSigningKey()).split("\n");
+ * assert.equal(lines[0], "hello");
+ * assert.equal(lines[1], "");
+ * assert.equal(lines[2].slice(0, 6), "— log ");
  * ```
  */
 export function signNote(text: string, name: string, key: SigningKey): string {
@@ -173,7 +226,18 @@ export function signNote(text: string, name: string, key: SigningKey): string {
   return `${text}\n${EM_DASH} ${name} ${toBase64(blob)}\n`;
 }
 
-/** One signature line of a note. */
+/**
+ * One signature line of a note.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type NoteSignature, parseNote, signNote } from "./signed_note.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const [sig]: NoteSignature[] = parseNote(signNote("hi\n", "log", generateSigningKey())).signatures;
+ * assert.equal(sig.signature.length, 64);
+ * ```
+ */
 export interface NoteSignature {
   /** Key name. */
   readonly name: string;
@@ -188,9 +252,12 @@ export interface NoteSignature {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseNote, signNote } from "./signed_note.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(parseNote(signNote("hi\n", "log", generateSigningKey())).text); // "hi\n"
+ * const parsed = parseNote(signNote("hi\n", "log", generateSigningKey()));
+ * assert.equal(parsed.text, "hi\n");
+ * assert.equal(parsed.signatures[0].name, "log");
  * ```
  */
 export function parseNote(note: string): { text: string; signatures: NoteSignature[] } {
@@ -233,10 +300,13 @@ export function parseNote(note: string): { text: string; signatures: NoteSignatu
  * @returns The text and the verifiers that signed it.
  * @example
  * ```ts
- * import { noteVerifier, openNote, signNote } from "./signed_note.ts";
+ * import assert from "node:assert/strict";
+ * import { NoteError, noteVerifier, openNote, signNote } from "./signed_note.ts";
  * import { generateSigningKey } from "./keys.ts";
  * const k = generateSigningKey();
- * console.log(openNote(signNote("hi\n", "log", k), [noteVerifier("log", k)]).text); // "hi\n"
+ * const note = signNote("hi\n", "log", k);
+ * assert.equal(openNote(note, [noteVerifier("log", k)]).text, "hi\n");
+ * assert.throws(() => openNote(note, [noteVerifier("log", generateSigningKey())]), NoteError);
  * ```
  */
 export function openNote(

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { JsonCanonError, type JsonValue } from "./canonical_json.ts";
+import { textPosition } from "../base/text_position.ts";
+import { JsonCanonError, type JsonValue, loneSurrogateIndex } from "./canonical_json.ts";
 
 const MAX_DEPTH = 64;
 const MAX_SAFE = 2 ** 53 - 1;
@@ -15,8 +16,10 @@ const MAX_SAFE = 2 ** 53 - 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JSON_SIMPLE_ESCAPES } from "./strict_json.ts";
- * console.log(JSON_SIMPLE_ESCAPES["n"] === "\n"); // true
+ * assert.equal(JSON_SIMPLE_ESCAPES["n"], "\n");
+ * assert.equal(JSON_SIMPLE_ESCAPES["/"], "/");
  * ```
  */
 export const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
@@ -39,9 +42,10 @@ export const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = Object.free
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJsonStrict } from "./strict_json.ts";
- * console.log(parseJsonStrict('{"a": [1, 2.50, "\\u20ac"]}')); // { a: [ 1, 2.5, "€" ] }
- * try { parseJsonStrict('{"a":1,"a":2}'); } catch (e) { console.log((e as Error).message); }
+ * assert.deepEqual(parseJsonStrict('{"a": [1, 2.50, "\\u20ac"]}'), { a: [1, 2.5, "€"] });
+ * assert.throws(() => parseJsonStrict('{"a":1,"a":2}'));
  * ```
  */
 export function parseJsonStrict(text: string): JsonValue {
@@ -58,7 +62,7 @@ class Parser {
   constructor(readonly s: string) {}
 
   fail(code: JsonCanonError["code"], what: string, path: string): never {
-    const line = this.s.slice(0, this.i).split("\n").length;
+    const { line } = textPosition(this.s, this.i);
     throw new JsonCanonError(
       code,
       `${what} at line ${line}, offset ${this.i}${path ? ` ('${path}')` : ""}`,
@@ -183,15 +187,10 @@ class Parser {
     }
     out += s.slice(start, this.i);
     this.i++;
-    for (let k = 0; k < out.length; k++) {
-      const u = out.charCodeAt(k);
-      if (u < 0xd800 || u > 0xdfff) continue;
-      const v = out.charCodeAt(k + 1);
-      if (u <= 0xdbff && v >= 0xdc00 && v <= 0xdfff) {
-        k++;
-        continue;
-      }
-      this.fail("LONE_SURROGATE", `lone surrogate \\u${u.toString(16)} in string`, path);
+    const lone = loneSurrogateIndex(out);
+    if (lone >= 0) {
+      const unit = out.charCodeAt(lone).toString(16);
+      this.fail("LONE_SURROGATE", `lone surrogate \\u${unit} in string`, path);
     }
     return out;
   }

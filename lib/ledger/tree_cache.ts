@@ -9,23 +9,22 @@
  */
 
 import {
+  emptyRoot,
   HASH_BYTES,
   leafHash as hashLeaf,
   nodeHash,
   splitPoint,
   type SubtreeHasher,
 } from "./merkle.ts";
-import { emptyRoot } from "./merkle.ts";
-
-export type { SubtreeHasher } from "./merkle.ts";
 
 /**
  * Index in the stored-hash sequence of the `n`th hash at `level` (level 0 = leaf hashes).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { storedHashIndex } from "./tree_cache.ts";
- * console.log(storedHashIndex(0, 0), storedHashIndex(0, 1), storedHashIndex(1, 0)); // 0 1 2
+ * assert.deepEqual([storedHashIndex(0, 0), storedHashIndex(0, 1), storedHashIndex(1, 0)], [0, 1, 2]);
  * ```
  */
 export function storedHashIndex(level: number, n: number): number {
@@ -41,8 +40,9 @@ export function storedHashIndex(level: number, n: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { storedHashCount } from "./tree_cache.ts";
- * console.log(storedHashCount(1), storedHashCount(2), storedHashCount(4)); // 1 3 7
+ * assert.deepEqual([storedHashCount(1), storedHashCount(2), storedHashCount(4)], [1, 3, 7]);
  * ```
  */
 export function storedHashCount(size: number): number {
@@ -58,8 +58,10 @@ export function storedHashCount(size: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sizeForStoredCount } from "./tree_cache.ts";
- * console.log(sizeForStoredCount(7), sizeForStoredCount(8)); // 4 5
+ * assert.equal(sizeForStoredCount(7), 4);
+ * assert.equal(sizeForStoredCount(8), 5);
  * ```
  */
 export function sizeForStoredCount(count: number): number {
@@ -73,7 +75,18 @@ export function sizeForStoredCount(count: number): number {
   return lo;
 }
 
-/** Where stored hashes live: memory or a file. */
+/**
+ * Where stored hashes live: memory or a file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type HashStore, MemoryHashStore } from "./tree_cache.ts";
+ * const store: HashStore = new MemoryHashStore();
+ * store.append([new Uint8Array(32).fill(7)]);
+ * assert.equal(store.read(0)[0], 7);
+ * ```
+ */
 export interface HashStore {
   /** Number of 32-byte hashes stored. */
   readonly count: number;
@@ -88,10 +101,12 @@ export interface HashStore {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryHashStore } from "./tree_cache.ts";
  * const store = new MemoryHashStore();
- * store.append([new Uint8Array(32)]);
- * console.log(store.count); // 1
+ * store.append([new Uint8Array(32), new Uint8Array(32).fill(1)]);
+ * assert.equal(store.count, 2);
+ * assert.deepEqual(store.read(1), new Uint8Array(32).fill(1));
  * ```
  */
 export class MemoryHashStore implements HashStore {
@@ -131,13 +146,15 @@ export class MemoryHashStore implements HashStore {
  *
  * @example
  * ```ts
- * import { inclusionProof, leafHash, rootOf } from "./merkle.ts";
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf } from "./merkle.ts";
+ * import { inclusionProof } from "./merkle_proofs.ts";
  * import { TreeHashCache } from "./tree_cache.ts";
  * const leaves = [1, 2, 3, 4, 5].map((b) => leafHash(new Uint8Array([b])));
  * const tree = new TreeHashCache();
  * tree.appendLeafHashes(leaves);
- * console.log(tree.root(3).join() === rootOf(leaves.slice(0, 3)).join()); // true
- * console.log(inclusionProof(tree, { index: 4, size: 5 }).length); // 1
+ * assert.deepEqual(tree.root(3), rootOf(leaves.slice(0, 3)));
+ * assert.equal(inclusionProof(tree, { index: 4, size: 5 }).length, 1);
  * ```
  */
 export class TreeHashCache implements SubtreeHasher {

@@ -11,6 +11,7 @@
  */
 
 import * as fs from "node:fs";
+import { replaceFileAtomic } from "../base/durable_file.ts";
 import { HASH_BYTES, leafHash } from "./merkle.ts";
 import {
   type HashStore,
@@ -20,9 +21,31 @@ import {
   TreeHashCache,
 } from "./tree_cache.ts";
 
-/** Name of the ledger's line file (format v1). */
+/**
+ * Name of the ledger's line file (format v1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEDGER_FILE } from "./tree_cache_file.ts";
+ * assert.equal(LEDGER_FILE, "ledger.jsonl");
+ * ```
+ */
 export const LEDGER_FILE = "ledger.jsonl";
-/** Cache directory inside a ledger directory. */
+/**
+ * Cache directory inside a ledger directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CACHE_DIR, openLedgerTree } from "./tree_cache_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"a":1}\n');
+ * (await openLedgerTree(dir))[Symbol.dispose]();
+ * assert.ok((await Deno.stat(`${dir}/${CACHE_DIR}`)).isDirectory);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export const CACHE_DIR = "cache";
 
 /**
@@ -31,12 +54,16 @@ export const CACHE_DIR = "cache";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FileHashStore } from "./tree_cache_file.ts";
  * const path = await Deno.makeTempFile();
- * const store = FileHashStore.open(path);
- * store.append([new Uint8Array(32)]);
- * console.log(store.count); // 1
- * store.close();
+ * {
+ *   using store = FileHashStore.open(path);
+ *   store.append([new Uint8Array(32).fill(9)]);
+ *   assert.equal(store.count, 1);
+ * }
+ * assert.equal((await Deno.stat(path)).size, 32);
+ * await Deno.remove(path);
  * ```
  */
 export class FileHashStore implements HashStore, Disposable {
@@ -113,7 +140,26 @@ async function lockWithin(file: Deno.FsFile, waitMs: number): Promise<boolean> {
   }
 }
 
-/** A ledger's tree, opened from its cache and brought up to date. */
+/**
+ * A ledger's tree, opened from its cache and brought up to date.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type LedgerTree, openLedgerTree } from "./tree_cache_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"a":1}\n{"a":2}\n');
+ * {
+ *   using lt: LedgerTree = await openLedgerTree(dir);
+ *   assert.equal(lt.hashedNow, 2);
+ * }
+ * {
+ *   using again = await openLedgerTree(dir);
+ *   assert.equal(again.hashedNow, 0);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface LedgerTree extends Disposable {
   /** The tree over every complete line of `ledger.jsonl` (a torn last line is left out). */
   readonly tree: TreeHashCache;
@@ -147,11 +193,18 @@ async function readState(path: string): Promise<CacheState | undefined> {
  *   before building the tree in memory instead.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { leafHash, rootOf } from "./merkle.ts";
  * import { openLedgerTree } from "./tree_cache_file.ts";
  * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"a":1}\n{"a":2}\n');
- * using lt = await openLedgerTree(dir);
- * console.log(lt.tree.size); // 2
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"a":1}\n{"a":2}\n{"a"');
+ * {
+ *   using lt = await openLedgerTree(dir);
+ *   assert.equal(lt.tree.size, 2);
+ *   const leaves = ['{"a":1}', '{"a":2}'].map((s) => leafHash(new TextEncoder().encode(s)));
+ *   assert.deepEqual(lt.tree.root(2), rootOf(leaves));
+ * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openLedgerTree(
@@ -203,9 +256,7 @@ export async function openLedgerTree(
   }
   const hashedNow = tree.size - (state?.size ?? 0);
   if (store && (hashedNow > 0 || !state)) {
-    const tmp = `${statePath}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify({ v: 1, size: tree.size, ledgerBytes }));
-    await Deno.rename(tmp, statePath);
+    await replaceFileAtomic(statePath, JSON.stringify({ v: 1, size: tree.size, ledgerBytes }));
   }
   await lock?.lock(false);
   return {

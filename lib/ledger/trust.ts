@@ -3,21 +3,56 @@
  * sequence range. The verifier trusts nothing else; a key inside a record is never trusted.
  *
  * File format (JSON): `{"v":1,"origin":"...","keys":[{"kid":"<hex>","public_key":"<SPKI PEM>",
- * "role":"records"|"checkpoints"|"both","seq_from":0,"seq_to":null}]}`.
+ * "role":"records"|"checkpoints"|"both","seq_from":0,"seq_to":null}]}`, with optional fields for
+ * the proof, witness and key-compromise checks:
+ *
+ * ```json
+ * {
+ *   "witnesses": [{ "vkey": "<name>+<8 hex>+<base64(0x04 || key)>", "comment": "..." }],
+ *   "witness_quorum": 2,
+ *   "compromised": [{ "kid": "<64 hex>", "after_seq": 41, "reason": "laptop stolen" }]
+ * }
+ * ```
+ *
+ * `witness_quorum` defaults to the number of witnesses listed (all must cosign). A key listed
+ * in `compromised` may sign records up to and including `after_seq`; its later records are
+ * rejected. `parseTrustFile` parses every field once and returns them all.
  *
  * @module
  */
 
-import { parseJsonStrict } from "./canonical_json.ts";
+import { parseJsonStrict } from "./strict_json.ts";
 import { publicKeyPem, type VerifyingKey, verifyingKeyFromPem } from "./keys.ts";
 import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
 import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 import { parseWitnessPolicy, type WitnessKey } from "./witness.ts";
 
-/** What a trusted key may sign. */
+/**
+ * What a trusted key may sign.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkpointVerifiers, type KeyRole } from "./trust.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const role: KeyRole = "records";
+ * assert.equal(checkpointVerifiers({ origin: "o", keys: [{ key: generateSigningKey(), role, seqFrom: 0, seqTo: null }] }).length, 0);
+ * ```
+ */
 export type KeyRole = "records" | "checkpoints" | "both";
 
-/** One trusted key. */
+/**
+ * One trusted key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordKeyFor, type TrustedKey } from "./trust.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const trusted: TrustedKey = { key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: 9 };
+ * assert.equal(recordKeyFor({ origin: "o", keys: [trusted] }, trusted.key.kid, 10).ok, false);
+ * ```
+ */
 export interface TrustedKey {
   /** The key. */
   readonly key: VerifyingKey;
@@ -29,7 +64,20 @@ export interface TrustedKey {
   readonly seqTo: number | null;
 }
 
-/** A parsed trust file. */
+/**
+ * A trust file. The optional fields may be left out when building one in code; `parseTrustFile`
+ * and `loadTrustFile` always fill them in (`Required<TrustFile>`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTrustFile, type TrustFile, trustFileText } from "./trust.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const trust: TrustFile = { origin: "o", keys: [{ key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: null }] };
+ * const full = parseTrustFile(trustFileText(trust));
+ * assert.deepEqual([full.witnesses, full.witnessQuorum, full.compromised], [[], 0, []]);
+ * ```
+ */
 export interface TrustFile {
   /** The ledger's origin (log name); checkpoints are signed under this key name. */
   readonly origin: string;
@@ -39,7 +87,10 @@ export interface TrustFile {
   readonly compromised?: readonly CompromisedKey[];
   /** Witnesses whose cosignatures count (optional `witnesses`; see witness.ts). */
   readonly witnesses?: readonly WitnessKey[];
-  /** How many distinct witnesses must cosign a checkpoint (optional `witness_quorum`). */
+  /**
+   * How many distinct witnesses must cosign a checkpoint (optional `witness_quorum`; defaults
+   * to the number of witnesses, 0 when none are configured).
+   */
   readonly witnessQuorum?: number;
 }
 
@@ -48,8 +99,10 @@ export interface TrustFile {
  *
  * @example
  * ```ts
- * import { TrustFileError } from "./trust.ts";
- * console.log(new TrustFileError("keys[0].kid does not match public_key").name);
+ * import assert from "node:assert/strict";
+ * import { parseTrustFile, TrustFileError } from "./trust.ts";
+ * assert.equal(new TrustFileError("keys[0].kid does not match public_key").name, "TrustFileError");
+ * assert.throws(() => parseTrustFile('{"v":1}'), TrustFileError);
  * ```
  */
 export class TrustFileError extends Error {
@@ -65,17 +118,22 @@ export class TrustFileError extends Error {
 }
 
 /**
- * Parses trust file text, checking every kid against its public key.
+ * Parses trust file text, checking every kid against its public key, and the optional
+ * `compromised`, `witnesses` and `witness_quorum` fields (empty lists and 0 when absent).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTrustFile, trustFileText } from "./trust.ts";
  * import { generateSigningKey } from "./keys.ts";
- * const text = trustFileText({ origin: "example/log", keys: [{ key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: null }] });
- * console.log(parseTrustFile(text).keys.length); // 1
+ * const key = generateSigningKey();
+ * const text = trustFileText({ origin: "example/log", keys: [{ key, role: "both", seqFrom: 0, seqTo: null }] });
+ * const trust = parseTrustFile(text);
+ * assert.equal(trust.keys.length, 1);
+ * assert.equal(trust.keys[0].key.kid, key.kid);
  * ```
  */
-export function parseTrustFile(text: string): TrustFile {
+export function parseTrustFile(text: string): Required<TrustFile> {
   let raw;
   try {
     raw = parseJsonStrict(text) as Record<string, unknown>;
@@ -143,15 +201,23 @@ export function parseTrustFile(text: string): TrustFile {
 }
 
 /**
- * Reads and parses a trust file.
+ * Reads and parses a trust file (all fields, see `parseTrustFile`).
  *
  * @example
- * ```ts ignore
- * import { loadTrustFile } from "./trust.ts";
- * console.log((await loadTrustFile("trust.json")).origin);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTrustFile, TrustFileError } from "./trust.ts";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * const { trustText } = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ * await Deno.writeTextFile(`${dir}/auditor-trust.json`, trustText);
+ * assert.equal((await loadTrustFile(`${dir}/auditor-trust.json`)).origin, "example.org/host-01");
+ * await assert.rejects(() => loadTrustFile(`${dir}/missing.json`), TrustFileError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function loadTrustFile(path: string): Promise<TrustFile> {
+export async function loadTrustFile(path: string): Promise<Required<TrustFile>> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -168,9 +234,12 @@ export async function loadTrustFile(path: string): Promise<TrustFile> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trustFileText } from "./trust.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(trustFileText({ origin: "o", keys: [{ key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: null }] }).includes('"role": "both"'));
+ * const text = trustFileText({ origin: "o", keys: [{ key: generateSigningKey(), role: "both", seqFrom: 0, seqTo: null }] });
+ * assert.ok(text.includes('"role": "both"'));
+ * assert.equal(JSON.parse(text).v, 1);
  * ```
  */
 export function trustFileText(trust: TrustFile): string {
@@ -191,7 +260,17 @@ export function trustFileText(trust: TrustFile): string {
   ) + "\n";
 }
 
-/** Result of looking up a record's signer. */
+/**
+ * Result of looking up a record's signer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordKeyFor, type RecordKeyLookup } from "./trust.ts";
+ * const r: RecordKeyLookup = recordKeyFor({ origin: "o", keys: [] }, "00", 0);
+ * assert.equal(r.ok ? "ok" : r.code, "KEY_UNKNOWN");
+ * ```
+ */
 export type RecordKeyLookup =
   | { readonly ok: true; readonly key: VerifyingKey }
   | {
@@ -205,8 +284,13 @@ export type RecordKeyLookup =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { recordKeyFor } from "./trust.ts";
- * console.log(recordKeyFor({ origin: "o", keys: [] }, "00", 0).ok); // false
+ * import { generateSigningKey } from "./keys.ts";
+ * const key = generateSigningKey();
+ * const trust = { origin: "o", keys: [{ key, role: "both" as const, seqFrom: 0, seqTo: null }] };
+ * assert.equal(recordKeyFor(trust, key.kid, 0).ok, true);
+ * assert.equal(recordKeyFor({ origin: "o", keys: [] }, "00", 0).ok, false);
  * ```
  */
 export function recordKeyFor(trust: TrustFile, kid: string, seq: number): RecordKeyLookup {
@@ -243,8 +327,13 @@ export function recordKeyFor(trust: TrustFile, kid: string, seq: number): Record
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointVerifiers } from "./trust.ts";
- * console.log(checkpointVerifiers({ origin: "o", keys: [] }).length); // 0
+ * import { generateSigningKey } from "./keys.ts";
+ * const key = generateSigningKey();
+ * const trust = { origin: "o", keys: [{ key, role: "both" as const, seqFrom: 0, seqTo: null }] };
+ * assert.deepEqual(checkpointVerifiers(trust).map((v) => v.name), ["o"]);
+ * assert.equal(checkpointVerifiers({ origin: "o", keys: [] }).length, 0);
  * ```
  */
 export function checkpointVerifiers(trust: TrustFile): NoteVerifier[] {

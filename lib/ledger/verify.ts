@@ -49,7 +49,30 @@ const TRUST_CODES = new Set([
   "KEY_COMPROMISED",
 ]);
 
-/** A checkpoint to check the ledger against. */
+/**
+ * A checkpoint to check the ledger against.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { type CheckpointInput, verifyLedger } from "./verify.ts";
+ * const cp: CheckpointInput = { source: "auditor copy", note: (await writeCheckpoint(dir, key)).note };
+ * const report = await verifyLedger(dir, { trust, checkpoints: [cp], useLedgerCheckpoint: false });
+ * assert.deepEqual(report.checkpoints.map((c) => c.status), ["consistent"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CheckpointInput {
   /** Where it came from (shown in the report). */
   readonly source: string;
@@ -66,11 +89,26 @@ export interface CheckpointInput {
  * @param options `trust` (required), `checkpoints` (default none), `useLedgerCheckpoint` (also
  *   check the directory's own `checkpoint` file; default true).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
  * import { verifyLedger } from "./verify.ts";
- * import { loadTrustFile } from "./trust.ts";
- * const report = await verifyLedger("/var/lib/carbon-ops/ledger", { trust: await loadTrustFile("trust.json") });
- * console.log(report.status, report.exitCode);
+ * const report = await verifyLedger(dir, { trust });
+ * assert.equal(report.status, "valid");
+ * assert.equal(report.exitCode, 0);
+ * assert.equal(report.entries, 2);
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"bo', { append: true });
+ * assert.equal((await verifyLedger(dir, { trust })).status, "torn");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function verifyLedger(

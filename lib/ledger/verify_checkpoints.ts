@@ -12,7 +12,18 @@ import { NoteError } from "./signed_note.ts";
 import { checkpointVerifiers, type TrustFile } from "./trust.ts";
 import type { CheckpointStatus, IssueClass } from "./verify_report.ts";
 
-/** A checkpoint input after its signature check. */
+/**
+ * A checkpoint input after its signature check.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ParsedCheckpointInput, parseCheckpointInputs } from "./verify_checkpoints.ts";
+ * const [p]: ParsedCheckpointInput[] = parseCheckpointInputs([{ source: "x", note: "junk" }], { origin: "o", keys: [] });
+ * assert.equal(p.checkpoint, null);
+ * assert.equal(p.failure?.code, "CHECKPOINT_MALFORMED");
+ * ```
+ */
 export interface ParsedCheckpointInput {
   /** Where it came from. */
   readonly source: string;
@@ -32,8 +43,16 @@ export interface ParsedCheckpointInput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { signCheckpoint } from "./checkpoint.ts";
+ * import { generateSigningKey } from "./keys.ts";
  * import { parseCheckpointInputs } from "./verify_checkpoints.ts";
- * console.log(parseCheckpointInputs([{ source: "x", note: "junk" }], { origin: "o", keys: [] })[0].failure?.status); // "malformed"
+ * const key = generateSigningKey();
+ * const trust = { origin: "o", keys: [{ key, role: "both" as const, seqFrom: 0, seqTo: null }] };
+ * const note = signCheckpoint({ origin: "o", size: 0, root: new Uint8Array(32) }, key);
+ * const parsed = parseCheckpointInputs([{ source: "a", note }, { source: "x", note: "junk" }], trust);
+ * assert.equal(parsed[0].checkpoint?.size, 0);
+ * assert.equal(parsed[1].failure?.status, "malformed");
  * ```
  */
 export function parseCheckpointInputs(
@@ -77,8 +96,13 @@ export function parseCheckpointInputs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkCheckpoints } from "./verify_checkpoints.ts";
- * console.log(checkCheckpoints([], new Map(), 0, () => {})); // []
+ * const parsed = [{ source: "cp", checkpoint: { origin: "o", size: 3, root: new Uint8Array(32) }, failure: null }];
+ * const failures: string[] = [];
+ * const statuses = checkCheckpoints(parsed, new Map(), 2, (_cls, code) => failures.push(code));
+ * assert.equal(statuses[0].status, "ahead_of_log");
+ * assert.deepEqual(failures, ["CHECKPOINT_AHEAD_OF_LOG"]);
  * ```
  */
 export function checkCheckpoints(

@@ -21,10 +21,19 @@ import {
 } from "./record.ts";
 import { NoteError } from "./signed_note.ts";
 import { checkpointVerifiers, recordKeyFor, type TrustFile } from "./trust.ts";
-import type { TrustExtensions } from "./trust_extensions.ts";
 import { type CosignatureReport, verifyCosignatures } from "./witness.ts";
 
-/** One failed check. */
+/**
+ * One failed check.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ProofProblem } from "./verify_proof.ts";
+ * const p: ProofProblem = { code: "INCLUSION_FAILED", message: "the proof does not lead to the checkpoint root" };
+ * assert.equal(p.code, "INCLUSION_FAILED");
+ * ```
+ */
 export interface ProofProblem {
   /** Stable code, e.g. `BUNDLE_MALFORMED`, `CHECKPOINT_UNTRUSTED`, `INCLUSION_FAILED`. */
   readonly code: string;
@@ -32,7 +41,21 @@ export interface ProofProblem {
   readonly message: string;
 }
 
-/** Result of `verifyRecordProof`. */
+/**
+ * Result of `verifyRecordProof`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type RecordProofReport, verifyRecordProof } from "./verify_proof.ts";
+ * const r: RecordProofReport = verifyRecordProof(new TextEncoder().encode("{}"), {
+ *   bundle: "not a bundle",
+ *   trust: { origin: "o", keys: [] },
+ * });
+ * assert.equal(r.ok, false);
+ * assert.equal(r.exitCode, 1);
+ * ```
+ */
 export interface RecordProofReport {
   /** 0 verified, 1 invalid, 4 trust problem. */
   readonly exitCode: 0 | 1 | 4;
@@ -65,20 +88,35 @@ const TRUST_CODES = new Set([
  * bad input; every failed check is listed with a code.
  *
  * @param line The exact stored record line.
- * @param options `bundle` text, `trust` (core trust file) and `extensions` (witnesses,
- *   compromised keys; default none).
+ * @param options `bundle` text and `trust` (its keys, compromised keys and witness policy).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { writeCheckpoint } from "./checkpoint_writer.ts";
+ * import { proveInclusion } from "./prove.ts";
  * import { verifyRecordProof } from "./verify_proof.ts";
- * import { loadTrust } from "./trust_extensions.ts";
- * const { trust, extensions } = await loadTrust("trust.json");
- * const r = verifyRecordProof(await Deno.readFile("record.json"), { bundle: await Deno.readTextFile("r.tlog-proof"), trust, extensions });
- * console.log(r.ok, r.problems);
+ * await writeCheckpoint(dir, key);
+ * const { bundle, line } = await proveInclusion(dir, { seq: 1, withRecord: true });
+ * const r = verifyRecordProof(line!, { bundle, trust });
+ * assert.equal(r.ok, true);
+ * assert.equal(r.seq, 1);
+ * assert.equal(verifyRecordProof(new TextEncoder().encode("{}"), { bundle, trust }).ok, false);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function verifyRecordProof(
   line: Uint8Array,
-  options: { bundle: string; trust: TrustFile; extensions?: TrustExtensions },
+  options: { bundle: string; trust: TrustFile },
 ): RecordProofReport {
   const { trust } = options;
   const problems: ProofProblem[] = [];
@@ -89,8 +127,7 @@ export function verifyRecordProof(
     const decoded = decodeRecordLine(line);
     record = decoded.record;
     const lookup = recordKeyFor(trust, record.kid, record.seq);
-    const compromised = [...(trust.compromised ?? []), ...(options.extensions?.compromised ?? [])]
-      .find((c) => c.kid === record!.kid);
+    const compromised = (trust.compromised ?? []).find((c) => c.kid === record!.kid);
     if (!lookup.ok) fail(lookup.code, lookup.message);
     else if (compromised && record.seq > compromised.afterSeq) {
       fail(
@@ -138,11 +175,11 @@ export function verifyRecordProof(
     fail("CHECKPOINT_WRONG_ORIGIN", `the checkpoint is for '${cp.origin}', not '${trust.origin}'`);
   }
   let witnesses: CosignatureReport | null = null;
-  const ext = options.extensions;
-  if (ext && ext.witnesses.length > 0) {
+  const trustedWitnesses = trust.witnesses ?? [];
+  if (trustedWitnesses.length > 0) {
     witnesses = verifyCosignatures(bundle.checkpoint, {
-      witnesses: ext.witnesses,
-      quorum: ext.witnessQuorum,
+      witnesses: trustedWitnesses,
+      quorum: trust.witnessQuorum ?? trustedWitnesses.length,
     });
     for (const bad of witnesses.invalid) {
       fail("WITNESS_BAD_COSIGNATURE", `witness ${bad.name}: ${bad.reason}`);

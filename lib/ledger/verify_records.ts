@@ -7,7 +7,8 @@
  */
 
 import { Decimal } from "./decimal.ts";
-import { bytesEqual, fromBase64, fromHex, sha256, toHex } from "./encoding.ts";
+import { bytesEqual, fromBase64, fromHex, toHex } from "./encoding.ts";
+import { sha256 } from "./sha256.ts";
 import { readLines } from "./line_stream.ts";
 import { leafHash } from "./merkle.ts";
 import { decodeRecordLine, type LedgerRecord } from "./record.ts";
@@ -21,9 +22,21 @@ import type { VerifyIssue } from "./verify_report.ts";
  *
  * @returns The origin named by the record (null when absent).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { decodeRecordLine } from "./record.ts";
  * import { checkGenesis } from "./verify_records.ts";
- * const origin = checkGenesis(record, trust, (code, message) => console.log(code, message));
+ * const dir = await Deno.makeTempDir();
+ * const { genesisLine, trust } = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ * const { record } = decodeRecordLine(new TextEncoder().encode(genesisLine));
+ * const failures: string[] = [];
+ * assert.equal(checkGenesis(record, trust, (code) => failures.push(code)), "example.org/host-01");
+ * assert.equal(failures.length, 0);
+ * checkGenesis(record, { ...trust, origin: "other" }, (code) => failures.push(code));
+ * assert.deepEqual(failures, ["ORIGIN_MISMATCH"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function checkGenesis(
@@ -49,7 +62,17 @@ export function checkGenesis(
   return origin;
 }
 
-/** A correction's claim on the record it supersedes. */
+/**
+ * A correction's claim on the record it supersedes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CorrectionClaim } from "./verify_records.ts";
+ * const claim: CorrectionClaim = { by: 7, leaf: "0".repeat(64) };
+ * assert.equal(claim.by, 7);
+ * ```
+ */
 export interface CorrectionClaim {
   /** Seq of the correction record. */
   readonly by: number;
@@ -57,7 +80,23 @@ export interface CorrectionClaim {
   readonly leaf: string;
 }
 
-/** What superseding changes in the totals. */
+/**
+ * What superseding changes in the totals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Decimal } from "./decimal.ts";
+ * import type { CorrectionOutcome } from "./verify_records.ts";
+ * const outcome: CorrectionOutcome = {
+ *   superseded: 1,
+ *   co2eDelta: Decimal.parse("-12.5"),
+ *   energyDelta: Decimal.parse("-0.25"),
+ *   emissionsDelta: -1,
+ * };
+ * assert.equal(outcome.co2eDelta.toString(), "-12.5");
+ * ```
+ */
 export interface CorrectionOutcome {
   /** Records superseded by a matching correction. */
   readonly superseded: number;
@@ -77,9 +116,20 @@ export interface CorrectionOutcome {
  * @param sink `fail(code, message, correctionSeq)` for CORRECTION_TARGET errors, `warn` for
  *   SUPERSEDED_TWICE.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
  * import { checkCorrections } from "./verify_records.ts";
- * const out = await checkCorrections("l/ledger.jsonl", { end, entries }, claims, { fail, warn });
+ * const dir = await Deno.makeTempDir();
+ * const { genesisLeaf } = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ * const path = `${dir}/ledger.jsonl`;
+ * const extent = { end: (await Deno.stat(path)).size, entries: 1 };
+ * const failures: string[] = [];
+ * const sink = { fail: (code: string) => failures.push(code), warn: () => {} };
+ * await checkCorrections(path, extent, new Map([[0, [{ by: 1, leaf: genesisLeaf }]]]), sink);
+ * assert.deepEqual(failures, ["CORRECTION_TARGET"]); // a genesis record cannot be superseded
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function checkCorrections(

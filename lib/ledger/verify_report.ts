@@ -4,13 +4,43 @@
  * @module
  */
 
-/** Overall verdict. Exit codes: valid 0, invalid 1, inconsistent 3, untrusted 4, torn 5. */
+/**
+ * Overall verdict. Exit codes: valid 0, invalid 1, inconsistent 3, untrusted 4, torn 5.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { verdictOf, type VerifyStatus } from "./verify_report.ts";
+ * const status: VerifyStatus = verdictOf(new Set()).status;
+ * assert.equal(status, "valid");
+ * ```
+ */
 export type VerifyStatus = "valid" | "invalid" | "inconsistent" | "untrusted" | "torn";
 
-/** How an issue affects the verdict. */
+/**
+ * How an issue affects the verdict.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type IssueClass, verdictOf } from "./verify_report.ts";
+ * const classes = new Set<IssueClass>(["trust", "consistency"]);
+ * assert.equal(verdictOf(classes).exitCode, 4);
+ * ```
+ */
 export type IssueClass = "integrity" | "trust" | "consistency" | "torn";
 
-/** One error or warning, located in the file. */
+/**
+ * One error or warning, located in the file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { VerifyIssue } from "./verify_report.ts";
+ * const issue: VerifyIssue = { code: "PREV_MISMATCH", message: "prev is not the leaf of line 1", seq: 1, line: 2, offset: 120 };
+ * assert.equal(issue.line, issue.seq! + 1);
+ * ```
+ */
 export interface VerifyIssue {
   /** Stable code, e.g. BAD_SIGNATURE (see docs/ledger-format.md). */
   readonly code: string;
@@ -24,7 +54,17 @@ export interface VerifyIssue {
   readonly offset: number | null;
 }
 
-/** Verdict for one checkpoint (given with --checkpoint, or the ledger's own `checkpoint`). */
+/**
+ * Verdict for one checkpoint (given with --checkpoint, or the ledger's own `checkpoint`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CheckpointStatus } from "./verify_report.ts";
+ * const s: CheckpointStatus = { source: "checkpoint", size: 2, root: "A".repeat(43) + "=", status: "consistent", message: "" };
+ * assert.equal(s.status, "consistent");
+ * ```
+ */
 export interface CheckpointStatus {
   /** Where it came from (a path). */
   readonly source: string;
@@ -48,7 +88,17 @@ export interface CheckpointStatus {
   readonly message: string;
 }
 
-/** A key that signed records, with the seq range it signed. */
+/**
+ * A key that signed records, with the seq range it signed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { KeySeen } from "./verify_report.ts";
+ * const k: KeySeen = { kid: "a".repeat(64), firstSeq: 0, lastSeq: 9, records: 10, trusted: true };
+ * assert.equal(k.lastSeq - k.firstSeq + 1, k.records);
+ * ```
+ */
 export interface KeySeen {
   /** Key id. */
   readonly kid: string;
@@ -62,7 +112,17 @@ export interface KeySeen {
   readonly trusted: boolean;
 }
 
-/** Totals over the verified records. */
+/**
+ * Totals over the verified records.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { VerifyTotals } from "./verify_report.ts";
+ * const t: VerifyTotals = { byType: { genesis: 1, note: 1 }, emissions: 0, co2eG: "0", energyKwh: "0", superseded: 0 };
+ * assert.equal(Object.values(t.byType).reduce((a, b) => a + b), 2);
+ * ```
+ */
 export interface VerifyTotals {
   /** Records per type. */
   readonly byType: Readonly<Record<string, number>>;
@@ -76,7 +136,30 @@ export interface VerifyTotals {
   readonly superseded: number;
 }
 
-/** What `verifyLedger` found. */
+/**
+ * What `verifyLedger` found.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { verifyLedger } from "./verify.ts";
+ * import type { VerifyReport } from "./verify_report.ts";
+ * const report: VerifyReport = await verifyLedger(dir, { trust });
+ * assert.deepEqual(report.totals.byType, { genesis: 1, note: 1 });
+ * assert.equal(report.head?.seq, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface VerifyReport {
   /** Verdict. */
   readonly status: VerifyStatus;
@@ -108,8 +191,10 @@ export interface VerifyReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verdictOf } from "./verify_report.ts";
- * console.log(verdictOf(new Set(["torn"]))); // { status: "torn", exitCode: 5 }
+ * assert.deepEqual(verdictOf(new Set(["torn"])), { status: "torn", exitCode: 5 });
+ * assert.deepEqual(verdictOf(new Set(["torn", "integrity"])), { status: "invalid", exitCode: 1 });
  * ```
  */
 export function verdictOf(
@@ -126,9 +211,24 @@ export function verdictOf(
  * The report as JSON-ready data with snake_case keys (the `--json` output).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { verifyLedger } from "./verify.ts";
  * import { reportToJson } from "./verify_report.ts";
- * console.log(JSON.stringify(reportToJson(report)));
+ * const json = reportToJson(await verifyLedger(dir, { trust }));
+ * assert.equal(json.status, "valid");
+ * assert.equal(json.exit_code, 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function reportToJson(r: VerifyReport): Record<string, unknown> {
@@ -173,9 +273,24 @@ function where(i: VerifyIssue): string {
  * A readable multi-line summary of the report.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const { trust } = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   await ledger.append("note", { text: "hello" });
+ * }
+ * import { verifyLedger } from "./verify.ts";
  * import { reportToText } from "./verify_report.ts";
- * console.log(reportToText(report));
+ * const lines = reportToText(await verifyLedger(dir, { trust })).split("\n");
+ * assert.equal(lines[0], "status: VALID (exit 0)");
+ * assert.equal(lines[1], "origin: example.org/host-01");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function reportToText(r: VerifyReport): string {

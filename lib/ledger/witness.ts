@@ -8,7 +8,8 @@
  */
 
 import { Buffer } from "node:buffer";
-import { bytesEqual, fromBase64, sha256, toBase64, toHex, utf8Bytes } from "./encoding.ts";
+import { bytesEqual, fromBase64, toBase64, toHex, utf8Bytes } from "./encoding.ts";
+import { sha256 } from "./sha256.ts";
 import {
   signBytes,
   type SigningKey,
@@ -18,12 +19,33 @@ import {
 } from "./keys.ts";
 import { isValidNoteKeyName, parseNote } from "./signed_note.ts";
 
-/** Signature type byte of Ed25519 cosignatures. */
+/**
+ * Signature type byte of Ed25519 cosignatures.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { COSIGNATURE_V1_TYPE } from "./witness.ts";
+ * assert.equal(COSIGNATURE_V1_TYPE, 4);
+ * ```
+ */
 export const COSIGNATURE_V1_TYPE = 0x04;
 const EM_DASH = "\u2014";
 const MAX_TIMESTAMP = 2n ** 63n - 1n;
 
-/** A witness an auditor trusts: its name and Ed25519 public key. */
+/**
+ * A witness an auditor trusts: its name and Ed25519 public key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cosignatureKeyId, type WitnessKey, witnessKey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const k = generateSigningKey();
+ * const w: WitnessKey = witnessKey("w1", k);
+ * assert.deepEqual(w.keyId, cosignatureKeyId("w1", k.publicRaw));
+ * ```
+ */
 export interface WitnessKey {
   /** Cosigner name (key name in the note). */
   readonly name: string;
@@ -38,8 +60,12 @@ export interface WitnessKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cosignatureKeyId } from "./witness.ts";
- * console.log(cosignatureKeyId("witness.example/w1", new Uint8Array(32)).length); // 4
+ * import { noteKeyId } from "./signed_note.ts";
+ * const id = cosignatureKeyId("witness.example/w1", new Uint8Array(32));
+ * assert.equal(id.length, 4);
+ * assert.notDeepEqual(id, noteKeyId("witness.example/w1", new Uint8Array(32)));
  * ```
  */
 export function cosignatureKeyId(name: string, publicRaw: Uint8Array): Uint8Array {
@@ -51,9 +77,13 @@ export function cosignatureKeyId(name: string, publicRaw: Uint8Array): Uint8Arra
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { witnessKey } from "./witness.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(witnessKey("w1", generateSigningKey()).name); // "w1"
+ * const k = generateSigningKey();
+ * const w = witnessKey("w1", k);
+ * assert.equal(w.name, "w1");
+ * assert.equal(w.key.kid, k.kid);
  * ```
  */
 export function witnessKey(name: string, key: VerifyingKey): WitnessKey {
@@ -68,9 +98,13 @@ export function witnessKey(name: string, key: VerifyingKey): WitnessKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { witnessVkey } from "./witness.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(witnessVkey("w1", generateSigningKey()).split("+").length); // 3
+ * const vkey = witnessVkey("w1", generateSigningKey());
+ * // base64 of 33 bytes (0x04 || key): 44 characters, which may themselves contain "+"
+ * assert.match(vkey, /^w1\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
+ * assert.equal(atob(vkey.split("+").slice(2).join("+")).charCodeAt(0), 0x04);
  * ```
  */
 export function witnessVkey(name: string, key: VerifyingKey): string {
@@ -86,9 +120,13 @@ export function witnessVkey(name: string, key: VerifyingKey): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseWitnessVkey, witnessVkey } from "./witness.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(parseWitnessVkey(witnessVkey("w1", generateSigningKey())).name); // "w1"
+ * const k = generateSigningKey();
+ * const w = parseWitnessVkey(witnessVkey("w1", k));
+ * assert.equal(w.name, "w1");
+ * assert.equal(w.key.kid, k.kid);
  * ```
  */
 export function parseWitnessVkey(text: string): WitnessKey {
@@ -119,9 +157,10 @@ export function parseWitnessVkey(text: string): WitnessKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cosignedMessage } from "./witness.ts";
- * console.log(new TextDecoder().decode(cosignedMessage("o\n1\nAA==\n", 1679315147n)).split("\n")[1]);
- * // "time 1679315147"
+ * const lines = new TextDecoder().decode(cosignedMessage("o\n1\nAA==\n", 1679315147n)).split("\n");
+ * assert.equal(lines[1], "time 1679315147");
  * ```
  */
 export function cosignedMessage(noteText: string, timestamp: bigint): Uint8Array {
@@ -136,9 +175,12 @@ export function cosignedMessage(noteText: string, timestamp: bigint): Uint8Array
  * @param options `name`, `key` and `timestamp` (POSIX seconds, bigint).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cosign } from "./witness.ts";
  * import { generateSigningKey } from "./keys.ts";
- * console.log(cosign("o\n1\nAA==\n", { name: "w1", key: generateSigningKey(), timestamp: 1n }).startsWith("— w1 "));
+ * const line = cosign("o\n1\nAA==\n", { name: "w1", key: generateSigningKey(), timestamp: 1n });
+ * assert.ok(line.startsWith("— w1 "));
+ * assert.ok(line.endsWith("\n"));
  * ```
  */
 export function cosign(
@@ -163,9 +205,11 @@ export function cosign(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitCosignature } from "./witness.ts";
  * const r = splitCosignature(new Uint8Array(72));
- * console.log(typeof r === "string" ? r : r.timestamp); // 0n
+ * assert.equal(typeof r === "string" ? r : r.timestamp, 0n);
+ * assert.equal(typeof splitCosignature(new Uint8Array(10)), "string");
  * ```
  */
 export function splitCosignature(
@@ -177,7 +221,17 @@ export function splitCosignature(
   return { timestamp, signature: bytes.slice(8) };
 }
 
-/** A cosignature that verified. */
+/**
+ * A cosignature that verified.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ValidCosignature } from "./witness.ts";
+ * const v: ValidCosignature = { name: "w1", keyId: "0a1b2c3d", timestamp: 1679315147n };
+ * assert.equal(v.timestamp, 1679315147n);
+ * ```
+ */
 export interface ValidCosignature {
   /** Witness name. */
   readonly name: string;
@@ -187,7 +241,19 @@ export interface ValidCosignature {
   readonly timestamp: bigint;
 }
 
-/** Outcome of checking a note's cosignatures against a witness policy. */
+/**
+ * Outcome of checking a note's cosignatures against a witness policy.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CosignatureReport, verifyCosignatures } from "./witness.ts";
+ * const note = "o\n1\n" + "A".repeat(43) + "=\n\n— o AAAAAAAA\n";
+ * const r: CosignatureReport = verifyCosignatures(note, { witnesses: [], quorum: 0 });
+ * assert.equal(r.ok, true);
+ * assert.equal(r.ignored, 1);
+ * ```
+ */
 export interface CosignatureReport {
   /** Distinct trusted witnesses whose cosignature verified. */
   readonly valid: readonly ValidCosignature[];
@@ -211,12 +277,15 @@ export interface CosignatureReport {
  * @param policy `witnesses` trusted and `quorum` (k of n; default all of them).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cosign, verifyCosignatures, witnessKey } from "./witness.ts";
  * import { generateSigningKey } from "./keys.ts";
  * const w = generateSigningKey();
  * const text = "o\n1\n" + "A".repeat(43) + "=\n";
  * const note = text + "\n— o AAAAAAAA\n" + cosign(text, { name: "w1", key: w, timestamp: 5n });
- * console.log(verifyCosignatures(note, { witnesses: [witnessKey("w1", w)], quorum: 1 }).ok); // true
+ * const report = verifyCosignatures(note, { witnesses: [witnessKey("w1", w)], quorum: 1 });
+ * assert.equal(report.ok, true);
+ * assert.equal(report.valid[0].timestamp, 5n);
  * ```
  */
 export function verifyCosignatures(
@@ -271,8 +340,13 @@ export function verifyCosignatures(
  * @returns The policy, or the first problem as a message.
  * @example
  * ```ts
- * import { parseWitnessPolicy } from "./witness.ts";
- * console.log(parseWitnessPolicy(undefined, undefined)); // { witnesses: [], quorum: 0 }
+ * import assert from "node:assert/strict";
+ * import { parseWitnessPolicy, witnessVkey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * assert.deepEqual(parseWitnessPolicy(undefined, undefined), { witnesses: [], quorum: 0 });
+ * const vkey = witnessVkey("w1", generateSigningKey());
+ * const policy = parseWitnessPolicy([{ vkey }], undefined);
+ * assert.equal("quorum" in policy ? policy.quorum : policy.problem, 1);
  * ```
  */
 export function parseWitnessPolicy(

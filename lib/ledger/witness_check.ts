@@ -11,7 +11,17 @@
 import type { TrustFile } from "./trust.ts";
 import { verifyCosignatures } from "./witness.ts";
 
-/** One finding: an error (with its class) or a warning. */
+/**
+ * One finding: an error (with its class) or a warning.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WitnessFinding } from "./witness_check.ts";
+ * const f: WitnessFinding = { level: "error", cls: "trust", code: "WITNESS_QUORUM", message: "cp: 0 of 1" };
+ * assert.equal(f.level, "error");
+ * ```
+ */
 export interface WitnessFinding {
   /** `error` findings fail verification; `warning` ones are reported only. */
   readonly level: "error" | "warning";
@@ -31,8 +41,15 @@ export interface WitnessFinding {
  * @param trust The trust file.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { witnessFindings } from "./witness_check.ts";
- * console.log(witnessFindings([], { origin: "o", keys: [] })); // []
+ * import { witnessKey } from "./witness.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * assert.deepEqual(witnessFindings([], { origin: "o", keys: [] }), []);
+ * const note = "o\n1\n" + "A".repeat(43) + "=\n\n— o AAAAAAAA\n";
+ * const trust = { origin: "o", keys: [], witnesses: [witnessKey("w1", generateSigningKey())], witnessQuorum: 1 };
+ * const [finding] = witnessFindings([{ source: "cp", note, own: false }], trust);
+ * assert.equal(finding.code, "WITNESS_QUORUM");
  * ```
  */
 export function witnessFindings(

@@ -8,7 +8,19 @@
 
 import { bytesEqual, toBase64 } from "./encoding.ts";
 
-/** Two validly signed checkpoints of one origin and size with different roots. */
+/**
+ * Two validly signed checkpoints of one origin and size with different roots.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Equivocation, findEquivocations } from "./witness_protocol.ts";
+ * const a = { origin: "o", size: 2, root: new Uint8Array(32), note: "n1", source: "a" };
+ * const b = { ...a, root: new Uint8Array(32).fill(1), note: "n2", source: "b" };
+ * const [e]: Equivocation[] = findEquivocations([a, b]);
+ * assert.deepEqual(e.notes, ["n1", "n2"]);
+ * ```
+ */
 export interface Equivocation {
   /** Log origin. */
   readonly origin: string;
@@ -29,10 +41,12 @@ export interface Equivocation {
  * @param checkpoints Opened checkpoints with their `note` text and `source`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findEquivocations } from "./witness_protocol.ts";
  * const a = { origin: "o", size: 2, root: new Uint8Array(32), note: "n1", source: "a" };
  * const b = { ...a, root: new Uint8Array(32).fill(1), note: "n2", source: "b" };
- * console.log(findEquivocations([a, b]).length); // 1
+ * assert.equal(findEquivocations([a, b]).length, 1);
+ * assert.equal(findEquivocations([a, { ...a, source: "c" }]).length, 0);
  * ```
  */
 export function findEquivocations(
@@ -77,8 +91,10 @@ export function findEquivocations(
  * @param options `oldSize` and `proof` (RFC 6962 consistency proof from `oldSize`).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addCheckpointRequest } from "./witness_protocol.ts";
- * console.log(addCheckpointRequest("o\n1\nAA==\n\n— o AAAA\n", { oldSize: 0, proof: [] }).split("\n")[0]); // "old 0"
+ * const body = addCheckpointRequest("o\n1\nAA==\n\n— o AAAA\n", { oldSize: 0, proof: [] });
+ * assert.equal(body.split("\n")[0], "old 0");
  * ```
  */
 export function addCheckpointRequest(

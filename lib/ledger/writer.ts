@@ -17,14 +17,34 @@ import { bytesEqual, toHex } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
 import { LEDGER_JSONL, LEDGER_LOCK, readAtSync } from "./ledger_files.ts";
-import { signRecord } from "./record.ts";
-import { checkBody, type RecordBody } from "./record_types.ts";
+import { type RecordBody, signRecord } from "./record.ts";
+import { checkBody } from "./record_types.ts";
 import { type Head, readHead } from "./head.ts";
 import { checkSupersedesTarget } from "./query.ts";
 import { quarantineTorn } from "./quarantine.ts";
 import { assertKeyNotRetired, noteRotation } from "./retired_keys.ts";
 
-/** What an append wrote. */
+/**
+ * What an append wrote.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { type AppendResult, LedgerWriter } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   const r: AppendResult = await ledger.append("note", { text: "hello" });
+ *   assert.equal(r.seq, 1);
+ *   assert.equal(r.repair, undefined);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface AppendResult {
   /** Sequence number of the record. */
   readonly seq: number;
@@ -38,7 +58,28 @@ export interface AppendResult {
   readonly repair?: RepairInfo;
 }
 
-/** A torn-line repair done before an append. */
+/**
+ * A torn-line repair done before an append.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * import { LedgerWriter, type RepairInfo } from "./writer.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, '{"bo', { append: true });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   const repair: RepairInfo | undefined = (await ledger.append("note", { text: "hello" })).repair;
+ *   assert.equal(repair?.length, 4);
+ *   assert.equal(await Deno.readTextFile(`${dir}/${repair?.quarantine}`), '{"bo');
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RepairInfo {
   /** Offset of the torn bytes (= new end of the complete lines). */
   readonly offset: number;
@@ -57,12 +98,21 @@ export interface RepairInfo {
  * serialise through the lock file.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "./init.ts";
+ * import { generateSigningKey } from "./keys.ts";
  * import { LedgerWriter } from "./writer.ts";
- * import { loadSigningKey } from "./keys.ts";
- * await using ledger = await LedgerWriter.open("/var/lib/carbon-ops/ledger", { key: await loadSigningKey("ledger.key") });
- * const { seq, leaf } = await ledger.append("note", { text: "hello" });
- * console.log(seq, leaf);
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * const init = await initLedger(dir, { origin: "example.org/host-01", key });
+ * {
+ *   await using ledger = await LedgerWriter.open(dir, { key });
+ *   const { seq, line } = await ledger.append("note", { text: "hello" });
+ *   assert.equal(seq, 1);
+ *   assert.match(line, new RegExp(`"prev":"${init.genesisLeaf}"`));
+ * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class LedgerWriter implements AsyncDisposable {
@@ -179,7 +229,7 @@ export class LedgerWriter implements AsyncDisposable {
         await checkSupersedesTarget(`${this.#dir}/${LEDGER_JSONL}`, target, head.head);
       }
       const result = this.#write(head.head, type, body as RecordBody);
-      if (type === "key_rotation") noteRotation(this.#dir, body as RecordBody, result.seq);
+      if (type === "key_rotation") await noteRotation(this.#dir, body as RecordBody, result.seq);
       return repair ? { ...result, repair } : result;
     } finally {
       this.#lock.unlockSync();

@@ -8,7 +8,30 @@
 
 import { escapeXml, renderLineChart } from "./svg_chart.ts";
 
-/** One emission record as the report shows it. */
+/**
+ * One emission record as the report shows it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReportEmission } from "./ledger_report.ts";
+ * const row: ReportEmission = {
+ *   seq: 1,
+ *   start: "2026-01-01T00:00:00Z",
+ *   end: "2026-01-01T01:00:00Z",
+ *   co2eG: "42.5",
+ *   lowerG: "30",
+ *   upperG: "60",
+ *   confidencePct: 95,
+ *   energyKwh: "0.1",
+ *   category: "scope 2 (location)",
+ *   quality: "estimated",
+ *   labels: { job: "nightly" },
+ *   superseded: false,
+ * };
+ * assert.equal(Number(row.co2eG) / Number(row.energyKwh), 425);
+ * ```
+ */
 export interface ReportEmission {
   /** Sequence number. */
   readonly seq: number;
@@ -36,7 +59,20 @@ export interface ReportEmission {
   readonly superseded: boolean;
 }
 
-/** A totals table: rows of group, record count, grams and kWh. */
+/**
+ * A totals table: rows of group, record count, grams and kWh.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReportTotals } from "./ledger_report.ts";
+ * const byScope: ReportTotals = {
+ *   title: "By scope",
+ *   rows: [{ group: "scope 2 (location)", records: 2, co2eG: "85", energyKwh: "0.2" }],
+ * };
+ * assert.equal(byScope.rows[0].records, 2);
+ * ```
+ */
 export interface ReportTotals {
   /** Heading, e.g. "By scope". */
   readonly title: string;
@@ -44,7 +80,28 @@ export interface ReportTotals {
   readonly rows: readonly { group: string; records: number; co2eG: string; energyKwh: string }[];
 }
 
-/** Everything the page shows. */
+/**
+ * Everything the page shows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type LedgerReportModel, renderLedgerReport } from "./ledger_report.ts";
+ * const model: LedgerReportModel = {
+ *   origin: "example.org/<host>",
+ *   dir: "/tmp/l",
+ *   generatedAt: "2026-01-01T00:00:00.000Z",
+ *   verdict: { status: "ok", exitCode: 0, entries: 1, errors: [], warnings: [] },
+ *   checkpoint: null,
+ *   emissions: [],
+ *   totals: [],
+ *   toolVersion: "0.2.0",
+ * };
+ * const html = renderLedgerReport(model);
+ * assert.ok(html.includes("example.org/&lt;host&gt;"));
+ * assert.ok(!html.includes("example.org/<host>"));
+ * ```
+ */
 export interface LedgerReportModel {
   /** Ledger origin. */
   readonly origin: string;
@@ -96,12 +153,14 @@ ${rows || '<tr><td colspan="4">no emission records</td></tr>'}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderLedgerReport } from "./ledger_report.ts";
  * const html = renderLedgerReport({
  *   origin: "example.org/host-01", dir: "/tmp/l", generatedAt: "2026-01-01T00:00:00.000Z",
  *   verdict: null, checkpoint: null, emissions: [], totals: [], toolVersion: "0.2.0",
  * });
- * console.log(html.startsWith("<!doctype html>"));
+ * assert.ok(html.startsWith("<!doctype html>"));
+ * assert.ok(html.includes("example.org/host-01"));
  * ```
  */
 export function renderLedgerReport(m: LedgerReportModel): string {

@@ -28,10 +28,24 @@ function category(body: Body): string {
  * @param options `trust` (default none: the page says it was not verified), `nowMs` (default
  *   `Date.now()`).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "../ledger/init.ts";
+ * import { generateSigningKey } from "../ledger/keys.ts";
  * import { buildLedgerReport } from "./ledger_report_data.ts";
  * import { renderLedgerReport } from "./ledger_report.ts";
- * const html = renderLedgerReport(await buildLedgerReport("/var/lib/carbon-ops/ledger"));
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const { trust } = await initLedger(dir, { origin: "example.org/host-01", key: generateSigningKey() });
+ *   const model = await buildLedgerReport(dir, { trust, nowMs: Date.UTC(2026, 0, 1) });
+ *   assert.equal(model.origin, "example.org/host-01");
+ *   assert.equal(model.generatedAt, "2026-01-01T00:00:00.000Z");
+ *   assert.equal(model.verdict?.exitCode, 0);
+ *   assert.equal(model.emissions.length, 0);
+ *   assert.ok(renderLedgerReport(model).includes("example.org/host-01"));
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
  * ```
  */
 export async function buildLedgerReport(

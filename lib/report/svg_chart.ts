@@ -5,7 +5,17 @@
  * @module
  */
 
-/** One line on the chart. */
+/**
+ * One line on the chart.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ChartSeries, renderLineChart } from "./svg_chart.ts";
+ * const series: ChartSeries = { name: "estimate", points: [[0, 1], [1, 2]], dashed: true };
+ * assert.ok(renderLineChart([series]).includes("stroke-dasharray"));
+ * ```
+ */
 export interface ChartSeries {
   /** Legend label. */
   readonly name: string;
@@ -21,7 +31,19 @@ export interface ChartSeries {
   readonly band?: readonly (readonly [number, number])[];
 }
 
-/** Options of `renderLineChart`. */
+/**
+ * Options of `renderLineChart`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ChartOptions, renderLineChart } from "./svg_chart.ts";
+ * const options: ChartOptions = { width: 400, height: 200, id: "energy" };
+ * const svg = renderLineChart([{ name: "a", points: [[0, 1], [1, 2]] }], options);
+ * assert.match(svg, /^<svg[^>]* id="energy"/);
+ * assert.match(svg, /width="400"/);
+ * ```
+ */
 export interface ChartOptions {
   /** Title shown above the plot (default none). */
   readonly title?: string;
@@ -56,8 +78,10 @@ const XML_ENTITIES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeXml } from "./svg_chart.ts";
- * console.log(escapeXml("a < b & c")); // "a &lt; b &amp; c"
+ * assert.equal(escapeXml("a < b & c"), "a &lt; b &amp; c");
+ * assert.equal(escapeXml('"x"'), "&quot;x&quot;");
  * ```
  */
 export function escapeXml(text: string): string {
@@ -91,9 +115,12 @@ function compact(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderLineChart } from "./svg_chart.ts";
  * const svg = renderLineChart([{ name: "truth", points: [[0, 0], [10, 3900]] }], { title: "Energy" });
- * console.log(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
+ * assert.ok(svg.includes("Energy"));
+ * assert.match(renderLineChart([]), /no data/);
  * ```
  */
 export function renderLineChart(

@@ -1,11 +1,11 @@
 /**
  * Test helpers for the live providers: a local HTTP server on 127.0.0.1 (port 0) whose handler
- * the test writes, recording every request; and a fake clock whose `sleep` resolves at once
- * (advancing fake time) while recording the asked delays, so backoff never really waits.
+ * the test writes, recording every request; and fast deterministic provider options (pair them
+ * with an instant `VirtualClock`, which records the asked delays, so backoff never really waits).
  */
 
-import { FakeClock } from "./fake_clock.ts";
-import { seededRandom } from "../../lib/carbon/providers/backoff.ts";
+import type { VirtualClock } from "../../lib/base/clock.ts";
+import { seededRandom } from "../../lib/base/prng.ts";
 
 /** What the fake server saw. */
 export interface SeenRequest {
@@ -18,6 +18,9 @@ export interface SeenRequest {
 /** A handler's answer; `"hang"` never answers (until the server is disposed). */
 export type Answer = Response | "hang";
 
+/** What answers the fake API's requests (the test writes it). */
+export type FakeHandler = (req: SeenRequest) => Answer | Promise<Answer>;
+
 /** A running fake API. */
 export interface FakeApi extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
@@ -27,7 +30,7 @@ export interface FakeApi extends AsyncDisposable {
 }
 
 /** Starts a fake API answering with `handler`. */
-export function fakeApi(handler: (req: SeenRequest) => Answer | Promise<Answer>): FakeApi {
+export function fakeApi(handler: FakeHandler): FakeApi {
   const requests: SeenRequest[] = [];
   const stop = new AbortController();
   const server = Deno.serve(
@@ -69,26 +72,14 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** A fake clock whose sleeps complete immediately, advancing time and recording the delays. */
-export class InstantSleepClock extends FakeClock {
-  /** Every delay asked of `sleep`, ms. */
-  readonly sleeps: number[] = [];
-
-  override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) throw signal.reason;
-    this.sleeps.push(ms);
-    await this.advance(ms);
-  }
-}
-
 /** Epoch ms for a UTC date-time. */
 export function utc(y: number, mo: number, d: number, h = 0, mi = 0): number {
   return Date.UTC(y, mo - 1, d, h, mi);
 }
 
 /** Options that make providers fast and deterministic in tests. */
-export function fastOptions(clock: FakeClock): {
-  clock: FakeClock;
+export function fastOptions(clock: VirtualClock): {
+  clock: VirtualClock;
   random: () => number;
   timeoutMs: number;
   maxAttempts: number;

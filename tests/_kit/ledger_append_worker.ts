@@ -5,7 +5,7 @@
  * (COUNT 0 = until killed).
  */
 
-import { loadSigningKey } from "../../lib/ledger/keys.ts";
+import { loadSigningKey } from "../../lib/ledger/key_files.ts";
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
 
 const [dir, keyPath, countText, label] = Deno.args;

@@ -6,51 +6,42 @@
 
 import { initLedger, type InitResult } from "../../lib/ledger/init.ts";
 import { generateSigningKey, type SigningKey } from "../../lib/ledger/keys.ts";
-import { signRecord } from "../../lib/ledger/record.ts";
-import type { RecordBody } from "../../lib/ledger/record_types.ts";
+import { type RecordBody, signRecord } from "../../lib/ledger/record.ts";
 import { toHex } from "../../lib/ledger/encoding.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
+import { EXAMPLE_EMISSION } from "../../scripts/ledger_format_example.ts";
 
-/** A valid emission body (schema v1); `co2eG` and `energyKwh` override the result. */
+/**
+ * A valid emission body (schema v1): the worked example's body (scripts/ledger_format_example.ts)
+ * with a wide interval, gases and the factor's instrument and GWP set; `co2eG` (default
+ * "178.0224"), `energyKwh`, `scope`, `month` and `team` override it.
+ */
 export function sampleEmission(
   over: { co2eG?: string; energyKwh?: string; scope?: 1 | 2 | 3; month?: string; team?: string } =
     {},
 ): RecordBody {
   const scope = over.scope ?? 2;
   const month = over.month ?? "2026-01";
-  const co2e = over.co2eG ?? "178.0224";
+  const { scope2_method: _method, ...example } = EXAMPLE_EMISSION;
   return {
-    schema: "carbon-ops/emission/v1",
-    reporting_entity: "Example Corp",
-    source: { host: "host-01", site: "fra-1" },
+    ...example,
     activity_period: { start: `${month}-01T00:00:00Z`, end: `${month}-01T01:00:00Z` },
     reporting_period: month.slice(0, 4),
     scope,
     ...(scope === 2 ? { scope2_method: "location" } : {}),
     ...(scope === 3 ? { scope3_category: 1 } : {}),
     gases: "CO2e",
-    activity: { energy_kwh: over.energyKwh ?? "0.3904", source: "governor", coverage_pct: 99.8 },
+    activity: { ...example.activity, energy_kwh: over.energyKwh ?? example.activity.energy_kwh },
     emission_factor: {
-      value: "380",
-      unit: "gCO2e/kWh",
-      dataset: "Ember",
-      version: "2025",
-      year: 2024,
-      region: "DE",
-      basis: "lifecycle",
+      ...example.emission_factor,
       instrument: "grid_average",
       gwp_set: "IPCC AR6 GWP100",
     },
-    pue: { value: "1.2", source: "site measurement 2025" },
-    allocation: { rule: "cpu_time_share", ratio: "0.42" },
     result: {
-      co2e_g: co2e,
+      ...example.result,
+      co2e_g: over.co2eG ?? "178.0224",
       interval: { lower_g: "0", upper_g: "100000000" },
-      confidence_level_pct: 95,
-      uncertainty_method: "analytical_truncated",
     },
-    quality: "measured",
-    tool: { name: "carbon-ops", version: "0.2.0" },
     labels: { team: over.team ?? "ml" },
   };
 }
@@ -77,7 +68,7 @@ export async function buildLedger(
   } = {},
 ): Promise<BuiltLedger> {
   const key = options.key ?? generateSigningKey();
-  const clock = new FakeClock({ wallMs: Date.UTC(2026, 0, 1) });
+  const clock = new VirtualClock({ sleep: "manual", wallMs: Date.UTC(2026, 0, 1) });
   const init = await initLedger(dir, {
     origin: options.origin ?? "carbon-ops.example/test",
     key,

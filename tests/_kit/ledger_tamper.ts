@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { LEDGER_JSONL } from "../../lib/ledger/ledger_files.ts";
 import type { SigningKey } from "../../lib/ledger/keys.ts";
-import { type LedgerRecord, signRecord } from "../../lib/ledger/record.ts";
-import type { RecordBody } from "../../lib/ledger/record_types.ts";
+import { type LedgerRecord, type RecordBody, signRecord } from "../../lib/ledger/record.ts";
 import type { TrustFile } from "../../lib/ledger/trust.ts";
 import { type CheckpointInput, verifyLedger } from "../../lib/ledger/verify.ts";
 import type { VerifyReport } from "../../lib/ledger/verify_report.ts";

@@ -5,7 +5,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { parsePyJson, pyDumps, type PyJson } from "../../lib/ledger/legacy_json.ts";
+import { parsePyJson, pyDumps, type PyJson } from "../../lib/ledger/legacy/legacy_json.ts";
 
 /** An Ed25519 key from a 32-byte seed, with its raw public key in hex. */
 export function legacyKey(seedByte: number): { priv: KeyObject; pubHex: string; seedHex: string } {

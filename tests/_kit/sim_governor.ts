@@ -1,10 +1,11 @@
-/** The real governor daemon run in-process on a simulated constant-power source. */
+/** The real governor daemon run in-process, on a simulated constant-power source or any other. */
 import assert from "node:assert/strict";
-import { runGovernor } from "../../governor/daemon.ts";
+import { type GovernorDaemonOptions, runGovernor } from "../../governor/daemon.ts";
 import { constantPower } from "../../lib/energy/rapl/power_profile.ts";
 import { createSimSource } from "../../lib/energy/rapl/sim.ts";
 import { systemClock } from "../../lib/base/clock.ts";
 import { loadConfig } from "../../lib/config/load.ts";
+import type { Config } from "../../lib/config/schema.ts";
 
 /** Handle on an in-process governor. */
 export interface SimGovernor {
@@ -13,22 +14,32 @@ export interface SimGovernor {
 }
 
 /**
- * Starts the governor daemon in-process on `socketPath` (group `daemon`, 20 ms interval) with a
- * simulated source drawing a constant `watts`, and resolves once it is ready to serve.
+ * Starts the governor daemon in-process on `socketPath` (group `daemon`, 20 ms interval) reading
+ * the source `openSource` opens, with `raplMode` set when given (default: the config default),
+ * and resolves once it is ready to serve.
  */
-export async function startSimGovernor(socketPath: string, watts: number): Promise<SimGovernor> {
+export async function startInProcessGovernor(
+  socketPath: string,
+  openSource: GovernorDaemonOptions["openSource"],
+  raplMode?: Config["governor"]["raplMode"],
+): Promise<SimGovernor> {
   const config = await loadConfig({
     env: { CARBON_OPS_CONFIG: "" },
-    flags: { governor: { socketPath, socketGroup: "daemon", intervalMs: 20, raplMode: "sim" } },
+    flags: {
+      governor: {
+        socketPath,
+        socketGroup: "daemon",
+        intervalMs: 20,
+        ...(raplMode === undefined ? {} : { raplMode }),
+      },
+    },
   });
   const stop = new AbortController();
   let ready: () => void = () => {};
   const isReady = new Promise<void>((r) => ready = r);
   const done = runGovernor({
     config,
-    openSource: (_c, clock) => ({
-      source: createSimSource({ clock, profile: constantPower(watts) }),
-    }),
+    openSource,
     log: { write: () => {} },
     handleSignals: false,
     signal: stop.signal,
@@ -37,4 +48,16 @@ export async function startSimGovernor(socketPath: string, watts: number): Promi
   });
   assert.equal(await Promise.race([isReady.then(() => null), done]), null);
   return { stop: async () => (stop.abort(), assert.equal(await done, 0)) };
+}
+
+/**
+ * Starts the governor daemon in-process on `socketPath` (group `daemon`, 20 ms interval) with a
+ * simulated source drawing a constant `watts`, and resolves once it is ready to serve.
+ */
+export function startSimGovernor(socketPath: string, watts: number): Promise<SimGovernor> {
+  return startInProcessGovernor(
+    socketPath,
+    (_c, clock) => ({ source: createSimSource({ clock, profile: constantPower(watts) }) }),
+    "sim",
+  );
 }

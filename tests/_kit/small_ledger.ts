@@ -6,14 +6,14 @@
 import { initLedger, type InitResult } from "../../lib/ledger/init.ts";
 import type { SigningKey } from "../../lib/ledger/keys.ts";
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 
 /** Creates a ledger in `dir` with genesis and `records` notes ("note 1", "note 2", ...). */
 export async function smallLedger(
   dir: string,
   options: { records: number; key: SigningKey; origin?: string },
 ): Promise<InitResult> {
-  const clock = new FakeClock({ wallMs: Date.UTC(2026, 0, 1) });
+  const clock = new VirtualClock({ sleep: "manual", wallMs: Date.UTC(2026, 0, 1) });
   const init = await initLedger(dir, {
     origin: options.origin ?? "carbon-ops.example/test",
     key: options.key,

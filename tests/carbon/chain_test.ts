@@ -1,11 +1,12 @@
-import { assert, assertEquals } from "../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
 import { ProviderChain } from "../../lib/carbon/chain.ts";
 import { StaticProvider } from "../../lib/carbon/static_provider.ts";
 import { RegionCatalog } from "../../lib/carbon/catalog.ts";
 import { CarbonEstimator } from "../../lib/carbon/estimator.ts";
 import { createProviders } from "../../lib/carbon/providers/factory.ts";
 import { CONFIG_SCHEMA } from "../../lib/config/schema.ts";
-import { fakeApi, fastOptions, InstantSleepClock, json, utc } from "../_kit/fake_provider_api.ts";
+import { fakeApi, fastOptions, json, utc } from "../_kit/fake_provider_api.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 
 const c = CONFIG_SCHEMA.carbon;
 
@@ -33,7 +34,7 @@ function ukPeriods(from: string, to: string) {
 }
 
 Deno.test("a failing live provider falls through the chain to the next one with a reason kept", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using em = fakeApi(() => json({ error: "down" }, 500));
   await using uk = fakeApi((req) => {
     const [, , from, to] = req.path.split("/");
@@ -48,15 +49,15 @@ Deno.test("a failing live provider falls through the chain to the next one with 
   const result = await chain.resolve("GB", utc(2025, 6, 1, 9), utc(2025, 6, 1, 10), {
     location: { id: "GB", countryCode: "GB", electricityMapsZone: "GB" },
   });
-  assertEquals(result.provider, "ukcarbonintensity");
-  assertEquals(result.attempts.map((a) => a.outcome), ["no_reading", "reading"]);
-  assertEquals(result.readings?.map((r) => r.intensityGPerKwh), [200, 200]);
+  assert.deepEqual(result.provider, "ukcarbonintensity");
+  assert.deepEqual(result.attempts.map((a) => a.outcome), ["no_reading", "reading"]);
+  assert.deepEqual(result.readings?.map((r) => r.intensityGPerKwh), [200, 200]);
   const emProvider = live[0] as { lastError?: { kind: string } };
-  assertEquals(emProvider.lastError?.kind, "http");
+  assert.deepEqual(emProvider.lastError?.kind, "http");
 });
 
 Deno.test("the estimator prices a span with a live provider's readings for that span", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using uk = fakeApi((req) => {
     const [, , from, to] = req.path.split("/");
     return json({ data: ukPeriods(from, to) });
@@ -76,10 +77,10 @@ Deno.test("the estimator prices a span with a live provider's readings for that 
     endTs: utc(2025, 6, 1, 10),
     energyWh: 1000,
   });
-  assertEquals(estimate.source, "ukcarbonintensity");
-  assertEquals(estimate.intensityGPerKwh, 200);
-  assert(estimate.grams > 200 && estimate.grams < 300, String(estimate.grams)); // 1 kWh x 200 x PUE
-  assertEquals(uk.requests[0].path, "/intensity/2025-06-01T00:00Z/2025-06-02T00:00Z");
+  assert.deepEqual(estimate.source, "ukcarbonintensity");
+  assert.deepEqual(estimate.intensityGPerKwh, 200);
+  assert.ok(estimate.grams > 200 && estimate.grams < 300, String(estimate.grams)); // 1 kWh x 200 x PUE
+  assert.deepEqual(uk.requests[0].path, "/intensity/2025-06-01T00:00Z/2025-06-02T00:00Z");
 });
 
 Deno.test("a live provider without credentials leaves the estimate to the static figures", async () => {
@@ -92,6 +93,6 @@ Deno.test("a live provider without credentials leaves the estimate to the static
   });
   const chain = new ProviderChain([noToken, new StaticProvider(catalog)]);
   const result = await chain.resolve("FR", utc(2025, 6, 1), utc(2025, 6, 1, 1));
-  assertEquals(result.provider, "static");
-  assertEquals((noToken as { lastError?: { kind: string } }).lastError?.kind, "not_configured");
+  assert.deepEqual(result.provider, "static");
+  assert.deepEqual((noToken as { lastError?: { kind: string } }).lastError?.kind, "not_configured");
 });

@@ -1,10 +1,5 @@
-import {
-  assert,
-  assertAlmostEquals,
-  assertEquals,
-  assertRejects,
-  assertThrows,
-} from "../_kit/carbon_assert.ts";
+import assert from "node:assert/strict";
+import { assertAlmostEquals, assertRejects, assertThrows } from "../_kit/assert.ts";
 import fc from "fast-check";
 import { CarbonEstimator, RegionCatalog, UnknownRegionError } from "../../lib/carbon/mod.ts";
 
@@ -23,8 +18,8 @@ Deno.test("CarbonEstimator grams scale linearly with energy", () => {
       const est = new CarbonEstimator({ region: r, catalog });
       const a = est.estimateFromEnergy(e);
       const b = est.estimateFromEnergy(e * k);
-      assert(rel(b.grams, a.grams * k) < 1e-12);
-      assert(rel(b.meta.ciUpperG, a.meta.ciUpperG * k) < 1e-12);
+      assert.ok(rel(b.grams, a.grams * k) < 1e-12);
+      assert.ok(rel(b.meta.ciUpperG, a.meta.ciUpperG * k) < 1e-12);
     }),
     { numRuns: 200 },
   );
@@ -35,7 +30,7 @@ Deno.test("CarbonEstimator grams scale linearly with PUE", () => {
     fc.property(region, energy, pue, pue, (r, e, p1, p2) => {
       const a = new CarbonEstimator({ region: r, catalog, pue: p1 }).estimateFromEnergy(e);
       const b = new CarbonEstimator({ region: r, catalog, pue: p2 }).estimateFromEnergy(e);
-      assert(rel(b.grams / p2, a.grams / p1) < 1e-12);
+      assert.ok(rel(b.grams / p2, a.grams / p1) < 1e-12);
       assertAlmostEquals(a.grams, e / 1000 * p1 * a.intensityGPerKwh, a.grams * 1e-12);
     }),
     { numRuns: 200 },
@@ -57,10 +52,10 @@ Deno.test("CarbonEstimator intervals contain the point estimate and are non-nega
           method: mc ? "monte_carlo" : "analytical_truncated",
           samples: 1000,
         });
-        assert(x.meta.ciLowerG >= 0);
-        assert(x.meta.ciLowerG <= x.grams * (1 + 1e-12));
-        assert(x.grams <= x.meta.ciUpperG * (1 + 1e-12));
-        assertEquals(x.meta.confidenceLevelPct, c);
+        assert.ok(x.meta.ciLowerG >= 0);
+        assert.ok(x.meta.ciLowerG <= x.grams * (1 + 1e-12));
+        assert.ok(x.grams <= x.meta.ciUpperG * (1 + 1e-12));
+        assert.deepEqual(x.meta.confidenceLevelPct, c);
       },
     ),
     { numRuns: 150 },
@@ -74,7 +69,7 @@ Deno.test("CarbonEstimator intervals widen monotonically with the confidence lev
       const est = new CarbonEstimator({ region: r, catalog });
       const a = est.estimateFromEnergy(e, { confidenceLevelPct: c1 });
       const b = est.estimateFromEnergy(e, { confidenceLevelPct: c2 });
-      assert(b.meta.ciLowerG <= a.meta.ciLowerG && b.meta.ciUpperG >= a.meta.ciUpperG);
+      assert.ok(b.meta.ciLowerG <= a.meta.ciLowerG && b.meta.ciUpperG >= a.meta.ciUpperG);
     }),
     { numRuns: 200 },
   );
@@ -91,11 +86,11 @@ Deno.test("CarbonEstimator Monte Carlo bounds converge to the analytical ones", 
         const est = new CarbonEstimator({ region: r, catalog, energySource: s });
         const a = est.estimateFromEnergy(e);
         const m = est.estimateFromEnergy(e, { method: "monte_carlo", samples: 100_000, seed });
-        assert(
+        assert.ok(
           rel(m.meta.ciLowerG, a.meta.ciLowerG) < 0.01,
           `lower ${m.meta.ciLowerG} vs ${a.meta.ciLowerG}`,
         );
-        assert(
+        assert.ok(
           rel(m.meta.ciUpperG, a.meta.ciUpperG) < 0.01,
           `upper ${m.meta.ciUpperG} vs ${a.meta.ciUpperG}`,
         );
@@ -111,10 +106,10 @@ Deno.test("CarbonEstimator methods agree within 2% at the default 10,000 samples
       const est = new CarbonEstimator({ region: r, catalog, energySource: s });
       const a = est.estimateFromEnergy(2500);
       const m = est.estimateFromEnergy(2500, { method: "monte_carlo" });
-      assertEquals(m.meta.samples, 10_000);
-      assertEquals(m.meta.seed, 1);
-      assert(rel(m.meta.ciLowerG, a.meta.ciLowerG) < 0.02, `${r} ${s} lower`);
-      assert(rel(m.meta.ciUpperG, a.meta.ciUpperG) < 0.02, `${r} ${s} upper`);
+      assert.deepEqual(m.meta.samples, 10_000);
+      assert.deepEqual(m.meta.seed, 1);
+      assert.ok(rel(m.meta.ciLowerG, a.meta.ciLowerG) < 0.02, `${r} ${s} lower`);
+      assert.ok(rel(m.meta.ciUpperG, a.meta.ciUpperG) < 0.02, `${r} ${s} upper`);
     }
   }
 });
@@ -123,26 +118,26 @@ Deno.test("CarbonEstimator Monte Carlo output carries its seed and reproduces fr
   const est = new CarbonEstimator({ region: "DE" });
   const a = est.estimateFromEnergy(100, { method: "monte_carlo", seed: 4242 });
   const b = est.estimateFromEnergy(100, { method: "monte_carlo", seed: 4242 });
-  assertEquals(a.toDict(), b.toDict());
-  assertEquals((a.toDict().meta as { seed: number }).seed, 4242);
+  assert.deepEqual(a.toDict(), b.toDict());
+  assert.deepEqual((a.toDict().meta as { seed: number }).seed, 4242);
 });
 
 Deno.test("CarbonEstimator estimateFromPowerTime is power x time", () => {
   const est = new CarbonEstimator({ region: "PL", pue: 1.2 });
   const a = est.estimateFromPowerTime(250, 7200);
   const b = est.estimateFromEnergy(500);
-  assertEquals(a.grams, b.grams);
-  assertEquals(a.energyWh, 500);
+  assert.deepEqual(a.grams, b.grams);
+  assert.deepEqual(a.energyWh, 500);
 });
 
 Deno.test("CarbonEstimator energy source sets uncertainty and quality flag", () => {
   const g = new CarbonEstimator({ region: "DE", energySource: "governor" }).estimateFromEnergy(10);
   const m = new CarbonEstimator({ region: "DE", energySource: "model" }).estimateFromEnergy(10);
-  assertEquals(g.qualityFlag, "measured");
-  assertEquals(m.qualityFlag, "estimated");
-  assertEquals(g.uncertaintyComponentsPct.energy, 5);
-  assertEquals(m.uncertaintyComponentsPct.energy, 30);
-  assert(m.meta.ciUpperG > g.meta.ciUpperG);
+  assert.deepEqual(g.qualityFlag, "measured");
+  assert.deepEqual(m.qualityFlag, "estimated");
+  assert.deepEqual(g.uncertaintyComponentsPct.energy, 5);
+  assert.deepEqual(m.uncertaintyComponentsPct.energy, 30);
+  assert.ok(m.meta.ciUpperG > g.meta.ciUpperG);
 });
 
 Deno.test("CarbonEstimator rejects bad input with what is allowed", () => {
@@ -161,17 +156,17 @@ Deno.test("CarbonEstimator rejects bad input with what is allowed", () => {
   assertThrows(() => est.estimateFromEnergy(1, { confidenceLevelPct: 100 }), RangeError, "50");
   assertThrows(() => est.estimateFromPowerTime(10, 0), RangeError, "durationS");
   const e = assertThrows(() => new CarbonEstimator({ region: "Germny" }), UnknownRegionError);
-  assert((e as UnknownRegionError).suggestions.includes("DE"));
+  assert.ok((e as UnknownRegionError).suggestions.includes("DE"));
 });
 
 Deno.test("CarbonEstimator falls back to global-average only when asked, flagged fallback", () => {
   assertThrows(() => new CarbonEstimator({ region: "atlantis" }), UnknownRegionError, "atlantis");
   const est = new CarbonEstimator({ region: "atlantis", allowFallback: true });
   const r = est.estimateFromEnergy(1000);
-  assertEquals(r.region, "global-average");
-  assertEquals(r.requestedRegion, "atlantis");
-  assertEquals(r.qualityFlag, "fallback");
-  assertEquals(r.toDict().quality_flag, "fallback");
+  assert.deepEqual(r.region, "global-average");
+  assert.deepEqual(r.requestedRegion, "atlantis");
+  assert.deepEqual(r.qualityFlag, "fallback");
+  assert.deepEqual(r.toDict().quality_flag, "fallback");
 });
 
 Deno.test("CarbonEstimator toDict has the Python keys with consistent units", () => {
@@ -199,17 +194,17 @@ Deno.test("CarbonEstimator toDict has the Python keys with consistent units", ()
       "carbon_emissions_tonnes",
       "carbon_intensity_used_gco2_kwh",
     ]
-  ) assert(k in d, k);
-  assertEquals(d.energy_kwh, 2);
-  assertEquals(d.total_energy_with_pue_kwh, 3);
+  ) assert.ok(k in d, k);
+  assert.deepEqual(d.energy_kwh, 2);
+  assert.deepEqual(d.total_energy_with_pue_kwh, 3);
   assertAlmostEquals(
     d.carbon_emissions_kgco2 as number,
     (d.carbon_emissions_gco2 as number) / 1000,
     1e-9,
   );
-  assertEquals(d.coverage, 1);
+  assert.deepEqual(d.coverage, 1);
   const meta = d.meta as Record<string, unknown>;
-  assertEquals(Object.keys(meta).sort(), [
+  assert.deepEqual(Object.keys(meta).sort(), [
     "ci_lower_g",
     "ci_upper_g",
     "confidence_level_pct",

@@ -1,11 +1,8 @@
-import { assert, assertEquals, assertThrows } from "../_kit/carbon_assert.ts";
+import assert from "node:assert/strict";
+import { assertThrows } from "../_kit/assert.ts";
 import fc from "fast-check";
-import {
-  CarbonEstimator,
-  type IntensityProvider,
-  RegionCatalog,
-  toDecimalString,
-} from "../../lib/carbon/mod.ts";
+import { CarbonEstimator, type IntensityProvider, RegionCatalog } from "../../lib/carbon/mod.ts";
+import { toDecimalString } from "../../lib/carbon/ledger_body.ts";
 import { checkBody } from "../../lib/ledger/record_types.ts";
 import { Decimal } from "../../lib/ledger/decimal.ts";
 import type { JsonValue } from "../../lib/ledger/canonical_json.ts";
@@ -30,13 +27,16 @@ Deno.test("toDecimalString writes exact decimal strings in the ledger grammar", 
       fc.integer({ min: 0, max: 12 }),
       (x, d) => {
         const s = toDecimalString(x, d);
-        assert(Decimal.isDecimal(s), s);
-        assert(Math.abs(Number(s) - x) <= 0.5 * 10 ** -d + Math.abs(x) * 1e-15, `${x} ${d} ${s}`);
+        assert.ok(Decimal.isDecimal(s), s);
+        assert.ok(
+          Math.abs(Number(s) - x) <= 0.5 * 10 ** -d + Math.abs(x) * 1e-15,
+          `${x} ${d} ${s}`,
+        );
       },
     ),
   );
-  assertEquals(toDecimalString(0.1 + 0.2, 9), "0.3");
-  assertEquals(toDecimalString(-0.0000001, 3), "0");
+  assert.deepEqual(toDecimalString(0.1 + 0.2, 9), "0.3");
+  assert.deepEqual(toDecimalString(-0.0000001, 3), "0");
   assertThrows(() => toDecimalString(NaN, 3), RangeError);
 });
 
@@ -67,14 +67,14 @@ Deno.test("toLedgerBody produces bodies the ledger's emission schema v1 accepts"
           reportingEntity: "Example Ltd",
           cloud: region.includes(":") && !region.startsWith("egrid:"),
         });
-        assertEquals(checkBody("emission", body as JsonValue), []);
+        assert.deepEqual(checkBody("emission", body as JsonValue), []);
         const result = body.result as {
           co2e_g: string;
           interval: { lower_g: string; upper_g: string };
         };
-        assertEquals(Number(result.co2e_g), Number(toDecimalString(r.grams, 6)));
-        assert(Number(result.interval.lower_g) <= Number(result.co2e_g));
-        assert(Number(result.co2e_g) <= Number(result.interval.upper_g));
+        assert.deepEqual(Number(result.co2e_g), Number(toDecimalString(r.grams, 6)));
+        assert.ok(Number(result.interval.lower_g) <= Number(result.co2e_g));
+        assert.ok(Number(result.co2e_g) <= Number(result.interval.upper_g));
       },
     ),
     { numRuns: 60 },
@@ -86,14 +86,14 @@ Deno.test("toLedgerBody marks scope, factor basis and CO2-only factors honestly"
   const span = { startTs: T0, endTs: T0 + 3_600_000, energyWh: 100 };
   const cloud = (await est.estimateOverSpan({ ...span, region: "gcp:europe-west1" }))
     .toLedgerBody({ reportingEntity: "E", cloud: true });
-  assertEquals([cloud.scope, cloud.scope3_category], [3, 1]);
+  assert.deepEqual([cloud.scope, cloud.scope3_category], [3, 1]);
   const own = (await est.estimateOverSpan({ ...span, region: "egrid:CAMX" })).toLedgerBody({
     reportingEntity: "E",
   });
-  assertEquals([own.scope, own.scope2_method], [2, "location"]);
-  assertEquals((own.emission_factor as { basis: string }).basis, "direct_combustion");
-  assert((own.assumptions as string[]).includes("factor covers CO2 only, not CO2e"));
-  assertEquals(checkBody("emission", own as JsonValue), []);
+  assert.deepEqual([own.scope, own.scope2_method], [2, "location"]);
+  assert.deepEqual((own.emission_factor as { basis: string }).basis, "direct_combustion");
+  assert.ok((own.assumptions as string[]).includes("factor covers CO2 only, not CO2e"));
+  assert.deepEqual(checkBody("emission", own as JsonValue), []);
   // No activity period, no year, or a mixed basis: refused with the reason.
   assertThrows(
     () => est.estimateFromEnergy(1, { region: "DE" }).toLedgerBody({ reportingEntity: "E" }),
@@ -122,12 +122,12 @@ Deno.test("an estimate appended through the ledger library verifies", async () =
         "emission",
         r.toLedgerBody({ reportingEntity: "Example Ltd" }) as JsonValue,
       );
-      assert(appended.seq >= 1);
+      assert.ok(appended.seq >= 1);
     }
   }
   const report = await verifyLedger(dir.path, { trust });
-  assertEquals(report.status, "valid");
-  assertEquals(report.entries, 3);
+  assert.deepEqual(report.status, "valid");
+  assert.deepEqual(report.entries, 3);
 });
 
 Deno.test("toLedgerBody records energy coverage as given and intensity coverage as an assumption", async () => {
@@ -151,13 +151,13 @@ Deno.test("toLedgerBody records energy coverage as given and intensity coverage 
   const est = new CarbonEstimator({ region: "GB", provider: half });
   const r = await est.estimateOverSpan({ startTs: T0, endTs: T0 + 3_600_000, energyWh: 100 });
   const body = r.toLedgerBody({ reportingEntity: "E", energyCoveragePct: 97.5 });
-  assertEquals((body.activity as { coverage_pct: number }).coverage_pct, 97.5);
-  assert(
+  assert.deepEqual((body.activity as { coverage_pct: number }).coverage_pct, 97.5);
+  assert.ok(
     (body.assumptions as string[]).includes("intensity readings cover 50% of the activity period"),
   );
-  assertEquals(checkBody("emission", body as JsonValue), []);
+  assert.deepEqual(checkBody("emission", body as JsonValue), []);
   const dflt = r.toLedgerBody({ reportingEntity: "E" });
-  assertEquals((dflt.activity as { coverage_pct: number }).coverage_pct, 100);
+  assert.deepEqual((dflt.activity as { coverage_pct: number }).coverage_pct, 100);
   assertThrows(
     () => r.toLedgerBody({ reportingEntity: "E", energyCoveragePct: 101 }),
     RangeError,

@@ -1,4 +1,5 @@
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_kit/carbon_assert.ts";
+import assert from "node:assert/strict";
+import { assertAlmostEquals, assertRejects } from "../_kit/assert.ts";
 import fc from "fast-check";
 import {
   CarbonEstimator,
@@ -69,8 +70,8 @@ Deno.test("buildBuckets cuts at the UTC grid and at reading boundaries", () => {
     maxBuckets: 100,
   });
   const mins = Array.from(b.startMs, (x) => (x - T0) / 60_000);
-  assertEquals(mins, [10, 15, 20, 30, 45, 50, 60]);
-  assertEquals(Array.from(b.reading), [-1, -1, 0, 0, 0, -1, -1]);
+  assert.deepEqual(mins, [10, 15, 20, 30, 45, 50, 60]);
+  assert.deepEqual(Array.from(b.reading), [-1, -1, 0, 0, 0, -1, -1]);
 });
 
 Deno.test("spreadEnergy preserves the total and follows the power samples", () => {
@@ -99,7 +100,7 @@ Deno.test("spreadEnergy preserves the total and follows the power samples", () =
         const e = spreadEnergy(b, { totalWh: total, samples: s });
         const sum = e.reduce((a, x) => a + x, 0);
         assertAlmostEquals(sum, total, total * 1e-9);
-        for (const x of e) assert(x >= 0);
+        for (const x of e) assert.ok(x >= 0);
       },
     ),
   );
@@ -116,11 +117,11 @@ Deno.test("estimateOverSpan uses the intensity of the span's own time, bucket by
   const r = await est.estimateOverSpan({ startTs: T0, endTs: T0 + H, energyWh: 1000 });
   // 500 Wh at 100 g/kWh + 500 Wh at 300 g/kWh = 200 g.
   assertAlmostEquals(r.grams, 200, 1e-9);
-  assertEquals(r.coverage, 1);
-  assertEquals(r.source, "halfhour");
-  assertEquals(r.startTs, new Date(T0).toISOString());
-  assertEquals(p.calls, [[T0, T0 + H]]);
-  assertEquals(r.buckets, 4);
+  assert.deepEqual(r.coverage, 1);
+  assert.deepEqual(r.source, "halfhour");
+  assert.deepEqual(r.startTs, new Date(T0).toISOString());
+  assert.deepEqual(p.calls, [[T0, T0 + H]]);
+  assert.deepEqual(r.buckets, 4);
 });
 
 Deno.test("estimateOverSpan spreads energy by power samples across the provider's periods", async () => {
@@ -148,7 +149,7 @@ Deno.test("estimateOverSpan missingPolicy step carries readings, drop leaves buc
   const step = await est.estimateOverSpan({ startTs: T0, endTs: T0 + H, energyWh: 1000 });
   assertAlmostEquals(step.grams, 100, 1e-9);
   assertAlmostEquals(step.coverage, 0.5, 1e-12);
-  assert(step.flags.some((f) => f.startsWith("stepped_buckets=")));
+  assert.ok(step.flags.some((f) => f.startsWith("stepped_buckets=")));
   const drop = await est.estimateOverSpan({
     startTs: T0,
     endTs: T0 + H,
@@ -158,9 +159,9 @@ Deno.test("estimateOverSpan missingPolicy step carries readings, drop leaves buc
   assertAlmostEquals(drop.grams, 50, 1e-9);
   assertAlmostEquals(drop.energyWh, 500, 1e-9);
   assertAlmostEquals(drop.coverage, 0.5, 1e-12);
-  assert(drop.flags.some((f) => f.startsWith("dropped_energy_wh=")));
+  assert.ok(drop.flags.some((f) => f.startsWith("dropped_energy_wh=")));
   // The stepped bucket carries extra uncertainty (hour-to-hour variability).
-  assert(step.uncertaintyComponentsPct.intensity > drop.uncertaintyComponentsPct.intensity);
+  assert.ok(step.uncertaintyComponentsPct.intensity > drop.uncertaintyComponentsPct.intensity);
 });
 
 Deno.test("estimateOverSpan falls through a failing provider to static, and says so", async () => {
@@ -173,14 +174,14 @@ Deno.test("estimateOverSpan falls through a failing provider to static, and says
   const chain = new ProviderChain([broken, empty, new StaticProvider(catalog)]);
   const est = new CarbonEstimator({ region: "DE", provider: chain, catalog });
   const r = await est.estimateOverSpan({ startTs: T0, endTs: T0 + 24 * H, powerWatts: 100 });
-  assertEquals(r.source, "static");
-  assertEquals(r.dataset, "ember");
+  assert.deepEqual(r.source, "static");
+  assert.deepEqual(r.dataset, "ember");
   assertAlmostEquals(r.energyWh, 2400, 1e-9);
-  assert(r.flags.includes("provider_error:broken"));
-  assert(r.flags.includes("provider_no_reading:empty"));
+  assert.ok(r.flags.includes("provider_error:broken"));
+  assert.ok(r.flags.includes("provider_no_reading:empty"));
   const res = await chain.resolve("DE", T0, T0 + H);
-  assertEquals(res.attempts.map((a) => a.outcome), ["error", "no_reading", "reading"]);
-  assertEquals(res.attempts[0].error, "HTTP 503");
+  assert.deepEqual(res.attempts.map((a) => a.outcome), ["error", "no_reading", "reading"]);
+  assert.deepEqual(res.attempts[0].error, "HTTP 503");
 });
 
 Deno.test("estimateOverSpan with drop and no reading at all fails instead of reporting 0 g", async () => {
@@ -210,10 +211,10 @@ Deno.test("estimateOverSpan: a longer span with annual factors is not more certa
   // Relative width never drops below the factor's own (correlated) uncertainty.
   const relWidth = (x: typeof day) => x.meta.ciUpperG / x.grams;
   const floor = Math.exp(1.959964 * 0.15);
-  for (const x of [day, week, year]) assert(relWidth(x) >= floor, `${x.buckets} buckets`);
+  for (const x of [day, week, year]) assert.ok(relWidth(x) >= floor, `${x.buckets} buckets`);
   // Hour-to-hour variability averages out over the year only (not the factor error).
-  assert(relWidth(year) < relWidth(day));
-  assertEquals(year.buckets, 365 * 96);
+  assert.ok(relWidth(year) < relWidth(day));
+  assert.deepEqual(year.buckets, 365 * 96);
 });
 
 Deno.test("estimateOverSpan MC and analytical agree within 2% for a multi-reading span", async () => {
@@ -222,6 +223,6 @@ Deno.test("estimateOverSpan MC and analytical agree within 2% for a multi-readin
   const spec = { startTs: T0, endTs: T0 + 2 * H, energyWh: 800 };
   const a = await est.estimateOverSpan(spec);
   const m = await est.estimateOverSpan({ ...spec, method: "monte_carlo" });
-  assert(Math.abs(m.meta.ciLowerG / a.meta.ciLowerG - 1) < 0.02);
-  assert(Math.abs(m.meta.ciUpperG / a.meta.ciUpperG - 1) < 0.02);
+  assert.ok(Math.abs(m.meta.ciLowerG / a.meta.ciLowerG - 1) < 0.02);
+  assert.ok(Math.abs(m.meta.ciUpperG / a.meta.ciUpperG - 1) < 0.02);
 });

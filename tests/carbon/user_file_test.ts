@@ -1,12 +1,10 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "../_kit/carbon_assert.ts";
+import assert from "node:assert/strict";
+import { assertRejects, assertThrows } from "../_kit/assert.ts";
 import fc from "fast-check";
 import { ConfigError } from "../../lib/base/errors.ts";
-import {
-  CarbonEstimator,
-  loadCatalog,
-  parseUserIntensityFile,
-  RegionCatalog,
-} from "../../lib/carbon/mod.ts";
+import { CarbonEstimator } from "../../lib/carbon/estimator.ts";
+import { loadCatalog, parseUserIntensityFile } from "../../lib/carbon/user_file.ts";
+import { RegionCatalog } from "../../lib/carbon/catalog.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 
 const GOOD = `{
@@ -30,22 +28,22 @@ Deno.test("user intensity file adds and overrides regions and PUE profiles", () 
   const data = parseUserIntensityFile(GOOD, "f.jsonc");
   const catalog = RegionCatalog.embedded().withUserData(data, "f.jsonc");
   const dc = catalog.lookup("paris-dc").figure;
-  assertEquals(dc.id, "dc-paris-1");
-  assertEquals(dc.uncertaintyRel, 0.1);
-  assertEquals(catalog.lookup("DE").figure.intensityGPerKwh, 300);
-  assertEquals(catalog.lookup("germany").figure.intensityGPerKwh, 300); // aliases kept
-  assertEquals(catalog.pueProfile("dc-paris-1").pue, 1.32);
+  assert.deepEqual(dc.id, "dc-paris-1");
+  assert.deepEqual(dc.uncertaintyRel, 0.1);
+  assert.deepEqual(catalog.lookup("DE").figure.intensityGPerKwh, 300);
+  assert.deepEqual(catalog.lookup("germany").figure.intensityGPerKwh, 300); // aliases kept
+  assert.deepEqual(catalog.pueProfile("dc-paris-1").pue, 1.32);
   const e = new CarbonEstimator({ catalog, region: "dc-paris-1" }).estimateFromEnergy(1000);
-  assertEquals(e.pue, 1.32);
-  assertEquals(e.dataset, "user:dc-paris-1");
-  assertEquals(e.grams, 1 * 1.32 * 52);
-  assert(catalog.version.includes("user f.jsonc"));
+  assert.deepEqual(e.pue, 1.32);
+  assert.deepEqual(e.dataset, "user:dc-paris-1");
+  assert.deepEqual(e.grams, 1 * 1.32 * 52);
+  assert.ok(catalog.version.includes("user f.jsonc"));
 });
 
 /** 1-based line and column of the first `token` in `text` (where the error should point). */
 function positionOf(text: string, token: string): [number, number] {
   const at = text.indexOf(token);
-  assert(at >= 0, token);
+  assert.ok(at >= 0, token);
   const before = text.slice(0, at).split("\n");
   return [before.length, before[before.length - 1].length + 1];
 }
@@ -92,11 +90,11 @@ Deno.test("user intensity file errors name file:line:col, the key and what is ex
   for (const [text, token, msg] of cases) {
     const e = errorAt(text);
     const [line, col] = positionOf(text, token);
-    assertEquals([e.line, e.column], [line, col], `${msg}: ${e.message}`);
-    assert(e.message.includes(msg), e.message);
-    assert(e.message.startsWith(`f.jsonc:${line}:${col}:`), e.message);
+    assert.deepEqual([e.line, e.column], [line, col], `${msg}: ${e.message}`);
+    assert.ok(e.message.includes(msg), e.message);
+    assert.ok(e.message.startsWith(`f.jsonc:${line}:${col}:`), e.message);
   }
-  assert(errorAt("").message.includes("empty file"));
+  assert.ok(errorAt("").message.includes("empty file"));
 });
 
 Deno.test("user intensity file parser never throws anything but ConfigError", () => {
@@ -105,7 +103,7 @@ Deno.test("user intensity file parser never throws anything but ConfigError", ()
       try {
         parseUserIntensityFile(text, "x.json");
       } catch (err) {
-        assert(err instanceof ConfigError, String(err));
+        assert.ok(err instanceof ConfigError, String(err));
       }
     }),
     { numRuns: 500 },
@@ -117,7 +115,7 @@ Deno.test("loadCatalog reads the file named by config and reports a missing one"
   const path = dir.join("intensity.jsonc");
   await Deno.writeTextFile(path, GOOD);
   const catalog = await loadCatalog({ intensityFile: path });
-  assertEquals(catalog.lookup("dc-paris-1").figure.intensityGPerKwh, 52);
+  assert.deepEqual(catalog.lookup("dc-paris-1").figure.intensityGPerKwh, 52);
   await assertRejects(
     () => loadCatalog({ intensityFile: dir.join("nope.json") }),
     ConfigError,

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../_kit/carbon_assert.ts";
+import assert from "node:assert/strict";
 import { runCli } from "../_kit/run_cli.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import {
@@ -10,10 +10,10 @@ import {
 
 Deno.test("carbon-ops estimate prints grams, interval and provenance", async () => {
   const r = await runCli(["estimate", "--energy-wh", "1000", "--region", "FR"]);
-  assertEquals(r.code, 0, r.stderr);
-  assertMatch(r.stdout, /g CO2e +\(95% interval .* analytical_truncated\)/);
-  assertMatch(r.stdout, /FR, lifecycle, year 2024/);
-  assertMatch(r.stdout, /attribution Ember/);
+  assert.deepEqual(r.code, 0, r.stderr);
+  assert.match(r.stdout, /g CO2e +\(95% interval .* analytical_truncated\)/);
+  assert.match(r.stdout, /FR, lifecycle, year 2024/);
+  assert.match(r.stdout, /attribution Ember/);
 });
 
 Deno.test("carbon-ops estimate --json has the Python keys and a reproducible Monte Carlo seed", async () => {
@@ -32,18 +32,18 @@ Deno.test("carbon-ops estimate --json has the Python keys and a reproducible Mon
     "--json",
   ];
   const a = await runCli(args);
-  assertEquals(a.code, 0, a.stderr);
+  assert.deepEqual(a.code, 0, a.stderr);
   const d = JSON.parse(a.stdout);
-  assertEquals(d.energy_consumed_wh, 250);
-  assertEquals(d.pue_used, 1.15);
-  assertEquals(d.meta.method, "monte_carlo");
-  assertEquals(d.meta.seed, 7);
-  assertEquals(d.meta.samples, 10000);
-  assert(
+  assert.deepEqual(d.energy_consumed_wh, 250);
+  assert.deepEqual(d.pue_used, 1.15);
+  assert.deepEqual(d.meta.method, "monte_carlo");
+  assert.deepEqual(d.meta.seed, 7);
+  assert.deepEqual(d.meta.samples, 10000);
+  assert.ok(
     d.meta.ci_lower_g < d.carbon_emissions_gco2 && d.carbon_emissions_gco2 < d.meta.ci_upper_g,
   );
   const b = await runCli(args);
-  assertEquals(JSON.parse(b.stdout), d);
+  assert.deepEqual(JSON.parse(b.stdout), d);
 });
 
 Deno.test("carbon-ops estimate over a span aligns buckets and reports coverage", async () => {
@@ -61,10 +61,13 @@ Deno.test("carbon-ops estimate over a span aligns buckets and reports coverage",
     "governor",
     "--json",
   ]);
-  assertEquals(r.code, 0, r.stderr);
+  assert.deepEqual(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout);
-  assertEquals([d.buckets, d.coverage, d.quality_flag], [96, 1, "measured"]);
-  assertEquals([d.start_ts, d.end_ts], ["2025-03-01T00:00:00.000Z", "2025-03-02T00:00:00.000Z"]);
+  assert.deepEqual([d.buckets, d.coverage, d.quality_flag], [96, 1, "measured"]);
+  assert.deepEqual([d.start_ts, d.end_ts], [
+    "2025-03-01T00:00:00.000Z",
+    "2025-03-02T00:00:00.000Z",
+  ]);
 });
 
 Deno.test("carbon-ops estimate bad input exits 2 and says what is allowed", async () => {
@@ -106,8 +109,8 @@ Deno.test("carbon-ops estimate bad input exits 2 and says what is allowed", asyn
   ];
   for (const [args, re] of cases) {
     const r = await runCli(args);
-    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-    assertMatch(r.stderr, re);
+    assert.deepEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
   }
 });
 
@@ -121,9 +124,9 @@ Deno.test("carbon-ops estimate --allow-fallback uses global-average, flagged fal
     "--allow-fallback",
     "--json",
   ]);
-  assertEquals(r.code, 0, r.stderr);
+  assert.deepEqual(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout);
-  assertEquals([d.region, d.quality_flag], ["global-average", "fallback"]);
+  assert.deepEqual([d.region, d.quality_flag], ["global-average", "fallback"]);
 });
 
 Deno.test("carbon-ops estimate reads regions from CARBON_OPS_CARBON_INTENSITY_FILE", async () => {
@@ -145,16 +148,16 @@ Deno.test("carbon-ops estimate reads regions from CARBON_OPS_CARBON_INTENSITY_FI
   ], {
     env: { CARBON_OPS_CARBON_INTENSITY_FILE: file },
   });
-  assertEquals(r.code, 0, r.stderr);
-  assertEquals(JSON.parse(r.stdout).carbon_emissions_gco2, 100);
+  assert.deepEqual(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).carbon_emissions_gco2, 100);
   const badText = `{ "regions": { "lab": { "intensityGPerKwh": "x" } } }`;
   await Deno.writeTextFile(file, badText);
   const bad = await runCli(["estimate", "--energy-wh", "1", "--region", "lab"], {
     env: { CARBON_OPS_CARBON_INTENSITY_FILE: file },
   });
-  assertEquals(bad.code, 2);
+  assert.deepEqual(bad.code, 2);
   const col = badText.indexOf('"x"') + 1;
-  assertMatch(
+  assert.match(
     bad.stderr,
     new RegExp(`mine\\.jsonc:1:${col}: regions\\.lab\\.intensityGPerKwh: expected a number`),
   );
@@ -189,31 +192,72 @@ Deno.test("carbon-ops estimate --ledger appends a record that verifies", async (
     "team=ml",
     "--json",
   ]);
-  assertEquals(r.code, 0, r.stderr);
+  assert.deepEqual(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout);
-  assertEquals(d.ledger.seq, 1);
+  assert.deepEqual(d.ledger.seq, 1);
   const report = await verifyLedger(ledgerDir, { trust });
-  assertEquals(report.status, "valid");
+  assert.deepEqual(report.status, "valid");
   const line = (await Deno.readTextFile(`${ledgerDir}/ledger.jsonl`)).trim().split("\n")[1];
   const body = JSON.parse(line).body;
-  assertEquals(body.source, { host: "host-01", cloud_region: "aws:eu-west-3" });
-  assertEquals(body.labels, { team: "ml" });
-  assertEquals(body.reporting_entity, "carbon-ops.example");
+  assert.deepEqual(body.source, { host: "host-01", cloud_region: "aws:eu-west-3" });
+  assert.deepEqual(body.labels, { team: "ml" });
+  assert.deepEqual(body.reporting_entity, "carbon-ops.example");
 });
 
 Deno.test("carbon-ops regions lists, searches and prints JSON", async () => {
   const r = await runCli(["regions", "--search", "paris"]);
-  assertEquals(r.code, 0, r.stderr);
-  assertMatch(r.stdout, /aws:eu-west-3 .* ember/);
+  assert.deepEqual(r.code, 0, r.stderr);
+  assert.match(r.stdout, /aws:eu-west-3 .* ember/);
   const j = await runCli(["regions", "--search", "us-east-1", "--json"]);
   const d = JSON.parse(j.stdout);
-  assertEquals(d.regions[0].id, "aws:us-east-1");
-  assertEquals(d.regions[0].licence.startsWith("ODbL"), true);
+  assert.deepEqual(d.regions[0].id, "aws:us-east-1");
+  assert.deepEqual(d.regions[0].licence.startsWith("ODbL"), true);
   const p = await runCli(["regions", "--pue"]);
-  assertMatch(p.stdout, /aws +1\.150/);
+  assert.match(p.stdout, /aws +1\.150/);
   const none = await runCli(["regions", "--search", "atlantis"]);
-  assertEquals(none.code, 0);
-  assertMatch(none.stderr, /no region matches "atlantis"/);
+  assert.deepEqual(none.code, 0);
+  assert.match(none.stderr, /no region matches "atlantis"/);
   const help = await runCli(["regions", "--help"]);
-  assertMatch(help.stdout, /Usage: carbon-ops regions/);
+  assert.match(help.stdout, /Usage: carbon-ops regions/);
+});
+
+Deno.test("carbon-ops estimate --energy-source meter signs measured meter energy; a bad key fails first", async () => {
+  await using dir = await tempDir();
+  const key = generateSigningKey();
+  const ledgerDir = dir.join("ledger");
+  await Deno.mkdir(ledgerDir);
+  await initLedger(ledgerDir, { origin: "carbon-ops.example/host-01", key });
+  const written = await writeKeyPair(dir.join("keys"), key);
+  const args = [
+    "estimate",
+    "--energy-wh",
+    "500",
+    "--start",
+    "2025-03-01T00:00:00Z",
+    "--duration",
+    "3600",
+    "--region",
+    "DE",
+    "--energy-source",
+    "meter",
+    "--ledger",
+    ledgerDir,
+  ];
+  const badKey = await runCli([...args, "--key", dir.join("missing.key")]);
+  assert.equal(badKey.code, 2, badKey.stderr);
+  const r = await runCli([...args, "--key", written.keyPath, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).ledger.seq, 1, "the failed run appended nothing");
+  const lines = (await Deno.readTextFile(`${ledgerDir}/ledger.jsonl`)).trimEnd().split("\n");
+  const body = JSON.parse(lines[lines.length - 1]).body;
+  assert.equal(body.quality, "measured");
+  assert.deepEqual(body.activity, { energy_kwh: "0.5", source: "meter", coverage_pct: 100 });
+  const orphan = await runCli([
+    "estimate",
+    "--energy-wh",
+    "1",
+    "--energy-coverage-pct",
+    "50",
+  ]);
+  assert.equal(orphan.code, 2, "--energy-coverage-pct without a ledger is a usage error");
 });

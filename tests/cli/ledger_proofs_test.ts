@@ -3,12 +3,13 @@ import fc from "fast-check";
 import { Buffer } from "node:buffer";
 import { writeCheckpoint } from "../../lib/ledger/checkpoint_writer.ts";
 import { privateKeyPem, signingKeyFromSeed } from "../../lib/ledger/keys.ts";
-import { consistencyProof, leafHash, rootOf, verifyConsistency } from "../../lib/ledger/merkle.ts";
+import { consistencyProof } from "../../lib/ledger/merkle_proofs.ts";
+import { leafHash, rootOf } from "../../lib/ledger/merkle.ts";
+import { verifyConsistency } from "../../lib/ledger/merkle_verify.ts";
 import { parseProofBundle } from "../../lib/ledger/proof_bundle.ts";
 import { ProofError, proveInclusion } from "../../lib/ledger/prove.ts";
 import { verifyRecordProof } from "../../lib/ledger/verify_proof.ts";
 import { cosign, witnessVkey } from "../../lib/ledger/witness.ts";
-import { parseTrustExtensions } from "../../lib/ledger/trust_extensions.ts";
 import { parseTrustFile } from "../../lib/ledger/trust.ts";
 import { smallLedger } from "../_kit/small_ledger.ts";
 import { runCli } from "../_kit/run_cli.ts";
@@ -211,8 +212,7 @@ Deno.test("ledger proofs: witness quorum in the trust file gates verify-proof", 
   trustJson.witness_quorum = 1;
   const text = JSON.stringify(trustJson);
   const trust = parseTrustFile(text);
-  const extensions = parseTrustExtensions(text);
-  const unwitnessed = verifyRecordProof(lines[2], { bundle, trust, extensions });
+  const unwitnessed = verifyRecordProof(lines[2], { bundle, trust });
   assert.equal(unwitnessed.exitCode, 4);
   assert.ok(unwitnessed.problems.some((p) => p.code === "WITNESS_QUORUM"));
   const parsed = parseProofBundle(bundle);
@@ -223,7 +223,7 @@ Deno.test("ledger proofs: witness quorum in the trust file gates verify-proof", 
     timestamp: 1_800_000_000n,
   });
   const witnessed = bundle + cosig;
-  const r = verifyRecordProof(lines[2], { bundle: witnessed, trust, extensions });
+  const r = verifyRecordProof(lines[2], { bundle: witnessed, trust });
   assert.ok(r.ok, JSON.stringify(r.problems));
   assert.equal(r.witnesses?.valid.length, 1);
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
 import { runCli } from "../_kit/run_cli.ts";
 import { fakeApi, json } from "../_kit/fake_provider_api.ts";
 
@@ -36,22 +36,22 @@ Deno.test("carbon-ops providers reports each provider's answer or reason as JSON
       CARBON_OPS_CARBON_UK_CARBON_INTENSITY_URL: uk.url,
     },
   });
-  assertEquals(r.code, 1, r.stderr); // electricitymaps has no token
+  assert.deepEqual(r.code, 1, r.stderr); // electricitymaps has no token
   const report = JSON.parse(r.stdout);
-  assertEquals(report.region, "GB");
-  assertEquals(report.providers.map((p: { provider: string }) => p.provider), [
+  assert.deepEqual(report.region, "GB");
+  assert.deepEqual(report.providers.map((p: { provider: string }) => p.provider), [
     "ukcarbonintensity",
     "electricitymaps",
   ]);
   const [ukr, em] = report.providers;
-  assertEquals([ukr.ok, ukr.readings, ukr.first.intensity_g_per_kwh, ukr.first.measured], [
+  assert.deepEqual([ukr.ok, ukr.readings, ukr.first.intensity_g_per_kwh, ukr.first.measured], [
     true,
     2,
     111,
     true,
   ]);
-  assertEquals([em.ok, em.failure.kind], [false, "not_configured"]);
-  assertEquals(uk.requests[0].path, "/intensity/2025-06-01T00:00Z/2025-06-02T00:00Z");
+  assert.deepEqual([em.ok, em.failure.kind], [false, "not_configured"]);
+  assert.deepEqual(uk.requests[0].path, "/intensity/2025-06-01T00:00Z/2025-06-02T00:00Z");
 });
 
 Deno.test("carbon-ops providers exits 0 and prints text when every provider answered", async () => {
@@ -68,20 +68,20 @@ Deno.test("carbon-ops providers exits 0 and prints text when every provider answ
     ],
     { env: { CARBON_OPS_CARBON_UK_CARBON_INTENSITY_URL: uk.url } },
   );
-  assertEquals(r.code, 0, r.stderr);
-  assert(r.stdout.includes("ukcarbonintensity"), r.stdout);
-  assert(r.stdout.includes("2 reading(s)"), r.stdout);
-  assertEquals(uk.requests[0].path.endsWith("/regionid/13"), true);
+  assert.deepEqual(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes("ukcarbonintensity"), r.stdout);
+  assert.ok(r.stdout.includes("2 reading(s)"), r.stdout);
+  assert.deepEqual(uk.requests[0].path.endsWith("/regionid/13"), true);
 });
 
 Deno.test("carbon-ops providers rejects a misspelt provider with a suggestion (exit 2)", async () => {
   const r = await runCli(["providers", "--provider", "wattime"]);
-  assertEquals(r.code, 2);
-  assert(r.stderr.includes("did you mean watttime?"), r.stderr);
+  assert.deepEqual(r.code, 2);
+  assert.ok(r.stderr.includes("did you mean watttime?"), r.stderr);
 });
 
 Deno.test("carbon-ops providers rejects a start time without a zone (exit 2)", async () => {
   const r = await runCli(["providers", "--provider", "watttime", "--start", "2025-06-01 10:00"]);
-  assertEquals(r.code, 2);
-  assert(r.stderr.includes("RFC 3339"), r.stderr);
+  assert.deepEqual(r.code, 2);
+  assert.ok(r.stderr.includes("RFC 3339"), r.stderr);
 });

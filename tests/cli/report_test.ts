@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_kit/run_cli.ts";
-import { startSimGovernor } from "../_kit/sim_governor.ts";
+import { startInProcessGovernor, startSimGovernor } from "../_kit/sim_governor.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { emissionBodies, makeLedger } from "../_kit/energy_cli.ts";
+import { buildFakePowercap } from "../_kit/fake_powercap.ts";
+import { openSysfsSource } from "../../lib/energy/rapl/sysfs.ts";
 
 /** The real governor daemon, in-process, on a simulated 250 W source. */
 const startGovernor = (socketPath: string) => startSimGovernor(socketPath, 250);
@@ -168,4 +170,64 @@ Deno.test("report adopts a period whose record was appended before an interrupte
   } finally {
     await gov.stop();
   }
+});
+
+/** The body of the last record in the ledger file, parsed from the signed line's own bytes. */
+async function lastSignedBody(ledger: string): Promise<Record<string, unknown>> {
+  const lines = (await Deno.readTextFile(`${ledger}/ledger.jsonl`)).trimEnd().split("\n");
+  const record = JSON.parse(lines[lines.length - 1]);
+  assert.equal(record.type, "emission");
+  return record.body;
+}
+
+/** The real governor daemon, in-process, reading a fake powercap tree through sysfs. */
+const startSysfsGovernor = (socketPath: string, classRoot: string) =>
+  startInProcessGovernor(socketPath, () => ({ source: openSysfsSource({ root: classRoot }) }));
+
+Deno.test("report over the governor's simulated source signs the record as simulated, not measured", async () => {
+  await using tmp = await tempDir();
+  const { dir, sock, report } = await setup(tmp.path);
+  const gov = await startGovernor(sock);
+  try {
+    assert.equal((await report(["--min-period", "0"])).code, 0);
+    await sleep(200);
+    const r = await report(["--min-period", "0"]);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await gov.stop();
+  }
+  const body = await lastSignedBody(dir);
+  assert.equal(body.quality, "simulated");
+  assert.notEqual(body.quality, "measured");
+  assert.deepEqual(
+    { ...(body.activity as Record<string, unknown>), energy_kwh: "x" },
+    { energy_kwh: "x", source: "governor", simulated: true, coverage_pct: 100 },
+  );
+  assert.equal((body.labels as Record<string, string>).governor_source, "sim");
+});
+
+Deno.test("report over a governor reading powercap (sysfs) signs the record as measured", async () => {
+  await using tmp = await tempDir();
+  const { dir, sock, report } = await setup(tmp.path);
+  const pc = buildFakePowercap(`${tmp.path}/pc`, [
+    { id: "intel-rapl:0", name: "package-0", energy: "1000000\n" },
+  ]);
+  const gov = await startSysfsGovernor(sock, pc.classRoot);
+  try {
+    assert.equal((await report(["--min-period", "0"])).code, 0);
+    pc.setEnergy("intel-rapl:0", "4600000\n"); // 3.6 J = 1 mWh
+    await sleep(200);
+    const r = await report(["--min-period", "0"]);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await gov.stop();
+  }
+  const body = await lastSignedBody(dir);
+  assert.equal(body.quality, "measured");
+  assert.deepEqual(body.activity, {
+    energy_kwh: "0.000001",
+    source: "governor",
+    coverage_pct: 100,
+  });
+  assert.equal((body.labels as Record<string, string>).governor_source, "sysfs");
 });

@@ -3,6 +3,7 @@ import { MAIN_TS, runCli } from "../_kit/run_cli.ts";
 import { startSimGovernor } from "../_kit/sim_governor.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { emissionBodies, makeLedger } from "../_kit/energy_cli.ts";
+import { buildFakePowercap } from "../_kit/fake_powercap.ts";
 
 const NO_GOV = (dir: string) => ["--socket", `${dir}/none.sock`, "--no-gpu"];
 
@@ -185,4 +186,98 @@ Deno.test("run leaves the command's own options after -- alone (--help, --json, 
   const r = await runCli(["run", ...NO_GOV(dir.path), "--", "echo", "--help", "--json", "-V"]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "--help --json -V\n");
+});
+
+/** The body of the last record in the ledger file, parsed from the signed line's own bytes. */
+async function lastSignedBody(ledger: string): Promise<Record<string, unknown>> {
+  const lines = (await Deno.readTextFile(`${ledger}/ledger.jsonl`)).trimEnd().split("\n");
+  const record = JSON.parse(lines[lines.length - 1]);
+  assert.equal(record.type, "emission");
+  return record.body;
+}
+
+Deno.test("run over a simulated governor signs the record as simulated, never as measured", async () => {
+  await using dir = await tempDir();
+  const { dir: ledger, keyPath } = await makeLedger(dir.path);
+  const socketPath = dir.join("gov.sock");
+  const gov = await startSimGovernor(socketPath, 120);
+  try {
+    const r = await runCli([
+      "run",
+      "--no-gpu",
+      "--poll-ms",
+      "100",
+      "--socket",
+      socketPath,
+      "--ledger",
+      ledger,
+      "--key",
+      keyPath,
+      "--",
+      "sh",
+      "-c",
+      "i=0; while [ $i -lt 50000 ]; do i=$((i+1)); done",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await gov.stop();
+  }
+  const body = await lastSignedBody(ledger);
+  assert.equal(body.quality, "simulated");
+  assert.notEqual(body.quality, "measured");
+  const activity = body.activity as { source: string; simulated?: boolean };
+  assert.equal(activity.simulated, true);
+  assert.ok(["governor", "model"].includes(activity.source), activity.source);
+  assert.ok((body.assumptions as string[]).some((a) => a.includes("SIMULATED")));
+});
+
+Deno.test("run over direct powercap reads signs the record as measured rapl energy", async () => {
+  await using dir = await tempDir();
+  const { dir: ledger, keyPath } = await makeLedger(dir.path);
+  const pc = buildFakePowercap(dir.join("pc"), [
+    { id: "intel-rapl:0", name: "package-0", energy: "1000000\n" },
+  ]);
+  const zone = `${pc.zoneDir("intel-rapl:0")}/energy_uj`;
+  const r = await runCli([
+    "run",
+    ...NO_GOV(dir.path),
+    "--poll-ms",
+    "50",
+    "--ledger",
+    ledger,
+    "--key",
+    keyPath,
+    "--",
+    "sh",
+    "-c",
+    `sleep 0.2; echo 5000000 > ${zone}; sleep 0.2`,
+  ], { env: { CARBON_OPS_ENERGY_SYS_ROOT: dir.join("pc", "sys") } });
+  assert.equal(r.code, 0, r.stderr);
+  const body = await lastSignedBody(ledger);
+  const activity = body.activity as { source: string; simulated?: boolean };
+  assert.equal(body.quality, "measured", r.stderr);
+  assert.equal(activity.source, "rapl");
+  assert.equal(activity.simulated, undefined);
+  const labels = body.labels as Record<string, string>;
+  assert.equal(labels.energy_source, "powercap");
+});
+
+Deno.test("run checks the key, the ledger and the labels before it starts the command", async () => {
+  await using dir = await tempDir();
+  const { dir: ledger, keyPath } = await makeLedger(dir.path);
+  const marker = dir.join("ran");
+  const badKey = dir.join("bad.key");
+  await Deno.writeTextFile(badKey, "not a key", { mode: 0o600 });
+  const cases = [
+    ["--ledger", ledger, "--key", badKey],
+    ["--ledger", dir.join("no-ledger"), "--key", keyPath],
+    ["--ledger", ledger, "--key", keyPath, "--label", "novalue"],
+    ["--ledger", ledger, "--key", keyPath, "--label", `long=${"x".repeat(257)}`],
+  ];
+  for (const args of cases) {
+    const r = await runCli(["run", ...NO_GOV(dir.path), ...args, "--", "touch", marker]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(await Deno.stat(marker).then(() => true, () => false), false, args.join(" "));
+  }
+  assert.deepEqual(await emissionBodies(ledger), []);
 });

@@ -75,3 +75,19 @@ Deno.test("demo pipeline attributes governor energy and records it with its inte
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /"rule": ?"cpu_time_share"/);
 });
+
+Deno.test("demo pipeline signs its simulated governor energy as simulated, never as measured", async () => {
+  await using dir = await tempDir();
+  const r = await runCli(["demo", "pipeline", "--dir", dir.path, "--workload-s", "0.5"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /Wh from the \w+ \(SIMULATED: not a measurement\)/);
+  assert.match(r.stdout, /quality simulated/);
+  const lines = (await Deno.readTextFile(dir.join("ledger", "ledger.jsonl"))).trimEnd().split("\n");
+  const record = JSON.parse(lines[lines.length - 1]);
+  assert.equal(record.type, "emission");
+  assert.equal(record.body.quality, "simulated");
+  assert.notEqual(record.body.quality, "measured");
+  assert.equal(record.body.activity.simulated, true);
+  assert.ok(["governor", "model"].includes(record.body.activity.source));
+  assert.deepEqual(record.body.labels, { demo: "pipeline" });
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatExample } from "../../examples/ledger_format_example.ts";
+import { formatExample } from "../../scripts/ledger_format_example.ts";
 import { verifyLedger } from "../../lib/ledger/verify.ts";
 import { parseTrustFile, trustFileText } from "../../lib/ledger/trust.ts";
 import { verifyingKeyFromPem } from "../../lib/ledger/keys.ts";

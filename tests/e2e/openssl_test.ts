@@ -1,40 +1,12 @@
 import assert from "node:assert/strict";
 import { pae, RECORD_PAYLOAD_TYPE } from "../../lib/ledger/dsse.ts";
 import { fromBase64, fromBase64Url } from "../../lib/ledger/encoding.ts";
+import { opensslVerifyBytes } from "../../demo/openssl_check.ts";
 import { runCli } from "../_kit/run_cli.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 
 const OPENSSL = "/usr/bin/openssl";
 const hasOpenssl = await Deno.stat(OPENSSL).then(() => true, () => false);
-
-async function opensslVerify(
-  pubPath: string,
-  message: Uint8Array,
-  signature: Uint8Array,
-  dir: string,
-): Promise<{ code: number; err: string }> {
-  const msgPath = `${dir}/msg.bin`;
-  const sigPath = `${dir}/sig.bin`;
-  await Deno.writeFile(msgPath, message);
-  await Deno.writeFile(sigPath, signature);
-  const out = await new Deno.Command(OPENSSL, {
-    args: [
-      "pkeyutl",
-      "-verify",
-      "-pubin",
-      "-inkey",
-      pubPath,
-      "-rawin",
-      "-in",
-      msgPath,
-      "-sigfile",
-      sigPath,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, err: new TextDecoder().decode(out.stderr) };
-}
 
 Deno.test({
   name: `records and checkpoints written by the CLI verify with openssl pkeyutl -verify -rawin${
@@ -82,27 +54,25 @@ Deno.test({
       assert.deepEqual(JSON.parse(payload), unsigned);
       const message = pae(RECORD_PAYLOAD_TYPE, new TextEncoder().encode(payload));
       assert.equal(new TextDecoder().decode(message.subarray(0, 8)), "DSSEv1 4");
-      const ok = await opensslVerify(pub, message, fromBase64Url(sig), dir.path);
-      assert.equal(ok.code, 0, `record ${record.seq}: ${ok.err}`);
-      const bad = await opensslVerify(
+      const ok = await opensslVerifyBytes(pub, message, fromBase64Url(sig));
+      assert.ok(ok.ok, `record ${record.seq}: ${ok.output}`);
+      const bad = await opensslVerifyBytes(
         pub,
         new Uint8Array([...message, 0x20]),
         fromBase64Url(sig),
-        dir.path,
       );
-      assert.notEqual(bad.code, 0);
+      assert.ok(bad.ran && !bad.ok, bad.output);
     }
 
     const [text, sigBlock] = cp.stdout.split("\n\n");
     assert.equal(text, `${origin}\n2\n${text.split("\n")[2]}`);
     const blob = fromBase64(sigBlock.trim().split(" ")[2]);
     assert.equal(blob.length, 68);
-    const ok = await opensslVerify(
+    const ok = await opensslVerifyBytes(
       pub,
       new TextEncoder().encode(text + "\n"),
       blob.subarray(4),
-      dir.path,
     );
-    assert.equal(ok.code, 0, `checkpoint: ${ok.err}`);
+    assert.ok(ok.ok, `checkpoint: ${ok.output}`);
   },
 });

@@ -65,6 +65,13 @@ Deno.test("EnergyLogger measures a span through the real governor socket (sim so
     assert.equal(energy.attribution_mode, "governor_cpu_time");
     assert.equal(energy.source, "governor:sim");
     assert.equal(energy.coverage, 1);
+    assert.deepEqual(energy.evidence, {
+      kind: "governor",
+      simulated: true,
+      measuredFraction: 1,
+      raplBackend: "sim",
+      kinds: ["governor"],
+    });
     const expectedWh = WATTS * energy.duration_seconds / 3600;
     // governor totals move in 20 ms ticks; a loaded machine delays ticks and reads: allow 150 ms
     assert.ok(
@@ -121,6 +128,10 @@ Deno.test("EnergyLogger span across a real governor restart keeps measured parts
     const e = rec.energy;
     assert.equal(e.source, "governor:sim+model");
     assert.ok(e.coverage > 0.3 && e.coverage < 1, `coverage ${e.coverage}`);
+    assert.equal(e.evidence.kind, "model", "the weakest kind of a mixed span");
+    assert.equal(e.evidence.simulated, true, "a simulated part taints the whole span");
+    assert.deepEqual(e.evidence.kinds, ["governor", "model"]);
+    assert.equal(e.evidence.measuredFraction, e.coverage);
     assert.ok(rec.energy_details.events.some((x) => x.includes("governor restarted or reset")));
     assert.ok(e.energy_wh_total > 0);
     const measuredWh = WATTS * rec.energy_details.measured_seconds.governor / 3600;

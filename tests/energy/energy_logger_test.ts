@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  EnergyLogger,
-  type EnergyLoggerOptions,
-  type HostEnergyReader,
-  type HostEnergyReading,
-  modelCpuPowerWatts,
-} from "../../lib/energy/mod.ts";
-import { FakeClock } from "../_kit/fake_clock.ts";
+import { EnergyLogger } from "../../lib/energy/energy_logger.ts";
+import type { EnergyLoggerOptions } from "../../lib/energy/energy_logger_options.ts";
+import type { HostEnergyReader, HostEnergyReading } from "../../lib/energy/host_energy.ts";
+import { modelCpuPowerWatts } from "../../lib/energy/power_model.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { buildFakePowercap } from "../_kit/fake_powercap.ts";
 import { cpu, FakeProcTree } from "../_kit/fake_proc.ts";
@@ -35,7 +32,7 @@ function setup(base: string) {
   tree.setProc({ pid: 4242, ppid: 1, utime: 50, stime: 0 });
   tree.setProc({ pid: 4243, ppid: 4242, utime: 0, stime: 0 });
   tree.setProc({ pid: 999, ppid: 1, utime: 70, stime: 0 });
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   return { tree, clock };
 }
 
@@ -45,7 +42,7 @@ function setup(base: string) {
  */
 function fakeProcLogger(
   tree: FakeProcTree,
-  clock: FakeClock,
+  clock: VirtualClock,
   governor: HostEnergyReader | null,
   extra: Partial<EnergyLoggerOptions> = {},
 ): EnergyLogger {
@@ -109,11 +106,19 @@ Deno.test("EnergyLogger applies the exact CPU-time ratio to modelled energy on a
       "allocation_ratio",
       "attribution_mode",
       "source",
+      "evidence",
       "cpu_energy_wh",
       "gpu_energy_wh",
       "coverage",
     ].sort(),
   );
+  assert.deepEqual(e.evidence, {
+    kind: "model",
+    simulated: false,
+    measuredFraction: 0,
+    raplBackend: null,
+    kinds: ["model"],
+  });
   await logger.close();
 });
 
@@ -144,6 +149,9 @@ Deno.test("EnergyLogger uses governor energy with the CPU-time ratio when the go
   assert.equal(m.energy.attribution_mode, "governor_cpu_time");
   assert.equal(m.energy.source, "governor");
   assert.equal(m.energy.coverage, 1);
+  assert.equal(m.energy.evidence.kind, "governor");
+  assert.equal(m.energy.evidence.simulated, false);
+  assert.equal(m.energy.evidence.measuredFraction, 1);
   near(m.energy.energy_wh_total, 0.1);
   near(m.energy.avg_power_watts, 36);
   near(m.energy.energy_wh_attributed, 0.05);
@@ -330,6 +338,13 @@ Deno.test("EnergyLogger reads powercap directly when permitted, across a counter
   await clock.advance(10_000);
   const m = await logger.logMetrics("step");
   assert.equal(m.energy.source, "powercap");
+  assert.deepEqual(m.energy.evidence, {
+    kind: "rapl",
+    simulated: false,
+    measuredFraction: 1,
+    raplBackend: "sysfs",
+    kinds: ["rapl"],
+  });
   assert.equal(m.energy.attribution_mode, "monitor_only");
   near(m.energy.cpu_energy_wh, 300 / 3600, 1e-6);
   await logger.close();

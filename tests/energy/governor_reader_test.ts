@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { type GovernorReadClient, GovernorReader } from "../../lib/energy/mod.ts";
-import type { GovernorReading } from "../../lib/energy/governor_client.ts";
+import { type GovernorReadClient, GovernorReader } from "../../lib/energy/governor_reader.ts";
+import type { GovernorReading } from "../../lib/energy/wire.ts";
 
 function reading(
   over: { instance?: string; total?: bigint; resets?: number; stalls?: number },
@@ -46,6 +46,7 @@ Deno.test("GovernorReader identity changes on a restart, reset or stall of a hos
     const x = await r.read();
     assert.equal(x.source, "governor");
     assert.equal(x.backend, "sysfs");
+    assert.equal(x.simulated, false);
     ids.push(x.instance);
   }
   assert.equal(ids[0], ids[1], "same counter: comparable");
@@ -61,4 +62,21 @@ Deno.test("GovernorReader rejects when the client cannot reach the governor", as
     close() {},
   });
   await assert.rejects(r.read(), /no governor/);
+});
+
+Deno.test("GovernorReader marks readings of the governor's sim source, or an unknown one, simulated", async () => {
+  const queue: GovernorReading[] = [
+    { ...reading({}), source: "sim" },
+    { ...reading({}), source: "something-new" },
+  ];
+  const r = new GovernorReader({
+    read: () => Promise.resolve(queue.shift() as GovernorReading),
+    close() {},
+  });
+  const sim = await r.read();
+  assert.equal(sim.backend, "sim");
+  assert.equal(sim.simulated, true);
+  const unknown = await r.read();
+  assert.equal(unknown.backend, undefined);
+  assert.equal(unknown.simulated, true, "an unknown source is never taken as measured");
 });

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  EnergyLogger,
-  NVIDIA_SMI_ARGS,
-  NvidiaSmi,
-  parseNvidiaSmiCsv,
-} from "../../lib/energy/mod.ts";
-import { FakeClock } from "../_kit/fake_clock.ts";
+import { EnergyLogger } from "../../lib/energy/energy_logger.ts";
+import { NVIDIA_SMI_ARGS, NvidiaSmi, parseNvidiaSmiCsv } from "../../lib/energy/nvidia_smi.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { cpu, FakeProcTree } from "../_kit/fake_proc.ts";
 
@@ -60,7 +56,7 @@ Deno.test("EnergyLogger integrates GPU power over a span with the trapezoid rule
   const tree = new FakeProcTree(dir.path);
   tree.setStat(cpu({ user: 100, idle: 900 }));
   tree.setProc({ pid: 50, ppid: 1, utime: 10, stime: 0 });
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   fake.setCsv("0, 100, 50, 10, 1024, 16384\n1, 50, 50, 10, 1024, 16384\n");
   const logger = new EnergyLogger({
     clock,

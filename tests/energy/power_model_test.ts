@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { allocationRatio, attributeEnergy } from "../../lib/energy/attribution.ts";
 import {
-  allocationRatio,
-  attributeEnergy,
   busyTicks,
   cpuDelta,
   cpuUtilisationPct,
-  modelCpuPowerWatts,
   parseProcStat,
-  resolveTdp,
   totalTicks,
-} from "../../lib/energy/mod.ts";
+} from "../../lib/energy/cpu_times.ts";
+import { modelCpuPowerWatts, resolveTdp } from "../../lib/energy/power_model.ts";
 
 const model = fc.record({
   tdpWatts: fc.double({ min: 1, max: 2000, noNaN: true }),

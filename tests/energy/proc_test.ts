@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  busyTicks,
-  cpuDelta,
-  findUnifiedRoot,
-  parseCgroupUsageUsec,
-  parseMeminfo,
-  parsePidStat,
-  parseProcStat,
-  Telemetry,
-  totalTicks,
-  treeTicks,
-} from "../../lib/energy/mod.ts";
+import { busyTicks, cpuDelta, parseProcStat, totalTicks } from "../../lib/energy/cpu_times.ts";
+import { findUnifiedRoot, parseCgroupUsageUsec } from "../../lib/energy/cgroup_cpu.ts";
+import { parseMeminfo } from "../../lib/energy/meminfo.ts";
+import { parsePidStat, treeTicks } from "../../lib/energy/proc_pid_stat.ts";
+import { Telemetry } from "../../lib/energy/telemetry.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { cpu, cpuLine, FakeProcTree, pidStatLine } from "../_kit/fake_proc.ts";
 

@@ -5,7 +5,7 @@ import {
   planPeriod,
   type ReportReading,
   type ReportState,
-} from "../../lib/energy/mod.ts";
+} from "../../lib/energy/report_period.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();

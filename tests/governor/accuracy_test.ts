@@ -1,5 +1,5 @@
 import { ok as assert } from "node:assert/strict";
-import { ACCURACY_CASES, runAccuracyCase } from "../../bench/governor_accuracy.ts";
+import { ACCURACY_CASES, runAccuracyCase } from "../_kit/governor_accuracy.ts";
 
 for (const c of ACCURACY_CASES) {
   Deno.test(`governor total matches the true energy within a tick over 10 minutes: ${c.label}`, () => {

@@ -178,17 +178,17 @@ Deno.test({
     await Deno.chmod(dir.path, 0o755); // let the unprivileged user reach the socket's directory
     const socketPath = dir.join("g.sock");
     await using gov = await startGovernorProcess(socketPath, ["--rapl-mode=sim", "--group", GROUP]);
-    // the client module has no imports: copy it where the unprivileged user can read it (the
-    // repository may sit in a directory only root can enter)
-    await Deno.copyFile(
-      new URL("../../lib/energy/governor_client.ts", import.meta.url),
-      dir.join("gc.ts"),
-    );
-    await Deno.chmod(dir.join("gc.ts"), 0o644);
+    // the client imports only the wire module, which imports only types (erased when run): copy
+    // both where the unprivileged user can read them (the repository may sit in a directory only
+    // root can enter)
+    for (const name of ["governor_client.ts", "wire.ts"]) {
+      await Deno.copyFile(new URL(`../../lib/energy/${name}`, import.meta.url), dir.join(name));
+      await Deno.chmod(dir.join(name), 0o644);
+    }
     const script = dir.join("client.ts");
     await Deno.writeTextFile(
       script,
-      `import { GovernorClient } from "./gc.ts";
+      `import { GovernorClient } from "./governor_client.ts";
 const c = new GovernorClient({ socketPath: Deno.args[0] });
 console.log(await c.read().then((r) => "ok " + r.hostTotalUj, (e) => e.name + " " + e.reason));
 c.close();\n`,

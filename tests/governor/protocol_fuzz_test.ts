@@ -167,10 +167,10 @@ Deno.test("governor survives fuzzed, oversized, slow, idle and flooding clients 
 
   // still answering, counters say what happened, memory bounded
   await new Promise((r) => setTimeout(r, 500));
-  const stats = await warm.request("stats");
-  const clientsStats = stats.clients as Record<string, number>;
+  const stats = await warm.stats();
+  const clientsStats = stats.clients;
   assert(clientsStats.oversized >= 6, JSON.stringify(clientsStats));
-  assert(clientsStats.timed_out >= 4, JSON.stringify(clientsStats));
+  assert(clientsStats.timedOut >= 4, JSON.stringify(clientsStats));
   assert(clientsStats.rejected >= 88, JSON.stringify(clientsStats));
   assert((await warm.read()).hostTotalUj > 0n);
   warm.close();

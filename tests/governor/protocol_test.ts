@@ -5,7 +5,7 @@ import { assessHealth, handleRequestLine, type ProtocolContext } from "../../gov
 import { renderOpenMetrics } from "../../governor/metrics.ts";
 import { Scheduler } from "../../governor/scheduler.ts";
 import { fakeDomain, FakeSource } from "../_kit/fake_source.ts";
-import { FakeClock } from "../_kit/fake_clock.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 
 const ID = "33333333-3333-4333-8333-333333333333";
 
@@ -23,7 +23,7 @@ function context(script: Record<string, (bigint | { error: string })[]>, frames:
     });
   }
   const lastTick = frames === 0 ? null : BigInt(frames - 1) * 100_000_000n;
-  const sched = new Scheduler(new FakeClock(), () => {});
+  const sched = new Scheduler(new VirtualClock({ sleep: "manual" }), () => {});
   const ctx: ProtocolContext = {
     snapshot: () => acc.snapshot(),
     domains,

@@ -1,30 +1,12 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import type { Clock } from "../../lib/base/clock.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 import { LatencyRing, Scheduler, type TickInfo } from "../../governor/scheduler.ts";
-import { FakeClock } from "../_kit/fake_clock.ts";
-
-/** A FakeClock view whose sleeps wake `lateMs` late and whose time can jump (slow ticks). */
-class SkewClock implements Clock {
-  extraNs = 0n;
-  lateMs = 0;
-  constructor(readonly fake: FakeClock) {}
-  nowMs(): number {
-    return this.fake.nowMs();
-  }
-  monoNs(): bigint {
-    return this.fake.monoNs() + this.extraNs;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.fake.sleep(ms + this.lateMs, signal);
-  }
-}
 
 /** Lets the scheduler reach its first sleep. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 async function drive(
-  clock: Clock,
-  fake: FakeClock,
+  clock: VirtualClock,
   advanceMs: number,
   onTick: (t: TickInfo) => void = () => {},
   intervalMs = 100,
@@ -37,16 +19,16 @@ async function drive(
   const stop = new AbortController();
   const done = s.run(stop.signal);
   await settle();
-  await fake.advance(advanceMs);
+  await clock.advance(advanceMs);
   stop.abort();
   await done;
   return { ticks, stats: s.stats() };
 }
 
 Deno.test("scheduler ticks exactly at start + k*interval when timers are punctual", async () => {
-  const fake = new FakeClock();
-  const start = fake.monoNs();
-  const { ticks, stats } = await drive(fake, fake, 1000);
+  const clock = new VirtualClock({ sleep: "manual" });
+  const start = clock.monoNs();
+  const { ticks, stats } = await drive(clock, 1000);
   assertEquals(ticks.length, 11);
   ticks.forEach((t, k) => {
     assertEquals(t.deadlineNs, start + BigInt(k) * 100_000_000n);
@@ -58,11 +40,9 @@ Deno.test("scheduler ticks exactly at start + k*interval when timers are punctua
 });
 
 Deno.test("scheduler does not drift when every wake-up is late", async () => {
-  const fake = new FakeClock();
-  const clock = new SkewClock(fake);
-  clock.lateMs = 7;
-  const start = fake.monoNs();
-  const { ticks, stats } = await drive(clock, fake, 10_050);
+  const clock = new VirtualClock({ sleep: "manual", lateWakeMs: 7 });
+  const start = clock.monoNs();
+  const { ticks, stats } = await drive(clock, 10_050);
   // the deadline grid stays fixed: tick k starts 7 ms after start + k*100 ms, never later
   assertEquals(ticks.length, 101);
   for (const [k, t] of ticks.entries()) {
@@ -76,11 +56,10 @@ Deno.test("scheduler does not drift when every wake-up is late", async () => {
 });
 
 Deno.test("scheduler skips missed deadlines and counts the overrun when a tick is slow", async () => {
-  const fake = new FakeClock();
-  const clock = new SkewClock(fake);
-  const start = fake.monoNs();
-  const { ticks, stats } = await drive(clock, fake, 1000, (t) => {
-    if (t.index === 3) clock.extraNs += 250_000_000n; // tick 3 takes 250 ms
+  const clock = new VirtualClock({ sleep: "manual" });
+  const start = clock.monoNs();
+  const { ticks, stats } = await drive(clock, 1000, (t) => {
+    if (t.index === 3) void clock.advance(250); // tick 3 takes 250 ms (nothing asleep: moves now)
   });
   const indices = ticks.map((t) => t.index);
   // tick 3 ends at 550 ms: deadlines 4 and 5 are skipped, 6 runs on the original grid
@@ -92,27 +71,27 @@ Deno.test("scheduler skips missed deadlines and counts the overrun when a tick i
 });
 
 Deno.test("scheduler stops promptly when aborted while sleeping", async () => {
-  const fake = new FakeClock();
-  const s = new Scheduler(fake, () => {}, { intervalMs: 1000 });
+  const clock = new VirtualClock({ sleep: "manual" });
+  const s = new Scheduler(clock, () => {}, { intervalMs: 1000 });
   const stop = new AbortController();
   const done = s.run(stop.signal);
   await Promise.resolve();
-  assertEquals(fake.pendingSleeps, 1);
+  assertEquals(clock.pendingSleeps, 1);
   stop.abort();
   await done;
   assertEquals(s.stats().ticks, 1);
-  assertEquals(fake.pendingSleeps, 0);
+  assertEquals(clock.pendingSleeps, 0);
 });
 
 Deno.test("scheduler propagates an exception from the tick function", async () => {
-  const fake = new FakeClock();
-  const s = new Scheduler(fake, (t) => {
+  const clock = new VirtualClock({ sleep: "manual" });
+  const s = new Scheduler(clock, (t) => {
     if (t.index === 2) throw new Error("boom");
   });
   const done = s.run(new AbortController().signal);
   const caught = done.catch((e: Error) => e.message);
   await settle();
-  await fake.advance(300);
+  await clock.advance(300);
   assertEquals(await caught, "boom");
 });
 
@@ -131,7 +110,7 @@ Deno.test("LatencyRing keeps a bounded window and the all-time maximum", () => {
 Deno.test("scheduler rejects a non-positive interval", () => {
   let message = "";
   try {
-    new Scheduler(new FakeClock(), () => {}, { intervalMs: 0 });
+    new Scheduler(new VirtualClock(), () => {}, { intervalMs: 0 });
   } catch (e) {
     message = (e as Error).message;
   }

@@ -3,6 +3,7 @@ import { loadConfig } from "../../lib/config/load.ts";
 import type { ConfigOverrides } from "../../lib/config/schema.ts";
 import { runGovernor } from "../../governor/daemon.ts";
 import { GovernorClient, GovernorUnavailableError } from "../../lib/energy/governor_client.ts";
+import { encodeResponseLine, type Op, type ResponseValues } from "../../lib/energy/wire.ts";
 import { fakeDomain, FakeSource } from "../_kit/fake_source.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 
@@ -71,8 +72,9 @@ Deno.test("governor socket has its mode and group on disk and serves the client"
   assert(b.domains["package-0"].totalUj > a.domains["package-0"].totalUj);
   assertEquals(b.hostTotalUj, b.domains["package-0"].totalUj + b.domains["dram-0"].totalUj);
   assertEquals(b.source, "sim");
-  const stats = await client.request("stats");
-  assertEquals(stats.interval_ms, 20);
+  const stats = await client.stats();
+  assertEquals(stats.intervalMs, 20);
+  assertEquals(stats.clients.active, 1);
   const domains = await client.domains();
   assertEquals(domains.map((d) => [d.name, d.kind, d.inHostTotal]), [
     ["package-0", "package", true],
@@ -270,6 +272,54 @@ Deno.test("governor that finds another one running leaves the shared state file 
   assertEquals(await live.stop(), 0);
 });
 
+/** A valid v1 answer to `op` whose `instance` names the op, so a misrouted answer shows. */
+function answerNamed(op: Op): string {
+  const latency = { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 0 };
+  const values: ResponseValues = {
+    read: {
+      instance: op,
+      continues: null,
+      source: "sim",
+      monoNs: 0n,
+      time: "2026-01-01T00:00:00.000Z",
+      domains: {},
+      hostTotalUj: 0n,
+      hostTotalDomains: [],
+    },
+    domains: { instance: op, source: "sim", domains: [] },
+    health: {
+      instance: op,
+      source: "sim",
+      status: "ok",
+      problems: [],
+      simulated: true,
+      uptimeS: 0,
+      domains: {},
+    },
+    stats: {
+      instance: op,
+      intervalMs: 100,
+      ticks: 0,
+      overruns: 0,
+      missedTicks: 0,
+      tickLatenessMs: latency,
+      tickDurationMs: latency,
+      clients: {
+        active: 1,
+        accepted: 1,
+        rejected: 0,
+        timedOut: 0,
+        oversized: 0,
+        badRequests: 0,
+        requests: 0,
+      },
+      rssBytes: 0,
+      uptimeS: 0,
+    },
+  };
+  return encodeResponseLine(op, values[op]);
+}
+
 Deno.test("GovernorClient never hands a late answer to the next request after a timeout", async () => {
   await using dir = await tempDir();
   const path = dir.join("slow.sock");
@@ -284,21 +334,20 @@ Deno.test("GovernorClient never hands a late answer to the next request after a 
         for (;;) {
           const n = await conn.read(buf).catch(() => null);
           if (n === null) return;
-          const op = JSON.parse(new TextDecoder().decode(buf.subarray(0, n))).op;
+          const op = JSON.parse(new TextDecoder().decode(buf.subarray(0, n))).op as Op;
           if (op === "health") await new Promise((r) => setTimeout(r, 300)); // too slow
-          await conn.write(enc.encode(JSON.stringify({ v: 1, ok: true, echo: op }) + "\n"))
-            .catch(() => {});
+          await conn.write(enc.encode(answerNamed(op))).catch(() => {});
         }
       })();
     }
   })();
   const client = new GovernorClient({ socketPath: path, timeoutMs: 100 });
-  assertEquals((await client.request("stats")).echo, "stats");
+  assertEquals((await client.request("stats")).instance, "stats");
   const late = await client.request("health").catch((e) => e);
   assertEquals(late.reason, "timeout");
   await new Promise((r) => setTimeout(r, 400)); // the late answer arrives meanwhile
-  assertEquals((await client.request("domains")).echo, "domains");
-  assertEquals((await client.request("stats")).echo, "stats");
+  assertEquals((await client.request("domains")).instance, "domains");
+  assertEquals((await client.request("stats")).instance, "stats");
   client.close();
   listener.close();
   for (const c of conns) {

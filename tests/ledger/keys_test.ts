@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { fromHex, sha256, toHex } from "../../lib/ledger/encoding.ts";
-import { writeKeyPair } from "../../lib/ledger/key_files.ts";
+import { fromHex, toHex } from "../../lib/ledger/encoding.ts";
+import { sha256 } from "../../lib/ledger/sha256.ts";
 import {
   generateSigningKey,
-  KeyFileError,
-  loadSigningKey,
-  loadVerifyingKey,
   privateKeyPem,
   publicKeyPem,
   signBytes,
@@ -14,6 +11,13 @@ import {
   verifyBytes,
   verifyingKeyFromRaw,
 } from "../../lib/ledger/keys.ts";
+import {
+  KeyFileError,
+  loadSigningKey,
+  loadVerifyingKey,
+  writeKeyPair,
+} from "../../lib/ledger/key_files.ts";
+import { opensslVerifyBytes } from "../../demo/openssl_check.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 
 // RFC 8032 section 7.1, TEST 1..3: secret key, public key, message, signature.
@@ -169,20 +173,8 @@ Deno.test({
     assert.equal(toHex(sha256(der.stdout)), key.kid);
     const msg = new TextEncoder().encode("DSSEv1 4 test 5 hello");
     await Deno.writeFile(dir.join("msg"), msg);
-    await Deno.writeFile(dir.join("sig"), signBytes(key, msg));
-    const ok = await openssl([
-      "pkeyutl",
-      "-verify",
-      "-pubin",
-      "-inkey",
-      pubPath,
-      "-rawin",
-      "-in",
-      dir.join("msg"),
-      "-sigfile",
-      dir.join("sig"),
-    ]);
-    assert.equal(ok.code, 0, ok.stderr);
+    const ok = await opensslVerifyBytes(pubPath, msg, signBytes(key, msg));
+    assert.ok(ok.ok, ok.output);
     // And OpenSSL's signature with our private key file verifies with our code.
     const sig = await openssl([
       "pkeyutl",

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
-import { verifyLegacyLedger } from "../../lib/ledger/legacy.ts";
+import { verifyLegacyLedger } from "../../lib/ledger/legacy/legacy.ts";
 import {
   isPythonNumberLexeme,
   parsePyJson,
   pyDumps,
   pyString,
   pythonFloatRepr,
-} from "../../lib/ledger/legacy_json.ts";
+} from "../../lib/ledger/legacy/legacy_json.ts";
 import {
   legacyKey,
   pythonAvailable,

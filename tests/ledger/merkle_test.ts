@@ -2,19 +2,17 @@ import assert, { deepStrictEqual, ok, throws } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { fromHex, toHex } from "../../lib/ledger/encoding.ts";
+import { consistencyProof, inclusionProof } from "../../lib/ledger/merkle_proofs.ts";
 import {
-  consistencyProof,
   emptyRoot,
-  inclusionProof,
   leafHash,
   MerkleAccumulator,
   nodeHash,
   rootOf,
   splitPoint,
   type SubtreeHasher,
-  verifyConsistency,
-  verifyInclusion,
 } from "../../lib/ledger/merkle.ts";
+import { verifyConsistency, verifyInclusion } from "../../lib/ledger/merkle_verify.ts";
 
 const assertEquals = <T>(a: T, b: T, msg?: string) => assert.equal(a, b, msg);
 const equal = (a: Uint8Array, b: Uint8Array) => toHex(a) === toHex(b);

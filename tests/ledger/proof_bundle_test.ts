@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
-import { inclusionProof, leafHash, nodeHash, rootOf } from "../../lib/ledger/merkle.ts";
+import { inclusionProof } from "../../lib/ledger/merkle_proofs.ts";
+import { leafHash, nodeHash, rootOf } from "../../lib/ledger/merkle.ts";
 import {
   BundleSyntaxError,
   decodeBase64Strict,

@@ -15,7 +15,7 @@ import {
 } from "../../lib/ledger/record.ts";
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
 import { keyRotationBody } from "../../lib/ledger/rotation.ts";
-import { FakeClock } from "../_kit/fake_clock.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { buildLedger } from "../_kit/ledger_fixture.ts";
 import { readLedgerLines, verifyDir, writeLedgerLines } from "../_kit/ledger_tamper.ts";
@@ -103,7 +103,7 @@ Deno.test("checkpoint roots equal the recursive RFC 6962 MTH over the lines for 
   assert.equal(toHex(mth([])), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   await using dir = await tempDir();
   const l = await buildLedger(dir.path, { records: 0 });
-  await using writer = await LedgerWriter.open(dir.path, { key: l.key, clock: new FakeClock() });
+  await using writer = await LedgerWriter.open(dir.path, { key: l.key, clock: new VirtualClock() });
   for (let size = 1; size <= 9; size++) {
     if (size > 1) await writer.append("note", { text: `n${size}` });
     const cp = await writeCheckpoint(dir.path, l.key);

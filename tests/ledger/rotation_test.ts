@@ -3,8 +3,7 @@ import { writeCheckpoint } from "../../lib/ledger/checkpoint_writer.ts";
 import { toHex } from "../../lib/ledger/encoding.ts";
 import { privateKeyPem, type SigningKey, signingKeyFromSeed } from "../../lib/ledger/keys.ts";
 import { leafHash } from "../../lib/ledger/merkle.ts";
-import { signRecord } from "../../lib/ledger/record.ts";
-import type { RecordBody } from "../../lib/ledger/record_types.ts";
+import { type RecordBody, signRecord } from "../../lib/ledger/record.ts";
 import {
   checkKeyRotationBody,
   keyRotationBody,
@@ -14,7 +13,7 @@ import { compromiseAnchors } from "../../lib/ledger/rotation_trust.ts";
 import { parseTrustFile } from "../../lib/ledger/trust.ts";
 import { verifyLedger } from "../../lib/ledger/verify.ts";
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
-import { FakeClock } from "../_kit/fake_clock.ts";
+import { VirtualClock } from "../../lib/base/clock.ts";
 import { runCli } from "../_kit/run_cli.ts";
 import { smallLedger } from "../_kit/small_ledger.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
@@ -56,7 +55,7 @@ Deno.test("rotation body: valid, and every broken part is named", () => {
 /** A ledger of A-signed notes, a rotation to B at seq 3, then `after` (key, text) appends. */
 async function rotatedLedger(dir: string, after: SigningKey[]) {
   const init = await smallLedger(dir, { records: 2, key: A, origin: ORIGIN });
-  const clock = new FakeClock({ wallMs: Date.UTC(2026, 0, 2) });
+  const clock = new VirtualClock({ sleep: "manual", wallMs: Date.UTC(2026, 0, 2) });
   {
     await using w = await LedgerWriter.open(dir, { key: A, clock });
     await w.append("key_rotation", keyRotationBody(ORIGIN, { oldKid: A.kid, newKey: B }));

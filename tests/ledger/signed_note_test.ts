@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { fromBase64, sha256, toHex, utf8Bytes } from "../../lib/ledger/encoding.ts";
+import { fromBase64, toHex, utf8Bytes } from "../../lib/ledger/encoding.ts";
+import { sha256 } from "../../lib/ledger/sha256.ts";
 import { generateSigningKey, signingKeyFromSeed } from "../../lib/ledger/keys.ts";
 import {
   NoteError,

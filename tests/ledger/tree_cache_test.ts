@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { consistencyProof, inclusionProof, leafHash, rootOf } from "../../lib/ledger/merkle.ts";
+import { consistencyProof, inclusionProof } from "../../lib/ledger/merkle_proofs.ts";
+import { leafHash, rootOf } from "../../lib/ledger/merkle.ts";
 import { toHex } from "../../lib/ledger/encoding.ts";
 import {
   MemoryHashStore,
@@ -158,18 +159,32 @@ Deno.test("tree cache openLedgerTree rebuilds after a corrupt state or a shorter
   }
 });
 
-Deno.test("tree cache openLedgerTree falls back to memory when the cache cannot be written", async () => {
-  if (Deno.uid() === 0) return; // root ignores directory permissions
+Deno.test("tree cache openLedgerTree falls back to memory when the cache directory cannot be made", async () => {
+  // A regular file where the cache directory belongs: mkdir fails for every user, root included.
   await using dir = await tempDir();
   await Deno.writeTextFile(dir.join("ledger.jsonl"), '{"a":1}\n');
-  await Deno.chmod(dir.path, 0o555);
-  try {
-    using lt = await openLedgerTree(dir.path);
-    assert.equal(lt.persistent, false);
-    assert.equal(lt.tree.size, 1);
-  } finally {
-    await Deno.chmod(dir.path, 0o755);
-  }
+  await Deno.writeTextFile(dir.join("cache"), "not a directory");
+  using lt = await openLedgerTree(dir.path);
+  assert.equal(lt.persistent, false);
+  assert.equal(lt.tree.size, 1);
+  assert.equal(await Deno.readTextFile(dir.join("cache")), "not a directory");
+});
+
+Deno.test({
+  name: "tree cache openLedgerTree falls back to memory in a directory the user cannot write",
+  ignore: Deno.uid() === 0, // root ignores directory permissions; the test above covers root
+  fn: async () => {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(dir.join("ledger.jsonl"), '{"a":1}\n');
+    await Deno.chmod(dir.path, 0o555);
+    try {
+      using lt = await openLedgerTree(dir.path);
+      assert.equal(lt.persistent, false);
+      assert.equal(lt.tree.size, 1);
+    } finally {
+      await Deno.chmod(dir.path, 0o755);
+    }
+  },
 });
 
 Deno.test("tree cache openLedgerTree never blocks on a cache another holder keeps open", async () => {

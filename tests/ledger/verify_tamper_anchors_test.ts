@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { signCheckpoint } from "../../lib/ledger/checkpoint.ts";
 import { writeCheckpoint } from "../../lib/ledger/checkpoint_writer.ts";
-import { sha256, toHex } from "../../lib/ledger/encoding.ts";
+import { toHex } from "../../lib/ledger/encoding.ts";
+import { sha256 } from "../../lib/ledger/sha256.ts";
 import { generateSigningKey } from "../../lib/ledger/keys.ts";
 import { LedgerError } from "../../lib/ledger/ledger_error.ts";
 import { LATEST_CHECKPOINT, LEDGER_JSONL } from "../../lib/ledger/ledger_files.ts";

@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { openCheckpoint, signCheckpoint } from "../../lib/ledger/checkpoint.ts";
 import { signingKeyFromSeed } from "../../lib/ledger/keys.ts";
-import { consistencyProof, leafHash, rootOf } from "../../lib/ledger/merkle.ts";
+import { consistencyProof } from "../../lib/ledger/merkle_proofs.ts";
+import { leafHash, rootOf } from "../../lib/ledger/merkle.ts";
 import { noteVerifier, parseNote } from "../../lib/ledger/signed_note.ts";
 import {
   cosign,

@@ -7,10 +7,34 @@
 
 import type { IntensityBasis } from "../provider.ts";
 
-/** What kind of place a region id names. */
+/**
+ * What kind of place a region id names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RegionCatalog } from "../catalog.ts";
+ * import type { RegionKind } from "./types.ts";
+ * const kind: RegionKind = RegionCatalog.embedded().lookup("aws:eu-west-3").figure.kind;
+ * assert.equal(kind, "cloud");
+ * ```
+ */
 export type RegionKind = "world" | "country" | "cloud" | "grid" | "user";
 
-/** One grid-intensity figure for a region, with its provenance and uncertainty. */
+/**
+ * One grid-intensity figure for a region, with its provenance and uncertainty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RegionCatalog } from "../catalog.ts";
+ * import type { RegionFigure } from "./types.ts";
+ * const figure: RegionFigure = RegionCatalog.embedded().lookup("FR").figure;
+ * assert.equal(figure.countryCode, "FR");
+ * assert.equal(figure.basis, "lifecycle");
+ * assert.equal(figure.sourceId, "ember");
+ * ```
+ */
 export interface RegionFigure {
   /** Canonical id, e.g. `FR`, `aws:eu-west-3`, `egrid:CAMX`, `US-CAL-CISO`, `global-average`. */
   readonly id: string;
@@ -46,7 +70,19 @@ export interface RegionFigure {
   readonly aliases: readonly string[];
 }
 
-/** A documented source of figures. */
+/**
+ * A documented source of figures.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RegionCatalog } from "../catalog.ts";
+ * import type { SourceInfo } from "./types.ts";
+ * const source: SourceInfo | undefined = RegionCatalog.embedded().source("ember");
+ * assert.equal(source?.basis, "lifecycle");
+ * assert.match(source?.publisher ?? "", /^Ember/);
+ * ```
+ */
 export interface SourceInfo {
   /** Source id used by figures, e.g. `ember`. */
   readonly id: string;
@@ -66,7 +102,19 @@ export interface SourceInfo {
   readonly basis: string;
 }
 
-/** A PUE profile: a published (or assumed) PUE with its source and uncertainty. */
+/**
+ * A PUE profile: a published (or assumed) PUE with its source and uncertainty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RegionCatalog } from "../catalog.ts";
+ * import type { PueProfile } from "./types.ts";
+ * const aws: PueProfile = RegionCatalog.embedded().pueProfile("aws");
+ * assert.equal(aws.pue, 1.15);
+ * assert.equal(aws.uncertaintyRel, 0.05);
+ * ```
+ */
 export interface PueProfile {
   /** Profile id, e.g. `aws`, `enterprise_on_premises`, `cloud-hyperscale`. */
   readonly id: string;

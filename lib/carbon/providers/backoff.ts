@@ -1,36 +1,23 @@
 /**
- * Pure retry arithmetic: exponential backoff with full jitter, `Retry-After` parsing, and a small
- * seeded generator for the jitter (randomness is injected, never global).
+ * Pure retry arithmetic: exponential backoff with full jitter and `Retry-After` parsing. The
+ * jitter's randomness is injected (a `RandomSource`, e.g. `seededRandom` from lib/base/prng.ts).
  *
  * @module
  */
 
-/** A source of uniform numbers in [0, 1). */
-export type RandomSource = () => number;
+import type { RandomSource } from "../../base/prng.ts";
 
 /**
- * A seeded generator (mulberry32): the same seed gives the same sequence.
+ * Backoff settings.
  *
- * @param seed Any integer (only the low 32 bits are used).
  * @example
  * ```ts
- * import { seededRandom } from "./backoff.ts";
- * const a = seededRandom(7), b = seededRandom(7);
- * console.log(a() === b()); // true
+ * import assert from "node:assert/strict";
+ * import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
+ * const options: BackoffOptions = { baseDelayMs: 100, maxDelayMs: 1000 };
+ * assert.equal(backoffDelayMs(10, () => 0.5, options), 500);
  * ```
  */
-export function seededRandom(seed: number): RandomSource {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Backoff settings. */
 export interface BackoffOptions {
   /** Delay scale of the first retry, ms (default 200). */
   readonly baseDelayMs?: number;
@@ -47,8 +34,10 @@ export interface BackoffOptions {
  * @param options `baseDelayMs` (default 200), `maxDelayMs` (default 5000).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelayMs } from "./backoff.ts";
- * console.log(backoffDelayMs(3, () => 0.5, { baseDelayMs: 100 })); // 400
+ * assert.equal(backoffDelayMs(3, () => 0.5, { baseDelayMs: 100 }), 400);
+ * assert.equal(backoffDelayMs(0, () => 0), 0);
  * ```
  */
 export function backoffDelayMs(
@@ -72,9 +61,11 @@ export function backoffDelayMs(
  * @param nowMs Current wall-clock time, Unix epoch ms.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRetryAfterMs } from "./backoff.ts";
- * console.log(parseRetryAfterMs("2", 0)); // 2000
- * console.log(parseRetryAfterMs("Thu, 01 Jan 1970 00:00:05 GMT", 1000)); // 4000
+ * assert.equal(parseRetryAfterMs("2", 0), 2000);
+ * assert.equal(parseRetryAfterMs("Thu, 01 Jan 1970 00:00:05 GMT", 1000), 4000);
+ * assert.equal(parseRetryAfterMs("soon", 0), undefined);
  * ```
  */
 export function parseRetryAfterMs(value: string | null, nowMs: number): number | undefined {

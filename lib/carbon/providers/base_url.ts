@@ -16,8 +16,11 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
  * @param what Name of the setting, for the message (e.g. `carbon.electricityMapsUrl`).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkBaseUrl } from "./base_url.ts";
- * console.log(checkBaseUrl("https://api.electricitymap.org/", "url")); // "https://api.electricitymap.org"
+ * assert.equal(checkBaseUrl("https://api.electricitymap.org/", "url"), "https://api.electricitymap.org");
+ * assert.equal(checkBaseUrl("http://127.0.0.1:8080", "url"), "http://127.0.0.1:8080");
+ * assert.throws(() => checkBaseUrl("http://example.com", "url"), TypeError);
  * ```
  */
 export function checkBaseUrl(url: string, what: string): string {

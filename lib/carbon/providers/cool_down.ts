@@ -10,7 +10,20 @@
 import type { Clock } from "../../base/clock.ts";
 import type { FailureKind } from "./failure.ts";
 
-/** What a tripped breaker remembers. */
+/**
+ * What a tripped breaker remembers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import { CoolDown, type Tripped } from "./cool_down.ts";
+ * const breaker = new CoolDown(new VirtualClock(), 1000);
+ * const tripped: Tripped = { kind: "http", status: 503, message: "service unavailable" };
+ * breaker.record(tripped);
+ * assert.equal(breaker.blocked()?.status, 503);
+ * ```
+ */
 export interface Tripped {
   /** Kind of the failure that tripped it. */
   readonly kind: FailureKind;
@@ -26,8 +39,12 @@ export interface Tripped {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTransient } from "./cool_down.ts";
- * console.log(isTransient("timeout"), isTransient("http", 503), isTransient("auth", 401)); // true true false
+ * assert.equal(isTransient("timeout"), true);
+ * assert.equal(isTransient("http", 503), true);
+ * assert.equal(isTransient("http", 404), false);
+ * assert.equal(isTransient("auth", 401), false);
  * ```
  */
 export function isTransient(kind: FailureKind, status?: number): boolean {
@@ -40,11 +57,16 @@ export function isTransient(kind: FailureKind, status?: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CoolDown } from "./cool_down.ts";
- * import { systemClock } from "../../base/clock.ts";
- * const breaker = new CoolDown(systemClock, 60_000);
+ * import { VirtualClock } from "../../base/clock.ts";
+ * const clock = new VirtualClock();
+ * const breaker = new CoolDown(clock, 60_000);
  * breaker.record({ kind: "timeout", message: "no answer" });
- * console.log(breaker.blocked()?.kind); // "timeout"
+ * assert.equal(breaker.blocked()?.kind, "timeout");
+ * assert.match(breaker.blocked()?.message ?? "", /next request in 60 s/);
+ * await clock.sleep(60_000);
+ * assert.equal(breaker.blocked(), undefined);
  * ```
  */
 export class CoolDown {

@@ -24,6 +24,15 @@ import { DAY_MS } from "./span_pages.ts";
  * (between-source method spread 0.12 and release revisions 0.05 in quadrature; no timing error
  * since the value is for the hour itself), 20% for estimated hours (an estimation model adds
  * about 0.15), with a 10 g/kWh absolute floor for low-carbon grids. See docs/carbon-providers.md.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ELECTRICITY_MAPS_UNCERTAINTY } from "./electricity_maps.ts";
+ * const { measuredPct, estimatedPct } = ELECTRICITY_MAPS_UNCERTAINTY;
+ * assert.equal(measuredPct, 13);
+ * assert.ok(estimatedPct > measuredPct);
+ * ```
  */
 export const ELECTRICITY_MAPS_UNCERTAINTY: Readonly<
   { measuredPct: number; estimatedPct: number; floorGPerKwh: number }
@@ -33,7 +42,19 @@ export const ELECTRICITY_MAPS_UNCERTAINTY: Readonly<
   floorGPerKwh: 10,
 });
 
-/** Options of {@link ElectricityMapsProvider}. */
+/**
+ * Options of {@link ElectricityMapsProvider}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ElectricityMapsOptions, ElectricityMapsProvider } from "./electricity_maps.ts";
+ * const options: ElectricityMapsOptions = { token: "t", endpoint: "history", zoneMap: { "my-dc": "SE-SE3" } };
+ * const em = new ElectricityMapsProvider(options);
+ * assert.equal(em.name, "electricitymaps");
+ * assert.throws(() => new ElectricityMapsProvider({ baseUrl: "http://example.com" }), TypeError);
+ * ```
+ */
 export interface ElectricityMapsOptions extends LiveProviderOptions {
   /** API token sent as `auth-token` (config `carbon.electricityMapsToken`); none: not configured. */
   readonly token?: string | null;
@@ -63,10 +84,11 @@ const ZONE_PATTERN = /^[A-Z]{2}(-[A-Z0-9]+)*$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ElectricityMapsProvider } from "./electricity_maps.ts";
  * const em = new ElectricityMapsProvider({ token: null });
- * console.log(await em.intensityForSpan("FR", 0, 3_600_000), em.lastError?.kind);
- * // null "not_configured"
+ * assert.equal(await em.intensityForSpan("FR", 0, 3_600_000), null);
+ * assert.equal(em.lastError?.kind, "not_configured");
  * ```
  */
 export class ElectricityMapsProvider extends LiveProvider {

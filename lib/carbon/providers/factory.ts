@@ -14,14 +14,52 @@ import type { LiveProvider, LiveProviderOptions } from "./live_provider.ts";
 import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
 import { WattTimeProvider } from "./watttime.ts";
 
-/** Names of the live providers this module builds. */
+/**
+ * Names of the live providers this module builds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LIVE_PROVIDER_NAMES } from "./factory.ts";
+ * assert.deepEqual([...LIVE_PROVIDER_NAMES], ["electricitymaps", "watttime", "ukcarbonintensity"]);
+ * ```
+ */
 export const LIVE_PROVIDER_NAMES: readonly ["electricitymaps", "watttime", "ukcarbonintensity"] =
   Object.freeze(["electricitymaps", "watttime", "ukcarbonintensity"] as const);
 
-/** A live provider name. */
+/**
+ * A live provider name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LIVE_PROVIDER_NAMES, type LiveProviderName } from "./factory.ts";
+ * const name: LiveProviderName = "watttime";
+ * assert.ok(LIVE_PROVIDER_NAMES.includes(name));
+ * ```
+ */
 export type LiveProviderName = (typeof LIVE_PROVIDER_NAMES)[number];
 
-/** The `carbon.*` settings the factory reads (a loaded `Config["carbon"]` fits). */
+/**
+ * The `carbon.*` settings the factory reads (a loaded `Config["carbon"]` fits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createProviders, type ProviderSettings } from "./factory.ts";
+ * const settings: ProviderSettings = {
+ *   providers: ["electricitymaps"],
+ *   electricityMapsToken: "token",
+ *   electricityMapsUrl: "https://api.electricitymap.org",
+ *   wattTimeUsername: null,
+ *   wattTimePassword: null,
+ *   wattTimeUrl: "https://api.watttime.org",
+ *   ukCarbonIntensityUrl: "https://api.carbonintensity.org.uk",
+ *   providerTimeoutMs: 5000,
+ * };
+ * assert.equal(createProviders(settings)[0].name, "electricitymaps");
+ * ```
+ */
 export interface ProviderSettings {
   /** Provider names in order (`carbon.providers`). */
   readonly providers: readonly string[];
@@ -47,7 +85,30 @@ export interface ProviderSettings {
   readonly wattTimeSignalType?: "co2_moer" | "co2_aoer";
 }
 
-/** Options of the factory: shared provider options plus where other names come from. */
+/**
+ * Options of the factory: shared provider options plus where other names come from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createProviders, type ProviderFactoryOptions } from "./factory.ts";
+ * const options: ProviderFactoryOptions = {
+ *   env: (name) => ({ WATTTIME_USER: "u", WATTTIME_PASSWORD: "p" })[name],
+ *   others: { static: () => ({ name: "static", intensityForSpan: () => Promise.resolve(null) }) },
+ * };
+ * const providers = createProviders({
+ *   providers: ["watttime", "static"],
+ *   electricityMapsToken: null,
+ *   electricityMapsUrl: "https://api.electricitymap.org",
+ *   wattTimeUsername: null,
+ *   wattTimePassword: null,
+ *   wattTimeUrl: "https://api.watttime.org",
+ *   ukCarbonIntensityUrl: "https://api.carbonintensity.org.uk",
+ *   providerTimeoutMs: 5000,
+ * }, options);
+ * assert.deepEqual(providers.map((p) => p.name), ["watttime", "static"]);
+ * ```
+ */
 export interface ProviderFactoryOptions extends LiveProviderOptions {
   /**
    * Reads an environment variable, for the providers' conventional names `WATTTIME_USER` and
@@ -66,9 +127,15 @@ export interface ProviderFactoryOptions extends LiveProviderOptions {
  * @param known Accepted names.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../../base/errors.ts";
  * import { checkProviderName } from "./factory.ts";
- * console.log(checkProviderName("WattTime", ["watttime", "static"])); // "watttime"
- * try { checkProviderName("wattime", ["watttime", "static"]); } catch (e) { console.log((e as Error).message); }
+ * assert.equal(checkProviderName("WattTime", ["watttime", "static"]), "watttime");
+ * assert.throws(() => checkProviderName("wattime", ["watttime", "static"]), (e: unknown) => {
+ *   assert.ok(e instanceof ConfigError);
+ *   assert.match(e.message, /did you mean watttime\?/);
+ *   return true;
+ * });
  * ```
  */
 export function checkProviderName(name: string, known: readonly string[]): string {
@@ -91,6 +158,7 @@ export function checkProviderName(name: string, known: readonly string[]): strin
  * @param options Shared provider options and `env` (see {@link ProviderFactoryOptions}).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLiveProvider } from "./factory.ts";
  * const uk = createLiveProvider("ukcarbonintensity", {
  *   providers: ["ukcarbonintensity"], electricityMapsToken: null,
@@ -98,7 +166,7 @@ export function checkProviderName(name: string, known: readonly string[]): strin
  *   wattTimePassword: null, wattTimeUrl: "https://api.watttime.org",
  *   ukCarbonIntensityUrl: "https://api.carbonintensity.org.uk", providerTimeoutMs: 5000,
  * });
- * console.log(uk.name); // "ukcarbonintensity"
+ * assert.equal(uk.name, "ukcarbonintensity");
  * ```
  */
 export function createLiveProvider(
@@ -156,6 +224,7 @@ export function createLiveProvider(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createProviders } from "./factory.ts";
  * const flat = { name: "static", intensityForSpan: () => Promise.resolve(null) };
  * const providers = createProviders({
@@ -164,7 +233,7 @@ export function createLiveProvider(
  *   wattTimePassword: null, wattTimeUrl: "https://api.watttime.org",
  *   ukCarbonIntensityUrl: "https://api.carbonintensity.org.uk", providerTimeoutMs: 5000,
  * }, { others: { static: () => flat } });
- * console.log(providers.map((p) => p.name)); // ["ukcarbonintensity", "static"]
+ * assert.deepEqual(providers.map((p) => p.name), ["ukcarbonintensity", "static"]);
  * ```
  */
 export function createProviders(
@@ -195,8 +264,13 @@ export function createProviders(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../../base/errors.ts";
  * import { parseRegionMap } from "./factory.ts";
- * console.log(parseRegionMap(["aws:us-west-1=CAISO_NORTH"])); // { "aws:us-west-1": "CAISO_NORTH" }
+ * assert.deepEqual(parseRegionMap(["aws:us-west-1=CAISO_NORTH"]), {
+ *   "aws:us-west-1": "CAISO_NORTH",
+ * });
+ * assert.throws(() => parseRegionMap(["bad"]), ConfigError);
  * ```
  */
 export function parseRegionMap(pairs: readonly string[]): Record<string, string> {

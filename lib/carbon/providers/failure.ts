@@ -20,6 +20,14 @@
  *   types, negative or non-finite values).
  * - `empty`: the API answered, but with no values for the span.
  * - `aborted`: the caller's signal aborted the query.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fail, type FailureKind } from "./failure.ts";
+ * const kind: FailureKind = "rate_limited";
+ * assert.equal(fail(kind, "429 after 3 attempts").failure.kind, "rate_limited");
+ * ```
  */
 export type FailureKind =
   | "not_configured"
@@ -34,7 +42,23 @@ export type FailureKind =
   | "empty"
   | "aborted";
 
-/** One recorded failure. Never contains credentials. */
+/**
+ * One recorded failure. Never contains credentials.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ProviderFailure } from "./failure.ts";
+ * const failure: ProviderFailure = {
+ *   provider: "electricitymaps",
+ *   kind: "auth",
+ *   message: "the API refused the key; check carbon.electricityMapsToken",
+ *   status: 401,
+ *   atMs: 0,
+ * };
+ * assert.equal(failure.attempts ?? 1, 1);
+ * ```
+ */
 export interface ProviderFailure {
   /** Provider name, e.g. `electricitymaps`. */
   readonly provider: string;
@@ -54,10 +78,36 @@ export interface ProviderFailure {
   readonly atMs: number;
 }
 
-/** Receives every failure as it happens (e.g. to print under `--verbose` or count in metrics). */
+/**
+ * Receives every failure as it happens (e.g. to print under `--verbose` or count in metrics).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { DiagnosticsCallback, ProviderFailure } from "./failure.ts";
+ * const seen: ProviderFailure[] = [];
+ * const onFailure: DiagnosticsCallback = (f) => seen.push(f);
+ * onFailure({ provider: "watttime", kind: "timeout", message: "no answer in 10 s", atMs: 0 });
+ * assert.equal(seen[0].kind, "timeout");
+ * ```
+ */
 export type DiagnosticsCallback = (failure: ProviderFailure) => void;
 
-/** A value or the failure that prevented it. */
+/**
+ * A value or the failure that prevented it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fail, type Outcome, succeed } from "./failure.ts";
+ * const parse = (s: string): Outcome<number> =>
+ *   Number.isFinite(Number(s)) ? succeed(Number(s)) : fail("malformed", `not a number: ${s}`);
+ * const good = parse("42");
+ * assert.ok(good.ok && good.value === 42);
+ * const bad = parse("x");
+ * assert.ok(!bad.ok && bad.failure.kind === "malformed");
+ * ```
+ */
 export type Outcome<T> = { readonly ok: true; readonly value: T } | {
   readonly ok: false;
   readonly failure: Omit<ProviderFailure, "provider" | "atMs">;
@@ -68,9 +118,11 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fail } from "./failure.ts";
- * const out = fail("malformed", "response has no data array");
- * console.log(out.ok, out.failure.kind); // false "malformed"
+ * const out = fail("malformed", "response has no data array", { status: 200 });
+ * assert.equal(out.ok, false);
+ * assert.deepEqual(out.failure, { kind: "malformed", message: "response has no data array", status: 200 });
  * ```
  */
 export function fail(
@@ -86,8 +138,9 @@ export function fail(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { succeed } from "./failure.ts";
- * console.log(succeed(42).ok); // true
+ * assert.deepEqual(succeed(42), { ok: true, value: 42 });
  * ```
  */
 export function succeed<T>(value: T): { readonly ok: true; readonly value: T } {

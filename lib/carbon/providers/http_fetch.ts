@@ -10,13 +10,50 @@
  */
 
 import type { Clock } from "../../base/clock.ts";
-import { backoffDelayMs, parseRetryAfterMs, type RandomSource } from "./backoff.ts";
+import type { RandomSource } from "../../base/prng.ts";
+import { backoffDelayMs, parseRetryAfterMs } from "./backoff.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 
-/** The `fetch` function shape (injectable for tests; default `globalThis.fetch`). */
+/**
+ * The `fetch` function shape (injectable for tests; default `globalThis.fetch`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FetchFn } from "./http_fetch.ts";
+ * const fake: FetchFn = (input) => Promise.resolve(new Response(`asked ${input}`));
+ * const response = await fake("https://example.invalid/x", { method: "GET" });
+ * assert.equal(await response.text(), "asked https://example.invalid/x");
+ * ```
+ */
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
-/** How requests are made and retried. */
+/**
+ * How requests are made and retried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import { seededRandom } from "../../base/prng.ts";
+ * import { getText, type HttpPolicy } from "./http_fetch.ts";
+ * const clock = new VirtualClock();
+ * let calls = 0;
+ * const policy: HttpPolicy = {
+ *   clock,
+ *   random: seededRandom(1),
+ *   timeoutMs: 1000,
+ *   maxAttempts: 3,
+ *   baseDelayMs: 100,
+ *   maxDelayMs: 1000,
+ *   maxRetryAfterMs: 5000,
+ *   fetch: () => Promise.resolve(new Response("busy", { status: ++calls < 3 ? 503 : 200 })),
+ * };
+ * const out = await getText("https://example.invalid/", { policy });
+ * assert.ok(out.ok && out.value.attempts === 3);
+ * assert.equal(clock.sleeps.length, 2);
+ * ```
+ */
 export interface HttpPolicy {
   /** Sleeps between attempts and reads wall time for `Retry-After` dates. */
   readonly clock: Clock;
@@ -38,7 +75,17 @@ export interface HttpPolicy {
   readonly fetch?: FetchFn;
 }
 
-/** A successful (2xx) response. */
+/**
+ * A successful (2xx) response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { HttpText } from "./http_fetch.ts";
+ * const text: HttpText = { status: 200, body: '{"data":[]}', attempts: 1 };
+ * assert.deepEqual(JSON.parse(text.body), { data: [] });
+ * ```
+ */
 export interface HttpText {
   /** HTTP status. */
   readonly status: number;
@@ -65,14 +112,27 @@ const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
  * @param options `headers` (default none), `policy` (required), `signal` (caller's cancel).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getText } from "./http_fetch.ts";
- * import { seededRandom } from "./backoff.ts";
- * import { systemClock } from "../../base/clock.ts";
- * const out = await getText("http://127.0.0.1:9/unreachable", {
- *   policy: { clock: systemClock, random: seededRandom(1), timeoutMs: 200, maxAttempts: 1,
- *     baseDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 1000 },
+ * import { seededRandom } from "../../base/prng.ts";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * const policy = {
+ *   clock: new VirtualClock(),
+ *   random: seededRandom(1),
+ *   timeoutMs: 200,
+ *   maxAttempts: 1,
+ *   baseDelayMs: 10,
+ *   maxDelayMs: 100,
+ *   maxRetryAfterMs: 1000,
+ * };
+ * const ok = await getText("https://example.invalid/", {
+ *   policy: { ...policy, fetch: () => Promise.resolve(new Response("hello")) },
  * });
- * console.log(out.ok); // false
+ * assert.deepEqual(ok, { ok: true, value: { status: 200, body: "hello", attempts: 1 } });
+ * const denied = await getText("https://example.invalid/", {
+ *   policy: { ...policy, fetch: () => Promise.resolve(new Response("", { status: 401 })) },
+ * });
+ * assert.ok(!denied.ok && denied.failure.kind === "auth" && denied.failure.status === 401);
  * ```
  */
 export async function getText(

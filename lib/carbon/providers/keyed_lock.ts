@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KeyedLock } from "./keyed_lock.ts";
  * const lock = new KeyedLock();
  * const order: number[] = [];
@@ -17,7 +18,8 @@
  *   lock.run("a", async () => { await new Promise((r) => setTimeout(r, 5)); order.push(1); }),
  *   lock.run("a", () => { order.push(2); return Promise.resolve(); }),
  * ]);
- * console.log(order); // [1, 2]
+ * assert.deepEqual(order, [1, 2]);
+ * assert.equal(lock.size, 0);
  * ```
  */
 export class KeyedLock {

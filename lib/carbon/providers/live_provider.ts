@@ -14,7 +14,7 @@ import type {
   IntensityReading,
   RegionLocation,
 } from "../provider.ts";
-import { type RandomSource, seededRandom } from "./backoff.ts";
+import { type RandomSource, seededRandom } from "../../base/prng.ts";
 import {
   type DiagnosticsCallback,
   fail,
@@ -28,7 +28,29 @@ import { CoolDown } from "./cool_down.ts";
 import { KeyedLock } from "./keyed_lock.ts";
 import { type CacheStats, TtlLruCache } from "./ttl_lru_cache.ts";
 
-/** Options every live provider accepts. All have defaults. */
+/**
+ * Options every live provider accepts. All have defaults.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import type { ProviderFailure } from "./failure.ts";
+ * import type { LiveProviderOptions } from "./live_provider.ts";
+ * import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
+ * const seen: ProviderFailure[] = [];
+ * const options: LiveProviderOptions = {
+ *   clock: new VirtualClock(),
+ *   fetch: () => Promise.resolve(new Response("down", { status: 500 })),
+ *   maxAttempts: 2,
+ *   onDiagnostic: (f) => seen.push(f),
+ * };
+ * const uk = new UkCarbonIntensityProvider(options);
+ * assert.equal(await uk.intensityForSpan("GB", Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1, 1)), null);
+ * assert.equal(seen[0].kind, "http");
+ * assert.equal(seen[0].attempts, 2);
+ * ```
+ */
 export interface LiveProviderOptions {
   /** Time for TTLs, backoff sleeps and "now" (default the system clock). */
   readonly clock?: Clock;
@@ -68,7 +90,22 @@ export interface LiveProviderOptions {
   readonly onDiagnostic?: DiagnosticsCallback;
 }
 
-/** Counters of one provider. */
+/**
+ * Counters of one provider.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LiveProviderStats } from "./live_provider.ts";
+ * import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
+ * const uk = new UkCarbonIntensityProvider();
+ * await uk.intensityForSpan("FR", 0, 3_600_000); // not in Great Britain: no request
+ * const stats: LiveProviderStats = uk.stats();
+ * assert.equal(stats.queries, 1);
+ * assert.equal(stats.requests, 0);
+ * assert.equal(stats.failures, 1);
+ * ```
+ */
 export interface LiveProviderStats {
   /** Spans asked for. */
   readonly queries: number;
@@ -80,13 +117,34 @@ export interface LiveProviderStats {
   readonly cache: CacheStats;
 }
 
-/** What a subclass gets for talking to its API. */
+/**
+ * What a subclass gets for talking to its API.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FetchContext } from "./live_provider.ts";
+ * const controller = new AbortController();
+ * const ctx: FetchContext = { signal: controller.signal };
+ * assert.equal(ctx.signal?.aborted, false);
+ * ```
+ */
 export interface FetchContext {
   /** The caller's cancel signal. */
   readonly signal: AbortSignal | undefined;
 }
 
-/** A mapped zone: the provider's code and the cache key part that identifies it. */
+/**
+ * A mapped zone: the provider's code and the cache key part that identifies it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ZoneRef } from "./live_provider.ts";
+ * const zone: ZoneRef = { zone: "CAISO_NORTH", cacheKey: "CAISO_NORTH/co2_moer" };
+ * assert.ok(zone.cacheKey.startsWith(zone.zone));
+ * ```
+ */
 export interface ZoneRef {
   /** Provider's own code, e.g. `DE`, `CAISO_NORTH`, `national`. */
   readonly zone: string;
@@ -100,6 +158,14 @@ const RECENT_WINDOW_MS = DAY_MS;
  * Highest intensity accepted from an API, g/kWh. The dirtiest grids average about 1,300 (oil and
  * lignite) and marginal rates stay under about 1,000; 5,000 leaves room for any real hour and
  * still rejects unit mix-ups (kg, lb/MWh taken as g/kWh x 1000) and junk.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_PLAUSIBLE_G_PER_KWH } from "./live_provider.ts";
+ * assert.equal(MAX_PLAUSIBLE_G_PER_KWH, 5000);
+ * assert.ok(1300 < MAX_PLAUSIBLE_G_PER_KWH && 1300 * 1000 > MAX_PLAUSIBLE_G_PER_KWH);
+ * ```
  */
 export const MAX_PLAUSIBLE_G_PER_KWH = 5000;
 
@@ -108,10 +174,24 @@ export const MAX_PLAUSIBLE_G_PER_KWH = 5000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
  * import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
- * const uk = new UkCarbonIntensityProvider({ baseUrl: "http://127.0.0.1:9", maxAttempts: 1 });
- * const readings = await uk.intensityForSpan("GB", Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1, 1));
- * console.log(readings, uk.lastError?.kind); // null "network"
+ * const body = JSON.stringify({
+ *   data: [
+ *     { from: "2025-01-01T00:00Z", to: "2025-01-01T00:30Z", intensity: { forecast: 150, actual: 140 } },
+ *     { from: "2025-01-01T00:30Z", to: "2025-01-01T01:00Z", intensity: { forecast: 160, actual: null } },
+ *   ],
+ * });
+ * let requests = 0;
+ * const fetch = () => (requests++, Promise.resolve(new Response(body)));
+ * const uk = new UkCarbonIntensityProvider({ clock: new VirtualClock(), fetch });
+ * const span = [Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1, 1)] as const;
+ * const readings = await uk.intensityForSpan("GB", ...span);
+ * assert.deepEqual(readings?.map((r) => [r.intensityGPerKwh, r.measured]), [[140, true], [160, false]]);
+ * await uk.intensityForSpan("GB", ...span); // served from the page cache
+ * assert.equal(requests, 1);
+ * assert.equal(uk.lastError, undefined);
  * ```
  */
 export abstract class LiveProvider implements IntensityProvider {

@@ -12,9 +12,11 @@ import { fail, type Outcome, succeed } from "./failure.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIsoMs } from "./parse_helpers.ts";
- * console.log(parseIsoMs("2025-01-01T00:30Z")); // 1735691400000
- * console.log(parseIsoMs("2025-01-01 00:30")); // undefined (no zone)
+ * assert.equal(parseIsoMs("2025-01-01T00:30Z"), 1735691400000);
+ * assert.equal(parseIsoMs("2025-01-01T01:30+01:00"), 1735691400000);
+ * assert.equal(parseIsoMs("2025-01-01 00:30"), undefined); // no zone
  * ```
  */
 export function parseIsoMs(value: unknown): number | undefined {
@@ -31,8 +33,11 @@ export function parseIsoMs(value: unknown): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJsonBody } from "./parse_helpers.ts";
- * console.log(parseJsonBody("{").ok); // false
+ * assert.deepEqual(parseJsonBody('{"a":1}'), { ok: true, value: { a: 1 } });
+ * const bad = parseJsonBody("{");
+ * assert.ok(!bad.ok && bad.failure.kind === "malformed");
  * ```
  */
 export function parseJsonBody(body: string): Outcome<unknown> {
@@ -48,8 +53,11 @@ export function parseJsonBody(body: string): Outcome<unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isRecord } from "./parse_helpers.ts";
- * console.log(isRecord({}), isRecord([]), isRecord(null)); // true false false
+ * assert.equal(isRecord({}), true);
+ * assert.equal(isRecord([]), false);
+ * assert.equal(isRecord(null), false);
  * ```
  */
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -8,7 +8,16 @@
 
 import type { IntensityReading } from "../provider.ts";
 
-/** One UTC day, the default page: the unit of caching and of request batching. */
+/**
+ * One UTC day, the default page: the unit of caching and of request batching.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DAY_MS, pageOf } from "./span_pages.ts";
+ * assert.equal(pageOf(Date.UTC(2025, 0, 2, 13), DAY_MS), Date.UTC(2025, 0, 2));
+ * ```
+ */
 export const DAY_MS = 86_400_000;
 
 /**
@@ -19,8 +28,10 @@ export const DAY_MS = 86_400_000;
  * @param pageMs Page length in ms (pages start at multiples of it).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pageStarts } from "./span_pages.ts";
- * console.log(pageStarts(90, 310, 100)); // [0, 100, 200, 300]
+ * assert.deepEqual(pageStarts(90, 310, 100), [0, 100, 200, 300]);
+ * assert.deepEqual(pageStarts(100, 200, 100), [100]);
  * ```
  */
 export function pageStarts(startMs: number, endMs: number, pageMs: number): number[] {
@@ -29,7 +40,17 @@ export function pageStarts(startMs: number, endMs: number, pageMs: number): numb
   return out;
 }
 
-/** A run of consecutive pages fetched with one request. */
+/**
+ * A run of consecutive pages fetched with one request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { batchPages, type PageBatch } from "./span_pages.ts";
+ * const [batch]: PageBatch[] = batchPages([300, 400], 100, 5);
+ * assert.deepEqual(batch, { startMs: 300, endMs: 500, pages: [300, 400] });
+ * ```
+ */
 export interface PageBatch {
   /** Start of the first page. */
   readonly startMs: number;
@@ -44,9 +65,10 @@ export interface PageBatch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchPages } from "./span_pages.ts";
- * console.log(batchPages([0, 100, 200, 500], 100, 2).map((b) => b.pages));
- * // [[0, 100], [200], [500]]
+ * const batches = batchPages([0, 100, 200, 500], 100, 2);
+ * assert.deepEqual(batches.map((b) => b.pages), [[0, 100], [200], [500]]);
  * ```
  */
 export function batchPages(
@@ -80,11 +102,13 @@ export function batchPages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tidyReadings } from "./span_pages.ts";
  * const r = { intensityGPerKwh: 1, source: "s", dataset: "d", datasetVersion: "v", year: 2025,
  *   basis: "lifecycle" as const, zone: "Z", uncertaintyPct: 10, measured: true };
- * const out = tidyReadings([{ ...r, startMs: 50, endMs: 150 }, { ...r, startMs: 0, endMs: 100 }], 0, 200);
- * console.log(out.map((x) => [x.startMs, x.endMs])); // [[0, 50], [50, 150]]
+ * const readings = [{ ...r, startMs: 50, endMs: 150 }, { ...r, startMs: 0, endMs: 100 }];
+ * const out = tidyReadings(readings, 0, 200);
+ * assert.deepEqual(out.map((x) => [x.startMs, x.endMs]), [[0, 50], [50, 150]]);
  * ```
  */
 export function tidyReadings(
@@ -116,8 +140,10 @@ export function tidyReadings(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pageOf } from "./span_pages.ts";
- * console.log(pageOf(250, 100)); // 200
+ * assert.equal(pageOf(250, 100), 200);
+ * assert.equal(pageOf(200, 100), 200);
  * ```
  */
 export function pageOf(timeMs: number, pageMs: number): number {

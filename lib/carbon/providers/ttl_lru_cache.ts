@@ -8,7 +8,22 @@
 
 import type { Clock } from "../../base/clock.ts";
 
-/** Counters since the cache was created (or `resetStats`). */
+/**
+ * Counters since the cache was created (or `resetStats`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import { type CacheStats, TtlLruCache } from "./ttl_lru_cache.ts";
+ * const cache = new TtlLruCache<string>(new VirtualClock(), { maxEntries: 1 });
+ * cache.set("a", "x");
+ * cache.set("b", "y");
+ * const stats: CacheStats = cache.stats();
+ * assert.equal(stats.evictions, 1);
+ * assert.equal(stats.size, 1);
+ * ```
+ */
 export interface CacheStats {
   /** Lookups that found a live entry. */
   readonly hits: number;
@@ -24,7 +39,23 @@ export interface CacheStats {
   readonly maxEntries: number;
 }
 
-/** Options of {@link TtlLruCache}. */
+/**
+ * Options of {@link TtlLruCache}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import { TtlLruCache, type TtlLruCacheOptions } from "./ttl_lru_cache.ts";
+ * const clock = new VirtualClock();
+ * const options: TtlLruCacheOptions = { maxEntries: 8, defaultTtlMs: 1000 };
+ * const cache = new TtlLruCache<number>(clock, options);
+ * cache.set("a", 1);
+ * await clock.sleep(1000);
+ * assert.equal(cache.get("a"), undefined);
+ * assert.equal(cache.stats().expirations, 1);
+ * ```
+ */
 export interface TtlLruCacheOptions {
   /** Most entries held (default 1024). Must be an integer >= 1. */
   readonly maxEntries?: number;
@@ -42,11 +73,15 @@ interface Entry<V> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TtlLruCache } from "./ttl_lru_cache.ts";
- * import { systemClock } from "../../base/clock.ts";
- * const cache = new TtlLruCache<number>(systemClock, { maxEntries: 2 });
+ * import { VirtualClock } from "../../base/clock.ts";
+ * const cache = new TtlLruCache<number>(new VirtualClock(), { maxEntries: 2 });
  * cache.set("a", 1, 60_000);
- * console.log(cache.get("a"), cache.get("b"), cache.stats().hits); // 1 undefined 1
+ * assert.equal(cache.get("a"), 1);
+ * assert.equal(cache.get("b"), undefined);
+ * assert.equal(cache.stats().hits, 1);
+ * assert.equal(cache.stats().misses, 1);
  * ```
  */
 export class TtlLruCache<V> {

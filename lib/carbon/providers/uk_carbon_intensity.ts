@@ -24,6 +24,14 @@ import { UK_REGIONS, type UkArea, ukAreaFor } from "./uk_regions.ts";
  * "actual" (estimated from metered generation; the between-source method spread), 20% for the
  * national forecast and 25% for regional forecasts (forecast error in demand, wind and solar;
  * assumptions, see docs/carbon-providers.md), with a 10 g/kWh absolute floor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UK_CARBON_INTENSITY_UNCERTAINTY } from "./uk_carbon_intensity.ts";
+ * assert.equal(UK_CARBON_INTENSITY_UNCERTAINTY.actualPct, 12);
+ * assert.equal(UK_CARBON_INTENSITY_UNCERTAINTY.floorGPerKwh, 10);
+ * ```
  */
 export const UK_CARBON_INTENSITY_UNCERTAINTY: Readonly<{
   actualPct: number;
@@ -37,7 +45,24 @@ export const UK_CARBON_INTENSITY_UNCERTAINTY: Readonly<{
   floorGPerKwh: 10,
 });
 
-/** Options of {@link UkCarbonIntensityProvider}. */
+/**
+ * Options of {@link UkCarbonIntensityProvider}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import { type UkCarbonIntensityOptions, UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
+ * const urls: string[] = [];
+ * const options: UkCarbonIntensityOptions = {
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   clock: new VirtualClock(),
+ *   fetch: (url) => (urls.push(url), Promise.resolve(new Response('{"data":[]}'))),
+ * };
+ * await new UkCarbonIntensityProvider(options).intensityForSpan("gb:london", 0, 1_800_000);
+ * assert.equal(urls[0], "http://127.0.0.1:8080/regional/intensity/1970-01-01T00:00Z/1970-01-02T00:00Z/regionid/13");
+ * ```
+ */
 export interface UkCarbonIntensityOptions extends LiveProviderOptions {
   /** Base URL (default `https://api.carbonintensity.org.uk`; config `carbon.ukCarbonIntensityUrl`). */
   readonly baseUrl?: string;
@@ -49,10 +74,11 @@ export interface UkCarbonIntensityOptions extends LiveProviderOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
  * const uk = new UkCarbonIntensityProvider();
- * console.log(await uk.intensityForSpan("FR", 0, 3_600_000), uk.lastError?.kind);
- * // null "unknown_region"
+ * assert.equal(await uk.intensityForSpan("FR", 0, 3_600_000), null);
+ * assert.equal(uk.lastError?.kind, "unknown_region");
  * ```
  */
 export class UkCarbonIntensityProvider extends LiveProvider {

@@ -5,7 +5,17 @@
  * @module
  */
 
-/** Regional ids of the Carbon Intensity API with their short names. */
+/**
+ * Regional ids of the Carbon Intensity API with their short names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UK_REGIONS } from "./uk_regions.ts";
+ * assert.equal(UK_REGIONS[13], "London");
+ * assert.equal(Object.keys(UK_REGIONS).length, 17);
+ * ```
+ */
 export const UK_REGIONS: Readonly<Record<number, string>> = Object.freeze({
   1: "North Scotland",
   2: "South Scotland",
@@ -26,7 +36,17 @@ export const UK_REGIONS: Readonly<Record<number, string>> = Object.freeze({
   17: "Wales",
 });
 
-/** National (GB) or a regional id. */
+/**
+ * National (GB) or a regional id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UK_REGIONS, type UkArea } from "./uk_regions.ts";
+ * const area: UkArea = { kind: "regional", regionId: 7 };
+ * assert.equal(area.kind === "regional" ? UK_REGIONS[area.regionId] : "GB", "South Wales");
+ * ```
+ */
 export type UkArea = { readonly kind: "national" } | {
   readonly kind: "regional";
   readonly regionId: number;
@@ -36,7 +56,17 @@ function slug(name: string): string {
   return name.toLowerCase().replace(/&/g, "and").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }
 
-/** Accepted region slugs (`gb:london`, `gb:north-wales-and-merseyside`, ...). */
+/**
+ * Accepted region slugs (`gb:london`, `gb:north-wales-and-merseyside`, ...).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UK_REGION_SLUGS } from "./uk_regions.ts";
+ * assert.ok(UK_REGION_SLUGS.includes("north-wales-and-merseyside"));
+ * assert.equal(UK_REGION_SLUGS[12], "london");
+ * ```
+ */
 export const UK_REGION_SLUGS: readonly string[] = Object.values(UK_REGIONS).map(slug);
 
 /**
@@ -48,9 +78,12 @@ export const UK_REGION_SLUGS: readonly string[] = Object.values(UK_REGIONS).map(
  * @param countryCode Country of the resolved region, when known.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ukAreaFor } from "./uk_regions.ts";
- * console.log(ukAreaFor("gb:london")); // { kind: "regional", regionId: 13 }
- * console.log(ukAreaFor("GB")); // { kind: "national" }
+ * assert.deepEqual(ukAreaFor("gb:london"), { kind: "regional", regionId: 13 });
+ * assert.deepEqual(ukAreaFor("GB"), { kind: "national" });
+ * assert.deepEqual(ukAreaFor("aws:eu-west-2", "GB"), { kind: "national" });
+ * assert.equal(ukAreaFor("FR"), undefined);
  * ```
  */
 export function ukAreaFor(region: string, countryCode?: string): UkArea | undefined {

@@ -19,13 +19,29 @@ import { isRecord, parseIsoMs, parseJsonBody } from "./parse_helpers.ts";
 import { TtlLruCache } from "./ttl_lru_cache.ts";
 import { WattTimeSession } from "./watttime_session.ts";
 
-/** 1 lb/MWh in g/kWh: 453.592 g per lb / 1000 kWh per MWh. */
+/**
+ * 1 lb/MWh in g/kWh: 453.592 g per lb / 1000 kWh per MWh.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LB_PER_MWH_TO_G_PER_KWH } from "./watttime.ts";
+ * assert.equal((1000 * LB_PER_MWH_TO_G_PER_KWH).toFixed(3), "453.592");
+ * ```
+ */
 export const LB_PER_MWH_TO_G_PER_KWH = 0.453592;
 
 /**
  * Default uncertainties (1 sigma, log): 30% for the marginal signal `co2_moer` (a model output
  * for which WattTime publishes no error; an assumption, see docs/carbon-providers.md) and 15%
  * for the average signal `co2_aoer` (the base case for an average factor).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WATTTIME_UNCERTAINTY } from "./watttime.ts";
+ * assert.deepEqual({ ...WATTTIME_UNCERTAINTY }, { moerPct: 30, aoerPct: 15, floorGPerKwh: 10 });
+ * ```
  */
 export const WATTTIME_UNCERTAINTY: Readonly<
   { moerPct: number; aoerPct: number; floorGPerKwh: number }
@@ -35,7 +51,19 @@ export const WATTTIME_UNCERTAINTY: Readonly<
   floorGPerKwh: 10,
 });
 
-/** Options of {@link WattTimeProvider}. */
+/**
+ * Options of {@link WattTimeProvider}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type WattTimeOptions, WattTimeProvider } from "./watttime.ts";
+ * const options: WattTimeOptions = { username: "u", password: null, signalType: "co2_aoer" };
+ * const wt = new WattTimeProvider(options);
+ * assert.equal(await wt.intensityForSpan("CAISO_NORTH", 0, 300_000), null);
+ * assert.equal(wt.lastError?.kind, "not_configured");
+ * ```
+ */
 export interface WattTimeOptions extends LiveProviderOptions {
   /** Username (config `carbon.wattTimeUsername`, else `WATTTIME_USER`); none: not configured. */
   readonly username?: string | null;
@@ -58,10 +86,11 @@ const REGION_PATTERN = /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WattTimeProvider } from "./watttime.ts";
  * const wt = new WattTimeProvider({});
- * console.log(await wt.intensityForSpan("CAISO_NORTH", 0, 3_600_000), wt.lastError?.kind);
- * // null "not_configured"
+ * assert.equal(await wt.intensityForSpan("CAISO_NORTH", 0, 3_600_000), null);
+ * assert.equal(wt.lastError?.kind, "not_configured");
  * ```
  */
 export class WattTimeProvider extends LiveProvider {

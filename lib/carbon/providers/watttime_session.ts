@@ -10,10 +10,32 @@ import { fail, type Outcome, succeed } from "./failure.ts";
 import type { HttpText } from "./http_fetch.ts";
 import { isRecord, parseJsonBody } from "./parse_helpers.ts";
 
-/** Token lifetime documented by WattTime (30 min) minus a safety margin (1 min). */
+/**
+ * Token lifetime documented by WattTime (30 min) minus a safety margin (1 min).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WATTTIME_TOKEN_TTL_MS } from "./watttime_session.ts";
+ * assert.equal(WATTTIME_TOKEN_TTL_MS / 60_000, 29);
+ * ```
+ */
 export const WATTTIME_TOKEN_TTL_MS = 29 * 60_000;
 
-/** Performs one GET (the provider's retrying `httpGet`). */
+/**
+ * Performs one GET (the provider's retrying `httpGet`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { succeed } from "./failure.ts";
+ * import type { Getter } from "./watttime_session.ts";
+ * const get: Getter = (_url, headers) =>
+ *   Promise.resolve(succeed({ status: 200, body: headers.authorization ?? "", attempts: 1 }));
+ * const got = await get("https://example.invalid/login", { authorization: "Basic YTpi" });
+ * assert.ok(got.ok && got.value.body === "Basic YTpi");
+ * ```
+ */
 export type Getter = (url: string, headers: Record<string, string>) => Promise<Outcome<HttpText>>;
 
 /**
@@ -21,9 +43,25 @@ export type Getter = (url: string, headers: Record<string, string>) => Promise<O
  *
  * @example
  * ```ts
- * import { WattTimeSession, basicAuth } from "./watttime_session.ts";
- * console.log(basicAuth("user", "pass")); // "Basic dXNlcjpwYXNz"
- * console.log(typeof WattTimeSession);
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * import { succeed } from "./failure.ts";
+ * import { type Getter, WattTimeSession } from "./watttime_session.ts";
+ * let logins = 0;
+ * const get: Getter = () => {
+ *   logins++;
+ *   return Promise.resolve(succeed({ status: 200, body: '{"token":"t1"}', attempts: 1 }));
+ * };
+ * const session = new WattTimeSession("https://example.invalid/login", {
+ *   username: "user",
+ *   password: "pass",
+ *   clock: new VirtualClock(),
+ * });
+ * assert.deepEqual(await session.token(get), { ok: true, value: "t1" });
+ * assert.deepEqual(await session.token(get), { ok: true, value: "t1" });
+ * assert.equal(logins, 1);
+ * session.invalidate();
+ * assert.equal(session.hasToken, false);
  * ```
  */
 export class WattTimeSession {
@@ -87,8 +125,10 @@ export class WattTimeSession {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { basicAuth } from "./watttime_session.ts";
- * console.log(basicAuth("a", "b")); // "Basic YTpi"
+ * assert.equal(basicAuth("a", "b"), "Basic YTpi");
+ * assert.equal(basicAuth("user", "pass"), "Basic dXNlcjpwYXNz");
  * ```
  */
 export function basicAuth(username: string, password: string): string {

@@ -12,7 +12,21 @@ import { envName } from "../../config/resolve.ts";
 
 const USAGE = "carbon-ops config [--json] [--config FILE]";
 
-/** The `config` command. */
+/**
+ * The `config` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { configCommand } from "./config.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [configCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * assert.equal(await runCli(["config", "--json"], options), 0);
+ * assert.equal(JSON.parse(stdout.text()).governor.intervalMs, 100);
+ * ```
+ */
 export const configCommand: Command = {
   name: "config",
   summary: "Show the effective configuration (defaults, file, environment) or where it is wrong",

@@ -10,9 +10,10 @@ import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
+import { LedgerError } from "../../ledger/ledger_error.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
-import { appendEmission, LEDGER_OPTIONS, ledgerOptionsUsed } from "./_estimate_ledger.ts";
-import { estimatorFromConfig } from "./_energy_cli.ts";
+import { appendEmission, EMISSION_OPTIONS, ledgerFailure, prepareEmission } from "../emission.ts";
+import { estimatorFromConfig } from "./_estimator_from_config.ts";
 
 const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S [--start T --end T] " +
   "[--region R] [--method analytical|monte-carlo] [--json] [--ledger DIR --key FILE]";
@@ -36,7 +37,8 @@ const OPTIONS = {
   "allow-fallback": { type: "boolean" },
   "intensity-file": { type: "string" },
   json: { type: "boolean" },
-  ...LEDGER_OPTIONS,
+  "energy-coverage-pct": { type: "string" },
+  ...EMISSION_OPTIONS,
 } as const;
 
 function printText(out: TextSink, e: CarbonEstimate): void {
@@ -70,7 +72,24 @@ function printText(out: TextSink, e: CarbonEstimate): void {
   out.write(lines.join("\n") + "\n");
 }
 
-/** The `estimate` command. */
+/**
+ * The `estimate` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { estimateCommand } from "./estimate.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [estimateCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * const argv = ["estimate", "--energy-wh", "1000", "--region", "FR", "--json"];
+ * assert.equal(await runCli(argv, options), 0);
+ * const result = JSON.parse(stdout.text());
+ * assert.equal(result.grams, 55.225);
+ * assert.equal(result.dataset, "ember");
+ * ```
+ */
 export const estimateCommand: Command = {
   name: "estimate",
   summary: "Estimate grams of CO2e (with interval and provenance) for energy or power over time",
@@ -91,7 +110,8 @@ Options:
   --samples N            Monte Carlo samples (default 10000)
   --seed N               Monte Carlo seed (default 1; printed with the result)
   --confidence PCT       confidence level, 50..99.9 (default carbon.confidenceLevelPct, 95)
-  --energy-source S      governor, rapl or model (default model): sets the energy uncertainty
+  --energy-source S      governor, rapl, meter or model (default model): sets the energy
+                         uncertainty and the record's activity.source and quality
   --pue N                PUE 1..3 instead of a profile
   --pue-profile ID       PUE profile (default: the region's, e.g. aws; see 'regions --pue')
   --bucket-minutes N     bucket length over a span, 1..1440 (default 15)
@@ -153,6 +173,19 @@ Examples:
     if (powerW !== undefined && durationS === undefined && start === undefined) {
       throw new UsageError("--power-w needs --duration S or --start/--end", { usage: USAGE });
     }
+    const target = await prepareEmission(v, USAGE, ctx);
+    const energyCoveragePct = num("energy-coverage-pct", { min: 0, max: 100 });
+    if (target === null && energyCoveragePct !== undefined) {
+      throw new UsageError("--energy-coverage-pct goes with --ledger DIR --key FILE", {
+        usage: USAGE,
+      });
+    }
+    if (target !== null && start === undefined) {
+      throw new UsageError(
+        "an emission record needs its activity period: give --start/--end (or --start with --duration)",
+        { usage: USAGE },
+      );
+    }
     const config = await ctx.loadConfig({
       carbon: {
         region: v.region,
@@ -195,7 +228,19 @@ Examples:
       } else {
         estimate = estimator.estimateFromEnergy(energyWh as number, mc);
       }
-      const ledger = ledgerOptionsUsed(v) ? await appendEmission(estimate, v, catalog, ctx) : null;
+      let ledger: { seq: number; leaf: string } | null = null;
+      if (target !== null) {
+        try {
+          const r = await appendEmission(target, estimate, catalog, {
+            ...(energyCoveragePct !== undefined ? { energyCoveragePct } : {}),
+          });
+          ledger = { seq: r.seq, leaf: r.leaf };
+        } catch (err) {
+          if (!(err instanceof LedgerError)) throw err;
+          ctx.stderr.write(`carbon-ops estimate: ${ledgerFailure(err)}\n`);
+          return 1;
+        }
+      }
       if (v.json) writeJson(ctx.stdout, { ...estimate.toDict(), ...(ledger ? { ledger } : {}) });
       else {
         printText(ctx.stdout, estimate);

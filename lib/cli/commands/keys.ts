@@ -14,7 +14,31 @@ import { type Command, type CommandGroup, defineGroup, writeJson } from "../comm
 
 const USAGE = "carbon-ops keys generate --out DIR [--name NAME] [--origin ORIGIN] [--json]";
 
-/** `keys generate`. */
+/**
+ * `keys generate`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGenerateCommand } from "./keys.ts";
+ * const stdout = bufferSink();
+ * const commands = [defineGroup("keys", "Keys", [keysGenerateCommand])];
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const argv = ["keys", "generate", "--out", dir, "--name", "k", "--json"];
+ *   assert.equal(await runCli(argv, { commands, stdout, stderr: bufferSink() }), 0);
+ *   const made = JSON.parse(stdout.text());
+ *   assert.match(made.kid, /^[0-9a-f]{64}$/);
+ *   assert.equal(made.key_path, `${dir}/k.key`);
+ *   assert.ok((await Deno.stat(made.pub_path)).isFile);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const keysGenerateCommand: Command = {
   name: "generate",
   summary: "Create an Ed25519 key pair (NAME.key PKCS#8 0600, NAME.pub SPKI)",
@@ -79,7 +103,17 @@ Example:
   },
 };
 
-/** The `keys` group. */
+/**
+ * The `keys` group.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keysGroup } from "./keys.ts";
+ * assert.equal(keysGroup.name, "keys");
+ * assert.deepEqual(keysGroup.subcommands.map((c) => c.name), ["generate"]);
+ * ```
+ */
 export const keysGroup: CommandGroup = defineGroup(
   "keys",
   "Manage Ed25519 signing keys for the ledger",

@@ -21,7 +21,18 @@ import { ledgerVerifyLegacyCommand } from "./ledger_verify_legacy.ts";
 import { ledgerImportLegacyCommand } from "./ledger_import_legacy.ts";
 import { ledgerRotateKeyCommand } from "./ledger_rotate_key.ts";
 
-/** Subcommands of `carbon-ops ledger`, in help order. */
+/**
+ * Subcommands of `carbon-ops ledger`, in help order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEDGER_SUBCOMMANDS } from "./ledger.ts";
+ * const names = LEDGER_SUBCOMMANDS.map((c) => c.name);
+ * assert.equal(names[0], "init");
+ * assert.equal(new Set(names).size, names.length);
+ * ```
+ */
 export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerInitCommand,
   ledgerAppendCommand,
@@ -39,7 +50,18 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerRotateKeyCommand,
 ];
 
-/** The `ledger` group. */
+/**
+ * The `ledger` group.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEDGER_SUBCOMMANDS, ledgerGroup } from "./ledger.ts";
+ * assert.equal(ledgerGroup.subcommands, LEDGER_SUBCOMMANDS);
+ * assert.ok(ledgerGroup.subcommands.some((c) => c.name === "verify"));
+ * assert.match(ledgerGroup.help, /^Usage: carbon-ops ledger <subcommand>/);
+ * ```
+ */
 export const ledgerGroup: CommandGroup = defineGroup(
   "ledger",
   "Signed, hash-chained audit ledger: init, append, verify, checkpoint, show, totals, proofs",

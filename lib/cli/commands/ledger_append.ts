@@ -5,8 +5,9 @@
  */
 
 import { UsageError } from "../../base/errors.ts";
-import { JsonCanonError, parseJsonStrict } from "../../ledger/canonical_json.ts";
-import { loadSigningKey } from "../../ledger/keys.ts";
+import { JsonCanonError } from "../../ledger/canonical_json.ts";
+import { parseJsonStrict } from "../../ledger/strict_json.ts";
+import { loadSigningKey } from "../../ledger/key_files.ts";
 import { LedgerError } from "../../ledger/ledger_error.ts";
 import { LedgerWriter } from "../../ledger/writer.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -20,7 +21,39 @@ async function readAllStdin(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
 }
 
-/** `ledger append`. */
+/**
+ * `ledger append`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerAppendCommand } from "./ledger_append.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerAppendCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   await Deno.writeTextFile(`${dir}/note.json`, '{"text":"maintenance window"}');
+ *   const argv = ["--key", key, "--type", "note", "--body", `${dir}/note.json`, "--json"];
+ *   const appended = await cli("ledger", "append", `${dir}/l`, ...argv);
+ *   assert.equal(appended.code, 0);
+ *   assert.equal(JSON.parse(appended.out).seq, 1);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerAppendCommand: Command = {
   name: "append",
   summary: "Validate a record body and append it, signed, durably",

@@ -7,13 +7,44 @@
 import { UsageError } from "../../base/errors.ts";
 import { writeCheckpoint } from "../../ledger/checkpoint_writer.ts";
 import { toBase64 } from "../../ledger/encoding.ts";
-import { loadSigningKey } from "../../ledger/keys.ts";
+import { loadSigningKey } from "../../ledger/key_files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE = "carbon-ops ledger checkpoint DIR --key FILE [--json]";
 
-/** `ledger checkpoint`. */
+/**
+ * `ledger checkpoint`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerCheckpointCommand } from "./ledger_checkpoint.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerCheckpointCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const cp = await cli("ledger", "checkpoint", `${dir}/l`, "--key", key, "--json");
+ *   assert.equal(cp.code, 0);
+ *   assert.equal(JSON.parse(cp.out).size, 1);
+ *   assert.equal(JSON.parse(cp.out).origin, "example.org/host-01");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerCheckpointCommand: Command = {
   name: "checkpoint",
   summary: "Sign a C2SP checkpoint of the ledger and print it",

@@ -14,7 +14,23 @@ import { type Command, writeJson } from "../command.ts";
 const USAGE =
   "carbon-ops ledger consistency DIR --from OLD_CHECKPOINT [--to NEW_CHECKPOINT] [--json]";
 
-/** `ledger consistency`. */
+/**
+ * `ledger consistency`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { ledgerConsistencyCommand } from "./ledger_consistency.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const commands = [defineGroup("ledger", "Ledger", [ledgerConsistencyCommand])];
+ * const code = await runCli(["ledger", "consistency", "/nonexistent"], { commands, stdout, stderr });
+ * assert.equal(code, 2);
+ * assert.match(stderr.text(), /missing --from OLD_CHECKPOINT/);
+ * ```
+ */
 export const ledgerConsistencyCommand: Command = {
   name: "consistency",
   summary: "Print the consistency proof from an older checkpoint to the latest",

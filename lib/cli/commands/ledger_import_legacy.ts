@@ -5,8 +5,8 @@
  */
 
 import { UsageError } from "../../base/errors.ts";
-import { loadSigningKey } from "../../ledger/keys.ts";
-import { importLegacyLedger } from "../../ledger/legacy_import_run.ts";
+import { loadSigningKey } from "../../ledger/key_files.ts";
+import { importLegacyLedger } from "../../ledger/legacy/legacy_import_run.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { legacyReportJson, legacyReportText } from "./ledger_verify_legacy.ts";
@@ -14,7 +14,23 @@ import { legacyReportJson, legacyReportText } from "./ledger_verify_legacy.ts";
 const USAGE =
   "carbon-ops ledger import-legacy FILE --public-key HEX DIR --key FILE [--reporting-entity NAME] [--json]";
 
-/** `ledger import-legacy`. */
+/**
+ * `ledger import-legacy`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { ledgerImportLegacyCommand } from "./ledger_import_legacy.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const commands = [defineGroup("ledger", "Ledger", [ledgerImportLegacyCommand])];
+ * const code = await runCli(["ledger", "import-legacy"], { commands, stdout, stderr });
+ * assert.equal(code, 2);
+ * assert.match(stderr.text(), /expected at least 2, got 0/);
+ * ```
+ */
 export const ledgerImportLegacyCommand: Command = {
   name: "import-legacy",
   summary: "Import a verified Python carbon-ops 0.1 ledger as emission records",

@@ -6,16 +6,47 @@
  */
 
 import { UsageError } from "../../base/errors.ts";
-import { writeFileDurable } from "../../ledger/fs_durable.ts";
+import { writeFileDurable } from "../../base/durable_file.ts";
 import { initLedger } from "../../ledger/init.ts";
-import { loadSigningKey } from "../../ledger/keys.ts";
+import { loadSigningKey } from "../../ledger/key_files.ts";
 import { isValidNoteKeyName } from "../../ledger/signed_note.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE = "carbon-ops ledger init DIR --origin NAME --key FILE [--trust-out FILE] [--json]";
 
-/** `ledger init`. */
+/**
+ * `ledger init`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const again = await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   assert.equal(again.code, 1); // refused: the directory already holds a ledger
+ *   const made = await cli("ledger", "init", `${dir}/m`, "--origin", "example.org/m", "--key", key, "--json");
+ *   assert.equal(made.code, 0);
+ *   assert.equal(JSON.parse(made.out).trust_path, `${dir}/m/trust.json`);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerInitCommand: Command = {
   name: "init",
   summary: "Create a ledger: genesis record, first checkpoint, trust file",

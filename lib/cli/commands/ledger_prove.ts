@@ -13,7 +13,39 @@ import { type Command, writeJson } from "../command.ts";
 const USAGE =
   "carbon-ops ledger prove DIR --seq N [--size S] [--out FILE] [--record-out FILE] [--json]";
 
-/** `ledger prove`. */
+/**
+ * `ledger prove`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerProveCommand } from "./ledger_prove.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerProveCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const proof = await cli("ledger", "prove", `${dir}/l`, "--seq", "0", "--json");
+ *   assert.equal(proof.code, 0);
+ *   assert.equal(JSON.parse(proof.out).size, 1);
+ *   assert.deepEqual(JSON.parse(proof.out).proof, []);
+ *   assert.match(JSON.parse(proof.out).bundle, /^c2sp.org\/tlog-proof@v1\n/);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerProveCommand: Command = {
   name: "prove",
   summary: "Write an offline inclusion proof bundle for one record",

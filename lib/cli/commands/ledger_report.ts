@@ -6,6 +6,7 @@
 
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { replaceFileAtomic } from "../../base/durable_file.ts";
 import { UsageError } from "../../base/errors.ts";
 import { loadTrustFile } from "../../ledger/trust.ts";
 import { buildLedgerReport } from "../../report/ledger_report_data.ts";
@@ -13,7 +14,39 @@ import { renderLedgerReport } from "../../report/ledger_report.ts";
 
 const USAGE = "carbon-ops ledger report DIR --html FILE [--trust FILE]";
 
-/** The `ledger report` subcommand. */
+/**
+ * The `ledger report` subcommand.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerReportCommand } from "./ledger_report.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerReportCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const html = `${dir}/report.html`;
+ *   const made = await cli("ledger", "report", `${dir}/l`, "--html", html, "--trust", `${dir}/l/trust.json`);
+ *   assert.equal(made.code, 0);
+ *   assert.match(await Deno.readTextFile(html), /^<!doctype html>/);
+ *   assert.equal((await cli("ledger", "report", `${dir}/l`)).code, 2); // --html is required
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerReportCommand: Command = {
   name: "report",
   summary: "Write a self-contained HTML report: emissions over time, totals, verdict, checkpoint",
@@ -40,9 +73,7 @@ Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger ca
     }
     const trust = values.trust ? await loadTrustFile(values.trust) : undefined;
     const model = await buildLedgerReport(positionals[0], { trust });
-    const tmp = `${values.html}.tmp-${Deno.pid}`;
-    await Deno.writeTextFile(tmp, renderLedgerReport(model));
-    await Deno.rename(tmp, values.html);
+    await replaceFileAtomic(values.html, renderLedgerReport(model));
     const verdict = model.verdict ? `verdict ${model.verdict.status}` : "not verified (no --trust)";
     ctx.stdout.write(
       `wrote ${values.html}: ${model.emissions.length} emission records, ${verdict}\n`,

@@ -6,8 +6,9 @@
 
 import { UsageError } from "../../base/errors.ts";
 import { originOf } from "../../ledger/checkpoint_writer.ts";
-import { replaceFileAtomic } from "../../ledger/fs_durable.ts";
-import { loadSigningKey, publicKeyPem } from "../../ledger/keys.ts";
+import { replaceFileAtomic } from "../../base/durable_file.ts";
+import { loadSigningKey } from "../../ledger/key_files.ts";
+import { publicKeyPem } from "../../ledger/keys.ts";
 import { keyRotationBody } from "../../ledger/rotation.ts";
 import { rotatedTrustText } from "../../ledger/rotation_trust.ts";
 import { LedgerWriter } from "../../ledger/writer.ts";
@@ -17,7 +18,23 @@ import { type Command, writeJson } from "../command.ts";
 const USAGE =
   "carbon-ops ledger rotate-key DIR --key OLD --new-key NEW [--reason TEXT] [--trust FILE --trust-out FILE] [--json]";
 
-/** `ledger rotate-key`. */
+/**
+ * `ledger rotate-key`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { ledgerRotateKeyCommand } from "./ledger_rotate_key.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const commands = [defineGroup("ledger", "Ledger", [ledgerRotateKeyCommand])];
+ * const code = await runCli(["ledger", "rotate-key", "/nonexistent"], { commands, stdout, stderr });
+ * assert.equal(code, 2);
+ * assert.match(stderr.text(), /--key OLD and --new-key NEW are required/);
+ * ```
+ */
 export const ledgerRotateKeyCommand: Command = {
   name: "rotate-key",
   summary: "Append a key_rotation record signed by the old key, with the new key's proof",

@@ -41,7 +41,38 @@ function summary(r: ShownRecord): string {
   }
 }
 
-/** `ledger show`. */
+/**
+ * `ledger show`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerShowCommand } from "./ledger_show.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerShowCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const shown = await cli("ledger", "show", `${dir}/l`, "--json");
+ *   assert.equal(shown.code, 0);
+ *   assert.equal(JSON.parse(shown.out)[0].seq, 0);
+ *   assert.equal(JSON.parse(shown.out)[0].record.type, "genesis");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerShowCommand: Command = {
   name: "show",
   summary: "Show one record (--seq) or the last N (--tail, default 10)",

@@ -15,7 +15,38 @@ import { type Command, writeJson } from "../command.ts";
 const USAGE =
   "carbon-ops ledger verify DIR [DIR ...] --trust FILE [--trust FILE ...] [--checkpoint FILE ...] [--no-ledger-checkpoint] [--json]";
 
-/** `ledger verify`. */
+/**
+ * `ledger verify`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerVerifyCommand } from "./ledger_verify.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerVerifyCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const verdict = await cli("ledger", "verify", `${dir}/l`, "--trust", `${dir}/l/trust.json`, "--json");
+ *   assert.equal(verdict.code, 0);
+ *   assert.equal(JSON.parse(verdict.out).status, "valid");
+ *   assert.equal(JSON.parse(verdict.out).entries, 1);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerVerifyCommand: Command = {
   name: "verify",
   summary: "Verify records, chain, signatures and checkpoints; exit 0/1/3/4/5",

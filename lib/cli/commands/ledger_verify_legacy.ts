@@ -5,13 +5,29 @@
  */
 
 import { UsageError } from "../../base/errors.ts";
-import { type LegacyReport, verifyLegacyLedger } from "../../ledger/legacy.ts";
+import { type LegacyReport, verifyLegacyLedger } from "../../ledger/legacy/legacy.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE = "carbon-ops ledger verify-legacy FILE --public-key HEX [--json]";
 
-/** `ledger verify-legacy`. */
+/**
+ * `ledger verify-legacy`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { ledgerVerifyLegacyCommand } from "./ledger_verify_legacy.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const commands = [defineGroup("ledger", "Ledger", [ledgerVerifyLegacyCommand])];
+ * const code = await runCli(["ledger", "verify-legacy", "old.jsonl"], { commands, stdout, stderr });
+ * assert.equal(code, 2);
+ * assert.match(stderr.text(), /missing --public-key HEX/);
+ * ```
+ */
 export const ledgerVerifyLegacyCommand: Command = {
   name: "verify-legacy",
   summary: "Verify a Python carbon-ops 0.1 ledger against a pinned public key",
@@ -59,7 +75,22 @@ Exit codes: 0 valid, 1 invalid (first bad line reported), 2 usage.
   },
 };
 
-/** JSON form of a legacy verification report (shared with `import-legacy`). */
+/**
+ * JSON form of a legacy verification report (shared with `import-legacy`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { legacyReportJson } from "./ledger_verify_legacy.ts";
+ * const report = { ok: true, verifiedEntries: 2, headChainHash: "ab12", problem: undefined, entries: [] };
+ * assert.deepEqual(legacyReportJson(report), {
+ *   status: "valid",
+ *   entries: 2,
+ *   head_chain_hash: "ab12",
+ *   problem: null,
+ * });
+ * ```
+ */
 export function legacyReportJson(r: LegacyReport): Record<string, unknown> {
   return {
     status: r.ok ? "valid" : "invalid",
@@ -69,7 +100,17 @@ export function legacyReportJson(r: LegacyReport): Record<string, unknown> {
   };
 }
 
-/** Text form of a legacy verification report. */
+/**
+ * Text form of a legacy verification report.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { legacyReportText } from "./ledger_verify_legacy.ts";
+ * const report = { ok: true, verifiedEntries: 2, headChainHash: "ab12", problem: undefined, entries: [] };
+ * assert.equal(legacyReportText(report, "old.jsonl"), "VALID: 2 entries in old.jsonl\nhead chain hash ab12\n");
+ * ```
+ */
 export function legacyReportText(r: LegacyReport, path: string): string {
   if (r.ok) {
     return `VALID: ${r.verifiedEntries} entries in ${path}\nhead chain hash ${r.headChainHash}\n`;

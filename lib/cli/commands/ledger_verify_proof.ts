@@ -5,15 +5,30 @@
  */
 
 import { UsageError } from "../../base/errors.ts";
-import { TrustFileError } from "../../ledger/trust.ts";
-import { loadTrust } from "../../ledger/trust_extensions.ts";
+import { loadTrustFile, TrustFileError } from "../../ledger/trust.ts";
 import { type RecordProofReport, verifyRecordProof } from "../../ledger/verify_proof.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE = "carbon-ops ledger verify-proof RECORD_LINE_FILE BUNDLE --trust FILE [--json]";
 
-/** `ledger verify-proof`. */
+/**
+ * `ledger verify-proof`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { ledgerVerifyProofCommand } from "./ledger_verify_proof.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const commands = [defineGroup("ledger", "Ledger", [ledgerVerifyProofCommand])];
+ * const code = await runCli(["ledger", "verify-proof"], { commands, stdout, stderr });
+ * assert.equal(code, 2);
+ * assert.match(stderr.text(), /usage: carbon-ops ledger verify-proof RECORD_LINE_FILE BUNDLE/);
+ * ```
+ */
 export const ledgerVerifyProofCommand: Command = {
   name: "verify-proof",
   summary: "Verify one record against an offline proof bundle and the trust file",
@@ -45,7 +60,7 @@ Exit codes:
     if (!values.trust) throw new UsageError("missing --trust FILE", { usage: USAGE });
     let trusted;
     try {
-      trusted = await loadTrust(values.trust);
+      trusted = await loadTrustFile(values.trust);
     } catch (err) {
       if (!(err instanceof TrustFileError)) throw err;
       ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
@@ -67,11 +82,7 @@ Exit codes:
       );
       return 1;
     }
-    const report = verifyRecordProof(line, {
-      bundle,
-      trust: trusted.trust,
-      extensions: trusted.extensions,
-    });
+    const report = verifyRecordProof(line, { bundle, trust: trusted });
     if (values.json) writeJson(ctx.stdout, reportJson(report));
     else ctx.stdout.write(reportText(report));
     return report.exitCode;

@@ -11,7 +11,37 @@ import type { Command } from "../command.ts";
 
 const USAGE = "carbon-ops ledger witness-request DIR (--from OLD_CHECKPOINT | --first)";
 
-/** `ledger witness-request`. */
+/**
+ * `ledger witness-request`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineGroup } from "../command.ts";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { keysGroup } from "./keys.ts";
+ * import { ledgerInitCommand } from "./ledger_init.ts";
+ * import { ledgerWitnessRequestCommand } from "./ledger_witness_request.ts";
+ * const commands = [keysGroup, defineGroup("ledger", "Ledger", [ledgerInitCommand, ledgerWitnessRequestCommand])];
+ * const cli = async (...argv: string[]) => {
+ *   const stdout = bufferSink(), stderr = bufferSink();
+ *   const code = await runCli(argv, { commands, stdout, stderr });
+ *   return { code, out: stdout.text(), err: stderr.text() };
+ * };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await cli("keys", "generate", "--out", dir, "--name", "k");
+ *   const key = `${dir}/k.key`;
+ *   await cli("ledger", "init", `${dir}/l`, "--origin", "example.org/host-01", "--key", key);
+ *   const request = await cli("ledger", "witness-request", `${dir}/l`, "--first");
+ *   assert.equal(request.code, 0);
+ *   assert.match(request.out, /^old 0\n\nexample.org\/host-01\n1\n/);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const ledgerWitnessRequestCommand: Command = {
   name: "witness-request",
   summary: "Print a tlog-witness add-checkpoint request for the latest checkpoint",

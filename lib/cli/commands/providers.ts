@@ -21,7 +21,22 @@ import { parseIsoMs } from "../../carbon/providers/parse_helpers.ts";
 const USAGE = "carbon-ops providers [--region R] [--provider NAME]... [--start T --end T] [--json]";
 const HOUR_MS = 3_600_000;
 
-/** The `providers` command. */
+/**
+ * The `providers` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { providersCommand } from "./providers.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [providersCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * const code = await runCli(["providers", "--region", "FR", "--provider", "static"], options);
+ * assert.equal(code, 2);
+ * assert.match(stderr.text(), /unknown intensity provider "static"/);
+ * ```
+ */
 export const providersCommand: Command = {
   name: "providers",
   summary: "Check the live intensity providers (credentials, region, API answers) for a span",

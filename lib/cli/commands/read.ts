@@ -7,11 +7,8 @@
 import type { TextSink } from "../../base/text_sink.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
-import {
-  GovernorClient,
-  type GovernorReading,
-  GovernorUnavailableError,
-} from "../../energy/governor_client.ts";
+import { GovernorClient, GovernorUnavailableError } from "../../energy/governor_client.ts";
+import { encodeBody, type GovernorReading } from "../../energy/wire.ts";
 
 const USAGE =
   "carbon-ops read [--socket PATH] [--json] [--watch] [--interval-ms N] [--count N] [--timeout-ms N]";
@@ -21,30 +18,17 @@ function joules(uj: bigint): string {
   return `${uj / 1_000_000n}.${frac} J`;
 }
 
-function toJson(r: GovernorReading, powerW: Record<string, number> | null): unknown {
-  return {
-    instance: r.instance,
-    continues: r.continues,
-    source: r.source,
-    mono_ns: r.monoNs.toString(),
-    time: r.time,
-    host_total_uj: r.hostTotalUj.toString(),
-    host_total_domains: r.hostTotalDomains,
-    domains: Object.fromEntries(
-      Object.entries(r.domains).map(([n, d]) => [n, {
-        total_uj: d.totalUj.toString(),
-        delta_uj: d.deltaUj.toString(),
-        wraps: d.wraps,
-        resets: d.resets,
-        discarded: d.discarded,
-        read_errors: d.readErrors,
-        stalls: d.stalls,
-        stalled: d.stalled,
-        coverage: d.coverage,
-        ...(powerW ? { power_w: powerW[n] ?? null } : {}),
-      }]),
-    ),
-  };
+/**
+ * The reading as on the socket (the wire module's encoding); with --watch each domain also gets
+ * `power_w`, the average power since the previous reading (null when unknown).
+ */
+function readingJson(r: GovernorReading, powerW: Record<string, number> | null): unknown {
+  const wire = encodeBody("read", r);
+  if (powerW === null) return wire;
+  const domains = Object.fromEntries(
+    Object.entries(wire.domains).map(([n, d]) => [n, { ...d, power_w: powerW[n] ?? null }]),
+  );
+  return { ...wire, domains };
 }
 
 function printText(out: TextSink, r: GovernorReading, powerW: Record<string, number> | null) {
@@ -79,7 +63,27 @@ function printText(out: TextSink, r: GovernorReading, powerW: Record<string, num
   out.write(lines.join("\n") + "\n");
 }
 
-/** The `read` command. */
+/**
+ * The `read` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { readCommand } from "./read.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [readCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const code = await runCli(["read", "--socket", `${dir}/none.sock`, "--timeout-ms", "100"], options);
+ *   assert.equal(code, 1);
+ *   assert.match(stderr.text(), /no governor is running at/);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export const readCommand: Command = {
   name: "read",
   summary: "Read energy totals from the governor's socket (once or --watch)",
@@ -162,8 +166,8 @@ Examples:
         }
         if (values.json) {
           // one JSON document per line when watching, pretty-printed for a single read
-          if (values.watch) ctx.stdout.write(JSON.stringify(toJson(r, powerW)) + "\n");
-          else writeJson(ctx.stdout, toJson(r, powerW));
+          if (values.watch) ctx.stdout.write(JSON.stringify(readingJson(r, powerW)) + "\n");
+          else writeJson(ctx.stdout, readingJson(r, powerW));
         } else {
           printText(ctx.stdout, r, powerW);
         }

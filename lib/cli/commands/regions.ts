@@ -39,7 +39,23 @@ function regionJson(f: RegionFigure, catalog: RegionCatalog): Record<string, unk
   };
 }
 
-/** The `regions` command. */
+/**
+ * The `regions` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { regionsCommand } from "./regions.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [regionsCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * assert.equal(await runCli(["regions", "--search", "france", "--json"], options), 0);
+ * const listed = JSON.parse(stdout.text());
+ * assert.equal(listed.count, 4);
+ * assert.ok(listed.regions.some((r: { id: string }) => r.id === "FR"));
+ * ```
+ */
 export const regionsCommand: Command = {
   name: "regions",
   summary: "List known grid regions with their intensity, year, basis and source",

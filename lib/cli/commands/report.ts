@@ -8,21 +8,14 @@
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
-import {
-  GovernorClient,
-  type GovernorReading,
-  GovernorUnavailableError,
-} from "../../energy/governor_client.ts";
+import { GovernorClient, GovernorUnavailableError } from "../../energy/governor_client.ts";
+import type { GovernorReading } from "../../energy/wire.ts";
+import { governorEvidence } from "../../energy/governor_reader.ts";
 import { showRecords } from "../../ledger/query.ts";
 import { planPeriod, type ReportState } from "../../energy/report_period.ts";
 import { loadReportState, saveReportState, withStateLock } from "../../energy/report_state.ts";
-import {
-  appendEmission,
-  EMISSION_OPTIONS,
-  estimatorFromConfig,
-  ledgerFailure,
-  prepareLedger,
-} from "./_energy_cli.ts";
+import { appendEmission, EMISSION_OPTIONS, ledgerFailure, prepareEmission } from "../emission.ts";
+import { estimatorFromConfig } from "./_estimator_from_config.ts";
 
 const USAGE = "carbon-ops report --ledger DIR --key FILE [--state FILE] [--region R] " +
   "[--socket PATH] [--min-period S] [--json]";
@@ -60,7 +53,21 @@ async function settlePending(
   return { state: found ? { ...p.state } : { ...state, pending: undefined }, adopted: found };
 }
 
-/** The `report` command. */
+/**
+ * The `report` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { reportCommand } from "./report.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [reportCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * assert.equal(await runCli(["report"], options), 2);
+ * assert.match(stderr.text(), /report needs --ledger DIR and --key FILE/);
+ * ```
+ */
 export const reportCommand: Command = {
   name: "report",
   summary: "Append the host's emission record for the time since the previous report (cron)",
@@ -110,7 +117,7 @@ Examples:
       governor: { socketPath: v.socket },
     });
     const { estimator, catalog } = await estimatorFromConfig(config, ctx);
-    const target = await prepareLedger(v, USAGE, ctx);
+    const target = await prepareEmission(v, USAGE, ctx, { defaultHost: true });
     if (!target) throw new UsageError("report needs --ledger DIR and --key FILE", { usage: USAGE });
     const statePath = v.state ?? `${v.ledger.replace(/\/+$/, "")}.report-state.json`;
     const out = (obj: Record<string, unknown>, text: string) => {
@@ -169,14 +176,14 @@ Examples:
         return 0;
       }
       const energyWh = Number(plan.energyUj) / 3.6e9;
-      const sim = reading.source === "sim";
+      const evidence = governorEvidence(reading);
       let estimate;
       try {
         estimate = await estimator.estimateOverSpan({
           startTs: plan.startTs,
           endTs: plan.endTs,
           energyWh,
-          energySource: sim ? "model" : "governor",
+          energyEvidence: evidence,
         });
       } catch (err) {
         ctx.stderr.write(
@@ -201,10 +208,7 @@ Examples:
             start_total_uj: (state as ReportState).total_uj,
             end_total_uj: reading.hostTotalUj.toString(),
           },
-          assumptions: [
-            ...plan.events,
-            ...(sim ? ["the governor reads a SIMULATED source: energy is not measured"] : []),
-          ],
+          assumptions: plan.events,
         });
       } catch (err) {
         await saveReportState(statePath, state as ReportState);

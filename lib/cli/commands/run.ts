@@ -10,16 +10,16 @@ import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
-import type { EnergySummary } from "../../energy/energy_summary.ts";
 import { runMeasured } from "../../energy/run_measured.ts";
 import {
+  type AppendedEmission,
   appendEmission,
   EMISSION_OPTIONS,
-  estimatorFromConfig,
   ledgerFailure,
-  prepareLedger,
+  prepareEmission,
   ratioDecimal,
-} from "./_energy_cli.ts";
+} from "../emission.ts";
+import { estimatorFromConfig } from "./_estimator_from_config.ts";
 
 const USAGE = "carbon-ops run [--json] [--output FILE] [--region R] [--ledger DIR --key FILE " +
   "[--label K=V]...] [options] -- CMD [ARGS...]";
@@ -37,14 +37,6 @@ const OPTIONS = {
   ...EMISSION_OPTIONS,
 } as const;
 
-/** The estimator's energy source for a summary: measured only when fully covered. */
-function energySourceOf(e: EnergySummary): "governor" | "rapl" | "model" {
-  if (e.coverage < 1) return "model";
-  if (e.source.startsWith("governor") && !e.source.includes("sim")) return "governor";
-  if (e.source === "powercap") return "rapl";
-  return "model";
-}
-
 function fmtWh(wh: number): string {
   return wh >= 1 ? `${wh.toFixed(3)} Wh` : `${(wh * 1000).toFixed(3)} mWh`;
 }
@@ -57,7 +49,21 @@ function fmtG(g: number): string {
     : `${(g * 1000).toFixed(3)} mg`;
 }
 
-/** The `run` command. */
+/**
+ * The `run` command.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "../run_cli.ts";
+ * import { bufferSink } from "../sinks.ts";
+ * import { runCommand } from "./run.ts";
+ * const stdout = bufferSink(), stderr = bufferSink();
+ * const options = { commands: [runCommand], stdout, stderr, env: { CARBON_OPS_CONFIG: "" } };
+ * assert.equal(await runCli(["run"], options), 2);
+ * assert.match(stderr.text(), /expected at least 1, got 0/);
+ * ```
+ */
 export const runCommand: Command = {
   name: "run",
   summary: "Run a command and report the energy and carbon attributed to it",
@@ -122,7 +128,7 @@ Examples:
       energy: { tdpWatts: tdp, idlePolicy: idle as "proportional" | undefined },
     });
     const { estimator, catalog } = await estimatorFromConfig(config, ctx);
-    const target = await prepareLedger(v, USAGE, ctx);
+    const target = await prepareEmission(v, USAGE, ctx, { defaultHost: true });
     const [command, ...args] = positionals;
 
     const result = await runMeasured(command, args, {
@@ -144,7 +150,7 @@ Examples:
     const d = result.record.energy_details;
     let failed = false;
     let estimate: CarbonEstimate | null = null;
-    let ledger: { seq: number; leaf: string } | null = null;
+    let ledger: AppendedEmission | null = null;
     try {
       const startMs = Date.parse(result.record.timestamp_start);
       const endMs = Math.max(Date.parse(result.record.timestamp_end), startMs + 1);
@@ -152,7 +158,7 @@ Examples:
         startTs: result.record.timestamp_start,
         endTs: new Date(endMs).toISOString(),
         energyWh: e.energy_wh_attributed,
-        energySource: energySourceOf(e),
+        energyEvidence: e.evidence,
       });
     } catch (err) {
       failed = true;
@@ -169,7 +175,7 @@ Examples:
             idle_policy: d.idle_policy,
             energy_source: e.source,
           },
-          assumptions: d.notes.map((n) => n.slice(0, 1024)),
+          assumptions: d.notes,
         });
       } catch (err) {
         failed = true;
@@ -213,7 +219,7 @@ Examples:
       energy: e,
       energy_details: d,
       estimate: estimate ? estimate.toDict() : null,
-      ledger,
+      ledger: ledger ? { seq: ledger.seq, leaf: ledger.leaf } : null,
     };
     if (v.output !== undefined) {
       try {

@@ -20,7 +20,32 @@
 import type { DomainInfo, DomainSample } from "./energy_source.ts";
 import type { PersistedState } from "./persisted_state.ts";
 
-/** Options of {@link Accumulator}. */
+/**
+ * Options of {@link Accumulator}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AccumulatorOptions } from "./accumulator.ts";
+ * import { Accumulator } from "./accumulator.ts";
+ * const options: AccumulatorOptions = {
+ *   instance: "00000000-0000-4000-8000-000000000001",
+ *   source: "sysfs",
+ *   restored: {
+ *     v: 1,
+ *     instance: "00000000-0000-4000-8000-000000000000",
+ *     savedAtMs: 0,
+ *     domains: { "package-0": { totalUj: "500", wraps: 0, resets: 0, discarded: 0 } },
+ *   },
+ * };
+ * const acc = new Accumulator([{
+ *   name: "package-0", kind: "package", parent: null, inHostTotal: true,
+ *   wrapModulus: 1000n, ujPerRaw: { num: 1n, den: 1n }, origin: "test", note: null,
+ * }], options);
+ * assert.equal(acc.snapshot().hostTotalUj, 500n); // continues the restored total
+ * assert.equal(acc.snapshot().continues, "00000000-0000-4000-8000-000000000000");
+ * ```
+ */
 export interface AccumulatorOptions {
   /** Random UUID of this daemon run, included in every snapshot (required, injected). */
   readonly instance: string;
@@ -36,7 +61,28 @@ export interface AccumulatorOptions {
   readonly restored?: PersistedState | null;
 }
 
-/** Per-domain figures in a snapshot. */
+/**
+ * Per-domain figures in a snapshot.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { DomainTotals } from "./accumulator.ts";
+ * const totals: DomainTotals = {
+ *   totalUj: 3_600_000_000n,
+ *   deltaUj: 39_000n,
+ *   wraps: 1,
+ *   resets: 0,
+ *   discarded: 0,
+ *   readErrors: 0,
+ *   stalls: 0,
+ *   stalled: false,
+ *   coverage: 1,
+ *   lastError: null,
+ * };
+ * assert.equal(Number(totals.totalUj) / 3.6e9, 1); // watt-hours
+ * ```
+ */
 export interface DomainTotals {
   /** Energy since counting began (including restored totals), microjoules. */
   readonly totalUj: bigint;
@@ -60,7 +106,26 @@ export interface DomainTotals {
   readonly lastError: string | null;
 }
 
-/** Everything a client needs from one point in time. */
+/**
+ * Everything a client needs from one point in time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Snapshot } from "./accumulator.ts";
+ * import { Accumulator } from "./accumulator.ts";
+ * const acc = new Accumulator([{
+ *   name: "psys", kind: "psys", parent: null, inHostTotal: true,
+ *   wrapModulus: 1n << 32n, ujPerRaw: { num: 1n, den: 1n }, origin: "test", note: null,
+ * }], { instance: "i" });
+ * acc.apply([{ name: "psys", raw: 100n }], { monoNs: 0n, timeMs: 0 });
+ * acc.apply([{ name: "psys", raw: 300n }], { monoNs: 1_000_000n, timeMs: 1 });
+ * const snap: Snapshot = acc.snapshot();
+ * assert.equal(snap.frames, 2);
+ * assert.equal(snap.hostTotalUj, 200n);
+ * assert.deepEqual(snap.hostTotalDomains, ["psys"]);
+ * ```
+ */
 export interface Snapshot {
   /** This run's instance id. */
   readonly instance: string;
@@ -102,7 +167,26 @@ interface DomainState {
   lastError: string | null;
 }
 
-/** What happened to one domain in one frame. */
+/**
+ * What happened to one domain in one frame.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SampleOutcome } from "./accumulator.ts";
+ * import { Accumulator } from "./accumulator.ts";
+ * const acc = new Accumulator([{
+ *   name: "package-0", kind: "package", parent: null, inHostTotal: true,
+ *   wrapModulus: 1000n, ujPerRaw: { num: 1n, den: 1n }, origin: "test", note: null,
+ * }], { instance: "i", maxPowerWatts: 0.001 }); // at most 100 uJ per 100 ms step
+ * const seen: SampleOutcome[] = [];
+ * for (const [raw, ms] of [[900n, 0], [950n, 100], [20n, 200], [500n, 300]] as const) {
+ *   const at = { monoNs: BigInt(ms) * 1_000_000n, timeMs: ms };
+ *   seen.push(acc.apply([{ name: "package-0", raw }], at)["package-0"]);
+ * }
+ * assert.deepEqual(seen, ["first", "ok", "wrap", "implausible"]);
+ * ```
+ */
 export type SampleOutcome =
   | "first"
   | "ok"
@@ -118,6 +202,7 @@ export type SampleOutcome =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Accumulator } from "./accumulator.ts";
  * const acc = new Accumulator([{
  *   name: "package-0", kind: "package", parent: null, inHostTotal: true,
@@ -125,7 +210,9 @@ export type SampleOutcome =
  * }], { instance: "00000000-0000-4000-8000-000000000000", maxPowerWatts: 0.001 });
  * acc.apply([{ name: "package-0", raw: 990n }], { monoNs: 0n, timeMs: 0 });
  * acc.apply([{ name: "package-0", raw: 10n }], { monoNs: 100_000_000n, timeMs: 100 });
- * console.log(acc.snapshot().domains["package-0"].totalUj); // 20n (one wrap)
+ * const domain = acc.snapshot().domains["package-0"];
+ * assert.equal(domain.totalUj, 20n); // 990 -> 10 across one wrap of 1000
+ * assert.equal(domain.wraps, 1);
  * ```
  */
 export class Accumulator {

@@ -5,10 +5,32 @@
  * @module
  */
 
-/** CPU vendor as RAPL cares about it (Hygon uses the AMD registers). */
+/**
+ * CPU vendor as RAPL cares about it (Hygon uses the AMD registers).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuVendor } from "./cpu_info.ts";
+ * import { parseCpuInfo } from "./cpu_info.ts";
+ * const vendor: CpuVendor = parseCpuInfo("vendor_id\t: HygonGenuine\n").vendor;
+ * assert.equal(vendor, "hygon");
+ * ```
+ */
 export type CpuVendor = "intel" | "amd" | "hygon" | "unknown";
 
-/** What `/proc/cpuinfo` says about the first CPU. */
+/**
+ * What `/proc/cpuinfo` says about the first CPU.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuInfo } from "./cpu_info.ts";
+ * const skylakeX: CpuInfo = { vendor: "intel", vendorId: "GenuineIntel", family: 6, model: 0x55 };
+ * assert.equal(skylakeX.flags, undefined);
+ * assert.equal(skylakeX.model, 85);
+ * ```
+ */
 export interface CpuInfo {
   /** Vendor family for register selection. */
   readonly vendor: CpuVendor;
@@ -34,9 +56,15 @@ const VENDORS: Record<string, CpuVendor> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCpuInfo } from "./cpu_info.ts";
- * const info = parseCpuInfo("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n");
- * console.log(info.vendor, info.model); // "intel" 85
+ * const info = parseCpuInfo(
+ *   "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n",
+ * );
+ * assert.equal(info.vendor, "intel");
+ * assert.equal(info.family, 6);
+ * assert.equal(info.model, 85);
+ * assert.equal(parseCpuInfo("").vendor, "unknown");
  * ```
  */
 export function parseCpuInfo(text: string): CpuInfo {
@@ -72,8 +100,13 @@ function decimalOrNull(value: string): number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCpuInfo } from "./cpu_info.ts";
- * console.log(readCpuInfo("/nonexistent/cpuinfo").vendor); // "unknown"
+ * assert.equal(readCpuInfo("/nonexistent/cpuinfo").vendor, "unknown");
+ * const path = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(path, "vendor_id\t: AuthenticAMD\ncpu family\t: 25\n");
+ * assert.equal(readCpuInfo(path).vendor, "amd");
+ * Deno.removeSync(path);
  * ```
  */
 export function readCpuInfo(path = "/proc/cpuinfo"): CpuInfo {
@@ -93,8 +126,12 @@ export function readCpuInfo(path = "/proc/cpuinfo"): CpuInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuEnergyCaveats, parseCpuInfo } from "./cpu_info.ts";
- * console.log(cpuEnergyCaveats(parseCpuInfo("vendor_id\t: GenuineIntel\nflags\t\t: fpu sgx\n")));
+ * const caveats = cpuEnergyCaveats(parseCpuInfo("vendor_id\t: GenuineIntel\nflags\t\t: fpu sgx\n"));
+ * assert.equal(caveats.length, 1);
+ * assert.match(caveats[0], /^WARNING: SGX is enabled/);
+ * assert.deepEqual(cpuEnergyCaveats(parseCpuInfo("vendor_id\t: GenuineIntel\n")), []);
  * ```
  */
 export function cpuEnergyCaveats(cpu: CpuInfo): string[] {

@@ -6,7 +6,18 @@
  */
 import { EnergySourceError } from "./errors.ts";
 
-/** Where one online CPU sits. */
+/**
+ * Where one online CPU sits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuPlacement } from "./cpu_topology.ts";
+ * import { chooseMsrCpus } from "./cpu_topology.ts";
+ * const cpu3: CpuPlacement = { cpu: 3, packageId: 1, dieId: 0 };
+ * assert.equal(chooseMsrCpus([cpu3], null)[0].name, "package-1");
+ * ```
+ */
 export interface CpuPlacement {
   /** CPU number (`cpuN`). */
   readonly cpu: number;
@@ -16,7 +27,19 @@ export interface CpuPlacement {
   readonly dieId: number;
 }
 
-/** A RAPL unit to read: one package (or die, on multi-die packages) through one CPU. */
+/**
+ * A RAPL unit to read: one package (or die, on multi-die packages) through one CPU.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrReadUnit } from "./cpu_topology.ts";
+ * import { chooseMsrCpus } from "./cpu_topology.ts";
+ * const topo = [{ cpu: 0, packageId: 0, dieId: 0 }, { cpu: 1, packageId: 0, dieId: 1 }];
+ * const units: MsrReadUnit[] = chooseMsrCpus(topo, null); // a two-die package
+ * assert.deepEqual(units.map((u) => u.name), ["package-0-die-0", "package-0-die-1"]);
+ * ```
+ */
 export interface MsrReadUnit {
   /** CPU whose MSR device is read. */
   readonly cpu: number;
@@ -34,8 +57,19 @@ export interface MsrReadUnit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCpuTopology } from "./cpu_topology.ts";
- * console.log(readCpuTopology("/sys/devices/system/cpu").length > 0);
+ * const root = Deno.makeTempDirSync();
+ * for (const [cpu, pkg] of [[0, 0], [1, 1]]) {
+ *   Deno.mkdirSync(`${root}/cpu${cpu}/topology`, { recursive: true });
+ *   Deno.writeTextFileSync(`${root}/cpu${cpu}/topology/physical_package_id`, `${pkg}\n`);
+ * }
+ * assert.deepEqual(readCpuTopology(root), [
+ *   { cpu: 0, packageId: 0, dieId: 0 },
+ *   { cpu: 1, packageId: 1, dieId: 0 },
+ * ]);
+ * assert.deepEqual(readCpuTopology(`${root}/missing`), []);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function readCpuTopology(root = "/sys/devices/system/cpu"): CpuPlacement[] {
@@ -87,9 +121,18 @@ function ranges(nums: readonly number[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chooseMsrCpus } from "./cpu_topology.ts";
- * const topo = [{ cpu: 0, packageId: 0, dieId: 0 }, { cpu: 1, packageId: 0, dieId: 0 }, { cpu: 2, packageId: 1, dieId: 0 }];
- * console.log(chooseMsrCpus(topo, null).map((u) => u.cpu)); // [0, 2]
+ * const topo = [
+ *   { cpu: 0, packageId: 0, dieId: 0 },
+ *   { cpu: 1, packageId: 0, dieId: 0 },
+ *   { cpu: 2, packageId: 1, dieId: 0 },
+ * ];
+ * assert.deepEqual(chooseMsrCpus(topo, null).map((u) => [u.cpu, u.name]), [
+ *   [0, "package-0"],
+ *   [2, "package-1"],
+ * ]);
+ * assert.throws(() => chooseMsrCpus(topo, [0, 1]), /both in package 0/);
  * ```
  */
 export function chooseMsrCpus(

@@ -5,7 +5,19 @@
  * @module
  */
 
-/** Why a backend could not start. */
+/**
+ * Why a backend could not start.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergySourceFailure } from "./errors.ts";
+ * import { EnergySourceError } from "./errors.ts";
+ * const tryNext: EnergySourceFailure[] = ["not-found", "unsupported"];
+ * const err = new EnergySourceError("no zones", { backend: "sysfs", reason: "not-found" });
+ * assert.ok(tryNext.includes(err.reason));
+ * ```
+ */
 export type EnergySourceFailure =
   | "not-found"
   | "permission"
@@ -18,9 +30,16 @@ export type EnergySourceFailure =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EnergySourceError } from "./errors.ts";
- * const err = new EnergySourceError("no powercap zones under /x", { backend: "sysfs", reason: "not-found", path: "/x" });
- * console.log(err.reason); // "not-found"
+ * const err = new EnergySourceError("no powercap zones under /x", {
+ *   backend: "sysfs",
+ *   reason: "not-found",
+ *   path: "/x",
+ * });
+ * assert.equal(err.reason, "not-found");
+ * assert.equal(err.name, "EnergySourceError");
+ * assert.equal(err.path, "/x");
  * ```
  */
 export class EnergySourceError extends Error {
@@ -58,8 +77,16 @@ export class EnergySourceError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorCode } from "./errors.ts";
- * try { Deno.readFileSync("/nonexistent/x"); } catch (e) { console.log(errorCode(e)); } // "ENOENT"
+ * let code: string | undefined;
+ * try {
+ *   Deno.readFileSync("/nonexistent/x");
+ * } catch (e) {
+ *   code = errorCode(e);
+ * }
+ * assert.equal(code, "ENOENT");
+ * assert.equal(errorCode(new Error("plain")), undefined);
  * ```
  */
 export function errorCode(err: unknown): string | undefined {
@@ -78,8 +105,11 @@ export function errorCode(err: unknown): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { platypusHint } from "./errors.ts";
- * console.log(platypusHint("/sys/class/powercap/intel-rapl:0/energy_uj"));
+ * const hint = platypusHint("/sys/class/powercap/intel-rapl:0/energy_uj");
+ * assert.match(hint, /^permission denied reading \/sys\/class\/powercap\/intel-rapl:0\/energy_uj/);
+ * assert.match(hint, /CVE-2020-8694/);
  * ```
  */
 export function platypusHint(path: string): string {

@@ -7,7 +7,29 @@
  */
 import * as fs from "node:fs";
 
-/** Open/read/close on file descriptors. All calls are synchronous and may throw errno errors. */
+/**
+ * Open/read/close on file descriptors. All calls are synchronous and may throw errno errors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FileOps } from "./file_ops.ts";
+ * // An in-memory file, as tests use to inject kernel behaviour.
+ * const data = new TextEncoder().encode("12345\n");
+ * const ops: FileOps = {
+ *   open: () => 3,
+ *   pread: (_fd, buf, position) => {
+ *     const part = data.subarray(position, position + buf.length);
+ *     buf.set(part);
+ *     return part.length;
+ *   },
+ *   close: () => {},
+ * };
+ * const buf = new Uint8Array(4);
+ * assert.equal(ops.pread(ops.open("/x"), buf, 2), 4);
+ * assert.equal(new TextDecoder().decode(buf), "345\n");
+ * ```
+ */
 export interface FileOps {
   /** Opens `path` read-only and returns a descriptor. */
   open(path: string): number;
@@ -23,13 +45,17 @@ export interface FileOps {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nodeFileOps } from "./file_ops.ts";
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "42\n");
  * const fd = nodeFileOps.open(path);
  * const buf = new Uint8Array(16);
- * console.log(nodeFileOps.pread(fd, buf, 0)); // 3
+ * assert.equal(nodeFileOps.pread(fd, buf, 0), 3);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, 2)), "42");
+ * assert.equal(nodeFileOps.pread(fd, buf, 1), 2);
  * nodeFileOps.close(fd);
+ * Deno.removeSync(path);
  * ```
  */
 export const nodeFileOps: FileOps = Object.freeze({

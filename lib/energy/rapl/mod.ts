@@ -1,26 +1,43 @@
 /**
- * Energy backends behind `EnergySource`: powercap sysfs (default), MSR (opt-in, root) and the
- * simulated source, plus the factory that picks one for a governor mode.
+ * RAPL energy sources (`@carbon-ops/carbon-ops/energy/rapl`), for a program that reads the raw
+ * per-domain counters itself instead of asking the governor: powercap sysfs (default), MSR
+ * (opt-in, root) and a simulated source that also knows the exact energy it produced, plus
+ * `openEnergySource`, which picks one the way the governor does and says why. Counters wrap:
+ * each domain's `wrapModulus` and `ujPerRaw` turn two raw readings into microjoules. The
+ * governor daemon (accumulator, persisted totals, socket server) is not part of this API.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openEnergySource } from "./mod.ts";
- * const { source, lines } = openEnergySource({ raplMode: "sim" });
- * console.log(lines[0]);
+ * const { source, attempts } = openEnergySource({ raplMode: "sim", simPowerWatts: 100 });
+ * assert.equal(source.kind, "sim");
+ * assert.equal(attempts[0].ok, true);
+ * const samples = source.read();
+ * assert.equal(samples.length, source.domains.length);
+ * assert.equal(typeof samples[0].raw, "bigint");
  * source.close();
  * ```
  *
  * @module
  */
-export * from "./errors.ts";
-export * from "./file_ops.ts";
-export * from "./cpu_info.ts";
-export * from "./cpu_topology.ts";
-export * from "./powercap_discovery.ts";
-export * from "./sysfs.ts";
-export * from "./msr_registers.ts";
-export * from "./msr_device.ts";
-export * from "./msr.ts";
-export * from "./power_profile.ts";
-export * from "./sim.ts";
-export * from "./open_source.ts";
+
+export {
+  describeEnergySource,
+  type OpenedEnergySource,
+  openEnergySource,
+  type OpenEnergySourceOptions,
+  type SourceAttempt,
+} from "./open_source.ts";
+export type { DomainInfo, DomainKind, DomainSample, EnergySource } from "./energy_source.ts";
+export { EnergySourceError, type EnergySourceFailure } from "./errors.ts";
+export { createSimSource, type SimEnergySource, type SimSourceOptions } from "./sim.ts";
+export {
+  constantPower,
+  cpuUtilisationPower,
+  type CpuUtilisationPowerOptions,
+  csvPower,
+  type PowerProfile,
+  stepPower,
+} from "./power_profile.ts";
+export type { Clock } from "../../base/clock.ts";

@@ -13,7 +13,18 @@ import { EnergySourceError } from "./errors.ts";
 import { type MsrDevice, openMsrDevice } from "./msr_device.ts";
 import { AMD_MSRS, energyStatusUnit, registersFor, ujPerRawFor } from "./msr_registers.ts";
 
-/** Options of {@linkcode openMsrSource}. */
+/**
+ * Options of {@linkcode openMsrSource}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrSourceOptions } from "./msr.ts";
+ * import { openMsrSource } from "./msr.ts";
+ * const options: MsrSourceOptions = { cpuinfoPath: "/nonexistent/cpuinfo", msrCpus: [0] };
+ * assert.throws(() => openMsrSource(options), /unknown CPU vendor null/);
+ * ```
+ */
 export interface MsrSourceOptions {
   /** Directory holding `<cpu>/msr`. Default `/dev/cpu`. */
   readonly deviceRoot?: string;
@@ -27,7 +38,28 @@ export interface MsrSourceOptions {
   readonly openDevice?: (cpu: number) => MsrDevice;
 }
 
-/** An MSR domain: which CPU and register it is read from. */
+/**
+ * An MSR domain: which CPU and register it is read from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrDomain } from "./msr.ts";
+ * const domain: MsrDomain = {
+ *   name: "package-0",
+ *   kind: "package",
+ *   parent: null,
+ *   inHostTotal: true,
+ *   wrapModulus: 1n << 32n,
+ *   ujPerRaw: { num: 15625n, den: 256n },
+ *   origin: "/dev/cpu/0/msr MSR 0x611",
+ *   note: null,
+ *   cpu: 0,
+ *   register: 0x611,
+ * };
+ * assert.equal((1024n * domain.ujPerRaw.num) / domain.ujPerRaw.den, 62500n); // 1024 counts in uJ
+ * ```
+ */
 export interface MsrDomain extends DomainInfo {
   /** CPU whose device is read. */
   readonly cpu: number;
@@ -35,7 +67,32 @@ export interface MsrDomain extends DomainInfo {
   readonly register: number;
 }
 
-/** An MSR energy source with what discovery found, for start-up lines. */
+/**
+ * An MSR energy source with what discovery found, for start-up lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrEnergySource } from "./msr.ts";
+ * import { openMsrSource } from "./msr.ts";
+ * // AMD Zen 3, one package, through an in-memory device.
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/cpuinfo`, "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t: 1\n");
+ * Deno.mkdirSync(`${dir}/cpu0/topology`, { recursive: true });
+ * Deno.writeTextFileSync(`${dir}/cpu0/topology/physical_package_id`, "0\n");
+ * const regs = new Map([[0xc0010299, 0x10000n], [0xc001029b, 5n], [0xc001029a, 7n]]);
+ * const source: MsrEnergySource = openMsrSource({
+ *   cpuinfoPath: `${dir}/cpuinfo`,
+ *   topologyRoot: dir,
+ *   openDevice: (cpu) => ({ cpu, path: "mem", read: (r) => regs.get(r) ?? 0n, close() {} }),
+ * });
+ * assert.deepEqual(source.domains.map((d) => d.name), ["package-0", "package-0/core"]);
+ * assert.equal(source.cpuInfo.vendor, "amd");
+ * assert.match(source.domains[1].note ?? "", /single physical core/);
+ * source.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface MsrEnergySource extends EnergySource {
   /** Always `msr`. */
   readonly kind: "msr";
@@ -71,14 +128,30 @@ function domainName(kind: DomainKind, unit: MsrReadUnit): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openMsrSource } from "./msr.ts";
- * try {
- *   const source = openMsrSource({ msrCpus: [0] });
- *   console.log(source.domains.map((d) => d.name), source.read());
- *   source.close();
- * } catch (err) {
- *   console.log((err as Error).message);
- * }
+ * // A fake Skylake-X with one package: cpuinfo and topology files plus an in-memory device.
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/cpuinfo`, "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t: 85\n");
+ * Deno.mkdirSync(`${dir}/cpu0/topology`, { recursive: true });
+ * Deno.writeTextFileSync(`${dir}/cpu0/topology/physical_package_id`, "0\n");
+ * const registers = new Map([[0x606, 0xa0e03n], [0x611, 1000n]]);
+ * const source = openMsrSource({
+ *   cpuinfoPath: `${dir}/cpuinfo`,
+ *   topologyRoot: dir,
+ *   openDevice: (cpu) => ({
+ *     cpu,
+ *     path: `/dev/cpu/${cpu}/msr`,
+ *     read: (r) => registers.get(r) ?? 0n,
+ *     close: () => {},
+ *   }),
+ * });
+ * assert.deepEqual(source.domains.map((d) => d.name), ["package-0"]);
+ * assert.deepEqual(source.domains[0].ujPerRaw, { num: 15625n, den: 256n });
+ * assert.deepEqual(source.read(), [{ name: "package-0", raw: 1000n }]);
+ * assert.equal(source.hostTotalRule, "packages+dram");
+ * source.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function openMsrSource(options: MsrSourceOptions = {}): MsrEnergySource {

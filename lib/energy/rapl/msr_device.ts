@@ -7,7 +7,18 @@
 import { EnergySourceError, errorCode } from "./errors.ts";
 import { type FileOps, nodeFileOps } from "./file_ops.ts";
 
-/** Reads model-specific registers of one CPU. */
+/**
+ * Reads model-specific registers of one CPU.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrDevice } from "./msr_device.ts";
+ * import { energyStatusUnit } from "./msr_registers.ts";
+ * const fake: MsrDevice = { cpu: 0, path: "mem", read: () => 0xa0e03n, close() {} };
+ * assert.equal(energyStatusUnit(fake.read(0x606)), 14);
+ * ```
+ */
 export interface MsrDevice {
   /** The CPU number. */
   readonly cpu: number;
@@ -19,7 +30,21 @@ export interface MsrDevice {
   close(): void;
 }
 
-/** Options of {@linkcode openMsrDevice}. */
+/**
+ * Options of {@linkcode openMsrDevice}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OpenMsrDeviceOptions } from "./msr_device.ts";
+ * import { openMsrDevice } from "./msr_device.ts";
+ * const denied = Object.assign(new Error("EACCES"), { code: "EACCES" });
+ * const options: OpenMsrDeviceOptions = {
+ *   fileOps: { open: () => { throw denied; }, pread: () => 0, close: () => {} },
+ * };
+ * assert.throws(() => openMsrDevice(0, options), /permission denied opening \/dev\/cpu\/0\/msr/);
+ * ```
+ */
 export interface OpenMsrDeviceOptions {
   /** Directory holding `<cpu>/msr`. Default `/dev/cpu`. */
   readonly deviceRoot?: string;
@@ -33,6 +58,7 @@ export interface OpenMsrDeviceOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openMsrDevice } from "./msr_device.ts";
  * const root = Deno.makeTempDirSync();
  * Deno.mkdirSync(`${root}/0`);
@@ -41,8 +67,11 @@ export interface OpenMsrDeviceOptions {
  * f.writeSync(new Uint8Array([0x03, 0x0e, 0x0a, 0, 0, 0, 0, 0]));
  * f.close();
  * const dev = openMsrDevice(0, { deviceRoot: root });
- * console.log(dev.read(0x606).toString(16)); // "a0e03"
+ * assert.equal(dev.read(0x606), 0xa0e03n);
+ * assert.throws(() => dev.read(0x611), /short read of MSR 0x611/);
  * dev.close();
+ * assert.throws(() => openMsrDevice(1, { deviceRoot: root }), /modprobe msr/);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function openMsrDevice(cpu: number, options: OpenMsrDeviceOptions = {}): MsrDevice {

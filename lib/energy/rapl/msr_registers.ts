@@ -7,7 +7,18 @@
 import type { DomainKind } from "./energy_source.ts";
 import type { CpuInfo } from "./cpu_info.ts";
 
-/** One energy counter register. */
+/**
+ * One energy counter register.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrCounter } from "./msr_registers.ts";
+ * import { INTEL_MSRS } from "./msr_registers.ts";
+ * const psys: MsrCounter | undefined = INTEL_MSRS.counters.find((c) => c.platform);
+ * assert.deepEqual(psys, { kind: "psys", register: 0x64d, platform: true });
+ * ```
+ */
 export interface MsrCounter {
   /** Domain kind it measures. */
   readonly kind: DomainKind;
@@ -17,7 +28,19 @@ export interface MsrCounter {
   readonly platform: boolean;
 }
 
-/** Registers of one vendor. */
+/**
+ * Registers of one vendor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MsrRegisterSet } from "./msr_registers.ts";
+ * import { registersFor } from "./msr_registers.ts";
+ * const regs = registersFor({ vendor: "intel", vendorId: "GenuineIntel", family: 6, model: 0x55 });
+ * const set = regs as MsrRegisterSet;
+ * assert.equal(set.counters.length, 5);
+ * ```
+ */
 export interface MsrRegisterSet {
   /** Power/energy/time unit register; energy status unit (ESU) in bits 12:8. */
   readonly unit: number;
@@ -25,7 +48,17 @@ export interface MsrRegisterSet {
   readonly counters: readonly MsrCounter[];
 }
 
-/** Intel RAPL registers (package, PP0 core, PP1 uncore, DRAM, platform/psys). */
+/**
+ * Intel RAPL registers (package, PP0 core, PP1 uncore, DRAM, platform/psys).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INTEL_MSRS } from "./msr_registers.ts";
+ * assert.equal(INTEL_MSRS.unit, 0x606);
+ * assert.deepEqual(INTEL_MSRS.counters[0], { kind: "package", register: 0x611, platform: false });
+ * ```
+ */
 export const INTEL_MSRS: MsrRegisterSet = Object.freeze({
   unit: 0x606,
   counters: Object.freeze(
@@ -39,7 +72,17 @@ export const INTEL_MSRS: MsrRegisterSet = Object.freeze({
   ),
 });
 
-/** AMD family 17h/19h/1Ah (and Hygon 18h) RAPL registers; the core counter is per core. */
+/**
+ * AMD family 17h/19h/1Ah (and Hygon 18h) RAPL registers; the core counter is per core.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AMD_MSRS } from "./msr_registers.ts";
+ * assert.equal(AMD_MSRS.unit, 0xc0010299);
+ * assert.deepEqual(AMD_MSRS.counters.map((c) => c.kind), ["package", "core"]);
+ * ```
+ */
 export const AMD_MSRS: MsrRegisterSet = Object.freeze({
   unit: 0xc0010299,
   counters: Object.freeze(
@@ -50,7 +93,18 @@ export const AMD_MSRS: MsrRegisterSet = Object.freeze({
   ),
 });
 
-/** Intel family-6 models whose DRAM counter uses the fixed 15.3 uJ unit (Haswell-EP and later servers, Xeon Phi). */
+/**
+ * Intel family-6 models whose DRAM counter uses the fixed 15.3 uJ unit (Haswell-EP and later
+ * servers, Xeon Phi).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INTEL_SERVER_DRAM_MODELS } from "./msr_registers.ts";
+ * assert.ok(INTEL_SERVER_DRAM_MODELS.has(0x55)); // Skylake-X
+ * assert.ok(!INTEL_SERVER_DRAM_MODELS.has(0x9e)); // a desktop Kaby Lake
+ * ```
+ */
 export const INTEL_SERVER_DRAM_MODELS: ReadonlySet<number> = new Set([
   0x3f, // Haswell-X
   0x4f, // Broadwell-X
@@ -61,7 +115,18 @@ export const INTEL_SERVER_DRAM_MODELS: ReadonlySet<number> = new Set([
   0x6c, // Ice Lake-D
 ]);
 
-/** Intel family-6 models whose psys counter uses a fixed 1 J unit (Sapphire Rapids and later servers). */
+/**
+ * Intel family-6 models whose psys counter uses a fixed 1 J unit (Sapphire Rapids and later
+ * servers).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INTEL_FIXED_PSYS_MODELS } from "./msr_registers.ts";
+ * assert.ok(INTEL_FIXED_PSYS_MODELS.has(0x8f)); // Sapphire Rapids-X
+ * assert.equal(INTEL_FIXED_PSYS_MODELS.size, 4);
+ * ```
+ */
 export const INTEL_FIXED_PSYS_MODELS: ReadonlySet<number> = new Set([
   0x8f, // Sapphire Rapids-X
   0xcf, // Emerald Rapids-X
@@ -69,10 +134,31 @@ export const INTEL_FIXED_PSYS_MODELS: ReadonlySet<number> = new Set([
   0xae, // Granite Rapids-D
 ]);
 
-/** Intel Atom models whose unit register has a different meaning; MSR mode refuses them. */
+/**
+ * Intel Atom models whose unit register has a different meaning; MSR mode refuses them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INTEL_ATOM_UNIT_MODELS, registersFor } from "./msr_registers.ts";
+ * assert.ok(INTEL_ATOM_UNIT_MODELS.has(0x37));
+ * const atom = registersFor({ vendor: "intel", vendorId: "GenuineIntel", family: 6, model: 0x37 });
+ * assert.ok("unsupported" in atom);
+ * ```
+ */
 export const INTEL_ATOM_UNIT_MODELS: ReadonlySet<number> = new Set([0x37, 0x4a, 0x4c, 0x5a]);
 
-/** An exact fraction of microjoules per raw count. */
+/**
+ * An exact fraction of microjoules per raw count.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { UjFraction } from "./msr_registers.ts";
+ * const intel: UjFraction = { num: 15625n, den: 256n }; // 61.03515625 uJ
+ * assert.equal((1000n * intel.num) / intel.den, 61035n); // 1000 counts, in whole uJ
+ * ```
+ */
 export interface UjFraction {
   /** Numerator. */
   readonly num: bigint;
@@ -80,10 +166,30 @@ export interface UjFraction {
   readonly den: bigint;
 }
 
-/** The server DRAM unit, 15.3 uJ per count (`dram_domain_energy_unit = 15300` nJ/1000 in Linux `intel_rapl_common.c`). */
+/**
+ * The server DRAM unit, 15.3 uJ per count (`dram_domain_energy_unit = 15300` nJ/1000 in Linux
+ * `intel_rapl_common.c`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SERVER_DRAM_UJ_PER_RAW } from "./msr_registers.ts";
+ * assert.equal(Number(SERVER_DRAM_UJ_PER_RAW.num) / Number(SERVER_DRAM_UJ_PER_RAW.den), 15.3);
+ * ```
+ */
 export const SERVER_DRAM_UJ_PER_RAW: UjFraction = Object.freeze({ num: 153n, den: 10n });
 
-/** The Sapphire Rapids psys unit, 1 J per count (`psys_domain_energy_unit = NANOJOULE_PER_JOULE` in Linux). */
+/**
+ * The Sapphire Rapids psys unit, 1 J per count (`psys_domain_energy_unit = NANOJOULE_PER_JOULE`
+ * in Linux).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FIXED_PSYS_UJ_PER_RAW } from "./msr_registers.ts";
+ * assert.deepEqual(FIXED_PSYS_UJ_PER_RAW, { num: 1_000_000n, den: 1n });
+ * ```
+ */
 export const FIXED_PSYS_UJ_PER_RAW: UjFraction = Object.freeze({ num: 1_000_000n, den: 1n });
 
 /**
@@ -91,8 +197,9 @@ export const FIXED_PSYS_UJ_PER_RAW: UjFraction = Object.freeze({ num: 1_000_000n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { energyStatusUnit } from "./msr_registers.ts";
- * console.log(energyStatusUnit(0x000a0e03n)); // 14
+ * assert.equal(energyStatusUnit(0x000a0e03n), 14);
  * ```
  */
 export function energyStatusUnit(unitRegister: bigint): number {
@@ -109,8 +216,10 @@ function gcd(a: bigint, b: bigint): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ujPerRawForEsu } from "./msr_registers.ts";
- * console.log(ujPerRawForEsu(14)); // { num: 15625n, den: 256n } (61.03515625 uJ)
+ * assert.deepEqual(ujPerRawForEsu(14), { num: 15625n, den: 256n }); // 61.03515625 uJ
+ * assert.throws(() => ujPerRawForEsu(32), RangeError);
  * ```
  */
 export function ujPerRawForEsu(esu: number): UjFraction {
@@ -126,8 +235,11 @@ export function ujPerRawForEsu(esu: number): UjFraction {
  *
  * @example
  * ```ts
- * import { registersFor } from "./msr_registers.ts";
- * console.log(registersFor({ vendor: "amd", vendorId: "AuthenticAMD", family: 25, model: 1 }));
+ * import assert from "node:assert/strict";
+ * import { AMD_MSRS, registersFor } from "./msr_registers.ts";
+ * assert.equal(registersFor({ vendor: "amd", vendorId: "AuthenticAMD", family: 25, model: 1 }), AMD_MSRS);
+ * const old = registersFor({ vendor: "amd", vendorId: "AuthenticAMD", family: 0x15, model: 1 });
+ * assert.ok("unsupported" in old && old.unsupported.includes("needs Zen"));
  * ```
  */
 export function registersFor(cpu: CpuInfo): MsrRegisterSet | { unsupported: string } {
@@ -160,9 +272,11 @@ export function registersFor(cpu: CpuInfo): MsrRegisterSet | { unsupported: stri
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ujPerRawFor } from "./msr_registers.ts";
  * const skx = { vendor: "intel", vendorId: "GenuineIntel", family: 6, model: 0x55 } as const;
- * console.log(ujPerRawFor("dram", 14, skx)); // { num: 153n, den: 10n }
+ * assert.deepEqual(ujPerRawFor("dram", 14, skx), { num: 153n, den: 10n });
+ * assert.deepEqual(ujPerRawFor("package", 14, skx), { num: 15625n, den: 256n });
  * ```
  */
 export function ujPerRawFor(kind: DomainKind, esu: number, cpu: CpuInfo): UjFraction {

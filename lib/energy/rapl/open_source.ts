@@ -23,7 +23,20 @@ import {
 import { createSimSource, type SimEnergySource } from "./sim.ts";
 import { currentUid, openSysfsSource, type SysfsEnergySource } from "./sysfs.ts";
 
-/** Options of {@linkcode openEnergySource}; names and defaults follow the `governor.*` config keys. */
+/**
+ * Options of {@linkcode openEnergySource}; names and defaults follow the `governor.*` config keys.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OpenEnergySourceOptions } from "./open_source.ts";
+ * import { openEnergySource } from "./open_source.ts";
+ * const options: OpenEnergySourceOptions = { raplMode: "sim", simPackages: 2, simRangeUj: "999" };
+ * const { source } = openEnergySource(options);
+ * assert.deepEqual(source.domains.map((d) => d.wrapModulus), [1000n, 1000n]);
+ * source.close();
+ * ```
+ */
 export interface OpenEnergySourceOptions {
   /** `sysfs` (default), `msr` or `sim`. */
   readonly raplMode?: "sysfs" | "msr" | "sim";
@@ -53,7 +66,20 @@ export interface OpenEnergySourceOptions {
   readonly clock?: Clock;
 }
 
-/** One backend tried. */
+/**
+ * One backend tried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SourceAttempt } from "./open_source.ts";
+ * import { openEnergySource } from "./open_source.ts";
+ * const { source, attempts } = openEnergySource({ raplMode: "sim" });
+ * const first: SourceAttempt = attempts[0];
+ * assert.deepEqual(first, { backend: "sim", ok: true, reason: null, message: "opened" });
+ * source.close();
+ * ```
+ */
 export interface SourceAttempt {
   /** Backend. */
   readonly backend: "sysfs" | "msr" | "sim";
@@ -65,7 +91,20 @@ export interface SourceAttempt {
   readonly reason: EnergySourceFailure | null;
 }
 
-/** The opened source, what was tried, and start-up lines. */
+/**
+ * The opened source, what was tried, and start-up lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OpenedEnergySource } from "./open_source.ts";
+ * import { openEnergySource } from "./open_source.ts";
+ * const opened: OpenedEnergySource = openEnergySource({ raplMode: "sim", simPowerWatts: 50 });
+ * assert.equal(opened.source.kind, "sim");
+ * assert.ok(opened.lines.every((l) => !l.endsWith("\n")));
+ * opened.source.close();
+ * ```
+ */
 export interface OpenedEnergySource {
   /** The source to poll. */
   readonly source: EnergySource;
@@ -131,10 +170,14 @@ function openOne(backend: Backend, o: OpenEnergySourceOptions): EnergySource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openEnergySource } from "./open_source.ts";
- * const { source, lines } = openEnergySource({ raplMode: "sim", simPowerWatts: 100 });
- * console.log(lines.join("\n"));
+ * const { source, attempts, lines } = openEnergySource({ raplMode: "sim", simPowerWatts: 100 });
+ * assert.equal(source.kind, "sim");
+ * assert.deepEqual(attempts, [{ backend: "sim", ok: true, reason: null, message: "opened" }]);
+ * assert.match(lines[0], /^energy source: SIMULATED \(not a measurement\): constant 100 W/);
  * source.close();
+ * assert.throws(() => openEnergySource({ raplMode: "msr" }), /governor.allowMsr/);
  * ```
  */
 export function openEnergySource(options: OpenEnergySourceOptions = {}): OpenedEnergySource {
@@ -196,12 +239,17 @@ function fraction(f: { num: bigint; den: bigint }): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeEnergySource } from "./open_source.ts";
  * import { createSimSource } from "./sim.ts";
  * import { constantPower } from "./power_profile.ts";
  * import { systemClock } from "../../base/clock.ts";
  * const sim = createSimSource({ clock: systemClock, profile: constantPower(390) });
- * console.log(describeEnergySource(sim).join("\n"));
+ * assert.deepEqual(describeEnergySource(sim), [
+ *   "energy source: SIMULATED (not a measurement): constant 390 W, counter range 4294967295 uJ",
+ *   "  package-0 [package] host-total, wraps at 4294967296 uJ, sim: constant 390 W (simulated: not a measurement)",
+ *   "host total: packages + dram (core/uncore are inside their package and not added)",
+ * ]);
  * ```
  */
 export function describeEnergySource(source: EnergySource): string[] {

@@ -5,7 +5,22 @@
  * @module
  */
 
-/** Totals written to the state file so a restart can continue them. */
+/**
+ * Totals written to the state file so a restart can continue them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PersistedState } from "./persisted_state.ts";
+ * const state: PersistedState = {
+ *   v: 1,
+ *   instance: "5a2c9f0e-0000-4000-8000-000000000000",
+ *   savedAtMs: Date.UTC(2026, 0, 1),
+ *   domains: { "package-0": { totalUj: "3600000000", wraps: 13, resets: 0, discarded: 0 } },
+ * };
+ * assert.equal(BigInt(state.domains["package-0"].totalUj) / 3_600_000_000n, 1n); // 1 Wh
+ * ```
+ */
 export interface PersistedState {
   /** Format version (1). */
   readonly v: 1;
@@ -24,9 +39,17 @@ export interface PersistedState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePersistedState } from "./persisted_state.ts";
- * const s = parsePersistedState({ v: 1, instance: "a", savedAtMs: 0, domains: {} });
- * console.log(s.instance);
+ * const s = parsePersistedState({
+ *   v: 1,
+ *   instance: "a",
+ *   savedAtMs: 0,
+ *   domains: { "package-0": { totalUj: "5" } },
+ * });
+ * assert.equal(s.instance, "a");
+ * assert.deepEqual(s.domains["package-0"], { totalUj: "5", wraps: 0, resets: 0, discarded: 0 });
+ * assert.throws(() => parsePersistedState({ v: 2 }), /unsupported version 2/);
  * ```
  */
 export function parsePersistedState(value: unknown): PersistedState {

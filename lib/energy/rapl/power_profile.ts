@@ -10,7 +10,21 @@ import { type CpuTimes, cpuUtilisationPct, parseProcStat } from "../cpu_times.ts
 import { DEFAULT_GAMMA, DEFAULT_IDLE_FRACTION, modelCpuPowerWatts } from "../power_model.ts";
 import { EnergySourceError } from "./errors.ts";
 
-/** Power over time, integrated exactly. */
+/**
+ * Power over time, integrated exactly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PowerProfile } from "./power_profile.ts";
+ * // 2 W, written by hand: microwatts x nanoseconds = femtojoules.
+ * const twoWatts: PowerProfile = {
+ *   description: "constant 2 W",
+ *   energyFj: (fromNs, toNs) => 2_000_000n * (toNs - fromNs),
+ * };
+ * assert.equal(twoWatts.energyFj(0n, 1_000_000_000n), 2n * 10n ** 15n); // 2 J
+ * ```
+ */
 export interface PowerProfile {
   /** Human description for start-up lines, e.g. `constant 390 W`. */
   readonly description: string;
@@ -21,7 +35,18 @@ export interface PowerProfile {
   energyFj(fromNs: bigint, toNs: bigint): bigint;
 }
 
-/** One step: from `atNs` on, the power is `microwatts` (until the next step). */
+/**
+ * One step: from `atNs` on, the power is `microwatts` (until the next step).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PowerStep } from "./power_profile.ts";
+ * import { exactStepPower } from "./power_profile.ts";
+ * const steps: PowerStep[] = [{ atNs: 0n, microwatts: 0n }, { atNs: 1_000n, microwatts: 5n }];
+ * assert.equal(exactStepPower(steps, "idle then 5 uW").energyFj(0n, 2_000n), 5_000n);
+ * ```
+ */
 export interface PowerStep {
   /** Start, nanoseconds since the simulation started. */
   readonly atNs: bigint;
@@ -41,8 +66,10 @@ function wattsToMicrowatts(watts: number, what: string): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { constantPower } from "./power_profile.ts";
- * console.log(constantPower(390).energyFj(0n, 1_000_000_000n)); // 390000000000000000n (390 J)
+ * assert.equal(constantPower(390).energyFj(0n, 1_000_000_000n), 390_000_000_000_000_000n); // 390 J
+ * assert.equal(constantPower(390).description, "constant 390 W");
  * ```
  */
 export function constantPower(watts: number): PowerProfile {
@@ -57,9 +84,11 @@ export function constantPower(watts: number): PowerProfile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stepPower } from "./power_profile.ts";
  * const p = stepPower([{ atS: 0, watts: 100 }, { atS: 1, watts: 300 }]);
- * console.log(p.energyFj(0n, 2_000_000_000n) / 10n ** 15n); // 400n (joules)
+ * assert.equal(p.energyFj(0n, 2_000_000_000n) / 10n ** 15n, 400n); // joules
+ * assert.throws(() => stepPower([{ atS: 0, watts: -1 }]), RangeError);
  * ```
  */
 export function stepPower(steps: readonly { atS: number; watts: number }[]): PowerProfile {
@@ -78,9 +107,11 @@ export function stepPower(steps: readonly { atS: number; watts: number }[]): Pow
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exactStepPower } from "./power_profile.ts";
- * const p = exactStepPower([{ atNs: 0n, microwatts: 1n }], "1 uW");
- * console.log(p.energyFj(0n, 5n)); // 5n
+ * const p = exactStepPower([{ atNs: 0n, microwatts: 1n }, { atNs: 10n, microwatts: 3n }], "steps");
+ * assert.equal(p.energyFj(0n, 5n), 5n);
+ * assert.equal(p.energyFj(5n, 12n), 5n + 6n);
  * ```
  */
 export function exactStepPower(steps: readonly PowerStep[], description: string): PowerProfile {
@@ -123,9 +154,11 @@ function exactDecimal(text: string, scaleDigits: number): bigint | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePowerCsv } from "./power_profile.ts";
  * const steps = parsePowerCsv("seconds,watts\n0,100\n1.5,390.25\n", "profile.csv");
- * console.log(steps[1]); // { atNs: 1500000000n, microwatts: 390250000n }
+ * assert.deepEqual(steps[1], { atNs: 1_500_000_000n, microwatts: 390_250_000n });
+ * assert.throws(() => parsePowerCsv("0,100,1\n", "profile.csv"), /profile\.csv:1:1: governor\.simProfile: expected/);
  * ```
  */
 export function parsePowerCsv(text: string, source: string): PowerStep[] {
@@ -175,10 +208,14 @@ export function parsePowerCsv(text: string, source: string): PowerStep[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { csvPower } from "./power_profile.ts";
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "0,100\n10,0\n");
- * console.log(csvPower(path).description);
+ * const profile = csvPower(path);
+ * assert.equal(profile.description, `CSV ${path} (2 steps)`);
+ * assert.equal(profile.energyFj(0n, 20_000_000_000n), 1_000n * 10n ** 15n); // 100 W for 10 s
+ * Deno.removeSync(path);
  * ```
  */
 export function csvPower(path: string): PowerProfile {
@@ -196,7 +233,22 @@ export function csvPower(path: string): PowerProfile {
   return exactStepPower(steps, `CSV ${path} (${steps.length} steps)`);
 }
 
-/** Options of {@linkcode cpuUtilisationPower}. */
+/**
+ * Options of {@linkcode cpuUtilisationPower}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CpuUtilisationPowerOptions } from "./power_profile.ts";
+ * import { cpuUtilisationPower } from "./power_profile.ts";
+ * const procRoot = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${procRoot}/stat`, "cpu  0 0 0 100 0 0 0 0 0 0\n");
+ * const options: CpuUtilisationPowerOptions = { procRoot, tdpWatts: 50, idleFraction: 0.5 };
+ * // the same idle /proc/stat on every read: idle power, half of 50 W
+ * assert.equal(cpuUtilisationPower(options).energyFj(0n, 1_000_000_000n), 25n * 10n ** 15n);
+ * Deno.removeSync(procRoot, { recursive: true });
+ * ```
+ */
 export interface CpuUtilisationPowerOptions {
   /** procfs root; `<procRoot>/stat` is read. Default `/proc`. */
   readonly procRoot?: string;
@@ -215,9 +267,11 @@ export interface CpuUtilisationPowerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuUtilisationPower } from "./power_profile.ts";
  * const p = cpuUtilisationPower({ tdpWatts: 65 });
- * console.log(p.energyFj(0n, 100_000_000n) >= 13n * 100_000_000n * 1_000_000n); // at least idle power
+ * assert.ok(p.energyFj(0n, 100_000_000n) >= 13n * 100_000_000n * 1_000_000n); // at least idle power
+ * assert.throws(() => cpuUtilisationPower({ procRoot: "/nonexistent" }), /cannot read CPU times/);
  * ```
  */
 export function cpuUtilisationPower(options: CpuUtilisationPowerOptions = {}): PowerProfile {

@@ -8,7 +8,27 @@
 import type { DomainInfo, DomainKind } from "./energy_source.ts";
 import type { CpuVendor } from "./cpu_info.ts";
 
-/** One zone directory found on disk. */
+/**
+ * One zone directory found on disk.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PowercapZoneFacts } from "./powercap_discovery.ts";
+ * import { buildPowercapDomains } from "./powercap_discovery.ts";
+ * const zone: PowercapZoneFacts = {
+ *   controlType: "intel-rapl",
+ *   indices: [0, 0],
+ *   id: "intel-rapl:0:0",
+ *   realPath: "/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:0",
+ *   zoneName: "core",
+ *   maxEnergyRangeUj: 262143328850n,
+ * };
+ * const top = { ...zone, indices: [0], id: "intel-rapl:0", zoneName: "package-0" };
+ * const { domains } = buildPowercapDomains([top, zone], { vendor: "intel" });
+ * assert.deepEqual(domains.map((d) => [d.name, d.parent]), [["package-0", null], ["package-0/core", "package-0"]]);
+ * ```
+ */
 export interface PowercapZoneFacts {
   /** Control type: `intel-rapl`, or a variant such as `intel-rapl-mmio`. */
   readonly controlType: string;
@@ -26,7 +46,26 @@ export interface PowercapZoneFacts {
   readonly hasEnergyFile?: boolean;
 }
 
-/** A domain plus the file its counter is read from. */
+/**
+ * A domain plus the file its counter is read from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PowercapDomain } from "./powercap_discovery.ts";
+ * import { buildPowercapDomains } from "./powercap_discovery.ts";
+ * const [domain]: readonly PowercapDomain[] = buildPowercapDomains([{
+ *   controlType: "intel-rapl",
+ *   indices: [1],
+ *   id: "intel-rapl:1",
+ *   realPath: "/z1",
+ *   zoneName: "package-1",
+ *   maxEnergyRangeUj: 262143328850n,
+ * }], { vendor: "intel" }).domains;
+ * assert.equal(domain.energyPath, "/z1/energy_uj");
+ * assert.equal(domain.maxEnergyRangeUj, 262143328850n);
+ * ```
+ */
 export interface PowercapDomain extends DomainInfo {
   /** `energy_uj` path under the zone's real directory. */
   readonly energyPath: string;
@@ -34,7 +73,18 @@ export interface PowercapDomain extends DomainInfo {
   readonly maxEnergyRangeUj: bigint;
 }
 
-/** Result of turning zones into domains. */
+/**
+ * Result of turning zones into domains.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PowercapLayout } from "./powercap_discovery.ts";
+ * import { buildPowercapDomains } from "./powercap_discovery.ts";
+ * const layout: PowercapLayout = buildPowercapDomains([], { vendor: "intel" });
+ * assert.deepEqual(layout.domains, []);
+ * ```
+ */
 export interface PowercapLayout {
   /** Domains in stable order: each top-level zone followed by its children, by hex index. */
   readonly domains: readonly PowercapDomain[];
@@ -54,8 +104,10 @@ const U32_MAX = 0xffff_ffffn;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseZoneId } from "./powercap_discovery.ts";
- * console.log(parseZoneId("intel-rapl:a:1")); // { controlType: "intel-rapl", indices: [10, 1] }
+ * assert.deepEqual(parseZoneId("intel-rapl:a:1"), { controlType: "intel-rapl", indices: [10, 1] });
+ * assert.equal(parseZoneId("device"), null);
  * ```
  */
 export function parseZoneId(id: string): { controlType: string; indices: number[] } | null {
@@ -72,8 +124,10 @@ export function parseZoneId(id: string): { controlType: string; indices: number[
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sysfsWrapModulus } from "./powercap_discovery.ts";
- * console.log(sysfsWrapModulus(262143328850n)); // 262143328911n
+ * assert.equal(sysfsWrapModulus(262143328850n), 262143328911n); // + one 61 uJ unit
+ * assert.equal(sysfsWrapModulus(4294967295n), 4294967296n);
  * ```
  */
 export function sysfsWrapModulus(maxEnergyRangeUj: bigint): bigint {
@@ -88,9 +142,19 @@ export function sysfsWrapModulus(maxEnergyRangeUj: bigint): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scanPowercapZones } from "./powercap_discovery.ts";
  * const dir = Deno.makeTempDirSync();
- * console.log(scanPowercapZones(dir).length); // 0
+ * assert.deepEqual(scanPowercapZones(dir), []);
+ * Deno.mkdirSync(`${dir}/intel-rapl:0`);
+ * Deno.writeTextFileSync(`${dir}/intel-rapl:0/name`, "package-0\n");
+ * Deno.writeTextFileSync(`${dir}/intel-rapl:0/energy_uj`, "1\n");
+ * Deno.writeTextFileSync(`${dir}/intel-rapl:0/max_energy_range_uj`, "262143328850\n");
+ * const [zone] = scanPowercapZones(dir);
+ * assert.equal(zone.id, "intel-rapl:0");
+ * assert.equal(zone.zoneName, "package-0");
+ * assert.equal(zone.maxEnergyRangeUj, 262143328850n);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function scanPowercapZones(root: string): PowercapZoneFacts[] {
@@ -181,11 +245,19 @@ function compareIndices(a: readonly number[], b: readonly number[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildPowercapDomains } from "./powercap_discovery.ts";
- * const layout = buildPowercapDomains([
- *   { controlType: "intel-rapl", indices: [0], id: "intel-rapl:0", realPath: "/z0", zoneName: "package-0", maxEnergyRangeUj: 262143328850n },
- * ], { vendor: "intel" });
- * console.log(layout.domains[0].name, layout.hostTotalRule); // "package-0" "packages+dram"
+ * const layout = buildPowercapDomains([{
+ *   controlType: "intel-rapl",
+ *   indices: [0],
+ *   id: "intel-rapl:0",
+ *   realPath: "/z0",
+ *   zoneName: "package-0",
+ *   maxEnergyRangeUj: 262143328850n,
+ * }], { vendor: "intel" });
+ * assert.equal(layout.domains[0].name, "package-0");
+ * assert.equal(layout.domains[0].energyPath, "/z0/energy_uj");
+ * assert.equal(layout.hostTotalRule, "packages+dram");
  * ```
  */
 export function buildPowercapDomains(

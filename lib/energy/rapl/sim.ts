@@ -11,9 +11,30 @@ import type { DomainInfo, DomainSample, EnergySource } from "./energy_source.ts"
 import type { PowerProfile } from "./power_profile.ts";
 import { sysfsWrapModulus } from "./powercap_discovery.ts";
 
-/** Options of {@linkcode createSimSource}. */
+/**
+ * Options of {@linkcode createSimSource}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SimSourceOptions } from "./sim.ts";
+ * import { createSimSource } from "./sim.ts";
+ * import { constantPower } from "./power_profile.ts";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * const clock = new VirtualClock();
+ * const options: SimSourceOptions = {
+ *   clock,
+ *   profile: constantPower(1),
+ *   maxEnergyRangeUj: 999_999n,
+ *   startUj: [999_000n],
+ * };
+ * const sim = createSimSource(options);
+ * clock.advance(1_000); // 1 J: the counter passes its range and wraps
+ * assert.deepEqual(sim.read(), [{ name: "package-0", raw: 999_000n }]);
+ * ```
+ */
 export interface SimSourceOptions {
-  /** Time source (a `FakeClock` for virtual time). Required. */
+  /** Time source (a `VirtualClock` for virtual time). Required. */
   readonly clock: Clock;
   /** Power of each package over time. Required. */
   readonly profile: PowerProfile;
@@ -37,7 +58,23 @@ export interface SimSourceOptions {
   readonly startUj?: readonly bigint[];
 }
 
-/** A simulated source that also knows the truth. */
+/**
+ * A simulated source that also knows the truth.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SimEnergySource } from "./sim.ts";
+ * import { createSimSource } from "./sim.ts";
+ * import { constantPower } from "./power_profile.ts";
+ * import { VirtualClock } from "../../base/clock.ts";
+ * const clock = new VirtualClock();
+ * const sim: SimEnergySource = createSimSource({ clock, profile: constantPower(10), packages: 2 });
+ * clock.advance(500);
+ * assert.equal(sim.trueHostEnergyFj(), 2n * 5n * 10n ** 15n); // 2 packages x 10 W x 0.5 s
+ * assert.equal(sim.maxEnergyRangeUj, 4294967295n);
+ * ```
+ */
 export interface SimEnergySource extends EnergySource {
   /** Always `sim`. */
   readonly kind: "sim";
@@ -62,12 +99,17 @@ const U32 = 1n << 32n;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSimSource } from "./sim.ts";
  * import { constantPower } from "./power_profile.ts";
- * import { systemClock } from "../../base/clock.ts";
- * const sim = createSimSource({ clock: systemClock, profile: constantPower(390) });
- * console.log(sim.domains[0].name, sim.domains[0].wrapModulus); // "package-0" 4294967296n
- * console.log(sim.read()[0].raw !== undefined);
+ * import { VirtualClock } from "../../base/clock.ts";
+ * const clock = new VirtualClock();
+ * const sim = createSimSource({ clock, profile: constantPower(390) });
+ * assert.equal(sim.domains[0].name, "package-0");
+ * assert.equal(sim.domains[0].wrapModulus, 4294967296n);
+ * clock.advance(1_000);
+ * assert.deepEqual(sim.read(), [{ name: "package-0", raw: 390_000_000n }]); // 390 J in uJ
+ * assert.equal(sim.trueEnergyFj("package-0"), 390n * 10n ** 15n);
  * ```
  */
 export function createSimSource(options: SimSourceOptions): SimEnergySource {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { replaceFileAtomic } from "../../base/durable_file.ts";
 import { parsePersistedState, type PersistedState } from "./persisted_state.ts";
 
 /**
@@ -12,40 +13,24 @@ import { parsePersistedState, type PersistedState } from "./persisted_state.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadState, saveState } from "./state_file.ts";
  * const dir = await Deno.makeTempDir();
- * await saveState(`${dir}/s.json`, { v: 1, instance: "a", savedAtMs: 0, domains: {} });
- * console.log((await loadState(`${dir}/s.json`, 0)).state?.instance); // "a"
- * await Deno.remove(dir, { recursive: true });
+ * try {
+ *   const domains = { "package-0": { totalUj: "123", wraps: 1, resets: 0, discarded: 0 } };
+ *   await saveState(`${dir}/s.json`, { v: 1, instance: "a", savedAtMs: 0, domains });
+ *   assert.equal((await Deno.stat(`${dir}/s.json`)).mode! & 0o777, 0o640);
+ *   const { state, warning } = await loadState(`${dir}/s.json`, 0);
+ *   assert.equal(state?.instance, "a");
+ *   assert.equal(state?.domains["package-0"].totalUj, "123");
+ *   assert.equal(warning, null);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
  * ```
  */
 export async function saveState(path: string, state: PersistedState): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
-  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o640 });
-  try {
-    const bytes = new TextEncoder().encode(JSON.stringify(state) + "\n");
-    for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
-    await file.sync();
-  } catch (e) {
-    file.close();
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-  file.close();
-  try {
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-  const d = await Deno.open(dir, { read: true });
-  try {
-    await d.sync();
-  } finally {
-    d.close();
-  }
+  await replaceFileAtomic(path, JSON.stringify(state) + "\n", { mode: 0o640 });
 }
 
 /**
@@ -55,8 +40,19 @@ export async function saveState(path: string, state: PersistedState): Promise<vo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadState } from "./state_file.ts";
- * console.log((await loadState("/nonexistent/state.json", 0)).state); // null
+ * assert.deepEqual(await loadState("/nonexistent/state.json", 0), { state: null, warning: null });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await Deno.writeTextFile(`${dir}/s.json`, "{not json");
+ *   const { state, warning } = await loadState(`${dir}/s.json`, 7);
+ *   assert.equal(state, null);
+ *   assert.match(warning ?? "", /is corrupt .*kept as .*s\.json\.corrupt-7/);
+ *   assert.ok((await Deno.stat(`${dir}/s.json.corrupt-7`)).isFile);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
  * ```
  */
 export async function loadState(

@@ -14,7 +14,18 @@ import {
   scanPowercapZones,
 } from "./powercap_discovery.ts";
 
-/** Options of {@linkcode openSysfsSource}. */
+/**
+ * Options of {@linkcode openSysfsSource}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SysfsSourceOptions } from "./sysfs.ts";
+ * import { openSysfsSource } from "./sysfs.ts";
+ * const options: SysfsSourceOptions = { root: "/nonexistent/powercap" };
+ * assert.throws(() => openSysfsSource(options), { name: "EnergySourceError", reason: "not-found" });
+ * ```
+ */
 export interface SysfsSourceOptions {
   /** Powercap class directory. Default `/sys/class/powercap`. */
   readonly root?: string;
@@ -24,7 +35,29 @@ export interface SysfsSourceOptions {
   readonly fileOps?: FileOps;
 }
 
-/** A sysfs energy source with what discovery found, for start-up lines. */
+/**
+ * A sysfs energy source with what discovery found, for start-up lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SysfsEnergySource } from "./sysfs.ts";
+ * import { openSysfsSource } from "./sysfs.ts";
+ * const root = Deno.makeTempDirSync();
+ * for (const [zone, name] of [["intel-rapl:0", "package-0"], ["intel-rapl:0:0", "dram"]]) {
+ *   const dir = zone.includes(":0:") ? `${root}/intel-rapl:0/${zone}` : `${root}/${zone}`;
+ *   Deno.mkdirSync(dir, { recursive: true });
+ *   Deno.writeTextFileSync(`${dir}/name`, `${name}\n`);
+ *   Deno.writeTextFileSync(`${dir}/energy_uj`, "1\n");
+ *   Deno.writeTextFileSync(`${dir}/max_energy_range_uj`, "65532610987\n");
+ * }
+ * const source: SysfsEnergySource = openSysfsSource({ root, cpuinfoPath: "/nonexistent/cpuinfo" });
+ * assert.equal(source.hostTotalRule, "packages+dram");
+ * assert.deepEqual(source.domains.map((d) => d.name), ["package-0", "dram-0"]);
+ * source.close();
+ * Deno.removeSync(root, { recursive: true });
+ * ```
+ */
 export interface SysfsEnergySource extends EnergySource {
   /** Always `sysfs`. */
   readonly kind: "sysfs";
@@ -48,9 +81,10 @@ const BUF_BYTES = 32;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCounterBytes } from "./sysfs.ts";
- * console.log(parseCounterBytes(new TextEncoder().encode("262143328850\n"))); // 262143328850n
- * console.log(parseCounterBytes(new TextEncoder().encode("12x"))); // null
+ * assert.equal(parseCounterBytes(new TextEncoder().encode("262143328850\n")), 262143328850n);
+ * assert.equal(parseCounterBytes(new TextEncoder().encode("12x")), null);
  * ```
  */
 export function parseCounterBytes(bytes: Uint8Array, length = bytes.length): bigint | null {
@@ -87,14 +121,21 @@ function describeReadError(err: unknown, path: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openSysfsSource } from "./sysfs.ts";
- * try {
- *   const source = openSysfsSource({ root: "/sys/class/powercap" });
- *   console.log(source.domains.map((d) => d.name), source.read());
- *   source.close();
- * } catch (err) {
- *   console.log((err as Error).message);
- * }
+ * // A fake powercap tree with one package zone (real RAPL needs root and hardware).
+ * const root = Deno.makeTempDirSync();
+ * const zone = `${root}/intel-rapl:0`;
+ * Deno.mkdirSync(zone);
+ * Deno.writeTextFileSync(`${zone}/name`, "package-0\n");
+ * Deno.writeTextFileSync(`${zone}/energy_uj`, "123456\n");
+ * Deno.writeTextFileSync(`${zone}/max_energy_range_uj`, "262143328850\n");
+ * const source = openSysfsSource({ root, cpuinfoPath: "/nonexistent/cpuinfo" });
+ * assert.deepEqual(source.domains.map((d) => [d.name, d.wrapModulus]), [["package-0", 262143328911n]]);
+ * assert.deepEqual(source.read(), [{ name: "package-0", raw: 123456n }]);
+ * source.close();
+ * Deno.removeSync(root, { recursive: true });
+ * assert.throws(() => openSysfsSource({ root: "/nonexistent" }), /EnergySourceError/);
  * ```
  */
 export function openSysfsSource(options: SysfsSourceOptions = {}): SysfsEnergySource {
@@ -159,8 +200,9 @@ export function openSysfsSource(options: SysfsSourceOptions = {}): SysfsEnergySo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentUid } from "./sysfs.ts";
- * console.log(currentUid());
+ * assert.equal(currentUid(), Deno.uid());
  * ```
  */
 export function currentUid(): number | null {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
 import {
   checkProviderName,
   createLiveProvider,
@@ -13,13 +13,8 @@ import { TtlLruCache } from "../../../lib/carbon/providers/ttl_lru_cache.ts";
 import type { IntensityProvider, IntensityReading } from "../../../lib/carbon/provider.ts";
 import { ConfigError } from "../../../lib/base/errors.ts";
 import { CONFIG_SCHEMA } from "../../../lib/config/schema.ts";
-import {
-  fakeApi,
-  fastOptions,
-  InstantSleepClock,
-  json,
-  utc,
-} from "../../_kit/fake_provider_api.ts";
+import { fakeApi, fastOptions, json, utc } from "../../_kit/fake_provider_api.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 
 function settings(extra: Partial<ProviderSettings> = {}): ProviderSettings {
   const c = CONFIG_SCHEMA.carbon;
@@ -56,46 +51,52 @@ Deno.test("createProviders builds the configured providers in order, static from
     settings({ providers: ["electricitymaps", "watttime", "ukcarbonintensity", "static"] }),
     { others: { static: () => staticStub } },
   );
-  assertEquals(providers.map((p) => p.name), [...LIVE_PROVIDER_NAMES, "static"]);
+  assert.deepEqual(providers.map((p) => p.name), [...LIVE_PROVIDER_NAMES, "static"]);
 });
 
 Deno.test("createProviders rejects the Python package's misspelling with a did-you-mean", () => {
   const err = configError(() =>
     createProviders(settings({ providers: ["wattime"] }), { others: { static: () => staticStub } })
   );
-  assertEquals(err.key, "carbon.providers");
-  assert(err.message.includes("did you mean watttime?"), err.message);
+  assert.deepEqual(err.key, "carbon.providers");
+  assert.ok(err.message.includes("did you mean watttime?"), err.message);
 });
 
 Deno.test("checkProviderName suggests the right name for near misses and accepts any case", () => {
-  assert(
+  assert.ok(
     configError(() => checkProviderName("electricity_maps", LIVE_PROVIDER_NAMES)).message
       .includes("did you mean electricitymaps?"),
   );
-  assert(
+  assert.ok(
     configError(() => checkProviderName("ukcarbon", LIVE_PROVIDER_NAMES)).message
       .includes("ukcarbonintensity"),
   );
-  assertEquals(checkProviderName("UKCarbonIntensity", LIVE_PROVIDER_NAMES), "ukcarbonintensity");
+  assert.deepEqual(
+    checkProviderName("UKCarbonIntensity", LIVE_PROVIDER_NAMES),
+    "ukcarbonintensity",
+  );
   const far = configError(() => checkProviderName("zzz", LIVE_PROVIDER_NAMES));
-  assert(far.message.includes("known: electricitymaps, watttime, ukcarbonintensity"), far.message);
+  assert.ok(
+    far.message.includes("known: electricitymaps, watttime, ukcarbonintensity"),
+    far.message,
+  );
 });
 
 Deno.test("createProviders rejects a provider listed twice", () => {
   const err = configError(() => createProviders(settings({ providers: ["watttime", "WattTime"] })));
-  assert(err.message.includes("listed twice"), err.message);
+  assert.ok(err.message.includes("listed twice"), err.message);
 });
 
 Deno.test("createLiveProvider refuses a plain-http remote base URL as a ConfigError on its key", () => {
   const err = configError(() =>
     createLiveProvider("electricitymaps", settings({ electricityMapsUrl: "http://em.example" }))
   );
-  assertEquals(err.key, "carbon.electricityMapsUrl");
-  assert(err.message.includes("https"));
+  assert.deepEqual(err.key, "carbon.electricityMapsUrl");
+  assert.ok(err.message.includes("https"));
 });
 
 Deno.test("createLiveProvider passes the config token and timeout to Electricity Maps", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi((req) =>
     json({
       zone: "FR",
@@ -115,14 +116,14 @@ Deno.test("createLiveProvider passes the config token and timeout to Electricity
     }),
     { ...fastOptions(clock), timeoutMs: undefined },
   );
-  assert(em instanceof ElectricityMapsProvider);
+  assert.ok(em instanceof ElectricityMapsProvider);
   const readings = await em.intensityForSpan("FR", utc(2025, 1, 1), utc(2025, 1, 1, 1));
-  assertEquals(readings?.[0].intensityGPerKwh, 42);
-  assertEquals(api.requests[0].headers.get("auth-token"), "cfg-token");
+  assert.deepEqual(readings?.[0].intensityGPerKwh, 42);
+  assert.deepEqual(api.requests[0].headers.get("auth-token"), "cfg-token");
 });
 
 Deno.test("createLiveProvider applies carbon.providerTimeoutMs to each request", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => "hang");
   const uk = createLiveProvider(
     "ukcarbonintensity",
@@ -130,14 +131,14 @@ Deno.test("createLiveProvider applies carbon.providerTimeoutMs to each request",
     { ...fastOptions(clock), timeoutMs: undefined, maxAttempts: 1 },
   );
   const started = performance.now();
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "timeout");
-  assert(uk.lastError?.message.includes("100 ms"), uk.lastError?.message);
-  assert(performance.now() - started < 1500);
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "timeout");
+  assert.ok(uk.lastError?.message.includes("100 ms"), uk.lastError?.message);
+  assert.ok(performance.now() - started < 1500);
 });
 
 Deno.test("createLiveProvider takes WATTTIME_USER/WATTTIME_PASSWORD only when config has neither", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const seen: string[] = [];
   await using api = fakeApi((req) => {
     if (req.path === "/login") {
@@ -156,17 +157,17 @@ Deno.test("createLiveProvider takes WATTTIME_USER/WATTTIME_PASSWORD only when co
     settings({ wattTimeUrl: api.url, wattTimeUsername: "cfg-user", wattTimePassword: "cfg-pass" }),
     { ...fastOptions(clock), env },
   );
-  assert(fromEnv instanceof WattTimeProvider && fromConfig instanceof WattTimeProvider);
+  assert.ok(fromEnv instanceof WattTimeProvider && fromConfig instanceof WattTimeProvider);
   await fromEnv.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1));
   await fromConfig.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1));
-  assertEquals(seen, ["env-user:env-pass", "cfg-user:cfg-pass"]);
+  assert.deepEqual(seen, ["env-user:env-pass", "cfg-user:cfg-pass"]);
   const none = createLiveProvider("watttime", settings(), { env: () => undefined });
-  assertEquals(await none.intensityForSpan("CAISO_NORTH", 0, 1000), null);
-  assertEquals(none.lastError?.kind, "not_configured");
+  assert.deepEqual(await none.intensityForSpan("CAISO_NORTH", 0, 1000), null);
+  assert.deepEqual(none.lastError?.kind, "not_configured");
 });
 
 Deno.test("createProviders can share one page cache between providers", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const cache = new TtlLruCache<readonly IntensityReading[]>(clock, { maxEntries: 8 });
   await using api = fakeApi(() =>
     json({
@@ -182,11 +183,11 @@ Deno.test("createProviders can share one page cache between providers", async ()
     { ...fastOptions(clock), cache },
   );
   await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 0, 30));
-  assertEquals(cache.stats().size, 1);
+  assert.deepEqual(cache.stats().size, 1);
 });
 
 Deno.test("createLiveProvider passes carbon.wattTimeSignalType and electricityMapsEndpoint", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi((req) => {
     if (req.path === "/login") return json({ token: "tok" });
     if (req.path === "/v3/historical") return json({ data: [], meta: {} });
@@ -203,7 +204,7 @@ Deno.test("createLiveProvider passes carbon.wattTimeSignalType and electricityMa
     fastOptions(clock),
   );
   await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1));
-  assertEquals(api.requests[1].query.get("signal_type"), "co2_aoer");
+  assert.deepEqual(api.requests[1].query.get("signal_type"), "co2_aoer");
   const em = createLiveProvider(
     "electricitymaps",
     settings({
@@ -214,23 +215,23 @@ Deno.test("createLiveProvider passes carbon.wattTimeSignalType and electricityMa
     fastOptions(clock),
   );
   await em.intensityForSpan("FR", utc(2025, 1, 1), utc(2025, 1, 1, 1));
-  assertEquals(api.requests[2].path, "/v3/carbon-intensity/history");
+  assert.deepEqual(api.requests[2].path, "/v3/carbon-intensity/history");
 });
 
 Deno.test("parseRegionMap reads region=CODE pairs and names a bad entry", () => {
-  assertEquals(parseRegionMap([" aws:us-west-1 = CAISO_NORTH ", "gcp:us-east4=PJM_DC"]), {
+  assert.deepEqual(parseRegionMap([" aws:us-west-1 = CAISO_NORTH ", "gcp:us-east4=PJM_DC"]), {
     "aws:us-west-1": "CAISO_NORTH",
     "gcp:us-east4": "PJM_DC",
   });
   for (const bad of ["CAISO_NORTH", "=PJM_DC", "aws:us-west-1=", "a=b c"]) {
     const err = configError(() => parseRegionMap([bad]));
-    assertEquals(err.key, "carbon.wattTimeRegionMap");
-    assert(err.message.includes(bad), err.message);
+    assert.deepEqual(err.key, "carbon.wattTimeRegionMap");
+    assert.ok(err.message.includes(bad), err.message);
   }
 });
 
 Deno.test("createLiveProvider maps a catalog region to WattTime through carbon.wattTimeRegionMap", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi((req) => {
     if (req.path === "/login") return json({ token: "tok" });
     return json({
@@ -253,6 +254,6 @@ Deno.test("createLiveProvider maps a catalog region to WattTime through carbon.w
     utc(2025, 1, 1),
     utc(2025, 1, 1, 0, 5),
   );
-  assertEquals(readings?.[0].zone, "CAISO_NORTH");
-  assertEquals(api.requests[1].query.get("region"), "CAISO_NORTH");
+  assert.deepEqual(readings?.[0].zone, "CAISO_NORTH");
+  assert.deepEqual(api.requests[1].query.get("region"), "CAISO_NORTH");
 });

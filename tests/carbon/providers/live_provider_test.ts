@@ -1,24 +1,17 @@
-import { assert, assertEquals } from "../../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ElectricityMapsProvider } from "../../../lib/carbon/providers/electricity_maps.ts";
 import { UkCarbonIntensityProvider } from "../../../lib/carbon/providers/uk_carbon_intensity.ts";
-import {
-  type Answer,
-  fakeApi,
-  fastOptions,
-  InstantSleepClock,
-  json,
-  type SeenRequest,
-  utc,
-} from "../../_kit/fake_provider_api.ts";
+import { fakeApi, type FakeHandler, fastOptions, json, utc } from "../../_kit/fake_provider_api.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const value = (ms: number) => 50 + (Math.floor(ms / HOUR) % 97);
 
 /** A past-range / history server with hourly values that identify their hour. */
-function hourly(nowMs: () => number, refusePastRange = false) {
-  return (req: SeenRequest): Answer => {
+function hourly(nowMs: () => number, refusePastRange = false): FakeHandler {
+  return (req) => {
     const zone = req.query.get("zone") ?? "";
     const item = (t: number) => ({
       zone,
@@ -42,7 +35,7 @@ function hourly(nowMs: () => number, refusePastRange = false) {
 }
 
 Deno.test("LiveProvider returns exactly the span's hours, contiguous, for any span (property)", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(hourly(() => clock.nowMs()));
   const em = new ElectricityMapsProvider({ ...fastOptions(clock), token: "t", baseUrl: api.url });
   const base = utc(2025, 1, 1);
@@ -53,12 +46,12 @@ Deno.test("LiveProvider returns exactly the span's hours, contiguous, for any sp
       async (startMin, lenMin) => {
         const start = base + startMin * 60_000, end = start + lenMin * 60_000;
         const readings = await em.intensityForSpan("DE", start, end);
-        assert(readings !== null, em.lastError?.message);
-        assertEquals(readings[0].startMs, Math.floor(start / HOUR) * HOUR);
-        assertEquals(readings[readings.length - 1].endMs, Math.ceil(end / HOUR) * HOUR);
+        assert.ok(readings !== null, em.lastError?.message);
+        assert.deepEqual(readings[0].startMs, Math.floor(start / HOUR) * HOUR);
+        assert.deepEqual(readings[readings.length - 1].endMs, Math.ceil(end / HOUR) * HOUR);
         for (let i = 0; i < readings.length; i++) {
-          assertEquals(readings[i].intensityGPerKwh, value(readings[i].startMs));
-          if (i > 0) assertEquals(readings[i].startMs, readings[i - 1].endMs);
+          assert.deepEqual(readings[i].intensityGPerKwh, value(readings[i].startMs));
+          if (i > 0) assert.deepEqual(readings[i].startMs, readings[i - 1].endMs);
         }
       },
     ),
@@ -66,14 +59,14 @@ Deno.test("LiveProvider returns exactly the span's hours, contiguous, for any sp
   );
   for (const r of api.requests) {
     const s = Date.parse(r.query.get("start") ?? ""), e = Date.parse(r.query.get("end") ?? "");
-    assertEquals(s % DAY, 0);
-    assertEquals(e % DAY, 0);
-    assert(e - s <= 10 * DAY);
+    assert.deepEqual(s % DAY, 0);
+    assert.deepEqual(e % DAY, 0);
+    assert.ok(e - s <= 10 * DAY);
   }
 });
 
 Deno.test("LiveProvider fetches a day once when two queries for it run concurrently", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const inner = hourly(() => clock.nowMs());
   await using api = fakeApi(async (req) => {
     await new Promise((r) => setTimeout(r, 20));
@@ -84,12 +77,12 @@ Deno.test("LiveProvider fetches a day once when two queries for it run concurren
     em.intensityForSpan("DE", utc(2025, 5, 5, 1), utc(2025, 5, 5, 2)),
     em.intensityForSpan("DE", utc(2025, 5, 5, 3), utc(2025, 5, 5, 4)),
   ]);
-  assertEquals([a?.length, b?.length], [1, 1]);
-  assertEquals(api.requests.length, 1);
+  assert.deepEqual([a?.length, b?.length], [1, 1]);
+  assert.deepEqual(api.requests.length, 1);
 });
 
 Deno.test("LiveProvider evicts the least recently used day when its cache is full", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(hourly(() => clock.nowMs()));
   const em = new ElectricityMapsProvider({
     ...fastOptions(clock),
@@ -100,12 +93,12 @@ Deno.test("LiveProvider evicts the least recently used day when its cache is ful
   for (const d of [1, 3, 5, 1]) {
     await em.intensityForSpan("DE", utc(2025, 5, d), utc(2025, 5, d, 1));
   }
-  assertEquals(api.requests.length, 4); // day 1 was evicted by day 5
-  assertEquals(em.stats().cache.evictions, 2);
+  assert.deepEqual(api.requests.length, 4); // day 1 was evicted by day 5
+  assert.deepEqual(em.stats().cache.evictions, 2);
 });
 
 Deno.test("LiveProvider returns no reading (aborted) when the caller aborts", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => "hang");
   const uk = new UkCarbonIntensityProvider({ ...fastOptions(clock), baseUrl: api.url });
   const ctrl = new AbortController();
@@ -113,12 +106,12 @@ Deno.test("LiveProvider returns no reading (aborted) when the caller aborts", as
   const out = await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1), {
     signal: ctrl.signal,
   });
-  assertEquals(out, null);
-  assertEquals(uk.lastError?.kind, "aborted");
+  assert.deepEqual(out, null);
+  assert.deepEqual(uk.lastError?.kind, "aborted");
 });
 
 Deno.test("LiveProvider still returns no reading when the diagnostics callback throws", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => json({}, 404));
   const uk = new UkCarbonIntensityProvider({
     ...fastOptions(clock),
@@ -127,22 +120,22 @@ Deno.test("LiveProvider still returns no reading when the diagnostics callback t
       throw new Error("logger broke");
     },
   });
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.status, 404);
-  assertEquals(uk.stats().failures, 1);
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.status, 404);
+  assert.deepEqual(uk.stats().failures, 1);
 });
 
 Deno.test("LiveProvider turns a throwing transport into no reading", async () => {
   const uk = new UkCarbonIntensityProvider({
-    ...fastOptions(new InstantSleepClock()),
+    ...fastOptions(new VirtualClock()),
     maxAttempts: 1,
     fetch: () => {
       throw new TypeError("socket exploded");
     },
   });
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "network");
-  assert(uk.lastError?.message.includes("socket exploded"));
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "network");
+  assert.ok(uk.lastError?.message.includes("socket exploded"));
 });
 
 Deno.test("LiveProvider rejects empty, reversed, non-finite and over-long spans", async () => {
@@ -153,13 +146,13 @@ Deno.test("LiveProvider rejects empty, reversed, non-finite and over-long spans"
   for (
     const [s, e] of [[10, 10], [10, 5], [NaN, 5], [0, Infinity], [utc(2025, 1, 1), utc(2025, 1, 5)]]
   ) {
-    assertEquals(await uk.intensityForSpan("GB", s, e), null);
-    assertEquals(uk.lastError?.kind, "invalid_span");
+    assert.deepEqual(await uk.intensityForSpan("GB", s, e), null);
+    assert.deepEqual(uk.lastError?.kind, "invalid_span");
   }
 });
 
 Deno.test("ElectricityMapsProvider falls back to history when past-range is refused for a recent span", async () => {
-  const clock = new InstantSleepClock({ wallMs: utc(2026, 1, 1, 6) });
+  const clock = new VirtualClock({ wallMs: utc(2026, 1, 1, 6) });
   await using api = fakeApi(hourly(() => clock.nowMs(), true));
   const em = new ElectricityMapsProvider({
     ...fastOptions(clock),
@@ -167,17 +160,17 @@ Deno.test("ElectricityMapsProvider falls back to history when past-range is refu
     baseUrl: api.url,
   });
   const recent = await em.intensityForSpan("FR", utc(2025, 12, 31, 20), utc(2025, 12, 31, 22));
-  assertEquals(recent?.map((r) => r.intensityGPerKwh), [
+  assert.deepEqual(recent?.map((r) => r.intensityGPerKwh), [
     value(utc(2025, 12, 31, 20)),
     value(utc(2025, 12, 31, 21)),
   ]);
-  assertEquals(api.requests.map((r) => r.path.split("/").pop()), ["past-range", "history"]);
-  assertEquals(await em.intensityForSpan("FR", utc(2025, 12, 1), utc(2025, 12, 1, 1)), null);
-  assertEquals(em.lastError?.kind, "auth");
+  assert.deepEqual(api.requests.map((r) => r.path.split("/").pop()), ["past-range", "history"]);
+  assert.deepEqual(await em.intensityForSpan("FR", utc(2025, 12, 1), utc(2025, 12, 1, 1)), null);
+  assert.deepEqual(em.lastError?.kind, "auth");
 });
 
 Deno.test("LiveProvider sends nothing during the cool-down after a timeout, then tries again", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => "hang");
   const uk = new UkCarbonIntensityProvider({
     ...fastOptions(clock),
@@ -185,51 +178,54 @@ Deno.test("LiveProvider sends nothing during the cool-down after a timeout, then
     timeoutMs: 30,
     maxAttempts: 1,
   });
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "timeout");
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 2), utc(2025, 1, 2, 1)), null);
-  assertEquals(uk.lastError?.kind, "timeout");
-  assert(uk.lastError?.message.startsWith("not asked"), uk.lastError?.message);
-  assertEquals(api.requests.length, 1);
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "timeout");
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 2), utc(2025, 1, 2, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "timeout");
+  assert.ok(uk.lastError?.message.startsWith("not asked"), uk.lastError?.message);
+  assert.deepEqual(api.requests.length, 1);
   await clock.advance(60_001);
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 3), utc(2025, 1, 3, 1)), null);
-  assertEquals(api.requests.length, 2);
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 3), utc(2025, 1, 3, 1)), null);
+  assert.deepEqual(api.requests.length, 2);
 });
 
 Deno.test("LiveProvider still serves cached days while cooling down", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const inner = hourly(() => clock.nowMs());
   await using api = fakeApi((req) =>
     req.query.get("start")?.startsWith("2025-05-02") ? json({ error: "down" }, 503) : inner(req)
   );
   const em = new ElectricityMapsProvider({ ...fastOptions(clock), token: "t", baseUrl: api.url });
-  assertEquals((await em.intensityForSpan("DE", utc(2025, 5, 1), utc(2025, 5, 1, 2)))?.length, 2);
-  assertEquals(await em.intensityForSpan("DE", utc(2025, 5, 2), utc(2025, 5, 2, 2)), null);
+  assert.deepEqual(
+    (await em.intensityForSpan("DE", utc(2025, 5, 1), utc(2025, 5, 1, 2)))?.length,
+    2,
+  );
+  assert.deepEqual(await em.intensityForSpan("DE", utc(2025, 5, 2), utc(2025, 5, 2, 2)), null);
   const requests = api.requests.length;
-  assertEquals(
+  assert.deepEqual(
     (await em.intensityForSpan("DE", utc(2025, 5, 1, 5), utc(2025, 5, 1, 6)))?.length,
     1,
   );
-  assertEquals(await em.intensityForSpan("DE", utc(2025, 5, 3), utc(2025, 5, 3, 1)), null);
-  assertEquals(api.requests.length, requests);
+  assert.deepEqual(await em.intensityForSpan("DE", utc(2025, 5, 3), utc(2025, 5, 3, 1)), null);
+  assert.deepEqual(api.requests.length, requests);
 });
 
 Deno.test("LiveProvider cools down for as long as a refused Retry-After asks", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => json({}, 429, { "retry-after": "600" }));
   const uk = new UkCarbonIntensityProvider({ ...fastOptions(clock), baseUrl: api.url });
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals([uk.lastError?.kind, uk.lastError?.retryAfterMs], ["rate_limited", 600_000]);
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual([uk.lastError?.kind, uk.lastError?.retryAfterMs], ["rate_limited", 600_000]);
   await clock.advance(60_001);
   await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1));
-  assertEquals(api.requests.length, 1);
+  assert.deepEqual(api.requests.length, 1);
   await clock.advance(540_000);
   await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1));
-  assertEquals(api.requests.length, 2);
+  assert.deepEqual(api.requests.length, 2);
 });
 
 Deno.test("LiveProvider gives up a whole query at queryTimeoutMs, retries included", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => "hang");
   const uk = new UkCarbonIntensityProvider({
     ...fastOptions(clock),
@@ -238,14 +234,14 @@ Deno.test("LiveProvider gives up a whole query at queryTimeoutMs, retries includ
     queryTimeoutMs: 60,
   });
   const started = performance.now();
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "timeout");
-  assert(uk.lastError?.message.includes("60 ms in all"), uk.lastError?.message);
-  assert(performance.now() - started < 2000);
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "timeout");
+  assert.ok(uk.lastError?.message.includes("60 ms in all"), uk.lastError?.message);
+  assert.ok(performance.now() - started < 2000);
 });
 
 Deno.test("LiveProvider rejects an implausible intensity (a unit mix-up) as malformed", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi((req) =>
     json({
       zone: req.query.get("zone"),
@@ -253,7 +249,7 @@ Deno.test("LiveProvider rejects an implausible intensity (a unit mix-up) as malf
     })
   );
   const em = new ElectricityMapsProvider({ ...fastOptions(clock), token: "t", baseUrl: api.url });
-  assertEquals(await em.intensityForSpan("PL", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(em.lastError?.kind, "malformed");
-  assert(em.lastError?.message.includes("implausible"), em.lastError?.message);
+  assert.deepEqual(await em.intensityForSpan("PL", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(em.lastError?.kind, "malformed");
+  assert.ok(em.lastError?.message.includes("implausible"), em.lastError?.message);
 });

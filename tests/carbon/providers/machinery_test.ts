@@ -1,48 +1,45 @@
-import { assert, assertEquals, assertLessOrEqual } from "../../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
+import { assertLessOrEqual } from "../../_kit/assert.ts";
 import fc from "fast-check";
-import {
-  backoffDelayMs,
-  parseRetryAfterMs,
-  seededRandom,
-} from "../../../lib/carbon/providers/backoff.ts";
+import { backoffDelayMs, parseRetryAfterMs } from "../../../lib/carbon/providers/backoff.ts";
 import { TtlLruCache } from "../../../lib/carbon/providers/ttl_lru_cache.ts";
 import { CoolDown, isTransient } from "../../../lib/carbon/providers/cool_down.ts";
 import { batchPages, pageStarts, tidyReadings } from "../../../lib/carbon/providers/span_pages.ts";
 import type { IntensityReading } from "../../../lib/carbon/provider.ts";
-import { FakeClock } from "../../_kit/fake_clock.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 
 Deno.test("TtlLruCache counts a miss then a hit when a key is set and read", () => {
-  const cache = new TtlLruCache<string>(new FakeClock(), { maxEntries: 4 });
-  assertEquals(cache.get("a"), undefined);
+  const cache = new TtlLruCache<string>(new VirtualClock(), { maxEntries: 4 });
+  assert.deepEqual(cache.get("a"), undefined);
   cache.set("a", "A", 1000);
-  assertEquals(cache.get("a"), "A");
+  assert.deepEqual(cache.get("a"), "A");
   const s = cache.stats();
-  assertEquals([s.hits, s.misses, s.size, s.evictions], [1, 1, 1, 0]);
+  assert.deepEqual([s.hits, s.misses, s.size, s.evictions], [1, 1, 1, 0]);
 });
 
 Deno.test("TtlLruCache expires an entry when its TTL has passed on the injected clock", async () => {
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   const cache = new TtlLruCache<number>(clock);
   cache.set("k", 7, 1000);
   await clock.advance(999);
-  assertEquals(cache.get("k"), 7);
+  assert.deepEqual(cache.get("k"), 7);
   await clock.advance(1);
-  assertEquals(cache.get("k"), undefined);
+  assert.deepEqual(cache.get("k"), undefined);
   const s = cache.stats();
-  assertEquals([s.hits, s.misses, s.expirations, s.size], [1, 1, 1, 0]);
+  assert.deepEqual([s.hits, s.misses, s.expirations, s.size], [1, 1, 1, 0]);
 });
 
 Deno.test("TtlLruCache evicts the least recently used entry when full", () => {
-  const cache = new TtlLruCache<number>(new FakeClock(), { maxEntries: 2 });
+  const cache = new TtlLruCache<number>(new VirtualClock(), { maxEntries: 2 });
   cache.set("a", 1);
   cache.set("b", 2);
-  assertEquals(cache.get("a"), 1); // a is now most recent
+  assert.deepEqual(cache.get("a"), 1); // a is now most recent
   cache.set("c", 3); // evicts b
-  assertEquals(cache.get("b"), undefined);
-  assertEquals(cache.get("a"), 1);
-  assertEquals(cache.get("c"), 3);
-  assertEquals(cache.stats().evictions, 1);
-  assertEquals(cache.stats().size, 2);
+  assert.deepEqual(cache.get("b"), undefined);
+  assert.deepEqual(cache.get("a"), 1);
+  assert.deepEqual(cache.get("c"), 3);
+  assert.deepEqual(cache.stats().evictions, 1);
+  assert.deepEqual(cache.stats().size, 2);
 });
 
 Deno.test("TtlLruCache never holds more than maxEntries for any sequence of sets", () => {
@@ -50,11 +47,13 @@ Deno.test("TtlLruCache never holds more than maxEntries for any sequence of sets
     fc.integer({ min: 1, max: 8 }),
     fc.array(fc.string({ maxLength: 3 }), { maxLength: 60 }),
     (max, keys) => {
-      const cache = new TtlLruCache<string>(new FakeClock(), { maxEntries: max });
+      const cache = new TtlLruCache<string>(new VirtualClock(), { maxEntries: max });
       for (const k of keys) cache.set(k, k);
       const distinct = new Set(keys).size;
-      assertEquals(cache.stats().size, Math.min(max, distinct));
-      if (keys.length > 0) assertEquals(cache.get(keys[keys.length - 1]), keys[keys.length - 1]);
+      assert.deepEqual(cache.stats().size, Math.min(max, distinct));
+      if (keys.length > 0) {
+        assert.deepEqual(cache.get(keys[keys.length - 1]), keys[keys.length - 1]);
+      }
     },
   ));
 });
@@ -62,11 +61,11 @@ Deno.test("TtlLruCache never holds more than maxEntries for any sequence of sets
 Deno.test("TtlLruCache rejects a maxEntries below 1", () => {
   let threw = false;
   try {
-    new TtlLruCache(new FakeClock(), { maxEntries: 0 });
+    new TtlLruCache(new VirtualClock({ sleep: "manual" }), { maxEntries: 0 });
   } catch (e) {
     threw = e instanceof RangeError;
   }
-  assert(threw);
+  assert.ok(threw);
 });
 
 Deno.test("backoffDelayMs stays within 0 and min(cap, base * 2^retry) for any random draw", () => {
@@ -77,29 +76,21 @@ Deno.test("backoffDelayMs stays within 0 and min(cap, base * 2^retry) for any ra
     fc.integer({ min: 1, max: 100_000 }),
     (retry, r, base, cap) => {
       const d = backoffDelayMs(retry, () => r, { baseDelayMs: base, maxDelayMs: cap });
-      assert(d >= 0);
+      assert.ok(d >= 0);
       assertLessOrEqual(d, Math.min(cap, base * 2 ** retry));
     },
   ));
 });
 
-Deno.test("seededRandom gives the same sequence for the same seed and values in [0, 1)", () => {
-  const a = seededRandom(1234), b = seededRandom(1234), c = seededRandom(99);
-  const xs = Array.from({ length: 100 }, a);
-  assertEquals(xs, Array.from({ length: 100 }, b));
-  assert(xs.every((x) => x >= 0 && x < 1));
-  assert(xs.some((x, i) => x !== Array.from({ length: 100 }, c)[i]));
-});
-
 Deno.test("parseRetryAfterMs reads delta-seconds and HTTP dates, and rejects junk", () => {
-  assertEquals(parseRetryAfterMs("3", 0), 3000);
-  assertEquals(parseRetryAfterMs(" 0 ", 0), 0);
+  assert.deepEqual(parseRetryAfterMs("3", 0), 3000);
+  assert.deepEqual(parseRetryAfterMs(" 0 ", 0), 0);
   const now = Date.UTC(2026, 0, 1, 0, 0, 0);
-  assertEquals(parseRetryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", now), 10_000);
-  assertEquals(parseRetryAfterMs("Wed, 31 Dec 2025 23:59:00 GMT", now), 0);
-  assertEquals(parseRetryAfterMs("soon", now), undefined);
-  assertEquals(parseRetryAfterMs("-5", now), undefined);
-  assertEquals(parseRetryAfterMs(null, now), undefined);
+  assert.deepEqual(parseRetryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", now), 10_000);
+  assert.deepEqual(parseRetryAfterMs("Wed, 31 Dec 2025 23:59:00 GMT", now), 0);
+  assert.deepEqual(parseRetryAfterMs("soon", now), undefined);
+  assert.deepEqual(parseRetryAfterMs("-5", now), undefined);
+  assert.deepEqual(parseRetryAfterMs(null, now), undefined);
 });
 
 Deno.test("pageStarts covers the span with aligned pages and nothing outside it", () => {
@@ -109,13 +100,13 @@ Deno.test("pageStarts covers the span with aligned pages and nothing outside it"
     fc.integer({ min: 1, max: 700 }),
     (start, len, page) => {
       const pages = pageStarts(start, start + len, page);
-      assert(pages.length > 0);
-      assert(pages[0] <= start && start < pages[0] + page);
+      assert.ok(pages.length > 0);
+      assert.ok(pages[0] <= start && start < pages[0] + page);
       const last = pages[pages.length - 1];
-      assert(last < start + len && start + len <= last + page);
+      assert.ok(last < start + len && start + len <= last + page);
       pages.forEach((p, i) => {
-        assertEquals(p % page, 0);
-        if (i > 0) assertEquals(p - pages[i - 1], page);
+        assert.deepEqual(p % page, 0);
+        if (i > 0) assert.deepEqual(p - pages[i - 1], page);
       });
     },
   ));
@@ -128,12 +119,12 @@ Deno.test("batchPages keeps every page once, in order, in consecutive runs of at
     (idx, max) => {
       const pages = [...idx].sort((a, b) => a - b).map((i) => i * 10);
       const batches = batchPages(pages, 10, max);
-      assertEquals(batches.flatMap((b) => b.pages), pages);
+      assert.deepEqual(batches.flatMap((b) => b.pages), pages);
       for (const b of batches) {
-        assert(b.pages.length >= 1 && b.pages.length <= max);
-        assertEquals(b.startMs, b.pages[0]);
-        assertEquals(b.endMs, b.pages[b.pages.length - 1] + 10);
-        assertEquals(b.endMs - b.startMs, b.pages.length * 10);
+        assert.ok(b.pages.length >= 1 && b.pages.length <= max);
+        assert.deepEqual(b.startMs, b.pages[0]);
+        assert.deepEqual(b.endMs, b.pages[b.pages.length - 1] + 10);
+        assert.deepEqual(b.endMs - b.startMs, b.pages.length * 10);
       }
     },
   ));
@@ -163,9 +154,9 @@ Deno.test("tidyReadings returns sorted, non-overlapping readings that all touch 
     (raw, start, len) => {
       const out = tidyReadings(raw.map(([s, l]) => reading(s, s + l)), start, start + len);
       for (let i = 0; i < out.length; i++) {
-        assert(out[i].endMs > out[i].startMs);
-        assert(out[i].endMs > start && out[i].startMs < start + len);
-        if (i > 0) assert(out[i - 1].endMs <= out[i].startMs);
+        assert.ok(out[i].endMs > out[i].startMs);
+        assert.ok(out[i].endMs > start && out[i].startMs < start + len);
+        if (i > 0) assert.ok(out[i - 1].endMs <= out[i].startMs);
       }
     },
   ));
@@ -173,12 +164,12 @@ Deno.test("tidyReadings returns sorted, non-overlapping readings that all touch 
 
 Deno.test("tidyReadings prefers a measured reading over an estimate with the same start", () => {
   const out = tidyReadings([reading(0, 10, false), reading(0, 10, true)], 0, 10);
-  assertEquals(out.length, 1);
-  assertEquals(out[0].measured, true);
+  assert.deepEqual(out.length, 1);
+  assert.deepEqual(out[0].measured, true);
 });
 
 Deno.test("isTransient is true only for outages, slowness, rate limits and 5xx", () => {
-  assertEquals(
+  assert.deepEqual(
     [
       isTransient("timeout"),
       isTransient("network"),
@@ -195,15 +186,15 @@ Deno.test("isTransient is true only for outages, slowness, rate limits and 5xx",
 });
 
 Deno.test("CoolDown opens on a transient failure, closes on success and after its time", async () => {
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   const breaker = new CoolDown(clock, 1000);
   breaker.record({ kind: "auth", message: "no", status: 401 });
-  assertEquals(breaker.blocked(), undefined);
+  assert.deepEqual(breaker.blocked(), undefined);
   breaker.record({ kind: "http", message: "boom", status: 502 });
-  assertEquals(breaker.blocked()?.status, 502);
+  assert.deepEqual(breaker.blocked()?.status, 502);
   await clock.advance(1000);
-  assertEquals(breaker.blocked(), undefined);
+  assert.deepEqual(breaker.blocked(), undefined);
   breaker.record({ kind: "network", message: "refused" });
   breaker.record("ok");
-  assertEquals(breaker.blocked(), undefined);
+  assert.deepEqual(breaker.blocked(), undefined);
 });

@@ -1,19 +1,12 @@
-import { assert, assertEquals } from "../../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
 import {
   UK_CARBON_INTENSITY_UNCERTAINTY,
   type UkCarbonIntensityOptions,
   UkCarbonIntensityProvider,
 } from "../../../lib/carbon/providers/uk_carbon_intensity.ts";
 import { ukAreaFor } from "../../../lib/carbon/providers/uk_regions.ts";
-import {
-  type Answer,
-  fakeApi,
-  fastOptions,
-  InstantSleepClock,
-  json,
-  type SeenRequest,
-  utc,
-} from "../../_kit/fake_provider_api.ts";
+import { fakeApi, type FakeHandler, fastOptions, json, utc } from "../../_kit/fake_provider_api.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 
 const HALF = 1_800_000;
 
@@ -43,8 +36,8 @@ function periods(from: number, to: number, actualUntil: number, regional: boolea
 }
 
 /** The documented /intensity/{from}/{to} and /regional/intensity/{from}/{to}/regionid/{id}. */
-function ukHandler(nowMs: () => number, shape: "object" | "array" = "object") {
-  return (req: SeenRequest): Answer => {
+function ukHandler(nowMs: () => number, shape: "object" | "array" = "object"): FakeHandler {
+  return (req) => {
     const m = /^\/(regional\/)?intensity\/([^/]+)\/([^/]+)(?:\/regionid\/(\d+))?$/.exec(req.path);
     if (!m) {
       return json({ error: { code: "400 Bad Request", message: "Please enter valid path" } }, 400);
@@ -68,14 +61,14 @@ function ukHandler(nowMs: () => number, shape: "object" | "array" = "object") {
 
 function provider(
   url: string,
-  clock: InstantSleepClock,
+  clock: VirtualClock,
   extra: Partial<UkCarbonIntensityOptions> = {},
 ) {
   return new UkCarbonIntensityProvider({ ...fastOptions(clock), baseUrl: url, ...extra });
 }
 
 Deno.test("UkCarbonIntensityProvider reads the span's half hours, preferring actual values", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(ukHandler(() => clock.nowMs()));
   const uk = provider(api.url, clock);
   const readings = await uk.intensityForSpan(
@@ -83,42 +76,44 @@ Deno.test("UkCarbonIntensityProvider reads the span's half hours, preferring act
     utc(2025, 6, 10, 10, 15),
     utc(2025, 6, 10, 11, 15),
   );
-  assert(readings !== null, uk.lastError?.message);
-  assertEquals(readings.map((r) => r.startMs), [
+  assert.ok(readings !== null, uk.lastError?.message);
+  assert.deepEqual(readings.map((r) => r.startMs), [
     utc(2025, 6, 10, 10),
     utc(2025, 6, 10, 10, 30),
     utc(2025, 6, 10, 11),
   ]);
   for (const r of readings) {
-    assertEquals(r.intensityGPerKwh, forecast(r.startMs) - 5);
-    assertEquals(r.endMs - r.startMs, HALF);
-    assert(r.measured);
-    assertEquals([r.source, r.zone, r.basis, r.gases, r.licence], [
+    assert.deepEqual(r.intensityGPerKwh, forecast(r.startMs) - 5);
+    assert.deepEqual(r.endMs - r.startMs, HALF);
+    assert.ok(r.measured);
+    assert.deepEqual([r.source, r.zone, r.basis, r.gases, r.licence], [
       "ukcarbonintensity",
       "GB",
       "direct",
       "CO2",
       "CC BY 4.0",
     ]);
-    assertEquals(r.uncertaintyPct, UK_CARBON_INTENSITY_UNCERTAINTY.actualPct);
+    assert.deepEqual(r.uncertaintyPct, UK_CARBON_INTENSITY_UNCERTAINTY.actualPct);
   }
-  assertEquals(api.requests.map((r) => r.path), ["/intensity/2025-06-10T00:00Z/2025-06-11T00:00Z"]);
+  assert.deepEqual(api.requests.map((r) => r.path), [
+    "/intensity/2025-06-10T00:00Z/2025-06-11T00:00Z",
+  ]);
 });
 
 Deno.test("UkCarbonIntensityProvider uses the forecast, marked unmeasured, where no actual exists", async () => {
-  const clock = new InstantSleepClock({ wallMs: utc(2026, 1, 1, 12) });
+  const clock = new VirtualClock({ wallMs: utc(2026, 1, 1, 12) });
   await using api = fakeApi(ukHandler(() => clock.nowMs()));
   const uk = provider(api.url, clock);
   const readings = await uk.intensityForSpan("GB", utc(2026, 1, 1, 11), utc(2026, 1, 1, 13));
-  assertEquals(readings?.map((r) => r.measured), [true, true, false, false]);
+  assert.deepEqual(readings?.map((r) => r.measured), [true, true, false, false]);
   const future = readings?.[3];
-  assertEquals(future?.intensityGPerKwh, forecast(utc(2026, 1, 1, 12, 30)));
-  assertEquals(future?.uncertaintyPct, UK_CARBON_INTENSITY_UNCERTAINTY.nationalForecastPct);
+  assert.deepEqual(future?.intensityGPerKwh, forecast(utc(2026, 1, 1, 12, 30)));
+  assert.deepEqual(future?.uncertaintyPct, UK_CARBON_INTENSITY_UNCERTAINTY.nationalForecastPct);
 });
 
 Deno.test("UkCarbonIntensityProvider reads a region by name from the regional endpoint", async () => {
   for (const shape of ["object", "array"] as const) {
-    const clock = new InstantSleepClock();
+    const clock = new VirtualClock();
     await using api = fakeApi(ukHandler(() => clock.nowMs(), shape));
     const uk = provider(api.url, clock);
     const readings = await uk.intensityForSpan(
@@ -126,14 +121,17 @@ Deno.test("UkCarbonIntensityProvider reads a region by name from the regional en
       utc(2025, 6, 10, 10),
       utc(2025, 6, 10, 11),
     );
-    assertEquals(readings?.map((r) => r.intensityGPerKwh), [
+    assert.deepEqual(readings?.map((r) => r.intensityGPerKwh), [
       forecast(utc(2025, 6, 10, 10)),
       forecast(utc(2025, 6, 10, 10, 30)),
     ]);
-    assertEquals(readings?.[0].zone, "GB-13");
-    assertEquals(readings?.[0].measured, false);
-    assertEquals(readings?.[0].uncertaintyPct, UK_CARBON_INTENSITY_UNCERTAINTY.regionalForecastPct);
-    assertEquals(
+    assert.deepEqual(readings?.[0].zone, "GB-13");
+    assert.deepEqual(readings?.[0].measured, false);
+    assert.deepEqual(
+      readings?.[0].uncertaintyPct,
+      UK_CARBON_INTENSITY_UNCERTAINTY.regionalForecastPct,
+    );
+    assert.deepEqual(
       api.requests[0].path,
       "/regional/intensity/2025-06-10T00:00Z/2025-06-11T00:00Z/regionid/13",
     );
@@ -141,69 +139,76 @@ Deno.test("UkCarbonIntensityProvider reads a region by name from the regional en
 });
 
 Deno.test("UkCarbonIntensityProvider splits a 20-day span into requests of at most 14 days", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(ukHandler(() => clock.nowMs()));
   const uk = provider(api.url, clock);
   const readings = await uk.intensityForSpan("GB", utc(2025, 2, 1), utc(2025, 2, 21));
-  assertEquals(readings?.length, 20 * 48);
-  assertEquals(api.requests.length, 2);
+  assert.deepEqual(readings?.length, 20 * 48);
+  assert.deepEqual(api.requests.length, 2);
   const again = await uk.intensityForSpan("GB", utc(2025, 2, 3), utc(2025, 2, 4));
-  assertEquals(again?.length, 48);
-  assertEquals(api.requests.length, 2); // served from the cache
+  assert.deepEqual(again?.length, 48);
+  assert.deepEqual(api.requests.length, 2); // served from the cache
 });
 
 Deno.test("UkCarbonIntensityProvider maps only Great Britain regions", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(ukHandler(() => clock.nowMs()));
   const uk = provider(api.url, clock);
   const span = [utc(2025, 1, 1), utc(2025, 1, 1, 1)] as const;
   for (const region of ["FR", "GB-NIR", "gb:99", "gb:atlantis"]) {
-    assertEquals(await uk.intensityForSpan(region, ...span), null, region);
-    assertEquals(uk.lastError?.kind, "unknown_region");
+    assert.deepEqual(await uk.intensityForSpan(region, ...span), null, region);
+    assert.deepEqual(uk.lastError?.kind, "unknown_region");
   }
-  assertEquals(api.requests.length, 0);
+  assert.deepEqual(api.requests.length, 0);
   const located = await uk.intensityForSpan("aws:eu-west-2", ...span, {
     location: { id: "aws:eu-west-2", countryCode: "GB" },
   });
-  assertEquals(located?.[0].zone, "GB");
+  assert.deepEqual(located?.[0].zone, "GB");
 });
 
 Deno.test("ukAreaFor accepts ids, names and national spellings", () => {
-  assertEquals(ukAreaFor("gb:13"), { kind: "regional", regionId: 13 });
-  assertEquals(ukAreaFor("GB:North Wales & Merseyside"), { kind: "regional", regionId: 6 });
-  assertEquals(ukAreaFor("gb:south-east-england"), { kind: "regional", regionId: 14 });
-  assertEquals(ukAreaFor("gb:national"), { kind: "national" });
-  assertEquals(ukAreaFor("gb"), { kind: "national" });
-  assertEquals(ukAreaFor("DE"), undefined);
+  assert.deepEqual(ukAreaFor("gb:13"), { kind: "regional", regionId: 13 });
+  assert.deepEqual(ukAreaFor("GB:North Wales & Merseyside"), { kind: "regional", regionId: 6 });
+  assert.deepEqual(ukAreaFor("gb:south-east-england"), { kind: "regional", regionId: 14 });
+  assert.deepEqual(ukAreaFor("gb:national"), { kind: "national" });
+  assert.deepEqual(ukAreaFor("gb"), { kind: "national" });
+  assert.deepEqual(ukAreaFor("DE"), undefined);
 });
 
 Deno.test("UkCarbonIntensityProvider gives no reading after bounded retries on HTTP 500", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => json({ error: { message: "oops" } }, 500));
   const uk = provider(api.url, clock);
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals([uk.lastError?.kind, uk.lastError?.attempts, api.requests.length], ["http", 3, 3]);
-  assert(uk.lastError?.message.includes("oops"));
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual([uk.lastError?.kind, uk.lastError?.attempts, api.requests.length], [
+    "http",
+    3,
+    3,
+  ]);
+  assert.ok(uk.lastError?.message.includes("oops"));
 });
 
 Deno.test("UkCarbonIntensityProvider waits out a 429 Retry-After and then reads", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const inner = ukHandler(() => clock.nowMs());
   let n = 0;
   await using api = fakeApi((
     req,
   ) => (n++ < 2 ? json({}, 429, { "retry-after": "1" }) : inner(req)));
   const uk = provider(api.url, clock);
-  assertEquals((await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)))?.length, 2);
-  assertEquals(clock.sleeps.filter((ms) => ms >= 1000).length, 2);
+  assert.deepEqual(
+    (await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)))?.length,
+    2,
+  );
+  assert.deepEqual(clock.sleeps.filter((ms) => ms >= 1000).length, 2);
 });
 
 Deno.test("UkCarbonIntensityProvider gives no reading when the server never answers", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => "hang");
   const uk = provider(api.url, clock, { timeoutMs: 40, maxAttempts: 1 });
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "timeout");
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "timeout");
 });
 
 const P = { from: "2025-01-01T00:00Z", to: "2025-01-01T00:30Z" };
@@ -225,32 +230,32 @@ const MALFORMED: [string, () => Response][] = [
 
 for (const [what, answer] of MALFORMED) {
   Deno.test(`UkCarbonIntensityProvider gives no reading (malformed) when the body has ${what}`, async () => {
-    const clock = new InstantSleepClock();
+    const clock = new VirtualClock();
     await using api = fakeApi(answer);
     const uk = provider(api.url, clock);
-    assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-    assertEquals(uk.lastError?.kind, "malformed");
+    assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+    assert.deepEqual(uk.lastError?.kind, "malformed");
   });
 }
 
 Deno.test("UkCarbonIntensityProvider gives no reading (malformed) for another region's data", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => json({ data: { regionid: 3, data: [] } }));
   const uk = provider(api.url, clock);
-  assertEquals(await uk.intensityForSpan("gb:13", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "malformed");
+  assert.deepEqual(await uk.intensityForSpan("gb:13", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "malformed");
 });
 
 Deno.test("UkCarbonIntensityProvider gives no reading (empty) for an empty range", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => json({ data: [] }));
   const uk = provider(api.url, clock);
-  assertEquals(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(uk.lastError?.kind, "empty");
+  assert.deepEqual(await uk.intensityForSpan("GB", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(uk.lastError?.kind, "empty");
 });
 
 Deno.test("UkCarbonIntensityProvider skips periods with neither actual nor forecast", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() =>
     json({
       data: [{ ...P, intensity: { forecast: null, actual: null } }, {
@@ -265,13 +270,13 @@ Deno.test("UkCarbonIntensityProvider skips periods with neither actual nor forec
     utc(2025, 1, 1),
     utc(2025, 1, 1, 1),
   );
-  assertEquals(readings?.map((r) => r.intensityGPerKwh), [88]);
+  assert.deepEqual(readings?.map((r) => r.intensityGPerKwh), [88]);
 });
 
 Deno.test("UkCarbonIntensityProvider copes with the extra period before 'from' and duplicate records", async () => {
   // The live API also returns the half hour ending at `from` (jnioche/carbonintensity-api#4) and
   // once served two records for one half hour (carbon-intensity/api-definitions#17).
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi((req) => {
     const [, , from, to] = req.path.split("/");
     const data = periods(Date.parse(from) - HALF, Date.parse(to), clock.nowMs(), false);
@@ -280,8 +285,8 @@ Deno.test("UkCarbonIntensityProvider copes with the extra period before 'from' a
   });
   const uk = provider(api.url, clock);
   const day = await uk.intensityForSpan("GB", utc(2025, 6, 10), utc(2025, 6, 11));
-  assertEquals(day?.length, 48);
-  assertEquals(day?.[0].startMs, utc(2025, 6, 10));
-  for (let i = 1; i < (day?.length ?? 0); i++) assertEquals(day![i].startMs, day![i - 1].endMs);
-  assertEquals(day?.[2].intensityGPerKwh, forecast(utc(2025, 6, 10, 1)) - 5); // first record kept
+  assert.deepEqual(day?.length, 48);
+  assert.deepEqual(day?.[0].startMs, utc(2025, 6, 10));
+  for (let i = 1; i < (day?.length ?? 0); i++) assert.deepEqual(day![i].startMs, day![i - 1].endMs);
+  assert.deepEqual(day?.[2].intensityGPerKwh, forecast(utc(2025, 6, 10, 1)) - 5); // first record kept
 });

@@ -1,4 +1,5 @@
-import { assert, assertAlmostEquals, assertEquals } from "../../_kit/carbon_providers_assert.ts";
+import assert from "node:assert/strict";
+import { assertAlmostEquals } from "../../_kit/assert.ts";
 import {
   LB_PER_MWH_TO_G_PER_KWH,
   WATTTIME_UNCERTAINTY,
@@ -6,15 +7,8 @@ import {
   WattTimeProvider,
 } from "../../../lib/carbon/providers/watttime.ts";
 import type { ProviderFailure } from "../../../lib/carbon/providers/failure.ts";
-import {
-  type Answer,
-  fakeApi,
-  fastOptions,
-  InstantSleepClock,
-  json,
-  type SeenRequest,
-  utc,
-} from "../../_kit/fake_provider_api.ts";
+import { fakeApi, type FakeHandler, fastOptions, json, utc } from "../../_kit/fake_provider_api.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 
 const USER = "carbon-ops", PASS = "p@ss wörd";
 const MIN5 = 300_000;
@@ -36,8 +30,11 @@ interface WtServer {
 }
 
 /** The documented /login, /v3/historical and /v3/region-from-loc shapes. */
-function wtHandler(state: WtServer, overrides: { meta?: Record<string, unknown> } = {}) {
-  return (req: SeenRequest): Answer => {
+function wtHandler(
+  state: WtServer,
+  overrides: { meta?: Record<string, unknown> } = {},
+): FakeHandler {
+  return (req) => {
     if (req.path === "/login") {
       if (req.headers.get("authorization") !== basic(USER, PASS)) {
         return json({ error: "Unauthorized" }, 401);
@@ -83,7 +80,7 @@ function wtHandler(state: WtServer, overrides: { meta?: Record<string, unknown> 
   };
 }
 
-function provider(url: string, clock: InstantSleepClock, extra: Partial<WattTimeOptions> = {}) {
+function provider(url: string, clock: VirtualClock, extra: Partial<WattTimeOptions> = {}) {
   return new WattTimeProvider({
     ...fastOptions(clock),
     username: USER,
@@ -94,34 +91,37 @@ function provider(url: string, clock: InstantSleepClock, extra: Partial<WattTime
 }
 
 Deno.test("WattTimeProvider logs in, then reads the span's 5-minute MOER converted to g/kWh", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock);
   const start = utc(2025, 8, 3, 14, 2), end = utc(2025, 8, 3, 14, 20);
   const readings = await wt.intensityForSpan("CAISO_NORTH", start, end);
-  assert(readings !== null, wt.lastError?.message);
-  assertEquals(readings.map((r) => r.startMs), [0, 5, 10, 15].map((m) => utc(2025, 8, 3, 14, m)));
+  assert.ok(readings !== null, wt.lastError?.message);
+  assert.deepEqual(
+    readings.map((r) => r.startMs),
+    [0, 5, 10, 15].map((m) => utc(2025, 8, 3, 14, m)),
+  );
   for (const r of readings) {
     assertAlmostEquals(r.intensityGPerKwh, lbs(r.startMs) * 0.453592, 1e-9);
-    assertEquals(r.endMs - r.startMs, MIN5);
-    assertEquals([r.source, r.zone, r.basis, r.gases], [
+    assert.deepEqual(r.endMs - r.startMs, MIN5);
+    assert.deepEqual([r.source, r.zone, r.basis, r.gases], [
       "watttime",
       "CAISO_NORTH",
       "marginal",
       "CO2",
     ]);
-    assertEquals(r.uncertaintyPct, WATTTIME_UNCERTAINTY.moerPct);
-    assert(r.datasetVersion.includes("2024-10-01"));
+    assert.deepEqual(r.uncertaintyPct, WATTTIME_UNCERTAINTY.moerPct);
+    assert.ok(r.datasetVersion.includes("2024-10-01"));
   }
-  assertEquals(api.requests.map((r) => r.path), ["/login", "/v3/historical"]);
+  assert.deepEqual(api.requests.map((r) => r.path), ["/login", "/v3/historical"]);
   const q = api.requests[1].query;
-  assertEquals([q.get("region"), q.get("signal_type")], ["CAISO_NORTH", "co2_moer"]);
-  assertEquals([q.get("start"), q.get("end")], [
+  assert.deepEqual([q.get("region"), q.get("signal_type")], ["CAISO_NORTH", "co2_moer"]);
+  assert.deepEqual([q.get("start"), q.get("end")], [
     "2025-08-03T00:00:00.000Z",
     "2025-08-04T00:00:00.000Z",
   ]);
-  assertEquals(api.requests[1].headers.get("authorization"), "Bearer tok-1");
+  assert.deepEqual(api.requests[1].headers.get("authorization"), "Bearer tok-1");
 });
 
 Deno.test("LB_PER_MWH_TO_G_PER_KWH is 453.592 g per lb over 1000 kWh per MWh", () => {
@@ -129,32 +129,32 @@ Deno.test("LB_PER_MWH_TO_G_PER_KWH is 453.592 g per lb over 1000 kWh per MWh", (
 });
 
 Deno.test("WattTimeProvider reuses its token within 29 minutes and logs in again after", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock);
   await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1));
   await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 2), utc(2025, 1, 2, 1));
-  assertEquals(state.logins, 1);
+  assert.deepEqual(state.logins, 1);
   await clock.advance(30 * 60_000);
   await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 3), utc(2025, 1, 3, 1));
-  assertEquals(state.logins, 2);
+  assert.deepEqual(state.logins, 2);
 });
 
 Deno.test("WattTimeProvider logs in once more when the API rejects a cached token", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock);
   await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1));
   state.tokens.clear(); // server-side revocation
   const readings = await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 2), utc(2025, 1, 2, 1));
-  assertEquals(readings?.length, 12);
-  assertEquals(state.logins, 2);
+  assert.deepEqual(readings?.length, 12);
+  assert.deepEqual(state.logins, 2);
 });
 
 Deno.test("WattTimeProvider gives no reading (auth) and never reads data when login is refused", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const seen: ProviderFailure[] = [];
@@ -162,15 +162,18 @@ Deno.test("WattTimeProvider gives no reading (auth) and never reads data when lo
     password: "wrong-secret",
     onDiagnostic: (f) => seen.push(f),
   });
-  assertEquals(await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(wt.lastError?.kind, "auth");
-  assert(wt.lastError?.message.includes("carbon.wattTimeUsername"));
-  assertEquals(api.requests.map((r) => r.path), ["/login"]);
-  assert(!JSON.stringify(seen).includes("wrong-secret"));
+  assert.deepEqual(
+    await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
+    null,
+  );
+  assert.deepEqual(wt.lastError?.kind, "auth");
+  assert.ok(wt.lastError?.message.includes("carbon.wattTimeUsername"));
+  assert.deepEqual(api.requests.map((r) => r.path), ["/login"]);
+  assert.ok(!JSON.stringify(seen).includes("wrong-secret"));
 });
 
 Deno.test("WattTimeProvider finds the region from coordinates and caches the lookup", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock);
@@ -181,59 +184,62 @@ Deno.test("WattTimeProvider finds the region from coordinates and caches the loo
   const b = await wt.intensityForSpan("gcp:us-west1", utc(2025, 1, 5), utc(2025, 1, 5, 1), {
     location,
   });
-  assertEquals(a?.[0].zone, "CAISO_NORTH");
-  assertEquals(b?.[0].zone, "CAISO_NORTH");
+  assert.deepEqual(a?.[0].zone, "CAISO_NORTH");
+  assert.deepEqual(b?.[0].zone, "CAISO_NORTH");
   const lookups = api.requests.filter((r) => r.path === "/v3/region-from-loc");
-  assertEquals(lookups.length, 1);
-  assertEquals([lookups[0].query.get("latitude"), lookups[0].query.get("longitude")], [
+  assert.deepEqual(lookups.length, 1);
+  assert.deepEqual([lookups[0].query.get("latitude"), lookups[0].query.get("longitude")], [
     "38.58",
     "-121.49",
   ]);
 });
 
 Deno.test("WattTimeProvider gives no reading without any request for a region it cannot map", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock);
-  assertEquals(await wt.intensityForSpan("FR", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(wt.lastError?.kind, "unknown_region");
-  assertEquals(api.requests.length, 0);
+  assert.deepEqual(await wt.intensityForSpan("FR", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
+  assert.deepEqual(wt.lastError?.kind, "unknown_region");
+  assert.deepEqual(api.requests.length, 0);
 });
 
 Deno.test("WattTimeProvider is not configured when username or password is missing", async () => {
   const wt = new WattTimeProvider({ username: USER, password: null });
-  assertEquals(await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(wt.lastError?.kind, "not_configured");
+  assert.deepEqual(
+    await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
+    null,
+  );
+  assert.deepEqual(wt.lastError?.kind, "not_configured");
 });
 
 Deno.test("WattTimeProvider splits a 35-day span into requests of at most 30 days", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock);
   const readings = await wt.intensityForSpan("CAISO_NORTH", utc(2025, 3, 1), utc(2025, 4, 5));
-  assertEquals(readings?.length, 35 * 288);
-  assertEquals(api.requests.filter((r) => r.path === "/v3/historical").length, 2);
+  assert.deepEqual(readings?.length, 35 * 288);
+  assert.deepEqual(api.requests.filter((r) => r.path === "/v3/historical").length, 2);
 });
 
 Deno.test("WattTimeProvider reads co2_aoer as an average (direct) signal when asked", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   await using api = fakeApi(wtHandler(state));
   const wt = provider(api.url, clock, { signalType: "co2_aoer" });
   const [r] = (await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 0, 5))) ??
     [];
-  assertEquals([r.basis, r.uncertaintyPct, r.dataset], [
+  assert.deepEqual([r.basis, r.uncertaintyPct, r.dataset], [
     "direct",
     WATTTIME_UNCERTAINTY.aoerPct,
     "watttime_co2_aoer",
   ]);
-  assertEquals(api.requests[1].query.get("signal_type"), "co2_aoer");
+  assert.deepEqual(api.requests[1].query.get("signal_type"), "co2_aoer");
 });
 
 Deno.test("WattTimeProvider honours Retry-After on 429 and gives up boundedly on 500", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   const inner = wtHandler(state);
   let data = 0;
@@ -245,23 +251,29 @@ Deno.test("WattTimeProvider honours Retry-After on 429 and gives up boundedly on
     return inner(req);
   });
   const wt = provider(api.url, clock);
-  assertEquals(
+  assert.deepEqual(
     (await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)))?.length,
     12,
   );
-  assert(clock.sleeps.includes(3000));
-  assertEquals(await wt.intensityForSpan("CAISO_NORTH", utc(2025, 2, 1), utc(2025, 2, 1, 1)), null);
-  assertEquals([wt.lastError?.kind, wt.lastError?.attempts], ["http", 3]);
+  assert.ok(clock.sleeps.includes(3000));
+  assert.deepEqual(
+    await wt.intensityForSpan("CAISO_NORTH", utc(2025, 2, 1), utc(2025, 2, 1, 1)),
+    null,
+  );
+  assert.deepEqual([wt.lastError?.kind, wt.lastError?.attempts], ["http", 3]);
 });
 
 Deno.test("WattTimeProvider gives no reading when the data endpoint never answers", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const state = { tokens: new Set<string>(), logins: 0 };
   const inner = wtHandler(state);
   await using api = fakeApi((req) => (req.path === "/login" ? inner(req) : "hang"));
   const wt = provider(api.url, clock, { timeoutMs: 40, maxAttempts: 2 });
-  assertEquals(await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(wt.lastError?.kind, "timeout");
+  assert.deepEqual(
+    await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
+    null,
+  );
+  assert.deepEqual(wt.lastError?.kind, "timeout");
 });
 
 const BAD_META: [string, Record<string, unknown>][] = [
@@ -273,14 +285,14 @@ const BAD_META: [string, Record<string, unknown>][] = [
 
 for (const [what, meta] of BAD_META) {
   Deno.test(`WattTimeProvider gives no reading (malformed) when meta has ${what}`, async () => {
-    const clock = new InstantSleepClock();
+    const clock = new VirtualClock();
     await using api = fakeApi(wtHandler({ tokens: new Set(), logins: 0 }, { meta }));
     const wt = provider(api.url, clock);
-    assertEquals(
+    assert.deepEqual(
       await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
       null,
     );
-    assertEquals(wt.lastError?.kind, "malformed");
+    assert.deepEqual(wt.lastError?.kind, "malformed");
   });
 }
 
@@ -293,28 +305,31 @@ const BAD_BODY: [string, unknown][] = [
 
 for (const [what, body] of BAD_BODY) {
   Deno.test(`WattTimeProvider gives no reading (malformed) when the body has ${what}`, async () => {
-    const clock = new InstantSleepClock();
+    const clock = new VirtualClock();
     const inner = wtHandler({ tokens: new Set(), logins: 0 });
     await using api = fakeApi((req) => (req.path === "/login" ? inner(req) : json(body)));
     const wt = provider(api.url, clock);
-    assertEquals(
+    assert.deepEqual(
       await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
       null,
     );
-    assertEquals(wt.lastError?.kind, "malformed");
+    assert.deepEqual(wt.lastError?.kind, "malformed");
   });
 }
 
 Deno.test("WattTimeProvider gives no reading (malformed) when login answers without a token", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   await using api = fakeApi(() => json({ access: "granted" }));
   const wt = provider(api.url, clock);
-  assertEquals(await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(wt.lastError?.kind, "malformed");
+  assert.deepEqual(
+    await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
+    null,
+  );
+  assert.deepEqual(wt.lastError?.kind, "malformed");
 });
 
 Deno.test("WattTimeProvider gives no reading (empty) for an empty range and flags imputed points", async () => {
-  const clock = new InstantSleepClock();
+  const clock = new VirtualClock();
   const inner = wtHandler({ tokens: new Set(), logins: 0 });
   await using api = fakeApi((req) => {
     if (req.path === "/login") return inner(req);
@@ -325,9 +340,12 @@ Deno.test("WattTimeProvider gives no reading (empty) for an empty range and flag
     });
   });
   const wt = provider(api.url, clock);
-  assertEquals(await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)), null);
-  assertEquals(wt.lastError?.kind, "empty");
+  assert.deepEqual(
+    await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 1), utc(2025, 1, 1, 1)),
+    null,
+  );
+  assert.deepEqual(wt.lastError?.kind, "empty");
   const [r] = (await wt.intensityForSpan("CAISO_NORTH", utc(2025, 1, 2), utc(2025, 1, 2, 0, 5))) ??
     [];
-  assertEquals(r.measured, false);
+  assert.deepEqual(r.measured, false);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../_kit/fake_clock.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 import { tempDir } from "../../_kit/temp_dir.ts";
 import { buildFakePowercap, intelTwoSocketZones } from "../../_kit/fake_powercap.ts";
 import { INTEL_UNIT_REG, writeCpuinfo, writeMsr, writeTopology } from "../../_kit/fake_msr.ts";
@@ -122,7 +122,7 @@ Deno.test("openEnergySource refuses msr mode without allowMsr and stops on a bad
 
 Deno.test("openEnergySource opens sim with constant, CSV and cpu profiles and says it is simulated", async () => {
   await using dir = await tempDir();
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   let opened = openEnergySource({
     raplMode: "sim",
     clock,

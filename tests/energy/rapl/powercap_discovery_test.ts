@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tempDir } from "../../_kit/temp_dir.ts";
-import { assertEqual, assertMatch } from "../../_kit/strict_assert.ts";
 import {
   AMD_MAX_UJ,
   buildFakePowercap,
@@ -26,7 +25,7 @@ Deno.test("sysfs source discovers zones through class symlinks with hex indices 
     cpuinfoPath: writeVendorCpuinfo(dir.path, "GenuineIntel"),
   });
   try {
-    assertEqual(src.domains.map((d) => [d.name, d.kind, d.parent, d.inHostTotal]), [
+    assert.deepEqual(src.domains.map((d) => [d.name, d.kind, d.parent, d.inHostTotal]), [
       ["package-0", "package", null, true],
       ["package-0/core", "core", "package-0", false],
       ["dram-0", "dram", "package-0", true],
@@ -34,11 +33,14 @@ Deno.test("sysfs source discovers zones through class symlinks with hex indices 
       ["package-1/core", "core", "package-1", false],
       ["dram-1", "dram", "package-1", true],
     ]);
-    assertEqual(src.hostTotalRule, "packages+dram");
-    assertEqual(src.domains[3].origin, `${tree.devicesRoot}/intel-rapl/intel-rapl:a/energy_uj`);
-    assertEqual(src.domains[0].wrapModulus, 262143328850n + 61n);
-    assertEqual(src.domains[2].wrapModulus, 65712999613n + 15n);
-    assertEqual(src.read().map((s) => s.raw), [
+    assert.deepEqual(src.hostTotalRule, "packages+dram");
+    assert.deepEqual(
+      src.domains[3].origin,
+      `${tree.devicesRoot}/intel-rapl/intel-rapl:a/energy_uj`,
+    );
+    assert.deepEqual(src.domains[0].wrapModulus, 262143328850n + 61n);
+    assert.deepEqual(src.domains[2].wrapModulus, 65712999613n + 15n);
+    assert.deepEqual(src.read().map((s) => s.raw), [
       5000000000n,
       3000000000n,
       700000000n,
@@ -57,8 +59,8 @@ Deno.test("sysfs source counts each zone once when pointed at the real devices t
   const viaClass = openSysfsSource({ root: tree.classRoot });
   const viaDevices = openSysfsSource({ root: tree.devicesRoot });
   try {
-    assertEqual(viaDevices.domains.map((d) => d.name), viaClass.domains.map((d) => d.name));
-    assertEqual(viaDevices.domains.length, 6);
+    assert.deepEqual(viaDevices.domains.map((d) => d.name), viaClass.domains.map((d) => d.name));
+    assert.deepEqual(viaDevices.domains.length, 6);
   } finally {
     viaClass.close();
     viaDevices.close();
@@ -76,14 +78,14 @@ Deno.test("sysfs source drops intel-rapl-mmio duplicates and says so", async () 
   ]);
   const src = openSysfsSource({ root: tree.classRoot });
   try {
-    assertEqual(src.domains.map((d) => d.name), [
+    assert.deepEqual(src.domains.map((d) => d.name), [
       "package-0",
       "package-0/core",
       "package-0/uncore",
     ]);
-    assert(src.domains.every((d) => d.origin.includes("/intel-rapl/")));
-    assertEqual(src.skipped.length, 2);
-    assertMatch(src.skipped[0], /intel-rapl-mmio:0 \(package-0\): duplicate/);
+    assert.ok(src.domains.every((d) => d.origin.includes("/intel-rapl/")));
+    assert.deepEqual(src.skipped.length, 2);
+    assert.match(src.skipped[0], /intel-rapl-mmio:0 \(package-0\): duplicate/);
   } finally {
     src.close();
   }
@@ -99,12 +101,12 @@ Deno.test("sysfs source prefers intel-rapl over any other intel-rapl-* control t
   ]);
   const src = openSysfsSource({ root: tree.classRoot });
   try {
-    assertEqual(src.domains.map((d) => [d.name, d.origin.includes("/intel-rapl/")]), [
+    assert.deepEqual(src.domains.map((d) => [d.name, d.origin.includes("/intel-rapl/")]), [
       ["package-0", true],
       ["dram-0", false], // only the variant has it: kept, under intel-rapl's package-0
       ["package-1", false],
     ]);
-    assertMatch(
+    assert.match(
       src.skipped.join("\n"),
       /intel-rapl-tpmi:0 \(package-0\): duplicate of the intel-rapl zone/,
     );
@@ -124,10 +126,10 @@ Deno.test("sysfs source labels the AMD core zone as a single core and uses the A
     cpuinfoPath: writeVendorCpuinfo(dir.path, "AuthenticAMD"),
   });
   try {
-    assertEqual(src.domains[0].note, null);
-    assertMatch(src.domains[1].note ?? "", /single physical core/);
-    assertEqual(src.domains[1].inHostTotal, false);
-    assertEqual(src.domains[0].wrapModulus, 65532610987n + 15n);
+    assert.deepEqual(src.domains[0].note, null);
+    assert.match(src.domains[1].note ?? "", /single physical core/);
+    assert.deepEqual(src.domains[1].inHostTotal, false);
+    assert.deepEqual(src.domains[0].wrapModulus, 65532610987n + 15n);
   } finally {
     src.close();
   }
@@ -143,9 +145,9 @@ Deno.test("sysfs source uses psys alone for the host total when psys exists", as
   ]);
   const src = openSysfsSource({ root: tree.classRoot });
   try {
-    assertEqual(src.hostTotalRule, "psys");
-    assertEqual(src.domains.filter((d) => d.inHostTotal).map((d) => d.name), ["psys"]);
-    assertEqual(src.domains.find((d) => d.name === "psys")?.parent, null);
+    assert.deepEqual(src.hostTotalRule, "psys");
+    assert.deepEqual(src.domains.filter((d) => d.inHostTotal).map((d) => d.name), ["psys"]);
+    assert.deepEqual(src.domains.find((d) => d.name === "psys")?.parent, null);
   } finally {
     src.close();
   }
@@ -162,8 +164,8 @@ Deno.test("sysfs source skips zones without energy_uj or with an unusable range 
   Deno.removeSync(`${tree.zoneDir("intel-rapl:1")}/energy_uj`);
   const src = openSysfsSource({ root: tree.classRoot });
   try {
-    assertEqual(src.domains.map((d) => d.name), ["package-0"]);
-    assertEqual(src.skipped, [
+    assert.deepEqual(src.domains.map((d) => d.name), ["package-0"]);
+    assert.deepEqual(src.skipped, [
       "intel-rapl:1 (package-1): no energy_uj file, not an energy counter",
       "intel-rapl:2 (package-2): max_energy_range_uj unreadable, wrap modulus unknown",
       'intel-rapl:3: unknown zone "gpu"',
@@ -190,9 +192,9 @@ Deno.test("sysfs source says VM or no driver when the tree is empty or missing",
         assert.fail("expected an error");
       } catch (err) {
         if (!(err instanceof EnergySourceError)) throw err;
-        assertEqual(err.reason, "not-found");
-        assertMatch(err.message, re);
-        assertMatch(err.message, /--rapl-mode=sim/);
+        assert.deepEqual(err.reason, "not-found");
+        assert.match(err.message, re);
+        assert.match(err.message, /--rapl-mode=sim/);
       }
     }
   }
@@ -205,15 +207,15 @@ Deno.test("parseZoneId round-trips hexadecimal zone indices", () => {
       fc.boolean(),
       (idx, mmio) => {
         const control = mmio ? "intel-rapl-mmio" : "intel-rapl";
-        assertEqual(parseZoneId(`${control}:${idx.map((i) => i.toString(16)).join(":")}`), {
+        assert.deepEqual(parseZoneId(`${control}:${idx.map((i) => i.toString(16)).join(":")}`), {
           controlType: control,
           indices: idx,
         });
       },
     ),
   );
-  assertEqual(parseZoneId("intel-rapl"), null);
-  assertEqual(parseZoneId("intel-rapl:0:g"), null);
+  assert.deepEqual(parseZoneId("intel-rapl"), null);
+  assert.deepEqual(parseZoneId("intel-rapl:0:g"), null);
 });
 
 Deno.test("sysfsWrapModulus is within 1.5 uJ of 2^32 hardware units for any unit", () => {
@@ -221,13 +223,13 @@ Deno.test("sysfsWrapModulus is within 1.5 uJ of 2^32 hardware units for any unit
     const max = (0xffffffffn * BigInt(unitNj)) / 1000n; // what the kernel reports
     const modulus = sysfsWrapModulus(max);
     const diffNj = modulus * 1000n - (1n << 32n) * BigInt(unitNj); // in nJ
-    assert(diffNj < 1500n && diffNj > -1500n, `unit ${unitNj} nJ: off by ${diffNj} nJ`);
+    assert.ok(diffNj < 1500n && diffNj > -1500n, `unit ${unitNj} nJ: off by ${diffNj} nJ`);
   }));
   for (
     const [unitNj, max] of [[61035n, INTEL_MAX_UJ], [15258n, AMD_MAX_UJ], [15300n, "65712999613"]]
   ) {
     const diffNj = sysfsWrapModulus(BigInt(max)) * 1000n - (1n << 32n) * BigInt(unitNj);
-    assert(diffNj < 1000n && diffNj > -1000n, `${max}: off by ${diffNj} nJ`);
+    assert.ok(diffNj < 1000n && diffNj > -1000n, `${max}: off by ${diffNj} nJ`);
   }
 });
 
@@ -264,20 +266,20 @@ Deno.test("buildPowercapDomains keeps names unique, parents first and never coun
     }
     const layout = buildPowercapDomains(zones, { vendor: vendor as "intel" | "amd" | "unknown" });
     const names = layout.domains.map((d) => d.name);
-    assertEqual(new Set(names).size, names.length);
+    assert.deepEqual(new Set(names).size, names.length);
     for (const [i, d] of layout.domains.entries()) {
       if (d.parent !== null) {
         assert.ok(names.slice(0, i).includes(d.parent), `${d.name} before parent`);
       }
-      if (d.kind === "core" || d.kind === "uncore") assertEqual(d.inHostTotal, false);
-      if (layout.hostTotalRule === "psys") assertEqual(d.inHostTotal, d.kind === "psys");
-      else assertEqual(d.inHostTotal, d.kind === "package" || d.kind === "dram");
+      if (d.kind === "core" || d.kind === "uncore") assert.deepEqual(d.inHostTotal, false);
+      if (layout.hostTotalRule === "psys") assert.deepEqual(d.inHostTotal, d.kind === "psys");
+      else assert.deepEqual(d.inHostTotal, d.kind === "package" || d.kind === "dram");
       assert.ok(
         !(d.kind === "core" && vendor !== "intel" && d.note === null),
         "AMD/unknown core noted",
       );
     }
-    assertEqual(layout.domains.length + layout.skipped.length, zones.length);
+    assert.deepEqual(layout.domains.length + layout.skipped.length, zones.length);
   }));
 });
 
@@ -292,7 +294,7 @@ Deno.test("sysfs source names dies and their children on multi-die packages", as
   ]);
   const src = openSysfsSource({ root: tree.classRoot });
   try {
-    assertEqual(src.domains.map((d) => [d.name, d.parent]), [
+    assert.deepEqual(src.domains.map((d) => [d.name, d.parent]), [
       ["package-0-die-0", null],
       ["dram-0-die-0", "package-0-die-0"],
       ["package-0-die-1", null],

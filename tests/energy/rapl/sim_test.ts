@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { FakeClock } from "../../_kit/fake_clock.ts";
+import { VirtualClock } from "../../../lib/base/clock.ts";
 import { tempDir } from "../../_kit/temp_dir.ts";
 import { createSimSource } from "../../../lib/energy/rapl/sim.ts";
 import {
@@ -16,7 +16,7 @@ import { ConfigError } from "../../../lib/base/errors.ts";
 const S = 1_000_000_000n; // ns per second, also fJ per uJ
 
 Deno.test("sim source wraps a 2^32-1 uJ counter every 11 s at 390 W like the 11-second anomaly", async () => {
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   const sim = createSimSource({ clock, profile: constantPower(390) });
   assert.equal(sim.kind, "sim");
   assert.equal(sim.domains[0].wrapModulus, 2n ** 32n);
@@ -38,7 +38,7 @@ Deno.test("sim source exposes exact true energy and modular deltas reconstruct i
     fc.integer({ min: 0, max: 5000 }),
     fc.bigInt({ min: 1000n, max: 2n ** 40n }),
     (ticksMs, watts, range) => {
-      const clock = new FakeClock();
+      const clock = new VirtualClock({ sleep: "manual" });
       const modulus = range + 1n;
       const sim = createSimSource({
         clock,
@@ -48,7 +48,7 @@ Deno.test("sim source exposes exact true energy and modular deltas reconstruct i
       let prev = sim.read()[0].raw!;
       let sumUj = 0n;
       for (const ms of ticksMs) {
-        // advance synchronously: FakeClock.advance only awaits when sleepers exist
+        // advance synchronously: VirtualClock.advance only awaits when sleepers exist
         void clock.advance(ms);
         const cur = sim.read()[0].raw!;
         sumUj += ((cur - prev) % modulus + modulus) % modulus;
@@ -64,7 +64,7 @@ Deno.test("sim source exposes exact true energy and modular deltas reconstruct i
 });
 
 Deno.test("sim source emulates a RAPL unit behind powercap, including the sysfs modulus rule", async () => {
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   const max = 262143328850n;
   const sim = createSimSource({
     clock,
@@ -86,7 +86,7 @@ Deno.test("sim source emulates a RAPL unit behind powercap, including the sysfs 
 });
 
 Deno.test("sim source puts each package at its own phase", async () => {
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   const sim = createSimSource({
     clock,
     profile: constantPower(1),
@@ -197,7 +197,7 @@ Deno.test("csvPower drives the sim source from a file and reports a missing file
   await using dir = await tempDir();
   const path = dir.join("profile.csv");
   Deno.writeTextFileSync(path, "seconds,watts\n0,100\n2,300\n");
-  const clock = new FakeClock();
+  const clock = new VirtualClock({ sleep: "manual" });
   const sim = createSimSource({ clock, profile: csvPower(path) });
   await clock.advance(3000);
   assert.equal(sim.read()[0].raw, 500_000_000n); // 2 s x 100 W + 1 s x 300 W

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tempDir } from "../../_kit/temp_dir.ts";
-import { assertEqual, assertMatch } from "../../_kit/strict_assert.ts";
 import { runDenoScriptAsNobody } from "../../_kit/run_as_nobody.ts";
 import { buildFakePowercap, writeVendorCpuinfo } from "../../_kit/fake_powercap.ts";
 import { openSysfsSource, parseCounterBytes } from "../../../lib/energy/rapl/sysfs.ts";
@@ -15,7 +14,7 @@ Deno.test("sysfs source reads full-width values and fresh content on every read 
   try {
     for (const v of [4294967296n, 262143328850n, 5n, 99999999999n]) {
       tree.setEnergy("intel-rapl:0", `${v}\n`);
-      assertEqual(src.read()[0].raw, v); // never masked to 32 bits
+      assert.deepEqual(src.read()[0].raw, v); // never masked to 32 bits
     }
   } finally {
     src.close();
@@ -34,13 +33,13 @@ Deno.test("sysfs source reports garbage, empty and out-of-range files per domain
   const src = openSysfsSource({ root: tree.classRoot });
   try {
     const s = src.read();
-    assertEqual(s[0].raw, 12345n);
-    assertMatch(s[1].error ?? "", /is empty/);
-    assertMatch(s[2].error ?? "", /not a counter: "12a45\\n"/);
-    assertMatch(s[3].error ?? "", /not a counter/);
-    assertMatch(s[4].error ?? "", /above max_energy_range_uj/);
+    assert.deepEqual(s[0].raw, 12345n);
+    assert.match(s[1].error ?? "", /is empty/);
+    assert.match(s[2].error ?? "", /not a counter: "12a45\\n"/);
+    assert.match(s[3].error ?? "", /not a counter/);
+    assert.match(s[4].error ?? "", /above max_energy_range_uj/);
     tree.setEnergy("intel-rapl:0:0", "77\n");
-    assertEqual(src.read()[1].raw, 77n);
+    assert.deepEqual(src.read()[1].raw, 77n);
   } finally {
     src.close();
   }
@@ -74,13 +73,13 @@ Deno.test("sysfs source reports a vanished file and recovers when the zone retur
     gone.add(opened[0]);
     Deno.removeSync(zone0);
     let s = src.read();
-    assertMatch(s[0].error ?? "", /vanished \(ENODEV\)/);
-    assertEqual(s[1].raw, 20n);
+    assert.match(s[0].error ?? "", /vanished \(ENODEV\)/);
+    assert.deepEqual(s[1].raw, 20n);
     s = src.read(); // reopen fails: the file is gone
-    assertMatch(s[0].error ?? "", /vanished \(ENOENT\)/);
+    assert.match(s[0].error ?? "", /vanished \(ENOENT\)/);
     Deno.writeTextFileSync(zone0, "3\n"); // module reloaded: counter restarted
     s = src.read();
-    assertEqual(s.map((x) => x.raw), [3n, 20n]);
+    assert.deepEqual(s.map((x) => x.raw), [3n, 20n]);
   } finally {
     src.close();
   }
@@ -91,10 +90,10 @@ Deno.test("sysfs source explains Platypus on a real EACCES as an unprivileged us
   const tree = buildFakePowercap(dir.path, [{ id: "intel-rapl:0", name: "package-0" }]);
   Deno.chmodSync(dir.path, 0o755);
   Deno.chmodSync(`${tree.zoneDir("intel-rapl:0")}/energy_uj`, 0o400); // as the kernel does
+  const script = `${dir.path}/probe.ts`;
   const denoDir = `${dir.path}/deno-dir`;
   Deno.mkdirSync(denoDir, { mode: 0o777 });
   Deno.chmodSync(denoDir, 0o777);
-  const script = `${dir.path}/probe.ts`;
   const moduleUrl = new URL("../../../lib/energy/rapl/sysfs.ts", import.meta.url).href;
   Deno.writeTextFileSync(
     script,
@@ -105,12 +104,12 @@ catch (e) { console.log(JSON.stringify({ name: e.name, reason: e.reason, message
   Deno.chmodSync(script, 0o644);
   const out = await runDenoScriptAsNobody(script, denoDir);
   const text = new TextDecoder().decode(out.stdout).trim();
-  assertEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.deepEqual(out.code, 0, new TextDecoder().decode(out.stderr));
   const result = JSON.parse(text);
-  assertEqual([result.name, result.reason], ["EnergySourceError", "permission"]);
-  assertMatch(result.message, /CVE-2020-8694/);
-  assertMatch(result.message, /governor as root/);
-  assert(!/chmod|a\+r/.test(result.message));
+  assert.deepEqual([result.name, result.reason], ["EnergySourceError", "permission"]);
+  assert.match(result.message, /CVE-2020-8694/);
+  assert.match(result.message, /governor as root/);
+  assert.ok(!/chmod|a\+r/.test(result.message));
 });
 
 Deno.test("sysfs source gives a Platypus error sample when permission is lost mid-run", async () => {
@@ -129,11 +128,11 @@ Deno.test("sysfs source gives a Platypus error sample when permission is lost mi
   };
   const src = openSysfsSource({ root: tree.classRoot, fileOps: ops });
   try {
-    assertEqual(src.read()[0].raw, 1n);
+    assert.deepEqual(src.read()[0].raw, 1n);
     deny = true;
     const s = src.read();
-    assertMatch(s[0].error ?? "", /Platypus.*CVE-2020-8694/);
-    assertMatch(s[1].error ?? "", /CVE-2020-8694/);
+    assert.match(s[0].error ?? "", /Platypus.*CVE-2020-8694/);
+    assert.match(s[1].error ?? "", /CVE-2020-8694/);
   } finally {
     src.close();
   }
@@ -146,9 +145,9 @@ Deno.test("sysfs source flags SGX filtering and hypervisors as caveats", async (
   Deno.writeTextFileSync(path, "vendor_id\t: GenuineIntel\nflags\t\t: fpu sgx hypervisor\n\n");
   const src = openSysfsSource({ root: tree.classRoot, cpuinfoPath: path });
   try {
-    assertEqual(src.caveats.length, 2);
-    assertMatch(src.caveats[0], /SGX is enabled.*INTEL-SA-00389/);
-    assertMatch(src.caveats[1], /hypervisor/);
+    assert.deepEqual(src.caveats.length, 2);
+    assert.match(src.caveats[0], /SGX is enabled.*INTEL-SA-00389/);
+    assert.match(src.caveats[1], /hypervisor/);
   } finally {
     src.close();
   }
@@ -156,7 +155,7 @@ Deno.test("sysfs source flags SGX filtering and hypervisors as caveats", async (
     root: tree.classRoot,
     cpuinfoPath: writeVendorCpuinfo(dir.path, "GenuineIntel"),
   });
-  assertEqual(plain.caveats, []);
+  assert.deepEqual(plain.caveats, []);
   plain.close();
 });
 
@@ -166,22 +165,22 @@ Deno.test("sysfs source warns when energy_uj is world-readable", async () => {
   const file = `${tree.zoneDir("intel-rapl:0")}/energy_uj`;
   Deno.chmodSync(file, 0o444);
   let src = openSysfsSource({ root: tree.classRoot });
-  assertMatch(src.permissionNotes.join("\n"), /WARNING: .* world-readable .*CVE-2020-8694/);
+  assert.match(src.permissionNotes.join("\n"), /WARNING: .* world-readable .*CVE-2020-8694/);
   src.close();
   Deno.chmodSync(file, 0o400);
   src = openSysfsSource({ root: tree.classRoot });
-  assertMatch(src.permissionNotes.join("\n"), /mode 0400 \(not world-readable/);
+  assert.match(src.permissionNotes.join("\n"), /mode 0400 \(not world-readable/);
   src.close();
 });
 
 Deno.test("parseCounterBytes accepts exactly decimal counters with an optional newline", () => {
   const enc = new TextEncoder();
   fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.boolean(), (v, nl) => {
-    assertEqual(parseCounterBytes(enc.encode(`${v}${nl ? "\n" : ""}`)), v);
+    assert.deepEqual(parseCounterBytes(enc.encode(`${v}${nl ? "\n" : ""}`)), v);
   }));
   fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 20 }), (s) => {
     const expected = /^\d{1,20}\n?$/.test(s) ? BigInt(s.trim()) : null;
-    assertEqual(parseCounterBytes(enc.encode(s)), expected);
+    assert.deepEqual(parseCounterBytes(enc.encode(s)), expected);
   }));
 });
 
@@ -235,10 +234,10 @@ Deno.test("sysfs source turns any file content into a value or an error sample, 
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), digits), (bytes) => {
         Deno.writeFileSync(`${tree.zoneDir("intel-rapl:0")}/energy_uj`, bytes);
         const [s0, s1] = src.read();
-        assertEqual(s1.raw, 42n);
+        assert.deepEqual(s1.raw, 42n);
         const text = new TextDecoder().decode(bytes);
         const valid = /^\d{1,20}\n?$/.test(text) && BigInt(text.trim()) <= 262143328850n;
-        if (valid) assertEqual(s0.raw, BigInt(text.trim()));
+        if (valid) assert.deepEqual(s0.raw, BigInt(text.trim()));
         else assert.ok(typeof s0.error === "string" && s0.raw === undefined, text);
       }),
       { numRuns: 300 },

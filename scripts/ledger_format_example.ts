@@ -2,18 +2,17 @@
  * Produces the worked example of docs/ledger-format.md: a ledger with a genesis record and one
  * emission record, and its checkpoint, signed with the RFC 8032 section 7.1 TEST 1 key (a
  * published test key: never use it for real records) at fixed times, so the output is
- * reproducible byte for byte. Run: deno run -A examples/ledger_format_example.ts
+ * reproducible byte for byte. Run: deno run -A scripts/ledger_format_example.ts
  *
  * @module
  */
 
 import { fromHex } from "../lib/ledger/encoding.ts";
 import { initLedger } from "../lib/ledger/init.ts";
-import { signingKeyFromSeed } from "../lib/ledger/keys.ts";
+import { publicKeyPem, signingKeyFromSeed } from "../lib/ledger/keys.ts";
 import { writeCheckpoint } from "../lib/ledger/checkpoint_writer.ts";
 import { LedgerWriter } from "../lib/ledger/writer.ts";
-import { publicKeyPem } from "../lib/ledger/keys.ts";
-import type { Clock } from "../lib/base/clock.ts";
+import { VirtualClock } from "../lib/base/clock.ts";
 
 /** The example's inputs and outputs. */
 export interface FormatExample {
@@ -76,12 +75,11 @@ export async function formatExample(): Promise<FormatExample> {
   const key = signingKeyFromSeed(
     fromHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"),
   );
-  let now = Date.UTC(2026, 0, 1, 1, 0, 5, 123);
-  const clock: Clock = { nowMs: () => now, monoNs: () => 0n, sleep: () => Promise.resolve() };
+  const clock = new VirtualClock({ wallMs: Date.UTC(2026, 0, 1, 1, 0, 5, 123) });
   const dir = await Deno.makeTempDir({ prefix: "carbon-ops-format-example-" });
   try {
     const init = await initLedger(dir, { origin: "carbon-ops.example/host-01", key, clock });
-    now += 60_000;
+    await clock.advance(60_000);
     const writer = await LedgerWriter.open(dir, { key, clock });
     const appended = await writer.append("emission", EXAMPLE_EMISSION);
     await writer.close();

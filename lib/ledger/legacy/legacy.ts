@@ -14,11 +14,23 @@
  * @module
  */
 
-import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { createPublicKey, type KeyObject, verify } from "node:crypto";
+import { toHex, utf8Bytes } from "../encoding.ts";
+import { sha256 } from "../sha256.ts";
 import { Buffer } from "node:buffer";
 import { isPythonNumberLexeme, parsePyJson, pyDumps, type PyJson } from "./legacy_json.ts";
 
-/** Why a legacy line was rejected. */
+/**
+ * Why a legacy line was rejected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type LegacyErrorCode, verifyLegacyLedger } from "./legacy.ts";
+ * const expected: LegacyErrorCode = "EMPTY_LEDGER";
+ * assert.equal(verifyLegacyLedger(new Uint8Array(), { publicKeyHex: "00".repeat(32) }).problem?.code, expected);
+ * ```
+ */
 export type LegacyErrorCode =
   | "INVALID_UTF8"
   | "TORN_LINE"
@@ -37,7 +49,17 @@ export type LegacyErrorCode =
   | "EMPTY_LEDGER"
   | "BAD_PUBLIC_KEY";
 
-/** The first problem found in a legacy ledger. */
+/**
+ * The first problem found in a legacy ledger.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LegacyProblem } from "./legacy.ts";
+ * const p: LegacyProblem = { code: "CHAIN_BROKEN", line: 2, offset: 311, message: "prev_hash does not match line 1" };
+ * assert.equal(p.line, 2);
+ * ```
+ */
 export interface LegacyProblem {
   /** Stable reason. */
   readonly code: LegacyErrorCode;
@@ -49,7 +71,32 @@ export interface LegacyProblem {
   readonly message: string;
 }
 
-/** One verified legacy entry. */
+/**
+ * One verified legacy entry.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { generateKeyPairSync, sign } from "node:crypto";
+ * import { parsePyJson, pyDumps } from "./legacy_json.ts";
+ * // One entry as carbon-ops 0.1 wrote it: json.dumps(payload + signature fields).
+ * const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+ * const publicKeyHex = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex");
+ * const payload =
+ *   '{"timestamp": "2025-01-01T00:00:00+00:00", "carbon_emissions_gco2": 420.0, "energy_consumed_kwh": 1.0}';
+ * const parsed = parsePyJson(payload);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const signText = pyDumps(parsed.value, { sortKeys: true, compact: true, ensureAscii: false });
+ * const sig = sign(null, new TextEncoder().encode(signText), privateKey).toString("hex");
+ * const line = `${payload.slice(0, -1)}, "signature": "${sig}", "signing_key": "${publicKeyHex}", ` +
+ *   `"signature_algorithm": "ed25519"}\n`;
+ * import { type LegacyEntry, verifyLegacyLedger } from "./legacy.ts";
+ * const [entry]: readonly LegacyEntry[] = verifyLegacyLedger(new TextEncoder().encode(line), { publicKeyHex }).entries;
+ * assert.equal(entry.line, 1);
+ * assert.equal(entry.signature, sig);
+ * ```
+ */
 export interface LegacyEntry {
   /** 1-based line number. */
   readonly line: number;
@@ -65,7 +112,32 @@ export interface LegacyEntry {
   readonly chainHash: string;
 }
 
-/** Result of `verifyLegacyLedger`. */
+/**
+ * Result of `verifyLegacyLedger`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { generateKeyPairSync, sign } from "node:crypto";
+ * import { parsePyJson, pyDumps } from "./legacy_json.ts";
+ * // One entry as carbon-ops 0.1 wrote it: json.dumps(payload + signature fields).
+ * const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+ * const publicKeyHex = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex");
+ * const payload =
+ *   '{"timestamp": "2025-01-01T00:00:00+00:00", "carbon_emissions_gco2": 420.0, "energy_consumed_kwh": 1.0}';
+ * const parsed = parsePyJson(payload);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const signText = pyDumps(parsed.value, { sortKeys: true, compact: true, ensureAscii: false });
+ * const sig = sign(null, new TextEncoder().encode(signText), privateKey).toString("hex");
+ * const line = `${payload.slice(0, -1)}, "signature": "${sig}", "signing_key": "${publicKeyHex}", ` +
+ *   `"signature_algorithm": "ed25519"}\n`;
+ * import { type LegacyReport, verifyLegacyLedger } from "./legacy.ts";
+ * const report: LegacyReport = verifyLegacyLedger(new TextEncoder().encode(line), { publicKeyHex });
+ * assert.equal(report.ok, true);
+ * assert.match(report.headChainHash!, /^[0-9a-f]{64}$/);
+ * ```
+ */
 export interface LegacyReport {
   /** True when every line verified and the file is not empty. */
   readonly ok: boolean;
@@ -87,8 +159,10 @@ const ORDER_L = (1n << 252n) + 27742317777372353535851937790883648493n;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { legacyPublicKey } from "./legacy.ts";
- * try { legacyPublicKey("00"); } catch (e) { console.log((e as Error).name); } // RangeError
+ * assert.equal(legacyPublicKey("11".repeat(32)).asymmetricKeyType, "ed25519");
+ * assert.throws(() => legacyPublicKey("00"), RangeError);
  * ```
  */
 export function legacyPublicKey(hex: string): KeyObject {
@@ -100,7 +174,7 @@ export function legacyPublicKey(hex: string): KeyObject {
 }
 
 function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  return toHex(sha256(typeof data === "string" ? utf8Bytes(data) : data));
 }
 
 function strictVerify(key: KeyObject, message: Uint8Array, sig: Uint8Array): boolean {
@@ -145,9 +219,27 @@ function diffAt(a: string, b: string): number {
  * @param options `publicKeyHex`: the raw Ed25519 key the auditor trusts for this ledger.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { generateKeyPairSync, sign } from "node:crypto";
+ * import { parsePyJson, pyDumps } from "./legacy_json.ts";
+ * // One entry as carbon-ops 0.1 wrote it: json.dumps(payload + signature fields).
+ * const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+ * const publicKeyHex = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex");
+ * const payload =
+ *   '{"timestamp": "2025-01-01T00:00:00+00:00", "carbon_emissions_gco2": 420.0, "energy_consumed_kwh": 1.0}';
+ * const parsed = parsePyJson(payload);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const signText = pyDumps(parsed.value, { sortKeys: true, compact: true, ensureAscii: false });
+ * const sig = sign(null, new TextEncoder().encode(signText), privateKey).toString("hex");
+ * const line = `${payload.slice(0, -1)}, "signature": "${sig}", "signing_key": "${publicKeyHex}", ` +
+ *   `"signature_algorithm": "ed25519"}\n`;
  * import { verifyLegacyLedger } from "./legacy.ts";
- * const r = verifyLegacyLedger(new TextEncoder().encode('{"a": 1}\n'), { publicKeyHex: "00".repeat(32) });
- * console.log(r.ok, r.problem?.code); // false BAD_LAYOUT
+ * const r = verifyLegacyLedger(new TextEncoder().encode(line), { publicKeyHex });
+ * assert.equal(r.ok, true);
+ * assert.equal(r.verifiedEntries, 1);
+ * const bad = verifyLegacyLedger(new TextEncoder().encode('{"a": 1}\n'), { publicKeyHex });
+ * assert.equal(bad.problem?.code, "BAD_LAYOUT");
  * ```
  */
 export function verifyLegacyLedger(

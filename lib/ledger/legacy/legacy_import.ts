@@ -16,10 +16,11 @@
  * @module
  */
 
-import type { JsonValue } from "./canonical_json.ts";
+import type { JsonValue } from "../canonical_json.ts";
 import type { LegacyEntry } from "./legacy.ts";
 import type { PyJson } from "./legacy_json.ts";
-import { checkBody, type RecordBody } from "./record_types.ts";
+import { checkBody } from "../record_types.ts";
+import type { RecordBody } from "../record.ts";
 
 /**
  * The exact decimal string of a Python number lexeme (`420.0` -> `420.0`, `1e-05` ->
@@ -27,8 +28,11 @@ import { checkBody, type RecordBody } from "./record_types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lexemeToDecimal } from "./legacy_import.ts";
- * console.log(lexemeToDecimal("1e-05"), lexemeToDecimal("1.2345678901234568e+20")); // 0.00001 123456789012345680000
+ * assert.equal(lexemeToDecimal("1e-05"), "0.00001");
+ * assert.equal(lexemeToDecimal("1.2345678901234568e+20"), "123456789012345680000");
+ * assert.equal(lexemeToDecimal("NaN"), undefined);
  * ```
  */
 export function lexemeToDecimal(lexeme: string): string | undefined {
@@ -79,7 +83,27 @@ function utcTimestamp(text: string): { iso: string; naive: boolean } | undefined
   return { iso: new Date(ms).toISOString(), naive: m[3] === undefined };
 }
 
-/** Options shared by mapping and import. */
+/**
+ * Options shared by mapping and import.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type LegacyMapOptions, mapLegacyEntry } from "./legacy_import.ts";
+ * const options: LegacyMapOptions = { reportingEntity: "Example Corp", publicKeyHex: "11".repeat(32) };
+ * const entry = {
+ *   line: 1,
+ *   bytes: new Uint8Array(),
+ *   lineSha256: "0".repeat(64),
+ *   payload: { kind: "object" as const, entries: [] },
+ *   signature: "0".repeat(128),
+ *   chainHash: "0".repeat(64),
+ * };
+ * assert.deepEqual(mapLegacyEntry(entry, options), {
+ *   problem: "no CO2e in grams (carbon_emissions_gco2 | grams | co2e_g)",
+ * });
+ * ```
+ */
 export interface LegacyMapOptions {
   /** `reporting_entity` of every imported record. */
   readonly reportingEntity: string;
@@ -91,10 +115,29 @@ export interface LegacyMapOptions {
  * Maps one verified legacy entry to a v1 emission body, or returns why it cannot be mapped.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { generateKeyPairSync, sign } from "node:crypto";
+ * import { parsePyJson, pyDumps } from "./legacy_json.ts";
+ * // One entry as carbon-ops 0.1 wrote it: json.dumps(payload + signature fields).
+ * const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+ * const publicKeyHex = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex");
+ * const payload =
+ *   '{"timestamp": "2025-01-01T00:00:00+00:00", "carbon_emissions_gco2": 420.0, "energy_consumed_kwh": 1.0}';
+ * const parsed = parsePyJson(payload);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const signText = pyDumps(parsed.value, { sortKeys: true, compact: true, ensureAscii: false });
+ * const sig = sign(null, new TextEncoder().encode(signText), privateKey).toString("hex");
+ * const line = `${payload.slice(0, -1)}, "signature": "${sig}", "signing_key": "${publicKeyHex}", ` +
+ *   `"signature_algorithm": "ed25519"}\n`;
+ * import { verifyLegacyLedger } from "./legacy.ts";
  * import { mapLegacyEntry } from "./legacy_import.ts";
- * const r = mapLegacyEntry(entry, { reportingEntity: "Example Corp", publicKeyHex: key });
- * console.log("body" in r ? r.body.result : r.problem);
+ * const [entry] = verifyLegacyLedger(new TextEncoder().encode(line), { publicKeyHex }).entries;
+ * const r = mapLegacyEntry(entry, { reportingEntity: "Example Corp", publicKeyHex });
+ * assert.ok("body" in r, "problem" in r ? r.problem : "");
+ * assert.deepEqual((r.body.result as { co2e_g: string }).co2e_g, "420.0");
+ * assert.deepEqual(r.body.activity_period, { start: "2025-01-01T00:00:00.000Z", end: "2025-01-01T00:00:00.000Z" });
  * ```
  */
 export function mapLegacyEntry(

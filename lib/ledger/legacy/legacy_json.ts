@@ -7,9 +7,19 @@
  * @module
  */
 
-import { JSON_SIMPLE_ESCAPES } from "./strict_json.ts";
+import { JSON_SIMPLE_ESCAPES } from "../strict_json.ts";
 
-/** A JSON value as Python wrote it, with number lexemes and key order preserved. */
+/**
+ * A JSON value as Python wrote it, with number lexemes and key order preserved.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PyJson, pyDumps } from "./legacy_json.ts";
+ * const value: PyJson = { kind: "object", entries: [["co2", { kind: "number", lexeme: "420.0" }]] };
+ * assert.equal(pyDumps(value), '{"co2": 420.0}');
+ * ```
+ */
 export type PyJson =
   | { readonly kind: "string"; readonly value: string }
   | { readonly kind: "number"; readonly lexeme: string }
@@ -17,12 +27,34 @@ export type PyJson =
   | { readonly kind: "array"; readonly items: readonly PyJson[] }
   | { readonly kind: "object"; readonly entries: readonly (readonly [string, PyJson])[] };
 
-/** Result of `parsePyJson`: a value or the offset and reason of the first problem. */
+/**
+ * Result of `parsePyJson`: a value or the offset and reason of the first problem.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePyJson, type PyParseResult } from "./legacy_json.ts";
+ * const r: PyParseResult = parsePyJson('{"a": 1,}');
+ * assert.equal(r.ok, false);
+ * assert.equal(r.ok ? -1 : r.offset, 8);
+ * ```
+ */
 export type PyParseResult =
   | { readonly ok: true; readonly value: PyJson }
   | { readonly ok: false; readonly offset: number; readonly reason: string };
 
-/** `json.dumps` options that 0.1 used. */
+/**
+ * `json.dumps` options that 0.1 used.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePyJson, pyDumps, type PyDumpsOptions } from "./legacy_json.ts";
+ * const options: PyDumpsOptions = { compact: true };
+ * const r = parsePyJson('{"b": [1, 2]}');
+ * assert.equal(r.ok && pyDumps(r.value, options), '{"b":[1,2]}');
+ * ```
+ */
 export interface PyDumpsOptions {
   /** `sort_keys` (default false): sort object keys by code point. */
   readonly sortKeys?: boolean;
@@ -46,9 +78,12 @@ class ParseFail {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePyJson } from "./legacy_json.ts";
  * const r = parsePyJson('{"co2": 420.0, "x": NaN}');
- * console.log(r.ok && r.value.kind); // "object"
+ * assert.equal(r.ok && r.value.kind, "object");
+ * assert.deepEqual(r.ok && r.value.kind === "object" && r.value.entries[0], ["co2", { kind: "number", lexeme: "420.0" }]);
+ * assert.equal(parsePyJson('{"a": 1, "a": 2}').ok, false);
  * ```
  */
 export function parsePyJson(text: string): PyParseResult {
@@ -187,8 +222,10 @@ const SHORT_ESCAPES: Record<number, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pyString } from "./legacy_json.ts";
- * console.log(pyString("é😀/\u0001", true)); // "\u00e9\ud83d\ude00/\u0001" (quoted)
+ * assert.equal(pyString("é😀/\u0001", true), '"\\u00e9\\ud83d\\ude00/\\u0001"');
+ * assert.equal(pyString("é", false), '"é"');
  * ```
  */
 export function pyString(s: string, ensureAscii: boolean): string {
@@ -222,10 +259,12 @@ function compareCodePoints(a: string, b: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePyJson, pyDumps } from "./legacy_json.ts";
  * const r = parsePyJson('{"b": 420.0, "a": "é"}');
- * if (r.ok) console.log(pyDumps(r.value, { sortKeys: true, compact: true, ensureAscii: false }));
- * // {"a":"é","b":420.0}
+ * assert.ok(r.ok);
+ * assert.equal(pyDumps(r.value, { sortKeys: true, compact: true, ensureAscii: false }), '{"a":"é","b":420.0}');
+ * assert.equal(pyDumps(r.value), '{"b": 420.0, "a": "\\u00e9"}');
  * ```
  */
 export function pyDumps(value: PyJson, options: PyDumpsOptions = {}): string {
@@ -260,8 +299,10 @@ export function pyDumps(value: PyJson, options: PyDumpsOptions = {}): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isPythonNumberLexeme } from "./legacy_json.ts";
- * console.log(isPythonNumberLexeme("1e-05"), isPythonNumberLexeme("1E-5")); // true false
+ * assert.equal(isPythonNumberLexeme("1e-05"), true);
+ * assert.equal(isPythonNumberLexeme("1E-5"), false);
  * ```
  */
 export function isPythonNumberLexeme(lexeme: string): boolean {
@@ -278,8 +319,9 @@ export function isPythonNumberLexeme(lexeme: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonFloatRepr } from "./legacy_json.ts";
- * console.log(pythonFloatRepr(420), pythonFloatRepr(0.00001), pythonFloatRepr(-0)); // 420.0 1e-05 -0.0
+ * assert.deepEqual([pythonFloatRepr(420), pythonFloatRepr(0.00001), pythonFloatRepr(-0)], ["420.0", "1e-05", "-0.0"]);
  * ```
  */
 export function pythonFloatRepr(x: number): string {

@@ -3,24 +3,15 @@
  * exactly (lib/energy/rapl/sim.ts), over simulated time on a virtual clock with jittered ticks.
  * Used by bench/governor_measure.ts and tests/governor/accuracy_test.ts.
  */
-import type { Clock } from "../lib/base/clock.ts";
-import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
-import { createSimSource } from "../lib/energy/rapl/sim.ts";
-import { constantPower, type PowerProfile, stepPower } from "../lib/energy/rapl/power_profile.ts";
-
-/** A clock that moves only when set; `sleep` is never used here. */
-class VirtualClock implements Clock {
-  mono = 1_000_000_000n;
-  nowMs(): number {
-    return Number(this.mono / 1_000_000n);
-  }
-  monoNs(): bigint {
-    return this.mono;
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { VirtualClock } from "../../lib/base/clock.ts";
+import { seededRandom } from "../../lib/base/prng.ts";
+import { Accumulator } from "../../lib/energy/rapl/accumulator.ts";
+import { createSimSource } from "../../lib/energy/rapl/sim.ts";
+import {
+  constantPower,
+  type PowerProfile,
+  stepPower,
+} from "../../lib/energy/rapl/power_profile.ts";
 
 /** One accuracy scenario. */
 export interface AccuracyCase {
@@ -51,18 +42,6 @@ export interface AccuracyResult {
   readonly tickEnergyUj: bigint;
 }
 
-/** A small seeded PRNG (mulberry32) for tick jitter. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Runs `c` for `seconds` of simulated time at `intervalMs` with 0..`jitterMs` of lateness per
  * tick, and compares the accumulated total with the true energy between the first and last
@@ -75,8 +54,8 @@ export function runAccuracyCase(
   const seconds = options.seconds ?? 600;
   const intervalNs = BigInt((options.intervalMs ?? 100) * 1e6);
   const jitterMs = options.jitterMs ?? 5;
-  const random = prng(options.seed ?? 1);
-  const clock = new VirtualClock();
+  const random = seededRandom(options.seed ?? 1);
+  const clock = new VirtualClock({ monoNs: 1_000_000_000n, wallMs: 1_000 });
   const sim = createSimSource({
     clock,
     profile: c.profile,
@@ -89,14 +68,15 @@ export function runAccuracyCase(
     source: "sim",
     maxPowerWatts: 5000,
   });
-  const start = clock.mono;
+  const start = clock.monoNs();
   const ticks = Math.round((seconds * 1e9) / Number(intervalNs));
   let firstFj = 0n;
   for (let k = 0; k <= ticks; k++) {
-    clock.mono = start + BigInt(k) * intervalNs + BigInt(Math.floor(random() * jitterMs * 1e6));
+    const tickNs = start + BigInt(k) * intervalNs + BigInt(Math.floor(random() * jitterMs * 1e6));
+    void clock.advance(Number(tickNs - clock.monoNs()) / 1e6); // nothing sleeps: moves now
     const samples = sim.read();
     if (k === 0) firstFj = sim.trueEnergyFj("package-0");
-    acc.apply(samples, { monoNs: clock.mono, timeMs: clock.nowMs() });
+    acc.apply(samples, { monoNs: clock.monoNs(), timeMs: clock.nowMs() });
   }
   const trueUj = (sim.trueEnergyFj("package-0") - firstFj) / 1_000_000_000n;
   const d = acc.snapshot().domains["package-0"];

@@ -8,16 +8,39 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import type { Clock } from "../base/clock.ts";
-import type { SigningKey } from "./keys.ts";
-import { LEDGER_JSONL } from "./ledger_files.ts";
+import { toHex } from "../encoding.ts";
+import { sha256 } from "../sha256.ts";
+import type { Clock } from "../../base/clock.ts";
+import type { SigningKey } from "../keys.ts";
+import { LEDGER_JSONL } from "../ledger_files.ts";
 import { type LegacyReport, verifyLegacyLedger } from "./legacy.ts";
 import { type LegacyMapOptions, mapLegacyEntry } from "./legacy_import.ts";
-import type { RecordBody } from "./record_types.ts";
-import { LedgerWriter } from "./writer.ts";
+import type { RecordBody } from "../record.ts";
+import { LedgerWriter } from "../writer.ts";
 
-/** What `importLegacyLedger` did. */
+/**
+ * What `importLegacyLedger` did.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initLedger } from "../init.ts";
+ * import { generateSigningKey } from "../keys.ts";
+ * import { importLegacyLedger, type LegacyImportResult } from "./legacy_import_run.ts";
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * const r: LegacyImportResult = await importLegacyLedger(new Uint8Array(), {
+ *   dir,
+ *   key,
+ *   publicKeyHex: "11".repeat(32),
+ *   reportingEntity: "Example Corp",
+ * });
+ * assert.equal(r.report.problem?.code, "EMPTY_LEDGER");
+ * assert.deepEqual(r.importedSeqs, []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface LegacyImportResult {
   /** The legacy verification report. */
   readonly report: LegacyReport;
@@ -82,10 +105,34 @@ async function previousImport(dir: string, fileSha: string): Promise<PreviousImp
  * into the ledger in `dir` (or resumes an interrupted import of the same file).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { generateKeyPairSync, sign } from "node:crypto";
+ * import { parsePyJson, pyDumps } from "./legacy_json.ts";
+ * // One entry as carbon-ops 0.1 wrote it: json.dumps(payload + signature fields).
+ * const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+ * const publicKeyHex = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex");
+ * const payload =
+ *   '{"timestamp": "2025-01-01T00:00:00+00:00", "carbon_emissions_gco2": 420.0, "energy_consumed_kwh": 1.0}';
+ * const parsed = parsePyJson(payload);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const signText = pyDumps(parsed.value, { sortKeys: true, compact: true, ensureAscii: false });
+ * const sig = sign(null, new TextEncoder().encode(signText), privateKey).toString("hex");
+ * const line = `${payload.slice(0, -1)}, "signature": "${sig}", "signing_key": "${publicKeyHex}", ` +
+ *   `"signature_algorithm": "ed25519"}\n`;
+ * import { initLedger } from "../init.ts";
+ * import { generateSigningKey } from "../keys.ts";
  * import { importLegacyLedger } from "./legacy_import_run.ts";
- * const r = await importLegacyLedger(await Deno.readFile("old.ndjson"), { dir, key, publicKeyHex, reportingEntity: "Example Corp" });
- * console.log(r.importedSeqs.length);
+ * const dir = await Deno.makeTempDir();
+ * const key = generateSigningKey();
+ * await initLedger(dir, { origin: "example.org/host-01", key });
+ * const data = new TextEncoder().encode(line);
+ * const options = { dir, key, publicKeyHex, reportingEntity: "Example Corp" };
+ * const r = await importLegacyLedger(data, options);
+ * assert.deepEqual(r.importedSeqs, [2]); // seq 1 and 3 are the begin and end notes
+ * assert.deepEqual((await importLegacyLedger(data, options)).alreadyImported, { beginSeq: 1, endSeq: 3 });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function importLegacyLedger(
@@ -103,7 +150,7 @@ export async function importLegacyLedger(
     }
     bodies.push({ lineSha: entry.lineSha256, body: mapped.body });
   }
-  const fileSha = createHash("sha256").update(data).digest("hex");
+  const fileSha = toHex(sha256(data));
   const labels = {
     legacy_file_sha256: fileSha,
     legacy_entries: String(report.entries.length),

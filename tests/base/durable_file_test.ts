@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { replaceFileAtomic, syncDir, writeFileDurable } from "../../lib/base/durable_file.ts";
+import { tempDir } from "../_kit/temp_dir.ts";
+
+const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+const modeOf = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
+
+Deno.test("replaceFileAtomic writes the content with the requested mode and leaves no temp file", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("state.json");
+  await replaceFileAtomic(path, '{"v":1}\n', { mode: 0o640 });
+  assert.equal(await Deno.readTextFile(path), '{"v":1}\n');
+  assert.equal(await modeOf(path), 0o640);
+  await replaceFileAtomic(path, new Uint8Array([1, 2, 3]), { mode: 0o600 });
+  assert.deepEqual(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
+  assert.equal(await modeOf(path), 0o600);
+  assert.deepEqual(names(dir.path), ["state.json"]);
+});
+
+Deno.test("replaceFileAtomic defaults to mode 0644 whatever the umask", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("report.html");
+  const old = Deno.umask(0o077);
+  try {
+    await replaceFileAtomic(path, "<p>x</p>\n");
+  } finally {
+    Deno.umask(old);
+  }
+  assert.equal(await modeOf(path), 0o644);
+});
+
+Deno.test("replaceFileAtomic keeps the old content and removes its temp file when the rename fails", async () => {
+  await using dir = await tempDir();
+  // A non-empty directory cannot be replaced by a file: the rename fails after the temp is written.
+  const path = dir.join("target");
+  await Deno.mkdir(path);
+  await Deno.writeTextFile(`${path}/old.txt`, "old\n");
+  await assert.rejects(replaceFileAtomic(path, "new\n"), Deno.errors.IsADirectory);
+  assert.deepEqual(names(dir.path), ["target"]);
+  assert.equal(await Deno.readTextFile(`${path}/old.txt`), "old\n");
+});
+
+Deno.test("replaceFileAtomic keeps the old content and removes its temp file when a write fails", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("state.json");
+  await Deno.writeTextFile(path, "old\n");
+  // A real write error: the child may write at most 1 KiB per file (RLIMIT_FSIZE) and ignores
+  // SIGXFSZ, so writing 64 KiB fails with EFBIG after the temp file was created.
+  const script = `
+    import { replaceFileAtomic } from ${
+    JSON.stringify(import.meta.resolve("../../lib/base/durable_file.ts"))
+  };
+    try {
+      await replaceFileAtomic(Deno.args[0], "x".repeat(65536));
+      console.log("written");
+    } catch (err) {
+      console.log("failed: " + err.name);
+    }
+  `;
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `trap '' XFSZ; ulimit -f 1; exec "$0" run -A - "$1"`, Deno.execPath(), path],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = out.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const result = await out.output();
+  const stdout = new TextDecoder().decode(result.stdout).trim();
+  assert.match(stdout, /^failed: /, new TextDecoder().decode(result.stderr));
+  assert.equal(await Deno.readTextFile(path), "old\n");
+  assert.deepEqual(names(dir.path), ["state.json"]);
+});
+
+Deno.test("replaceFileAtomic fails without touching anything when the directory does not exist", async () => {
+  await using dir = await tempDir();
+  await assert.rejects(replaceFileAtomic(dir.join("missing", "s.json"), "x"), Deno.errors.NotFound);
+  assert.deepEqual(names(dir.path), []);
+});
+
+Deno.test("writeFileDurable with createNew refuses an existing file and leaves it unchanged", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("key.pem");
+  await writeFileDurable(path, "secret\n", { mode: 0o600, createNew: true });
+  assert.equal(await modeOf(path), 0o600);
+  await assert.rejects(
+    writeFileDurable(path, "other\n", { createNew: true }),
+    Deno.errors.AlreadyExists,
+  );
+  assert.equal(await Deno.readTextFile(path), "secret\n");
+  await syncDir(dir.path);
+});
