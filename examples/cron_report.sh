@@ -10,14 +10,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d -t carbon-ops-cron-XXXXXX)}
 mkdir -p "$work"
-if [ -n "${CARBON_OPS:-}" ]; then co() { "$CARBON_OPS" "$@"; }; else
-  deno="$here/node_modules/.bin/deno"
-  co() { "$deno" run -A --quiet "$here/main.ts" "$@"; }
+if [ -n "${CARBON_OPS:-}" ]; then co_cmd=("$CARBON_OPS"); else
+  co_cmd=("$here/node_modules/.bin/deno" run -A --quiet "$here/main.ts")
 fi
+co() { "${co_cmd[@]}" "$@"; }
 group=$(id -gn)
 
-# A governor on the simulated source (120 W), in the background, until this script ends.
-CARBON_OPS_GOVERNOR_SIM_POWER_WATTS=120 co governor --rapl-mode=sim --socket "$work/gov.sock" --group "$group" > "$work/governor.log" 2>&1 &
+# A governor on the simulated source (120 W), in the background, until this script ends. It is
+# started as a plain command (not through the 'co' function), so $! is the governor itself and
+# the exit trap stops it; through a function, $! would be a subshell and the governor would be
+# orphaned.
+CARBON_OPS_GOVERNOR_SIM_POWER_WATTS=120 "${co_cmd[@]}" governor --rapl-mode=sim --socket "$work/gov.sock" --group "$group" > "$work/governor.log" 2>&1 &
 gov=$!
 trap 'kill $gov 2>/dev/null; wait $gov 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [ -S "$work/gov.sock" ] && break; sleep 0.1; done

@@ -78,4 +78,20 @@ Deno.test("example cron_report appends periods that tile time exactly and verify
   }
   assert.match(text, /total +3 /);
   assert.match(text, /status: VALID \(exit 0\)/);
+  const left = await processesNaming(dir.path);
+  for (const p of left) Deno.kill(p.pid, "SIGTERM");
+  assert.deepEqual(left, [], "the example stops the governor it started");
 });
+
+/** Live processes whose command line contains `text` (from /proc). */
+async function processesNaming(text: string): Promise<{ pid: number; cmdline: string }[]> {
+  const found: { pid: number; cmdline: string }[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    const cmdline = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    if (cmdline.includes(text)) {
+      found.push({ pid: Number(e.name), cmdline: cmdline.replaceAll("\0", " ") });
+    }
+  }
+  return found;
+}
