@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tempDir } from "../../_kit/temp_dir.ts";
-import { runDenoScriptAsNobody } from "../../_kit/run_as_nobody.ts";
+import { nobodyWorkspace, runDenoScriptAsNobody } from "../../_kit/run_as_nobody.ts";
 import {
   expectEnergySourceError,
   fakeIntelMsrHost,
@@ -173,11 +173,9 @@ Deno.test("msr source explains the privilege needed on a real EACCES", async () 
   const host = fakeIntelMsrHost(dir.path, 0x55);
   Deno.chmodSync(dir.path, 0o755);
   for (const cpu of [0, 1, 2, 3]) Deno.chmodSync(`${host.dev}/${cpu}/msr`, 0o600);
-  const denoDir = dir.join("deno-dir");
-  Deno.mkdirSync(denoDir);
-  Deno.chmodSync(denoDir, 0o777);
   const script = dir.join("probe.ts");
-  const moduleUrl = new URL("../../../lib/energy/rapl/msr.ts", import.meta.url).href;
+  const workspace = await nobodyWorkspace(dir.path, ["lib/energy/rapl/msr.ts"]);
+  const moduleUrl = workspace.moduleUrl("lib/energy/rapl/msr.ts");
   Deno.writeTextFileSync(
     script,
     `import { openMsrSource } from ${JSON.stringify(moduleUrl)};
@@ -187,7 +185,7 @@ try { openMsrSource(${
 catch (e) { console.log(JSON.stringify({ reason: e.reason, message: e.message })); }`,
   );
   Deno.chmodSync(script, 0o644);
-  const out = await runDenoScriptAsNobody(script, denoDir);
+  const out = await runDenoScriptAsNobody(script, workspace);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   const result = JSON.parse(new TextDecoder().decode(out.stdout));
   assert.equal(result.reason, "permission");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tempDir } from "../../_kit/temp_dir.ts";
-import { runDenoScriptAsNobody } from "../../_kit/run_as_nobody.ts";
+import { nobodyWorkspace, runDenoScriptAsNobody } from "../../_kit/run_as_nobody.ts";
 import { buildFakePowercap, writeVendorCpuinfo } from "../../_kit/fake_powercap.ts";
 import { openSysfsSource, parseCounterBytes } from "../../../lib/energy/rapl/sysfs.ts";
 import { type FileOps, nodeFileOps } from "../../../lib/energy/rapl/file_ops.ts";
@@ -91,10 +91,8 @@ Deno.test("sysfs source explains Platypus on a real EACCES as an unprivileged us
   Deno.chmodSync(dir.path, 0o755);
   Deno.chmodSync(`${tree.zoneDir("intel-rapl:0")}/energy_uj`, 0o400); // as the kernel does
   const script = `${dir.path}/probe.ts`;
-  const denoDir = `${dir.path}/deno-dir`;
-  Deno.mkdirSync(denoDir, { mode: 0o777 });
-  Deno.chmodSync(denoDir, 0o777);
-  const moduleUrl = new URL("../../../lib/energy/rapl/sysfs.ts", import.meta.url).href;
+  const workspace = await nobodyWorkspace(dir.path, ["lib/energy/rapl/sysfs.ts"]);
+  const moduleUrl = workspace.moduleUrl("lib/energy/rapl/sysfs.ts");
   Deno.writeTextFileSync(
     script,
     `import { openSysfsSource } from ${JSON.stringify(moduleUrl)};
@@ -102,7 +100,7 @@ try { openSysfsSource({ root: ${JSON.stringify(tree.classRoot)} }); console.log(
 catch (e) { console.log(JSON.stringify({ name: e.name, reason: e.reason, message: e.message })); }`,
   );
   Deno.chmodSync(script, 0o644);
-  const out = await runDenoScriptAsNobody(script, denoDir);
+  const out = await runDenoScriptAsNobody(script, workspace);
   const text = new TextDecoder().decode(out.stdout).trim();
   assert.deepEqual(out.code, 0, new TextDecoder().decode(out.stderr));
   const result = JSON.parse(text);
