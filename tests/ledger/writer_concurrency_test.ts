@@ -21,8 +21,9 @@ function spawnWorker(
   }).spawn();
 }
 
-function reported(stdout: Uint8Array): { seq: number; leaf: string }[] {
-  return new TextDecoder().decode(stdout).split("\n").filter((l) => /^\d+ [0-9a-f]{64}$/.test(l))
+function reported(stdout: Uint8Array | string): { seq: number; leaf: string }[] {
+  const text = typeof stdout === "string" ? stdout : new TextDecoder().decode(stdout);
+  return text.split("\n").filter((l) => /^\d+ [0-9a-f]{64}$/.test(l))
     .map((l) => {
       const [seq, leaf] = l.split(" ");
       return { seq: Number(seq), leaf };
@@ -72,30 +73,71 @@ Deno.test("8 processes x 200 concurrent appends give 1600 contiguous, valid reco
   assert.equal(report.entries, 1601);
 });
 
+/** Reads a child's stdout line by line, so a test can wait for what a worker has reported. */
+class LineReader {
+  readonly lines: string[] = [];
+  #buffer = "";
+  #reader: ReadableStreamDefaultReader<string>;
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  /** Reads until `enough(lines)` holds; false when the stream ended first. */
+  async until(enough: (lines: readonly string[]) => boolean): Promise<boolean> {
+    while (!enough(this.lines)) {
+      const { value, done } = await this.#reader.read();
+      if (done) return false;
+      const parts = (this.#buffer + value).split("\n");
+      this.#buffer = parts.pop()!;
+      this.lines.push(...parts);
+    }
+    return true;
+  }
+}
+
 Deno.test("appenders killed with SIGKILL at random moments never lose an acknowledged record", async () => {
   await using dir = await tempDir();
   const l = await ledgerWithKeyFile(dir.path);
   const acknowledged: { seq: number; leaf: string }[] = [];
   let kills = 0;
+  let atLeastAcknowledged = 0;
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   while (kills < 50) {
-    // Two appenders at a time, killed after a random delay (some during start-up, most mid-append).
-    const pair = [0, 1].map((i) => spawnWorker(l.ledgerDir, l.keyPath, 0, `k${kills}-${i}`));
-    const outputs = pair.map((w) => w.output());
-    await new Promise((r) => setTimeout(r, 150 + random() * 250));
-    for (const w of pair) {
+    // Two appenders at a time. Each is killed at a random point of its work, not after a wall-clock
+    // delay (start-up can take seconds on a loaded machine): once it has said "ready" and has
+    // acknowledged 0 to 3 appends, so the kill lands during start of an append, mid-write or
+    // mid-fsync. No timing window has to hold for the test to be meaningful.
+    const pair = [0, 1].map((i) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", WORKER, l.ledgerDir, l.keyPath, "0", `k${kills}-${i}`],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn()
+    );
+    const readers = pair.map((w) => new LineReader(w.stdout));
+    await Promise.all(pair.map(async (w, i) => {
+      const acks = Math.floor(random() * 4);
+      const reached = await readers[i].until((lines) =>
+        lines.includes("ready") && reported(lines.join("\n")).length >= acks
+      );
+      assert.ok(reached, "the worker exited before it was killed");
+      atLeastAcknowledged += acks;
       w.kill("SIGKILL");
       kills++;
-    }
-    for (const out of await Promise.all(outputs)) {
-      assert.equal(out.signal, "SIGKILL");
-      acknowledged.push(...reported(out.stdout));
+    }));
+    for (const [i, w] of pair.entries()) {
+      await readers[i].until(() => false); // the rest of what it reported before it died
+      assert.equal((await w.status).signal, "SIGKILL");
+      acknowledged.push(...reported(readers[i].lines.join("\n")));
     }
     const verdict = (await verifyDir(l.ledgerDir, l.trust)).exitCode;
     assert.ok(verdict === 0 || verdict === 5, `after ${kills} kills: exit ${verdict}`);
   }
-  assert.ok(acknowledged.length > 50, `only ${acknowledged.length} appends acknowledged`);
+  assert.ok(
+    acknowledged.length >= atLeastAcknowledged,
+    `${acknowledged.length} appends acknowledged, fewer than the ${atLeastAcknowledged} waited for`,
+  );
+  assert.ok(atLeastAcknowledged > 0, "some kills came after acknowledged appends");
   const repair = spawnWorker(l.ledgerDir, l.keyPath, 1, "after");
   const out = await repair.output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
