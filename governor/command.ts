@@ -18,7 +18,7 @@ const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] 
   "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT]";
 
 /**
- * Opens the energy source a config asks for (governor/sources' factory).
+ * Opens the energy source a config asks for (`openEnergySource` in lib/energy/rapl/).
  *
  * @example
  * ```ts

@@ -45,7 +45,7 @@ export interface GovernorDaemonOptions {
   /** Effective configuration (required). */
   readonly config: Config;
   /**
-   * Opens the energy source for `config` (required; governor/sources' `openEnergySource` in
+   * Opens the energy source for `config` (required; `openEnergySource` of lib/energy/rapl/ in
    * production), with optional start-up lines describing it (else the daemon describes it).
    */
   readonly openSource: (config: Config, clock: Clock) => OpenedSource | Promise<OpenedSource>;
