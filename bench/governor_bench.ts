@@ -67,6 +67,8 @@ const ctx: ProtocolContext = {
     oversized: 0,
     badRequests: 0,
     requests: 1,
+    evicted: 0,
+    requestTimedOut: 0,
   }),
   process: () => ({ rssBytes: 0, uptimeS: 1 }),
   nowMonoNs: () => BigInt(k) * 100_000_000n,

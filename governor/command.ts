@@ -105,8 +105,12 @@ Reads the RAPL energy counters (powercap sysfs by default; MSR device files when
 sets governor.allowMsr; a simulated source with --rapl-mode=sim) every --interval-ms, keeps exact
 wrap-safe microjoule totals, and serves them over a Unix socket (protocol v1, see
 docs/governor-protocol.md) to members of the socket's group. Runs until SIGTERM or SIGINT, which
-remove the socket. SIGHUP re-reads the config file and applies maxPowerWatts, maxClients,
-maxLineBytes, idleTimeoutMs, socketMode and socketGroup; other keys need a restart.
+remove the socket (so does a fatal error: exit 1). SIGHUP re-reads the config file and applies
+maxPowerWatts, maxClients, maxLineBytes, idleTimeoutMs, requestTimeoutMs, socketMode and
+socketGroup; other keys need a restart. Connections are bounded on both endpoints (see
+"Connection limits and deadlines" in docs/governor-protocol.md): governor.maxClients and
+governor.requestTimeoutMs for the socket, governor.metricsMaxConnections and
+governor.metricsHeaderTimeoutMs for the metrics endpoint.
 
 Options:
   --rapl-mode MODE        sysfs (default), msr (needs allowMsr in the config file) or sim
@@ -119,7 +123,8 @@ Options:
   --metrics-listen H:P    also serve OpenMetrics on http://H:P/metrics (default off)
 
 Exit codes: 0 stopped by a signal, 1 could not start (no source, socket path taken by a file,
-another governor running, unknown group), 2 usage or configuration error.
+another governor running, unknown group, metrics address in use) or stopped on a fatal error,
+2 usage or configuration error.
 
 Examples:
   carbon-ops governor
@@ -129,7 +134,7 @@ Examples:
       const { values } = parseCommandArgs(ctx.argv, {
         options: {
           "rapl-mode": { type: "string" },
-          "msr-cpus": { type: "string" },
+          "msr-cpus": { type: "string", multiple: true },
           socket: { type: "string" },
           group: { type: "string" },
           "interval-ms": { type: "string" },
@@ -152,7 +157,7 @@ Examples:
           throw new UsageError(`--metrics-listen: ${(e as Error).message}`, { usage: USAGE });
         }
       }
-      const msrCpus = values["msr-cpus"]?.split(",").map((c) =>
+      const msrCpus = values["msr-cpus"]?.flatMap((list) => list.split(",")).map((c) =>
         numberOption(c, "--msr-cpus", { min: 0, max: 65535, integer: true })
       );
       const flags: ConfigOverrides = {

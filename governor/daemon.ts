@@ -1,7 +1,9 @@
 /**
  * The governor daemon: wires an energy source, the accumulator, the scheduler, the socket server
  * and the optional metrics endpoint, prints what is in effect, runs until stopped (SIGTERM or
- * SIGINT, or an abort signal), reloads limits on SIGHUP, and returns an exit code.
+ * SIGINT, or an abort signal), reloads limits on SIGHUP, and returns an exit code. Every way out
+ * after the socket is bound (a signal, a fatal error, an uncaught exception or rejection anywhere
+ * in the process while it runs) goes through the same clean-up, which removes the socket.
  *
  * @module
  */
@@ -15,7 +17,7 @@ import type { EnergySource } from "../lib/energy/rapl/energy_source.ts";
 import { type MetricsServer, renderOpenMetrics, serveMetrics } from "./metrics.ts";
 import { assessHealth, handleRequestLine, type ProtocolContext } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
-import { GovernorServer } from "./server.ts";
+import { GovernorServer, NO_CLIENT_COUNTS } from "./server.ts";
 import { loadState, saveState } from "../lib/energy/rapl/state_file.ts";
 import { startupLines } from "./startup_lines.ts";
 import { resolveGroupId } from "./unix_group.ts";
@@ -61,12 +63,23 @@ export interface GovernorDaemonOptions {
   readonly signal?: AbortSignal;
   /** Install SIGTERM/SIGINT/SIGHUP listeners (default true). */
   readonly handleSignals?: boolean;
+  /**
+   * Treat an uncaught exception or unhandled rejection anywhere in the process as fatal: log it,
+   * stop cleanly (removing the socket) and return 1, instead of letting the runtime exit with the
+   * socket left behind (default: the value of `handleSignals`, i.e. on when running as a process).
+   */
+  readonly handleUncaught?: boolean;
   /** `/etc/group` path for the socket group (default `/etc/group`). */
   readonly groupFile?: string;
   /** How often totals are persisted when `statePath` is set (default 10000 ms). */
   readonly persistEveryMs?: number;
-  /** Called once the socket accepts connections (tests, benchmarks). */
-  readonly onReady?: (info: { socketPath: string; metricsPort: number | null }) => void;
+  /**
+   * Called once the socket accepts connections (tests, benchmarks). A throw or a rejected
+   * promise from it is a fatal error: the daemon stops, removes its socket and returns 1.
+   */
+  readonly onReady?: (
+    info: { socketPath: string; metricsPort: number | null },
+  ) => void | Promise<void>;
 }
 
 /**
@@ -232,25 +245,31 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
       persist();
     }
   }, { intervalMs: g.intervalMs });
-  const running = scheduler.run(stop.signal).catch((e) => {
-    log.write(`carbon-ops governor: sampling stopped: ${message(e)}\n`);
+  // The first fatal error, if any: the daemon then stops as for a signal and returns 1.
+  let fatal: string | null = null;
+  const fail = (what: string, e: unknown) => {
+    if (fatal !== null) return;
+    fatal = `${what}: ${message(e)}`;
+    log.write(`carbon-ops governor: fatal: ${fatal}; stopping and removing the socket\n`);
     stop.abort();
-  });
+  };
+  const uncaught: [string, (event: Event) => void][] = [];
+  if (options.handleUncaught ?? options.handleSignals ?? true) {
+    uncaught.push(["unhandledrejection", (event: Event) => {
+      event.preventDefault();
+      fail("unhandled rejection", (event as PromiseRejectionEvent).reason);
+    }], ["error", (event: Event) => {
+      event.preventDefault();
+      fail("uncaught exception", (event as ErrorEvent).error ?? (event as ErrorEvent).message);
+    }]);
+    for (const [type, fn] of uncaught) globalThis.addEventListener(type, fn);
+  }
+  const running = scheduler.run(stop.signal).catch((e) => fail("sampling stopped", e));
   const ctx: ProtocolContext = {
     snapshot: () => acc.snapshot(),
     domains: source.domains,
     scheduler: () => scheduler.stats(),
-    server: () =>
-      server?.counters() ??
-        {
-          active: 0,
-          accepted: 0,
-          rejected: 0,
-          timedOut: 0,
-          oversized: 0,
-          badRequests: 0,
-          requests: 0,
-        },
+    server: () => server?.counters() ?? NO_CLIENT_COUNTS,
     process: () => ({
       rssBytes: Deno.memoryUsage().rss,
       uptimeS: Number(clock.monoNs() - startNs) / 1e9,
@@ -262,7 +281,10 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
     stop.abort();
     await running;
-    await server?.close();
+    // The socket goes first and whatever else fails: it is what a next start trips over.
+    await server?.close().catch((e) =>
+      log.write(`carbon-ops governor: warning: cannot remove the socket: ${message(e)}\n`)
+    );
     await metrics?.close().catch(() => {});
     await saving;
     if (save && g.statePath !== null) {
@@ -270,9 +292,15 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
         log.write(`carbon-ops governor: warning: cannot save state: ${message(e)}\n`)
       );
     }
-    source.close();
+    try {
+      source.close();
+    } catch (e) {
+      log.write(`carbon-ops governor: warning: cannot close the energy source: ${message(e)}\n`);
+    }
     options.signal?.removeEventListener("abort", onAbort);
+    for (const [type, fn] of uncaught) globalThis.removeEventListener(type, fn);
   };
+  const serverLog = (line: string) => log.write(`carbon-ops governor: ${line}\n`);
   try {
     server = await GovernorServer.start((line) => handleRequestLine(line, ctx), {
       socketPath: g.socketPath,
@@ -281,6 +309,8 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
       maxClients: g.maxClients,
       maxLineBytes: g.maxLineBytes,
       idleTimeoutMs: g.idleTimeoutMs,
+      requestTimeoutMs: g.requestTimeoutMs,
+      log: serverLog,
     });
     if (g.metricsListen !== null) {
       metrics = serveMetrics(g.metricsListen, () =>
@@ -288,29 +318,38 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
           snapshot: acc.snapshot(),
           health: assessHealth(acc.snapshot(), scheduler.stats(), clock.monoNs()),
           scheduler: scheduler.stats(),
-        }));
+        }), {
+        maxConnections: g.metricsMaxConnections,
+        headerTimeoutMs: g.metricsHeaderTimeoutMs,
+        log: serverLog,
+      });
     }
   } catch (e) {
     log.write(`carbon-ops governor: cannot start: ${message(e)}\n`);
     await cleanup(false); // never write the state file of a governor that did not start
     return 1;
   }
-  log.write(
-    startupLines(config, source, {
-      instance,
-      gid,
-      restored,
-      server,
-      metrics,
-      sourceLines,
-      nowMs: clock.nowMs(),
-    }),
-  );
-  options.onReady?.({ socketPath: g.socketPath, metricsPort: metrics?.addr.port ?? null });
-  await new Promise<void>((resolve) => {
-    if (stop.signal.aborted) resolve();
-    stop.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  try {
+    log.write(
+      startupLines(config, source, {
+        instance,
+        gid,
+        restored,
+        server,
+        metrics,
+        sourceLines,
+        nowMs: clock.nowMs(),
+      }),
+    );
+    const info = { socketPath: g.socketPath, metricsPort: metrics?.addr.port ?? null };
+    Promise.resolve(options.onReady?.(info)).catch((e) => fail("onReady failed", e));
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      stop.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  } catch (e) {
+    fail("start-up failed", e);
+  }
   log.write("carbon-ops governor: stopping\n");
   await cleanup(true);
   const snap = acc.snapshot();
@@ -318,7 +357,7 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     `carbon-ops governor: stopped after ${scheduler.stats().ticks} ticks; host total ` +
       `${snap.hostTotalUj} uJ; socket ${g.socketPath} removed\n`,
   );
-  return 0;
+  return fatal === null ? 0 : 1;
 }
 
 /** Re-reads the config and applies what can change at run time; returns the new config. */
@@ -346,6 +385,7 @@ async function reload(
       maxClients: n.maxClients,
       maxLineBytes: n.maxLineBytes,
       idleTimeoutMs: n.idleTimeoutMs,
+      requestTimeoutMs: n.requestTimeoutMs,
       mode,
       gid,
     });
@@ -355,6 +395,8 @@ async function reload(
       "intervalMs",
       "socketPath",
       "metricsListen",
+      "metricsMaxConnections",
+      "metricsHeaderTimeoutMs",
       "statePath",
       "powercapRoot",
       "msrCpus",
@@ -363,7 +405,7 @@ async function reload(
     log.write(
       `carbon-ops governor: config reloaded (maxPowerWatts ${n.maxPowerWatts}, ` +
         `maxClients ${n.maxClients}, maxLineBytes ${n.maxLineBytes}, idleTimeoutMs ` +
-        `${n.idleTimeoutMs}, socket mode ${n.socketMode} group ${n.socketGroup})` +
+        `${n.idleTimeoutMs}, requestTimeoutMs ${n.requestTimeoutMs}, socket mode ${n.socketMode} group ${n.socketGroup})` +
         (fixed.length ? `; restart to apply: ${fixed.join(", ")}` : "") + "\n",
     );
     return next;

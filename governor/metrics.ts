@@ -1,6 +1,6 @@
 /**
- * OpenMetrics text exposition of the governor's totals and health, plus a small `Deno.serve`
- * adapter. The energy counters are the accumulated totals, so they never wrap: a scraper at any
+ * OpenMetrics text exposition of the governor's totals and health, plus the small HTTP/1.1
+ * endpoint that serves it (bounded connections, a request head deadline, accept errors survived). The energy counters are the accumulated totals, so they never wrap: a scraper at any
  * rate sees a monotonic counter (the cure for RAPL scrape aliasing).
  *
  * @module
@@ -9,6 +9,8 @@
 import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
 import type { Health } from "./protocol.ts";
 import type { SchedulerStats } from "./scheduler.ts";
+import { acceptLoop } from "./accept_loop.ts";
+import { parseRequestHead } from "./http_request_head.ts";
 
 /**
  * What the exposition reads.
@@ -196,6 +198,89 @@ export function parseListen(listen: string): { hostname: string; port: number } 
 }
 
 /**
+ * What the renderer is told about the request (content negotiation reads `accept`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsRequest } from "./metrics.ts";
+ * const req: MetricsRequest = { method: "GET", accept: "application/openmetrics-text" };
+ * assert.equal(req.accept, "application/openmetrics-text");
+ * ```
+ */
+export interface MetricsRequest {
+  /** `GET` or `HEAD`. */
+  readonly method: "GET" | "HEAD";
+  /** The request's `Accept` header (several joined with ", "), or null when absent. */
+  readonly accept: string | null;
+}
+
+/**
+ * Options of {@link serveMetrics}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsServeOptions } from "./metrics.ts";
+ * const options: MetricsServeOptions = { maxConnections: 8, headerTimeoutMs: 2_000 };
+ * assert.equal(options.maxHeaderBytes, undefined); // 8192 by default
+ * ```
+ */
+export interface MetricsServeOptions {
+  /** The body is rebuilt at most once per this period (default 1000 ms). */
+  readonly minPeriodMs?: number;
+  /** Monotonic milliseconds (default `performance.now`). */
+  readonly nowMs?: () => number;
+  /**
+   * Concurrent connections (default 64). When all are taken, a new connection evicts the oldest
+   * one that is not being answered; when every one is being answered, it gets 503.
+   */
+  readonly maxConnections?: number;
+  /**
+   * A connection must send its complete request head within this many ms of being accepted,
+   * and then take its answer within as long again, or it is closed (default 5000).
+   */
+  readonly headerTimeoutMs?: number;
+  /** Longest request head in bytes; longer ones get 431 (default 8192). */
+  readonly maxHeaderBytes?: number;
+  /** Where accept failures are logged, once per burst (default: nowhere). */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Connection counters of the metrics endpoint.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsCounters } from "./metrics.ts";
+ * const c: MetricsCounters = {
+ *   active: 0, accepted: 3, evicted: 1, rejected: 0, timedOut: 1, badRequests: 0, served: 1,
+ *   acceptErrors: 0,
+ * };
+ * assert.equal(c.accepted - c.evicted - c.timedOut, c.served);
+ * ```
+ */
+export interface MetricsCounters {
+  /** Connections open now. */
+  readonly active: number;
+  /** Connections accepted since start. */
+  readonly accepted: number;
+  /** Connections closed to make room for a new one (all `maxConnections` taken). */
+  readonly evicted: number;
+  /** Connections answered 503 because every slot was busy answering. */
+  readonly rejected: number;
+  /** Connections closed at the header (or answer) deadline. */
+  readonly timedOut: number;
+  /** Requests answered with a 4xx status. */
+  readonly badRequests: number;
+  /** Requests answered 200. */
+  readonly served: number;
+  /** Failed accepts (e.g. EMFILE), survived with backoff. */
+  readonly acceptErrors: number;
+}
+
+/**
  * A running metrics endpoint.
  *
  * @example
@@ -206,19 +291,36 @@ export function parseListen(listen: string): { hostname: string; port: number } 
  * const server: MetricsServer = serveMetrics("127.0.0.1:0", () => "# EOF\n");
  * assert.equal(server.addr.hostname, "127.0.0.1");
  * assert.ok(server.addr.port > 0);
+ * assert.equal(server.counters().active, 0);
  * await server.close();
  * ```
  */
 export interface MetricsServer {
   /** The bound address (port resolved when 0 was asked). */
   readonly addr: { hostname: string; port: number };
-  /** Stops serving. */
+  /** Connection counters. */
+  counters(): MetricsCounters;
+  /** Stops serving and closes every connection. */
   close(): Promise<void>;
 }
 
+const OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+const CACHE_ENTRIES = 8;
+
+type Phase = "head" | "answer" | "linger";
+interface Slot {
+  readonly conn: Deno.Conn;
+  phase: Phase;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 /**
- * Serves `GET /metrics` (OpenMetrics text) on `listen`. The body is rebuilt at most once per
- * `minPeriodMs` (default 1000): scrapers get fresh totals, never a high-rate power trace.
+ * Serves `GET /metrics` (OpenMetrics text) on `listen` with a small, strict HTTP/1.1 server:
+ * one request per connection (`Connection: close`), request heads bounded in size and time,
+ * connections bounded in number, failed accepts (EMFILE) survived with backoff. The body is
+ * rebuilt at most once per `minPeriodMs`: scrapers get fresh totals, never a high-rate power
+ * trace. Throws `Deno.errors.AddrInUse` naming the address and the setting to change when the
+ * address is taken.
  *
  * @example
  * ```ts
@@ -241,29 +343,219 @@ export interface MetricsServer {
  */
 export function serveMetrics(
   listen: string,
-  render: () => string,
-  options: { minPeriodMs?: number; nowMs?: () => number } = {},
+  render: (request: MetricsRequest) => string,
+  options: MetricsServeOptions = {},
 ): MetricsServer {
   const { hostname, port } = parseListen(listen);
   const minPeriodMs = options.minPeriodMs ?? 1000;
   const nowMs = options.nowMs ?? (() => performance.now());
-  let cached = "";
-  let cachedAt = -Infinity;
-  const server = Deno.serve({ hostname, port, onListen: () => {} }, (req) => {
-    const path = new URL(req.url).pathname;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+  const maxConnections = options.maxConnections ?? 64;
+  const headerTimeoutMs = options.headerTimeoutMs ?? 5000;
+  const maxHeaderBytes = options.maxHeaderBytes ?? 8192;
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port, transport: "tcp" });
+  } catch (e) {
+    const next = "choose another with --metrics-listen HOST:PORT or governor.metricsListen in " +
+      "the config file, or set governor.metricsListen to null to turn the endpoint off";
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new Deno.errors.AddrInUse(
+        `metrics address ${listen} is already in use (another governor or exporter?); ${next}`,
+        { cause: e },
+      );
     }
-    if (path !== "/metrics") return new Response("not found: try /metrics\n", { status: 404 });
+    throw new Error(
+      `cannot listen on metrics address ${listen}: ${(e as Error).message}; ${next}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  const stop = new AbortController();
+  const slots = new Map<Deno.Conn, Slot>();
+  const c = { accepted: 0, evicted: 0, rejected: 0, timedOut: 0, badRequests: 0, served: 0 };
+  let acceptErrors = 0;
+  // Bodies by Accept header, all dropped once the period is over.
+  let cache = new Map<string, string>();
+  let cacheEpoch = -Infinity;
+  const body = (request: MetricsRequest): string => {
     const now = nowMs();
-    if (now - cachedAt >= minPeriodMs) {
-      cached = render();
-      cachedAt = now;
+    if (now - cacheEpoch >= minPeriodMs) {
+      cache = new Map();
+      cacheEpoch = now;
     }
-    return new Response(req.method === "HEAD" ? null : cached, {
-      headers: { "content-type": "application/openmetrics-text; version=1.0.0; charset=utf-8" },
-    });
+    const key = request.accept ?? "";
+    let text = cache.get(key);
+    if (text === undefined) {
+      text = render(request);
+      if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+      cache.set(key, text);
+    }
+    return text;
+  };
+  const closeSlot = (slot: Slot) => {
+    clearTimeout(slot.timer);
+    slots.delete(slot.conn);
+    try {
+      slot.conn.close();
+    } catch { /* already closed */ }
+  };
+  const deadline = (slot: Slot) => {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      c.timedOut++;
+      closeSlot(slot);
+    }, headerTimeoutMs);
+  };
+  const serveOne = async (slot: Slot) => {
+    const { conn } = slot;
+    deadline(slot);
+    const head = await readHead(conn, maxHeaderBytes);
+    if (head === null) return;
+    slot.phase = "answer";
+    deadline(slot);
+    let answer: Uint8Array;
+    if (head === "too_large") {
+      c.badRequests++;
+      answer = response(431, `request head exceeds ${maxHeaderBytes} bytes\n`);
+    } else {
+      const parsed = parseRequestHead(head);
+      if (!parsed.ok) {
+        c.badRequests++;
+        answer = response(parsed.status, `bad request: ${parsed.message}\n`);
+      } else if (parsed.method !== "GET" && parsed.method !== "HEAD") {
+        c.badRequests++;
+        answer = response(405, "method not allowed\n", { allow: "GET, HEAD" });
+      } else if (parsed.path !== "/metrics") {
+        c.badRequests++;
+        answer = response(404, "not found: try /metrics\n");
+      } else {
+        const method = parsed.method;
+        let text: string;
+        try {
+          text = body({ method, accept: parsed.accept });
+        } catch (e) {
+          answer = response(500, `cannot render metrics: ${(e as Error).message}\n`);
+          await writeAll(conn, answer);
+          return;
+        }
+        c.served++;
+        answer = response(200, text, { "content-type": OPENMETRICS }, method === "HEAD");
+      }
+    }
+    await writeAll(conn, answer);
+    // Lingering close: stop sending, drain what the client still sends (bounded), then close, so
+    // unread input cannot turn the close into a reset that cuts the answer short.
+    slot.phase = "linger";
+    await conn.closeWrite();
+    const sink = new Uint8Array(4096);
+    for (let drained = 0; drained < 65_536;) {
+      const n = await conn.read(sink);
+      if (n === null) break;
+      drained += n;
+    }
+  };
+  const admit = (conn: Deno.Conn) => {
+    if (slots.size >= maxConnections) {
+      let victim: Slot | undefined;
+      for (const s of slots.values()) { // insertion order: oldest first
+        if (s.phase !== "answer") {
+          victim = s;
+          break;
+        }
+      }
+      if (!victim) {
+        c.rejected++;
+        const busy = response(503, "too many connections; retry later\n", { "retry-after": "1" });
+        conn.write(busy).catch(() => {}).finally(() => {
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        });
+        return;
+      }
+      c.evicted++;
+      closeSlot(victim);
+    }
+    c.accepted++;
+    const slot: Slot = { conn, phase: "head" };
+    slots.set(conn, slot);
+    serveOne(slot).catch(() => {/* reset by peer, or closed by a deadline or eviction */})
+      .finally(() => closeSlot(slot));
+  };
+  const accepting = acceptLoop(listener, admit, {
+    what: `metrics ${listen}`,
+    signal: stop.signal,
+    log: (line) => options.log?.(line),
+    onFailure: () => void acceptErrors++,
   });
-  const a = server.addr as Deno.NetAddr;
-  return { addr: { hostname: a.hostname, port: a.port }, close: () => server.shutdown() };
+  const a = listener.addr;
+  return {
+    addr: { hostname: a.hostname, port: a.port },
+    counters: () => ({ active: slots.size, ...c, acceptErrors }),
+    async close() {
+      if (stop.signal.aborted) return;
+      stop.abort();
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      for (const s of [...slots.values()]) closeSlot(s);
+      await accepting;
+    },
+  };
+}
+
+const REASONS: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+function response(
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+  headOnly = false,
+): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  const all: Record<string, string> = {
+    "content-type": "text/plain; charset=utf-8",
+    ...headers,
+    "content-length": String(payload.length),
+    connection: "close",
+  };
+  const head = `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n` +
+    Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
+  const headBytes = new TextEncoder().encode(head);
+  if (headOnly) return headBytes;
+  const out = new Uint8Array(headBytes.length + payload.length);
+  out.set(headBytes);
+  out.set(payload, headBytes.length);
+  return out;
+}
+
+/** Reads up to the end of the request head; null at end of input, "too_large" past `max`. */
+async function readHead(conn: Deno.Conn, max: number): Promise<Uint8Array | null | "too_large"> {
+  const buf = new Uint8Array(max);
+  let len = 0;
+  while (len < max) {
+    const n = await conn.read(buf.subarray(len));
+    if (n === null) return null;
+    const from = Math.max(0, len - 3);
+    len += n;
+    for (let i = from; i + 3 < len; i++) {
+      if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) {
+        return buf.slice(0, i + 4);
+      }
+    }
+  }
+  return "too_large";
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
 }

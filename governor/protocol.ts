@@ -59,7 +59,8 @@ import type { LatencySummary, SchedulerStats } from "./scheduler.ts";
  *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
  *     lastTickMonoNs: 0n,
  *   }),
- *   server: () => ({ active: 1, accepted: 1, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 1 }),
+ *   server: () => ({ active: 1, accepted: 1, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 1,
+ *     evicted: 0, requestTimedOut: 0 }),
  *   process: () => ({ rssBytes: 1 << 20, uptimeS: 1 }),
  *   nowMonoNs: () => 0n,
  * };

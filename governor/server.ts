@@ -3,7 +3,10 @@
  * target path, given its final mode and group, and only then hard-linked into place (link
  * refuses to replace anything), so nobody can connect while its permissions are not final. A non-socket file at
  * the path is never removed; a stale socket is replaced; a live one means "already running".
- * Every connection is bounded: line length, idle time, concurrent clients.
+ * Every connection is bounded: line length, idle time, the time a request line may take from its
+ * first byte, concurrent clients. When every slot is taken, a new client evicts the connection
+ * that is doing least (the oldest incomplete request line, else the longest idle one), so slow or
+ * idle clients cannot starve a well-behaved reader.
  *
  * @module
  */
@@ -11,6 +14,7 @@
 import type { HandledRequest } from "./protocol.ts";
 import { encodeErrorLine, type GovernorClientCounts } from "../lib/energy/wire.ts";
 import { AlreadyRunningError, clearSocketPath, SocketPathError } from "./socket_path.ts";
+import { acceptLoop } from "./accept_loop.ts";
 
 export { AlreadyRunningError, SocketPathError } from "./socket_path.ts";
 
@@ -21,17 +25,26 @@ export { AlreadyRunningError, SocketPathError } from "./socket_path.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import type { ServerLimits } from "./server.ts";
- * const limits: ServerLimits = { maxClients: 16, idleTimeoutMs: 5_000 };
+ * const limits: ServerLimits = { maxClients: 16, idleTimeoutMs: 5_000, requestTimeoutMs: 2_000 };
  * assert.equal(limits.maxLineBytes, undefined); // the default applies
  * ```
  */
 export interface ServerLimits {
-  /** Concurrent connections; more are answered `too_many_clients` and closed (default 256). */
+  /**
+   * Concurrent connections (default 256). When all are taken, a new connection evicts the one
+   * with the oldest incomplete request line, else the longest idle one; only when every one is
+   * being answered is the new one answered `too_many_clients` and closed.
+   */
   readonly maxClients?: number;
   /** Longest request line in bytes (default 65536). */
   readonly maxLineBytes?: number;
   /** Close a connection with no complete read or write for this long (default 30000). */
   readonly idleTimeoutMs?: number;
+  /**
+   * Close a connection whose request line is not complete this long after its first byte
+   * (default 5000), however steadily the bytes drip in.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -57,7 +70,43 @@ export interface ServerOptions extends ServerLimits {
   readonly mode?: number;
   /** Group id to own the socket, or null to keep the process's group (default null). */
   readonly gid?: number | null;
+  /** Where failed accepts (e.g. EMFILE) are logged, once per burst (default: nowhere). */
+  readonly log?: (line: string) => void;
 }
+
+/** What the server knows of one connection, for deadlines and eviction. */
+interface Client {
+  /** When the pending (incomplete) request line got its first byte, or null when none. */
+  lineStartMs: number | null;
+  /** Last time a read or write completed. */
+  lastActiveMs: number;
+  /** Whether a response is being written. */
+  answering: boolean;
+}
+
+/**
+ * The client counters of a server that has served no one (also what `stats` reports before the
+ * socket is bound).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NO_CLIENT_COUNTS } from "./server.ts";
+ * assert.equal(NO_CLIENT_COUNTS.accepted, 0);
+ * assert.ok(Object.isFrozen(NO_CLIENT_COUNTS));
+ * ```
+ */
+export const NO_CLIENT_COUNTS: GovernorClientCounts = Object.freeze({
+  active: 0,
+  accepted: 0,
+  rejected: 0,
+  timedOut: 0,
+  oversized: 0,
+  badRequests: 0,
+  requests: 0,
+  evicted: 0,
+  requestTimedOut: 0,
+});
 
 /**
  * A listening governor socket. Create with {@link GovernorServer.start}; `close` stops it and
@@ -87,11 +136,13 @@ export class GovernorServer {
   readonly #handle: (line: string) => HandledRequest;
   readonly #path: string;
   readonly #ino: number | null;
-  readonly #conns = new Set<Deno.UnixConn>();
+  readonly #conns = new Map<Deno.UnixConn, Client>();
+  readonly #stop = new AbortController();
+  readonly #log: (line: string) => void;
   #limits: Required<ServerLimits>;
-  #accepting: Promise<void> = Promise.resolve();
+  #accepting: Promise<unknown> = Promise.resolve();
   #closed = false;
-  #c = { accepted: 0, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 0 };
+  #c: { -readonly [K in keyof GovernorClientCounts]: number } = { ...NO_CLIENT_COUNTS };
   /** What happened at start: whether a stale socket was replaced. */
   readonly replacedStale: boolean;
 
@@ -102,7 +153,9 @@ export class GovernorServer {
     ino: number | null,
     limits: Required<ServerLimits>,
     replacedStale: boolean,
+    log: (line: string) => void,
   ) {
+    this.#log = log;
     this.#listener = listener;
     this.#handle = handle;
     this.#path = path;
@@ -163,12 +216,25 @@ export class GovernorServer {
     } finally {
       await Deno.remove(privateDir, { recursive: true }).catch(() => {});
     }
-    const server = new GovernorServer(listener, handle, path, ino, {
-      maxClients: options.maxClients ?? 256,
-      maxLineBytes: options.maxLineBytes ?? 65_536,
-      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-    }, state === "stale");
-    server.#accepting = server.#acceptLoop();
+    const server = new GovernorServer(
+      listener,
+      handle,
+      path,
+      ino,
+      {
+        maxClients: options.maxClients ?? 256,
+        maxLineBytes: options.maxLineBytes ?? 65_536,
+        idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+        requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+      },
+      state === "stale",
+      options.log ?? (() => {}),
+    );
+    server.#accepting = acceptLoop(server.#listener, (conn) => server.#admit(conn), {
+      what: `socket ${path}`,
+      signal: server.#stop.signal,
+      log: server.#log,
+    });
     return server;
   }
 
@@ -179,7 +245,7 @@ export class GovernorServer {
 
   /** Connection counters for `stats`. */
   counters(): GovernorClientCounts {
-    return { active: this.#conns.size, ...this.#c };
+    return { ...this.#c, active: this.#conns.size };
   }
 
   /** Applies new limits (to new reads/connections) and, when given, a new mode and group. */
@@ -190,6 +256,7 @@ export class GovernorServer {
       maxClients: limits.maxClients ?? this.#limits.maxClients,
       maxLineBytes: limits.maxLineBytes ?? this.#limits.maxLineBytes,
       idleTimeoutMs: limits.idleTimeoutMs ?? this.#limits.idleTimeoutMs,
+      requestTimeoutMs: limits.requestTimeoutMs ?? this.#limits.requestTimeoutMs,
     };
     if (limits.mode !== undefined || (limits.gid !== undefined && limits.gid !== null)) {
       const info = await Deno.lstat(this.#path);
@@ -203,17 +270,15 @@ export class GovernorServer {
     }
   }
 
-  async #acceptLoop(): Promise<void> {
-    while (!this.#closed) {
-      let conn: Deno.UnixConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (e) {
-        if (this.#closed || e instanceof Deno.errors.BadResource) return;
-        await new Promise((r) => setTimeout(r, 50)); // e.g. EMFILE: back off, keep serving
-        continue;
-      }
-      if (this.#conns.size >= this.#limits.maxClients) {
+  #admit(conn: Deno.UnixConn): void {
+    if (this.#closed) {
+      conn.close();
+      return;
+    }
+    // a loop, not an if: a reload may have lowered maxClients below the connections open
+    while (this.#conns.size >= this.#limits.maxClients) {
+      const victim = this.#victim();
+      if (victim === null) {
         this.#c.rejected++;
         const bytes = new TextEncoder().encode(
           encodeErrorLine(
@@ -226,27 +291,50 @@ export class GovernorServer {
             conn.close();
           } catch { /* already closed */ }
         });
-        continue;
+        return;
       }
-      this.#c.accepted++;
-      this.#conns.add(conn);
-      this.#serve(conn).finally(() => {
-        this.#conns.delete(conn);
-        try {
-          conn.close();
-        } catch { /* already closed */ }
-      });
+      this.#c.evicted++;
+      this.#conns.delete(victim);
+      try {
+        victim.close();
+      } catch { /* already closed */ }
     }
+    this.#c.accepted++;
+    const client: Client = { lineStartMs: null, lastActiveMs: performance.now(), answering: false };
+    this.#conns.set(conn, client);
+    this.#serve(conn, client).finally(() => {
+      if (this.#conns.get(conn) === client) this.#conns.delete(conn);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    });
   }
 
-  async #serve(conn: Deno.UnixConn): Promise<void> {
+  /** The connection to evict for a new one: oldest incomplete line, else longest idle. */
+  #victim(): Deno.UnixConn | null {
+    let partial: [Deno.UnixConn, number] | null = null;
+    let idle: [Deno.UnixConn, number] | null = null;
+    for (const [conn, c] of this.#conns) {
+      if (c.answering) continue;
+      if (c.lineStartMs !== null) {
+        if (partial === null || c.lineStartMs < partial[1]) partial = [conn, c.lineStartMs];
+      } else if (idle === null || c.lastActiveMs < idle[1]) {
+        idle = [conn, c.lastActiveMs];
+      }
+    }
+    return partial?.[0] ?? idle?.[0] ?? null;
+  }
+
+  async #serve(conn: Deno.UnixConn, client: Client): Promise<void> {
     const enc = new TextEncoder();
     const dec = new TextDecoder();
     const buf = new Uint8Array(16_384);
     let pending: Uint8Array[] = [];
     let pendingLen = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let lineTimer: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
+      client.lastActiveMs = performance.now();
       clearTimeout(timer);
       timer = setTimeout(() => {
         this.#c.timedOut++;
@@ -255,9 +343,29 @@ export class GovernorServer {
         } catch { /* closed */ }
       }, this.#limits.idleTimeoutMs);
     };
+    // The request-line deadline runs from a line's first byte to its newline, whatever the pace.
+    const lineStarted = () => {
+      if (client.lineStartMs !== null) return;
+      client.lineStartMs = performance.now();
+      lineTimer = setTimeout(() => {
+        this.#c.requestTimedOut++;
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }, this.#limits.requestTimeoutMs);
+    };
+    const lineDone = () => {
+      client.lineStartMs = null;
+      clearTimeout(lineTimer);
+    };
     const send = async (text: string) => {
       const bytes = enc.encode(text);
-      for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+      client.answering = true;
+      try {
+        for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+      } finally {
+        client.answering = false;
+      }
       arm();
     };
     const answer = async (bytes: Uint8Array) => {
@@ -278,11 +386,13 @@ export class GovernorServer {
           return;
         }
         arm();
+        lineStarted(); // the bytes just read start a line unless one is already pending
         let start = 0;
         for (let i = 0; i < n; i++) {
           if (buf[i] !== 10) continue;
           const piece = buf.subarray(start, i);
           start = i + 1;
+          lineDone();
           const total = pendingLen + piece.length;
           if (total > this.#limits.maxLineBytes) return await this.#oversized(send);
           let bytes: Uint8Array = piece;
@@ -295,6 +405,7 @@ export class GovernorServer {
           await answer(bytes);
         }
         if (start < n) {
+          lineStarted();
           pendingLen += n - start;
           if (pendingLen > this.#limits.maxLineBytes) return await this.#oversized(send);
           pending.push(buf.slice(start, n));
@@ -304,6 +415,7 @@ export class GovernorServer {
       // reset by peer, closed by the idle timer or by close(): just end this connection
     } finally {
       clearTimeout(timer);
+      clearTimeout(lineTimer);
     }
   }
 
@@ -322,10 +434,11 @@ export class GovernorServer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stop.abort();
     try {
       this.#listener.close();
     } catch { /* closed */ }
-    for (const c of this.#conns) {
+    for (const c of this.#conns.keys()) {
       try {
         c.close();
       } catch { /* closed */ }

@@ -4,11 +4,13 @@
  * @module
  */
 
+import { parseRfc3339 } from "../base/rfc3339.ts";
 import type { PowerSample } from "./span.ts";
 import { type EnergySourceKind, type EstimationMethod, METHODS } from "./uncertainty.ts";
 
 /**
- * Accepted time inputs: RFC 3339 / ISO 8601 string, Unix epoch ms, or a Date.
+ * Accepted time inputs: a strict RFC 3339 date-time string (`lib/base/rfc3339.ts`: seconds and
+ * offset required, impossible dates refused), Unix epoch ms, or a Date.
  *
  * @example
  * ```ts
@@ -17,6 +19,7 @@ import { type EnergySourceKind, type EstimationMethod, METHODS } from "./uncerta
  * const inputs: TimeInput[] = ["2025-01-01T01:00:00+01:00", 1735689600000, new Date(Date.UTC(2025, 0, 1))];
  * assert.deepEqual(inputs.map((t) => timeMs("startTs", t)), [1735689600000, 1735689600000, 1735689600000]);
  * assert.throws(() => timeMs("startTs", "2025-01-01T00:00:00"), /must state its UTC offset/);
+ * assert.throws(() => timeMs("startTs", "2025-02-30T00:00:00Z"), /February 2025 has 28 days/);
  * ```
  */
 export type TimeInput = string | number | Date;
@@ -38,16 +41,25 @@ export function positive(name: string, v: unknown, unit: string): number {
 }
 
 export function timeMs(name: string, v: TimeInput): number {
-  const ms = typeof v === "number" ? v : v instanceof Date ? v.getTime() : Date.parse(v);
+  if (typeof v === "string") {
+    // One strict parser for every timestamp (lib/base/rfc3339.ts): 2025-02-30 is refused, not
+    // rolled over to March 2 as Date.parse does.
+    if (/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(v)) {
+      throw new RangeError(`${name} must state its UTC offset (e.g. Z or +01:00), got ${v}`);
+    }
+    try {
+      return parseRfc3339(v).epochMs;
+    } catch (err) {
+      throw new RangeError(`${name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const ms = typeof v === "number" ? v : v instanceof Date ? v.getTime() : NaN;
   if (!Number.isFinite(ms)) {
     throw new RangeError(
       `${name} must be an RFC 3339 time (e.g. 2025-01-31T12:00:00Z), epoch milliseconds or a Date, got ${
         String(v)
       }`,
     );
-  }
-  if (typeof v === "string" && !/(Z|[+-]\d{2}:?\d{2})$/i.test(v.trim())) {
-    throw new RangeError(`${name} must state its UTC offset (e.g. Z or +01:00), got ${v}`);
   }
   return ms;
 }

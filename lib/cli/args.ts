@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DECIMAL_NUMBER_FORM, parseDecimalNumber } from "../base/decimal_number.ts";
 import { UsageError } from "../base/errors.ts";
 import { didYouMean } from "../base/suggest.ts";
 
@@ -86,7 +87,9 @@ export interface ParsedArgs<O extends OptionSpecs> {
 
 /**
  * Parses `argv` against `options`. Unknown options and missing values throw `UsageError` with a
- * suggestion and the command's `usage` line; so does a positional count outside `min..max`.
+ * suggestion and the command's `usage` line; so does a positional count outside `min..max`, and a
+ * single-value option (`type: "string"` without `multiple`) given more than once, since keeping
+ * only the last of two values would silently drop one.
  *
  * @param argv Arguments after the command name.
  * @param options Option specs, plus `positionals` (`{min, max}`, default `{min: 0, max: 0}`) and
@@ -101,6 +104,8 @@ export interface ParsedArgs<O extends OptionSpecs> {
  * assert.equal(values.json, true);
  * assert.deepEqual(positionals, ["dir"]);
  * assert.throws(() => parseCommandArgs(["--jsn", "dir"], spec), UsageError);
+ * const out = { options: { out: { type: "string" } } } as const;
+ * assert.throws(() => parseCommandArgs(["--out", "a", "--out=b"], out), /--out was given 2 times/);
  * ```
  */
 export function parseCommandArgs<O extends OptionSpecs>(
@@ -116,9 +121,23 @@ export function parseCommandArgs<O extends OptionSpecs>(
       options: spec.options as unknown as Record<string, OptionSpec>,
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
   } catch (err) {
     throw usageErrorFor(err, argv, spec.options, usage, known);
+  }
+  const counts = new Map<string, number>();
+  for (const t of parsed.tokens) {
+    if (t.kind === "option") counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  }
+  for (const [name, count] of counts) {
+    const option = spec.options[name];
+    if (count > 1 && option?.type === "string" && !option.multiple) {
+      throw new UsageError(`option --${name} was given ${count} times; it takes one value`, {
+        usage,
+        hint: `give --${name} once (only list options such as --label may repeat)`,
+      });
+    }
   }
   const positionals = parsed.positionals;
   const { min, max } = spec.positionals ?? { min: 0, max: 0 };
@@ -188,7 +207,9 @@ function usageErrorFor(
 }
 
 /**
- * Reads a numeric option, throwing `UsageError` that names the option and the allowed range.
+ * Reads a numeric option, throwing `UsageError` that names the option and the allowed form and
+ * range. Only plain decimal text is accepted (`parseDecimalNumber`): `0x10`, `0b1`, `0o7`, `1e3`,
+ * `Infinity`, an empty value and surrounding spaces are refused, never read as some other number.
  *
  * @example
  * ```ts
@@ -201,6 +222,7 @@ function usageErrorFor(
  *   assert.match(e.message, /--interval-ms must be >= 1, got 0/);
  *   return true;
  * });
+ * assert.throws(() => numberOption("0x10", "--energy-wh", { min: 0 }), /--energy-wh expects a decimal number/);
  * ```
  */
 export function numberOption(
@@ -208,14 +230,16 @@ export function numberOption(
   flag: string,
   range: { min?: number; max?: number; integer?: boolean } = {},
 ): number {
-  const value = Number(raw);
-  const kind = range.integer ? "an integer" : "a number";
+  const value = parseDecimalNumber(raw);
+  const kind = range.integer ? "a decimal integer" : "a decimal number";
   const bounds = [
     range.min === undefined ? "" : ` >= ${range.min}`,
     range.max === undefined ? "" : ` <= ${range.max}`,
   ].filter(Boolean).join(" and");
-  if (raw.trim() === "" || !Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
-    throw new UsageError(`${flag} expects ${kind}${bounds}, got '${raw}'`);
+  if (value === undefined || (range.integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag} expects ${kind}${bounds}, got '${raw}'`, {
+      hint: `write ${DECIMAL_NUMBER_FORM}`,
+    });
   }
   if (
     (range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)

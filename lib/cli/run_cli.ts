@@ -12,6 +12,7 @@ import { ConfigError, UsageError } from "../base/errors.ts";
 import { didYouMean } from "../base/suggest.ts";
 import { VERSION } from "../base/version.ts";
 import type { Command, CommandContext, CommandEntry, CommandGroup } from "./command.ts";
+import { checkConfig } from "./config_checks.ts";
 
 /**
  * Options of `runCli`.
@@ -73,7 +74,7 @@ function load(c: Command | CommandGroup | CommandEntry): Promise<Command | Comma
   return "load" in c ? c.load() : Promise.resolve(c);
 }
 
-/** Splits global options out of argv (up to a lone `--`). */
+/** Splits global options out of argv (up to a lone `--`); `--config` may be given once. */
 function splitGlobals(argv: readonly string[]) {
   const rest: string[] = [];
   let configPath: string | undefined;
@@ -89,11 +90,17 @@ function splitGlobals(argv: readonly string[]) {
     if (a === "--debug") debug = true;
     else if (a === "--help" || a === "-h") help = true;
     else if ((a === "--version" || a === "-V") && rest.length === 0) version = true;
-    else if (a === "--config") {
-      if (i + 1 >= argv.length) throw new UsageError("option --config needs a value");
-      configPath = argv[++i];
-    } else if (a.startsWith("--config=")) configPath = a.slice("--config=".length);
-    else rest.push(a);
+    else if (a === "--config" || a.startsWith("--config=")) {
+      if (configPath !== undefined) {
+        throw new UsageError("option --config was given more than once; it takes one file", {
+          hint: "give --config once",
+        });
+      }
+      if (a === "--config") {
+        if (i + 1 >= argv.length) throw new UsageError("option --config needs a value");
+        configPath = argv[++i];
+      } else configPath = a.slice("--config=".length);
+    } else rest.push(a);
   }
   return { rest, configPath, debug, help, version };
 }
@@ -176,6 +183,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       return 0;
     }
     usage = command.help.split("\n").find((l) => l.startsWith("Usage:"))?.slice(7);
+    // Every command, `config` included, gets a configuration that passed the same checks.
     let config: Promise<Config> | undefined;
     const ctx: CommandContext = {
       argv: argvForCommand,
@@ -184,9 +192,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       env,
       debug,
       loadConfig: (flags?: ConfigOverrides) =>
-        config ??= loadConfig({ configPath: g.configPath, env, flags }),
+        config ??= loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig),
       reloadConfig: (flags?: ConfigOverrides) =>
-        loadConfig({ configPath: g.configPath, env, flags }),
+        loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig),
     };
     return await command.run(ctx);
   } catch (err) {

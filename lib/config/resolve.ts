@@ -173,6 +173,8 @@ function applyEnv(
     if (!name.startsWith("CARBON_OPS_") || (RESERVED_ENV as readonly string[]).includes(name)) {
       continue;
     }
+    // An empty variable is unset, for every key (`FOO= cmd` must not change or break anything).
+    if (text === "") continue;
     const target = known.get(name);
     if (!target) {
       const near = closestMatches(name, [...known.keys(), ...RESERVED_ENV], { maxDistance: 4 });
@@ -231,7 +233,9 @@ function applyFlags(values: Record<string, Record<string, unknown>>, flags: Conf
 
 /**
  * Resolves the layers into a frozen `Config`. Throws `ConfigError` naming the file with line and
- * column, the variable, or the flag, with what is expected and the closest known key.
+ * column, the variable, or the flag, with what is expected and the closest known key. A
+ * `CARBON_OPS_*` variable set to the empty string counts as unset; numbers in variables are plain
+ * decimal only (see `checkText`).
  *
  * @example
  * ```ts
@@ -243,6 +247,8 @@ function applyFlags(values: Record<string, Record<string, unknown>>, flags: Conf
  * });
  * assert.equal(config.governor.intervalMs, 50);
  * assert.equal(config.carbon.region, "FR");
+ * const unset = resolveConfig({ fileText: null, env: { CARBON_OPS_GOVERNOR_INTERVAL_MS: "" } });
+ * assert.equal(unset.governor.intervalMs, 100);
  * ```
  */
 export function resolveConfig(input: ResolveInput): Config {

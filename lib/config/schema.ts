@@ -159,6 +159,24 @@ export const CONFIG_SCHEMA = {
       default: 30_000,
       description: "close connections idle this long",
     },
+    requestTimeoutMs: {
+      type: { kind: "integer", min: 100, max: 3_600_000 },
+      default: 5_000,
+      description:
+        "close socket connections whose request line is not complete this long after its first byte",
+    },
+    metricsMaxConnections: {
+      type: { kind: "integer", min: 1, max: 100_000 },
+      default: 64,
+      description:
+        "concurrent connections to the metrics endpoint; a new one evicts the oldest idle one",
+    },
+    metricsHeaderTimeoutMs: {
+      type: { kind: "integer", min: 100, max: 600_000 },
+      default: 5_000,
+      description:
+        "close metrics connections whose request head is not complete this long after accept",
+    },
     simPowerWatts: {
       type: { kind: "number", min: 0, max: 1_000_000 },
       default: 390,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DECIMAL_NUMBER_FORM, parseDecimalNumber } from "../base/decimal_number.ts";
 import type { FieldSpec, FieldType } from "./schema.ts";
 
 /**
@@ -114,8 +115,10 @@ export function checkValue(spec: FieldSpec, value: unknown): Checked {
 }
 
 /**
- * Validates a value given as text (an environment variable): numbers, booleans
- * (`true`/`false`/`1`/`0`), comma-separated lists; the empty string means null where allowed.
+ * Validates a value given as text (an environment variable): numbers in plain decimal only
+ * (`parseDecimalNumber`: `0x10`, `0b1`, `0o7`, `1e3`, `Infinity` and spaces are refused),
+ * booleans (`true`/`false`/`1`/`0`), comma-separated lists. The empty string means null where
+ * allowed (`resolveConfig` never passes one: an empty variable is treated as unset).
  *
  * @example
  * ```ts
@@ -129,6 +132,8 @@ export function checkValue(spec: FieldSpec, value: unknown): Checked {
  * } as const;
  * assert.deepEqual(checkText(spec, "0,1"), { ok: true, value: [0, 1] });
  * assert.deepEqual(checkText(spec, ""), { ok: true, value: null });
+ * const ms = { type: { kind: "integer", min: 10, max: 60000 }, default: 100, description: "x" } as const;
+ * assert.equal(checkText(ms, "0x10").ok, false);
  * ```
  */
 export function checkText(spec: FieldSpec, text: string): Checked {
@@ -136,8 +141,12 @@ export function checkText(spec: FieldSpec, text: string): Checked {
   const list = () => text.split(",").map((s) => s.trim()).filter((s) => s !== "");
   switch (spec.type.kind) {
     case "integer":
-    case "number":
-      return checkValue(spec, text.trim() === "" ? NaN : Number(text));
+    case "number": {
+      const checked = checkValue(spec, parseDecimalNumber(text) ?? NaN);
+      return checked.ok
+        ? checked
+        : { ok: false, expected: `${checked.expected}, as ${DECIMAL_NUMBER_FORM}` };
+    }
     case "boolean": {
       const lower = text.trim().toLowerCase();
       const map: Record<string, boolean> = { true: true, "1": true, false: false, "0": false };

@@ -369,7 +369,7 @@ export interface GovernorLatency {
  * ```ts
  * import assert from "node:assert/strict";
  * import type { GovernorClientCounts } from "./wire.ts";
- * const clients: GovernorClientCounts = { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9 };
+ * const clients: GovernorClientCounts = { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9, evicted: 0, requestTimedOut: 0 };
  * assert.equal(clients.requests / clients.accepted, 3);
  * ```
  */
@@ -378,7 +378,7 @@ export interface GovernorClientCounts {
   readonly active: number;
   /** Connections accepted since start. */
   readonly accepted: number;
-  /** Connections refused because `maxClients` were open. */
+  /** Connections refused because `maxClients` were open and every one was being answered. */
   readonly rejected: number;
   /** Connections closed for idling past `idleTimeoutMs` (or not reading their responses). */
   readonly timedOut: number;
@@ -388,6 +388,13 @@ export interface GovernorClientCounts {
   readonly badRequests: number;
   /** Requests answered. */
   readonly requests: number;
+  /**
+   * Connections closed to make room for a new one when `maxClients` were open (the oldest
+   * incomplete request line, else the longest idle connection).
+   */
+  readonly evicted: number;
+  /** Connections closed because a request line did not complete within `requestTimeoutMs`. */
+  readonly requestTimedOut: number;
 }
 
 /**
@@ -405,7 +412,7 @@ export interface GovernorClientCounts {
  *   missedTicks: 0,
  *   tickLatenessMs: { p50Ms: 0.1, p99Ms: 0.4, maxMs: 1.2, window: 1024 },
  *   tickDurationMs: { p50Ms: 0.1, p99Ms: 0.4, maxMs: 1.2, window: 1024 },
- *   clients: { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9 },
+ *   clients: { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9, evicted: 0, requestTimedOut: 0 },
  *   rssBytes: 41_943_040,
  *   uptimeS: 5,
  * };
@@ -766,9 +773,11 @@ export interface WireLatency {
  * const clients: WireClientCounts = encodeBody("stats", {
  *   instance: "i", intervalMs: 100, ticks: 0, overruns: 0, missedTicks: 0,
  *   tickLatenessMs: lat, tickDurationMs: lat, rssBytes: 0, uptimeS: 0,
- *   clients: { active: 0, accepted: 2, rejected: 1, timedOut: 0, oversized: 0, badRequests: 3, requests: 4 },
+ *   clients: { active: 0, accepted: 2, rejected: 1, timedOut: 0, oversized: 0, badRequests: 3, requests: 4,
+ *     evicted: 2, requestTimedOut: 1 },
  * }).clients;
  * assert.equal(clients.bad_requests, 3);
+ * assert.equal(clients.evicted, 2);
  * ```
  */
 export interface WireClientCounts {
@@ -786,6 +795,10 @@ export interface WireClientCounts {
   readonly bad_requests: number;
   /** Requests answered. */
   readonly requests: number;
+  /** Closed to make room for a new connection. */
+  readonly evicted: number;
+  /** Closed because a request line took longer than `requestTimeoutMs`. */
+  readonly request_timed_out: number;
 }
 
 /**
@@ -803,7 +816,7 @@ export interface WireClientCounts {
  *   missedTicks: 0,
  *   tickLatenessMs: { p50Ms: 0.1, p99Ms: 0.4, maxMs: 1.2, window: 1024 },
  *   tickDurationMs: { p50Ms: 0.1, p99Ms: 0.4, maxMs: 1.2, window: 1024 },
- *   clients: { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9 },
+ *   clients: { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9, evicted: 0, requestTimedOut: 0 },
  *   rssBytes: 41_943_040,
  *   uptimeS: 5,
  * });
@@ -1195,6 +1208,8 @@ const CLIENT_COUNTS = struct<GovernorClientCounts, WireClientCounts>()({
   oversized: ["oversized", count],
   badRequests: ["bad_requests", count],
   requests: ["requests", count],
+  evicted: ["evicted", count],
+  requestTimedOut: ["request_timed_out", count],
 });
 
 const STATS = struct<GovernorStats, WireStats>()({
@@ -1357,7 +1372,8 @@ export function decodeRequestLine(line: string): RequestDecoding {
  * const wire = encodeBody("stats", {
  *   instance: "i", intervalMs: 100, ticks: 3, overruns: 0, missedTicks: 0,
  *   tickLatenessMs: latency, tickDurationMs: latency,
- *   clients: { active: 1, accepted: 1, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 1 },
+ *   clients: { active: 1, accepted: 1, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 1,
+ *     evicted: 0, requestTimedOut: 0 },
  *   rssBytes: 1024, uptimeS: 1.0000004,
  * });
  * assert.equal(wire.interval_ms, 100);

@@ -6,12 +6,18 @@
  * last leaf against the line that ends at byte B pins the whole prefix, so a checkpoint after k
  * appends reads k lines and costs O(k + log n).
  *
+ * Every file is written whole and fsynced under a temporary name, then renamed into place
+ * (`replaceFileAtomic`), so a full disk or a crash leaves the old state or the new one. An empty
+ * or partial archive note left by older versions (which wrote it in place) is rewritten when it is
+ * a prefix of the note being signed; temporary files left by a crash are removed under the lock.
+ *
  * @module
  */
 
-import { type Checkpoint, openCheckpoint, signCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, checkpointText, openCheckpoint, signCheckpoint } from "./checkpoint.ts";
 import { bytesEqual, fromBase64, toHex } from "./encoding.ts";
-import { replaceFileAtomic, syncDir, writeFileDurable } from "../base/durable_file.ts";
+import { replaceFileAtomic, syncDir } from "../base/durable_file.ts";
+import { isDiskFull, writeFailed } from "./disk_full.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
 import {
@@ -171,6 +177,7 @@ export async function writeCheckpoint(dir: string, key: SigningKey): Promise<Wri
   });
   await lock.lock(true);
   try {
+    await removeTempLeftovers(`${dir}/${CHECKPOINTS_DIR}`);
     const size = (await input.stat()).size;
     const end = (await readTail(input, size)).completeSize;
     const latest = await readLatest(dir);
@@ -238,8 +245,13 @@ export async function writeCheckpoint(dir: string, key: SigningKey): Promise<Wri
     }
     const note = signCheckpoint(cp, key);
     const archivePath = checkpointArchivePath(dir, cp.size);
-    await storeArchive(dir, archivePath, note, cp, key);
-    await replaceFileAtomic(`${dir}/${LATEST_CHECKPOINT}`, note);
+    const hint = `free space, then run 'carbon-ops ledger checkpoint ${dir}' again`;
+    await storeArchive(dir, archivePath, note, cp, key, hint);
+    try {
+      await replaceFileAtomic(`${dir}/${LATEST_CHECKPOINT}`, note);
+    } catch (err) {
+      throw writeFailed(`writing ${dir}/${LATEST_CHECKPOINT} (size ${cp.size})`, err, hint);
+    }
     if (prevLeaf) {
       const state = {
         v: 1,
@@ -248,11 +260,34 @@ export async function writeCheckpoint(dir: string, key: SigningKey): Promise<Wri
         "last_leaf": toHex(prevLeaf),
         frontier: acc.toState().frontier,
       };
-      await replaceFileAtomic(`${dir}/${FRONTIER_FILE}`, JSON.stringify(state) + "\n");
+      try {
+        await replaceFileAtomic(`${dir}/${FRONTIER_FILE}`, JSON.stringify(state) + "\n");
+      } catch (err) {
+        // The frontier is a cache, checked against the ledger before use: with the disk full the
+        // checkpoint above stands and the next one rebuilds (or reuses the older) frontier.
+        if (!isDiskFull(err)) {
+          throw writeFailed(`writing ${dir}/${FRONTIER_FILE}`, err, hint);
+        }
+      }
     }
     return { ...cp, note, archivePath, linesRead };
   } finally {
     await lock.unlock();
+  }
+}
+
+const TEMP_LEFTOVER = /\.tmp-\d+-[0-9a-f]{8}$/;
+
+/** Removes `<file>.tmp-<pid>-<random>` files that a crash left in `checkpoints/` (lock held). */
+async function removeTempLeftovers(checkpointsDir: string): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(checkpointsDir)) {
+      if (entry.isFile && TEMP_LEFTOVER.test(entry.name)) {
+        await Deno.remove(`${checkpointsDir}/${entry.name}`);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
 }
 
@@ -262,15 +297,43 @@ async function storeArchive(
   note: string,
   cp: Checkpoint,
   key: SigningKey,
+  hint: string,
 ): Promise<void> {
-  const created = await Deno.mkdir(`${dir}/${CHECKPOINTS_DIR}`).then(() => true, (e) => {
-    if (e instanceof Deno.errors.AlreadyExists) return false;
-    throw e;
+  const step = `writing ${path}`;
+  try {
+    const created = await Deno.mkdir(`${dir}/${CHECKPOINTS_DIR}`).then(() => true, (e) => {
+      if (e instanceof Deno.errors.AlreadyExists) return false;
+      throw e;
+    });
+    if (created) await syncDir(dir);
+  } catch (err) {
+    throw writeFailed(step, err, hint);
+  }
+  const existing = await Deno.readTextFile(path).catch((err) => {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
   });
-  if (created) await syncDir(dir);
-  const existing = await Deno.readTextFile(path).catch(() => null);
-  if (existing !== null) {
-    const old = openCheckpoint(existing, [noteVerifier(cp.origin, key)]);
+  if (existing === note) return;
+  // Empty or partial (a prefix of this very note: Ed25519 signatures are deterministic), or the
+  // same checkpoint text with a partial signature: a leftover of an interrupted write, redone.
+  const body = checkpointText(cp) + "\n";
+  const leftover = existing !== null &&
+    (note.startsWith(existing) || (existing.startsWith(body) && !verifies(existing, cp, key)));
+  if (existing !== null && !leftover) {
+    let old: Checkpoint;
+    try {
+      old = openCheckpoint(existing, [noteVerifier(cp.origin, key)]);
+    } catch (err) {
+      throw new LedgerError(
+        "CHECKPOINT_CONFLICT",
+        `${path} holds an unreadable or differently signed note for size ${cp.size}`,
+        {
+          hint: "inspect it (it may record a different root); move it away only if it is not a " +
+            "checkpoint anyone received, then retry",
+          cause: err,
+        },
+      );
+    }
     if (!bytesEqual(old.root, cp.root)) {
       throw new LedgerError(
         "CHECKPOINT_CONFLICT",
@@ -282,8 +345,20 @@ async function storeArchive(
     }
     return;
   }
-  await writeFileDurable(path, note, { createNew: true });
-  await syncDir(`${dir}/${CHECKPOINTS_DIR}`);
+  try {
+    await replaceFileAtomic(path, note);
+  } catch (err) {
+    throw writeFailed(step, err, hint);
+  }
+}
+
+function verifies(note: string, cp: Checkpoint, key: SigningKey): boolean {
+  try {
+    openCheckpoint(note, [noteVerifier(cp.origin, key)]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readLatest(dir: string): Promise<{ size: number; root: Uint8Array } | null> {

@@ -7,6 +7,7 @@
  */
 
 import { canonicalize, type JsonValue } from "./canonical_json.ts";
+import { parseRfc3339 } from "../base/rfc3339.ts";
 
 /**
  * Keywords this validator understands; any other keyword in a schema is an error.
@@ -17,6 +18,9 @@ import { canonicalize, type JsonValue } from "./canonical_json.ts";
  * import { CompiledSchema, SUPPORTED_KEYWORDS } from "./json_schema.ts";
  * assert.ok(SUPPORTED_KEYWORDS.includes("pattern"));
  * assert.throws(() => new CompiledSchema({ type: "string", format: "email" }));
+ * const ts = new CompiledSchema({ type: "string", format: "date-time" });
+ * assert.deepEqual(ts.validate("2026-02-28T00:00:00Z"), []);
+ * assert.equal(ts.validate("2026-02-31T00:00:00Z").length, 1);
  * ```
  */
 export const SUPPORTED_KEYWORDS: readonly string[] = [
@@ -31,6 +35,7 @@ export const SUPPORTED_KEYWORDS: readonly string[] = [
   "const",
   "enum",
   "pattern",
+  "format", // only "date-time", asserted (strict RFC 3339, lib/base/rfc3339.ts)
   "minLength",
   "maxLength",
   "minimum",
@@ -247,6 +252,22 @@ export class CompiledSchema {
           fail(t, o, `must have at most ${maxL} characters`);
         }
         if (pattern && !pattern.test(v)) fail(t, o, `must match ${s.pattern}`);
+      });
+    }
+    if (s.format !== undefined) {
+      // Formats are asserted, never mere annotations: a schema cannot claim a rule we skip.
+      if (s.format !== "date-time") {
+        throw new TypeError(
+          `unsupported format ${JSON.stringify(s.format)} (only "date-time" is checked)`,
+        );
+      }
+      checks.push((v, t, o) => {
+        if (typeof v !== "string") return;
+        try {
+          parseRfc3339(v);
+        } catch (err) {
+          fail(t, o, `must be a real RFC 3339 date-time (${(err as Error).message})`);
+        }
       });
     }
     const min = s.minimum as number | undefined;

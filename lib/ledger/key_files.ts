@@ -6,6 +6,7 @@
  */
 
 import { syncDir, writeFileDurable } from "../base/durable_file.ts";
+import { permissionDeniedDetails } from "../base/permission_denied.ts";
 import {
   privateKeyPem,
   publicKeyPem,
@@ -123,7 +124,7 @@ export async function writeKeyPair(
  * assert.equal(new KeyFileError(problem, "/k.key", "missing", "run keygen").problem, "NOT_FOUND");
  * ```
  */
-export type KeyFileProblem = "MODE" | "FORMAT" | "NOT_FOUND" | "EXISTS";
+export type KeyFileProblem = "MODE" | "FORMAT" | "NOT_FOUND" | "EXISTS" | "UNREADABLE";
 
 /**
  * A key file could not be used. `hint` is the next step (for MODE, the chmod to run).
@@ -161,9 +162,21 @@ export class KeyFileError extends Error {
   }
 }
 
+/** What a non-regular file is, for messages ("a directory", "a character device"). */
+function fileKind(info: Deno.FileInfo): string {
+  if (info.isDirectory) return "a directory";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isFifo) return "a named pipe";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
 /**
  * Loads a private key file, refusing files that group or others can access (mode & 0o077) with
- * the `chmod` to run, and anything that is not an unencrypted Ed25519 PKCS#8 PEM.
+ * the `chmod` to run, and anything that is not an unencrypted Ed25519 PKCS#8 PEM. A path that is
+ * not a regular file (a directory, `/dev/null`) is named as what it is (never with a `chmod`
+ * hint); a file this user may not read is UNREADABLE with its owner, mode and the next step.
  *
  * @example
  * ```ts
@@ -175,6 +188,7 @@ export class KeyFileError extends Error {
  * assert.equal((await loadSigningKey(written.keyPath)).kid, written.kid);
  * await Deno.chmod(written.keyPath, 0o644);
  * await assert.rejects(() => loadSigningKey(written.keyPath), KeyFileError);
+ * await assert.rejects(() => loadSigningKey("/dev/null"), /is a character device, not a key file/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -183,12 +197,24 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
   try {
     info = await Deno.stat(path);
   } catch (err) {
+    if (err instanceof Deno.errors.PermissionDenied) {
+      const { reason, nextStep } = permissionDeniedDetails(path);
+      throw new KeyFileError("UNREADABLE", path, `cannot be read: ${reason}`, nextStep, err);
+    }
     throw new KeyFileError(
       "NOT_FOUND",
       path,
-      "cannot be read",
-      "create one with 'carbon-ops keys generate --out DIR'",
+      "does not exist",
+      "check the path, or create one with 'carbon-ops keys generate --out DIR'",
       err,
+    );
+  }
+  if (!info.isFile) {
+    throw new KeyFileError(
+      "FORMAT",
+      path,
+      `is ${fileKind(info)}, not a key file`,
+      "give the path of a private key file from 'carbon-ops keys generate' (e.g. DIR/ledger.key)",
     );
   }
   const mode = (info.mode ?? 0) & 0o777;
@@ -200,8 +226,18 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
       `run: chmod 600 ${path}`,
     );
   }
+  let text: string;
   try {
-    return signingKeyFromPem(await Deno.readTextFile(path));
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.PermissionDenied) {
+      const { reason, nextStep } = permissionDeniedDetails(path);
+      throw new KeyFileError("UNREADABLE", path, `cannot be read: ${reason}`, nextStep, err);
+    }
+    throw new KeyFileError("UNREADABLE", path, "cannot be read", "check the file", err);
+  }
+  try {
+    return signingKeyFromPem(text);
   } catch (err) {
     throw new KeyFileError(
       "FORMAT",
@@ -214,7 +250,8 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
 }
 
 /**
- * Loads a public key file (SPKI PEM).
+ * Loads a public key file (SPKI PEM). Refuses (`FORMAT`) a key that is not an Ed25519 SPKI PEM,
+ * and one whose point is of small order or non-canonically encoded (see `ed25519_point.ts`).
  *
  * @example
  * ```ts
@@ -231,6 +268,16 @@ export async function loadVerifyingKey(path: string): Promise<VerifyingKey> {
   try {
     return verifyingKeyFromPem(await Deno.readTextFile(path));
   } catch (err) {
+    if (err instanceof RangeError) {
+      // A small-order or non-canonical point (ed25519_point.ts); the message says what to do.
+      throw new KeyFileError(
+        "FORMAT",
+        path,
+        "holds an unusable Ed25519 public key",
+        err.message,
+        err,
+      );
+    }
     throw new KeyFileError(
       "FORMAT",
       path,

@@ -2,6 +2,11 @@
  * Ed25519 keys for records and checkpoints: generation, PKCS#8 / SPKI PEM files that OpenSSL 3
  * reads, key ids (SHA-256 of the SPKI DER), signing and strict verification.
  *
+ * Every verifying key is built by `fromPublicObject`, which refuses non-canonical, off-curve and
+ * small-order public keys (`ed25519_point.ts`): node:crypto accepts the identity point as a key,
+ * and then the constant signature R = identity, S = 0 verifies every message. `verifyBytes`
+ * refuses a small-order or non-canonical R and S >= L, as libsodium does.
+ *
  * @module
  */
 
@@ -16,6 +21,7 @@ import {
 import { Buffer } from "node:buffer";
 import { toHex } from "./encoding.ts";
 import { sha256 } from "./sha256.ts";
+import { assertEd25519PublicKey, signatureRProblem } from "./ed25519_point.ts";
 
 /**
  * A public key as the ledger uses it.
@@ -89,7 +95,10 @@ const SPKI_PREFIX = Uint8Array.from([
 ]);
 // Group order L of edwards25519, for rejecting non-canonical signatures (S >= L).
 const ORDER_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+// Key objects whose public key passed `assertEd25519PublicKey` (checked once, by identity).
+const CHECKED_KEYS = new WeakSet<KeyObject>();
 
+/** The one constructor of every VerifyingKey: throws a RangeError for an unusable point. */
 function fromPublicObject(keyObject: KeyObject): VerifyingKey {
   if (keyObject.asymmetricKeyType !== "ed25519") {
     throw new TypeError(
@@ -97,12 +106,22 @@ function fromPublicObject(keyObject: KeyObject): VerifyingKey {
     );
   }
   const spkiDer = new Uint8Array(keyObject.export({ format: "der", type: "spki" }));
-  return {
-    kid: toHex(sha256(spkiDer)),
-    spkiDer,
-    publicRaw: spkiDer.slice(SPKI_PREFIX.length),
-    keyObject,
-  };
+  const publicRaw = spkiDer.slice(SPKI_PREFIX.length);
+  assertEd25519PublicKey(publicRaw);
+  CHECKED_KEYS.add(keyObject);
+  return { kid: toHex(sha256(spkiDer)), spkiDer, publicRaw, keyObject };
+}
+
+/** True when `keyObject` holds an acceptable public key (also for VerifyingKeys built by hand). */
+function isCheckedKey(keyObject: KeyObject): boolean {
+  if (CHECKED_KEYS.has(keyObject)) return true;
+  try {
+    fromPublicObject(keyObject.type === "private" ? createPublicKey(keyObject) : keyObject);
+  } catch {
+    return false;
+  }
+  CHECKED_KEYS.add(keyObject);
+  return true;
 }
 
 function fromPrivateObject(privateKeyObject: KeyObject): SigningKey {
@@ -153,7 +172,8 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
 }
 
 /**
- * The public key with raw 32-byte encoding `raw`.
+ * The public key with raw 32-byte encoding `raw`. Throws a `RangeError` saying what to do for
+ * a non-canonical, off-curve or small-order point (see `ed25519_point.ts`).
  *
  * @example
  * ```ts
@@ -161,12 +181,13 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
  * import { generateSigningKey, verifyingKeyFromRaw } from "./keys.ts";
  * const k = generateSigningKey();
  * assert.equal(verifyingKeyFromRaw(k.publicRaw).kid, k.kid);
+ * const identity = new Uint8Array(32);
+ * identity[0] = 1;
+ * assert.throws(() => verifyingKeyFromRaw(identity), /small-order point/);
  * ```
  */
 export function verifyingKeyFromRaw(raw: Uint8Array): VerifyingKey {
-  if (raw.length !== 32) {
-    throw new RangeError(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
-  }
+  assertEd25519PublicKey(raw);
   const der = new Uint8Array(SPKI_PREFIX.length + 32);
   der.set(SPKI_PREFIX);
   der.set(raw, SPKI_PREFIX.length);
@@ -194,7 +215,9 @@ export function signingKeyFromPem(pem: string): SigningKey {
 }
 
 /**
- * Parses an SPKI `PUBLIC KEY` PEM (Ed25519).
+ * Parses an SPKI `PUBLIC KEY` PEM (Ed25519). Throws a `TypeError` when the text is not an
+ * Ed25519 SPKI PEM, and a `RangeError` saying what to do when its point is non-canonical, off
+ * the curve or of small order (see `ed25519_point.ts`).
  *
  * @example
  * ```ts
@@ -202,13 +225,23 @@ export function signingKeyFromPem(pem: string): SigningKey {
  * import { generateSigningKey, publicKeyPem, verifyingKeyFromPem } from "./keys.ts";
  * const k = generateSigningKey();
  * assert.equal(verifyingKeyFromPem(publicKeyPem(k)).kid, k.kid);
+ * const identityPem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n-----END PUBLIC KEY-----\n";
+ * assert.throws(() => verifyingKeyFromPem(identityPem), RangeError);
  * ```
  */
 export function verifyingKeyFromPem(pem: string): VerifyingKey {
   if (!pem.includes("-----BEGIN PUBLIC KEY-----")) {
     throw new TypeError("expected an SPKI PEM ('-----BEGIN PUBLIC KEY-----')");
   }
-  return fromPublicObject(createPublicKey({ key: pem, format: "pem" }));
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: pem, format: "pem" });
+  } catch (err) {
+    throw new TypeError(`not a readable SPKI PEM public key: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return fromPublicObject(keyObject);
 }
 
 /**
@@ -254,8 +287,10 @@ export function signBytes(key: SigningKey, message: Uint8Array): Uint8Array {
 }
 
 /**
- * Strict Ed25519 verification: false for a signature that is not 64 bytes, whose S is not below
- * the group order L (malleable form), or that does not verify.
+ * Strict Ed25519 verification, as libsodium's `crypto_sign_verify_detached`: false for a
+ * signature that is not 64 bytes, whose S is not below the group order L (malleable form), whose
+ * R is a non-canonical encoding or a small-order point (`signatureRProblem`), for a key whose
+ * point is unusable (keys built by hand, not by this module), or that does not verify.
  *
  * @example
  * ```ts
@@ -280,5 +315,7 @@ export function verifyBytes(
     for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]);
     if (s >= ORDER_L) return false;
   }
+  if (signatureRProblem(signature.subarray(0, 32)) !== null) return false;
+  if (!isCheckedKey(key.keyObject)) return false;
   return verify(null, message, key.keyObject, signature);
 }

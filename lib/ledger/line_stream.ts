@@ -1,11 +1,70 @@
 /**
- * Streaming a ledger file line by line with byte offsets, in constant memory (one chunk plus the
- * longest line).
+ * Streaming a ledger file line by line with byte offsets, in linear time and bounded memory: one
+ * chunk plus the longest line, or plus `maxLineBytes` when a limit is given (a longer line is
+ * hashed as it streams past and reported by its length and leaf hash, never buffered).
  *
  * @module
  */
 
+import { createHash, type Hash } from "node:crypto";
+import { openLedgerFileSync } from "./ledger_file_check.ts";
+
 const SMALL_FILE_BYTES = 65536;
+
+/**
+ * The maximum size of one ledger record line in bytes, without its `\n`: 1 MiB. The largest
+ * valid record is far smaller (a note's text is at most 65,536 characters, under 400 KiB even
+ * with every character escaped; an emission body is a few KiB), so the limit refuses nothing the
+ * writer produces, and bounds what a verifier, auditor script or `jq` must hold for one line.
+ * `LedgerWriter.append` refuses a longer record; `ledger verify` reports a longer line as
+ * RECORD_TOO_LARGE without buffering it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_RECORD_BYTES } from "./line_stream.ts";
+ * assert.equal(MAX_RECORD_BYTES, 1024 * 1024);
+ * ```
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * A line longer than `maxLineBytes`: its length and RFC 6962 leaf hash, computed while streaming.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OversizeLine } from "./line_stream.ts";
+ * const o: OversizeLine = { length: 5, leaf: new Uint8Array(32) };
+ * assert.equal(o.leaf.length, 32);
+ * ```
+ */
+export interface OversizeLine {
+  /** Line length in bytes, without the `\n`. */
+  readonly length: number;
+  /** SHA-256(0x00 || line), so the hash chain and Merkle tree stay checkable past it. */
+  readonly leaf: Uint8Array;
+}
+
+/**
+ * Work counters of one read, for tests that check framing stays linear (pass `stats`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LineStreamStats } from "./line_stream.ts";
+ * const stats: LineStreamStats = { chunks: 0, bytesScanned: 0, bytesCopied: 0 };
+ * assert.equal(stats.bytesCopied, 0);
+ * ```
+ */
+export interface LineStreamStats {
+  /** Chunks read. */
+  chunks: number;
+  /** Bytes searched for newlines (each file byte once). */
+  bytesScanned: number;
+  /** Bytes copied to assemble lines that span chunks. */
+  bytesCopied: number;
+}
 
 /**
  * One line as stored.
@@ -27,6 +86,8 @@ export interface RawLine {
   readonly offset: number;
   /** False for a final line without `\n` (a torn write). */
   readonly terminated: boolean;
+  /** Set when the line is longer than `maxLineBytes`; `bytes` is then empty. */
+  readonly oversize?: OversizeLine;
 }
 
 /**
@@ -34,7 +95,8 @@ export interface RawLine {
  * (default: the size when the stream starts, so concurrent appends are not read half-way).
  *
  * @param options `start`, `end`, `startIndex` (index of the first line, default 0),
- *   `chunkBytes` (default 1 MiB).
+ *   `chunkBytes` (default 1 MiB), `maxLineBytes` (default none: lines longer than it come with
+ *   `oversize` and empty `bytes`), `stats` (work counters).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -49,7 +111,14 @@ export interface RawLine {
  */
 export async function* readLines(
   path: string,
-  options: { start?: number; end?: number; startIndex?: number; chunkBytes?: number } = {},
+  options: {
+    start?: number;
+    end?: number;
+    startIndex?: number;
+    chunkBytes?: number;
+    maxLineBytes?: number;
+    stats?: LineStreamStats;
+  } = {},
 ): AsyncGenerator<RawLine> {
   for await (const batch of readLineBatches(path, options)) yield* batch;
 }
@@ -79,23 +148,79 @@ export async function* readLineBatches(
     startIndex?: number;
     chunkBytes?: number;
     reuse?: boolean;
+    maxLineBytes?: number;
+    stats?: LineStreamStats;
   } = {},
 ): AsyncGenerator<RawLine[]> {
   // Small files are read with synchronous calls: each async file op costs a thread hand-off,
-  // which dominates for files of a few KiB.
-  using file = Deno.openSync(path, { read: true });
+  // which dominates for files of a few KiB. The file is stat'ed before it is opened: a FIFO
+  // would block open(2) forever (LedgerFileError LEDGER_NOT_REGULAR / LEDGER_UNREADABLE).
+  using file = openLedgerFileSync(path);
   const end = options.end ?? file.statSync().size;
+  const max = options.maxLineBytes ?? Infinity;
+  const stats = options.stats ?? { chunks: 0, bytesScanned: 0, bytesCopied: 0 };
   let pos = options.start ?? 0;
   if (pos > 0) file.seekSync(pos, Deno.SeekMode.Start);
   const small = end - pos <= SMALL_FILE_BYTES;
   const buf = new Uint8Array(Math.max(1, Math.min(options.chunkBytes ?? 1 << 20, end - pos)));
-  let carry: Uint8Array | null = null;
-  let carryOffset = pos;
+  // The pending (unterminated) line: pieces copied out of earlier chunks, joined once when its
+  // newline arrives (linear; the old code re-copied the whole carry for every chunk). Past `max`
+  // the pieces are dropped and the rest of the line is only hashed.
+  let parts: Uint8Array[] = [];
+  let partBytes = 0;
+  let hasher: Hash | null = null;
+  let pendingOffset = pos;
   let index = options.startIndex ?? 0;
+  const pending = () => partBytes > 0 || hasher !== null;
+  const addPiece = (piece: Uint8Array) => {
+    if (hasher === null && partBytes + piece.length > max) {
+      hasher = createHash("sha256").update(new Uint8Array([0]));
+      for (const p of parts) hasher.update(p);
+      parts = [];
+    }
+    if (hasher !== null) hasher.update(piece);
+    else if (piece.length > 0) {
+      parts.push(piece.slice());
+      stats.bytesCopied += piece.length;
+    }
+    partBytes += piece.length;
+  };
+  const takePending = (terminated: boolean): RawLine => {
+    let line: RawLine;
+    if (hasher !== null) {
+      const leaf = new Uint8Array(hasher.digest());
+      line = {
+        bytes: new Uint8Array(0),
+        index: index++,
+        offset: pendingOffset,
+        terminated,
+        oversize: { length: partBytes, leaf },
+      };
+    } else {
+      let bytes: Uint8Array;
+      if (parts.length === 1) bytes = parts[0];
+      else {
+        bytes = new Uint8Array(partBytes);
+        let at = 0;
+        for (const p of parts) {
+          bytes.set(p, at);
+          at += p.length;
+        }
+        stats.bytesCopied += partBytes;
+      }
+      line = { bytes, index: index++, offset: pendingOffset, terminated };
+    }
+    parts = [];
+    partBytes = 0;
+    hasher = null;
+    return line;
+  };
   while (pos < end) {
     const want = Math.min(buf.length, end - pos);
     const n = small ? file.readSync(buf.subarray(0, want)) : await file.read(buf.subarray(0, want));
     if (n === null || n === 0) break;
+    stats.chunks++;
+    stats.bytesScanned += n;
     const chunk = buf.subarray(0, n);
     const batch: RawLine[] = [];
     const chunkOffset = pos;
@@ -104,36 +229,24 @@ export async function* readLineBatches(
     for (;;) {
       const nl = chunk.indexOf(0x0a, from);
       if (nl < 0) break;
-      let bytes: Uint8Array;
-      let offset: number;
-      if (carry) {
-        bytes = new Uint8Array(carry.length + nl);
-        bytes.set(carry);
-        bytes.set(chunk.subarray(0, nl), carry.length);
-        offset = carryOffset;
-        carry = null;
+      if (pending()) {
+        addPiece(chunk.subarray(from, nl));
+        batch.push(takePending(true));
+      } else if (nl - from > max) {
+        pendingOffset = chunkOffset + from;
+        addPiece(chunk.subarray(from, nl));
+        batch.push(takePending(true));
       } else {
-        bytes = options.reuse ? chunk.subarray(from, nl) : chunk.slice(from, nl);
-        offset = chunkOffset + from;
+        const bytes = options.reuse ? chunk.subarray(from, nl) : chunk.slice(from, nl);
+        batch.push({ bytes, index: index++, offset: chunkOffset + from, terminated: true });
       }
-      batch.push({ bytes, index: index++, offset, terminated: true });
       from = nl + 1;
     }
     if (batch.length > 0) yield batch;
     if (from < n) {
-      const rest = chunk.subarray(from);
-      if (carry) {
-        const joined: Uint8Array = new Uint8Array(carry.length + rest.length);
-        joined.set(carry);
-        joined.set(rest, carry.length);
-        carry = joined;
-      } else {
-        carry = rest.slice();
-        carryOffset = chunkOffset + from;
-      }
+      if (!pending()) pendingOffset = chunkOffset + from;
+      addPiece(chunk.subarray(from));
     }
   }
-  if (carry && carry.length > 0) {
-    yield [{ bytes: carry, index, offset: carryOffset, terminated: false }];
-  }
+  if (pending()) yield [takePending(false)];
 }

@@ -11,6 +11,7 @@ import { pae, RECORD_PAYLOAD_TYPE } from "./dsse.ts";
 import { fromBase64Url, toBase64Url, toHex, utf8Bytes } from "./encoding.ts";
 import { signBytes, type SigningKey, verifyBytes, type VerifyingKey } from "./keys.ts";
 import { leafHash } from "./merkle.ts";
+import { tryParseRfc3339 } from "../base/rfc3339.ts";
 
 /**
  * A record body: a JSON object. Its rules per record type are in `record_types.ts`.
@@ -347,11 +348,12 @@ const TS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
  * assert.equal(isRecordTimestamp("2026-01-01T00:00:00.000Z"), true);
  * assert.equal(isRecordTimestamp("2026-02-30T00:00:00.000Z"), false);
  * assert.equal(isRecordTimestamp("2026-01-01T00:00:00Z"), false);
+ * assert.equal(isRecordTimestamp("2026-01-01T24:00:00.000Z"), false);
  * ```
  */
 export function isRecordTimestamp(ts: string): boolean {
-  return TS_RE.test(ts) && !Number.isNaN(Date.parse(ts)) &&
-    new Date(Date.parse(ts)).toISOString() === ts;
+  // The shape pins the profile (UTC, milliseconds); the one strict parser checks the calendar.
+  return TS_RE.test(ts) && tryParseRfc3339(ts) !== null;
 }
 
 /**

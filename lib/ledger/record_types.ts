@@ -9,6 +9,7 @@
 import emissionSchemaJson from "../../schemas/emission.v1.json" with { type: "json" };
 import type { JsonValue } from "./canonical_json.ts";
 import { Decimal } from "./decimal.ts";
+import { tryParseRfc3339 } from "../base/rfc3339.ts";
 import { CompiledSchema } from "./json_schema.ts";
 import { checkKeyRotationBody } from "./rotation.ts";
 import type { RecordBody } from "./record.ts";
@@ -49,6 +50,7 @@ const TEXT = { type: "string", minLength: 1, maxLength: 4096 };
 const HEX64 = { type: "string", pattern: "^[0-9a-f]{64}$" };
 const TS = {
   type: "string",
+  format: "date-time",
   pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$",
 };
 const LABELS = {
@@ -130,8 +132,9 @@ function checkEmission(body: RecordBody): string[] {
   const problems = viaSchema(emissionSchema)(body);
   if (problems.length > 0) return problems;
   const period = body.activity_period as { start: string; end: string };
-  const start = Date.parse(period.start);
-  const end = Date.parse(period.end);
+  // The schema's format: date-time already refused impossible dates; parse with the same parser.
+  const start = tryParseRfc3339(period.start)?.epochMs ?? NaN;
+  const end = tryParseRfc3339(period.end)?.epochMs ?? NaN;
   if (Number.isNaN(start) || Number.isNaN(end)) {
     problems.push("/activity_period: start and end must be real UTC times");
   } else if (end < start) problems.push("/activity_period: end must not be before start");

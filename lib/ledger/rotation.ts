@@ -133,15 +133,23 @@ export function checkKeyRotationBody(body: RecordBody): string[] {
   }
   if (problems.length) return problems;
   const spec = body.new_key as { kid: string; spki: string };
+  let der: Uint8Array;
+  try {
+    der = fromBase64(spec.spki);
+  } catch {
+    der = new Uint8Array();
+  }
+  if (der.length !== 44 || toHex(der.subarray(0, 12)) !== SPKI_PREFIX_HEX) {
+    return ["/new_key/spki: is not an Ed25519 SPKI public key (canonical base64 of 44 bytes)"];
+  }
+  // A small-order new key would let anyone sign after the rotation (its PoP and every later
+  // record verify with a constant signature): verifyingKeyFromRaw refuses it, and non-canonical
+  // or off-curve points, with the reason (ed25519_point.ts).
   let key: VerifyingKey;
   try {
-    const der = fromBase64(spec.spki);
-    if (der.length !== 44 || toHex(der.subarray(0, 12)) !== SPKI_PREFIX_HEX) {
-      throw new RangeError("not Ed25519");
-    }
     key = verifyingKeyFromRaw(der.subarray(12));
-  } catch {
-    return ["/new_key/spki: is not an Ed25519 SPKI public key (canonical base64 of 44 bytes)"];
+  } catch (err) {
+    return [`/new_key/spki: ${(err as Error).message}`];
   }
   if (key.kid !== spec.kid || toHex(sha256(key.spkiDer)) !== spec.kid) {
     return ["/new_key/kid: is not the SHA-256 of new_key.spki"];

@@ -135,7 +135,8 @@ export interface NoteVerifier {
 }
 
 /**
- * Parses a verifier key string, checking that the key id matches name and key.
+ * Parses a verifier key string, checking that the key id matches name and key. Throws a
+ * `RangeError` saying what to do for a small-order or non-canonical key (`ed25519_point.ts`).
  *
  * @example
  * ```ts

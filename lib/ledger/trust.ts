@@ -16,7 +16,8 @@
  *
  * `witness_quorum` defaults to the number of witnesses listed (all must cosign). A key listed
  * in `compromised` may sign records up to and including `after_seq`; its later records are
- * rejected. `parseTrustFile` parses every field once and returns them all.
+ * rejected. `parseTrustFile` parses every field once and returns them all; an unknown field at
+ * any level is a `TrustFileError` naming its path and the closest known field (trust_fields.ts).
  *
  * @module
  */
@@ -26,6 +27,7 @@ import { publicKeyPem, type VerifyingKey, verifyingKeyFromPem } from "./keys.ts"
 import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
 import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 import { parseWitnessPolicy, type WitnessKey } from "./witness.ts";
+import { findUnknownTrustField } from "./trust_fields.ts";
 
 /**
  * What a trusted key may sign.
@@ -145,6 +147,8 @@ export function parseTrustFile(text: string): Required<TrustFile> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new TrustFileError("trust file must be a JSON object");
   }
+  const unknownField = findUnknownTrustField(raw);
+  if (unknownField) throw new TrustFileError(unknownField.message);
   if (raw.v !== 1) {
     throw new TrustFileError(`trust file version must be 1, got ${JSON.stringify(raw.v)}`);
   }
@@ -158,14 +162,13 @@ export function parseTrustFile(text: string): Required<TrustFile> {
     const e = entry as Record<string, unknown>;
     const where = `keys[${i}]`;
     if (e === null || typeof e !== "object") throw new TrustFileError(`${where} must be an object`);
-    const known = ["kid", "public_key", "role", "seq_from", "seq_to", "comment"];
-    const extra = Object.keys(e).filter((k) => !known.includes(k));
-    if (extra.length) throw new TrustFileError(`${where} has unknown field(s) ${extra.join(", ")}`);
     let key: VerifyingKey;
     try {
       key = verifyingKeyFromPem(String(e.public_key));
     } catch (err) {
-      throw new TrustFileError(`${where}.public_key is not an Ed25519 SPKI PEM`, { cause: err });
+      // RangeError: an unusable point (small order, non-canonical; see ed25519_point.ts).
+      const what = err instanceof RangeError ? `: ${err.message}` : " is not an Ed25519 SPKI PEM";
+      throw new TrustFileError(`${where}.public_key${what}`, { cause: err });
     }
     if (e.kid !== key.kid) {
       throw new TrustFileError(

@@ -9,7 +9,8 @@
 import { toBase64, toHex } from "./encoding.ts";
 import { Decimal } from "./decimal.ts";
 import { LATEST_CHECKPOINT, LEDGER_JSONL, LEDGER_LOCK } from "./ledger_files.ts";
-import { readLineBatches } from "./line_stream.ts";
+import { MAX_RECORD_BYTES, readLineBatches } from "./line_stream.ts";
+import { LedgerFileError, openLedgerFileSync } from "./ledger_file_check.ts";
 import { emptyRoot, leafHash, MerkleAccumulator } from "./merkle.ts";
 import {
   decodeRecordLine,
@@ -173,30 +174,59 @@ export async function verifyLedger(
   const path = `${dir}/${LEDGER_JSONL}`;
   let end: number;
   try {
+    // Strict input (issue 12): a FIFO, socket, device or directory is refused before open (a
+    // FIFO would block forever), and EACCES names the owner, the mode and what to do.
+    openLedgerFileSync(path).close();
     end = await stableSize(dir, path);
   } catch (err) {
-    fail("integrity", "LEDGER_UNREADABLE", `cannot read ${path}: ${(err as Error).message}`);
+    const code = err instanceof LedgerFileError && err.code === "LEDGER_NOT_REGULAR"
+      ? "LEDGER_NOT_REGULAR"
+      : "LEDGER_UNREADABLE";
+    fail(
+      "integrity",
+      code,
+      err instanceof LedgerFileError
+        ? err.message
+        : `cannot read ${path}: ${(err as Error).message}`,
+    );
     end = -1;
   }
 
   if (end >= 0) {
-    batches: for await (const batch of readLineBatches(path, { end, reuse: true })) {
+    const lines = readLineBatches(path, { end, reuse: true, maxLineBytes: MAX_RECORD_BYTES });
+    batches: for await (const batch of lines) {
       for (const line of batch) {
         const at = { seq: line.index, index: line.index, offset: line.offset };
         if (!line.terminated) {
           fail(
             "torn",
             "TORN_LAST_LINE",
-            `the last ${line.bytes.length} bytes have no newline (an interrupted write); the next append moves them to quarantine`,
+            `the last ${
+              line.oversize?.length ?? line.bytes.length
+            } bytes have no newline (an interrupted write); the next append moves them to quarantine`,
             { ...at, seq: null },
           );
           break batches;
         }
-        const leaf = leafHash(line.bytes);
+        const leaf = line.oversize?.leaf ?? leafHash(line.bytes);
         const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
         prevLeaf = leaf;
         acc.append(leaf);
         if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
+        if (line.oversize) {
+          // Hashed while streaming, never buffered: the chain and the Merkle root stay checked.
+          fail(
+            "integrity",
+            "RECORD_TOO_LARGE",
+            `line ${
+              line.index + 1
+            } (seq ${line.index}) is ${line.oversize.length} bytes, over the ` +
+              `${MAX_RECORD_BYTES}-byte record limit (docs/ledger-format.md); no writer produces ` +
+              `such a line: treat it as tampering and restore the ledger from a trusted copy`,
+            at,
+          );
+          continue;
+        }
         let record: LedgerRecord;
         let text: string;
         try {

@@ -9,7 +9,7 @@
 import { Decimal } from "./decimal.ts";
 import { bytesEqual, fromBase64, fromHex, toHex } from "./encoding.ts";
 import { sha256 } from "./sha256.ts";
-import { readLines } from "./line_stream.ts";
+import { MAX_RECORD_BYTES, readLines } from "./line_stream.ts";
 import { leafHash } from "./merkle.ts";
 import { decodeRecordLine, type LedgerRecord } from "./record.ts";
 import { checkBody } from "./record_types.ts";
@@ -145,13 +145,15 @@ export async function checkCorrections(
   let co2eDelta = Decimal.ZERO;
   let energyDelta = Decimal.ZERO;
   let emissionsDelta = 0;
-  for await (const line of readLines(path, { end: extent.end })) {
+  const lines = readLines(path, { end: extent.end, maxLineBytes: MAX_RECORD_BYTES });
+  for await (const line of lines) {
     const claims = corrections.get(line.index);
     if (!claims || !line.terminated) continue;
-    const leaf = toHex(leafHash(line.bytes));
+    const leaf = toHex(line.oversize?.leaf ?? leafHash(line.bytes));
     let record: LedgerRecord | null = null;
     try {
-      record = decodeRecordLine(line.bytes).record;
+      // An oversize line (empty bytes) was reported as RECORD_TOO_LARGE by the first pass.
+      if (!line.oversize) record = decodeRecordLine(line.bytes).record;
     } catch { /* already reported by the first pass */ }
     for (const c of claims) {
       if (c.leaf !== leaf) {

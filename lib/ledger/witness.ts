@@ -116,7 +116,8 @@ export function witnessVkey(name: string, key: VerifyingKey): string {
 }
 
 /**
- * Parses a witness verifier key string (type 0x04), checking its key id.
+ * Parses a witness verifier key string (type 0x04), checking its key id. Throws a `RangeError`
+ * saying what to do for a small-order or non-canonical key (`ed25519_point.ts`).
  *
  * @example
  * ```ts

@@ -12,10 +12,13 @@
  */
 
 import { type Clock, rfc3339, systemClock } from "../base/clock.ts";
+import { openExplained } from "../base/permission_denied.ts";
 import { canonicalize, JsonCanonError, type JsonValue } from "./canonical_json.ts";
 import { bytesEqual, toHex } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";
 import { LedgerError } from "./ledger_error.ts";
+import { checkLedgerFile, LedgerFileError } from "./ledger_file_check.ts";
+import { MAX_RECORD_BYTES } from "./line_stream.ts";
 import { LEDGER_JSONL, LEDGER_LOCK, readAtSync } from "./ledger_files.ts";
 import { type RecordBody, signRecord } from "./record.ts";
 import { checkBody } from "./record_types.ts";
@@ -152,21 +155,33 @@ export class LedgerWriter implements AsyncDisposable {
   ): Promise<LedgerWriter> {
     const path = `${dir}/${LEDGER_JSONL}`;
     try {
-      await Deno.stat(path);
+      checkLedgerFile(path); // a FIFO would block the open below forever
     } catch (err) {
+      if (err instanceof LedgerFileError && err.code !== "LEDGER_MISSING") {
+        throw new LedgerError("NOT_A_LEDGER", err.message, { cause: err });
+      }
       throw new LedgerError("NOT_A_LEDGER", `${dir} has no ${LEDGER_JSONL}`, {
         hint: "create it with 'carbon-ops ledger init'",
         cause: err,
       });
     }
-    const lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, {
+    // Permission denied names the owner, the mode and the next step (permission_denied.ts).
+    const lockPath = `${dir}/${LEDGER_LOCK}`;
+    const lock = await openExplained(lockPath, {
       read: true,
       write: true,
       create: true,
       mode: 0o644,
+    }, "open the ledger lock");
+    const out = await openExplained(path, { append: true }, "append to the ledger").catch((e) => {
+      lock.close();
+      throw e;
     });
-    const out = await Deno.open(path, { append: true });
-    const input = await Deno.open(path, { read: true });
+    const input = await openExplained(path, { read: true }, "read the ledger").catch((e) => {
+      lock.close();
+      out.close();
+      throw e;
+    });
     return new LedgerWriter(dir, options.key, options.clock ?? systemClock, { lock, out, input });
   }
 
@@ -257,13 +272,10 @@ export class LedgerWriter implements AsyncDisposable {
   }
 
   async #repair(head: Head, torn: Uint8Array): Promise<{ head: Head; info: RepairInfo }> {
-    let moved: { quarantine: string; sha256: string };
-    try {
-      moved = await quarantineTorn(this.#dir, head.size, torn);
-    } catch (err) {
-      if (err instanceof LedgerError) throw err; // a conflicting quarantine file: nothing written
-      this.#poison(err); // a failed write or fsync of the quarantine: stop writing
-    }
+    // Throws LedgerError HEAD_INVALID (conflicting quarantine file) or WRITE_FAILED (e.g. disk
+    // full); either way nothing was appended and ledger.jsonl is untouched, so the writer stays
+    // usable and the next append redoes the repair (no poisoning: no ledger fsync failed).
+    const moved = await quarantineTorn(this.#dir, head.size, torn);
     await this.#out.truncate(head.size);
     await this.#fatalSync(() => this.#out.sync());
     const repair = {
@@ -287,6 +299,15 @@ export class LedgerWriter implements AsyncDisposable {
       { seq: head.seq + 1, ts: rfc3339(this.#clock.nowMs()), type, body, prev: toHex(head.leaf) },
       this.#key,
     );
+    if (signed.lineBytes.length > MAX_RECORD_BYTES) {
+      // Checked before any byte is written: verify reports such a line as RECORD_TOO_LARGE.
+      throw new LedgerError(
+        "BODY_INVALID",
+        `the ${type} record would be ${signed.lineBytes.length} bytes, over the ` +
+          `${MAX_RECORD_BYTES}-byte record limit; nothing was written`,
+        { hint: "shorten the body (e.g. the note text or labels); see docs/ledger-format.md" },
+      );
+    }
     const bytes = new Uint8Array(signed.lineBytes.length + 1);
     bytes.set(signed.lineBytes);
     bytes[bytes.length - 1] = 0x0a;

@@ -25,13 +25,22 @@ export interface GovernorProcess extends AsyncDisposable {
 export async function startGovernorProcess(
   socketPath: string,
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; nice?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    nice?: number;
+    /** A command that execs the rest, e.g. `["prlimit", "--nofile=1024", "--"]`. */
+    prefix?: string[];
+  } = {},
 ): Promise<GovernorProcess> {
   const denoArgs = ["run", "-A", "--quiet", MAIN_TS, "governor", "--socket", socketPath, ...args];
   // `nice` execs the command, so the child's pid stays the daemon's (as with systemd's Nice=)
-  const [cmd, cmdArgs] = options.nice === undefined
+  const [cmd0, cmdArgs0] = options.nice === undefined
     ? [Deno.execPath(), denoArgs]
     : ["nice", ["-n", String(options.nice), Deno.execPath(), ...denoArgs]];
+  const [cmd, cmdArgs] = options.prefix?.length
+    ? [options.prefix[0], [...options.prefix.slice(1), cmd0, ...cmdArgs0]]
+    : [cmd0, cmdArgs0];
   const child = new Deno.Command(cmd, {
     args: cmdArgs,
     env: {

@@ -80,12 +80,13 @@ export async function nobodyWorkspace(
 }
 
 /**
- * Runs `deno run -A --quiet <script>` as nobody with the workspace's Deno and DENO_DIR and
+ * Runs `deno run -A --quiet <script> [scriptArgs...]` as nobody with the workspace's Deno and DENO_DIR and
  * `NO_COLOR=1`, and returns its captured output. The script must be readable by nobody.
  */
 export function runDenoScriptAsNobody(
   script: string,
   workspace: NobodyWorkspace,
+  scriptArgs: readonly string[] = [],
 ): Promise<Deno.CommandOutput> {
   return new Deno.Command("setpriv", {
     args: [
@@ -98,6 +99,7 @@ export function runDenoScriptAsNobody(
       "--quiet",
       "--no-config",
       script,
+      ...scriptArgs,
     ],
     env: { DENO_DIR: workspace.denoDir, NO_COLOR: "1" },
     stdout: "piped",

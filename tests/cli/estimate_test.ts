@@ -73,7 +73,7 @@ Deno.test("carbon-ops estimate over a span aligns buckets and reports coverage",
 Deno.test("carbon-ops estimate bad input exits 2 and says what is allowed", async () => {
   const cases: [string[], RegExp][] = [
     [["estimate", "--energy-wh=-5"], />= 0/],
-    [["estimate", "--energy-wh", "NaN"], /expects a number/],
+    [["estimate", "--energy-wh", "NaN"], /expects a decimal number/],
     [
       ["estimate", "--energy-wh", "1", "--region", "Frnace"],
       /unknown region "Frnace"\. Did you mean FR/,

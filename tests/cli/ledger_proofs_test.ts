@@ -10,7 +10,7 @@ import { parseProofBundle } from "../../lib/ledger/proof_bundle.ts";
 import { ProofError, proveInclusion } from "../../lib/ledger/prove.ts";
 import { verifyRecordProof } from "../../lib/ledger/verify_proof.ts";
 import { cosign, witnessVkey } from "../../lib/ledger/witness.ts";
-import { parseTrustFile } from "../../lib/ledger/trust.ts";
+import { parseTrustFile, trustFileText } from "../../lib/ledger/trust.ts";
 import { smallLedger } from "../_kit/small_ledger.ts";
 import { runCli } from "../_kit/run_cli.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
@@ -137,8 +137,17 @@ Deno.test("ledger proofs CLI: prove, verify-proof, tampering and untrusted keys 
   assert.equal(edited.code, 1, edited.stdout);
   assert.match(edited.stdout, /BAD_SIGNATURE|INCLUSION_FAILED/);
   await Deno.writeTextFile(recordPath, line);
-  // A trust file naming another key -> checkpoint and record untrusted, exit 4.
-  const otherTrust = s.trustText.replace(/"kid": "[0-9a-f]+"/, `"kid": "${"0".repeat(64)}"`);
+  // A well-formed trust file naming another key -> checkpoint and record untrusted, exit 4.
+  const trusted = parseTrustFile(s.trustText);
+  const otherTrust = trustFileText({
+    origin: trusted.origin,
+    keys: [{
+      key: signingKeyFromSeed(new Uint8Array(32).fill(7)),
+      role: "both",
+      seqFrom: 0,
+      seqTo: null,
+    }],
+  });
   const badTrust = s.dir.join("bad-trust.json");
   await Deno.writeTextFile(badTrust, otherTrust);
   const untrusted = await runCli([
@@ -150,6 +159,21 @@ Deno.test("ledger proofs CLI: prove, verify-proof, tampering and untrusted keys 
     badTrust,
   ]);
   assert.equal(untrusted.code, 4);
+  // A malformed trust file (a kid that is not its key's) -> exit 2, as in `ledger verify`.
+  const malformed = s.dir.join("malformed-trust.json");
+  await Deno.writeTextFile(
+    malformed,
+    s.trustText.replace(/"kid": "[0-9a-f]+"/, `"kid": "${"0".repeat(64)}"`),
+  );
+  const malformedRun = await runCli([
+    "ledger",
+    "verify-proof",
+    recordPath,
+    bundlePath,
+    "--trust",
+    malformed,
+  ]);
+  assert.equal(malformedRun.code, 2, malformedRun.stderr);
   // A malformed bundle -> 1; missing --trust -> 2; record not yet checkpointed -> 1.
   await Deno.writeTextFile(bundlePath, bundle.replace("index 5", "index 05"));
   assert.equal(

@@ -242,7 +242,8 @@ Deno.test("ledger verify exits 0, 1, 3, 4, 5 and 2 through the CLI", async () =>
   await Deno.writeTextFile(dir.join("t/bad.json"), "{}");
   assert.equal(
     (await runCli(["ledger", "verify", ledger, "--trust", dir.join("t/bad.json")])).code,
-    4,
+    2,
+    "a malformed trust file is bad input (exit 2)",
   );
   assert.equal((await runCli(["ledger", "verify", ledger])).code, 2);
   assert.equal(
@@ -264,6 +265,118 @@ Deno.test("ledger verify exits 0, 1, 3, 4, 5 and 2 through the CLI", async () =>
     ])).code,
     2,
   );
+});
+
+Deno.test("fleet verify: host A's directory replaced by a copy of host B's exits 4 naming the orphans", async () => {
+  await using dir = await tempDir();
+  const hosts: Record<string, { ledger: string; trust: string; held: string }> = {};
+  await Deno.mkdir(dir.join("trust"));
+  for (const name of ["host-a", "host-b"]) {
+    const origin = `carbon-ops.example/${name}`;
+    ok(await runCli(["keys", "generate", "--out", dir.join("keys"), "--name", name]), "keys");
+    const key = dir.join(`keys/${name}.key`);
+    const ledger = dir.join(`ledgers/${name}`);
+    const trust = dir.join(`trust/${name}.json`);
+    ok(
+      await runCli([
+        "ledger",
+        "init",
+        ledger,
+        "--origin",
+        origin,
+        "--key",
+        key,
+        "--trust-out",
+        trust,
+      ]),
+      "init",
+    );
+    ok(await runCli(["ledger", "checkpoint", ledger, "--key", key]), "checkpoint");
+    const held = dir.join(`held/${name}.checkpoint`);
+    await Deno.mkdir(dir.join("held"), { recursive: true });
+    await Deno.copyFile(`${ledger}/checkpoint`, held);
+    hosts[name] = { ledger, trust, held };
+  }
+  const { "host-a": a, "host-b": b } = hosts;
+  const args = [a.ledger, b.ledger, "--trust", a.trust, "--trust", b.trust, "--checkpoint", a.held];
+  ok(await runCli(["ledger", "verify", ...args]), "fleet before the swap");
+
+  await Deno.remove(a.ledger, { recursive: true });
+  const cp = await new Deno.Command("cp", { args: ["-r", b.ledger, a.ledger] }).output();
+  assert.equal(cp.code, 0);
+
+  const swapped = await runCli(["ledger", "verify", ...args]);
+  assert.equal(swapped.code, 4, swapped.stdout + swapped.stderr);
+  assert.match(
+    swapped.stdout,
+    new RegExp(
+      `coverage: trust file ${a.trust} \\(origin carbon-ops\\.example/host-a\\) was used by no ledger`,
+    ),
+  );
+  assert.match(
+    swapped.stdout,
+    new RegExp(
+      `coverage: checkpoint ${a.held} \\(origin carbon-ops\\.example/host-a\\) was used by no ledger`,
+    ),
+  );
+  assert.match(swapped.stdout, /fleet: 2 ledgers \(2 valid\), 3 coverage problem\(s\); exit 4/);
+
+  const json = JSON.parse((await runCli(["ledger", "verify", ...args, "--json"])).stdout);
+  assert.equal(json.exit_code, 4);
+  assert.deepEqual(
+    json.coverage.map((c: { kind: string; source: string }) => [c.kind, c.source]),
+    [["ledger", b.ledger], ["trust", a.trust], ["checkpoint", a.held]],
+  );
+
+  // Without host A's trust file the copy is still caught: two directories share one origin.
+  const withoutA = await runCli(["ledger", "verify", a.ledger, b.ledger, "--trust", b.trust]);
+  assert.equal(withoutA.code, 4, withoutA.stdout);
+  assert.match(withoutA.stdout, /has origin carbon-ops\.example\/host-b, as does/);
+});
+
+Deno.test("fleet verify names a ledger no --trust covers and a --trust no ledger uses", async () => {
+  await using dir = await tempDir();
+  const made: { ledger: string; trust: string }[] = [];
+  await Deno.mkdir(dir.join("trust"));
+  for (const name of ["host-a", "host-b", "host-c"]) {
+    ok(await runCli(["keys", "generate", "--out", dir.join("keys"), "--name", name]), "keys");
+    const ledger = dir.join(`ledgers/${name}`);
+    const trust = dir.join(`trust/${name}.json`);
+    ok(
+      await runCli([
+        "ledger",
+        "init",
+        ledger,
+        "--origin",
+        `carbon-ops.example/${name}`,
+        "--key",
+        dir.join(`keys/${name}.key`),
+        "--trust-out",
+        trust,
+      ]),
+      "init",
+    );
+    made.push({ ledger, trust });
+  }
+  const [a, b, c] = made;
+  const r = await runCli([
+    "ledger",
+    "verify",
+    a.ledger,
+    b.ledger,
+    "--trust",
+    a.trust,
+    "--trust",
+    c.trust,
+    "--json",
+  ]);
+  assert.equal(r.code, 4, r.stdout + r.stderr);
+  const json = JSON.parse(r.stdout);
+  assert.deepEqual(
+    json.coverage.map((x: { kind: string; source: string }) => [x.kind, x.source]),
+    [["ledger", b.ledger], ["trust", c.trust]],
+  );
+  assert.deepEqual(json.by_status, { valid: 1, untrusted: 1 });
 });
 
 Deno.test("ledger show and totals: exact sums by group, superseded records excluded and counted", async () => {

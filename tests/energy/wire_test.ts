@@ -26,7 +26,7 @@ const DOC_LINES: Record<Op, string> = {
   health:
     '{"v":1,"ok":true,"instance":"fa4bd558-b6a3-46cb-9e14-510609b8b0aa","source":"sim","status":"ok","problems":[],"simulated":true,"uptime_s":2.485286,"domains":{"package-0":{"ok":true,"last_error":null,"stalled":false,"coverage":0.999884}}}',
   stats:
-    '{"v":1,"ok":true,"instance":"fa4bd558-b6a3-46cb-9e14-510609b8b0aa","interval_ms":100,"ticks":25,"overruns":0,"missed_ticks":0,"tick_lateness_ms":{"p50":0.856832,"p99":3.409408,"max":3.409408,"window":25},"tick_duration_ms":{"p50":0.04096,"p99":0.3776,"max":0.3776,"window":25},"clients":{"active":1,"accepted":1,"rejected":0,"timed_out":0,"oversized":0,"bad_requests":0,"requests":3},"rss_bytes":64962560,"uptime_s":2.485606}',
+    '{"v":1,"ok":true,"instance":"fa4bd558-b6a3-46cb-9e14-510609b8b0aa","interval_ms":100,"ticks":25,"overruns":0,"missed_ticks":0,"tick_lateness_ms":{"p50":0.856832,"p99":3.409408,"max":3.409408,"window":25},"tick_duration_ms":{"p50":0.04096,"p99":0.3776,"max":0.3776,"window":25},"clients":{"active":1,"accepted":1,"rejected":0,"timed_out":0,"oversized":0,"bad_requests":0,"requests":3,"evicted":0,"request_timed_out":0},"rss_bytes":64962560,"uptime_s":2.485606}',
 };
 
 const latency = { p50Ms: 0.25, p99Ms: 1.5, maxMs: 7, window: 12 };
@@ -93,6 +93,8 @@ const VALUES: ResponseValues = {
       oversized: 5,
       badRequests: 6,
       requests: 7,
+      evicted: 8,
+      requestTimedOut: 9,
     },
     rssBytes: 1 << 20,
     uptimeS: 3,

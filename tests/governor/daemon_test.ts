@@ -223,3 +223,54 @@ c.close();\n`,
     assertEquals(await gov.stop(), 0);
   },
 });
+
+const FAIL_AFTER_START = `import { runGovernor } from "${new URL(
+  "../../governor/daemon.ts",
+  import.meta.url,
+)}";
+import { openConfiguredSource } from "${new URL("../../governor/command.ts", import.meta.url)}";
+import { loadConfig } from "${new URL("../../lib/config/load.ts", import.meta.url)}";
+const [socketPath, fault] = Deno.args;
+const config = await loadConfig({
+  env: { CARBON_OPS_CONFIG: "" },
+  flags: { governor: { raplMode: "sim", socketPath, socketGroup: "daemon" } },
+});
+const enc = new TextEncoder();
+const code = await runGovernor({
+  config,
+  openSource: openConfiguredSource,
+  log: { write: (text) => void Deno.stderr.writeSync(enc.encode(text)) },
+  onReady: () => {
+    Deno.stdout.writeSync(enc.encode("ready " + Deno.statSync(socketPath).isSocket + "\\n"));
+    if (fault === "rejection") void Promise.reject(new Error("boom: rejected in a server loop"));
+    if (fault === "exception") setTimeout(() => { throw new Error("boom: thrown in a timer"); }, 0);
+    if (fault === "onready") throw new Error("boom: thrown by onReady");
+  },
+});
+Deno.exit(code);
+`;
+
+for (const fault of ["rejection", "exception", "onready"]) {
+  Deno.test(`governor process that fails after start (${fault}) exits 1 and removes its socket`, async () => {
+    await using dir = await tempDir();
+    const socketPath = dir.join("g.sock");
+    const script = dir.join("fail_after_start.ts");
+    await Deno.writeTextFile(script, FAIL_AFTER_START);
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", "--config", config, script, socketPath, fault],
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+    }).spawn();
+    const kill = setTimeout(() => child.kill("SIGKILL"), 30_000); // bound: never hang the suite
+    const out = await child.output();
+    clearTimeout(kill);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(new TextDecoder().decode(out.stdout), "ready true\n", stderr);
+    assertEquals(out.code, 1, stderr);
+    assert(/fatal: .*boom/.test(stderr), stderr);
+    assert(stderr.includes(`socket ${socketPath} removed`), stderr);
+    await assertGone(socketPath);
+  });
+}

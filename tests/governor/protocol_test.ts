@@ -36,6 +36,8 @@ function context(script: Record<string, (bigint | { error: string })[]>, frames:
       oversized: 0,
       badRequests: 0,
       requests: 5,
+      evicted: 0,
+      requestTimedOut: 0,
     }),
     process: () => ({ rssBytes: 1234, uptimeS: 1.5 }),
     nowMonoNs: () => lastTick ?? 0n,

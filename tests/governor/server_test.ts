@@ -312,6 +312,8 @@ function answerNamed(op: Op): string {
         oversized: 0,
         badRequests: 0,
         requests: 0,
+        evicted: 0,
+        requestTimedOut: 0,
       },
       rssBytes: 0,
       uptimeS: 0,
@@ -381,13 +383,15 @@ Deno.test("governor exits 1 and removes its socket when the metrics port is take
   await using dir = await tempDir();
   const socketPath = dir.join("g.sock");
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const g = await startGovernor({
-    socketPath,
-    metricsListen: `127.0.0.1:${(busy.addr as Deno.NetAddr).port}`,
-  });
+  const busyPort = (busy.addr as Deno.NetAddr).port;
+  const g = await startGovernor({ socketPath, metricsListen: `127.0.0.1:${busyPort}` });
   busy.close();
   assertEquals(g.code, 1);
-  assert(g.log.join("").includes("cannot start"), g.log.join(""));
+  const log = g.log.join("");
+  assert(log.includes("cannot start"), log);
+  // names the address, and the flag and config key that change it
+  assert(log.includes(`metrics address 127.0.0.1:${busyPort} is already in use`), log);
+  assert(log.includes("--metrics-listen") && log.includes("governor.metricsListen"), log);
   await assertGone(socketPath);
   assert(g.source.closed);
 });

@@ -126,7 +126,6 @@ Deno.test("the schema validator refuses schemas with keywords it does not implem
     const kw of [
       "oneOf",
       "anyOf",
-      "format",
       "patternProperties",
       "exclusiveMinimum",
       "uniqueItems",
@@ -142,6 +141,21 @@ Deno.test("the schema validator refuses schemas with keywords it does not implem
   }
   assert.throws(() => new CompiledSchema({ $ref: "#/$defs/missing" }), TypeError);
   assert.doesNotThrow(() => new CompiledSchema(schemaFile));
+});
+
+Deno.test("format date-time is asserted with the strict RFC 3339 parser and other formats are refused", () => {
+  for (const format of ["email", "date", "uri", "time"]) {
+    assert.throws(() => new CompiledSchema({ type: "string", format }), TypeError, format);
+  }
+  const ts = new CompiledSchema({ type: "string", format: "date-time" });
+  assert.deepEqual(ts.validate("2024-02-29T23:59:59.999+01:00"), []);
+  // format applies to strings only, as the spec says
+  assert.deepEqual(new CompiledSchema({ format: "date-time" }).validate(12), []);
+  for (const bad of ["2026-02-31T00:00:00Z", "2026-01-01T24:00:00Z", "2025-02-29T00:00:00Z"]) {
+    const v = ts.validate(bad);
+    assert.equal(v.length, 1, bad);
+    assert.match(v[0].message, /^must be a real RFC 3339 date-time/);
+  }
 });
 
 Deno.test("note, correction and genesis bodies reject unknown fields and wrong types", () => {

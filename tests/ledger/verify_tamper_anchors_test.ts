@@ -296,7 +296,8 @@ Deno.test("checkpoint refuses to sign a ledger whose lines do not link (CHAIN_IN
     ["not a record", [...lines.slice(0, 3), '{"hello":"world"}', ...lines.slice(4)]],
     ["edited prev", [
       ...lines.slice(0, 3),
-      lines[3].replace(/"prev":"./, '"prev":"f'),
+      // Flip the first hex digit to a different one (a fixed "f" was a no-op when it was "f").
+      lines[3].replace(/"prev":"(.)/, (_, c: string) => `"prev":"${c === "f" ? "e" : "f"}`),
       ...lines.slice(4),
     ]],
   ];

@@ -6,33 +6,16 @@ import { LedgerWriter } from "../../lib/ledger/writer.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { buildLedger, sampleEmission } from "../_kit/ledger_fixture.ts";
 import { verifyDir } from "../_kit/ledger_tamper.ts";
-
-async function run(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    return (await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output()).success;
-  } catch {
-    return false;
-  }
-}
-
-// A real ENOSPC needs a small file system: a 64 KiB tmpfs, which needs root (mount).
-const probe = await Deno.makeTempDir({ prefix: "carbon-ops-enospc-probe-" });
-const canMount = await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe]) &&
-  await run("umount", [probe]);
-await Deno.remove(probe);
+import { CAN_MOUNT_TMPFS, onSmallTmpfs, TMPFS_IGNORED_REASON } from "../_kit/small_tmpfs.ts";
 
 Deno.test({
   name:
-    `a full disk (ENOSPC) fails the append with WRITE_FAILED, loses nothing acknowledged, and the next append repairs${
-      canMount ? "" : " (ignored: needs root to mount a 64 KiB tmpfs)"
-    }`,
-  ignore: !canMount,
+    `a full disk (ENOSPC) fails the append with WRITE_FAILED, loses nothing acknowledged, and the next append repairs${TMPFS_IGNORED_REASON}`,
+  ignore: !CAN_MOUNT_TMPFS,
   async fn() {
     await using dir = await tempDir();
     const mnt = dir.join("small");
-    await Deno.mkdir(mnt);
-    assert.ok(await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]));
-    try {
+    await onSmallTmpfs(mnt, async () => {
       const l = await buildLedger(`${mnt}/ledger`, { records: 0 });
       await using writer = await LedgerWriter.open(`${mnt}/ledger`, { key: l.key });
       const acknowledged: { seq: number; leaf: string }[] = [];
@@ -61,8 +44,6 @@ Deno.test({
       const next = await writer.append("note", { text: "space again" });
       assert.ok(next.seq >= tail + 1);
       assert.equal((await verifyDir(`${mnt}/ledger`, l.trust)).exitCode, 0);
-    } finally {
-      await run("umount", [mnt]);
-    }
+    });
   },
 });

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { tryParseRfc3339 } from "../../base/rfc3339.ts";
 import { fail, type Outcome, succeed } from "./failure.ts";
 
 /**
@@ -17,15 +18,16 @@ import { fail, type Outcome, succeed } from "./failure.ts";
  * assert.equal(parseIsoMs("2025-01-01T00:30Z"), 1735691400000);
  * assert.equal(parseIsoMs("2025-01-01T01:30+01:00"), 1735691400000);
  * assert.equal(parseIsoMs("2025-01-01 00:30"), undefined); // no zone
+ * assert.equal(parseIsoMs("2025-02-30T00:00:00Z"), undefined); // no such day
  * ```
  */
 export function parseIsoMs(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
-    return undefined;
-  }
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
+  // The UK Carbon Intensity API writes minutes only ("2025-01-01T00:30Z"): the one profile
+  // difference we accept, by adding ":00" before the strict RFC 3339 parser checks the calendar
+  // (a provider's 2025-02-30 is malformed data, not March 2).
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})$/.exec(value);
+  return tryParseRfc3339(m ? `${m[1]}:00${m[2]}` : value)?.epochMs;
 }
 
 /**

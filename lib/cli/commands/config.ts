@@ -8,6 +8,7 @@
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { CONFIG_SCHEMA } from "../../config/schema.ts";
+import { hideUrlCredentials } from "../../config/redact.ts";
 import { envName } from "../../config/resolve.ts";
 
 const USAGE = "carbon-ops config [--json] [--config FILE]";
@@ -34,8 +35,10 @@ export const configCommand: Command = {
 
 Loads the configuration exactly as every command does (defaults, then the JSONC file, then
 CARBON_OPS_* variables) and prints each key with its value and environment variable. Credentials
-(API tokens, passwords) are shown only as "(set, hidden)". A problem is
-reported with the file, line and column or the variable, and exit code 2.
+(API tokens, passwords) are shown only as "(set, hidden)", and user names and passwords inside
+URLs (https://user:pass@host) as "(hidden)". The whole configuration is checked exactly as the
+other commands check it (including the governor's and the carbon providers' rules), so a setting
+they reject is reported here with the file, line and column or the variable, and exit code 2.
 
 Options:
   --json   print the configuration as JSON
@@ -52,7 +55,9 @@ Options:
       shown[section] = {};
       for (const [key, spec] of Object.entries(fields)) {
         const secret = "secret" in spec && spec.secret;
-        shown[section][key] = secret && current[key] !== null ? "(set, hidden)" : current[key];
+        shown[section][key] = secret && current[key] !== null
+          ? "(set, hidden)"
+          : hideUrlCredentials(current[key]);
       }
     }
     if (values.json) {

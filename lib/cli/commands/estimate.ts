@@ -9,6 +9,7 @@ import type { TextSink } from "../../base/text_sink.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
+import { rfc3339Ms } from "../../base/rfc3339.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
 import { LedgerError } from "../../ledger/ledger_error.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
@@ -162,8 +163,13 @@ Examples:
     const start = v.start;
     let end = v.end;
     if (start !== undefined && end === undefined && durationS !== undefined) {
-      const ms = Date.parse(start);
-      if (Number.isFinite(ms)) end = new Date(ms + durationS * 1000).toISOString();
+      let ms: number;
+      try {
+        ms = rfc3339Ms(start);
+      } catch (err) {
+        throw new UsageError(`--start: ${(err as Error).message}`, { usage: USAGE, cause: err });
+      }
+      end = new Date(ms + durationS * 1000).toISOString();
     }
     if ((start === undefined) !== (end === undefined)) {
       throw new UsageError("give both --start and --end (or --start with --duration)", {

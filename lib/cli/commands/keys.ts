@@ -8,7 +8,7 @@
 import { UsageError } from "../../base/errors.ts";
 import { isValidKeyName, writeKeyPair } from "../../ledger/key_files.ts";
 import { generateSigningKey } from "../../ledger/keys.ts";
-import { isValidNoteKeyName } from "../../ledger/signed_note.ts";
+import { originProblem } from "../../ledger/init.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, type CommandGroup, defineGroup, writeJson } from "../command.ts";
 
@@ -80,10 +80,9 @@ Example:
       });
     }
     const noteName = values.origin ?? name;
-    if (!isValidNoteKeyName(noteName)) {
-      throw new UsageError(`--origin '${noteName}' must not contain spaces or '+'`, {
-        usage: USAGE,
-      });
+    const problem = originProblem(noteName);
+    if (problem !== undefined) {
+      throw new UsageError(`--origin: ${problem}`, { usage: USAGE });
     }
     const written = await writeKeyPair(values.out, generateSigningKey(), { name, noteName });
     if (values.json) {

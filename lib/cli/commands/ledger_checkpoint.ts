@@ -61,7 +61,12 @@ Options:
   --key FILE   PKCS#8 PEM private key (mode 0600) trusted for checkpoints
   --json       print {origin, size, root, note, archive_path, lines_read} as JSON
 
-Exit codes: 0 written, 1 refused (broken chain, inconsistent with the latest checkpoint), 2 usage.
+Each file is written whole under a temporary name and renamed into place, so a full disk leaves no
+empty or partial note: the command fails with "disk full while writing ..." and succeeds when run
+again after space is freed.
+
+Exit codes: 0 written, 1 refused (broken chain, inconsistent with the latest checkpoint) or a file
+cannot be written (disk full), 2 usage.
 `,
   async run(ctx) {
     const { values, positionals } = parseCommandArgs(ctx.argv, {

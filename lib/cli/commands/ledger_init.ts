@@ -6,10 +6,8 @@
  */
 
 import { UsageError } from "../../base/errors.ts";
-import { writeFileDurable } from "../../base/durable_file.ts";
-import { initLedger } from "../../ledger/init.ts";
+import { initLedger, originProblem } from "../../ledger/init.ts";
 import { loadSigningKey } from "../../ledger/key_files.ts";
-import { isValidNoteKeyName } from "../../ledger/signed_note.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
@@ -57,8 +55,15 @@ time, software version, initial key), ledger.lock, the size-1 checkpoint (checkp
 checkpoints/), and a trust file for auditors naming the key (role both, from seq 0).
 Copy the trust file and checkpoints off the host: they are what an auditor verifies against.
 
+The ledger is built in a hidden sibling directory (.NAME.init-PID-RANDOM) and renamed into place,
+so DIR holds a complete ledger or none. If the disk fills up ("disk full while ..."), the
+half-built copy is removed: free space and run the same command again. A copy left by a crash is
+removed by the next init (and reported). A DIR that an older version left with only the genesis
+record and no trust file is finished by the same command (same --origin and --key).
+
 Options:
-  --origin NAME      unique ledger name, e.g. carbon-ops.example/host-01 (no spaces or '+')
+  --origin NAME      unique ledger name, e.g. carbon-ops.example/host-01 (no spaces or '+',
+                     at most 255 characters)
   --key FILE         PKCS#8 PEM private key (mode 0600), from 'carbon-ops keys generate'
   --trust-out FILE   where to write the trust file (default DIR/trust.json; never overwritten)
   --json             print the result as JSON
@@ -78,10 +83,9 @@ Exit codes: 0 created, 1 DIR already holds a ledger or a file cannot be written,
     });
     const dir = positionals[0];
     if (!values.origin) throw new UsageError("missing --origin NAME", { usage: USAGE });
-    if (!isValidNoteKeyName(values.origin)) {
-      throw new UsageError(`--origin '${values.origin}' must not contain spaces or '+'`, {
-        usage: USAGE,
-      });
+    const originWrong = originProblem(values.origin);
+    if (originWrong !== undefined) {
+      throw new UsageError(`--origin: ${originWrong}`, { usage: USAGE });
     }
     if (!values.key) {
       throw new UsageError("missing --key FILE", {
@@ -91,14 +95,17 @@ Exit codes: 0 created, 1 DIR already holds a ledger or a file cannot be written,
     }
     const key = await loadSigningKey(values.key);
     const trustPath = values["trust-out"] ?? `${dir}/trust.json`;
-    if (await Deno.lstat(trustPath).then(() => true, () => false)) {
+    const result = await initLedger(dir, { origin: values.origin, key, trustPath });
+    for (const leftover of result.removedLeftovers) {
       ctx.stderr.write(
-        `carbon-ops: error: ${trustPath} already exists; choose another --trust-out\n`,
+        `carbon-ops: removed ${leftover}, the half-built copy of an interrupted 'ledger init'\n`,
       );
-      return 1;
     }
-    const result = await initLedger(dir, { origin: values.origin, key });
-    await writeFileDurable(trustPath, result.trustText, { createNew: true });
+    if (result.resumed) {
+      ctx.stderr.write(
+        `carbon-ops: finished the interrupted init of ${dir} (it held only the genesis record)\n`,
+      );
+    }
     if (values.json) {
       writeJson(ctx.stdout, {
         dir,
@@ -107,6 +114,7 @@ Exit codes: 0 created, 1 DIR already holds a ledger or a file cannot be written,
         genesis_leaf: result.genesisLeaf,
         trust_path: trustPath,
         checkpoint: result.checkpoint.note,
+        resumed: result.resumed,
       });
     } else {
       ctx.stdout.write(

@@ -8,7 +8,7 @@ import { UsageError } from "../../base/errors.ts";
 import { parseTrustFile, TrustFileError } from "../../ledger/trust.ts";
 import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
 import { reportToJson, reportToText } from "../../ledger/verify_report.ts";
-import { fleetToText, verifyFleet } from "../../ledger/fleet.ts";
+import { fleetToText, type FleetTrust, verifyFleet } from "../../ledger/fleet.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
@@ -63,6 +63,12 @@ checkpoints kept off the host can, so pass the ones you hold.
 Several directories (a fleet, one ledger per host) are verified in one run: each ledger with the
 --trust file whose origin matches its genesis record and the --checkpoint notes of that origin,
 then one summary line per ledger; the exit code is the most serious verdict (1, 4, 3, 5, 0).
+Every --trust and --checkpoint must be used by a ledger of the origin it names, every ledger
+needs a --trust file, and no two directories may share an origin; each gap is printed as a
+"coverage:" line naming the orphan and is a trust failure (exit 4).
+
+Trust files are strict: an unknown field at any level (a misspelled "compromized") is refused
+with its path and the closest known field (exit 2), so a typo cannot switch a check off.
 
 Options:
   --trust FILE         trust file (JSON) from 'ledger init' (required; repeatable for a fleet)
@@ -73,9 +79,10 @@ Options:
 Exit codes:
   0  valid
   1  invalid or tampered (error codes in the report)
-  2  usage
+  2  usage, or a trust file that cannot be read or is malformed (unknown fields included)
   3  inconsistent with a given checkpoint (truncated, rolled back, forked, equivocation)
-  4  trust problem (unknown, out-of-range or wrong-role key; bad trust file; origin mismatch)
+  4  trust problem (unknown, out-of-range or wrong-role key; origin mismatch; in a fleet, a
+     --trust or --checkpoint no ledger used, or a ledger no --trust covers)
   5  only a torn last line (the prefix is valid; the next append repairs it)
 `,
   async run(ctx) {
@@ -98,7 +105,7 @@ Exit codes:
     if (positionals.length === 1 && values.trust.length > 1) {
       throw new UsageError("one ledger takes one --trust file", { usage: USAGE });
     }
-    const trusts = [];
+    const trusts: FleetTrust[] = [];
     for (const path of values.trust) {
       let text: string;
       try {
@@ -109,11 +116,11 @@ Exit codes:
         });
       }
       try {
-        trusts.push(parseTrustFile(text));
+        trusts.push({ source: path, trust: parseTrustFile(text) });
       } catch (err) {
         if (!(err instanceof TrustFileError)) throw err;
-        ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
-        return 4;
+        ctx.stderr.write(`carbon-ops: error: --trust ${path}: ${err.message}\n`);
+        return 2;
       }
     }
     const checkpoints: CheckpointInput[] = [];
@@ -136,6 +143,12 @@ Exit codes:
         writeJson(ctx.stdout, {
           exit_code: fleet.exitCode,
           by_status: fleet.byStatus,
+          coverage: fleet.coverage.map((c) => ({
+            kind: c.kind,
+            source: c.source,
+            origin: c.origin,
+            problem: c.problem,
+          })),
           ledgers: fleet.entries.map((e) => ({
             dir: e.dir,
             origin: e.origin,
@@ -150,7 +163,7 @@ Exit codes:
       return fleet.exitCode;
     }
     const report = await verifyLedger(positionals[0], {
-      trust: trusts[0],
+      trust: trusts[0].trust,
       checkpoints,
       useLedgerCheckpoint: !values["no-ledger-checkpoint"],
     });

@@ -47,7 +47,7 @@ Options:
 Exit codes:
   0  verified
   1  invalid: malformed bundle or record, bad signature, proof does not verify
-  2  usage
+  2  usage, or an unreadable or malformed trust file
   4  trust problem: checkpoint or record key not trusted, key compromised, witness quorum
      not met
 `,
@@ -63,8 +63,9 @@ Exit codes:
       trusted = await loadTrustFile(values.trust);
     } catch (err) {
       if (!(err instanceof TrustFileError)) throw err;
-      ctx.stderr.write(`carbon-ops: error: ${err.message}\n`);
-      return 4;
+      // A malformed trust file is a usage problem (exit 2), as in `ledger verify`.
+      ctx.stderr.write(`carbon-ops: error: --trust ${values.trust}: ${err.message}\n`);
+      return 2;
     }
     const [recordPath, bundlePath] = positionals;
     let line: Uint8Array;

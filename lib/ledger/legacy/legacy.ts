@@ -17,6 +17,7 @@
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
 import { toHex, utf8Bytes } from "../encoding.ts";
 import { sha256 } from "../sha256.ts";
+import { assertEd25519PublicKey, signatureRProblem } from "../ed25519_point.ts";
 import { Buffer } from "node:buffer";
 import { isPythonNumberLexeme, parsePyJson, pyDumps, type PyJson } from "./legacy_json.ts";
 
@@ -28,7 +29,7 @@ import { isPythonNumberLexeme, parsePyJson, pyDumps, type PyJson } from "./legac
  * import assert from "node:assert/strict";
  * import { type LegacyErrorCode, verifyLegacyLedger } from "./legacy.ts";
  * const expected: LegacyErrorCode = "EMPTY_LEDGER";
- * assert.equal(verifyLegacyLedger(new Uint8Array(), { publicKeyHex: "00".repeat(32) }).problem?.code, expected);
+ * assert.equal(verifyLegacyLedger(new Uint8Array(), { publicKeyHex: "11".repeat(32) }).problem?.code, expected);
  * ```
  */
 export type LegacyErrorCode =
@@ -169,6 +170,8 @@ export function legacyPublicKey(hex: string): KeyObject {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
     throw new RangeError("legacy public key must be 64 hex digits (raw Ed25519 public key)");
   }
+  // Refuses small-order and non-canonical points, which verify forged entries (ed25519_point.ts).
+  assertEd25519PublicKey(Buffer.from(hex, "hex"));
   const x = Buffer.from(hex, "hex").toString("base64url");
   return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
 }
@@ -181,6 +184,7 @@ function strictVerify(key: KeyObject, message: Uint8Array, sig: Uint8Array): boo
   let s = 0n;
   for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i]);
   if (s >= ORDER_L) return false;
+  if (signatureRProblem(sig.subarray(0, 32)) !== null) return false;
   return verify(null, message, key, sig);
 }
 

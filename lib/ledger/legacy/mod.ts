@@ -9,7 +9,7 @@
  * import assert from "node:assert/strict";
  * import { verifyLegacyLedger } from "./mod.ts";
  * const bytes = new TextEncoder().encode('{"a": 1}\n');
- * const report = verifyLegacyLedger(bytes, { publicKeyHex: "00".repeat(32) });
+ * const report = verifyLegacyLedger(bytes, { publicKeyHex: "11".repeat(32) });
  * assert.equal(report.ok, false);
  * assert.equal(report.problem?.code, "BAD_LAYOUT");
  * assert.equal(report.verifiedEntries, 0);
