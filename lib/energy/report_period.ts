@@ -7,6 +7,8 @@
  * @module
  */
 
+import { tryParseRfc3339 } from "../base/rfc3339.ts";
+
 /**
  * What the report remembers between runs.
  *
@@ -149,8 +151,8 @@ export function planPeriod(
       message: `baseline recorded (governor ${reading.instance}); the next run reports the period`,
     };
   }
-  const startMs = Date.parse(state.time);
-  const endMs = Date.parse(reading.time);
+  const startMs = tryParseRfc3339(state.time)?.epochMs ?? NaN;
+  const endMs = tryParseRfc3339(reading.time)?.epochMs ?? NaN;
   if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) {
     throw new RangeError(`unreadable period times '${state.time}' .. '${reading.time}'`);
   }
@@ -234,7 +236,7 @@ export function parseReportState(text: string): ReportState {
     if (typeof s.total_uj !== "string" || !/^\d{1,40}$/.test(s.total_uj)) {
       throw new SyntaxError(`${where}: total_uj must be a decimal string`);
     }
-    if (typeof s.time !== "string" || !Number.isFinite(Date.parse(s.time))) {
+    if (typeof s.time !== "string" || tryParseRfc3339(s.time) === null) {
       throw new SyntaxError(`${where}: time must be RFC 3339`);
     }
     if (typeof s.events !== "number") throw new SyntaxError(`${where}: events missing`);

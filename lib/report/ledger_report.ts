@@ -6,6 +6,7 @@
  * @module
  */
 
+import { rfc3339Ms } from "../base/rfc3339.ts";
 import { escapeXml, renderLineChart } from "./svg_chart.ts";
 
 /**
@@ -165,7 +166,7 @@ ${rows || '<tr><td colspan="4">no emission records</td></tr>'}
  */
 export function renderLedgerReport(m: LedgerReportModel): string {
   const live = m.emissions.filter((e) => !e.superseded);
-  const points = live.map((e) => [Date.parse(e.end) / 1000, Number(e.co2eG)] as const);
+  const points = live.map((e) => [rfc3339Ms(e.end) / 1000, Number(e.co2eG)] as const);
   const band = live.map((e) => [Number(e.lowerG), Number(e.upperG)] as const);
   const t0 = points.length ? points[0][0] : 0;
   const hours = (points.at(-1)?.[0] ?? t0) - t0 > 3 * 86_400;

@@ -146,3 +146,14 @@ Deno.test("parseReportState rejects damaged state with the field named", () => {
   );
   assert.throws(() => parseReportState('{"v":2}'), /v must be 1/);
 });
+
+Deno.test("parseReportState refuses an impossible calendar time that Date.parse would roll over", () => {
+  for (const time of ["2026-02-31T00:00:00.000Z", "2026-01-01T24:00:00.000Z"]) {
+    assert.throws(
+      () =>
+        parseReportState(JSON.stringify({ v: 1, instance: "a", total_uj: "1", time, events: 0 })),
+      /time must be RFC 3339/,
+      time,
+    );
+  }
+});

@@ -273,3 +273,18 @@ Deno.test("legacy import is idempotent and resumes an interrupted import without
   ]);
   assert.equal(cli.code, 2); // the file does not exist: usage error
 });
+
+Deno.test("legacy import refuses an impossible 0.1 timestamp instead of rolling it into the next month", () => {
+  const text = writeLegacyTs([
+    '{"timestamp": "2025-02-30T12:00:00", "grams": 2, "energy_kwh": 1}',
+    '{"timestamp": "2025-03-01T24:00:00Z", "grams": 2, "energy_kwh": 1}',
+  ], { priv: LEGACY.priv });
+  const report = verifyLegacyLedger(new TextEncoder().encode(text), {
+    publicKeyHex: LEGACY.pubHex,
+  });
+  assert.ok(report.ok);
+  const opts = { reportingEntity: "X", publicKeyHex: LEGACY.pubHex };
+  for (const mapped of report.entries.map((e) => mapLegacyEntry(e, opts))) {
+    assert.ok("problem" in mapped, JSON.stringify(mapped));
+  }
+});

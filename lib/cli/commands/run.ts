@@ -6,6 +6,7 @@
  * @module
  */
 
+import { rfc3339Ms } from "../../base/rfc3339.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
@@ -152,8 +153,8 @@ Examples:
     let estimate: CarbonEstimate | null = null;
     let ledger: AppendedEmission | null = null;
     try {
-      const startMs = Date.parse(result.record.timestamp_start);
-      const endMs = Math.max(Date.parse(result.record.timestamp_end), startMs + 1);
+      const startMs = rfc3339Ms(result.record.timestamp_start);
+      const endMs = Math.max(rfc3339Ms(result.record.timestamp_end), startMs + 1);
       estimate = await estimator.estimateOverSpan({
         startTs: result.record.timestamp_start,
         endTs: new Date(endMs).toISOString(),

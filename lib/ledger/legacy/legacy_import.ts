@@ -16,6 +16,7 @@
  * @module
  */
 
+import { tryParseRfc3339 } from "../../base/rfc3339.ts";
 import type { JsonValue } from "../canonical_json.ts";
 import type { LegacyEntry } from "./legacy.ts";
 import type { PyJson } from "./legacy_json.ts";
@@ -78,8 +79,9 @@ function utcTimestamp(text: string): { iso: string; naive: boolean } | undefined
   if (!m) return undefined;
   const fraction = (m[2] ?? "").slice(0, 3).padEnd(3, "0");
   const base = m[1].replace(/\.\d+$/, "");
-  const ms = Date.parse(`${base}.${fraction}${m[3] ?? "Z"}`);
-  if (Number.isNaN(ms)) return undefined;
+  // The strict parser refuses impossible dates (2026-02-31, 24:00) that Date.parse rolls over.
+  const ms = tryParseRfc3339(`${base}.${fraction}${m[3] ?? "Z"}`)?.epochMs;
+  if (ms === undefined) return undefined;
   return { iso: new Date(ms).toISOString(), naive: m[3] === undefined };
 }
 
