@@ -6,7 +6,8 @@
  * private directory (mode 0700, as `mktemp -d` and most home directories are) is not readable by
  * nobody. So the project's modules the script imports and the Deno binary are first placed in a
  * world-readable workspace: modules are copied (with their local imports, found by
- * `deno info`), the binary is hard-linked when it can be and copied otherwise.
+ * `deno info`, and any npm package they use, whole, with deno.json), the binary is hard-linked
+ * when it can be and copied otherwise.
  */
 
 import { REPO_ROOT } from "./run_cli.ts";
@@ -19,6 +20,8 @@ export interface NobodyWorkspace {
   readonly denoDir: string;
   /** The file URL of the copy of repo-relative `module` (as passed to `nobodyWorkspace`). */
   moduleUrl(module: string): string;
+  /** Deno flags for the copy: `--config` of its deno.json when npm packages were copied. */
+  readonly configArgs: readonly string[];
 }
 
 async function localDependencies(module: string): Promise<string[]> {
@@ -53,17 +56,36 @@ export async function nobodyWorkspace(
 ): Promise<NobodyWorkspace> {
   await Deno.chmod(dir, 0o755);
   const src = `${dir}/nobody-src`;
+  const npmPackages = new Set<string>();
+  const copy = async (rel: string) => {
+    const parts = rel.split("/").slice(0, -1);
+    for (let i = 0; i <= parts.length; i++) {
+      await makeReadableDir([src, ...parts.slice(0, i)].join("/"));
+    }
+    await Deno.copyFile(REPO_ROOT + rel, `${src}/${rel}`);
+    await Deno.chmod(`${src}/${rel}`, 0o644);
+  };
   for (const module of modules) {
     for (const rel of await localDependencies(module)) {
-      const target = `${src}/${rel}`;
-      const parts = rel.split("/").slice(0, -1);
-      for (let i = 0; i <= parts.length; i++) {
-        await makeReadableDir([src, ...parts.slice(0, i)].join("/"));
-      }
-      await Deno.copyFile(REPO_ROOT + rel, target);
-      await Deno.chmod(target, 0o644);
+      // An npm package is copied whole (its entry point requires files deno info does not list).
+      const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(rel);
+      if (pkg) npmPackages.add(pkg[1]);
+      else await copy(rel);
     }
   }
+  const copyTree = async (rel: string): Promise<void> => {
+    for await (const entry of Deno.readDir(REPO_ROOT + rel)) {
+      const child = `${rel}/${entry.name}`;
+      if (entry.isDirectory) await copyTree(child);
+      else if (entry.isFile) await copy(child);
+    }
+  };
+  for (const pkg of npmPackages) await copyTree(`node_modules/${pkg}`);
+  if (npmPackages.size > 0) {
+    await copy("deno.json");
+    await copy("package.json");
+  }
+
   const bin = `${dir}/nobody-bin`;
   await makeReadableDir(bin);
   const denoPath = `${bin}/deno`;
@@ -76,6 +98,7 @@ export async function nobodyWorkspace(
     denoPath,
     denoDir,
     moduleUrl: (module) => new URL(`file://${src}/${module}`).href,
+    configArgs: npmPackages.size > 0 ? ["--config", `${src}/deno.json`] : ["--no-config"],
   };
 }
 
@@ -97,7 +120,7 @@ export function runDenoScriptAsNobody(
       "run",
       "-A",
       "--quiet",
-      "--no-config",
+      ...workspace.configArgs,
       script,
       ...scriptArgs,
     ],

@@ -1,7 +1,8 @@
 // Issue 12, item 14: messages that say what the path is, the real reason, and who may act.
 import assert from "node:assert/strict";
 import { permissionDeniedDetails } from "../../lib/base/permission_denied.ts";
-import { type CliResult, MAIN_TS, runCli } from "../_kit/run_cli.ts";
+import { type CliResult, runCli } from "../_kit/run_cli.ts";
+import { type NobodyWorkspace, nobodyWorkspace } from "../_kit/run_as_nobody.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 
 const NOBODY = 65534;
@@ -11,18 +12,35 @@ const NOBODY = 65534;
  * `setpriv` as uid/gid 65534; otherwise as the current user, who then must not be the owner
  * either (the caller's files are chmod 000 in that case, see `denyToTestUser`).
  */
+let workspace: Promise<NobodyWorkspace> | undefined;
+
+/**
+ * The CLI (main.ts with everything it loads) and a Deno binary copied where uid 65534 can read
+ * them, once per file: the checkout may sit in a directory only root can enter.
+ */
+function mainForNobody(): Promise<NobodyWorkspace> {
+  workspace ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "carbon-ops-test-nobody-cli-" });
+    addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    return await nobodyWorkspace(dir, ["main.ts"]);
+  })();
+  return workspace;
+}
+
 async function runCliAsOther(args: string[], home: string): Promise<CliResult> {
   if (Deno.uid() !== 0) return await runCli(args);
+  const ws = await mainForNobody();
   const cmd = new Deno.Command("setpriv", {
     args: [
       `--reuid=${NOBODY}`,
       `--regid=${NOBODY}`,
       "--clear-groups",
-      Deno.execPath(),
+      ws.denoPath,
       "run",
       "-A",
       "--quiet",
-      MAIN_TS,
+      ...ws.configArgs,
+      ws.moduleUrl("main.ts"),
       ...args,
     ],
     env: {

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { nobodyWorkspace } from "../_kit/run_as_nobody.ts";
 import { GovernorClient } from "../../lib/energy/governor_client.ts";
 import { startGovernorProcess } from "../_kit/governor_process.ts";
 import { runCli } from "../_kit/run_cli.ts";
@@ -178,32 +179,28 @@ Deno.test({
     await Deno.chmod(dir.path, 0o755); // let the unprivileged user reach the socket's directory
     const socketPath = dir.join("g.sock");
     await using gov = await startGovernorProcess(socketPath, ["--rapl-mode=sim", "--group", GROUP]);
-    // the client imports only the wire module, which imports only types (erased when run): copy
-    // both where the unprivileged user can read them (the repository may sit in a directory only
-    // root can enter)
-    for (const name of ["governor_client.ts", "wire.ts"]) {
-      await Deno.copyFile(new URL(`../../lib/energy/${name}`, import.meta.url), dir.join(name));
-      await Deno.chmod(dir.join(name), 0o644);
-    }
+    // the client and the Deno binary, copied where the unprivileged user can read them (the
+    // repository may sit in a directory only root can enter)
+    const workspace = await nobodyWorkspace(dir.path, ["lib/energy/governor_client.ts"]);
     const script = dir.join("client.ts");
     await Deno.writeTextFile(
       script,
-      `import { GovernorClient } from "./governor_client.ts";
+      `import { GovernorClient } from ${
+        JSON.stringify(workspace.moduleUrl("lib/energy/governor_client.ts"))
+      };
 const c = new GovernorClient({ socketPath: Deno.args[0] });
 console.log(await c.read().then((r) => "ok " + r.hostTotalUj, (e) => e.name + " " + e.reason));
 c.close();\n`,
     );
     await Deno.chmod(script, 0o644);
-    const denoDir = dir.join("deno-dir");
-    await Deno.mkdir(denoDir, { mode: 0o777 });
-    await Deno.chmod(denoDir, 0o777);
+    const denoDir = workspace.denoDir;
     const asNobody = async (groups: string[]) => {
       const out = await new Deno.Command("/usr/bin/setpriv", {
         args: [
           "--reuid=nobody",
           "--regid=nogroup",
           ...(groups.length ? [`--groups=${groups.join(",")}`] : ["--clear-groups"]),
-          Deno.execPath(),
+          workspace.denoPath,
           "run",
           "-A",
           "--no-config",
