@@ -36,8 +36,16 @@ async function localDependencies(module: string): Promise<string[]> {
     modules: { specifier: string }[];
   };
   const prefix = new URL(REPO_ROOT, "file:///").href;
-  return info.modules.map((m) => m.specifier).filter((s) => s.startsWith(prefix))
-    .map((s) => decodeURIComponent(s.slice(prefix.length)));
+  const deps: string[] = [];
+  for (const { specifier } of info.modules) {
+    // npm packages (node_modules may be a link to another checkout's): as node_modules/<pkg>/...
+    const npm = /\/node_modules\/((?:@[^/]+\/)?[^/]+\/.*)$/.exec(specifier);
+    if (npm) deps.push(`node_modules/${decodeURIComponent(npm[1])}`);
+    else if (specifier.startsWith(prefix)) {
+      deps.push(decodeURIComponent(specifier.slice(prefix.length)));
+    }
+  }
+  return deps;
 }
 
 async function makeReadableDir(path: string): Promise<void> {
