@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeFileKind } from "../base/file_kind.ts";
 import { syncDir, writeFileDurable } from "../base/durable_file.ts";
 import { permissionDeniedDetails } from "../base/permission_denied.ts";
 import {
@@ -162,16 +163,6 @@ export class KeyFileError extends Error {
   }
 }
 
-/** What a non-regular file is, for messages ("a directory", "a character device"). */
-function fileKind(info: Deno.FileInfo): string {
-  if (info.isDirectory) return "a directory";
-  if (info.isCharDevice) return "a character device";
-  if (info.isBlockDevice) return "a block device";
-  if (info.isFifo) return "a named pipe";
-  if (info.isSocket) return "a socket";
-  return "not a regular file";
-}
-
 /**
  * Loads a private key file, refusing files that group or others can access (mode & 0o077) with
  * the `chmod` to run, and anything that is not an unencrypted Ed25519 PKCS#8 PEM. A path that is
@@ -213,7 +204,7 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
     throw new KeyFileError(
       "FORMAT",
       path,
-      `is ${fileKind(info)}, not a key file`,
+      `is ${describeFileKind(info)}, not a key file`,
       "give the path of a private key file from 'carbon-ops keys generate' (e.g. DIR/ledger.key)",
     );
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describeFileKind } from "../base/file_kind.ts";
 import { permissionDeniedDetails } from "../base/permission_denied.ts";
 
 /**
@@ -54,15 +55,6 @@ export class LedgerFileError extends Error {
   }
 }
 
-function kindOf(info: Deno.FileInfo): string {
-  if (info.isDirectory) return "a directory";
-  if (info.isFifo) return "a FIFO (named pipe)";
-  if (info.isSocket) return "a socket";
-  if (info.isCharDevice) return "a character device";
-  if (info.isBlockDevice) return "a block device";
-  return "not a regular file";
-}
-
 function unreadable(path: string, cause: unknown): LedgerFileError {
   const { reason, nextStep } = permissionDeniedDetails(path);
   return new LedgerFileError(
@@ -109,7 +101,7 @@ export function checkLedgerFile(path: string): Deno.FileInfo {
   if (!info.isFile) {
     throw new LedgerFileError(
       "LEDGER_NOT_REGULAR",
-      `${path} is ${kindOf(info)}, not a regular file`,
+      `${path} is ${describeFileKind(info)}, not a regular file`,
       "a ledger is a regular file written by 'carbon-ops ledger append'; point at the ledger " +
         "directory itself, or copy the ledger to a regular file and verify the copy",
     );
