@@ -5,6 +5,7 @@
  * @module
  */
 
+import { privateFileModeProblem } from "./private_file.ts";
 import { describeFileKind } from "../base/file_kind.ts";
 import { syncDir, writeFileDurable } from "../base/durable_file.ts";
 import { permissionDeniedDetails } from "../base/permission_denied.ts";
@@ -208,15 +209,8 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
       "give the path of a private key file from 'carbon-ops keys generate' (e.g. DIR/ledger.key)",
     );
   }
-  const mode = (info.mode ?? 0) & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new KeyFileError(
-      "MODE",
-      path,
-      `is accessible by group or others (mode ${mode.toString(8).padStart(4, "0")})`,
-      `run: chmod 600 ${path}`,
-    );
-  }
+  const modeProblem = privateFileModeProblem(path, info);
+  if (modeProblem) throw new KeyFileError("MODE", path, modeProblem.what, modeProblem.hint);
   let text: string;
   try {
     text = await Deno.readTextFile(path);

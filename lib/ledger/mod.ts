@@ -5,8 +5,8 @@
  * Format: docs/ledger-format.md. Verifying and importing Python carbon-ops 0.1 ledgers lives in
  * `./legacy/mod.ts`.
  *
- * This is the library surface: keys, init, append, read, verify, checkpoint, prove and verify
- * proofs, rotate keys, witness. The building blocks behind it (canonical JSON, Merkle hashing,
+ * This is the library surface: keys, init, append, read, verify, checkpoint (and publish it off
+ * the host), prove and verify proofs, rotate keys, witness. The building blocks behind it (canonical JSON, Merkle hashing,
  * signed notes, the tree hash cache, ...) are internal; import them by file path only from
  * inside this repository.
  *
@@ -107,6 +107,20 @@ export {
 // Checkpoints.
 export type { Checkpoint } from "./checkpoint.ts";
 export { writeCheckpoint, type WrittenCheckpoint } from "./checkpoint_writer.ts";
+
+// Publishing checkpoints off the host (a directory or an http(s) URL).
+export {
+  CheckpointPublishError,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  loadPublishToken,
+  originFileName,
+  parsePublishTarget,
+  publishCheckpoint,
+  type PublishErrorCode,
+  type PublishOptions,
+  type PublishResult,
+  type PublishTarget,
+} from "./checkpoint_publish.ts";
 
 // Proofs: make them from a ledger directory, verify them offline.
 export {

@@ -7,7 +7,7 @@
 
 import { type Command, type CommandGroup, defineGroup } from "../command.ts";
 import { ledgerAppendCommand } from "./ledger_append.ts";
-import { ledgerCheckpointCommand } from "./ledger_checkpoint.ts";
+import { ledgerCheckpointCommand, ledgerPublishCommand } from "./ledger_checkpoint.ts";
 import { ledgerInitCommand } from "./ledger_init.ts";
 import { ledgerReportCommand } from "./ledger_report.ts";
 import { ledgerShowCommand } from "./ledger_show.ts";
@@ -38,6 +38,7 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerAppendCommand,
   ledgerVerifyCommand,
   ledgerCheckpointCommand,
+  ledgerPublishCommand,
   ledgerShowCommand,
   ledgerTotalsCommand,
   ledgerReportCommand,
