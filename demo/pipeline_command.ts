@@ -7,6 +7,8 @@
  * @module
  */
 
+import { shellQuote } from "../lib/base/shell_quote.ts";
+import { resolve } from "node:path";
 import { numberOption, parseCommandArgs } from "../lib/cli/args.ts";
 import { type Command, writeJson } from "../lib/cli/command.ts";
 import { runGovernor } from "../governor/daemon.ts";
@@ -82,7 +84,8 @@ Options:
       usage: USAGE,
     });
     const workloadS = numberOption(v["workload-s"] ?? "2", "--workload-s", { min: 0.2, max: 600 });
-    const dir = v.dir ?? await Deno.makeTempDir({ prefix: "carbon-ops-demo-" });
+    // Absolute, so the command printed at the end runs from any directory.
+    const dir = resolve(v.dir ?? await Deno.makeTempDir({ prefix: "carbon-ops-demo-" }));
     await Deno.mkdir(dir, { recursive: true });
     const say = v.json ? () => {} : (text: string) => ctx.stdout.write(`${text}\n`);
     const socketPath = `${dir}/governor.sock`;
@@ -247,7 +250,11 @@ Options:
       say(
         `\nFiles:\n  ledger      ${ledgerDir}/ledger.jsonl\n  trust file  ${trustPath}\n  checkpoint  ${ledgerDir}/checkpoint\n  keys        ${keys.keyPath}, ${keys.pubPath}`,
       );
-      say(`Verify again: carbon-ops ledger verify ${ledgerDir} --trust ${trustPath}`);
+      say(
+        `Verify again: carbon-ops ledger verify ${shellQuote(ledgerDir)} --trust ${
+          shellQuote(trustPath)
+        }`,
+      );
       if (v.json) {
         writeJson(ctx.stdout, {
           ok,

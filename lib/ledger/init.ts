@@ -16,6 +16,7 @@
  * @module
  */
 
+import { shellQuote } from "../base/shell_quote.ts";
 import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { type Clock, rfc3339, systemClock } from "../base/clock.ts";
 import { VERSION } from "../base/version.ts";
@@ -498,9 +499,4 @@ async function listDir(path: string): Promise<string[]> {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** `text` quoted for a POSIX shell (left bare when it is plainly safe). */
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }

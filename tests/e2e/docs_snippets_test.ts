@@ -1,13 +1,19 @@
 /**
  * Every code snippet in docs/*.md is executed: fenced ts blocks run as modules (importing the
- * library by its package name), sh blocks run in bash with `carbon-ops` on PATH, json and jsonc
- * blocks must parse. A document's blocks run in order in one scratch directory, so a later
+ * library by its package name), sh blocks run in bash with `carbon-ops` on PATH (the command as
+ * `deno task install` installs it, installed once for this file into a temporary prefix), json and
+ * jsonc blocks must parse. A document's blocks run in order in one scratch directory, so a later
  * snippet can use files an earlier one made. `$DOCS_TMP` names that directory.
+ *
+ * A block right after `<!-- deploy-test: NAME -->` is a root command on a bare host (it installs
+ * users, directories and units): tests/e2e/deploy_host_test.ts runs those, on a copy of the
+ * machine, and this test leaves them out.
  */
 import assert from "node:assert/strict";
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import { REPO_ROOT } from "../_kit/run_cli.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
+import { sharedInstall } from "../_kit/installed_command.ts";
 
 interface Block {
   lang: string;
@@ -22,8 +28,12 @@ function blocks(markdown: string): Block[] {
     const open = /^```(\w+)?\s*$/.exec(lines[i]);
     if (!open) continue;
     const start = i;
+    let before = i - 1;
+    while (before > 0 && lines[before] === "") before--;
+    const deployTest = before >= 0 && /^<!-- deploy-test: \S+ -->$/.test(lines[before]);
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    if (deployTest) continue;
     out.push({ lang: open[1] ?? "", code: body.join("\n") + "\n", line: start + 1 });
   }
   return out;
@@ -52,13 +62,7 @@ for (const name of docs) {
   if (snippets.length === 0) continue;
   Deno.test(`docs ${name} runs every code snippet in order without error`, async () => {
     await using scratch = await tempDir("carbon-ops-docs-");
-    const bin = scratch.join("bin");
-    await Deno.mkdir(bin);
-    await Deno.writeTextFile(
-      `${bin}/carbon-ops`,
-      `#!/bin/sh\nexec "${Deno.execPath()}" run -A --quiet "${REPO_ROOT}main.ts" "$@"\n`,
-      { mode: 0o755 },
-    );
+    const bin = await sharedInstall();
     const env = {
       PATH: `${bin}:${Deno.env.get("PATH")}`,
       HOME: Deno.env.get("HOME") ?? "/tmp",
