@@ -15,7 +15,8 @@ import { parseListen } from "./metrics.ts";
 import { openEnergySource } from "../lib/energy/rapl/mod.ts";
 
 const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
-  "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT]";
+  "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT] " +
+  "[--when-no-rapl exit|wait]";
 
 /**
  * Opens the energy source a config asks for (`openEnergySource` in lib/energy/rapl/).
@@ -115,16 +116,23 @@ governor.metricsHeaderTimeoutMs for the metrics endpoint.
 Options:
   --rapl-mode MODE        sysfs (default), msr (needs allowMsr in the config file) or sim
   --msr-cpus LIST         msr mode: CPUs to read, one per package, e.g. 0,64
-  --socket PATH           socket path (default /var/run/carbon-ops.sock)
+  --socket PATH           socket path (default /run/carbon-ops.sock)
   --group NAME            group owning the socket (default carbon-users); mode from the config
                           file (governor.socketMode, default 0660)
   --interval-ms N         sampling period (default 100 = 10 Hz)
   --powercap-root DIR     powercap class directory (default /sys/class/powercap)
-  --metrics-listen H:P    also serve OpenMetrics on http://H:P/metrics (default off)
+  --metrics-listen H:P    also serve metrics (OpenMetrics or Prometheus text) on
+                          http://H:P/metrics (default off)
+  --when-no-rapl WHAT     on a machine without RAPL (a VM or cloud guest): exit (default, code 3)
+                          or wait: log the reason once, serve nothing (no socket, no metrics)
+                          and wait until SIGTERM/SIGINT (exit 0); for Kubernetes, where a pod
+                          then stays NotReady instead of crash-looping (governor.whenNoRapl)
 
-Exit codes: 0 stopped by a signal, 1 could not start (no source, socket path taken by a file,
-another governor running, unknown group, metrics address in use) or stopped on a fatal error,
-2 usage or configuration error.
+Exit codes: 0 stopped by a signal, 1 could not start (counters not readable: permission or I/O,
+socket path taken by a file, another governor running, unknown group, metrics address in use)
+or stopped on a fatal error, 2 usage or configuration error, 3 no RAPL on this machine (no
+powercap zones, no usable MSRs: a VM or cloud guest): do not restart; measure jobs with
+\`carbon-ops run\` (modelled energy, labelled so) or run the governor only on RAPL hosts.
 
 Examples:
   carbon-ops governor
@@ -140,6 +148,7 @@ Examples:
           "interval-ms": { type: "string" },
           "powercap-root": { type: "string" },
           "metrics-listen": { type: "string" },
+          "when-no-rapl": { type: "string" },
         },
         usage: USAGE,
       });
@@ -171,6 +180,8 @@ Examples:
             : numberOption(values["interval-ms"], "--interval-ms", { min: 10, integer: true }),
           powercapRoot: values["powercap-root"],
           metricsListen: values["metrics-listen"],
+          // checked by the config layer (exit 2 naming the flag and the closest value)
+          whenNoRapl: values["when-no-rapl"] as "exit" | "wait" | undefined,
         },
       };
       const config = await ctx.loadConfig(flags);

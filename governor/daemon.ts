@@ -14,7 +14,8 @@ import type { Config } from "../lib/config/schema.ts";
 import { ConfigError } from "../lib/base/errors.ts";
 import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
 import type { EnergySource } from "../lib/energy/rapl/energy_source.ts";
-import { type MetricsServer, renderOpenMetrics, serveMetrics } from "./metrics.ts";
+import { EnergySourceError } from "../lib/energy/rapl/errors.ts";
+import { metricFamilies, type MetricsServer, serveMetrics } from "./metrics.ts";
 import { assessHealth, handleRequestLine, type ProtocolContext } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
 import { GovernorServer, NO_CLIENT_COUNTS } from "./server.ts";
@@ -121,10 +122,106 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+function closeQuietly(source: EnergySource, log: TextSink): void {
+  try {
+    source.close();
+  } catch (e) {
+    log.write(`carbon-ops governor: warning: cannot close the energy source: ${message(e)}\n`);
+  }
+}
+
+/**
+ * The exit code of a governor that found no RAPL on this machine (no powercap zones, no usable
+ * MSRs: a VM or cloud guest, or a CPU without RAPL) with `governor.whenNoRapl` `"exit"`. It means
+ * "do not restart": nothing changes by retrying, so the systemd unit lists it in
+ * `RestartPreventExitStatus`. (A permission or I/O failure stays exit 1: it may be fixed.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXIT_NO_RAPL, runGovernor } from "./daemon.ts";
+ * import { loadConfig } from "../lib/config/load.ts";
+ * import { EnergySourceError } from "../lib/energy/rapl/errors.ts";
+ * const lines: string[] = [];
+ * const code = await runGovernor({
+ *   config: await loadConfig({ env: { CARBON_OPS_CONFIG: "" } }),
+ *   openSource: () => {
+ *     throw new EnergySourceError("no powercap zones under /x", { backend: "any", reason: "not-found" });
+ *   },
+ *   log: { write: (text) => void lines.push(text) },
+ *   handleSignals: false,
+ * });
+ * assert.equal(code, EXIT_NO_RAPL);
+ * assert.equal(EXIT_NO_RAPL, 3);
+ * assert.equal(lines.length, 1);
+ * assert.match(lines[0], /^carbon-ops governor: no RAPL on this machine: /);
+ * ```
+ */
+export const EXIT_NO_RAPL = 3;
+
+/** Whether opening the source failed because this machine has no RAPL (not a fixable fault). */
+function isNoRapl(e: unknown): e is EnergySourceError {
+  return e instanceof EnergySourceError && (e.reason === "not-found" || e.reason === "unsupported");
+}
+
+/** The one line that says why there is nothing to measure here and what to do instead. */
+function noRaplLine(e: EnergySourceError, whenNoRapl: "exit" | "wait"): string {
+  // the source's message may span lines (one per backend tried): one line here, for logs
+  const what = e.message.split("\n").map((l) => l.trim()).filter((l) => l !== "")
+    .reduce(
+      (line, part) => line === "" ? part : `${line}${line.endsWith(":") ? " " : "; "}${part}`,
+      "",
+    )
+    .replace(/\.+$/, "");
+  const then = whenNoRapl === "wait"
+    ? "waiting without serving anything until stopped (--when-no-rapl wait: no socket, no " +
+      "metrics, so a Kubernetes pod stays NotReady instead of restarting)"
+    : `exiting with code ${EXIT_NO_RAPL} (no RAPL on this machine: do not restart)`;
+  return `carbon-ops governor: no RAPL on this machine: ${what}. This looks like a virtual ` +
+    "machine or cloud guest (guests get no RAPL) or a CPU without RAPL: nothing here can be " +
+    "measured. Run jobs with `carbon-ops run`, whose energy is modelled from CPU time and " +
+    'labelled source "model", or schedule the governor only on hosts with RAPL (Kubernetes: ' +
+    `the node label carbon-ops.dev/rapl=true, docs/kubernetes.md); ${then}\n`;
+}
+
+/**
+ * No RAPL here: say so once, then exit 3 (`whenNoRapl` `"exit"`) or wait, serving nothing, until
+ * SIGTERM, SIGINT or the abort signal and return 0 (`"wait"`). Waiting holds no timer: the
+ * signal listeners keep the process alive and nothing runs until one fires.
+ */
+async function withoutRapl(options: GovernorDaemonOptions, e: EnergySourceError): Promise<number> {
+  const whenNoRapl = options.config.governor.whenNoRapl;
+  options.log.write(noRaplLine(e, whenNoRapl));
+  if (whenNoRapl === "exit") return EXIT_NO_RAPL;
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  options.signal?.addEventListener("abort", onStop, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  // SIGHUP is taken too, so a reload request does not kill a waiting governor (nothing to reload).
+  const signals: [Deno.Signal, () => void][] = (options.handleSignals ?? true)
+    ? [["SIGTERM", onStop], ["SIGINT", onStop], ["SIGHUP", () => {}]]
+    : [];
+  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  try {
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      stop.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  } finally {
+    for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+    options.signal?.removeEventListener("abort", onStop);
+  }
+  options.log.write("carbon-ops governor: stopped; nothing was served\n");
+  return 0;
+}
+
 /**
  * Runs the governor until stopped. Returns 0 after a clean stop, 1 after a fatal start-up error
- * (message in `log`), 2 for an invalid source option. Throws `ConfigError` for a configuration
- * that cannot run (msr not allowed, bad simulated profile).
+ * (message in `log`), 2 for an invalid source option, {@link EXIT_NO_RAPL} (3) when this machine
+ * has no RAPL (no powercap zones, no usable MSRs) and `governor.whenNoRapl` is `"exit"`; with
+ * `"wait"` it logs the same one line, serves nothing (no socket, no metrics) and returns 0 when
+ * stopped. Throws `ConfigError` for a configuration that cannot run (msr not allowed, bad
+ * simulated profile).
  *
  * @example
  * ```ts
@@ -174,13 +271,8 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     );
   }
   const mode = parseMode(g.socketMode);
-  let gid: number;
-  try {
-    gid = await resolveGroupId(g.socketGroup, { groupFile: options.groupFile });
-  } catch (e) {
-    log.write(`carbon-ops governor: cannot start: ${message(e)}\n`);
-    return 1;
-  }
+  // The source opens first: a machine without RAPL is told so (and, with whenNoRapl "wait",
+  // waits) before anything else it may lack, such as the socket's group, can fail the start.
   let source: EnergySource;
   let sourceLines: readonly string[] | undefined;
   try {
@@ -189,9 +281,18 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     sourceLines = opened.lines;
   } catch (e) {
     if (e instanceof ConfigError) throw e; // e.g. a bad sim profile: exit 2 via the CLI
+    if (g.raplMode !== "sim" && isNoRapl(e)) return await withoutRapl(options, e);
     log.write(`carbon-ops governor: cannot open the ${g.raplMode} energy source: ${message(e)}\n`);
     // a bad option (e.g. --msr-cpus naming no package) is a usage error, the rest a failure
     return (e as { reason?: string }).reason === "invalid-option" ? 2 : 1;
+  }
+  let gid: number;
+  try {
+    gid = await resolveGroupId(g.socketGroup, { groupFile: options.groupFile });
+  } catch (e) {
+    log.write(`carbon-ops governor: cannot start: ${message(e)}\n`);
+    closeQuietly(source, log);
+    return 1;
   }
   const startNs = clock.monoNs();
   const instance = (options.randomUUID ?? (() => crypto.randomUUID()))();
@@ -292,11 +393,7 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
         log.write(`carbon-ops governor: warning: cannot save state: ${message(e)}\n`)
       );
     }
-    try {
-      source.close();
-    } catch (e) {
-      log.write(`carbon-ops governor: warning: cannot close the energy source: ${message(e)}\n`);
-    }
+    closeQuietly(source, log);
     options.signal?.removeEventListener("abort", onAbort);
     for (const [type, fn] of uncaught) globalThis.removeEventListener(type, fn);
   };
@@ -314,7 +411,7 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     });
     if (g.metricsListen !== null) {
       metrics = serveMetrics(g.metricsListen, () =>
-        renderOpenMetrics({
+        metricFamilies({
           snapshot: acc.snapshot(),
           health: assessHealth(acc.snapshot(), scheduler.stats(), clock.monoNs()),
           scheduler: scheduler.stats(),

@@ -1,7 +1,9 @@
 /**
- * OpenMetrics text exposition of the governor's totals and health, plus the small HTTP/1.1
- * endpoint that serves it (bounded connections, a request head deadline, accept errors survived). The energy counters are the accumulated totals, so they never wrap: a scraper at any
- * rate sees a monotonic counter (the cure for RAPL scrape aliasing).
+ * The governor's metric families (its totals and health) and the small HTTP/1.1 endpoint that
+ * serves them as OpenMetrics or Prometheus text, as the scraper asks (bounded connections, a
+ * request head deadline, accept errors survived). The energy counters are the accumulated totals,
+ * so they never wrap: a scraper at any rate sees a monotonic counter (the cure for RAPL scrape
+ * aliasing).
  *
  * @module
  */
@@ -11,6 +13,13 @@ import type { Health } from "./protocol.ts";
 import type { SchedulerStats } from "./scheduler.ts";
 import { acceptLoop } from "./accept_loop.ts";
 import { parseRequestHead } from "./http_request_head.ts";
+import {
+  type MetricFamily,
+  METRICS_CONTENT_TYPES,
+  type MetricsFormat,
+  renderExposition,
+} from "./metrics_exposition.ts";
+import { negotiateMetricsFormat } from "./metrics_negotiation.ts";
 
 /**
  * What the exposition reads.
@@ -62,16 +71,126 @@ function joules(uj: bigint): string {
   return frac === "" ? `${whole}` : `${whole}.${frac}`;
 }
 
-function label(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
+type Domain = Snapshot["domains"][string];
 
-function num(x: number): string {
-  return Number.isFinite(x) ? String(x) : "NaN";
+/** The per-domain counters: family name, help, and the field they read. */
+const DOMAIN_COUNTERS: readonly [string, string, (d: Domain) => number][] = [
+  ["carbon_ops_domain_wraps", "Counter wraps handled.", (d) => d.wraps],
+  [
+    "carbon_ops_domain_resets",
+    "Counter resets (energy across them not counted).",
+    (d) => d.resets,
+  ],
+  ["carbon_ops_discarded_frames", "Samples discarded as implausible.", (d) => d.discarded],
+  ["carbon_ops_read_errors", "Failed counter reads.", (d) => d.readErrors],
+  ["carbon_ops_stalls", "Stall episodes (counter unchanged while others move).", (d) => d.stalls],
+];
+
+const HEALTH_STATES = ["ok", "degraded", "failing"] as const;
+
+/**
+ * The governor's metric families, the one list both expositions are rendered from. Energy
+ * counters are exact decimal joules from the accumulated totals (they never wrap). No label is
+ * named like a label Prometheus sets on the target (`job`, `instance`): the governor's own
+ * instance id is `governor_instance`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { metricFamilies } from "./metrics.ts";
+ * const families = metricFamilies({
+ *   snapshot: { instance: "i", continues: null, source: "sim", monoNs: 0n, timeMs: 0, frames: 1,
+ *     domains: {}, hostTotalUj: 1_500_000n, hostTotalDomains: ["package-0"] },
+ *   health: { status: "ok", problems: [] },
+ *   scheduler: { intervalMs: 100, ticks: 1, overruns: 0, missedTicks: 0,
+ *     lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
+ *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 }, lastTickMonoNs: 0n },
+ * });
+ * const host = families.find((f) => f.name === "carbon_ops_host_energy_joules");
+ * assert.deepEqual(host?.samples, [{ labels: { basis: "package-0" }, value: "1.5" }]);
+ * ```
+ */
+export function metricFamilies(input: MetricsInput): MetricFamily[] {
+  const { snapshot: s, health, scheduler } = input;
+  const domains = Object.entries(s.domains);
+  const perDomain = (value: (d: Domain) => number | string) =>
+    domains.map(([domain, d]) => ({ labels: { domain }, value: value(d) }));
+  const lateness = scheduler.lateness;
+  return [
+    {
+      name: "carbon_ops_energy_joules",
+      type: "counter",
+      unit: "joules",
+      help: "Energy counted for the RAPL domain by this governor (wrap-corrected; never wraps).",
+      samples: perDomain((d) => joules(d.totalUj)),
+    },
+    {
+      name: "carbon_ops_host_energy_joules",
+      type: "counter",
+      unit: "joules",
+      help: "Host energy: the sum of the domains named in the basis label.",
+      samples: [{ labels: { basis: s.hostTotalDomains.join("+") }, value: joules(s.hostTotalUj) }],
+    },
+    ...DOMAIN_COUNTERS.map(([name, help, get]): MetricFamily => ({
+      name,
+      type: "counter",
+      help,
+      samples: perDomain(get),
+    })),
+    {
+      name: "carbon_ops_domain_stalled",
+      type: "gauge",
+      help: "1 while the domain's counter is stalled.",
+      samples: perDomain((d) => d.stalled ? 1 : 0),
+    },
+    {
+      name: "carbon_ops_domain_coverage_ratio",
+      type: "gauge",
+      unit: "ratio",
+      help: "Share of time since start covered by valid samples.",
+      samples: perDomain((d) => d.coverage),
+    },
+    {
+      name: "carbon_ops_governor",
+      type: "info",
+      help: "The running governor instance.",
+      samples: [{ labels: { governor_instance: s.instance, source: s.source }, value: 1 }],
+    },
+    {
+      name: "carbon_ops_health",
+      type: "stateset",
+      help: "Governor health verdict.",
+      samples: HEALTH_STATES.map((st) => ({
+        labels: { carbon_ops_health: st },
+        value: health.status === st ? 1 : 0,
+      })),
+    },
+    {
+      name: "carbon_ops_ticks",
+      type: "counter",
+      help: "Sampling ticks run.",
+      samples: [{ value: scheduler.ticks }],
+    },
+    {
+      name: "carbon_ops_tick_overruns",
+      type: "counter",
+      help: "Ticks that overran the next deadline.",
+      samples: [{ value: scheduler.overruns }],
+    },
+    {
+      name: "carbon_ops_tick_lateness_seconds",
+      type: "gauge",
+      unit: "seconds",
+      help: "Tick start lateness over the recent window (p50, p99) and since start (max).",
+      samples:
+        ([["p50", lateness.p50Ms], ["p99", lateness.p99Ms], ["max", lateness.maxMs]] as const)
+          .map(([stat, ms]) => ({ labels: { stat }, value: ms / 1000 })),
+    },
+  ];
 }
 
 /**
- * Renders OpenMetrics text (ending in `# EOF`).
+ * Renders the governor's families as OpenMetrics text (ending in `# EOF`).
  *
  * @example
  * ```ts
@@ -86,93 +205,11 @@ function num(x: number): string {
  *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 }, lastTickMonoNs: 0n },
  * });
  * assert.ok(text.endsWith("# EOF\n"));
+ * assert.match(text, /^carbon_ops_host_energy_joules_total\{basis=""\} 1\.5$/m);
  * ```
  */
 export function renderOpenMetrics(input: MetricsInput): string {
-  const { snapshot: s, health, scheduler } = input;
-  const out: string[] = [];
-  const family = (name: string, type: string, help: string, unit?: string) => {
-    out.push(`# TYPE ${name} ${type}`);
-    if (unit) out.push(`# UNIT ${name} ${unit}`);
-    out.push(`# HELP ${name} ${help}`);
-  };
-  const domains = Object.entries(s.domains);
-  family(
-    "carbon_ops_energy_joules",
-    "counter",
-    "Energy counted for the RAPL domain by this governor (wrap-corrected; never wraps).",
-    "joules",
-  );
-  for (const [name, d] of domains) {
-    out.push(`carbon_ops_energy_joules_total{domain="${label(name)}"} ${joules(d.totalUj)}`);
-  }
-  family(
-    "carbon_ops_host_energy_joules",
-    "counter",
-    "Host energy: the sum of the domains named in the basis label.",
-    "joules",
-  );
-  out.push(
-    `carbon_ops_host_energy_joules_total{basis="${label(s.hostTotalDomains.join("+"))}"} ${
-      joules(s.hostTotalUj)
-    }`,
-  );
-  const counters: [string, string, (d: Snapshot["domains"][string]) => number][] = [
-    ["carbon_ops_counter_wraps", "Counter wraps handled.", (d) => d.wraps],
-    [
-      "carbon_ops_counter_resets",
-      "Counter resets (energy across them not counted).",
-      (d) => d.resets,
-    ],
-    ["carbon_ops_discarded_frames", "Samples discarded as implausible.", (d) => d.discarded],
-    ["carbon_ops_read_errors", "Failed counter reads.", (d) => d.readErrors],
-    ["carbon_ops_stalls", "Stall episodes (counter unchanged while others move).", (d) => d.stalls],
-  ];
-  for (const [name, help, get] of counters) {
-    family(name, "counter", help);
-    for (const [dn, d] of domains) out.push(`${name}_total{domain="${label(dn)}"} ${get(d)}`);
-  }
-  family("carbon_ops_domain_stalled", "gauge", "1 while the domain's counter is stalled.");
-  for (const [dn, d] of domains) {
-    out.push(`carbon_ops_domain_stalled{domain="${label(dn)}"} ${d.stalled ? 1 : 0}`);
-  }
-  family(
-    "carbon_ops_domain_coverage_ratio",
-    "gauge",
-    "Share of time since start covered by valid samples.",
-    "ratio",
-  );
-  for (const [dn, d] of domains) {
-    out.push(`carbon_ops_domain_coverage_ratio{domain="${label(dn)}"} ${num(d.coverage)}`);
-  }
-  family("carbon_ops_governor", "info", "The running governor instance.");
-  out.push(
-    `carbon_ops_governor_info{instance="${label(s.instance)}",source="${label(s.source)}"} 1`,
-  );
-  family("carbon_ops_health", "stateset", "Governor health verdict.");
-  for (const st of ["ok", "degraded", "failing"]) {
-    out.push(`carbon_ops_health{carbon_ops_health="${st}"} ${health.status === st ? 1 : 0}`);
-  }
-  family("carbon_ops_ticks", "counter", "Sampling ticks run.");
-  out.push(`carbon_ops_ticks_total ${scheduler.ticks}`);
-  family("carbon_ops_tick_overruns", "counter", "Ticks that overran the next deadline.");
-  out.push(`carbon_ops_tick_overruns_total ${scheduler.overruns}`);
-  family(
-    "carbon_ops_tick_lateness_seconds",
-    "gauge",
-    "Tick start lateness over the recent window (p50, p99) and since start (max).",
-    "seconds",
-  );
-  for (
-    const [q, v] of [["p50", scheduler.lateness.p50Ms], ["p99", scheduler.lateness.p99Ms], [
-      "max",
-      scheduler.lateness.maxMs,
-    ]] as const
-  ) {
-    out.push(`carbon_ops_tick_lateness_seconds{stat="${q}"} ${num(v / 1000)}`);
-  }
-  out.push("# EOF");
-  return out.join("\n") + "\n";
+  return renderExposition(metricFamilies(input), "openmetrics");
 }
 
 /**
@@ -198,14 +235,19 @@ export function parseListen(listen: string): { hostname: string; port: number } 
 }
 
 /**
- * What the renderer is told about the request (content negotiation reads `accept`).
+ * What the renderer is told about the request: its method, its `Accept` header and the format the
+ * endpoint negotiated from it ({@link negotiateMetricsFormat}).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import type { MetricsRequest } from "./metrics.ts";
- * const req: MetricsRequest = { method: "GET", accept: "application/openmetrics-text" };
- * assert.equal(req.accept, "application/openmetrics-text");
+ * const req: MetricsRequest = {
+ *   method: "GET",
+ *   accept: "application/openmetrics-text",
+ *   format: "openmetrics",
+ * };
+ * assert.equal(req.format, "openmetrics");
  * ```
  */
 export interface MetricsRequest {
@@ -213,7 +255,25 @@ export interface MetricsRequest {
   readonly method: "GET" | "HEAD";
   /** The request's `Accept` header (several joined with ", "), or null when absent. */
   readonly accept: string | null;
+  /** The exposition negotiated from `accept`: the endpoint answers in it when given families. */
+  readonly format: MetricsFormat;
 }
+
+/**
+ * What a metrics renderer returns: the metric families, which the endpoint renders in the
+ * negotiated format with its content type; or a page already rendered as OpenMetrics text, which
+ * is served as OpenMetrics whatever the client asked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsPage } from "./metrics.ts";
+ * const page: MetricsPage = [{ name: "up_seconds", type: "gauge", unit: "seconds", help: "Up.",
+ *   samples: [{ value: 1 }] }];
+ * assert.ok(Array.isArray(page));
+ * ```
+ */
+export type MetricsPage = readonly MetricFamily[] | string;
 
 /**
  * Options of {@link serveMetrics}.
@@ -304,7 +364,6 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-const OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 const CACHE_ENTRIES = 8;
 
 type Phase = "head" | "answer" | "linger";
@@ -315,7 +374,10 @@ interface Slot {
 }
 
 /**
- * Serves `GET /metrics` (OpenMetrics text) on `listen` with a small, strict HTTP/1.1 server:
+ * Serves `GET /metrics` on `listen` with a small, strict HTTP/1.1 server: OpenMetrics text when the
+ * `Accept` header asks for it, else Prometheus text format 0.0.4 (see
+ * {@link negotiateMetricsFormat}) when `render` returns families, rendered from them by
+ * {@link renderExposition};
  * one request per connection (`Connection: close`), request heads bounded in size and time,
  * connections bounded in number, failed accepts (EMFILE) survived with backoff. The body is
  * rebuilt at most once per `minPeriodMs`: scrapers get fresh totals, never a high-rate power
@@ -325,7 +387,7 @@ interface Slot {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderOpenMetrics, serveMetrics } from "./metrics.ts";
+ * import { metricFamilies, renderOpenMetrics, serveMetrics } from "./metrics.ts";
  * const input = {
  *   snapshot: { instance: "i", continues: null, source: "sim" as const, monoNs: 0n, timeMs: 0,
  *     frames: 1, domains: {}, hostTotalUj: 0n, hostTotalDomains: [] },
@@ -334,16 +396,21 @@ interface Slot {
  *     lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
  *     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 }, lastTickMonoNs: 0n },
  * };
- * const m = serveMetrics("127.0.0.1:0", () => renderOpenMetrics(input));
- * const res = await fetch(`http://127.0.0.1:${m.addr.port}/metrics`);
- * assert.equal(res.status, 200);
- * assert.equal(await res.text(), renderOpenMetrics(input));
+ * const m = serveMetrics("127.0.0.1:0", () => metricFamilies(input));
+ * const om = await fetch(`http://127.0.0.1:${m.addr.port}/metrics`, {
+ *   headers: { accept: "application/openmetrics-text; version=1.0.0" },
+ * });
+ * assert.equal(om.status, 200);
+ * assert.equal(await om.text(), renderOpenMetrics(input));
+ * const classic = await fetch(`http://127.0.0.1:${m.addr.port}/metrics`);
+ * assert.equal(classic.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+ * assert.ok(!(await classic.text()).includes("# EOF"));
  * await m.close();
  * ```
  */
 export function serveMetrics(
   listen: string,
-  render: (request: MetricsRequest) => string,
+  render: (request: MetricsRequest) => MetricsPage,
   options: MetricsServeOptions = {},
 ): MetricsServer {
   const { hostname, port } = parseListen(listen);
@@ -375,23 +442,27 @@ export function serveMetrics(
   const slots = new Map<Deno.Conn, Slot>();
   const c = { accepted: 0, evicted: 0, rejected: 0, timedOut: 0, badRequests: 0, served: 0 };
   let acceptErrors = 0;
-  // Bodies by Accept header, all dropped once the period is over.
-  let cache = new Map<string, string>();
+  // Answers by Accept header, all dropped once the period is over.
+  let cache = new Map<string, { text: string; contentType: string }>();
   let cacheEpoch = -Infinity;
-  const body = (request: MetricsRequest): string => {
+  const body = (method: "GET" | "HEAD", accept: string | null) => {
     const now = nowMs();
     if (now - cacheEpoch >= minPeriodMs) {
       cache = new Map();
       cacheEpoch = now;
     }
-    const key = request.accept ?? "";
-    let text = cache.get(key);
-    if (text === undefined) {
-      text = render(request);
+    const key = accept ?? "";
+    let answer = cache.get(key);
+    if (answer === undefined) {
+      const format = negotiateMetricsFormat(accept);
+      const page = render({ method, accept, format });
+      answer = typeof page === "string"
+        ? { text: page, contentType: METRICS_CONTENT_TYPES.openmetrics }
+        : { text: renderExposition(page, format), contentType: METRICS_CONTENT_TYPES[format] };
       if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-      cache.set(key, text);
+      cache.set(key, answer);
     }
-    return text;
+    return answer;
   };
   const closeSlot = (slot: Slot) => {
     clearTimeout(slot.timer);
@@ -431,16 +502,17 @@ export function serveMetrics(
         answer = response(404, "not found: try /metrics\n");
       } else {
         const method = parsed.method;
-        let text: string;
+        let page: { text: string; contentType: string };
         try {
-          text = body({ method, accept: parsed.accept });
+          page = body(method, parsed.accept);
         } catch (e) {
           answer = response(500, `cannot render metrics: ${(e as Error).message}\n`);
           await writeAll(conn, answer);
           return;
         }
         c.served++;
-        answer = response(200, text, { "content-type": OPENMETRICS }, method === "HEAD");
+        const headers = { "content-type": page.contentType, vary: "accept" };
+        answer = response(200, page.text, headers, method === "HEAD");
       }
     }
     await writeAll(conn, answer);

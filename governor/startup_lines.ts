@@ -98,7 +98,9 @@ export function startupLines(
   );
   lines.push(
     info.metrics
-      ? `metrics: http://${hostPort(info.metrics.addr)}/metrics (OpenMetrics, refreshed at most ` +
+      ? `metrics: http://${
+        hostPort(info.metrics.addr)
+      }/metrics (OpenMetrics or Prometheus text, refreshed at most ` +
         "once a second; anyone who can reach this port can read the totals)"
       : "metrics: off",
   );

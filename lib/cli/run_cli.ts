@@ -48,7 +48,8 @@ const GLOBAL_HELP = `Global options (anywhere before a lone --):
   -V, --version   print the version
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error; 'ledger verify' adds 3 (inconsistent
-with a checkpoint), 4 (trust problem), 5 (only a torn last line).`;
+with a checkpoint), 4 (trust problem), 5 (only a torn last line); 'governor' exits 3 when the
+machine has no RAPL (do not restart).`;
 
 function programHelp(commands: readonly { name: string; summary: string }[]): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

@@ -65,7 +65,7 @@ export interface LoadConfigOptions {
  * import { ConfigError } from "../base/errors.ts";
  * import { loadConfig } from "./load.ts";
  * const config = await loadConfig({ env: { CARBON_OPS_CONFIG: "" } });
- * assert.equal(config.governor.socketPath, "/var/run/carbon-ops.sock");
+ * assert.equal(config.governor.socketPath, "/run/carbon-ops.sock");
  * await assert.rejects(loadConfig({ configPath: "/nonexistent/config.jsonc" }), ConfigError);
  * ```
  */

@@ -113,7 +113,7 @@ export const CONFIG_SCHEMA = {
     },
     socketPath: {
       type: { kind: "path" },
-      default: "/var/run/carbon-ops.sock",
+      default: "/run/carbon-ops.sock",
       description: "Unix socket path",
     },
     socketGroup: {
@@ -131,7 +131,8 @@ export const CONFIG_SCHEMA = {
       type: { kind: "string" },
       default: null,
       nullable: true,
-      description: "host:port for the OpenMetrics endpoint (off when null)",
+      description:
+        "host:port for the metrics endpoint, OpenMetrics or Prometheus text (off when null)",
     },
     maxPowerWatts: {
       type: { kind: "number", min: 1, max: 1_000_000 },
@@ -176,6 +177,13 @@ export const CONFIG_SCHEMA = {
       default: 5_000,
       description:
         "close metrics connections whose request head is not complete this long after accept",
+    },
+    whenNoRapl: {
+      type: { kind: "enum", values: ["exit", "wait"] },
+      default: "exit",
+      description: "what the governor does on a machine without RAPL (a VM or cloud guest): " +
+        "exit (code 3: do not restart) or wait serving nothing until stopped (a Kubernetes pod " +
+        "stays NotReady instead of crash-looping)",
     },
     simPowerWatts: {
       type: { kind: "number", min: 0, max: 1_000_000 },

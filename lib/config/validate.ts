@@ -6,6 +6,7 @@
  */
 
 import { DECIMAL_NUMBER_FORM, parseDecimalNumber } from "../base/decimal_number.ts";
+import { closestMatches } from "../base/suggest.ts";
 import type { FieldSpec, FieldType } from "./schema.ts";
 
 /**
@@ -69,6 +70,12 @@ function inRange(n: number, type: { min: number; max: number }): boolean {
  * const spec = { type: { kind: "integer", min: 1, max: 10 }, default: 5, description: "x" } as const;
  * assert.deepEqual(checkValue(spec, 3), { ok: true, value: 3 });
  * assert.deepEqual(checkValue(spec, 2.5), { ok: false, expected: "an integer from 1 to 10" });
+ * // a mistyped choice names the closest one
+ * const when = { type: { kind: "enum", values: ["exit", "wait"] }, default: "exit", description: "x" } as const;
+ * assert.deepEqual(checkValue(when, "wiat"), {
+ *   ok: false,
+ *   expected: 'one of "exit", "wait" (did you mean "wait"?)',
+ * });
  * ```
  */
 export function checkValue(spec: FieldSpec, value: unknown): Checked {
@@ -85,8 +92,13 @@ export function checkValue(spec: FieldSpec, value: unknown): Checked {
       return typeof value === "string" && value.length > 0 && !value.includes("\0")
         ? { ok: true, value }
         : bad;
-    case "enum":
-      return typeof value === "string" && type.values.includes(value) ? { ok: true, value } : bad;
+    case "enum": {
+      if (typeof value === "string" && type.values.includes(value)) return { ok: true, value };
+      const near = typeof value === "string" ? closestMatches(value, type.values, { max: 1 }) : [];
+      return near.length
+        ? { ok: false, expected: `${bad.expected} (did you mean "${near[0]}"?)` }
+        : bad;
+    }
     case "integer":
       return typeof value === "number" && Number.isInteger(value) && inRange(value, type)
         ? { ok: true, value }

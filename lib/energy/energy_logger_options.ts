@@ -65,7 +65,7 @@ export interface EnergyLoggerOptions {
    * Governor reader; `null` disables it. Default: the governor client on `governorSocket`.
    */
   readonly governor?: HostEnergyReader | null;
-  /** Governor socket path (default `/var/run/carbon-ops.sock`). */
+  /** Governor socket path (default `/run/carbon-ops.sock`). */
   readonly governorSocket?: string;
   /** Powercap reader; `null` disables. Default: direct reads of `<sysRoot>/class/powercap` when permitted. */
   readonly powercap?: HostEnergyReader | null;

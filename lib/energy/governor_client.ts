@@ -25,10 +25,10 @@ import {
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_GOVERNOR_SOCKET } from "./governor_client.ts";
- * assert.equal(DEFAULT_GOVERNOR_SOCKET, "/var/run/carbon-ops.sock");
+ * assert.equal(DEFAULT_GOVERNOR_SOCKET, "/run/carbon-ops.sock");
  * ```
  */
-export const DEFAULT_GOVERNOR_SOCKET = "/var/run/carbon-ops.sock";
+export const DEFAULT_GOVERNOR_SOCKET = "/run/carbon-ops.sock";
 
 /**
  * Why the governor could not be used.
@@ -125,7 +125,7 @@ export class GovernorUnavailableError extends Error {
  * ```
  */
 export interface GovernorClientOptions {
-  /** Socket path (default `/var/run/carbon-ops.sock`). */
+  /** Socket path (default `/run/carbon-ops.sock`). */
   readonly socketPath?: string;
   /** Timeout per request including connecting, ms (default 1000). */
   readonly timeoutMs?: number;

@@ -137,7 +137,7 @@ export class GovernorReader implements HostEnergyReader {
 
 /**
  * The default governor reader: a `GovernorClient` on `socketPath`
- * (default `/var/run/carbon-ops.sock`). Nothing connects until the first read.
+ * (default `/run/carbon-ops.sock`). Nothing connects until the first read.
  *
  * @example
  * ```ts

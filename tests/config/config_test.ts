@@ -20,7 +20,7 @@ function configError(fn: () => unknown): ConfigError {
 Deno.test("config resolves defaults when nothing is set", () => {
   const c = resolveConfig({ fileText: null });
   assert.deepEqual(c.governor.intervalMs, 100);
-  assert.deepEqual(c.governor.socketPath, "/var/run/carbon-ops.sock");
+  assert.deepEqual(c.governor.socketPath, "/run/carbon-ops.sock");
   assert.deepEqual(c.governor.socketMode, "0660");
   assert.deepEqual(c.carbon.region, "global-average");
 });

@@ -382,6 +382,7 @@ for (
       const held = await holdConnections(port, 2000);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+          headers: { accept: "application/openmetrics-text" },
           signal: AbortSignal.timeout(30_000),
         });
         assertEquals(res.status, 200);

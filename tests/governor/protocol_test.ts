@@ -188,7 +188,7 @@ Deno.test("openmetrics text has exact joules, one TYPE per family and ends with 
   assert(text.includes('carbon_ops_energy_joules_total{domain="package-0"} 1.234567\n'));
   assert(text.includes('carbon_ops_energy_joules_total{domain="package-0/core"} 1\n'));
   assert(text.includes('carbon_ops_host_energy_joules_total{basis="package-0"} 1.234567\n'));
-  assert(text.includes(`carbon_ops_governor_info{instance="${ID}",source="sim"} 1`));
+  assert(text.includes(`carbon_ops_governor_info{governor_instance="${ID}",source="sim"} 1`));
   assert(text.endsWith("# EOF\n"));
   const types = text.split("\n").filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2]);
   assertEquals(new Set(types).size, types.length);

@@ -232,7 +232,9 @@ Deno.test("governor serves OpenMetrics energy counters and health on metricsList
   assertEquals(g.code, null, g.log.join(""));
   const port = g.metricsPort();
   assert(port !== null && port > 0);
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { accept: "application/openmetrics-text; version=1.0.0" },
+  });
   assertEquals(res.status, 200);
   assert(
     res.headers.get("content-type")!.startsWith("application/openmetrics-text; version=1.0.0"),

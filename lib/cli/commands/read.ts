@@ -93,7 +93,7 @@ Asks the governor (carbon-ops governor) for its exact energy totals over its Uni
 membership of the socket's group (carbon-users by default), not root.
 
 Options:
-  --socket PATH       governor socket (default: governor.socketPath, /var/run/carbon-ops.sock)
+  --socket PATH       governor socket (default: governor.socketPath, /run/carbon-ops.sock)
   --json              print JSON (bigints as decimal strings, as on the socket)
   --watch             repeat every --interval-ms, with the average power since the last reading
   --interval-ms N     period of --watch (default 1000)
