@@ -16,6 +16,7 @@
  * @module
  */
 
+import { permissionDeniedDetails } from "../base/permission_denied.ts";
 import { shellQuote } from "../base/shell_quote.ts";
 import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { type Clock, rfc3339, systemClock } from "../base/clock.ts";
@@ -166,7 +167,17 @@ export async function initLedger(
   } catch (err) {
     throw writeFailed(`creating ${parent}`, err, `fix that, then ${again}`);
   }
-  const removedLeftovers = await removeStaleBuilds(parent, basename(target));
+  // The ledger is built beside its final place, so this user must be able to list and write the
+  // parent directory: say whose it is and what to do, not a bare "os error 13".
+  const removedLeftovers = await removeStaleBuilds(parent, basename(target)).catch((err) => {
+    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+    const { reason, nextStep } = permissionDeniedDetails(parent);
+    throw new LedgerError(
+      "WRITE_FAILED",
+      `cannot create the ledger in ${parent}: ${reason}`,
+      { hint: `${nextStep}; then ${again}`, cause: err },
+    );
+  });
   const found = await inspectTarget(target, dir);
   if (found.kind === "genesis-only") {
     return await resume(dir, found.record, found.line, {

@@ -219,3 +219,32 @@ Deno.test("permissionDeniedDetails falls back to the nearest directory it can st
   );
   assert.match(nextStep, /^run as the owner/);
 });
+
+Deno.test("ledger init where the user may not list the parent directory names its owner and the next step", async () => {
+  await using dir = await tempDir();
+  const home = await otherHome(dir.path);
+  const key = await generateKey(dir.path);
+  const own = dir.join("own.key");
+  await Deno.copyFile(key, own);
+  await Deno.chmod(own, 0o600);
+  if (Deno.uid() === 0) await Deno.chown(own, NOBODY, NOBODY);
+  // Root owns the parent and runs as uid 65534 below; a non-root runner denies itself instead.
+  const parent = dir.join("state");
+  await Deno.mkdir(parent);
+  await Deno.chmod(parent, Deno.uid() === 0 ? 0o700 : 0o300);
+  const r = await runCliAsOther(
+    ["ledger", "init", `${parent}/ledger`, "--origin", "example.org/a", "--key", own],
+    home,
+  );
+  await Deno.chmod(parent, 0o755);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `cannot create the ledger in ${parent}: permission denied \\(owner uid \\d+, mode 0[0-7]{3}\\)`,
+    ),
+  );
+  assert.match(r.stderr, /run as the owner \(uid \d+\)/);
+  // the OS error is the cause, printed under the message, not the message
+  assert.match(r.stderr, /^carbon-ops: error: cannot create the ledger in /);
+});
