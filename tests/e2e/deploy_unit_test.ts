@@ -13,13 +13,20 @@ const one = (key: string) => directives.get(key)?.at(-1) ?? "";
 Deno.test("governor unit starts the governor with options the command knows", () => {
   const exec = one("ExecStart").split(/\s+/);
   assert(exec[0].endsWith("/carbon-ops") && exec[1] === "governor", exec.join(" "));
-  for (const word of exec.slice(2).filter((w) => w.startsWith("--"))) {
+  // --config is the program's own option (runCli), the rest the governor's
+  for (const word of exec.slice(2).filter((w) => w.startsWith("--") && w !== "--config")) {
     assert(governorCommand.help.includes(word.split("=")[0]), `unknown option ${word}`);
   }
-  assert(exec.includes("--group") && exec[exec.indexOf("--group") + 1] === "carbon-users");
+  // the socket, group and state file come from the config file the cron jobs read too
+  assert(
+    exec.includes("--config") &&
+      exec[exec.indexOf("--config") + 1] === "/etc/carbon-ops/config.jsonc",
+  );
   assert(one("ExecReload").includes("-HUP"), "reload sends SIGHUP");
   assert(one("KillSignal") === "SIGTERM");
-  assert(one("RestartPreventExitStatus") === "2", "config errors are not retried");
+  const noRetry = one("RestartPreventExitStatus").split(/\s+/).sort();
+  assert(noRetry.join(" ") === "2 3", "config errors (2) and no RAPL (3) are not retried");
+  assert(governorCommand.help.includes("3 no RAPL"), "the command documents exit 3");
 });
 
 Deno.test("governor unit is hardened and keeps only what the daemon needs", () => {
@@ -43,5 +50,8 @@ Deno.test("governor unit is hardened and keeps only what the daemon needs", () =
   // V8 needs W^X off; the socket directory and state directory stay writable
   assert(one("MemoryDenyWriteExecute") === "no");
   assert(one("ReadWritePaths").split(/\s+/).includes("/run"));
+  // never the cron user's directory: systemd would chown a StateDirectory to root
+  assert(!one("ReadWritePaths").includes("/var/lib/carbon-ops"));
+  assert(one("StateDirectory") === "carbon-ops-governor", one("StateDirectory"));
   assert(one("RestrictAddressFamilies").split(/\s+/).includes("AF_UNIX"));
 });
