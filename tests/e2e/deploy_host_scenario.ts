@@ -283,6 +283,23 @@ const stateFile = host.path(config.governor.statePath);
 await owned(config.governor.statePath, 0);
 assert.ok((await Deno.readTextFile(stateFile)).length > 0, "the governor persisted its totals");
 
+// Log rotation keeps the logs the cron user's (a rotated-away log it cannot recreate would stop
+// the jobs the way a root-owned log did).
+if (await Deno.stat(host.path("/usr/sbin/logrotate")).then(() => true, () => false)) {
+  expectOk(
+    "logrotate --force",
+    await host.runIn(
+      ["logrotate", "--force", "--state", "/tmp/logrotate.state", "/etc/logrotate.d/carbon-ops"],
+      { env: rootEnv },
+    ),
+  );
+  await owned("/var/log/carbon-ops/report.log", cronUser.id, 0o640);
+  await owned("/var/log/carbon-ops/report.log.1", cronUser.id);
+  result.logrotate = "rotated";
+} else {
+  result.logrotate = "logrotate not installed";
+}
+
 const unit = parseUnit(unitText);
 for (const doc of unit.get("Documentation") ?? []) {
   assert.ok(doc.startsWith("file://"), `Documentation=${doc}`);
