@@ -16,7 +16,7 @@ import { openEnergySource } from "../lib/energy/rapl/mod.ts";
 
 const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
   "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT] " +
-  "[--when-no-rapl exit|wait]";
+  "[--when-no-rapl exit|wait] [--cgroup-root DIR] [--attribution-interval-ms N]";
 
 /**
  * Opens the energy source a config asks for (`openEnergySource` in lib/energy/rapl/).
@@ -127,6 +127,13 @@ Options:
                           or wait: log the reason once, serve nothing (no socket, no metrics)
                           and wait until SIGTERM/SIGINT (exit 0); for Kubernetes, where a pod
                           then stays NotReady instead of crash-looping (governor.whenNoRapl)
+  --cgroup-root DIR       cgroup mount whose cgroups get per-workload energy (default
+                          /sys/fs/cgroup; v2, or v1 cpuacct on hybrid hosts); when it is
+                          missing, workloads are off and the rest runs (governor.cgroupRoot)
+  --attribution-interval-ms N
+                          attribute energy to workloads by CPU time every N ms (default
+                          1000; 0 = off); served by the socket op 'workloads' and the metric
+                          carbon_ops_workload_energy_joules_total (governor.attributionIntervalMs)
 
 Exit codes: 0 stopped by a signal, 1 could not start (counters not readable: permission or I/O,
 socket path taken by a file, another governor running, unknown group, metrics address in use)
@@ -137,6 +144,7 @@ powercap zones, no usable MSRs: a VM or cloud guest): do not restart; measure jo
 Examples:
   carbon-ops governor
   carbon-ops governor --rapl-mode=sim --socket /tmp/co.sock --group adm
+  carbon-ops governor --cgroup-root /sys/fs/cgroup --attribution-interval-ms 5000
 `,
     async run(ctx) {
       const { values } = parseCommandArgs(ctx.argv, {
@@ -149,6 +157,8 @@ Examples:
           "powercap-root": { type: "string" },
           "metrics-listen": { type: "string" },
           "when-no-rapl": { type: "string" },
+          "cgroup-root": { type: "string" },
+          "attribution-interval-ms": { type: "string" },
         },
         usage: USAGE,
       });
@@ -182,6 +192,14 @@ Examples:
           metricsListen: values["metrics-listen"],
           // checked by the config layer (exit 2 naming the flag and the closest value)
           whenNoRapl: values["when-no-rapl"] as "exit" | "wait" | undefined,
+          cgroupRoot: values["cgroup-root"],
+          attributionIntervalMs: values["attribution-interval-ms"] === undefined
+            ? undefined
+            : numberOption(values["attribution-interval-ms"], "--attribution-interval-ms", {
+              min: 0,
+              max: 3_600_000,
+              integer: true,
+            }),
         },
       };
       const config = await ctx.loadConfig(flags);

@@ -1,9 +1,12 @@
 /**
- * The governor daemon: wires an energy source, the accumulator, the scheduler, the socket server
- * and the optional metrics endpoint, prints what is in effect, runs until stopped (SIGTERM or
- * SIGINT, or an abort signal), reloads limits on SIGHUP, and returns an exit code. Every way out
- * after the socket is bound (a signal, a fatal error, an uncaught exception or rejection anywhere
- * in the process while it runs) goes through the same clean-up, which removes the socket.
+ * The governor daemon: wires an energy source, the accumulator, the scheduler, the socket server,
+ * the optional metrics endpoint and per-workload attribution (a cgroup scan and the conserving
+ * attributor every `governor.attributionIntervalMs`, run on its own timer right after a tick, so
+ * never inside one; off, with the reason, when there is no cgroup hierarchy), prints what is in
+ * effect, runs until stopped (SIGTERM or SIGINT, or an abort signal), reloads limits on SIGHUP,
+ * and returns an exit code. Every way out after the socket is bound (a signal, a fatal error, an
+ * uncaught exception or rejection anywhere in the process while it runs) goes through the same
+ * clean-up, which removes the socket.
  *
  * @module
  */
@@ -22,6 +25,11 @@ import { GovernorServer, NO_CLIENT_COUNTS } from "./server.ts";
 import { loadState, saveState } from "../lib/energy/rapl/state_file.ts";
 import { startupLines } from "./startup_lines.ts";
 import { resolveGroupId } from "./unix_group.ts";
+import { WorkloadAttributor } from "../lib/energy/workloads/attributor.ts";
+import { CgroupScanner, DEFAULT_CGROUP_INCLUDE } from "../lib/energy/workloads/cgroup_scan.ts";
+import type { CgroupScan } from "../lib/energy/workloads/workload.ts";
+import { WorkloadAttribution } from "./workload_attribution.ts";
+import type { WorkloadsView } from "./protocol.ts";
 
 /**
  * Options of {@link runGovernor}.
@@ -81,6 +89,35 @@ export interface GovernorDaemonOptions {
   readonly onReady?: (
     info: { socketPath: string; metricsPort: number | null },
   ) => void | Promise<void>;
+  /**
+   * Opens the cgroup scanner for per-workload attribution, returning the function that scans
+   * now and the start-up line that says what it reads (default: `scanCgroups` of
+   * lib/energy/workloads/ under `governor.cgroupRoot`, with `energy.procRoot`'s `stat`). Called
+   * only when `governor.attributionIntervalMs` is not 0; a throw turns attribution off with the
+   * throw's message as the reason (a missing cgroup root), and the rest of the daemon runs.
+   */
+  readonly openWorkloadScan?: (config: Config, clock: Clock) => Promise<OpenedWorkloadScan>;
+}
+
+/**
+ * An opened cgroup scanner and the line that describes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OpenedWorkloadScan } from "./daemon.ts";
+ * const opened: OpenedWorkloadScan = {
+ *   scan: () => ({ monoNs: 0n, cgroups: [], hostBusyUsec: 0n, hostTotalUsec: 0n, skipped: [] }),
+ *   description: "/sys/fs/cgroup (cgroup v2)",
+ * };
+ * assert.equal((await opened.scan()).cgroups.length, 0);
+ * ```
+ */
+export interface OpenedWorkloadScan {
+  /** Reads every tracked cgroup's CPU time and the host's, now. */
+  readonly scan: () => CgroupScan | Promise<CgroupScan>;
+  /** What is scanned, for the start-up line (root, cgroup version, patterns). */
+  readonly description: string;
 }
 
 /**
@@ -309,6 +346,18 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     maxPowerWatts: g.maxPowerWatts,
     restored,
   });
+  let workloads: Awaited<ReturnType<typeof openAttribution>>;
+  try {
+    workloads = await openAttribution(options, config, clock, instance);
+  } catch (e) {
+    closeQuietly(source, log);
+    throw e;
+  }
+  const attribution = workloads.attribution;
+  const attributionNs = BigInt(g.attributionIntervalMs) * 1_000_000n;
+  let lastAttributionNs: bigint | null = null;
+  let attributionTimer: ReturnType<typeof setTimeout> | undefined;
+  let attributing: Promise<void> | null = null;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -345,6 +394,19 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
       lastSaveNs = t.monoNs;
       persist();
     }
+    // Attribution is due: the totals of this tick now, the scan right after the tick (its own
+    // timer), so neither this tick's duration nor the next deadline waits for the cgroup reads.
+    if (
+      attribution !== null && attributionTimer === undefined && attributing === null &&
+      (lastAttributionNs === null || t.monoNs - lastAttributionNs >= attributionNs)
+    ) {
+      lastAttributionNs = t.monoNs;
+      const energy = energyTotals(acc);
+      attributionTimer = setTimeout(() => {
+        attributionTimer = undefined;
+        attributing = attribution.step(energy).finally(() => attributing = null);
+      }, 0);
+    }
   }, { intervalMs: g.intervalMs });
   // The first fatal error, if any: the daemon then stops as for a signal and returns 1.
   let fatal: string | null = null;
@@ -376,12 +438,15 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
       uptimeS: Number(clock.monoNs() - startNs) / 1e9,
     }),
     nowMonoNs: () => clock.monoNs(),
+    workloads: () => workloads.view,
   };
   let metrics: MetricsServer | null = null;
   const cleanup = async (save: boolean) => {
     for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
     stop.abort();
     await running;
+    clearTimeout(attributionTimer);
+    await attributing;
     // The socket goes first and whatever else fails: it is what a next start trips over.
     await server?.close().catch((e) =>
       log.write(`carbon-ops governor: warning: cannot remove the socket: ${message(e)}\n`)
@@ -415,6 +480,7 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
           snapshot: acc.snapshot(),
           health: assessHealth(acc.snapshot(), scheduler.stats(), clock.monoNs()),
           scheduler: scheduler.stats(),
+          workloads: attribution?.totals() ?? null,
         }), {
         maxConnections: g.metricsMaxConnections,
         headerTimeoutMs: g.metricsHeaderTimeoutMs,
@@ -436,6 +502,7 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
         metrics,
         sourceLines,
         nowMs: clock.nowMs(),
+        workloads: workloads.line,
       }),
     );
     const info = { socketPath: g.socketPath, metricsPort: metrics?.addr.port ?? null };
@@ -455,6 +522,96 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
       `${snap.hostTotalUj} uJ; socket ${g.socketPath} removed\n`,
   );
   return fatal === null ? 0 : 1;
+}
+
+/** The accumulator's cumulative energy per domain, now: what attribution splits the deltas of. */
+function energyTotals(acc: Accumulator) {
+  const s = acc.snapshot();
+  const domains: Record<string, bigint> = {};
+  for (const [name, d] of Object.entries(s.domains)) domains[name] = d.totalUj;
+  return { monoNs: s.monoNs, timeMs: Math.round(s.timeMs), domains };
+}
+
+/**
+ * The production cgroup scanner: `governor.cgroupRoot` (v2, or v1 cpuacct on hybrid hosts),
+ * `energy.procRoot`/stat, the configured patterns. Throws (attribution off) when there is no
+ * cgroup hierarchy there; a pattern that does not parse is a configuration error.
+ */
+function openCgroupScan(config: Config, clock: Clock): Promise<OpenedWorkloadScan> {
+  const g = config.governor;
+  let scanner: CgroupScanner;
+  try {
+    scanner = new CgroupScanner({
+      root: g.cgroupRoot,
+      procStatPath: `${config.energy.procRoot}/stat`,
+      include: g.workloadInclude ?? undefined,
+      exclude: g.workloadExclude ?? undefined,
+      clock,
+    });
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      throw new ConfigError(`a workload pattern does not parse: ${e.message}`, {
+        source: "config",
+        key: "governor.workloadInclude",
+        cause: e,
+      });
+    }
+    return Promise.reject(e);
+  }
+  const h = scanner.hierarchy;
+  const include = g.workloadInclude === null
+    ? `the ${DEFAULT_CGROUP_INCLUDE.length} default include patterns (systemd slices and ` +
+      "services, Docker, Kubernetes pods and containers)"
+    : `include ${g.workloadInclude.join(" ")}`;
+  const exclude = g.workloadExclude === null || g.workloadExclude.length === 0
+    ? "no exclude"
+    : `exclude ${g.workloadExclude.join(" ")}`;
+  return Promise.resolve({
+    scan: () => scanner.scan(),
+    description: `cgroup ${h.version} at ${h.dir} (${h.usageFile}), ${include}, ${exclude}`,
+  });
+}
+
+/**
+ * Sets up per-workload attribution: on with its start-up line, or off with the one line that
+ * says why (the rest of the daemon runs either way).
+ */
+async function openAttribution(
+  options: GovernorDaemonOptions,
+  config: Config,
+  clock: Clock,
+  instance: string,
+): Promise<{ attribution: WorkloadAttribution | null; view: WorkloadsView; line: string }> {
+  const g = config.governor;
+  const off = (reason: string) => ({
+    attribution: null,
+    view: { on: false as const, reason },
+    line: `workloads: off (${reason})`,
+  });
+  if (g.attributionIntervalMs === 0) return off("governor.attributionIntervalMs is 0");
+  let opened: OpenedWorkloadScan;
+  try {
+    opened = await (options.openWorkloadScan ?? openCgroupScan)(config, clock);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    return off(message(e));
+  }
+  const attribution = new WorkloadAttribution({
+    attributor: new WorkloadAttributor({
+      policy: g.workloadPolicy,
+      maxWorkloads: g.maxWorkloads,
+      instance,
+    }),
+    scan: opened.scan,
+    intervalMs: g.attributionIntervalMs,
+    log: (line) => options.log.write(`carbon-ops governor: ${line}\n`),
+  });
+  return {
+    attribution,
+    view: { on: true, totals: () => attribution.totals(), stats: () => attribution.stats() },
+    line: `workloads: every ${g.attributionIntervalMs} ms, ${opened.description}, policy ` +
+      `${g.workloadPolicy}, at most ${g.maxWorkloads} workloads (more go to (other))`,
+  };
 }
 
 /** Re-reads the config and applies what can change at run time; returns the new config. */
@@ -498,6 +655,12 @@ async function reload(
       "powercapRoot",
       "msrCpus",
       "allowMsr",
+      "cgroupRoot",
+      "attributionIntervalMs",
+      "workloadPolicy",
+      "maxWorkloads",
+      "workloadInclude",
+      "workloadExclude",
     ] as const).filter((k) => JSON.stringify(n[k]) !== JSON.stringify(old[k]));
     log.write(
       `carbon-ops governor: config reloaded (maxPowerWatts ${n.maxPowerWatts}, ` +

@@ -9,6 +9,7 @@
  */
 
 import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
+import type { WorkloadTotals } from "../lib/energy/workloads/workload.ts";
 import type { Health } from "./protocol.ts";
 import type { SchedulerStats } from "./scheduler.ts";
 import { acceptLoop } from "./accept_loop.ts";
@@ -62,6 +63,11 @@ export interface MetricsInput {
   readonly health: Health;
   /** Scheduler figures. */
   readonly scheduler: SchedulerStats;
+  /**
+   * The latest per-workload attribution snapshot, or null (the default) when attribution is off:
+   * the workload family is then exported without samples.
+   */
+  readonly workloads?: WorkloadTotals | null;
 }
 
 /** Formats bigint microjoules as an exact decimal number of joules. */
@@ -87,6 +93,32 @@ const DOMAIN_COUNTERS: readonly [string, string, (d: Domain) => number][] = [
 ];
 
 const HEALTH_STATES = ["ok", "degraded", "failing"] as const;
+
+/**
+ * One sample per domain and bucket. Every sample carries all five labels; the Kubernetes ones are
+ * "" outside Kubernetes and on the named buckets (`(idle)`, `(system)`, `(other)`), which
+ * Prometheus treats as absent. At most `maxWorkloads + 3` buckets per domain.
+ */
+function workloadSamples(totals: WorkloadTotals | null | undefined) {
+  if (!totals) return [];
+  const samples = [];
+  for (const [domain, d] of Object.entries(totals.domains)) {
+    for (const [cgroup, uj] of Object.entries(d.buckets)) {
+      const who = totals.workloads[cgroup];
+      samples.push({
+        labels: {
+          domain,
+          cgroup,
+          pod_uid: who?.podUid ?? "",
+          container_id: who?.containerId ?? "",
+          qos: who?.qos ?? "",
+        },
+        value: joules(uj),
+      });
+    }
+  }
+  return samples;
+}
 
 /**
  * The governor's metric families, the one list both expositions are rendered from. Energy
@@ -185,6 +217,15 @@ export function metricFamilies(input: MetricsInput): MetricFamily[] {
       samples:
         ([["p50", lateness.p50Ms], ["p99", lateness.p99Ms], ["max", lateness.maxMs]] as const)
           .map(([stat, ms]) => ({ labels: { stat }, value: ms / 1000 })),
+    },
+    {
+      name: "carbon_ops_workload_energy_joules",
+      type: "counter",
+      unit: "joules",
+      help: "Energy of the RAPL domain attributed to a workload (cgroup) by CPU time, or to the " +
+        "(idle), (system) or (other) bucket; per domain the buckets sum exactly to the domain's " +
+        "energy since attribution started.",
+      samples: workloadSamples(input.workloads),
     },
   ];
 }

@@ -11,10 +11,12 @@
 import { rfc3339 } from "../lib/base/clock.ts";
 import type { Snapshot } from "../lib/energy/rapl/accumulator.ts";
 import type { DomainInfo } from "../lib/energy/rapl/energy_source.ts";
+import type { WorkloadTotals } from "../lib/energy/workloads/workload.ts";
 import {
   decodeRequestLine,
   encodeErrorLine,
   encodeOkLine,
+  type ErrorCode,
   type GovernorClientCounts,
   type GovernorDomainHealth,
   type GovernorDomainList,
@@ -22,12 +24,35 @@ import {
   type GovernorLatency,
   type GovernorReading,
   type GovernorStats,
+  type GovernorWorkloadStats,
   type HealthStatus,
   type Op,
   prepareBody,
   type PreparedBody,
 } from "../lib/energy/wire.ts";
 import type { LatencySummary, SchedulerStats } from "./scheduler.ts";
+
+/**
+ * Per-workload attribution as the handler sees it: on, with the latest totals and figures, or
+ * off with the reason (said in the `workloads_off` error).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WorkloadsView } from "./protocol.ts";
+ * const off: WorkloadsView = { on: false, reason: "governor.attributionIntervalMs is 0" };
+ * assert.equal(off.on, false);
+ * ```
+ */
+export type WorkloadsView =
+  | {
+    readonly on: true;
+    /** The latest attribution snapshot (a new object after each attributed interval). */
+    totals(): WorkloadTotals;
+    /** Attribution figures for `stats`. */
+    stats(): GovernorWorkloadStats;
+  }
+  | { readonly on: false; readonly reason: string };
 
 /**
  * What the handler reads from the running daemon.
@@ -82,6 +107,8 @@ export interface ProtocolContext {
   process(): { rssBytes: number; uptimeS: number };
   /** Monotonic now (ns), to tell whether sampling has stopped. */
   nowMonoNs(): bigint;
+  /** Per-workload attribution (default: off, "not configured"). */
+  workloads?(): WorkloadsView;
 }
 
 /**
@@ -215,6 +242,7 @@ function health(ctx: ProtocolContext): GovernorHealth {
 
 function stats(ctx: ProtocolContext): GovernorStats {
   const sch = ctx.scheduler();
+  const view = ctx.workloads?.() ?? OFF;
   const proc = ctx.process();
   return {
     instance: ctx.snapshot().instance,
@@ -227,7 +255,40 @@ function stats(ctx: ProtocolContext): GovernorStats {
     clients: ctx.server(),
     rssBytes: proc.rssBytes,
     uptimeS: proc.uptimeS,
+    workloads: view.on ? view.stats() : null,
   };
+}
+
+/** A request the daemon refuses with an error code (not a failure of the daemon). */
+class Refusal extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const OFF: WorkloadsView = { on: false, reason: "attribution is not configured" };
+
+// Encoded `workloads` bodies by totals object: a new object once per attributed interval.
+const workloadsCache = new WeakMap<WorkloadTotals, PreparedBody>();
+
+function workloadsBody(ctx: ProtocolContext): PreparedBody {
+  const view = ctx.workloads?.() ?? OFF;
+  if (!view.on) {
+    throw new Refusal(
+      "workloads_off",
+      `this governor attributes no energy to workloads: ${view.reason}; start it with a ` +
+        "readable --cgroup-root and a non-zero --attribution-interval-ms",
+    );
+  }
+  const totals = view.totals();
+  let body = workloadsCache.get(totals);
+  if (body === undefined) {
+    body = prepareBody("workloads", totals);
+    workloadsCache.set(totals, body);
+  }
+  return body;
 }
 
 /** How each operation is answered: a new op is a compile error until it has an answer. */
@@ -236,6 +297,7 @@ const ANSWERS: { readonly [O in Op]: (ctx: ProtocolContext) => PreparedBody } = 
   domains: (ctx) => prepareBody("domains", domainList(ctx)),
   health: (ctx) => prepareBody("health", health(ctx)),
   stats: (ctx) => prepareBody("stats", stats(ctx)),
+  workloads: workloadsBody,
 };
 
 /**
@@ -285,6 +347,7 @@ export function handleRequestLine(line: string, ctx: ProtocolContext): HandledRe
   try {
     body = ANSWERS[op](ctx);
   } catch (e) {
+    if (e instanceof Refusal) return { line: encodeErrorLine(e.code, e.message, id), error: true };
     const message = `governor failed to answer: ${e instanceof Error ? e.message : e}`;
     return { line: encodeErrorLine("internal", message, id), error: true };
   }

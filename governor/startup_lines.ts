@@ -65,6 +65,8 @@ export function startupLines(
     server: GovernorServer;
     metrics: MetricsServer | null;
     sourceLines: readonly string[] | undefined;
+    /** The per-workload attribution line (`workloads: ...`), when the daemon has one. */
+    workloads?: string;
   },
 ): string {
   const g = config.governor;
@@ -117,6 +119,7 @@ export function startupLines(
             "(energy used while no governor ran is not counted)"
           : ", new totals"),
   );
+  if (info.workloads !== undefined) lines.push(info.workloads);
   lines.push("signals: SIGTERM/SIGINT stop and remove the socket; SIGHUP reloads limits");
   return lines.join("\n") + "\n";
 }

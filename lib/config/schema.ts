@@ -185,6 +185,43 @@ export const CONFIG_SCHEMA = {
         "exit (code 3: do not restart) or wait serving nothing until stopped (a Kubernetes pod " +
         "stays NotReady instead of crash-looping)",
     },
+    cgroupRoot: {
+      type: { kind: "path" },
+      default: "/sys/fs/cgroup",
+      description: "cgroup mount whose cgroups get per-workload energy (v2, or v1 cpuacct " +
+        "under it on hybrid hosts); workloads are off when it is missing",
+    },
+    attributionIntervalMs: {
+      type: { kind: "integer", min: 0, max: 3_600_000 },
+      default: 1000,
+      description: "how often energy is attributed to workloads (cgroups) by CPU time, ms; " +
+        "0 turns per-workload energy off",
+    },
+    workloadPolicy: {
+      type: { kind: "enum", values: ["idle", "proportional"] },
+      default: "idle",
+      description: "idle energy: kept in an (idle) bucket (idle), or shared by CPU time " +
+        "(proportional)",
+    },
+    maxWorkloads: {
+      type: { kind: "integer", min: 1, max: 100_000 },
+      default: 500,
+      description: "workloads with a bucket (and metric series) of their own; cgroups beyond " +
+        "go to (other)",
+    },
+    workloadInclude: {
+      type: { kind: "strings" },
+      default: null,
+      nullable: true,
+      description: "cgroup path patterns to track (default: systemd slices and services, " +
+        "Kubernetes pods and containers)",
+    },
+    workloadExclude: {
+      type: { kind: "strings" },
+      default: null,
+      nullable: true,
+      description: "cgroup path patterns never tracked (default: the scanner's built-in list)",
+    },
     simPowerWatts: {
       type: { kind: "number", min: 0, max: 1_000_000 },
       default: 390,

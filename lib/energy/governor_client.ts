@@ -13,6 +13,7 @@ import {
   type GovernorHealth,
   type GovernorReading,
   type GovernorStats,
+  type GovernorWorkloads,
   type Op,
   type ResponseDecoding,
   type ResponseValues,
@@ -129,7 +130,10 @@ export interface GovernorClientOptions {
   readonly socketPath?: string;
   /** Timeout per request including connecting, ms (default 1000). */
   readonly timeoutMs?: number;
-  /** Longest response line accepted, bytes (default 1 MiB). */
+  /**
+   * Longest response line accepted, bytes (default 1 MiB; a `workloads` answer, which grows with
+   * the number of workloads, may be up to 64 times this).
+   */
   readonly maxResponseBytes?: number;
 }
 
@@ -194,6 +198,55 @@ export class GovernorClient {
   /** Asks how the daemon is doing: tick timing, client counters, memory. */
   stats(): Promise<GovernorStats> {
     return this.request("stats");
+  }
+
+  /**
+   * Reads the per-workload energy totals (op `workloads`): per domain the host energy and each
+   * bucket's exact share, which sum to it. Throws {@link GovernorUnavailableError} like every
+   * request; with `code` `"workloads_off"` when the governor attributes nothing (no cgroup root,
+   * or `attributionIntervalMs` 0), and `code` `"unknown_op"` with a message that says to upgrade
+   * it when the governor predates the op.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { GovernorClient, GovernorUnavailableError } from "./governor_client.ts";
+   * // A governor from before the `workloads` op answers unknown_op.
+   * const dir = await Deno.makeTempDir();
+   * const listener = Deno.listen({ transport: "unix", path: `${dir}/g.sock` });
+   * const serving = (async () => {
+   *   const conn = await listener.accept();
+   *   await conn.read(new Uint8Array(256));
+   *   const error = { code: "unknown_op", message: "unknown op 'workloads'" };
+   *   await conn.write(new TextEncoder().encode(JSON.stringify({ v: 1, ok: false, error }) + "\n"));
+   *   conn.close();
+   * })();
+   * const client = new GovernorClient({ socketPath: `${dir}/g.sock` });
+   * await assert.rejects(client.workloads(), (e) => {
+   *   assert.ok(e instanceof GovernorUnavailableError);
+   *   assert.equal(e.code, "unknown_op");
+   *   assert.match(e.message, /does not attribute workloads: upgrade it/);
+   *   return true;
+   * });
+   * client.close();
+   * await serving;
+   * listener.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async workloads(): Promise<GovernorWorkloads> {
+    try {
+      return await this.request("workloads");
+    } catch (e) {
+      if (e instanceof GovernorUnavailableError && e.code === "unknown_op") {
+        throw new GovernorUnavailableError(
+          `the governor at ${this.#path} does not attribute workloads: upgrade it (it predates ` +
+            "the 'workloads' op of protocol v1; its other answers stay valid)",
+          { reason: "error_response", socketPath: this.#path, code: e.code, cause: e },
+        );
+      }
+      throw e;
+    }
   }
 
   /**
@@ -266,7 +319,8 @@ export class GovernorClient {
     } catch (e) {
       throw this.#closed(e);
     }
-    const line = await this.#readLine(link);
+    const limit = op === "workloads" ? this.#maxBytes * 64 : this.#maxBytes;
+    const line = await this.#readLine(link, limit);
     let r: ResponseDecoding<O>;
     try {
       r = decodeResponseLine(op, line);
@@ -301,7 +355,10 @@ export class GovernorClient {
     }
   }
 
-  async #readLine(link: { conn: Deno.UnixConn; buffer: Uint8Array }): Promise<string> {
+  async #readLine(
+    link: { conn: Deno.UnixConn; buffer: Uint8Array },
+    maxBytes: number,
+  ): Promise<string> {
     const chunk = this.#chunk;
     for (;;) {
       const nl = link.buffer.indexOf(10);
@@ -310,8 +367,8 @@ export class GovernorClient {
         link.buffer = link.buffer.slice(nl + 1);
         return line;
       }
-      if (link.buffer.length > this.#maxBytes) {
-        return this.#protocol(`response longer than ${this.#maxBytes} bytes`);
+      if (link.buffer.length > maxBytes) {
+        return this.#protocol(`response longer than ${maxBytes} bytes`);
       }
       let n: number | null;
       try {

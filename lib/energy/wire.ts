@@ -14,6 +14,14 @@
 
 import type { DomainTotals } from "./rapl/accumulator.ts";
 import type { DomainInfo, DomainKind } from "./rapl/energy_source.ts";
+import type {
+  ContainerRuntime,
+  DomainWorkloadTotals,
+  QosClass,
+  WorkloadIdentity,
+  WorkloadIdlePolicy,
+  WorkloadTotals,
+} from "./workloads/workload.ts";
 
 /**
  * The only protocol version spoken.
@@ -35,10 +43,10 @@ export const PROTOCOL_VERSION = 1;
  * ```ts
  * import assert from "node:assert/strict";
  * import { OPS } from "./wire.ts";
- * assert.deepEqual(OPS, ["read", "domains", "health", "stats"]);
+ * assert.deepEqual(OPS, ["read", "domains", "health", "stats", "workloads"]);
  * ```
  */
-export const OPS = ["read", "domains", "health", "stats"] as const;
+export const OPS = ["read", "domains", "health", "stats", "workloads"] as const;
 
 /**
  * One operation of protocol v1.
@@ -55,7 +63,8 @@ export const OPS = ["read", "domains", "health", "stats"] as const;
 export type Op = (typeof OPS)[number];
 
 /**
- * Error codes an error response can carry.
+ * Error codes an error response can carry. `workloads_off` answers `workloads` when this governor
+ * attributes no energy to workloads (`governor.attributionIntervalMs` 0, or no cgroup root).
  *
  * @example
  * ```ts
@@ -72,6 +81,7 @@ export const ERROR_CODES = [
   "line_too_long",
   "too_many_clients",
   "internal",
+  "workloads_off",
 ] as const;
 
 /**
@@ -415,6 +425,7 @@ export interface GovernorClientCounts {
  *   clients: { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9, evicted: 0, requestTimedOut: 0 },
  *   rssBytes: 41_943_040,
  *   uptimeS: 5,
+ *   workloads: null,
  * };
  * assert.deepEqual(decodeBody("stats", encodeBody("stats", stats)), stats);
  * ```
@@ -440,7 +451,81 @@ export interface GovernorStats {
   readonly rssBytes: number;
   /** Seconds since the daemon started (6 decimals on the wire). */
   readonly uptimeS: number;
+  /**
+   * Per-workload attribution figures, or null when attribution is off. A governor from before
+   * attribution sends no such field: the decoder reads its absence as null.
+   */
+  readonly workloads: GovernorWorkloadStats | null;
 }
+
+/**
+ * How per-workload attribution is doing, as `stats` reports it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GovernorWorkloadStats } from "./wire.ts";
+ * const w: GovernorWorkloadStats = {
+ *   intervalMs: 1000, runs: 11, intervals: 10, lastDurationMs: 0.8, maxDurationMs: 2.5,
+ *   cgroups: 42, skipped: 0, workloads: 42, overCap: 0, cgroupResets: 0, domainResets: 0,
+ *   scanFailures: 0,
+ * };
+ * assert.equal(w.runs - w.intervals, 1); // the first run only sets the baseline
+ * ```
+ */
+export interface GovernorWorkloadStats {
+  /** Attribution period, ms. */
+  readonly intervalMs: number;
+  /** Attribution steps that scanned the cgroups successfully. */
+  readonly runs: number;
+  /** Intervals attributed (every successful run but the first). */
+  readonly intervals: number;
+  /** How long the last step (scan + attribution) took, ms (6 decimals on the wire). */
+  readonly lastDurationMs: number;
+  /** Longest step since start, ms. */
+  readonly maxDurationMs: number;
+  /** Cgroups tracked (read) by the last scan. */
+  readonly cgroups: number;
+  /** Cgroups the last scan saw but could not read. */
+  readonly skipped: number;
+  /** Workloads holding a bucket of their own (at most `governor.maxWorkloads`). */
+  readonly workloads: number;
+  /** Cgroups of the last scan beyond the cap, counted in `(other)`. */
+  readonly overCap: number;
+  /** Cgroup CPU-time counters that went backwards (a cgroup recreated under the same path). */
+  readonly cgroupResets: number;
+  /** Energy totals that went backwards: intervals not attributed. */
+  readonly domainResets: number;
+  /** Scans that failed (logged once per kind, retried at the next period). */
+  readonly scanFailures: number;
+}
+
+/**
+ * The answer to `workloads`: an attribution snapshot, the {@link WorkloadTotals} of
+ * `lib/energy/workloads/workload.ts`. For every domain the buckets sum exactly to `hostUj`; the
+ * decoder refuses a body where they do not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeBody, encodeBody, type GovernorWorkloads } from "./wire.ts";
+ * const totals: GovernorWorkloads = {
+ *   instance: "i",
+ *   monoNs: 2_000_000_000n,
+ *   timeMs: 1_767_225_602_000,
+ *   policy: "idle",
+ *   intervals: 1,
+ *   domains: { "package-0": { hostUj: 1_000n, buckets: { "(idle)": 750n, "a.slice": 250n } } },
+ *   workloads: {
+ *     "a.slice": { cgroup: "a.slice", podUid: null, containerId: null, qos: null, runtime: null },
+ *   },
+ * };
+ * const wire = encodeBody("workloads", totals);
+ * assert.equal(wire.domains["package-0"].buckets["a.slice"], "250");
+ * assert.deepEqual(decodeBody("workloads", wire), totals);
+ * ```
+ */
+export type GovernorWorkloads = WorkloadTotals;
 
 /**
  * The body of an error response (the same on the wire and in code).
@@ -484,6 +569,8 @@ export interface ResponseValues {
   readonly health: GovernorHealth;
   /** How the daemon is doing. */
   readonly stats: GovernorStats;
+  /** Energy per workload. */
+  readonly workloads: GovernorWorkloads;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -772,7 +859,7 @@ export interface WireLatency {
  * const lat = { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 0 };
  * const clients: WireClientCounts = encodeBody("stats", {
  *   instance: "i", intervalMs: 100, ticks: 0, overruns: 0, missedTicks: 0,
- *   tickLatenessMs: lat, tickDurationMs: lat, rssBytes: 0, uptimeS: 0,
+ *   tickLatenessMs: lat, tickDurationMs: lat, rssBytes: 0, uptimeS: 0, workloads: null,
  *   clients: { active: 0, accepted: 2, rejected: 1, timedOut: 0, oversized: 0, badRequests: 3, requests: 4,
  *     evicted: 2, requestTimedOut: 1 },
  * }).clients;
@@ -819,6 +906,7 @@ export interface WireClientCounts {
  *   clients: { active: 1, accepted: 3, rejected: 0, timedOut: 1, oversized: 0, badRequests: 0, requests: 9, evicted: 0, requestTimedOut: 0 },
  *   rssBytes: 41_943_040,
  *   uptimeS: 5,
+ *   workloads: null,
  * });
  * assert.equal(wire.rss_bytes, 41_943_040);
  * assert.equal(wire.clients.timed_out, 1);
@@ -846,6 +934,131 @@ export interface WireStats {
   readonly rss_bytes: number;
   /** Seconds, 6 decimals. */
   readonly uptime_s: number;
+  /** Attribution figures, or null when off (absent from governors before attribution). */
+  readonly workloads: WireWorkloadStats | null;
+}
+
+/**
+ * {@link GovernorWorkloadStats} on the wire.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WireWorkloadStats } from "./wire.ts";
+ * const w: WireWorkloadStats = {
+ *   interval_ms: 1000, runs: 2, intervals: 1, last_duration_ms: 0.5, max_duration_ms: 0.9,
+ *   cgroups: 3, skipped: 0, workloads: 3, over_cap: 0, cgroup_resets: 0, domain_resets: 0,
+ *   scan_failures: 0,
+ * };
+ * assert.equal(w.interval_ms, 1000);
+ * ```
+ */
+export interface WireWorkloadStats {
+  /** Attribution period, ms. */
+  readonly interval_ms: number;
+  /** Successful attribution steps. */
+  readonly runs: number;
+  /** Intervals attributed. */
+  readonly intervals: number;
+  /** Last step's duration, ms, 6 decimals. */
+  readonly last_duration_ms: number;
+  /** Longest step, ms, 6 decimals. */
+  readonly max_duration_ms: number;
+  /** Cgroups read by the last scan. */
+  readonly cgroups: number;
+  /** Cgroups the last scan could not read. */
+  readonly skipped: number;
+  /** Workloads with a bucket of their own. */
+  readonly workloads: number;
+  /** Cgroups beyond the cap in the last scan. */
+  readonly over_cap: number;
+  /** Cgroup usage counters that went backwards. */
+  readonly cgroup_resets: number;
+  /** Energy totals that went backwards. */
+  readonly domain_resets: number;
+  /** Failed scans. */
+  readonly scan_failures: number;
+}
+
+/**
+ * {@link WorkloadIdentity} on the wire.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WireWorkloadIdentity } from "./wire.ts";
+ * const id: WireWorkloadIdentity = {
+ *   cgroup: "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c.slice",
+ *   pod_uid: "1b2c",
+ *   container_id: null,
+ *   qos: "besteffort",
+ *   runtime: null,
+ * };
+ * assert.equal(id.qos, "besteffort");
+ * ```
+ */
+export interface WireWorkloadIdentity {
+  /** Cgroup path under the root, no leading `/`. */
+  readonly cgroup: string;
+  /** Pod UID, or null. */
+  readonly pod_uid: string | null;
+  /** Container ID, or null. */
+  readonly container_id: string | null;
+  /** QoS class, or null. */
+  readonly qos: QosClass | null;
+  /** Container runtime, or null. */
+  readonly runtime: ContainerRuntime | null;
+}
+
+/**
+ * {@link DomainWorkloadTotals} on the wire: microjoules as decimal strings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WireDomainWorkloads } from "./wire.ts";
+ * const d: WireDomainWorkloads = { host_uj: "10", buckets: { "(idle)": "4", "a.slice": "6" } };
+ * const sum = Object.values(d.buckets).reduce((a, b) => a + BigInt(b), 0n);
+ * assert.equal(sum, BigInt(d.host_uj));
+ * ```
+ */
+export interface WireDomainWorkloads {
+  /** Host energy attributed, uJ. */
+  readonly host_uj: string;
+  /** Bucket to uJ; they sum to `host_uj`. */
+  readonly buckets: Readonly<Record<string, string>>;
+}
+
+/**
+ * {@link GovernorWorkloads} on the wire (the `workloads` body).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeBody, type WireWorkloads } from "./wire.ts";
+ * const wire: WireWorkloads = encodeBody("workloads", {
+ *   instance: "i", monoNs: 1n, timeMs: 0, policy: "proportional", intervals: 0, domains: {},
+ *   workloads: {},
+ * });
+ * assert.equal(wire.mono_ns, "1");
+ * assert.equal(wire.time_ms, 0);
+ * ```
+ */
+export interface WireWorkloads {
+  /** Governor instance. */
+  readonly instance: string;
+  /** Monotonic time of the last attributed interval's end, ns (decimal string). */
+  readonly mono_ns: string;
+  /** Wall time of the same moment, ms since the epoch. */
+  readonly time_ms: number;
+  /** Idle policy. */
+  readonly policy: WorkloadIdlePolicy;
+  /** Intervals attributed. */
+  readonly intervals: number;
+  /** Per domain. */
+  readonly domains: Readonly<Record<string, WireDomainWorkloads>>;
+  /** Identity of each workload bucket. */
+  readonly workloads: Readonly<Record<string, WireWorkloadIdentity>>;
 }
 
 /**
@@ -868,6 +1081,8 @@ export interface WireBodies {
   readonly health: WireHealth;
   /** How the daemon is doing. */
   readonly stats: WireStats;
+  /** Energy per workload. */
+  readonly workloads: WireWorkloads;
 }
 
 /**
@@ -1023,6 +1238,19 @@ function nullable<T, W>(inner: Codec<T, W>): Codec<T | null, W | null> {
     expected,
     encode: (value, path) => value === null ? null : inner.encode(value, path),
     decode: (json, path) => json === null ? null : inner.decode(json, path),
+  };
+}
+
+/**
+ * `inner` or null, where a missing field also reads as null: for a field added to a body after
+ * v1 shipped, so a new client still reads an older governor's answer.
+ */
+function absentAsNull<T, W>(inner: Codec<T, W>): Codec<T | null, W | null> {
+  const plain = nullable(inner);
+  return {
+    expected: plain.expected,
+    encode: plain.encode,
+    decode: (json, path) => json === undefined ? null : plain.decode(json, path),
   };
 }
 
@@ -1212,6 +1440,21 @@ const CLIENT_COUNTS = struct<GovernorClientCounts, WireClientCounts>()({
   requestTimedOut: ["request_timed_out", count],
 });
 
+const WORKLOAD_STATS = struct<GovernorWorkloadStats, WireWorkloadStats>()({
+  intervalMs: ["interval_ms", count],
+  runs: ["runs", count],
+  intervals: ["intervals", count],
+  lastDurationMs: ["last_duration_ms", nonNegative],
+  maxDurationMs: ["max_duration_ms", nonNegative],
+  cgroups: ["cgroups", count],
+  skipped: ["skipped", count],
+  workloads: ["workloads", count],
+  overCap: ["over_cap", count],
+  cgroupResets: ["cgroup_resets", count],
+  domainResets: ["domain_resets", count],
+  scanFailures: ["scan_failures", count],
+});
+
 const STATS = struct<GovernorStats, WireStats>()({
   instance: ["instance", text],
   intervalMs: ["interval_ms", count],
@@ -1223,6 +1466,70 @@ const STATS = struct<GovernorStats, WireStats>()({
   clients: ["clients", CLIENT_COUNTS],
   rssBytes: ["rss_bytes", count],
   uptimeS: ["uptime_s", nonNegative],
+  workloads: ["workloads", absentAsNull(WORKLOAD_STATS)],
+});
+
+// Every QosClass and ContainerRuntime once, as for DomainKind above.
+const KNOWN_QOS: { readonly [Q in QosClass]: true } = {
+  guaranteed: true,
+  burstable: true,
+  besteffort: true,
+};
+const KNOWN_RUNTIMES: { readonly [R in ContainerRuntime]: true } = {
+  containerd: true,
+  "cri-o": true,
+  docker: true,
+};
+const KNOWN_POLICIES: { readonly [P in WorkloadIdlePolicy]: true } = {
+  idle: true,
+  proportional: true,
+};
+
+const WORKLOAD_IDENTITY = struct<WorkloadIdentity, WireWorkloadIdentity>()({
+  cgroup: ["cgroup", text],
+  podUid: ["pod_uid", nullable(text)],
+  containerId: ["container_id", nullable(text)],
+  qos: ["qos", nullable(oneOf(Object.keys(KNOWN_QOS) as QosClass[]))],
+  runtime: ["runtime", nullable(oneOf(Object.keys(KNOWN_RUNTIMES) as ContainerRuntime[]))],
+});
+
+/** The domain totals, checked both ways: the buckets must sum to the host energy exactly. */
+const DOMAIN_WORKLOADS: Codec<DomainWorkloadTotals, WireDomainWorkloads> = (() => {
+  const inner = struct<DomainWorkloadTotals, WireDomainWorkloads>()({
+    hostUj: ["host_uj", decimal],
+    buckets: ["buckets", byName(decimal)],
+  });
+  const expected = "buckets that sum to host_uj exactly";
+  const sum = (t: DomainWorkloadTotals) => Object.values(t.buckets).reduce((a, b) => a + b, 0n);
+  return {
+    expected,
+    encode(value, path) {
+      const wire = inner.encode(value, path);
+      const total = sum(value);
+      return total === value.hostUj
+        ? wire
+        : unencodable(join(path, "buckets"), expected, `${total} against ${value.hostUj}`);
+    },
+    decode(json, path) {
+      const value = inner.decode(json, path);
+      const total = sum(value);
+      return total === value.hostUj ? value : refuse(
+        join(path, "buckets"),
+        `${expected}`,
+        `a sum of ${total}, host_uj ${value.hostUj}`,
+      );
+    },
+  };
+})();
+
+const WORKLOADS = struct<GovernorWorkloads, WireWorkloads>()({
+  instance: ["instance", text],
+  monoNs: ["mono_ns", decimal],
+  timeMs: ["time_ms", count],
+  policy: ["policy", oneOf(Object.keys(KNOWN_POLICIES) as WorkloadIdlePolicy[])],
+  intervals: ["intervals", count],
+  domains: ["domains", byName(DOMAIN_WORKLOADS)],
+  workloads: ["workloads", byName(WORKLOAD_IDENTITY)],
 });
 
 const ERROR_BODY = struct<GovernorErrorBody, GovernorErrorBody>()({
@@ -1236,6 +1543,7 @@ const BODIES: { readonly [O in Op]: Codec<ResponseValues[O], WireBodies[O]> } = 
   domains: DOMAIN_LIST,
   health: HEALTH,
   stats: STATS,
+  workloads: WORKLOADS,
 };
 
 // The head's keys are reserved: no body may use them.
@@ -1374,7 +1682,7 @@ export function decodeRequestLine(line: string): RequestDecoding {
  *   tickLatenessMs: latency, tickDurationMs: latency,
  *   clients: { active: 1, accepted: 1, rejected: 0, timedOut: 0, oversized: 0, badRequests: 0, requests: 1,
  *     evicted: 0, requestTimedOut: 0 },
- *   rssBytes: 1024, uptimeS: 1.0000004,
+ *   rssBytes: 1024, uptimeS: 1.0000004, workloads: null,
  * });
  * assert.equal(wire.interval_ms, 100);
  * assert.deepEqual(wire.tick_lateness_ms, { p50: 0.5, p99: 1, max: 2, window: 3 });

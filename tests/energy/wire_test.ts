@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { REPO_ROOT } from "../_kit/run_cli.ts";
 import {
   decodeBody,
   decodeRequestLine,
@@ -26,7 +27,9 @@ const DOC_LINES: Record<Op, string> = {
   health:
     '{"v":1,"ok":true,"instance":"fa4bd558-b6a3-46cb-9e14-510609b8b0aa","source":"sim","status":"ok","problems":[],"simulated":true,"uptime_s":2.485286,"domains":{"package-0":{"ok":true,"last_error":null,"stalled":false,"coverage":0.999884}}}',
   stats:
-    '{"v":1,"ok":true,"instance":"fa4bd558-b6a3-46cb-9e14-510609b8b0aa","interval_ms":100,"ticks":25,"overruns":0,"missed_ticks":0,"tick_lateness_ms":{"p50":0.856832,"p99":3.409408,"max":3.409408,"window":25},"tick_duration_ms":{"p50":0.04096,"p99":0.3776,"max":0.3776,"window":25},"clients":{"active":1,"accepted":1,"rejected":0,"timed_out":0,"oversized":0,"bad_requests":0,"requests":3,"evicted":0,"request_timed_out":0},"rss_bytes":64962560,"uptime_s":2.485606}',
+    '{"v":1,"ok":true,"instance":"a2dc0572-0c62-47c1-bf34-a32818e57c5d","interval_ms":100,"ticks":32,"overruns":0,"missed_ticks":0,"tick_lateness_ms":{"p50":0.963328,"p99":1.564928,"max":1.564928,"window":32},"tick_duration_ms":{"p50":0.07296,"p99":0.79616,"max":0.79616,"window":32},"clients":{"active":1,"accepted":2,"rejected":0,"timed_out":0,"oversized":0,"bad_requests":0,"requests":1,"evicted":0,"request_timed_out":0},"rss_bytes":60280832,"uptime_s":3.182936,"workloads":{"interval_ms":1000,"runs":3,"intervals":2,"last_duration_ms":1.462428,"max_duration_ms":3.104888,"cgroups":5,"skipped":0,"workloads":5,"over_cap":0,"cgroup_resets":0,"domain_resets":0,"scan_failures":0}}',
+  workloads:
+    '{"v":1,"ok":true,"id":2,"instance":"a2dc0572-0c62-47c1-bf34-a32818e57c5d","mono_ns":"1796254133689178112","time_ms":1796254133689,"policy":"idle","intervals":2,"domains":{"package-0":{"host_uj":"819402355","buckets":{"(idle)":"614551767","kubepods.slice":"0","kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1f9a52_3b0e_4d4c_9a51_2f6d8e0b4a17.slice":"0","kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1f9a52_3b0e_4d4c_9a51_2f6d8e0b4a17.slice/cri-containerd-3f8a1c0e9b7d4e2f8a6c5b4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f.scope":"122910352","system.slice":"0","system.slice/cron.service":"40970118","(system)":"40970118"}}},"workloads":{"kubepods.slice":{"cgroup":"kubepods.slice","pod_uid":null,"container_id":null,"qos":null,"runtime":null},"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1f9a52_3b0e_4d4c_9a51_2f6d8e0b4a17.slice":{"cgroup":"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1f9a52_3b0e_4d4c_9a51_2f6d8e0b4a17.slice","pod_uid":"7c1f9a52-3b0e-4d4c-9a51-2f6d8e0b4a17","container_id":null,"qos":"burstable","runtime":null},"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1f9a52_3b0e_4d4c_9a51_2f6d8e0b4a17.slice/cri-containerd-3f8a1c0e9b7d4e2f8a6c5b4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f.scope":{"cgroup":"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1f9a52_3b0e_4d4c_9a51_2f6d8e0b4a17.slice/cri-containerd-3f8a1c0e9b7d4e2f8a6c5b4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f.scope","pod_uid":"7c1f9a52-3b0e-4d4c-9a51-2f6d8e0b4a17","container_id":"3f8a1c0e9b7d4e2f8a6c5b4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f","qos":"burstable","runtime":"containerd"},"system.slice":{"cgroup":"system.slice","pod_uid":null,"container_id":null,"qos":null,"runtime":null},"system.slice/cron.service":{"cgroup":"system.slice/cron.service","pod_uid":null,"container_id":null,"qos":null,"runtime":null}}}',
 };
 
 const latency = { p50Ms: 0.25, p99Ms: 1.5, maxMs: 7, window: 12 };
@@ -98,8 +101,69 @@ const VALUES: ResponseValues = {
     },
     rssBytes: 1 << 20,
     uptimeS: 3,
+    workloads: {
+      intervalMs: 1000,
+      runs: 11,
+      intervals: 10,
+      lastDurationMs: 0.75,
+      maxDurationMs: 2.5,
+      cgroups: 40,
+      skipped: 1,
+      workloads: 39,
+      overCap: 0,
+      cgroupResets: 2,
+      domainResets: 0,
+      scanFailures: 3,
+    },
+  },
+  workloads: {
+    instance: "i-1",
+    monoNs: 2n ** 63n + 7n,
+    timeMs: 1_767_225_600_000,
+    policy: "idle",
+    intervals: 10,
+    domains: {
+      "package-0": {
+        hostUj: 9_007_199_254_740_993n,
+        buckets: {
+          "(idle)": 9_007_199_254_740_000n,
+          "(system)": 3n,
+          "(other)": 0n,
+          "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c.slice": 990n,
+        },
+      },
+      "dram-0": { hostUj: 0n, buckets: {} },
+    },
+    workloads: {
+      "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c.slice": {
+        cgroup: "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c.slice",
+        podUid: "1b2c",
+        containerId: null,
+        qos: "besteffort",
+        runtime: null,
+      },
+      "system.slice/docker-0123.scope": {
+        cgroup: "system.slice/docker-0123.scope",
+        podUid: null,
+        containerId: "0123",
+        qos: null,
+        runtime: "docker",
+      },
+    },
   },
 };
+
+/** Fields added to a body after v1 shipped: their absence reads as null (older governors). */
+const ADDED_LATER: Partial<Record<Op, string[]>> = { stats: ["workloads"] };
+
+/** Objects keyed by a name (domains, buckets, workloads) rather than fixed fields. */
+function isMapPath(op: Op, path: string): boolean {
+  if (op === "read" || op === "health") return path === "domains";
+  if (op === "workloads") {
+    return path === "domains" || path === "workloads" || /^domains\.[^.]+\.buckets$/.test(path);
+  }
+  return false;
+}
 
 Deno.test("every response kind survives encode then decode unchanged, with and without an id", () => {
   for (const op of OPS) {
@@ -121,6 +185,55 @@ Deno.test("the documented response lines decode and re-encode to the same bytes"
     assert.ok(decoded.ok, op);
     assert.equal(encodeResponseLine(op, decoded.value, decoded.id).slice(0, -1), DOC_LINES[op]);
   }
+});
+
+Deno.test("docs/governor-protocol.md shows exactly these exchanges, one per op", async () => {
+  const doc = await Deno.readTextFile(`${REPO_ROOT}docs/governor-protocol.md`);
+  const shown = new Map<string, string>();
+  for (const m of doc.matchAll(/^> (\{.*\})\n< (\{.*\})$/gm)) {
+    const op = JSON.parse(m[1]).op;
+    if (JSON.parse(m[2]).ok === true) shown.set(op, m[2]);
+  }
+  assert.deepEqual([...shown.keys()].sort(), [...OPS].sort());
+  for (const op of OPS) assert.equal(shown.get(op), DOC_LINES[op], `the ${op} exchange`);
+});
+
+Deno.test("a workloads answer whose buckets do not sum to host_uj is refused both ways", () => {
+  const wire = encodeBody("workloads", VALUES.workloads);
+  const pkg = wire.domains["package-0"];
+  const off = { ...pkg, buckets: { ...pkg.buckets, "(system)": "4" } };
+  const line = JSON.stringify({ v: 1, ok: true, ...wire, domains: { "package-0": off } });
+  assert.throws(
+    () => decodeResponseLine("workloads", line),
+    /workloads response: field domains\.package-0\.buckets must be buckets that sum to host_uj exactly, got "a sum of 9007199254740994, host_uj 9007199254740993"/,
+  );
+  const typed = VALUES.workloads.domains["package-0"];
+  assert.throws(
+    () =>
+      encodeBody("workloads", {
+        ...VALUES.workloads,
+        domains: { p: { ...typed, hostUj: typed.hostUj + 1n } },
+      }),
+    (e: unknown) =>
+      e instanceof RangeError && e.message.startsWith("cannot encode domains.p.buckets:"),
+  );
+  const qos = structuredClone(wire) as { workloads: Record<string, { qos: unknown }> };
+  Object.values(qos.workloads)[0].qos = "premium";
+  assert.throws(
+    () => decodeResponseLine("workloads", JSON.stringify({ v: 1, ok: true, ...qos })),
+    /field workloads\..*\.qos must be one of guaranteed, burstable, besteffort, got "premium"/,
+  );
+});
+
+Deno.test("a stats answer from a governor before attribution decodes with workloads null", () => {
+  const old = encodeBody("stats", VALUES.stats) as unknown as Record<string, unknown>;
+  delete old.workloads;
+  const decoded = decodeResponseLine("stats", JSON.stringify({ v: 1, ok: true, ...old }));
+  assert.deepEqual(decoded, { ok: true, value: { ...VALUES.stats, workloads: null } });
+  assert.deepEqual(
+    decodeResponseLine("stats", encodeResponseLine("stats", { ...VALUES.stats, workloads: null })),
+    { ok: true, value: { ...VALUES.stats, workloads: null } },
+  );
 });
 
 Deno.test("bodies use snake_case keys and carry bigints as decimal strings", () => {
@@ -172,10 +285,9 @@ function mistyped(json: unknown): unknown {
 /** Every (path, mutate) pair over a wire body: structs lose or mistype fields, maps mistype entries. */
 function mutations(op: Op): { path: string; kind: string; body: unknown }[] {
   const out: { path: string; kind: string; body: unknown }[] = [];
-  const maps = op === "read" || op === "health" ? new Set(["domains"]) : new Set<string>();
   const walk = (node: unknown, path: string, edit: (f: (n: unknown) => unknown) => unknown) => {
     if (typeof node !== "object" || node === null) return;
-    const isMap = maps.has(path);
+    const isMap = isMapPath(op, path);
     const entries: [string | number, unknown][] = Array.isArray(node)
       ? node.map((v, i) => [i, v])
       : Object.entries(node);
@@ -194,7 +306,7 @@ function mutations(op: Op): { path: string; kind: string; body: unknown }[] {
           else copy[key] = next;
           return copy;
         });
-      if (!isMap && !Array.isArray(node)) {
+      if (!isMap && !Array.isArray(node) && !ADDED_LATER[op]?.includes(childPath)) {
         out.push({ path: childPath, kind: "missing", body: set(() => undefined) });
       }
       out.push({ path: childPath, kind: "mistyped", body: set(mistyped) });

@@ -5,7 +5,7 @@ import { REPO_ROOT } from "../_kit/run_cli.ts";
 
 const DOC = `${REPO_ROOT}docs/monitoring.md`;
 
-/** An input with one domain, so every per-domain family has a sample to show its labels. */
+/** An input with one domain and one workload, so every family has a sample to show its labels. */
 const INPUT = {
   snapshot: {
     instance: "i",
@@ -39,6 +39,17 @@ const INPUT = {
     lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 1 },
     lastTickMonoNs: 0n,
+  },
+  workloads: {
+    instance: "i",
+    monoNs: 0n,
+    timeMs: 0,
+    policy: "idle",
+    intervals: 1,
+    domains: { "package-0": { hostUj: 3n, buckets: { "(idle)": 1n, "a.slice": 2n } } },
+    workloads: {
+      "a.slice": { cgroup: "a.slice", podUid: null, containerId: null, qos: null, runtime: null },
+    },
   },
 } as unknown as MetricsInput;
 

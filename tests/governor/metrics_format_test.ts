@@ -67,6 +67,36 @@ const INPUT = {
     duration: { p50Ms: 0, p99Ms: 0, maxMs: 0, window: 10 },
     lastTickMonoNs: 0n,
   },
+  workloads: {
+    instance: "5f0c7a0e-0000-4000-8000-000000000001",
+    monoNs: 1n,
+    timeMs: 0,
+    policy: "idle",
+    intervals: 3,
+    domains: {
+      "package-0": {
+        hostUj: 123_456_789_012_345_678n,
+        buckets: {
+          "(idle)": 100_000_000_000_000_000n,
+          "(system)": 1n,
+          "(other)": 0n,
+          "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f900.slice":
+            23_456_789_012_345_677n,
+        },
+      },
+    },
+    workloads: {
+      "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f900.slice":
+        {
+          cgroup:
+            "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f900.slice",
+          podUid: "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f900",
+          containerId: null,
+          qos: "burstable",
+          runtime: null,
+        },
+    },
+  },
 } as unknown as MetricsInput;
 
 Deno.test("negotiation picks the exposition by media range, parameters and quality", () => {
@@ -136,6 +166,28 @@ Deno.test("both expositions parse back strictly with the same samples and values
     "0.000001",
   );
   assert.equal(values.get('carbon_ops_tick_lateness_seconds{"stat":"p99"}'), "0.01225");
+  // per-workload joules are exact too; named buckets carry empty Kubernetes labels
+  assert.equal(
+    values.get(
+      'carbon_ops_workload_energy_joules_total{"domain":"package-0","cgroup":"(idle)","pod_uid":"","container_id":"","qos":""}',
+    ),
+    "100000000000",
+  );
+  assert.equal(
+    values.get(
+      `carbon_ops_workload_energy_joules_total${
+        JSON.stringify({
+          domain: "package-0",
+          cgroup:
+            "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f900.slice",
+          pod_uid: "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f900",
+          container_id: "",
+          qos: "burstable",
+        })
+      }`,
+    ),
+    "23456789012.345677",
+  );
   assert.equal(values.get('carbon_ops_health{"carbon_ops_health":"degraded"}'), "1");
   assert.equal(values.get("carbon_ops_ticks_total{}"), "42");
   assert.equal(

@@ -199,3 +199,70 @@ Deno.test("openmetrics text has exact joules, one TYPE per family and ends with 
     assert(types.some((t) => name === t || name.startsWith(t + "_")), line);
   }
 });
+
+Deno.test("protocol workloads answers the latest attribution, re-encoded only when it changes, and workloads_off with the reason when off", () => {
+  const ctx = context({ "package-0": [0n, 1000n], "package-0/core": [0n, 400n] }, 2);
+  // not configured at all: off
+  const none = parse(handleRequestLine('{"v":1,"op":"workloads","id":1}', ctx).line);
+  assertEquals(none.ok, false);
+  assertEquals(none.id, 1);
+  assertEquals(none.error.code, "workloads_off");
+  assertEquals(parse(handleRequestLine('{"v":1,"op":"stats"}', ctx).line).workloads, null);
+  const off = handleRequestLine('{"v":1,"op":"workloads"}', {
+    ...ctx,
+    workloads: () => ({ on: false, reason: "no cgroup hierarchy under /x" }),
+  });
+  assertEquals(off.error, true);
+  const body = parse(off.line).error;
+  assertEquals(body.code, "workloads_off");
+  assert(body.message.includes("no cgroup hierarchy under /x"), body.message);
+  let totals = {
+    instance: ID,
+    monoNs: 5n,
+    timeMs: 0,
+    policy: "idle" as const,
+    intervals: 1,
+    domains: { "package-0": { hostUj: 1000n, buckets: { "(idle)": 600n, "a.slice": 400n } } },
+    workloads: {
+      "a.slice": { cgroup: "a.slice", podUid: null, containerId: null, qos: null, runtime: null },
+    },
+  };
+  const stats = {
+    intervalMs: 1000,
+    runs: 2,
+    intervals: 1,
+    lastDurationMs: 0.5,
+    maxDurationMs: 0.5,
+    cgroups: 1,
+    skipped: 0,
+    workloads: 1,
+    overCap: 0,
+    cgroupResets: 0,
+    domainResets: 0,
+    scanFailures: 0,
+  };
+  const on = {
+    ...ctx,
+    workloads: () => ({ on: true as const, totals: () => totals, stats: () => stats }),
+  };
+  const r = parse(handleRequestLine('{"v":1,"op":"workloads"}', on).line);
+  assertEquals(r.ok, true);
+  assertEquals(r.domains["package-0"], {
+    host_uj: "1000",
+    buckets: { "(idle)": "600", "a.slice": "400" },
+  });
+  assertEquals(r.workloads["a.slice"].pod_uid, null);
+  assertEquals(parse(handleRequestLine('{"v":1,"op":"stats"}', on).line).workloads.runs, 2);
+  // a new snapshot object is a new answer
+  totals = { ...totals, intervals: 2 };
+  assertEquals(parse(handleRequestLine('{"v":1,"op":"workloads"}', on).line).intervals, 2);
+  // a snapshot that would break conservation is never written: internal error instead
+  totals = {
+    ...totals,
+    domains: { "package-0": { hostUj: 1001n, buckets: totals.domains["package-0"].buckets } },
+  };
+  assertEquals(
+    parse(handleRequestLine('{"v":1,"op":"workloads"}', on).line).error.code,
+    "internal",
+  );
+});

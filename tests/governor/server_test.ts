@@ -319,6 +319,16 @@ function answerNamed(op: Op): string {
       },
       rssBytes: 0,
       uptimeS: 0,
+      workloads: null,
+    },
+    workloads: {
+      instance: op,
+      monoNs: 0n,
+      timeMs: 0,
+      policy: "idle",
+      intervals: 0,
+      domains: {},
+      workloads: {},
     },
   };
   return encodeResponseLine(op, values[op]);

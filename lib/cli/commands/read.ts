@@ -6,12 +6,69 @@
 
 import type { TextSink } from "../../base/text_sink.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
-import { type Command, writeJson } from "../command.ts";
+import { type Command, type CommandContext, writeJson } from "../command.ts";
 import { GovernorClient, GovernorUnavailableError } from "../../energy/governor_client.ts";
-import { encodeBody, type GovernorReading } from "../../energy/wire.ts";
+import { encodeBody, type GovernorReading, type GovernorWorkloads } from "../../energy/wire.ts";
+import { rfc3339 } from "../../base/clock.ts";
+import { UsageError } from "../../base/errors.ts";
 
 const USAGE =
-  "carbon-ops read [--socket PATH] [--json] [--watch] [--interval-ms N] [--count N] [--timeout-ms N]";
+  "carbon-ops read [--socket PATH] [--json] [--watch] [--interval-ms N] [--count N] [--timeout-ms N]\n" +
+  "       carbon-ops read --workloads [--json] [--top N] [--socket PATH] [--timeout-ms N]";
+
+const NAMED_BUCKETS = ["(idle)", "(system)", "(other)"];
+
+/** Exact joules with 6 decimals from microjoules. */
+function exactJoules(uj: bigint): string {
+  return `${uj / 1_000_000n}.${(uj % 1_000_000n).toString().padStart(6, "0")}`;
+}
+
+/** Share of `part` in `whole` as a percentage with 2 decimals (exact integer arithmetic). */
+function percent(part: bigint, whole: bigint): string {
+  if (whole === 0n) return "-";
+  const hundredths = (part * 10_000n + whole / 2n) / whole;
+  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}%`;
+}
+
+/** The per-workload table: per domain the top `top` workloads by energy, named buckets always. */
+function printWorkloads(out: TextSink, t: GovernorWorkloads, top: number): void {
+  const lines = [
+    `${rfc3339(t.timeMs)}  instance ${t.instance}  policy ${t.policy}  ${t.intervals} ` +
+    `interval${t.intervals === 1 ? "" : "s"} attributed`,
+  ];
+  const domains = Object.entries(t.domains);
+  if (domains.length === 0) lines.push("no interval attributed yet: ask again in a moment");
+  for (const [name, d] of domains) {
+    const rows = Object.entries(d.buckets);
+    const named = rows.filter(([k]) => NAMED_BUCKETS.includes(k));
+    const workloads = rows.filter(([k]) => !NAMED_BUCKETS.includes(k))
+      .sort(([ka, a], [kb, b]) => (a === b ? (ka < kb ? -1 : 1) : a > b ? -1 : 1));
+    const shown = workloads.slice(0, top);
+    const rest = workloads.slice(top);
+    const labelOf = (k: string) => {
+      const who = t.workloads[k];
+      const pod = who?.podUid ? `  pod ${who.podUid}${who.qos ? ` (${who.qos})` : ""}` : "";
+      const ctr = who?.containerId ? `  container ${who.containerId.slice(0, 12)}` : "";
+      return `${k}${pod}${ctr}`;
+    };
+    const table: [string, bigint][] = [
+      ...shown.map(([k, v]): [string, bigint] => [labelOf(k), v]),
+      ...named.map(([k, v]): [string, bigint] => [k, v]),
+    ];
+    if (rest.length > 0) {
+      table.push([
+        `(${rest.length} more workload${rest.length === 1 ? "" : "s"})`,
+        rest.reduce((a, [, v]) => a + v, 0n),
+      ]);
+    }
+    lines.push("", `${name}: host ${exactJoules(d.hostUj)} J`);
+    lines.push(`${"energy J".padStart(20)}  ${"share".padStart(7)}  workload`);
+    for (const [label, uj] of table) {
+      lines.push(`${exactJoules(uj).padStart(20)}  ${percent(uj, d.hostUj).padStart(7)}  ${label}`);
+    }
+  }
+  out.write(lines.join("\n") + "\n");
+}
 
 function joules(uj: bigint): string {
   const frac = (uj % 1_000_000n).toString().padStart(6, "0").slice(0, 3);
@@ -92,8 +149,17 @@ export const readCommand: Command = {
 Asks the governor (carbon-ops governor) for its exact energy totals over its Unix socket. Needs
 membership of the socket's group (carbon-users by default), not root.
 
+With --workloads, prints the governor's per-workload attribution instead: per RAPL domain, the
+host energy attributed since the governor started attributing and each workload's (cgroup's)
+part of it by CPU time, with the named buckets (idle), (system) and (other); the parts sum to
+the host energy exactly. --json prints the socket's 'workloads' body: microjoules as decimal
+strings (parse them with BigInt to check the sums).
+
 Options:
   --socket PATH       governor socket (default: governor.socketPath, /run/carbon-ops.sock)
+  --workloads         per-workload energy (op 'workloads'; needs a governor that attributes)
+  --top N             --workloads table: the N workloads with most energy per domain (default
+                      20; the rest are summed on one line)
   --json              print JSON (bigints as decimal strings, as on the socket)
   --watch             repeat every --interval-ms, with the average power since the last reading
   --interval-ms N     period of --watch (default 1000)
@@ -105,6 +171,8 @@ Exit codes: 0 ok, 1 governor unavailable (not running, no permission, wrong prot
 
 Examples:
   carbon-ops read
+  carbon-ops read --workloads --top 10
+  carbon-ops read --workloads --json
   carbon-ops read --json --socket /run/carbon-ops.sock
   carbon-ops read --watch --interval-ms 500 --count 10
 `,
@@ -117,9 +185,22 @@ Examples:
         "interval-ms": { type: "string" },
         count: { type: "string" },
         "timeout-ms": { type: "string" },
+        workloads: { type: "boolean" },
+        top: { type: "string" },
       },
       usage: USAGE,
     });
+    if (values.workloads && (values.watch || values.count !== undefined)) {
+      throw new UsageError("--workloads reads one snapshot: drop --watch and --count", {
+        usage: USAGE,
+      });
+    }
+    if (values.top !== undefined && !values.workloads) {
+      throw new UsageError("--top goes with --workloads", { usage: USAGE });
+    }
+    const top = values.top === undefined
+      ? 20
+      : numberOption(values.top, "--top", { min: 1, integer: true });
     const intervalMs = values["interval-ms"] === undefined
       ? 1000
       : numberOption(values["interval-ms"], "--interval-ms", { min: 10, integer: true });
@@ -131,6 +212,18 @@ Examples:
       : numberOption(values["timeout-ms"], "--timeout-ms", { min: 1, integer: true });
     const config = await ctx.loadConfig({ governor: { socketPath: values.socket } });
     const client = new GovernorClient({ socketPath: config.governor.socketPath, timeoutMs });
+    if (values.workloads) {
+      try {
+        const totals = await client.workloads();
+        if (values.json) writeJson(ctx.stdout, encodeBody("workloads", totals));
+        else printWorkloads(ctx.stdout, totals, top);
+        return 0;
+      } catch (e) {
+        return unavailable(ctx, e);
+      } finally {
+        client.close();
+      }
+    }
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     if (values.watch) Deno.addSignalListener("SIGINT", onSignal);
@@ -175,14 +268,17 @@ Examples:
       }
       return 0;
     } catch (e) {
-      if (e instanceof GovernorUnavailableError) {
-        ctx.stderr.write(`carbon-ops read: ${e.message}\n`);
-        return 1;
-      }
-      throw e;
+      return unavailable(ctx, e);
     } finally {
       if (values.watch) Deno.removeSignalListener("SIGINT", onSignal);
       client.close();
     }
   },
 };
+
+/** Exit 1 with the client's message when the governor cannot be reached; anything else throws. */
+function unavailable(ctx: CommandContext, e: unknown): number {
+  if (!(e instanceof GovernorUnavailableError)) throw e;
+  ctx.stderr.write(`carbon-ops read: ${e.message}\n`);
+  return 1;
+}
