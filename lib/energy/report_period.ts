@@ -8,6 +8,67 @@
  */
 
 import { tryParseRfc3339 } from "../base/rfc3339.ts";
+import type { WorkloadReportState } from "./workloads/workload_period.ts";
+
+/**
+ * One record of a period being appended by `report --by` (kept in the state until the period is
+ * saved, so that a run after a crash appends exactly the records that are missing).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PendingRecord } from "./report_period.ts";
+ * const r: PendingRecord = {
+ *   part: "tenant",
+ *   tenant: "shop",
+ *   kwh_units: "5",
+ *   allocation: { rule: "cpu_time_share", ratio: "0.5" },
+ *   labels: { report_id: "x", tenant: "shop" },
+ * };
+ * assert.equal(r.part, "tenant");
+ * ```
+ */
+export interface PendingRecord {
+  /** `host` (the period's host record) or `tenant`. */
+  readonly part: "host" | "tenant";
+  /** Tenant key, for `tenant` records. */
+  readonly tenant?: string;
+  /** The record's energy in units of 1e-12 kWh (decimal string; parts sum to the host's). */
+  readonly kwh_units: string;
+  /** The record's allocation. */
+  readonly allocation: { readonly rule: "whole_host" | "cpu_time_share"; readonly ratio?: string };
+  /** The record's labels (report_id included). */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every record of a period being appended by `report --by`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PendingPeriod } from "./report_period.ts";
+ * const p: PendingPeriod = {
+ *   start: "2026-01-01T00:00:00.000Z",
+ *   end: "2026-01-01T00:15:00.000Z",
+ *   source: "sim",
+ *   assumptions: [],
+ *   records: [],
+ * };
+ * assert.equal(p.records.length, 0);
+ * ```
+ */
+export interface PendingPeriod {
+  /** Period start and end, RFC 3339. */
+  readonly start: string;
+  readonly end: string;
+  /** Governor source kind (the records' evidence). */
+  readonly source: string;
+  /** Assumptions written into every record. */
+  readonly assumptions: readonly string[];
+  /** The records, host first. */
+  readonly records: readonly PendingRecord[];
+}
 
 /**
  * What the report remembers between runs.
@@ -38,8 +99,20 @@ export interface ReportState {
   readonly time: string;
   /** Resets + discarded samples + stalls over host domains at the last reading. */
   readonly events: number;
-  /** A period being appended (crash safety): adopted if the ledger has its record. */
-  readonly pending?: { readonly id: string; readonly state: Omit<ReportState, "pending"> };
+  /**
+   * `report --by`: per-bucket totals of the last reading (then `total_uj` and `time` are the
+   * attributed host total and the attribution's time). Absent for host-only reports.
+   */
+  readonly workloads?: WorkloadReportState;
+  /**
+   * A period being appended (crash safety): adopted if the ledger has its record; with
+   * `records` (`report --by`), the missing ones are appended first.
+   */
+  readonly pending?: {
+    readonly id: string;
+    readonly state: Omit<ReportState, "pending">;
+    readonly records?: PendingPeriod;
+  };
 }
 
 /**
@@ -240,6 +313,7 @@ export function parseReportState(text: string): ReportState {
       throw new SyntaxError(`${where}: time must be RFC 3339`);
     }
     if (typeof s.events !== "number") throw new SyntaxError(`${where}: events missing`);
+    if (s.workloads !== undefined) checkWorkloads(s.workloads, `${where}.workloads`);
   };
   check(o, "state");
   if (o.pending !== undefined) {
@@ -248,6 +322,55 @@ export function parseReportState(text: string): ReportState {
       throw new SyntaxError("state.pending: id and state required");
     }
     check(p.state as Record<string, unknown>, "state.pending.state");
+    if (p.records !== undefined) checkPendingPeriod(p.records);
   }
   return o as unknown as ReportState;
+}
+
+const DECIMAL = /^\d{1,40}$/;
+
+function checkWorkloads(w: unknown, where: string): void {
+  const o = w as Record<string, unknown>;
+  if (typeof o !== "object" || o === null) throw new SyntaxError(`${where} must be an object`);
+  if (typeof o.instance !== "string") throw new SyntaxError(`${where}.instance missing`);
+  if (typeof o.intervals !== "number") throw new SyntaxError(`${where}.intervals missing`);
+  if (typeof o.policy !== "string") throw new SyntaxError(`${where}.policy missing`);
+  if (typeof o.domains !== "object" || o.domains === null) {
+    throw new SyntaxError(`${where}.domains missing`);
+  }
+  for (const [d, v] of Object.entries(o.domains)) {
+    const dom = v as { host_uj?: unknown; buckets?: unknown };
+    if (typeof dom.host_uj !== "string" || !DECIMAL.test(dom.host_uj)) {
+      throw new SyntaxError(`${where}.domains.${d}.host_uj must be a decimal string`);
+    }
+    if (typeof dom.buckets !== "object" || dom.buckets === null) {
+      throw new SyntaxError(`${where}.domains.${d}.buckets missing`);
+    }
+    for (const [b, uj] of Object.entries(dom.buckets)) {
+      if (typeof uj !== "string" || !DECIMAL.test(uj)) {
+        throw new SyntaxError(`${where}.domains.${d}.buckets["${b}"] must be a decimal string`);
+      }
+    }
+  }
+}
+
+function checkPendingPeriod(p: unknown): void {
+  const o = p as Record<string, unknown>;
+  const where = "state.pending.records";
+  if (typeof o !== "object" || o === null) throw new SyntaxError(`${where} must be an object`);
+  for (const k of ["start", "end", "source"]) {
+    if (typeof o[k] !== "string") throw new SyntaxError(`${where}.${k} missing`);
+  }
+  if (!Array.isArray(o.assumptions) || !Array.isArray(o.records)) {
+    throw new SyntaxError(`${where}: assumptions and records must be arrays`);
+  }
+  for (const [i, r] of (o.records as Record<string, unknown>[]).entries()) {
+    if (
+      (r.part !== "host" && r.part !== "tenant") || typeof r.kwh_units !== "string" ||
+      !DECIMAL.test(r.kwh_units) || typeof r.labels !== "object" || r.labels === null ||
+      typeof r.allocation !== "object" || r.allocation === null
+    ) {
+      throw new SyntaxError(`${where}.records[${i}] is not a valid record`);
+    }
+  }
 }
