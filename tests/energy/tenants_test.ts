@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { groupTenants, type TenantGrouping } from "../../lib/energy/workloads/tenants.ts";
-import { parseTenantMap } from "../../lib/energy/workloads/tenant_map.ts";
+import { parseTenantMap, tenantMapLabel } from "../../lib/energy/workloads/tenant_map.ts";
 import type { WorkloadIdentity, WorkloadTotals } from "../../lib/energy/workloads/workload.ts";
 import {
   workloadPeriod,
@@ -118,5 +118,23 @@ Deno.test("per-workload periods sum exactly to the host, never negative, through
       }
     }),
     { numRuns: 300 },
+  );
+});
+
+Deno.test("a tenant file pattern uses the cgroup pattern syntax and a bad one names file:line:col", () => {
+  const map = parseTenantMap(
+    `{ "rules": [ { "match": { "cgroup": "**/kubepods/pod?" }, "labels": { "team": "k" } } ] }`,
+    "t.jsonc",
+  );
+  const bucket = (cgroup: string) => ({ cgroup, podUid: null, pod: null });
+  assert.equal(tenantMapLabel(map, "team", bucket("kubelet/kubepods/pod1")), "k");
+  assert.equal(tenantMapLabel(map, "team", bucket("kubepods/pod12")), null);
+  assert.throws(
+    () =>
+      parseTenantMap(
+        `{ "rules": [\n  { "match": { "cgroup": "a//b" }, "labels": { "team": "x" } } ] }`,
+        "t.jsonc",
+      ),
+    /t\.jsonc:2:26: rules\[0\]\.match\.cgroup: .*empty segment/,
   );
 });

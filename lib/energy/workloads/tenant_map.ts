@@ -21,6 +21,7 @@ import { type Node, type ParseError, parseTree, printParseErrorCode } from "json
 import { ConfigError } from "../../base/errors.ts";
 import { closestMatches } from "../../base/suggest.ts";
 import { textPosition } from "../../base/text_position.ts";
+import { CgroupPattern } from "./cgroup_patterns.ts";
 
 /**
  * One rule: what it matches (exactly one of the three) and the labels it gives.
@@ -34,7 +35,10 @@ import { textPosition } from "../../base/text_position.ts";
  * ```
  */
 export interface TenantRule {
-  /** `cgroup` and `pod` take globs (`*` within one path segment, `**` across, `?` one char). */
+  /**
+   * `cgroup` and `pod` take the cgroup pattern syntax of `governor.workloadInclude` (`*` and `?`
+   * within one path segment, `**` as a whole segment for any number of them); `podUid` is exact.
+   */
   readonly match: { readonly kind: "cgroup" | "pod" | "podUid"; readonly pattern: string };
   /** Labels (name to value) the rule gives. */
   readonly labels: Readonly<Record<string, string>>;
@@ -58,31 +62,13 @@ export interface TenantMap {
   readonly rules: readonly TenantRule[];
 }
 
-/**
- * A glob as a regular expression: `**` matches anything, `*` anything but `/`, `?` one
- * character other than `/`; everything else is literal.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { globRegExp } from "./tenant_map.ts";
- * assert.ok(globRegExp("shop/*").test("shop/web-0"));
- * assert.ok(!globRegExp("system.slice/*").test("system.slice/a.slice/b.service"));
- * assert.ok(globRegExp("system.slice/**").test("system.slice/a.slice/b.service"));
- * ```
- */
-export function globRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === "*" && glob[i + 1] === "*") {
-      re += ".*";
-      i++;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
+/** Patterns compiled once, shared by every map that uses them. */
+const compiled = new Map<string, CgroupPattern>();
+
+function compiledPattern(pattern: string): CgroupPattern {
+  let p = compiled.get(pattern);
+  if (p === undefined) compiled.set(pattern, p = new CgroupPattern(pattern));
+  return p;
 }
 
 const TOP = ["rules"];
@@ -179,6 +165,13 @@ export function parseTenantMap(text: string, path: string): TenantMap {
     }
     const [kind, patternNode] = [...match.entries()][0] as [TenantRule["match"]["kind"], Node];
     const pattern = r.string(patternNode, `${key}.match.${kind}`);
+    if (kind !== "podUid") {
+      try {
+        compiled.set(pattern, new CgroupPattern(pattern));
+      } catch (e) {
+        r.fail(patternNode, (e as Error).message, `${key}.match.${kind}`);
+      }
+    }
     const labelNodes = r.object(l, `${key}.labels`);
     if (labelNodes.size === 0) r.fail(l, "give at least one label", `${key}.labels`);
     const labels: Record<string, string> = {};
@@ -224,7 +217,9 @@ export function tenantMapLabel(
     const { kind, pattern } = rule.match;
     const subject = kind === "cgroup" ? bucket.cgroup : kind === "pod" ? bucket.pod : bucket.podUid;
     if (subject === null) continue;
-    if (kind === "podUid" ? subject === pattern : globRegExp(pattern).test(subject)) return value;
+    if (kind === "podUid" ? subject === pattern : compiledPattern(pattern).test(subject)) {
+      return value;
+    }
   }
   return null;
 }
