@@ -371,6 +371,16 @@ Deno.test("kubernetes DaemonSet: the embedded config validates and its metrics p
       m.mountPath === config.governor.powercapRoot
     );
     assert.equal(powercap?.readOnly, true, "the host's powercap tree, read-only");
+    // workload attribution reads the host's cgroup tree and /proc/stat, not the container's
+    const hostMount = (mountPath: string | null | undefined, hostPath: string) => {
+      const m = (c.volumeMounts ?? []).find((v) => v.mountPath === mountPath);
+      assert.ok(m, `${mountPath} (for the host's ${hostPath}) is a mounted volume`);
+      const v = ds.spec!.template.spec!.volumes!.find((x) => x.name === m.name);
+      assert.equal(v?.hostPath?.path, hostPath, `${mountPath} is the host's ${hostPath}`);
+      assert.equal(m.readOnly, true, `${hostPath} is mounted read-only`);
+    };
+    hostMount(config.governor.cgroupRoot, "/sys/fs/cgroup");
+    hostMount(config.energy.procRoot, "/proc");
     // every host path is read-only except where the governor writes: the socket and state dirs
     const statePath = config.governor.statePath;
     const writable = [socketDir, statePath?.slice(0, statePath.lastIndexOf("/"))];
