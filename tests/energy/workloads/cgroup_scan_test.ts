@@ -7,6 +7,7 @@ import {
   scanCgroups,
 } from "../../../lib/energy/workloads/cgroup_scan.ts";
 import type { CgroupScan } from "../../../lib/energy/workloads/workload.ts";
+import { WorkloadAttributor } from "../../../lib/energy/workloads/attributor.ts";
 import {
   buildFakeCgroups,
   containerIdOf,
@@ -361,9 +362,10 @@ async function removeCgroupDir(dir: string): Promise<void> {
 const REAL_UNAVAILABLE = realCgroupsUnavailable();
 
 Deno.test({
-  name: `the scan sees a busy process's real cgroup grow, and host busy time grow at least as much${
-    REAL_UNAVAILABLE === null ? "" : ` (ignored: ${REAL_UNAVAILABLE})`
-  }`,
+  name:
+    `the scan sees a busy process's real cgroup grow, host busy time grow at least as much, and its share of simulated energy is its CPU share${
+      REAL_UNAVAILABLE === null ? "" : ` (ignored: ${REAL_UNAVAILABLE})`
+    }`,
   ignore: REAL_UNAVAILABLE !== null,
   async fn() {
     const name = `carbon-ops-test-scan-${Deno.pid}-${Date.now()}`;
@@ -409,6 +411,30 @@ Deno.test({
         `host busy grew ${busyDelta} us, the cgroup ${cgDelta} us`,
       );
       assert.ok(last.hostTotalUsec - first.hostTotalUsec >= busyDelta);
+
+      // Simulated energy over the same interval (100 W, by the scans' own monotonic times),
+      // attributed as the governor does: the busy cgroup gets its share of the host's CPU time.
+      const attributor = new WorkloadAttributor({ policy: "idle" });
+      const energyAt = (s: CgroupScan) => ({
+        monoNs: s.monoNs,
+        timeMs: 0,
+        domains: { psys: (s.monoNs - first.monoNs) / 10n }, // 100 W = 100 uJ per us
+      });
+      attributor.update(energyAt(first), first);
+      attributor.update(energyAt(last), last);
+      const psys = attributor.totals().domains.psys;
+      assert.equal(Object.values(psys.buckets).reduce((a, b) => a + b, 0n), psys.hostUj);
+      const totalDelta = last.hostTotalUsec - first.hostTotalUsec;
+      const share = Number(psys.buckets[name]) / Number(psys.hostUj);
+      const cpuShare = Number(cgDelta < busyDelta ? cgDelta : busyDelta) / Number(totalDelta);
+      assert.ok(share > 0, "the busy cgroup got energy");
+      assert.ok(
+        Math.abs(share - cpuShare) < 0.01,
+        `energy share ${share} is the CPU-time share ${cpuShare}`,
+      );
+      // one single-threaded loop can use at most one of the CPUs (plus tick skew)
+      const cpus = navigator.hardwareConcurrency;
+      assert.ok(share <= 1 / cpus + 0.05, `share ${share} on ${cpus} CPUs`);
     } finally {
       busy.kill("SIGKILL");
       await busy.status;
