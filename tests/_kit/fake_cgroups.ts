@@ -4,7 +4,7 @@
  * `unified/`), laid out under `<base>/cgroup` like `/sys/fs/cgroup`, with mutation helpers for
  * churn, and a `/proc/stat` writer.
  *
- * ```ts
+ * ```text
  * const fake = buildFakeCgroups(dir.path, {
  *   layout: "v2",
  *   cgroups: { "system.slice/cron.service": 1_000, [podPath]: 5_000 },
