@@ -7,7 +7,7 @@
 
 import { fromBase64, toBase64 } from "./encoding.ts";
 import type { SigningKey } from "./keys.ts";
-import { NoteError, type NoteVerifier, openNote, signNote } from "./signed_note.ts";
+import { NoteError, type NoteInput, type NoteVerifier, openNote, signNote } from "./signed_note.ts";
 
 /**
  * The signed statement: this log had `size` entries with Merkle root `root`.
@@ -110,7 +110,8 @@ export function signCheckpoint(cp: Checkpoint, key: SigningKey): string {
 
 /**
  * Opens a signed checkpoint with trusted verifiers (unknown signers ignored, at least one known
- * signature required) and checks its origin when `expectedOrigin` is given.
+ * signature required) and checks its origin when `expectedOrigin` is given. Pass the note's
+ * bytes when it was read from a file or the network (see `openNote`).
  *
  * @example
  * ```ts
@@ -121,11 +122,12 @@ export function signCheckpoint(cp: Checkpoint, key: SigningKey): string {
  * const k = generateSigningKey();
  * const note = signCheckpoint({ origin: "o", size: 0, root: new Uint8Array(32) }, k);
  * assert.equal(openCheckpoint(note, [noteVerifier("o", k)]).size, 0);
+ * assert.equal(openCheckpoint(new TextEncoder().encode(note), [noteVerifier("o", k)]).size, 0);
  * assert.throws(() => openCheckpoint(note, [noteVerifier("o", generateSigningKey())]));
  * ```
  */
 export function openCheckpoint(
-  note: string,
+  note: NoteInput,
   verifiers: readonly NoteVerifier[],
   expectedOrigin?: string,
 ): Checkpoint {

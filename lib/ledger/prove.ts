@@ -15,9 +15,12 @@ import { consistencyProof, inclusionProof } from "./merkle_proofs.ts";
 import { leafHash } from "./merkle.ts";
 import { verifyConsistency, verifyInclusion } from "./merkle_verify.ts";
 import { formatProofBundle } from "./proof_bundle.ts";
-import { parseNote } from "./signed_note.ts";
+import { type NoteInput, parseNote } from "./signed_note.ts";
 import { type LedgerTree, openLedgerTree } from "./tree_cache_file.ts";
 import { addCheckpointRequest } from "./witness_protocol.ts";
+
+/** Decodes a note whose bytes parseNote has already checked (a byte order mark stays text). */
+const NOTE_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Why a proof could not be made.
@@ -104,9 +107,11 @@ export interface NoteAndCheckpoint {
  * assert.throws(() => parseCheckpointNote("junk", "x"), ProofError);
  * ```
  */
-export function parseCheckpointNote(note: string, source: string): NoteAndCheckpoint {
+export function parseCheckpointNote(note: NoteInput, source: string): NoteAndCheckpoint {
   try {
-    return { note, checkpoint: parseCheckpointText(parseNote(note).text) };
+    // parseNote checks the bytes (strict UTF-8) before anything is decoded for display
+    const checkpoint = parseCheckpointText(parseNote(note).text);
+    return { note: typeof note === "string" ? note : NOTE_TEXT.decode(note), checkpoint };
   } catch (err) {
     throw new ProofError(
       "BAD_CHECKPOINT",
@@ -143,9 +148,9 @@ export async function readLedgerCheckpoint(dir: string, size?: number): Promise<
   const path = size === undefined
     ? `${dir}/${LATEST_CHECKPOINT}`
     : checkpointArchivePath(dir, size);
-  let note: string;
+  let note: Uint8Array;
   try {
-    note = await Deno.readTextFile(path);
+    note = await Deno.readFile(path);
   } catch {
     const isLedger = await Deno.stat(`${dir}/${LEDGER_JSONL}`).then(() => true, () => false);
     if (!isLedger) {

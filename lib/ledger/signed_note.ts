@@ -2,6 +2,11 @@
  * C2SP signed notes (c2sp.org/signed-note) with Ed25519 keys: key ids, verifier key strings,
  * signing and opening notes. Interoperates with Go's golang.org/x/mod/sumdb/note.
  *
+ * Notes read from a file or the network must be parsed and opened as bytes (`Uint8Array`): the
+ * spec's "valid UTF-8" rule is checked on the bytes, so an invalid byte anywhere (also in the
+ * name of a signer nobody trusts) makes the note MALFORMED, as in Go. A decoded `string` can
+ * no longer show that: a lossy decoder has already turned the bad byte into U+FFFD.
+ *
  * @module
  */
 
@@ -30,10 +35,11 @@ const MAX_SIGNATURES = 100;
  * assert.throws(() => parseNote("no signature lines"), (e) => e instanceof NoteError && e.problem === expected);
  * ```
  */
-export type NoteProblem = "MALFORMED" | "BAD_SIGNATURE" | "NO_KNOWN_SIGNATURE";
+export type NoteProblem = "MALFORMED" | "BAD_SIGNATURE" | "NO_KNOWN_SIGNATURE" | "AMBIGUOUS_KEY";
 
 /**
- * A signed note was malformed, a known key's signature failed, or no known key signed it.
+ * A signed note was malformed, a known key's signature failed, no known key signed it, or a
+ * signature line names a key that the verifier list holds twice (`AMBIGUOUS_KEY`).
  *
  * @example
  * ```ts
@@ -52,16 +58,18 @@ export class NoteError extends Error {
    *
    * @param problem Category.
    * @param message Details.
+   * @param options `cause`: the underlying error, if any (default none).
    */
-  constructor(problem: NoteProblem, message: string) {
-    super(message);
+  constructor(problem: NoteProblem, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "NoteError";
     this.problem = problem;
   }
 }
 
 /**
- * A key name per the spec: non-empty, no Unicode whitespace, no `+`.
+ * A key name per the spec: non-empty, well-formed Unicode, no Unicode space (the `White_Space`
+ * property, as Go's `unicode.IsSpace`, so also U+0085 and U+2028) and no `+`.
  *
  * @example
  * ```ts
@@ -69,10 +77,25 @@ export class NoteError extends Error {
  * import { isValidNoteKeyName } from "./signed_note.ts";
  * assert.equal(isValidNoteKeyName("example.com/log"), true);
  * assert.equal(isValidNoteKeyName("a+b"), false);
+ * assert.equal(isValidNoteKeyName("a\u0085b"), false);
  * ```
  */
 export function isValidNoteKeyName(name: string): boolean {
-  return name.length > 0 && !/[\s+]/u.test(name);
+  return name.length > 0 && name.isWellFormed() && !/[\p{White_Space}+]/u.test(name);
+}
+
+const ED25519_PUBLIC_KEY_BYTES = 32;
+
+function checkPublicKeyLength(publicRaw: Uint8Array): void {
+  if (!(publicRaw instanceof Uint8Array)) {
+    throw new TypeError("an Ed25519 public key must be a Uint8Array of 32 bytes");
+  }
+  if (publicRaw.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new RangeError(
+      `an Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${publicRaw.length}: ` +
+        "pass the raw public key (not a seed, a signature or an SPKI encoding)",
+    );
+  }
 }
 
 /**
@@ -88,11 +111,14 @@ export function isValidNoteKeyName(name: string): boolean {
  * ```
  */
 export function noteKeyId(name: string, publicRaw: Uint8Array): Uint8Array {
+  checkPublicKeyLength(publicRaw);
   return sha256(utf8Bytes(name + "\n"), Uint8Array.of(ALG_ED25519), publicRaw).slice(0, 4);
 }
 
 /**
- * The verifier key string `<name>+<8 hex key id>+<base64(0x01 || public key)>`.
+ * The verifier key string `<name>+<8 hex key id>+<base64(0x01 || public key)>`. Throws a
+ * `RangeError` naming the length when `publicRaw` is not exactly 32 bytes (a `TypeError` when it
+ * is not a `Uint8Array`), and a `RangeError` for an invalid key name.
  *
  * @example
  * ```ts
@@ -101,12 +127,14 @@ export function noteKeyId(name: string, publicRaw: Uint8Array): Uint8Array {
  * const s = verifierKeyString("example.com/log", new Uint8Array(32));
  * assert.equal(s.split("+")[0], "example.com/log");
  * assert.match(s.split("+")[1], /^[0-9a-f]{8}$/);
+ * assert.throws(() => verifierKeyString("example.com/log", new Uint8Array(31)), /got 31/);
  * ```
  */
 export function verifierKeyString(name: string, publicRaw: Uint8Array): string {
   if (!isValidNoteKeyName(name)) {
     throw new RangeError(`note key name '${name}' must be non-empty without spaces or '+'`);
   }
+  checkPublicKeyLength(publicRaw);
   const typed = new Uint8Array(33);
   typed[0] = ALG_ED25519;
   typed.set(publicRaw, 1);
@@ -190,21 +218,76 @@ export function noteVerifier(name: string, key: VerifyingKey): NoteVerifier {
   return { name, keyId: noteKeyId(name, key.publicRaw), key };
 }
 
+/**
+ * A signed note as received. Pass the bytes (`Uint8Array`) for a note read from a file or the
+ * network, so that invalid UTF-8 is seen; a `string` is for a note built in memory (a string
+ * with a lone surrogate, which has no UTF-8 encoding, is MALFORMED).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type NoteInput, parseNote, signNote } from "./signed_note.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const note: NoteInput = new TextEncoder().encode(signNote("hi\n", "log", generateSigningKey()));
+ * assert.equal(parseNote(note).text, "hi\n");
+ * ```
+ */
+export type NoteInput = string | Uint8Array;
+
+const SIGNATURE_PREFIX = `${EM_DASH} `;
+// The spec forbids ASCII control characters other than newline (U+007F is not one of them).
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u0009\u000b-\u001f]/;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function noteString(note: NoteInput): string {
+  if (typeof note === "string") {
+    if (!note.isWellFormed()) {
+      throw new NoteError(
+        "MALFORMED",
+        "signed note contains a lone surrogate, which has no UTF-8 encoding",
+      );
+    }
+    return note;
+  }
+  if (!(note instanceof Uint8Array)) {
+    throw new TypeError("a signed note must be a Uint8Array (its bytes) or a string");
+  }
+  try {
+    return strictUtf8.decode(note);
+  } catch (err) {
+    throw new NoteError(
+      "MALFORMED",
+      "signed note is not valid UTF-8; check that the file holds the note exactly as published",
+      { cause: err },
+    );
+  }
+}
+
+function checkControlCharacters(text: string, what: string): void {
+  const bad = CONTROL_CHARACTER.exec(text);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase();
+    throw new NoteError(
+      "MALFORMED",
+      `${what} contains the control character U+${code} at character ${bad.index}`,
+    );
+  }
+}
+
 function checkText(text: string): void {
   if (text.length === 0 || !text.endsWith("\n")) {
     throw new NoteError("MALFORMED", "note text must be non-empty and end in a newline");
   }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) {
-    throw new NoteError("MALFORMED", "note text contains control characters");
+  if (!text.isWellFormed()) {
+    throw new NoteError("MALFORMED", "note text contains a lone surrogate (not valid UTF-8)");
   }
-  if (text.includes("\n\n")) {
-    throw new NoteError("MALFORMED", "note text must not contain a blank line");
-  }
+  checkControlCharacters(text, "note text");
 }
 
 /**
- * Signs `text` (which must end in `\n`) as a signed note: text, blank line, `— name base64(keyid||sig)`.
+ * Signs `text` (which must end in `\n`; it may contain empty lines) as a signed note: text,
+ * blank line, `— name base64(keyid||sig)`.
  *
  * @example
  * ```ts
@@ -224,7 +307,7 @@ export function signNote(text: string, name: string, key: SigningKey): string {
   const blob = new Uint8Array(68);
   blob.set(noteKeyId(name, key.publicRaw));
   blob.set(sig, 4);
-  return `${text}\n${EM_DASH} ${name} ${toBase64(blob)}\n`;
+  return `${text}\n${SIGNATURE_PREFIX}${name} ${toBase64(blob)}\n`;
 }
 
 /**
@@ -248,27 +331,55 @@ export interface NoteSignature {
   readonly signature: Uint8Array;
 }
 
+function parseSignatureLine(line: string): NoteSignature {
+  const shown = line.slice(0, 80);
+  if (!line.startsWith(SIGNATURE_PREFIX)) {
+    throw new NoteError("MALFORMED", `signature line '${shown}' does not start with '— '`);
+  }
+  const rest = line.slice(SIGNATURE_PREFIX.length);
+  const space = rest.indexOf(" ");
+  const name = space < 0 ? rest : rest.slice(0, space);
+  const encoded = space < 0 ? "" : rest.slice(space + 1);
+  if (!isValidNoteKeyName(name) || encoded === "") {
+    throw new NoteError("MALFORMED", `malformed signature line '${shown}'`);
+  }
+  let blob: Uint8Array;
+  try {
+    blob = fromBase64(encoded);
+  } catch (err) {
+    throw new NoteError("MALFORMED", `signature of '${name}' is not base64`, { cause: err });
+  }
+  if (blob.length < 5) throw new NoteError("MALFORMED", `signature of '${name}' is too short`);
+  return { name, keyId: blob.slice(0, 4), signature: blob.slice(4) };
+}
+
 /**
- * Splits a signed note into its text and signature lines without verifying anything.
+ * Splits a signed note into its text and signature lines without verifying anything. The text
+ * ends at the last empty line, so it may itself contain empty lines (C2SP signed-note). The whole
+ * note must be valid UTF-8 without control characters other than newline.
  *
+ * @param note The note's bytes as read (preferred), or a string built in memory.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseNote, signNote } from "./signed_note.ts";
  * import { generateSigningKey } from "./keys.ts";
- * const parsed = parseNote(signNote("hi\n", "log", generateSigningKey()));
- * assert.equal(parsed.text, "hi\n");
+ * const parsed = parseNote(signNote("hi\n\nthere\n", "log", generateSigningKey()));
+ * assert.equal(parsed.text, "hi\n\nthere\n");
  * assert.equal(parsed.signatures[0].name, "log");
+ * assert.throws(() => parseNote(Uint8Array.of(0xff, 0x0a, 0x0a)), /not valid UTF-8/);
  * ```
  */
-export function parseNote(note: string): { text: string; signatures: NoteSignature[] } {
-  const split = note.lastIndexOf("\n\n");
+export function parseNote(note: NoteInput): { text: string; signatures: NoteSignature[] } {
+  const all = noteString(note);
+  checkControlCharacters(all, "signed note");
+  const split = all.lastIndexOf("\n\n");
   if (split < 0) {
     throw new NoteError("MALFORMED", "signed note has no blank line before its signatures");
   }
-  const text = note.slice(0, split + 1);
-  checkText(text);
-  const block = note.slice(split + 2);
+  const text = all.slice(0, split + 1);
+  const block = all.slice(split + 2);
+  if (block.length === 0) throw new NoteError("MALFORMED", "signed note has no signatures");
   if (!block.endsWith("\n")) {
     throw new NoteError("MALFORMED", "signature block must end in a newline");
   }
@@ -276,28 +387,45 @@ export function parseNote(note: string): { text: string; signatures: NoteSignatu
   if (lines.length > MAX_SIGNATURES) {
     throw new NoteError("MALFORMED", `more than ${MAX_SIGNATURES} signatures`);
   }
-  const signatures = lines.map((line) => {
-    const m = /^\u2014 (\S+) (\S+)$/u.exec(line);
-    if (!m || m[1].includes("+")) {
-      throw new NoteError("MALFORMED", `malformed signature line '${line.slice(0, 80)}'`);
-    }
-    let blob: Uint8Array;
-    try {
-      blob = fromBase64(m[2]);
-    } catch {
-      throw new NoteError("MALFORMED", `signature of '${m[1]}' is not base64`);
-    }
-    if (blob.length < 5) throw new NoteError("MALFORMED", `signature of '${m[1]}' is too short`);
-    return { name: m[1], keyId: blob.slice(0, 4), signature: blob.slice(4) };
-  });
-  if (signatures.length === 0) throw new NoteError("MALFORMED", "signed note has no signatures");
-  return { text, signatures };
+  return { text, signatures: lines.map(parseSignatureLine) };
+}
+
+/**
+ * Drops verifiers that repeat an earlier one's name and public key (the same key listed twice,
+ * e.g. a trust file that names one key for two seq ranges). Different keys under one name and
+ * key id are kept, so `openNote` still refuses them as ambiguous.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { distinctNoteVerifiers, noteVerifier } from "./signed_note.ts";
+ * import { generateSigningKey } from "./keys.ts";
+ * const k = generateSigningKey();
+ * const list = [noteVerifier("log", k), noteVerifier("log", k), noteVerifier("other", k)];
+ * assert.deepEqual(distinctNoteVerifiers(list).map((v) => v.name), ["log", "other"]);
+ * ```
+ */
+export function distinctNoteVerifiers(verifiers: readonly NoteVerifier[]): NoteVerifier[] {
+  const out: NoteVerifier[] = [];
+  for (const v of verifiers) {
+    const same = out.some((o) =>
+      o.name === v.name && bytesEqual(o.keyId, v.keyId) &&
+      bytesEqual(o.key.publicRaw, v.key.publicRaw)
+    );
+    if (!same) out.push(v);
+  }
+  return out;
 }
 
 /**
  * Opens a signed note: signatures by unknown keys are ignored, a known key's bad signature
- * rejects the note, and at least one known key must have signed.
+ * rejects the note, and at least one known key must have signed. A signature line whose name
+ * and key id match two entries of `verifiers` rejects the note as `AMBIGUOUS_KEY` (as Go does;
+ * fail closed rather than let the first entry win). Use `distinctNoteVerifiers` on lists that
+ * may repeat one key.
  *
+ * @param note The note's bytes as read (preferred), or a string built in memory.
+ * @param verifiers The trusted keys.
  * @returns The text and the verifiers that signed it.
  * @example
  * ```ts
@@ -306,27 +434,34 @@ export function parseNote(note: string): { text: string; signatures: NoteSignatu
  * import { generateSigningKey } from "./keys.ts";
  * const k = generateSigningKey();
  * const note = signNote("hi\n", "log", k);
- * assert.equal(openNote(note, [noteVerifier("log", k)]).text, "hi\n");
+ * assert.equal(openNote(new TextEncoder().encode(note), [noteVerifier("log", k)]).text, "hi\n");
  * assert.throws(() => openNote(note, [noteVerifier("log", generateSigningKey())]), NoteError);
+ * const twice = [noteVerifier("log", k), noteVerifier("log", k)];
+ * assert.throws(() => openNote(note, twice), (e) => e instanceof NoteError && e.problem === "AMBIGUOUS_KEY");
  * ```
  */
 export function openNote(
-  note: string,
+  note: NoteInput,
   verifiers: readonly NoteVerifier[],
 ): { text: string; signedBy: NoteVerifier[] } {
   const { text, signatures } = parseNote(note);
   const message = utf8Bytes(text);
   const signedBy: NoteVerifier[] = [];
   for (const sig of signatures) {
-    const known = verifiers.find((v) => v.name === sig.name && bytesEqual(v.keyId, sig.keyId));
-    if (!known) continue;
-    if (!verifyBytes(known.key, message, sig.signature)) {
+    const known = verifiers.filter((v) => v.name === sig.name && bytesEqual(v.keyId, sig.keyId));
+    if (known.length === 0) continue;
+    const id = `${sig.name}+${toHex(sig.keyId)}`;
+    if (known.length > 1) {
       throw new NoteError(
-        "BAD_SIGNATURE",
-        `signature by ${sig.name}+${toHex(sig.keyId)} does not verify`,
+        "AMBIGUOUS_KEY",
+        `the trusted keys hold ${known.length} entries for ${id}; keep one key per name and ` +
+          "key id (remove the duplicate or rename one key)",
       );
     }
-    if (!signedBy.includes(known)) signedBy.push(known);
+    if (!verifyBytes(known[0].key, message, sig.signature)) {
+      throw new NoteError("BAD_SIGNATURE", `signature by ${id} does not verify`);
+    }
+    if (!signedBy.includes(known[0])) signedBy.push(known[0]);
   }
   if (signedBy.length === 0) {
     throw new NoteError("NO_KNOWN_SIGNATURE", "no signature by a trusted key");

@@ -24,7 +24,7 @@
 
 import { parseJsonStrict } from "./strict_json.ts";
 import { publicKeyPem, type VerifyingKey, verifyingKeyFromPem } from "./keys.ts";
-import { type NoteVerifier, noteVerifier } from "./signed_note.ts";
+import { distinctNoteVerifiers, type NoteVerifier, noteVerifier } from "./signed_note.ts";
 import { type CompromisedKey, parseCompromisedKeys } from "./compromised_keys.ts";
 import { parseWitnessPolicy, type WitnessKey } from "./witness.ts";
 import { findUnknownTrustField } from "./trust_fields.ts";
@@ -340,7 +340,8 @@ export function recordKeyFor(trust: TrustFile, kid: string, seq: number): Record
  * ```
  */
 export function checkpointVerifiers(trust: TrustFile): NoteVerifier[] {
-  return trust.keys.filter((k) => k.role !== "records").map((k) =>
-    noteVerifier(trust.origin, k.key)
+  // A key listed for two seq ranges is one verifier: not an ambiguous key.
+  return distinctNoteVerifiers(
+    trust.keys.filter((k) => k.role !== "records").map((k) => noteVerifier(trust.origin, k.key)),
   );
 }

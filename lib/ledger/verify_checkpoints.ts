@@ -8,7 +8,7 @@
 
 import { type Checkpoint, openCheckpoint } from "./checkpoint.ts";
 import { bytesEqual, toBase64 } from "./encoding.ts";
-import { NoteError } from "./signed_note.ts";
+import { NoteError, type NoteInput } from "./signed_note.ts";
 import { checkpointVerifiers, type TrustFile } from "./trust.ts";
 import type { CheckpointStatus, IssueClass } from "./verify_report.ts";
 
@@ -39,7 +39,10 @@ export interface ParsedCheckpointInput {
 }
 
 /**
- * Opens each checkpoint note with the trust file's checkpoint keys.
+ * Opens each checkpoint note with the trust file's checkpoint keys. Pass each note as the bytes
+ * read from its file (a `string` cannot show invalid UTF-8). A key the trust file lists twice
+ * counts once; two different keys with the checkpoint's name and key id are refused
+ * (`CHECKPOINT_AMBIGUOUS_KEY`, a trust problem).
  *
  * @example
  * ```ts
@@ -50,13 +53,14 @@ export interface ParsedCheckpointInput {
  * const key = generateSigningKey();
  * const trust = { origin: "o", keys: [{ key, role: "both" as const, seqFrom: 0, seqTo: null }] };
  * const note = signCheckpoint({ origin: "o", size: 0, root: new Uint8Array(32) }, key);
- * const parsed = parseCheckpointInputs([{ source: "a", note }, { source: "x", note: "junk" }], trust);
+ * const bytes = new TextEncoder().encode(note);
+ * const parsed = parseCheckpointInputs([{ source: "a", note: bytes }, { source: "x", note: "junk" }], trust);
  * assert.equal(parsed[0].checkpoint?.size, 0);
  * assert.equal(parsed[1].failure?.status, "malformed");
  * ```
  */
 export function parseCheckpointInputs(
-  inputs: readonly { source: string; note: string }[],
+  inputs: readonly { source: string; note: NoteInput }[],
   trust: TrustFile,
 ): ParsedCheckpointInput[] {
   const verifiers = checkpointVerifiers(trust);
@@ -70,6 +74,13 @@ export function parseCheckpointInputs(
           status: "bad_signature" as const,
           code: "CHECKPOINT_BAD_SIGNATURE",
           cls: "integrity" as const,
+          message: err.message,
+        }
+        : err.problem === "AMBIGUOUS_KEY"
+        ? {
+          status: "untrusted" as const,
+          code: "CHECKPOINT_AMBIGUOUS_KEY",
+          cls: "trust" as const,
           message: err.message,
         }
         : err.problem === "NO_KNOWN_SIGNATURE"

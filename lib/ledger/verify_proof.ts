@@ -75,6 +75,7 @@ export interface RecordProofReport {
 
 const TRUST_CODES = new Set([
   "CHECKPOINT_UNTRUSTED",
+  "CHECKPOINT_AMBIGUOUS_KEY",
   "CHECKPOINT_WRONG_ORIGIN",
   "KEY_UNKNOWN",
   "KEY_ROLE",

@@ -17,7 +17,7 @@ import {
   type VerifyingKey,
   verifyingKeyFromRaw,
 } from "./keys.ts";
-import { isValidNoteKeyName, parseNote } from "./signed_note.ts";
+import { isValidNoteKeyName, type NoteInput, parseNote } from "./signed_note.ts";
 
 /**
  * Signature type byte of Ed25519 cosignatures.
@@ -271,10 +271,13 @@ export interface CosignatureReport {
 /**
  * Checks the cosignatures on a signed checkpoint note. Unknown signers are ignored; a trusted
  * witness whose cosignature does not verify makes the note fail (as for any known key); at
- * least `quorum` distinct trusted witnesses must have cosigned. Never throws on bad input:
- * a malformed note yields `ok: false` with the reason in `invalid`.
+ * least `quorum` distinct trusted witnesses must have cosigned. A signature line whose name and
+ * key id match two different trusted witnesses is refused as ambiguous (the same key listed
+ * twice counts once). Never throws on bad input: a malformed note (invalid UTF-8 anywhere
+ * included) yields `ok: false` with the reason in `invalid`.
  *
- * @param note The signed note (checkpoint text, blank line, signature lines).
+ * @param note The signed note (checkpoint text, blank line, signature lines): its bytes when read
+ *   from a file or the network, so that invalid UTF-8 is seen.
  * @param policy `witnesses` trusted and `quorum` (k of n; default all of them).
  * @example
  * ```ts
@@ -290,7 +293,7 @@ export interface CosignatureReport {
  * ```
  */
 export function verifyCosignatures(
-  note: string,
+  note: NoteInput,
   policy: { witnesses: readonly WitnessKey[]; quorum?: number },
 ): CosignatureReport {
   const required = policy.quorum ?? policy.witnesses.length;
@@ -305,12 +308,23 @@ export function verifyCosignatures(
     return { valid, invalid, ignored, required, ok: false };
   }
   for (const sig of parsed.signatures) {
-    const w = policy.witnesses.find((x) => x.name === sig.name && bytesEqual(x.keyId, sig.keyId));
+    const matches = policy.witnesses.filter((x) =>
+      x.name === sig.name && bytesEqual(x.keyId, sig.keyId)
+    );
+    const w = matches[0];
     if (!w) {
       ignored++;
       continue;
     }
     const keyId = toHex(sig.keyId);
+    if (matches.some((x) => !bytesEqual(x.key.publicRaw, w.key.publicRaw))) {
+      invalid.push({
+        name: w.name,
+        keyId,
+        reason: `ambiguous key: ${matches.length} trusted witnesses share this name and key id`,
+      });
+      continue;
+    }
     const cosig = splitCosignature(sig.signature);
     if (typeof cosig === "string") {
       invalid.push({ name: w.name, keyId, reason: cosig });

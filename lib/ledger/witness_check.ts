@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { NoteInput } from "./signed_note.ts";
 import type { TrustFile } from "./trust.ts";
 import { verifyCosignatures } from "./witness.ts";
 
@@ -37,7 +38,8 @@ export interface WitnessFinding {
  * Checks each opened checkpoint against the trust file's witness policy (no findings when the
  * trust file lists no witnesses).
  *
- * @param checkpoints `source`, signed `note`, and `own` (true for the ledger's own checkpoint).
+ * @param checkpoints `source`, signed `note` (its bytes when read from a file), and `own` (true
+ *   for the ledger's own checkpoint).
  * @param trust The trust file.
  * @example
  * ```ts
@@ -53,7 +55,7 @@ export interface WitnessFinding {
  * ```
  */
 export function witnessFindings(
-  checkpoints: readonly { source: string; note: string; own: boolean }[],
+  checkpoints: readonly { source: string; note: NoteInput; own: boolean }[],
   trust: TrustFile,
 ): WitnessFinding[] {
   const witnesses = trust.witnesses ?? [];
