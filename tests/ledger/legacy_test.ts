@@ -146,9 +146,12 @@ Deno.test("legacy verify reports every tamper case at the right line without thr
   expectProblem(edit(0, (l) => l.replace("Z\\u00fcrich", "Zürich")), "NON_CANONICAL", 1);
   expectProblem(edit(0, (l) => l.replace("\\u00fc", "\\u00FC")), "NON_CANONICAL", 1);
   expectProblem(edit(1, (l) => l.replace("/", "\\/")), "NON_CANONICAL", 2);
-  expectProblem(edit(2, (l) => l + "\r"), "NON_CANONICAL", 3);
+  // One CR before LF is a CRLF line ending (accepted, flagged); any other whitespace is not.
+  expectProblem(edit(2, (l) => l + " "), "NON_CANONICAL", 3);
+  expectProblem(edit(2, (l) => l + "\r\r"), "NON_CANONICAL", 3);
+  expectProblem(edit(2, (l) => " " + l), "NON_CANONICAL", 3);
   expectProblem("\ufeff" + good, "MALFORMED_JSON", 1);
-  expectProblem(join([ls[0], "", ...ls.slice(1)]), "EMPTY_LINE", 2);
+  expectProblem(join([ls[0], " x", ...ls.slice(1)]), "MALFORMED_JSON", 2);
   expectProblem(good.slice(0, -5), "TORN_LINE", 4);
   expectProblem(join(ls.slice(1)), "UNEXPECTED_PREV_HASH", 1);
   expectProblem(join([ls[0], ls[2], ls[3]]), "CHAIN_BROKEN", 2);

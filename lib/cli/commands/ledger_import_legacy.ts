@@ -7,12 +7,17 @@
 import { UsageError } from "../../base/errors.ts";
 import { loadSigningKey } from "../../ledger/key_files.ts";
 import { importLegacyLedger } from "../../ledger/legacy/legacy_import_run.ts";
+import { type AssumedPeriod, parseAssumedPeriod } from "../../ledger/legacy/legacy_import.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
-import { legacyReportJson, legacyReportText } from "./ledger_verify_legacy.ts";
+import {
+  legacyPublicKeysOption,
+  legacyReportJson,
+  legacyReportText,
+} from "./ledger_verify_legacy.ts";
 
-const USAGE =
-  "carbon-ops ledger import-legacy FILE --public-key HEX DIR --key FILE [--reporting-entity NAME] [--json]";
+const USAGE = "carbon-ops ledger import-legacy FILE --public-key HEX [--public-key HEX ...] DIR " +
+  "--key FILE [--reporting-entity NAME] [--assume-period START/END] [--json]";
 
 /**
  * `ledger import-legacy`.
@@ -42,15 +47,29 @@ listed in each record's 'assumptions'), and only if all of that succeeds appends
 in DIR: a 'legacy_import_begin' note naming the file's SHA-256, one emission record per entry
 carrying the legacy line's SHA-256 (activity.evidence and labels), its signature, signing key
 and chain hash, and a 'legacy_import_end' note. Nothing is appended from a file that fails.
-Running it again is safe: a file already imported (same SHA-256) appends nothing, and an
-interrupted import (begin note, no end note) is resumed without duplicating entries.
+Idempotency is per legacy line: a line whose SHA-256 is already in the ledger (from any earlier
+import) is skipped, so importing a grown 0.1 ledger after its prefix appends only the new
+lines, running it again appends nothing, and an interrupted import is resumed without
+duplicating entries.
+
+carbon-ops 0.1's default estimate path wrote entries without any timestamp; such a file is
+refused unless you state the period those entries cover with --assume-period. A value whose
+exact decimal exceeds the 64 characters a v1 record holds (e.g. 1.7976931348623157e+308) is
+refused, naming the line, field and value.
 
 Options:
-  --public-key HEX         raw Ed25519 key (64 hex) the legacy ledger must be signed with
+  --public-key HEX         raw Ed25519 key (64 hex) the legacy ledger must be signed with;
+                           repeat it for a ledger that switched keys
   --key FILE               PKCS#8 PEM key that signs the new records (mode 0600)
   --reporting-entity NAME  reporting_entity of the imported records
                            (default "unspecified (carbon-ops 0.1 import)")
-  --json                   print {status, entries, imported_seqs, problem} as JSON
+  --assume-period START/END
+                           activity period (two RFC 3339 date-times with offset, e.g.
+                           2024-01-01T00:00:00Z/2025-01-01T00:00:00Z) of entries that recorded
+                           no timestamp; recorded in each such record's assumptions and the
+                           label legacy_period=assumed (default: such entries are refused)
+  --json                   print {status, entries, imported_seqs, skipped, problem, flags,
+                           key_ranges} as JSON
 
 Exit codes: 0 imported, 1 legacy ledger invalid or an entry cannot be mapped (nothing
 imported) or the ledger refused the append, 2 usage.
@@ -58,19 +77,28 @@ imported) or the ledger refused the append, 2 usage.
   async run(ctx) {
     const { values, positionals } = parseCommandArgs(ctx.argv, {
       options: {
-        "public-key": { type: "string" },
+        "public-key": { type: "string", multiple: true },
         key: { type: "string" },
         "reporting-entity": { type: "string" },
+        "assume-period": { type: "string" },
         json: { type: "boolean" },
       },
       positionals: { min: 2, max: 2 },
       usage: USAGE,
     });
-    const pub = values["public-key"];
-    if (!pub || !/^[0-9a-fA-F]{64}$/.test(pub)) {
-      throw new UsageError("--public-key HEX (64 hex digits) is required", { usage: USAGE });
-    }
+    const pub = legacyPublicKeysOption(values["public-key"], USAGE);
     if (!values.key) throw new UsageError("missing --key FILE", { usage: USAGE });
+    let assumedPeriod: AssumedPeriod | undefined;
+    if (values["assume-period"] !== undefined) {
+      try {
+        assumedPeriod = parseAssumedPeriod(values["assume-period"]);
+      } catch (err) {
+        throw new UsageError(`--assume-period: ${(err as Error).message}`, {
+          usage: USAGE,
+          cause: err,
+        });
+      }
+    }
     const [file, dir] = positionals;
     let data: Uint8Array;
     try {
@@ -84,6 +112,7 @@ imported) or the ledger refused the append, 2 usage.
       key,
       publicKeyHex: pub,
       reportingEntity: values["reporting-entity"] ?? "unspecified (carbon-ops 0.1 import)",
+      assumedPeriod,
     });
     const ok = r.report.ok && !r.mappingProblem;
     if (values.json) {
@@ -108,15 +137,21 @@ imported) or the ledger refused the append, 2 usage.
         `NOT IMPORTED: line ${r.mappingProblem.line} cannot be mapped to an emission record: ${r.mappingProblem.message}\n`,
       );
     } else if (r.alreadyImported) {
+      const end = r.alreadyImported.endSeq === null
+        ? "no end note (interrupted)"
+        : `seq ${r.alreadyImported.endSeq}`;
       ctx.stdout.write(
-        `ALREADY IMPORTED: notes at seq ${r.alreadyImported.beginSeq} and ${r.alreadyImported.endSeq}; nothing appended\n`,
+        `ALREADY IMPORTED: all ${r.report.verifiedEntries} entries are in the ledger (the last ` +
+          `one under the import begun at seq ${r.alreadyImported.beginSeq}, ended at ${end}); ` +
+          "nothing appended\n",
       );
     } else {
       const range = r.importedSeqs.length
         ? ` as seq ${r.importedSeqs[0]}..${r.importedSeqs.at(-1)}`
         : "";
-      const resumed = r.skipped ? ` (resumed: ${r.skipped} entries were imported before)` : "";
-      ctx.stdout.write(`IMPORTED ${r.importedSeqs.length} entries${range}${resumed}\n`);
+      const earlier = r.skipped ? ` (${r.skipped} entries were imported before)` : "";
+      const details = legacyReportText(r.report, file).split("\n").slice(2).join("\n");
+      ctx.stdout.write(`IMPORTED ${r.importedSeqs.length} entries${range}${earlier}\n${details}`);
     }
     return ok ? 0 : 1;
   },

@@ -10,8 +10,12 @@
  * flagged); `region`;
  * `pue_used`; `quality_flag`; `meta.ci_lower_g`/`ci_upper_g`/`confidence_level_pct`/`method`;
  * `allocation_ratio`; `operation` -> label. Numbers are converted from their exact Python
- * lexemes (`1e-05` -> `0.00001`), never through binary floats. Every default used is listed in
- * the record's `assumptions`.
+ * lexemes (`1e-05` -> `0.00001`), never through binary floats; a value whose exact decimal is
+ * longer than the 64 characters a v1 decimal may hold (`1.7976931348623157e+308`, `5e-324`) is
+ * refused, naming the field, the value and the cap. An entry without any timestamp (0.1's
+ * default estimate path wrote none) takes the period the importer states (`assumedPeriod`,
+ * `--assume-period`), recorded as an assumption and the label `legacy_period: "assumed"`. Every
+ * default used is listed in the record's `assumptions`.
  *
  * @module
  */
@@ -63,6 +67,76 @@ function divideBy1000(decimal: string): string {
   return `${whole}.${padded.slice(-3)}${frac}`;
 }
 
+/**
+ * Longest exact decimal a v1 record field holds (`nonNegativeDecimal` in
+ * `schemas/emission.v1.json`): 64 characters, so at most 63 integer digits (values under 1e+63)
+ * and, for a 17-digit Python float, down to about 1e-46.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lexemeToDecimal, MAX_DECIMAL_CHARS } from "./legacy_import.ts";
+ * assert.equal(MAX_DECIMAL_CHARS, 64);
+ * assert.ok(lexemeToDecimal("1.7976931348623157e+308")!.length > MAX_DECIMAL_CHARS);
+ * ```
+ */
+export const MAX_DECIMAL_CHARS = 64;
+
+/**
+ * The activity period an importer states for 0.1 entries that recorded no time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AssumedPeriod, parseAssumedPeriod } from "./legacy_import.ts";
+ * const p: AssumedPeriod = parseAssumedPeriod("2024-01-01T00:00:00Z/2024-07-01T00:00:00Z");
+ * assert.equal(p.end, "2024-07-01T00:00:00.000Z");
+ * ```
+ */
+export interface AssumedPeriod {
+  /** Start, RFC 3339 UTC with milliseconds. */
+  readonly start: string;
+  /** End (not before the start), RFC 3339 UTC with milliseconds. */
+  readonly end: string;
+}
+
+/**
+ * Parses `START/END` (two RFC 3339 date-times with an offset, ISO 8601 interval notation) into
+ * an `AssumedPeriod` in UTC. Throws `RangeError` saying what is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAssumedPeriod } from "./legacy_import.ts";
+ * assert.deepEqual(parseAssumedPeriod("2024-01-01T01:00:00+01:00/2024-12-31T23:59:59.5Z"), {
+ *   start: "2024-01-01T00:00:00.000Z",
+ *   end: "2024-12-31T23:59:59.500Z",
+ * });
+ * assert.throws(() => parseAssumedPeriod("2024-01-01"), RangeError);
+ * assert.throws(() => parseAssumedPeriod("2024-02-01T00:00:00Z/2024-01-01T00:00:00Z"), /before/);
+ * ```
+ */
+export function parseAssumedPeriod(text: string): AssumedPeriod {
+  const parts = text.split("/");
+  const example = "e.g. 2024-01-01T00:00:00Z/2025-01-01T00:00:00Z";
+  if (parts.length !== 2) {
+    throw new RangeError(`the period must be START/END, two RFC 3339 date-times (${example})`);
+  }
+  const [start, end] = parts.map((p, i) => {
+    const ms = tryParseRfc3339(p)?.epochMs;
+    if (ms === undefined) {
+      throw new RangeError(
+        `period ${
+          i === 0 ? "start" : "end"
+        } '${p}' is not an RFC 3339 date-time with an offset (${example})`,
+      );
+    }
+    return ms;
+  });
+  if (end < start) throw new RangeError(`the period ends before it starts: ${text}`);
+  return { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
+}
+
 function field(obj: PyJson | undefined, name: string): PyJson | undefined {
   return obj?.kind === "object" ? obj.entries.find(([k]) => k === name)?.[1] : undefined;
 }
@@ -100,6 +174,8 @@ function utcTimestamp(text: string): { iso: string; naive: boolean } | undefined
  *   payload: { kind: "object" as const, entries: [] },
  *   signature: "0".repeat(128),
  *   chainHash: "0".repeat(64),
+ *   signingKey: "11".repeat(32),
+ *   flags: [],
  * };
  * assert.deepEqual(mapLegacyEntry(entry, options), {
  *   problem: "no CO2e in grams (carbon_emissions_gco2 | grams | co2e_g)",
@@ -109,8 +185,13 @@ function utcTimestamp(text: string): { iso: string; naive: boolean } | undefined
 export interface LegacyMapOptions {
   /** `reporting_entity` of every imported record. */
   readonly reportingEntity: string;
-  /** Raw Ed25519 public key (hex) the legacy ledger was verified with. */
-  readonly publicKeyHex: string;
+  /** Raw Ed25519 public key(s) (hex) the legacy ledger was verified with. */
+  readonly publicKeyHex: string | readonly string[];
+  /**
+   * Activity period for entries that recorded no timestamp at all (default none: such an entry
+   * cannot be mapped). Entries with timestamps keep their own.
+   */
+  readonly assumedPeriod?: AssumedPeriod;
 }
 
 /**
@@ -148,6 +229,22 @@ export function mapLegacyEntry(
 ): { body: RecordBody } | { problem: string } {
   const p = entry.payload;
   const assumptions: string[] = [];
+  const tooLong = (
+    name: string,
+    v: PyJson,
+    d: string,
+  ): { problem: string; tooLong: true } | undefined =>
+    d.length > MAX_DECIMAL_CHARS
+      ? {
+        tooLong: true,
+        problem:
+          `${name} = ${
+            v.kind === "number" ? v.lexeme : "?"
+          } cannot be imported: its exact decimal has ${d.length} characters, more than the ` +
+          `${MAX_DECIMAL_CHARS} a v1 record decimal holds (values from about 1e-46 to under ` +
+          "1e+63); such a value is not a plausible measurement: find out what wrote it",
+      }
+      : undefined;
   const first = (...names: string[]): [string, PyJson] | undefined => {
     for (const n of names) {
       const v = field(p, n);
@@ -155,7 +252,10 @@ export function mapLegacyEntry(
     }
     return undefined;
   };
-  const decimalOf = (names: string[], what: string): string | { problem: string } => {
+  const decimalOf = (
+    names: string[],
+    what: string,
+  ): string | { problem: string; tooLong?: true } => {
     const hit = first(...names);
     if (!hit) return { problem: `no ${what} (${names.join(" | ")})` };
     const [name, v] = hit;
@@ -163,20 +263,27 @@ export function mapLegacyEntry(
     if (d === undefined || d.startsWith("-")) {
       return { problem: `${name} is not a non-negative finite number` };
     }
-    return d;
+    return tooLong(name, v, d) ?? d;
   };
   const co2e = decimalOf(["carbon_emissions_gco2", "grams", "co2e_g"], "CO2e in grams");
   if (typeof co2e !== "string") return co2e;
   let energy = decimalOf(["energy_consumed_kwh", "energy_kwh"], "energy in kWh");
   if (typeof energy !== "string") {
+    if (energy.tooLong) return energy;
     const wh = decimalOf(["energy_consumed_wh", "energy_wh_total"], "energy");
-    if (typeof wh !== "string") return { problem: `${energy.problem}; no energy in Wh either` };
+    if (typeof wh !== "string") {
+      return wh.tooLong ? wh : { problem: `${energy.problem}; no energy in Wh either` };
+    }
     energy = divideBy1000(wh);
+    const whHit = first("energy_consumed_wh", "energy_wh_total")!;
+    const problem = tooLong(`${whHit[0]} / 1000`, whHit[1], energy);
+    if (problem) return problem;
   }
   const intensity = decimalOf(
     ["carbon_intensity_used_gco2_kwh", "intensity_g_per_kwh"],
     "intensity",
   );
+  if (typeof intensity !== "string" && intensity.tooLong) return intensity;
   const factor = typeof intensity === "string" ? intensity : "0";
   if (typeof intensity !== "string") {
     assumptions.push("emission factor not recorded by carbon-ops 0.1; value 0 is a placeholder");
@@ -185,14 +292,36 @@ export function mapLegacyEntry(
     const v = field(p, name);
     return v?.kind === "string" && v.value.length > 0 ? v.value.slice(0, 1024) : undefined;
   };
-  const startTs = utcTimestamp(text("start_ts") ?? text("timestamp") ?? "");
-  const endTs = utcTimestamp(text("end_ts") ?? text("timestamp") ?? "");
-  if (!startTs || !endTs) {
-    return { problem: "no ISO 8601 timestamp (start_ts/end_ts or timestamp)" };
-  }
-  const [start, end] = [startTs.iso, endTs.iso];
-  if (startTs.naive || endTs.naive) {
-    assumptions.push("timestamps had no UTC offset; read as UTC, as carbon-ops 0.1 documented");
+  const recordsTime = ["start_ts", "end_ts", "timestamp"].some((n) => {
+    const v = field(p, n);
+    return v !== undefined && !(v.kind === "literal" && v.value === "null");
+  });
+  let start: string;
+  let end: string;
+  let periodAssumed = false;
+  if (!recordsTime && options.assumedPeriod) {
+    ({ start, end } = options.assumedPeriod);
+    periodAssumed = true;
+    assumptions.push(
+      `carbon-ops 0.1 recorded no time for this entry; activity period ${start}/${end} ` +
+        "stated by the importer (--assume-period)",
+    );
+  } else {
+    const startTs = utcTimestamp(text("start_ts") ?? text("timestamp") ?? "");
+    const endTs = utcTimestamp(text("end_ts") ?? text("timestamp") ?? "");
+    if (!startTs || !endTs) {
+      return {
+        problem: recordsTime
+          ? "no ISO 8601 timestamp (start_ts/end_ts or timestamp)"
+          : "no ISO 8601 timestamp (start_ts/end_ts or timestamp): carbon-ops 0.1's default " +
+            "estimate path recorded none; state the period these entries cover with " +
+            "--assume-period START/END",
+      };
+    }
+    [start, end] = [startTs.iso, endTs.iso];
+    if (startTs.naive || endTs.naive) {
+      assumptions.push("timestamps had no UTC offset; read as UTC, as carbon-ops 0.1 documented");
+    }
   }
   const meta = field(p, "meta");
   const metaDecimal = (name: string) => {
@@ -201,6 +330,10 @@ export function mapLegacyEntry(
   };
   let lower = metaDecimal("ci_lower_g");
   let upper = metaDecimal("ci_upper_g");
+  for (const [name, d] of [["ci_lower_g", lower], ["ci_upper_g", upper]] as const) {
+    const problem = d === undefined ? undefined : tooLong(`meta.${name}`, field(meta, name)!, d);
+    if (problem) return problem;
+  }
   const levelV = field(meta, "confidence_level_pct");
   let level = levelV?.kind === "number" ? Number(levelV.lexeme) : NaN;
   const methodV = field(meta, "method");
@@ -219,6 +352,8 @@ export function mapLegacyEntry(
   }
   const pueV = field(p, "pue_used");
   let pue = pueV?.kind === "number" ? lexemeToDecimal(pueV.lexeme) : undefined;
+  const pueProblem = pue === undefined ? undefined : tooLong("pue_used", pueV!, pue);
+  if (pueProblem) return pueProblem;
   if (!pue || !/^[1-9][0-9]*(\.[0-9]+)?$/.test(pue)) {
     pue = "1.0";
     assumptions.push("PUE not recorded by carbon-ops 0.1; 1.0 assumed");
@@ -228,6 +363,10 @@ export function mapLegacyEntry(
     : "estimated";
   const ratioV = field(p, "allocation_ratio");
   const ratio = ratioV?.kind === "number" ? lexemeToDecimal(ratioV.lexeme) : undefined;
+  const ratioProblem = ratio === undefined
+    ? undefined
+    : tooLong("allocation_ratio", ratioV!, ratio);
+  if (ratioProblem) return ratioProblem;
   const allocation: { [k: string]: JsonValue } = ratio && /^(0(\.[0-9]+)?|1(\.0+)?)$/.test(ratio)
     ? { rule: "cpu_time_share", ratio }
     : { rule: "whole_host" };
@@ -236,9 +375,23 @@ export function mapLegacyEntry(
     legacy_line: String(entry.line),
     legacy_line_sha256: entry.lineSha256,
     legacy_signature: entry.signature,
-    legacy_signing_key: options.publicKeyHex.toLowerCase(),
+    legacy_signing_key: entry.signingKey,
     legacy_chain_hash: entry.chainHash,
   };
+  if (periodAssumed) labels.legacy_period = "assumed";
+  if (entry.flags.length > 0) {
+    labels.legacy_flags = entry.flags.join(",");
+    if (entry.flags.includes("CRLF_LINE_ENDINGS")) {
+      assumptions.push(
+        "the legacy line ended in CRLF; legacy_line_sha256 is of the line without CR LF",
+      );
+    }
+    if (entry.flags.includes("PREV_HASH_NOT_LAST")) {
+      assumptions.push(
+        "the legacy line carries prev_hash where the caller placed it; it is signed and links",
+      );
+    }
+  }
   const operation = text("operation");
   if (operation) labels.operation = operation.slice(0, 256);
   const body: { [k: string]: JsonValue } = {

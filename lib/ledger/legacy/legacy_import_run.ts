@@ -1,9 +1,12 @@
 /**
  * `import-legacy`: verify a Python carbon-ops 0.1 ledger, map every entry, then append a
- * `legacy_import_begin` note, one `emission` record per entry and a `legacy_import_end` note.
- * Nothing is appended unless the whole file verifies and maps. Running it again is safe: a
- * completed import of the same file (same SHA-256) appends nothing, and an interrupted one
- * (begin note without end note) is resumed, skipping the entries already imported.
+ * `legacy_import_begin` note, one `emission` record per entry not imported before and a
+ * `legacy_import_end` note. Nothing is appended unless the whole file verifies and maps.
+ * Idempotency is per legacy line (its SHA-256, the label `legacy_line_sha256`): a line already
+ * in the ledger is never imported again, whichever earlier import brought it, so importing a
+ * grown 0.1 ledger after its prefix appends only the new lines, and running it again appends
+ * nothing. An interrupted import of the same file (begin note without end note) is resumed
+ * under its begin note.
  *
  * @module
  */
@@ -48,27 +51,38 @@ export interface LegacyImportResult {
   readonly mappingProblem: { line: number; message: string } | undefined;
   /** Seqs of the emission records appended now (empty when nothing was). */
   readonly importedSeqs: readonly number[];
-  /** Entries skipped because an interrupted earlier run had imported them. */
+  /** Entries skipped because an earlier import (complete, interrupted or of a prefix) holds them. */
   readonly skipped: number;
-  /** Set when this file was already imported completely: its begin and end note seqs. */
-  readonly alreadyImported?: { beginSeq: number; endSeq: number };
+  /**
+   * Set when every entry was already in the ledger and nothing was appended: the begin and end
+   * note seqs of the import that holds the file's last entry (`endSeq` null when that import
+   * was interrupted after its last entry).
+   */
+  readonly alreadyImported?: { beginSeq: number; endSeq: number | null };
 }
 
-interface PreviousImport {
-  beginSeq: number;
+interface ImportNotes {
+  fileSha: string;
   endSeq: number | null;
-  lineHashes: Set<string>;
 }
 
-/** Scans the ledger for an earlier import of the legacy file with SHA-256 `fileSha`. */
-async function previousImport(dir: string, fileSha: string): Promise<PreviousImport | null> {
-  let found: PreviousImport | null = null;
+interface LedgerImports {
+  /** Begin note seq -> its file and end note. */
+  imports: Map<number, ImportNotes>;
+  /** Legacy line SHA-256 -> begin seq of the import that appended it. */
+  lines: Map<string, number>;
+}
+
+/** Scans the ledger once for every legacy import note and every imported legacy line. */
+async function ledgerImports(dir: string): Promise<LedgerImports> {
+  const found: LedgerImports = { imports: new Map(), lines: new Map() };
+  let open: number | null = null;
   using file = await Deno.open(`${dir}/${LEDGER_JSONL}`, { read: true });
   const decoder = new TextDecoder();
   let carry = "";
   const chunk = new Uint8Array(1 << 20);
   const visit = (line: string) => {
-    if (!line.includes(fileSha) && !(found && line.includes("legacy_line_sha256"))) return;
+    if (!line.includes("legacy_")) return;
     let r: {
       seq?: number;
       type?: string;
@@ -80,14 +94,19 @@ async function previousImport(dir: string, fileSha: string): Promise<PreviousImp
       return; // not ours to judge: 'ledger verify' reports bad lines
     }
     const labels = r.body?.labels ?? {};
-    if (r.type === "note" && labels.legacy_file_sha256 === fileSha) {
+    const fileSha = labels.legacy_file_sha256;
+    if (r.type === "note" && typeof fileSha === "string" && typeof r.seq === "number") {
       if (r.body?.kind === "legacy_import_begin") {
-        found = { beginSeq: r.seq!, endSeq: null, lineHashes: new Set() };
-      } else if (r.body?.kind === "legacy_import_end" && found) found.endSeq = r.seq!;
-    } else if (
-      found && found.endSeq === null && r.type === "emission" && labels.legacy_line_sha256
-    ) {
-      found.lineHashes.add(labels.legacy_line_sha256);
+        found.imports.set(r.seq, { fileSha, endSeq: null });
+        open = r.seq;
+      } else if (r.body?.kind === "legacy_import_end" && open !== null) {
+        found.imports.get(open)!.endSeq = r.seq;
+        open = null;
+      }
+    } else if (r.type === "emission" && typeof labels.legacy_line_sha256 === "string") {
+      if (!found.lines.has(labels.legacy_line_sha256)) {
+        found.lines.set(labels.legacy_line_sha256, open ?? -1);
+      }
     }
   };
   for (;;) {
@@ -97,12 +116,14 @@ async function previousImport(dir: string, fileSha: string): Promise<PreviousImp
     carry = lines.pop()!;
     lines.forEach(visit);
   }
+  visit(carry);
   return found;
 }
 
 /**
- * Verifies `data` (a legacy ledger) and, only if it verifies and maps completely, imports it
- * into the ledger in `dir` (or resumes an interrupted import of the same file).
+ * Verifies `data` (a legacy ledger) and, only if it verifies and maps completely, imports the
+ * entries the ledger in `dir` does not hold yet (resuming an interrupted import of the same
+ * file under its begin note).
  *
  * @example
  * ```ts
@@ -151,38 +172,57 @@ export async function importLegacyLedger(
     bodies.push({ lineSha: entry.lineSha256, body: mapped.body });
   }
   const fileSha = toHex(sha256(data));
-  const labels = {
+  const signers = new Set(report.keyRanges.map((r) => r.publicKeyHex));
+  const labels: Record<string, string> = {
     legacy_file_sha256: fileSha,
     legacy_entries: String(report.entries.length),
-    legacy_signing_key: options.publicKeyHex.toLowerCase(),
     legacy_head_chain_hash: report.headChainHash ?? "",
   };
+  if (signers.size === 1) labels.legacy_signing_key = [...signers][0];
+  else labels.legacy_signing_keys = String(signers.size);
+  if (report.flags.length > 0) labels.legacy_flags = report.flags.map((f) => f.code).join(",");
+  if (options.assumedPeriod) {
+    labels.legacy_assumed_period = `${options.assumedPeriod.start}/${options.assumedPeriod.end}`;
+  }
   await using writer = await LedgerWriter.open(options.dir, {
     key: options.key,
     clock: options.clock,
   });
-  const before = await previousImport(options.dir, fileSha);
-  if (before && before.endSeq !== null) {
-    return { ...none, alreadyImported: { beginSeq: before.beginSeq, endSeq: before.endSeq } };
+  const before = await ledgerImports(options.dir);
+  const fresh = bodies.filter(({ lineSha }) => !before.lines.has(lineSha));
+  const skipped = bodies.length - fresh.length;
+  // An interrupted import of this very file is resumed under its begin note.
+  const lastBegin = Math.max(-1, ...before.imports.keys());
+  const resume = lastBegin >= 0 &&
+      before.imports.get(lastBegin)!.endSeq === null &&
+      before.imports.get(lastBegin)!.fileSha === fileSha
+    ? lastBegin
+    : null;
+  if (fresh.length === 0 && resume === null) {
+    const holder = before.lines.get(bodies.at(-1)!.lineSha)!;
+    return {
+      ...none,
+      skipped,
+      alreadyImported: { beginSeq: holder, endSeq: before.imports.get(holder)?.endSeq ?? null },
+    };
   }
-  if (!before) {
+  if (resume === null) {
+    const keyText = report.keyRanges.map((r) =>
+      `${r.publicKeyHex} signed lines ${r.firstLine}..${r.lastLine} (${r.entries} entries)`
+    ).join("; ");
     await writer.append("note", {
       text:
-        `import of a carbon-ops 0.1 ledger (${report.entries.length} entries, SHA-256 ${fileSha}) begins`,
+        `import of a carbon-ops 0.1 ledger (${report.entries.length} entries, ${fresh.length} ` +
+        `not imported before, SHA-256 ${fileSha}) begins; ${keyText}`,
       kind: "legacy_import_begin",
       labels,
     });
   }
   const importedSeqs: number[] = [];
-  let skipped = 0;
-  for (const { lineSha, body } of bodies) {
-    if (before?.lineHashes.has(lineSha)) skipped++;
-    else importedSeqs.push((await writer.append("emission", body)).seq);
-  }
+  for (const { body } of fresh) importedSeqs.push((await writer.append("emission", body)).seq);
   await writer.append("note", {
-    text: `import of a carbon-ops 0.1 ledger complete${
-      before ? ` (resumed; ${skipped} entries imported earlier)` : ""
-    }`,
+    text: `import of a carbon-ops 0.1 ledger complete: ${importedSeqs.length} entries appended, ` +
+      `${skipped} imported earlier${resume === null ? "" : " (resumed)"}`,
     kind: "legacy_import_end",
     labels,
   });

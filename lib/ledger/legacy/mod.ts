@@ -21,11 +21,14 @@
 export {
   type LegacyEntry,
   type LegacyErrorCode,
+  type LegacyFlag,
+  type LegacyFlagCode,
+  type LegacyKeyRange,
   type LegacyProblem,
   type LegacyReport,
   verifyLegacyLedger,
 } from "./legacy.ts";
 export type { PyJson } from "./legacy_json.ts";
-export type { LegacyMapOptions } from "./legacy_import.ts";
+export { type AssumedPeriod, type LegacyMapOptions, parseAssumedPeriod } from "./legacy_import.ts";
 export { importLegacyLedger, type LegacyImportResult } from "./legacy_import_run.ts";
 export type { Clock } from "../../base/clock.ts";
