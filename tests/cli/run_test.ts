@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MAIN_TS, runCli } from "../_kit/run_cli.ts";
 import { startSimGovernor } from "../_kit/sim_governor.ts";
+import { GovernorClient } from "../../lib/energy/governor_client.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { emissionBodies, makeLedger } from "../_kit/energy_cli.ts";
 import { buildFakePowercap } from "../_kit/fake_powercap.ts";
@@ -170,9 +171,14 @@ Deno.test("run measures through a running governor (sim) and attributes by CPU t
     assert.equal(j.energy.source, "governor:sim");
     assert.equal(j.energy.coverage, 1);
     const expected = 120 * j.energy.duration_seconds / 3600;
+    // The governor's totals move at its ticks: each end of the span may be off by a tick period
+    // plus that tick's lateness, which on a busy machine is the governor's own measure of it.
+    const client = new GovernorClient({ socketPath, timeoutMs: 5_000 });
+    const stats = await client.stats().finally(() => client.close());
+    const slackS = 0.15 + 2 * (stats.intervalMs + stats.tickLatenessMs.maxMs) / 1000;
     assert.ok(
-      Math.abs(j.energy.cpu_energy_wh - expected) <= 120 * 0.15 / 3600,
-      `${j.energy.cpu_energy_wh} vs ${expected}`,
+      Math.abs(j.energy.cpu_energy_wh - expected) <= 120 * slackS / 3600,
+      `${j.energy.cpu_energy_wh} vs ${expected} (slack ${slackS} s)`,
     );
     assert.equal(j.estimate.energy_source, "model", "a simulated governor is not a measurement");
     assert.ok(j.energy_details.notes.some((n: string) => n.includes("SIMULATED")));
