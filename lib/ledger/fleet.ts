@@ -16,6 +16,7 @@
 import { LEDGER_JSONL } from "./ledger_files.ts";
 import { LedgerFileError, openLedgerFileSync } from "./ledger_file_check.ts";
 import type { TrustFile } from "./trust.ts";
+import type { NoteInput } from "./signed_note.ts";
 import { type CheckpointInput, verifyLedger } from "./verify.ts";
 import type { VerifyReport } from "./verify_report.ts";
 
@@ -165,8 +166,9 @@ async function originOfDir(dir: string): Promise<string> {
   return JSON.parse(`"${m[1]}"`);
 }
 
-function checkpointOrigin(note: string): string {
-  return note.split("\n")[0];
+function checkpointOrigin(note: NoteInput): string {
+  const text = typeof note === "string" ? note : new TextDecoder().decode(note);
+  return text.split("\n")[0];
 }
 
 /**
@@ -177,7 +179,8 @@ function checkpointOrigin(note: string): string {
  * `FleetCoverageProblem` and make the verdict at least a trust failure (exit 4).
  *
  * @param options `trusts` (required; a `TrustFile`, or `{ source, trust }` to name it in
- *   problems), `checkpoints` (default none), `useLedgerCheckpoint` (default true).
+ *   problems), `checkpoints` (default none), `useLedgerCheckpoint` (default true), `jobs`
+ *   (workers per ledger, as `verifyLedger`; default 1).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -203,6 +206,7 @@ export async function verifyFleet(
     trusts: readonly (TrustFile | FleetTrust)[];
     checkpoints?: readonly CheckpointInput[];
     useLedgerCheckpoint?: boolean;
+    jobs?: number;
   },
 ): Promise<FleetReport> {
   const trusts: FleetTrust[] = options.trusts.map((t, i) =>
@@ -274,6 +278,7 @@ export async function verifyFleet(
       trust: given.trust,
       checkpoints,
       useLedgerCheckpoint: options.useLedgerCheckpoint ?? true,
+      jobs: options.jobs,
     });
     const e = report.errors[0];
     entries.push({

@@ -92,6 +92,8 @@ export type { CompromisedKey } from "./compromised_keys.ts";
 
 // Verify a ledger.
 export { type CheckpointInput, verifyLedger } from "./verify.ts";
+export { defaultVerifyJobs, VerifyPool } from "./verify_parallel.ts";
+export type { NoteInput } from "./signed_note.ts";
 export {
   type CheckpointStatus,
   type IssueClass,

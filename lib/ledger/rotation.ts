@@ -155,7 +155,12 @@ export function checkKeyRotationBody(body: RecordBody): string[] {
     return ["/new_key/kid: is not the SHA-256 of new_key.spki"];
   }
   if (spec.kid === body.old_kid) return ["/new_key: a key cannot rotate to itself"];
-  const pop = fromBase64Url(body.pop as string);
+  let pop: Uint8Array;
+  try {
+    pop = fromBase64Url(body.pop as string);
+  } catch {
+    return ["/pop: is not canonical base64url (64 bytes)"];
+  }
   if (!verifyBytes(key, popMessage(body.origin as string, body.old_kid as string, spec.kid), pop)) {
     return ["/pop: the new key's proof of possession does not verify"];
   }

@@ -9,17 +9,20 @@
 import { toBase64, toHex } from "./encoding.ts";
 import { Decimal } from "./decimal.ts";
 import { LATEST_CHECKPOINT, LEDGER_JSONL, LEDGER_LOCK } from "./ledger_files.ts";
-import { MAX_RECORD_BYTES, readLineBatches } from "./line_stream.ts";
+import { MAX_RECORD_BYTES, type RawLine, readLineBatches } from "./line_stream.ts";
 import { LedgerFileError, openLedgerFileSync } from "./ledger_file_check.ts";
-import { emptyRoot, leafHash, MerkleAccumulator } from "./merkle.ts";
+import { emptyRoot, HASH_BYTES, MerkleAccumulator } from "./merkle.ts";
+import { GENESIS_PREV, verifyRecordSignature } from "./record.ts";
+import type { VerifyingKey } from "./keys.ts";
+import type { NoteInput } from "./signed_note.ts";
 import {
-  decodeRecordLine,
-  GENESIS_PREV,
-  type LedgerRecord,
-  RecordLineError,
-  verifyRecordSignature,
-} from "./record.ts";
-import { checkBody } from "./record_types.ts";
+  type BatchFacts,
+  checkLines,
+  type LineFacts,
+  LineKeys,
+  type LineKeySpec,
+} from "./verify_lines.ts";
+import { VerifyPool } from "./verify_parallel.ts";
 import { checkCorrections, checkGenesis } from "./verify_records.ts";
 import type { TrustFile } from "./trust.ts";
 // Key rotation and compromise (issue 7): key lookups go through a KeyTimeline.
@@ -77,8 +80,8 @@ const TRUST_CODES = new Set([
 export interface CheckpointInput {
   /** Where it came from (shown in the report). */
   readonly source: string;
-  /** The signed note text. */
-  readonly note: string;
+  /** The signed note: its bytes as read (checked as strict UTF-8), or text built in memory. */
+  readonly note: NoteInput;
 }
 
 /**
@@ -120,13 +123,25 @@ export async function verifyLedger(
     useLedgerCheckpoint?: boolean;
     /** More keys marked compromised (the trust file's own `compromised` list always applies). */
     compromised?: readonly CompromisedKey[];
+    /**
+     * Workers for the per-line checks (signatures, canonical form, schemas): 1 (the default)
+     * checks in this thread; N > 1 starts a pool of N workers for this call and stops it at
+     * the end. Ignored when `pool` is given.
+     */
+    jobs?: number;
+    /** A pool to use (the caller closes it); lets many verifications share workers. */
+    pool?: VerifyPool;
+    /** Most lines per batch handed to a worker (default 2048; tests use tiny batches). */
+    batchLines?: number;
+    /** Stops verification (rejecting with the signal's reason); workers are stopped too. */
+    signal?: AbortSignal;
   },
 ): Promise<VerifyReport> {
   const trust = options.trust;
   const timeline = new KeyTimeline(trust, options.compromised ?? []);
   const inputs: CheckpointInput[] = [...(options.checkpoints ?? [])];
   if (options.useLedgerCheckpoint ?? true) {
-    const own = await Deno.readTextFile(`${dir}/${LATEST_CHECKPOINT}`).catch(() => null);
+    const own = await Deno.readFile(`${dir}/${LATEST_CHECKPOINT}`).catch(() => null);
     if (own !== null) inputs.push({ source: `${dir}/${LATEST_CHECKPOINT}`, note: own });
   }
   const parsed: ParsedCheckpointInput[] = parseCheckpointInputs(inputs, trust);
@@ -170,7 +185,7 @@ export async function verifyLedger(
   let origin: string | null = null;
   let prevLeaf: Uint8Array | null = null;
   let lastTs = "";
-  let lastRecord: LedgerRecord | null = null;
+  let anyRecord = false;
   const path = `${dir}/${LEDGER_JSONL}`;
   let end: number;
   try {
@@ -192,153 +207,260 @@ export async function verifyLedger(
     end = -1;
   }
 
-  if (end >= 0) {
-    const lines = readLineBatches(path, { end, reuse: true, maxLineBytes: MAX_RECORD_BYTES });
-    batches: for await (const batch of lines) {
-      for (const line of batch) {
-        const at = { seq: line.index, index: line.index, offset: line.offset };
-        if (!line.terminated) {
-          fail(
-            "torn",
-            "TORN_LAST_LINE",
-            `the last ${
-              line.oversize?.length ?? line.bytes.length
-            } bytes have no newline (an interrupted write); the next append moves them to quarantine`,
-            { ...at, seq: null },
-          );
-          break batches;
-        }
-        const leaf = line.oversize?.leaf ?? leafHash(line.bytes);
-        const expectedPrev = prevLeaf ? toHex(prevLeaf) : GENESIS_PREV;
-        prevLeaf = leaf;
-        acc.append(leaf);
-        if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
-        if (line.oversize) {
-          // Hashed while streaming, never buffered: the chain and the Merkle root stay checked.
-          fail(
-            "integrity",
-            "RECORD_TOO_LARGE",
-            `line ${
-              line.index + 1
-            } (seq ${line.index}) is ${line.oversize.length} bytes, over the ` +
-              `${MAX_RECORD_BYTES}-byte record limit (docs/ledger-format.md); no writer produces ` +
-              `such a line: treat it as tampering and restore the ledger from a trusted copy`,
-            at,
-          );
-          continue;
-        }
-        let record: LedgerRecord;
-        let text: string;
-        try {
-          ({ record, text } = decodeRecordLine(line.bytes));
-        } catch (err) {
-          if (!(err instanceof RecordLineError)) throw err;
-          fail("integrity", err.code, err.message, at);
-          continue;
-        }
-        lastRecord = record;
-        if (record.seq !== line.index) {
-          fail(
-            "integrity",
-            "SEQ_MISMATCH",
-            `seq ${record.seq} on line ${line.index + 1} (expected ${line.index})`,
-            at,
-          );
-        }
-        if (record.prev !== expectedPrev) {
-          fail(
-            "integrity",
-            "PREV_MISMATCH",
-            `prev does not equal the leaf hash of the line before (record deleted, inserted, reordered or spliced)`,
-            at,
-          );
-        }
-        byType[record.type] = (byType[record.type] ?? 0) + 1;
-        if (line.index === 0) {
-          if (record.type !== "genesis") {
-            fail(
-              "integrity",
-              "GENESIS_MISSING",
-              `the first record is a ${record.type}, not genesis`,
-              at,
-            );
-          } else {origin = checkGenesis(
-              record,
-              trust,
-              (code, message) =>
-                fail(TRUST_CODES.has(code) ? "trust" : "integrity", code, message, at),
-            );}
-        } else if (record.type === "genesis") {
-          fail("integrity", "GENESIS_DUPLICATE", "a genesis record after the first line", at);
-        }
-        const problems = record.type === "genesis" ? [] : checkBody(record.type, record.body);
-        if (problems.length) {
-          fail(
-            "integrity",
-            problems[0].startsWith("unknown record type") ? "TYPE_UNKNOWN" : "BODY_INVALID",
-            problems.slice(0, 3).join("; "),
-            at,
-          );
-        }
-        const lookup = timeline.lookup(record.kid, record.seq);
-        const seen = keys.get(record.kid) ??
-          {
-            kid: record.kid,
-            firstSeq: record.seq,
-            lastSeq: record.seq,
-            records: 0,
-            trusted: lookup.ok || lookup.code !== "KEY_UNKNOWN",
-          };
-        seen.lastSeq = record.seq;
-        seen.records++;
-        keys.set(record.kid, seen);
-        if (!lookup.ok) fail("trust", lookup.code, lookup.message, at);
-        else if (!verifyRecordSignature(text, record, lookup.key, line.bytes)) {
-          fail(
-            "integrity",
-            "BAD_SIGNATURE",
-            "signature does not verify with the trusted key (record edited or re-signed)",
-            at,
-          );
-        } else {
-          const rotation = timeline.observe(record, origin ?? trust.origin);
-          if (rotation) fail("integrity", rotation.code, rotation.message, at);
-        }
-        // Listed warnings are capped like errors: a hostile ledger must not grow memory.
-        if (record.ts < lastTs && warnings.length < MAX_LISTED_ERRORS) {
-          warnings.push({
-            code: "CLOCK_BACKWARDS",
-            message: `ts ${record.ts} is earlier than the previous record's ${lastTs}`,
-            seq: record.seq,
-            line: line.index + 1,
-            offset: line.offset,
-          });
-        }
-        lastTs = record.ts > lastTs ? record.ts : lastTs;
-        if (record.type === "emission" && problems.length === 0) {
-          const result = record.body.result as { co2e_g: string };
-          co2e = co2e.add(Decimal.parse(result.co2e_g));
-          energy = energy.add(
-            Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh),
-          );
-          emissions++;
-        }
-        if (record.type === "correction" && problems.length === 0) {
-          const target = record.body.supersedes as { seq: number; leaf: string };
-          if (target.seq >= record.seq) {
-            fail(
-              "integrity",
-              "CORRECTION_TARGET",
-              `supersedes seq ${target.seq}, which is not earlier`,
-              at,
-            );
-          } else {corrections.set(target.seq, [...(corrections.get(target.seq) ?? []), {
-              by: record.seq,
-              leaf: target.leaf,
-            }]);}
-        }
+  // The per-line checks (verify_lines.ts) run here or on the pool's workers; their facts are
+  // folded below strictly in line order, so both give the same report.
+  const lineKeys = new LineKeys();
+  // This thread checks lines too when the workers are busy, so N jobs = N - 1 workers.
+  const ownPool = options.pool === undefined && (options.jobs ?? 1) > 1 && end > 0
+    ? new VerifyPool({ workers: options.jobs! - 1 })
+    : null;
+  const pool = options.pool ?? ownPool;
+  const batchLines = options.batchLines ?? 2048;
+  const signal = options.signal;
+
+  /** Folds the facts of one line, in order. */
+  const foldLine = (
+    f: LineFacts,
+    leaf: Uint8Array,
+    line: { index: number; offset: number },
+  ) => {
+    const at = { seq: line.index, index: line.index, offset: line.offset };
+    const linked = f.prevLinked ?? (f.prev === (prevLeaf ? toHex(prevLeaf) : GENESIS_PREV));
+    prevLeaf = leaf;
+    acc.append(leaf);
+    if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
+    if (f.error !== null) {
+      fail("integrity", f.error.code, f.error.message, at);
+      return;
+    }
+    anyRecord = true;
+    if (f.seq !== line.index) {
+      fail(
+        "integrity",
+        "SEQ_MISMATCH",
+        `seq ${f.seq} on line ${line.index + 1} (expected ${line.index})`,
+        at,
+      );
+    }
+    if (!linked) {
+      fail(
+        "integrity",
+        "PREV_MISMATCH",
+        `prev does not equal the leaf hash of the line before (record deleted, inserted, reordered or spliced)`,
+        at,
+      );
+    }
+    byType[f.type] = (byType[f.type] ?? 0) + 1;
+    if (line.index === 0) {
+      if (f.type !== "genesis") {
+        fail("integrity", "GENESIS_MISSING", `the first record is a ${f.type}, not genesis`, at);
+      } else {
+        origin = checkGenesis(
+          f.record!,
+          trust,
+          (code, message) => fail(TRUST_CODES.has(code) ? "trust" : "integrity", code, message, at),
+        );
+      }
+    } else if (f.type === "genesis") {
+      fail("integrity", "GENESIS_DUPLICATE", "a genesis record after the first line", at);
+    }
+    if (f.bodyIssue !== null) fail("integrity", f.bodyIssue.code, f.bodyIssue.message, at);
+    const lookup = timeline.lookup(f.kid, f.seq);
+    const seen = keys.get(f.kid) ??
+      {
+        kid: f.kid,
+        firstSeq: f.seq,
+        lastSeq: f.seq,
+        records: 0,
+        trusted: lookup.ok || lookup.code !== "KEY_UNKNOWN",
+      };
+    seen.lastSeq = f.seq;
+    seen.records++;
+    keys.set(f.kid, seen);
+    if (!lookup.ok) fail("trust", lookup.code, lookup.message, at);
+    else if (!signatureHolds(f, lookup.key)) {
+      fail(
+        "integrity",
+        "BAD_SIGNATURE",
+        "signature does not verify with the trusted key (record edited or re-signed)",
+        at,
+      );
+    } else if (f.type === "key_rotation") {
+      const rotation = timeline.observe(f.record!, origin ?? trust.origin);
+      if (rotation) fail("integrity", rotation.code, rotation.message, at);
+    }
+    // Listed warnings are capped like errors: a hostile ledger must not grow memory.
+    if (f.ts < lastTs && warnings.length < MAX_LISTED_ERRORS) {
+      warnings.push({
+        code: "CLOCK_BACKWARDS",
+        message: `ts ${f.ts} is earlier than the previous record's ${lastTs}`,
+        seq: f.seq,
+        line: line.index + 1,
+        offset: line.offset,
+      });
+    }
+    lastTs = f.ts > lastTs ? f.ts : lastTs;
+    if (f.type === "correction" && f.bodyIssue === null) {
+      const target = f.record!.body.supersedes as { seq: number; leaf: string };
+      if (target.seq >= f.seq) {
+        fail(
+          "integrity",
+          "CORRECTION_TARGET",
+          `supersedes seq ${target.seq}, which is not earlier`,
+          at,
+        );
+      } else {
+        const claims = corrections.get(target.seq);
+        const claim = { by: f.seq, leaf: target.leaf };
+        if (claims) claims.push(claim);
+        else corrections.set(target.seq, [claim]);
       }
     }
+  };
+
+  /**
+   * The signature verdict with the key the trust rules picked: the per-line check's when it
+   * used that very key, else checked here (keys introduced by a rotation, until the workers
+   * have them).
+   */
+  const signatureHolds = (f: LineFacts, key: VerifyingKey): boolean => {
+    if (f.signature !== "unchecked" && lineKeys.answersFor(f.kid, key)) {
+      return f.signature === "ok";
+    }
+    if (f.signature === "unchecked" && key.kid === f.kid) {
+      const spec = lineKeys.add(key);
+      if (spec && pool) pool.setKeys([spec], false);
+    }
+    return verifyRecordSignature(f.text!, f.record!, key, f.bytes!);
+  };
+
+  const foldBatch = (
+    facts: BatchFacts,
+    first: number,
+    offsets: readonly number[],
+  ) => {
+    emissions += facts.emissions;
+    co2e = co2e.add(new Decimal(facts.co2eG.units, facts.co2eG.scale));
+    energy = energy.add(new Decimal(facts.energyKwh.units, facts.energyKwh.scale));
+    for (let i = 0; i < facts.lines.length; i++) {
+      const leaf = facts.leaves.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      foldLine(facts.lines[i], leaf, { index: first + i, offset: offsets[i] });
+    }
+  };
+
+  /** Folds an oversize line; false for a torn last line (verification stops there). */
+  const foldSpecial = (line: RawLine): boolean => {
+    const at = { seq: line.index, index: line.index, offset: line.offset };
+    if (!line.terminated) {
+      fail(
+        "torn",
+        "TORN_LAST_LINE",
+        `the last ${
+          line.oversize?.length ?? line.bytes.length
+        } bytes have no newline (an interrupted write); the next append moves them to quarantine`,
+        { ...at, seq: null },
+      );
+      return false;
+    }
+    const leaf = line.oversize!.leaf;
+    prevLeaf = leaf;
+    acc.append(leaf);
+    if (wanted.has(acc.size)) rootsAt.set(acc.size, acc.root());
+    // Hashed while streaming, never buffered: the chain and the Merkle root stay checked.
+    fail(
+      "integrity",
+      "RECORD_TOO_LARGE",
+      `line ${line.index + 1} (seq ${line.index}) is ${line.oversize!.length} bytes, over the ` +
+        `${MAX_RECORD_BYTES}-byte record limit (docs/ledger-format.md); no writer produces ` +
+        `such a line: treat it as tampering and restore the ledger from a trusted copy`,
+      at,
+    );
+    return true;
+  };
+
+  type Step =
+    | {
+      kind: "lines";
+      facts: Promise<BatchFacts> | BatchFacts;
+      ready: boolean;
+      first: number;
+      offsets: number[];
+    }
+    | { kind: "special"; line: RawLine; ready: true };
+  const queue: Step[] = [];
+  let stopped = false;
+  /** Folds the oldest queued step. */
+  const foldNext = async () => {
+    const step = queue.shift()!;
+    if (stopped) return;
+    if (step.kind === "special") stopped = !foldSpecial(step.line);
+    else foldBatch(await step.facts, step.first, step.offsets);
+  };
+
+  try {
+    if (end >= 0) {
+      const initial: LineKeySpec[] = [];
+      for (const t of trust.keys) {
+        const spec = lineKeys.add(t.key);
+        if (spec) initial.push(spec);
+      }
+      pool?.setKeys(initial, true);
+      // Steps queued at most: enough to keep every worker busy while this thread checks too.
+      const queued = pool ? 4 * (pool.size + 1) : 0;
+      const lines = readLineBatches(path, { end, reuse: true, maxLineBytes: MAX_RECORD_BYTES });
+      batches: for await (const batch of lines) {
+        signal?.throwIfAborted();
+        let from = 0;
+        while (from < batch.length) {
+          let to = from;
+          while (to < batch.length && to - from < batchLines && isPlain(batch[to])) to++;
+          if (to === from) {
+            const line = batch[from++];
+            if (!pool) {
+              if (!foldSpecial(line)) break batches;
+              continue;
+            }
+            // Bytes of a torn line may be views of the read buffer: keep a copy while queued.
+            queue.push({
+              kind: "special",
+              line: { ...line, bytes: line.bytes.slice() },
+              ready: true,
+            });
+            continue;
+          }
+          const segment = batch.slice(from, to);
+          const bytes = segment.map((l) => l.bytes);
+          const offsets = segment.map((l) => l.offset);
+          if (pool && pool.hasRoom(2)) {
+            const facts = pool.check(bytes);
+            const step: Step = {
+              kind: "lines",
+              facts,
+              ready: false,
+              first: segment[0].index,
+              offsets,
+            };
+            // A rejection is handled when the step is folded; until then it must not surface.
+            facts.then(() => step.ready = true, () => step.ready = true);
+            queue.push(step);
+          } else if (pool) {
+            const facts = checkLines(bytes, lineKeys);
+            queue.push({ kind: "lines", facts, ready: true, first: segment[0].index, offsets });
+          } else {
+            foldBatch(checkLines(bytes, lineKeys), segment[0].index, offsets);
+          }
+          from = to;
+          while (queue.length > 0 && (queue[0].ready || queue.length > queued)) await foldNext();
+        }
+        if (stopped) break batches;
+      }
+      while (queue.length > 0) {
+        signal?.throwIfAborted();
+        await foldNext();
+      }
+    }
+  } finally {
+    ownPool?.close();
   }
   if (end === 0) fail("integrity", "LEDGER_EMPTY", "the ledger has no records (not even genesis)");
 
@@ -386,7 +508,7 @@ export async function verifyLedger(
     ...verdict,
     origin,
     entries: acc.size,
-    head: lastRecord && prevLeaf
+    head: anyRecord && prevLeaf
       ? { seq: acc.size - 1, leaf: toHex(prevLeaf), root: toBase64(acc.root()) }
       : null,
     checkpoints,
@@ -396,6 +518,11 @@ export async function verifyLedger(
     warnings,
     totals: { byType, emissions, co2eG: co2e.toString(), energyKwh: energy.toString(), superseded },
   };
+}
+
+/** A complete line within the record limit (one the per-line checks take). */
+function isPlain(line: RawLine): boolean {
+  return line.terminated && line.oversize === undefined;
 }
 
 /**

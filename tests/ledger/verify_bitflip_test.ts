@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LEDGER_JSONL } from "../../lib/ledger/ledger_files.ts";
 import { buildLedger, sampleEmission } from "../_kit/ledger_fixture.ts";
-import { verifyDir } from "../_kit/ledger_tamper.ts";
+// Every verdict is checked with the sequential and the parallel verifier (identical reports).
+import { verifyDir } from "../_kit/verify_both.ts";
 
 /** A temp dir on tmpfs when there is one: these tests rewrite the ledger file thousands of times. */
 async function scratchDir(): Promise<{ path: string } & AsyncDisposable> {

@@ -15,9 +15,10 @@ import {
   assertVerdict,
   readLedgerLines,
   smallLedger,
-  verifyDir,
   writeLedgerLines,
 } from "../_kit/ledger_tamper.ts";
+// Every verdict is checked with the sequential and the parallel verifier (identical reports).
+import { verifyDir } from "../_kit/verify_both.ts";
 
 Deno.test("truncation at a line boundary passes signatures alone but fails against a held checkpoint (exit 3)", async () => {
   await using dir = await tempDir();

@@ -9,9 +9,10 @@ import {
   readLedgerLines,
   resign,
   smallLedger,
-  verifyDir,
   writeLedgerLines,
 } from "../_kit/ledger_tamper.ts";
+// Every verdict is checked with the sequential and the parallel verifier (identical reports).
+import { verifyDir } from "../_kit/verify_both.ts";
 
 Deno.test("verify accepts an untouched ledger and a genesis-only ledger with exit 0", async () => {
   await using dir = await tempDir();

@@ -8,12 +8,13 @@ import { UsageError } from "../../base/errors.ts";
 import { parseTrustFile, TrustFileError } from "../../ledger/trust.ts";
 import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
 import { reportToJson, reportToText } from "../../ledger/verify_report.ts";
+import { defaultVerifyJobs } from "../../ledger/verify_parallel.ts";
 import { fleetToText, type FleetTrust, verifyFleet } from "../../ledger/fleet.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE =
-  "carbon-ops ledger verify DIR [DIR ...] --trust FILE [--trust FILE ...] [--checkpoint FILE ...] [--no-ledger-checkpoint] [--json]";
+  "carbon-ops ledger verify DIR [DIR ...] --trust FILE [--trust FILE ...] [--checkpoint FILE ...] [--no-ledger-checkpoint] [--jobs N] [--json]";
 
 /**
  * `ledger verify`.
@@ -74,6 +75,9 @@ Options:
   --trust FILE         trust file (JSON) from 'ledger init' (required; repeatable for a fleet)
   --checkpoint FILE    a trusted checkpoint (signed note); repeatable
   --no-ledger-checkpoint  do not check DIR/checkpoint
+  --jobs N             threads that check signatures, canonical form and schemas: this one
+                       plus N - 1 workers (default: one per core); 1 verifies in one thread.
+                       The report is the same for every N.
   --json               print the report as JSON
 
 Exit codes:
@@ -92,6 +96,7 @@ Exit codes:
         checkpoint: { type: "string", multiple: true },
         "no-ledger-checkpoint": { type: "boolean" },
         json: { type: "boolean" },
+        jobs: { type: "string" },
       },
       positionals: { min: 1, max: 100_000 },
       usage: USAGE,
@@ -104,6 +109,13 @@ Exit codes:
     }
     if (positionals.length === 1 && values.trust.length > 1) {
       throw new UsageError("one ledger takes one --trust file", { usage: USAGE });
+    }
+    const jobs = values.jobs === undefined ? defaultVerifyJobs() : Number(values.jobs);
+    if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 1024) {
+      throw new UsageError(`--jobs must be a whole number from 1 to 1024, got '${values.jobs}'`, {
+        usage: USAGE,
+        hint: "--jobs 1 verifies in one thread",
+      });
     }
     const trusts: FleetTrust[] = [];
     for (const path of values.trust) {
@@ -126,7 +138,7 @@ Exit codes:
     const checkpoints: CheckpointInput[] = [];
     for (const path of values.checkpoint ?? []) {
       try {
-        checkpoints.push({ source: path, note: await Deno.readTextFile(path) });
+        checkpoints.push({ source: path, note: await Deno.readFile(path) });
       } catch (err) {
         throw new UsageError(`cannot read --checkpoint ${path}: ${(err as Error).message}`, {
           usage: USAGE,
@@ -138,6 +150,7 @@ Exit codes:
         trusts,
         checkpoints,
         useLedgerCheckpoint: !values["no-ledger-checkpoint"],
+        jobs,
       });
       if (values.json) {
         writeJson(ctx.stdout, {
@@ -166,6 +179,7 @@ Exit codes:
       trust: trusts[0].trust,
       checkpoints,
       useLedgerCheckpoint: !values["no-ledger-checkpoint"],
+      jobs,
     });
     if (values.json) writeJson(ctx.stdout, reportToJson(report));
     else ctx.stdout.write(reportToText(report));
