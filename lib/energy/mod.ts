@@ -41,6 +41,8 @@ export {
   type GovernorLatency,
   type GovernorReading,
   type GovernorStats,
+  type GovernorWorkloads,
+  type GovernorWorkloadStats,
   HEALTH_STATUSES,
   type HealthStatus,
   type Op,
@@ -65,3 +67,11 @@ export type { ResolvedTdp } from "./power_model.ts";
 export type { Clock } from "../base/clock.ts";
 export type { DomainTotals } from "./rapl/accumulator.ts";
 export type { DomainInfo, DomainKind } from "./rapl/energy_source.ts";
+export type {
+  ContainerRuntime,
+  DomainWorkloadTotals,
+  QosClass,
+  WorkloadIdentity,
+  WorkloadIdlePolicy,
+  WorkloadTotals,
+} from "./workloads/workload.ts";
