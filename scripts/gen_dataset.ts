@@ -91,6 +91,360 @@ addSources(usFile.sources);
 addSources(cloudFile.sources);
 const PUE_SOURCE_ID = "pue_published";
 
+// Sub-national places people name (CodeCarbon users set US states and Canadian provinces; Nordic
+// users set bidding zones): ISO 3166-2 codes and names, and the Nordic bidding zones SE1-SE4 and
+// NO1-NO5. `zone` is the Electricity Maps zone when it is the same area (provinces and bidding
+// zones; Alaska and Hawaii, whose zones are the states). Other US states have none: Electricity
+// Maps and WattTime divide the US by balancing authority, not by state. A place is a figure only
+// when the curated data has one for its zone; the rest are written to places_gen.ts so that the
+// error names the provider that serves it.
+interface Subdivision {
+  code: string;
+  name: string;
+  kind: "us_state" | "ca_province" | "bidding_zone";
+  countryCode: string;
+  zone?: string;
+  aliases: string[];
+}
+const SUBDIVISIONS: Subdivision[] = [
+  { code: "US-AL", name: "Alabama", kind: "us_state", countryCode: "US", aliases: ["Alabama"] },
+  {
+    code: "US-AK",
+    name: "Alaska",
+    kind: "us_state",
+    countryCode: "US",
+    zone: "US-AK",
+    aliases: ["Alaska"],
+  },
+  { code: "US-AZ", name: "Arizona", kind: "us_state", countryCode: "US", aliases: ["Arizona"] },
+  { code: "US-AR", name: "Arkansas", kind: "us_state", countryCode: "US", aliases: ["Arkansas"] },
+  {
+    code: "US-CA",
+    name: "California",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["California"],
+  },
+  { code: "US-CO", name: "Colorado", kind: "us_state", countryCode: "US", aliases: ["Colorado"] },
+  {
+    code: "US-CT",
+    name: "Connecticut",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["Connecticut"],
+  },
+  { code: "US-DE", name: "Delaware", kind: "us_state", countryCode: "US", aliases: ["Delaware"] },
+  {
+    code: "US-DC",
+    name: "District of Columbia",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["District of Columbia"],
+  },
+  { code: "US-FL", name: "Florida", kind: "us_state", countryCode: "US", aliases: ["Florida"] },
+  { code: "US-GA", name: "Georgia", kind: "us_state", countryCode: "US", aliases: ["Georgia"] },
+  {
+    code: "US-HI",
+    name: "Hawaii",
+    kind: "us_state",
+    countryCode: "US",
+    zone: "US-HI",
+    aliases: ["Hawaii"],
+  },
+  { code: "US-ID", name: "Idaho", kind: "us_state", countryCode: "US", aliases: ["Idaho"] },
+  { code: "US-IL", name: "Illinois", kind: "us_state", countryCode: "US", aliases: ["Illinois"] },
+  { code: "US-IN", name: "Indiana", kind: "us_state", countryCode: "US", aliases: ["Indiana"] },
+  { code: "US-IA", name: "Iowa", kind: "us_state", countryCode: "US", aliases: ["Iowa"] },
+  { code: "US-KS", name: "Kansas", kind: "us_state", countryCode: "US", aliases: ["Kansas"] },
+  { code: "US-KY", name: "Kentucky", kind: "us_state", countryCode: "US", aliases: ["Kentucky"] },
+  { code: "US-LA", name: "Louisiana", kind: "us_state", countryCode: "US", aliases: ["Louisiana"] },
+  { code: "US-ME", name: "Maine", kind: "us_state", countryCode: "US", aliases: ["Maine"] },
+  { code: "US-MD", name: "Maryland", kind: "us_state", countryCode: "US", aliases: ["Maryland"] },
+  {
+    code: "US-MA",
+    name: "Massachusetts",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["Massachusetts"],
+  },
+  { code: "US-MI", name: "Michigan", kind: "us_state", countryCode: "US", aliases: ["Michigan"] },
+  { code: "US-MN", name: "Minnesota", kind: "us_state", countryCode: "US", aliases: ["Minnesota"] },
+  {
+    code: "US-MS",
+    name: "Mississippi",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["Mississippi"],
+  },
+  { code: "US-MO", name: "Missouri", kind: "us_state", countryCode: "US", aliases: ["Missouri"] },
+  { code: "US-MT", name: "Montana", kind: "us_state", countryCode: "US", aliases: ["Montana"] },
+  { code: "US-NE", name: "Nebraska", kind: "us_state", countryCode: "US", aliases: ["Nebraska"] },
+  { code: "US-NV", name: "Nevada", kind: "us_state", countryCode: "US", aliases: ["Nevada"] },
+  {
+    code: "US-NH",
+    name: "New Hampshire",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["New Hampshire"],
+  },
+  {
+    code: "US-NJ",
+    name: "New Jersey",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["New Jersey"],
+  },
+  {
+    code: "US-NM",
+    name: "New Mexico",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["New Mexico"],
+  },
+  { code: "US-NY", name: "New York", kind: "us_state", countryCode: "US", aliases: ["New York"] },
+  {
+    code: "US-NC",
+    name: "North Carolina",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["North Carolina"],
+  },
+  {
+    code: "US-ND",
+    name: "North Dakota",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["North Dakota"],
+  },
+  { code: "US-OH", name: "Ohio", kind: "us_state", countryCode: "US", aliases: ["Ohio"] },
+  { code: "US-OK", name: "Oklahoma", kind: "us_state", countryCode: "US", aliases: ["Oklahoma"] },
+  { code: "US-OR", name: "Oregon", kind: "us_state", countryCode: "US", aliases: ["Oregon"] },
+  {
+    code: "US-PA",
+    name: "Pennsylvania",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["Pennsylvania"],
+  },
+  {
+    code: "US-RI",
+    name: "Rhode Island",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["Rhode Island"],
+  },
+  {
+    code: "US-SC",
+    name: "South Carolina",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["South Carolina"],
+  },
+  {
+    code: "US-SD",
+    name: "South Dakota",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["South Dakota"],
+  },
+  { code: "US-TN", name: "Tennessee", kind: "us_state", countryCode: "US", aliases: ["Tennessee"] },
+  { code: "US-TX", name: "Texas", kind: "us_state", countryCode: "US", aliases: ["Texas"] },
+  { code: "US-UT", name: "Utah", kind: "us_state", countryCode: "US", aliases: ["Utah"] },
+  { code: "US-VT", name: "Vermont", kind: "us_state", countryCode: "US", aliases: ["Vermont"] },
+  { code: "US-VA", name: "Virginia", kind: "us_state", countryCode: "US", aliases: ["Virginia"] },
+  {
+    code: "US-WA",
+    name: "Washington",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["Washington"],
+  },
+  {
+    code: "US-WV",
+    name: "West Virginia",
+    kind: "us_state",
+    countryCode: "US",
+    aliases: ["West Virginia"],
+  },
+  { code: "US-WI", name: "Wisconsin", kind: "us_state", countryCode: "US", aliases: ["Wisconsin"] },
+  { code: "US-WY", name: "Wyoming", kind: "us_state", countryCode: "US", aliases: ["Wyoming"] },
+  {
+    code: "CA-AB",
+    name: "Alberta",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-AB",
+    aliases: ["Alberta"],
+  },
+  {
+    code: "CA-BC",
+    name: "British Columbia",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-BC",
+    aliases: ["British Columbia"],
+  },
+  {
+    code: "CA-MB",
+    name: "Manitoba",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-MB",
+    aliases: ["Manitoba"],
+  },
+  {
+    code: "CA-NB",
+    name: "New Brunswick",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-NB",
+    aliases: ["New Brunswick"],
+  },
+  {
+    code: "CA-NL",
+    name: "Newfoundland and Labrador",
+    kind: "ca_province",
+    countryCode: "CA",
+    aliases: ["Newfoundland and Labrador"],
+  },
+  {
+    code: "CA-NS",
+    name: "Nova Scotia",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-NS",
+    aliases: ["Nova Scotia"],
+  },
+  {
+    code: "CA-NT",
+    name: "Northwest Territories",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-NT",
+    aliases: ["Northwest Territories"],
+  },
+  {
+    code: "CA-NU",
+    name: "Nunavut",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-NU",
+    aliases: ["Nunavut"],
+  },
+  {
+    code: "CA-ON",
+    name: "Ontario",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-ON",
+    aliases: ["Ontario"],
+  },
+  {
+    code: "CA-PE",
+    name: "Prince Edward Island",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-PE",
+    aliases: ["Prince Edward Island"],
+  },
+  {
+    code: "CA-QC",
+    name: "Quebec",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-QC",
+    aliases: ["Quebec", "Québec"],
+  },
+  {
+    code: "CA-SK",
+    name: "Saskatchewan",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-SK",
+    aliases: ["Saskatchewan"],
+  },
+  {
+    code: "CA-YT",
+    name: "Yukon",
+    kind: "ca_province",
+    countryCode: "CA",
+    zone: "CA-YT",
+    aliases: ["Yukon"],
+  },
+  {
+    code: "SE-SE1",
+    name: "Sweden bidding zone SE1",
+    kind: "bidding_zone",
+    countryCode: "SE",
+    zone: "SE-SE1",
+    aliases: ["SE1"],
+  },
+  {
+    code: "SE-SE2",
+    name: "Sweden bidding zone SE2",
+    kind: "bidding_zone",
+    countryCode: "SE",
+    zone: "SE-SE2",
+    aliases: ["SE2"],
+  },
+  {
+    code: "SE-SE3",
+    name: "Sweden bidding zone SE3",
+    kind: "bidding_zone",
+    countryCode: "SE",
+    zone: "SE-SE3",
+    aliases: ["SE3"],
+  },
+  {
+    code: "SE-SE4",
+    name: "Sweden bidding zone SE4",
+    kind: "bidding_zone",
+    countryCode: "SE",
+    zone: "SE-SE4",
+    aliases: ["SE4"],
+  },
+  {
+    code: "NO-NO1",
+    name: "Norway bidding zone NO1",
+    kind: "bidding_zone",
+    countryCode: "NO",
+    zone: "NO-NO1",
+    aliases: ["NO1"],
+  },
+  {
+    code: "NO-NO2",
+    name: "Norway bidding zone NO2",
+    kind: "bidding_zone",
+    countryCode: "NO",
+    zone: "NO-NO2",
+    aliases: ["NO2"],
+  },
+  {
+    code: "NO-NO3",
+    name: "Norway bidding zone NO3",
+    kind: "bidding_zone",
+    countryCode: "NO",
+    zone: "NO-NO3",
+    aliases: ["NO3"],
+  },
+  {
+    code: "NO-NO4",
+    name: "Norway bidding zone NO4",
+    kind: "bidding_zone",
+    countryCode: "NO",
+    zone: "NO-NO4",
+    aliases: ["NO4"],
+  },
+  {
+    code: "NO-NO5",
+    name: "Norway bidding zone NO5",
+    kind: "bidding_zone",
+    countryCode: "NO",
+    zone: "NO-NO5",
+    aliases: ["NO5"],
+  },
+];
+
 // ---------- regions
 interface Figure {
   id: string;
@@ -162,6 +516,91 @@ for (const c of arr(countriesFile.countries)) {
     aliases: [str(c.iso3), str(c.name)],
   };
   (src === "electricity_maps" ? odbl : open).push(fig);
+}
+
+// Common English names and codes people type for a country, beside the ISO names in the data:
+// ISO 3166 "exceptionally reserved" codes (UK for GB, EU), the EU's own code for Greece (EL),
+// and short names in everyday use. Added only when the country has a figure. They make country
+// names win over Azure geographies of the same name (`uk`, `korea`, `uae`).
+const COMMON_NAMES: Record<string, readonly string[]> = {
+  GB: ["UK", "Great Britain", "Britain"],
+  KR: ["Korea", "Republic of Korea"],
+  AE: ["UAE"],
+  TW: ["Taiwan"],
+  HK: ["Hong Kong"],
+  MO: ["Macau", "Macao"],
+  VN: ["Vietnam"],
+  TR: ["Turkey", "Turkiye"],
+  CZ: ["Czech Republic"],
+  GR: ["EL"],
+  LA: ["Laos"],
+  CI: ["Ivory Coast", "Côte d'Ivoire"],
+  CV: ["Cape Verde"],
+  MM: ["Burma"],
+  SZ: ["Swaziland"],
+  TL: ["East Timor"],
+  US: ["United States of America"],
+};
+for (const [code, names] of Object.entries(COMMON_NAMES)) {
+  const fig = [...open, ...odbl].find((f) => f.id === code);
+  if (fig === undefined) throw new Error(`common name for ${code}: no such country figure`);
+  for (const n of names) if (!fig.aliases.includes(n)) fig.aliases.push(n);
+}
+
+// The EU-27 aggregate (Ember), for "EU": an average over member states whose values range from
+// about 30 to 700 g. The spread of ln(member value) is 0.71 over the 27 members; like the world
+// average for an unknown place, the 1-sigma is capped at 0.5 and the figure flagged.
+const EU_MEMBERS = [
+  "AT",
+  "BE",
+  "BG",
+  "HR",
+  "CY",
+  "CZ",
+  "DK",
+  "EE",
+  "FI",
+  "FR",
+  "DE",
+  "GR",
+  "HU",
+  "IE",
+  "IT",
+  "LV",
+  "LT",
+  "LU",
+  "MT",
+  "NL",
+  "PL",
+  "PT",
+  "RO",
+  "SK",
+  "SI",
+  "ES",
+  "SE",
+];
+{
+  const eu = arr(countriesFile.aggregates).find((a) => str(a.name) === "EU");
+  if (eu) {
+    const logs = EU_MEMBERS.map((c) => Math.log(num(countryById.get(c)?.gco2e_per_kwh, c)));
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1));
+    open.push({
+      id: "EU",
+      name: "European Union (EU-27 average)",
+      kind: "world",
+      intensityGPerKwh: num(eu.gco2e_per_kwh, "EU"),
+      year: eu.year as number,
+      basis: "lifecycle",
+      accounting: "production",
+      gases: "CO2e",
+      sourceId: str(eu.source_id),
+      uncertaintyRel: Math.min(0.5, Math.round(sd * 100) / 100),
+      uncertaintyFloorGPerKwh: 0,
+      flags: ["eu_average_for_unknown_member_state"],
+      aliases: ["European Union", "EU27", "EU-27"],
+    });
+  }
 }
 
 const MULTI_ZONE_U: Record<string, number> = { US: 0.5, CA: 0.5, AU: 0.5, BR: 0.5 };
@@ -251,6 +690,39 @@ for (const provider of ["aws", "gcp", "azure"]) {
   }
 }
 
+// Sub-national Electricity Maps zones that serve cloud regions outside the US (SE-SE3, NO-NO1,
+// CA-ON, ...): usable on their own as grid regions (ODbL), with the 2024 value like the clouds.
+{
+  const seen = new Set<string>();
+  for (const provider of ["aws", "gcp", "azure"]) {
+    for (const r of arr((cloudFile[provider] as Json).regions)) {
+      const z = r.electricity_maps_zone as Json | null;
+      const zone = z ? str(z.zone) : "";
+      if (!zone.includes("-") || zone.startsWith("US-") || seen.has(zone)) continue;
+      seen.add(zone);
+      const g = num(z?.gco2e_per_kwh_2024, zone);
+      const place = SUBDIVISIONS.find((p) => p.zone === zone);
+      odbl.push({
+        id: zone,
+        name: `${place ? place.name : zone} (Electricity Maps zone ${zone})`,
+        kind: "grid",
+        countryCode: str(r.country) || zone.slice(0, 2),
+        electricityMapsZone: zone,
+        intensityGPerKwh: g,
+        year: 2024,
+        basis: "lifecycle",
+        accounting: "consumption",
+        gases: "CO2e",
+        sourceId: "electricity_maps",
+        uncertaintyRel: g < LOW_G ? 0.3 : 0.15,
+        uncertaintyFloorGPerKwh: g < LOW_G ? 10 : 0,
+        flags: ["subnational_zone_value", ...(g < LOW_G ? ["low_carbon_grid_lt_100g"] : [])],
+        aliases: place ? [...place.aliases] : [],
+      });
+    }
+  }
+}
+
 // eGRID subregions (open, CO2 only, direct).
 const egrid = usFile.egrid as Json;
 for (const s of arr(egrid.subregions)) {
@@ -293,7 +765,8 @@ for (const z of arr(emUs.zones)) {
     uncertaintyRel: g < LOW_G ? 0.3 : 0.15,
     uncertaintyFloorGPerKwh: g < LOW_G ? 10 : 0,
     flags: g < LOW_G ? ["low_carbon_grid_lt_100g"] : [],
-    aliases: [],
+    // Alaska and Hawaii are whole-state zones: the state's name finds them.
+    aliases: [...(SUBDIVISIONS.find((p) => p.code === zone && p.zone === zone)?.aliases ?? [])],
   });
 }
 
@@ -389,6 +862,36 @@ Deno.writeTextFileSync(
     "Open Database License (ODbL) 1.0. Contains Electricity Maps yearly grid carbon intensity data (https://www.electricitymaps.com), made available under the ODbL, republished by The Green Web Foundation CO2.js. Derived databases must be shared alike.",
     "ODBL_REGIONS",
   ),
+);
+Deno.writeTextFileSync(
+  `${outDir}/places_gen.ts`,
+  header(
+    "Sub-national places (US states, Canadian provinces, Nordic bidding zones): ISO 3166-2 codes and names, and the Electricity Maps zone that covers the same area when there is one.",
+    "facts (codes and names), no figures",
+  ) +
+    `/** A place the catalog knows by name, which may have no embedded figure. */\n` +
+    `export interface KnownPlace {\n` +
+    `  /** Id: the Electricity Maps zone when there is one, else the ISO 3166-2 code. */\n  readonly id: string;\n` +
+    `  /** Name, e.g. \`Ontario\`. */\n  readonly name: string;\n` +
+    `  /** \`us_state\`, \`ca_province\` or \`bidding_zone\`. */\n  readonly kind: "us_state" | "ca_province" | "bidding_zone";\n` +
+    `  /** ISO 3166-2 code or bidding-zone id, e.g. \`CA-ON\`, \`SE-SE4\`. */\n  readonly code: string;\n` +
+    `  /** ISO 3166-1 alpha-2 country. */\n  readonly countryCode: string;\n` +
+    `  /** Electricity Maps zone of the same area, when there is one. */\n  readonly electricityMapsZone?: string;\n` +
+    `  /** Other names (state or province name, short bidding-zone code). */\n  readonly aliases: readonly string[];\n}\n\n` +
+    `/** Every known sub-national place, by id. */\nexport const PLACES: readonly KnownPlace[] = [\n` +
+    SUBDIVISIONS.map((p) =>
+      `  ${
+        JSON.stringify({
+          id: p.zone ?? p.code,
+          name: p.name,
+          kind: p.kind,
+          code: p.code,
+          countryCode: p.countryCode,
+          ...(p.zone ? { electricityMapsZone: p.zone } : {}),
+          aliases: p.code === (p.zone ?? p.code) ? p.aliases : [p.code, ...p.aliases],
+        })
+      },\n`
+    ).join("") + "];\n",
 );
 const sourceList = [...sources.values()].sort((a, b) => a.id.localeCompare(b.id));
 Deno.writeTextFileSync(

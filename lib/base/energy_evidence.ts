@@ -11,7 +11,9 @@
  * - `measuredFraction` is the share of the span covered by counter readings (every kind but
  *   `model`), simulated or not;
  * - `raplBackend` is the backend of the strongest counter part, `kinds` lists every kind that
- *   contributed, strongest first.
+ *   contributed, strongest first;
+ * - `meter` details are not carried (parts have none): a combined figure is never described as
+ *   one meter's reading.
  *
  * @module
  */
@@ -45,6 +47,43 @@ export type EnergyEvidenceKind = "governor" | "rapl" | "model" | "meter";
 export type RaplBackend = "sysfs" | "msr" | "sim";
 
 /**
+ * Where a `meter` reads: `pdu` (a power distribution unit or rack/branch-circuit meter: IT
+ * energy, the facility overhead is still to be added through the PUE) or `facility` (the
+ * site's meter: the overhead is already in the figure, so the PUE is 1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MeterPoint, singleEnergyEvidence } from "./energy_evidence.ts";
+ * const point: MeterPoint = "facility";
+ * assert.equal(singleEnergyEvidence("meter", { meter: { point } }).meter?.point, "facility");
+ * ```
+ */
+export type MeterPoint = "pdu" | "facility";
+
+/**
+ * What is known about a meter that produced an energy figure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MeterDetails } from "./energy_evidence.ts";
+ * const meter: MeterDetails = { point: "pdu", accuracyClassPct: 1 };
+ * assert.equal(meter.accuracyClassPct, 1);
+ * ```
+ */
+export interface MeterDetails {
+  /** Where the meter reads. */
+  readonly point: MeterPoint;
+  /**
+   * Accuracy class: the maximum permissible error in percent (IEC 62053-21/22 class 0.2, 0.5,
+   * 1 or 2; EN 50470-3 classes C, B, A are 0.5, 1, 2; or a datasheet's "±N %"), 0 < class <= 10,
+   * or null when unknown.
+   */
+  readonly accuracyClassPct: number | null;
+}
+
+/**
  * Where an energy figure came from.
  *
  * @example
@@ -72,6 +111,8 @@ export interface EnergyEvidence {
   readonly raplBackend: RaplBackend | null;
   /** Every kind that contributed to the figure, strongest first (one entry when not mixed). */
   readonly kinds: readonly EnergyEvidenceKind[];
+  /** `meter` only, when known: where the meter reads and its accuracy class (absent otherwise). */
+  readonly meter?: MeterDetails;
 }
 
 /**
@@ -115,7 +156,10 @@ const STRENGTH: Readonly<Record<EnergyEvidenceKind, number>> = Object.freeze({
  *
  * @param kind The source kind.
  * @param options `simulated` (default false), `raplBackend` (default null; `sim` implies
- *   simulated), `measuredFraction` (default 1, or 0 for `model`).
+ *   simulated), `measuredFraction` (default 1, or 0 for `model`), `meter` (kind `meter` only:
+ *   where it reads and its accuracy class; default absent, unknown).
+ * @throws RangeError for a fraction outside 0..1, `meter` details on another kind, or an
+ *   accuracy class outside (0, 10].
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -125,25 +169,55 @@ const STRENGTH: Readonly<Record<EnergyEvidenceKind, number>> = Object.freeze({
  *   kind: "governor", simulated: true, measuredFraction: 1, raplBackend: "sim", kinds: ["governor"],
  * });
  * assert.equal(singleEnergyEvidence("model").measuredFraction, 0);
+ * const pdu = singleEnergyEvidence("meter", { meter: { point: "pdu", accuracyClassPct: 0.5 } });
+ * assert.deepEqual(pdu.meter, { point: "pdu", accuracyClassPct: 0.5 });
+ * assert.throws(() => singleEnergyEvidence("rapl", { meter: { point: "pdu" } }), RangeError);
  * ```
  */
 export function singleEnergyEvidence(
   kind: EnergyEvidenceKind,
-  options: { simulated?: boolean; raplBackend?: RaplBackend | null; measuredFraction?: number } =
-    {},
+  options: {
+    simulated?: boolean;
+    raplBackend?: RaplBackend | null;
+    measuredFraction?: number;
+    meter?: { point: MeterPoint; accuracyClassPct?: number | null };
+  } = {},
 ): EnergyEvidence {
   const fraction = options.measuredFraction ?? (kind === "model" ? 0 : 1);
   if (!(fraction >= 0 && fraction <= 1)) {
     throw new RangeError(`measuredFraction must be from 0 to 1, got ${fraction}`);
   }
   const raplBackend = options.raplBackend ?? null;
-  return {
+  const evidence: EnergyEvidence = {
     kind,
     simulated: options.simulated === true || raplBackend === "sim",
     measuredFraction: fraction,
     raplBackend,
     kinds: [kind],
   };
+  if (options.meter === undefined) return evidence;
+  return { ...evidence, meter: checkMeter(kind, options.meter) };
+}
+
+function checkMeter(
+  kind: EnergyEvidenceKind,
+  meter: { point: MeterPoint; accuracyClassPct?: number | null },
+): MeterDetails {
+  if (kind !== "meter") {
+    throw new RangeError(`meter details go with the kind "meter", not "${kind}"`);
+  }
+  if (meter.point !== "pdu" && meter.point !== "facility") {
+    throw new RangeError(
+      `meter point must be "pdu" or "facility", got ${JSON.stringify(meter.point)}`,
+    );
+  }
+  const c = meter.accuracyClassPct ?? null;
+  if (c !== null && !(Number.isFinite(c) && c > 0 && c <= 10)) {
+    throw new RangeError(
+      `meter accuracy class must be a percentage above 0 and at most 10 (e.g. 0.5, 1, 2), got ${c}`,
+    );
+  }
+  return { point: meter.point, accuracyClassPct: c };
 }
 
 /**

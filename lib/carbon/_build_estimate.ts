@@ -16,7 +16,9 @@ import {
   type EnergySourceKind,
   type EstimationMethod,
   type IntensityGroup,
+  intensitySigma,
   monteCarloInterval,
+  pueSigmaUsed,
   type SamplingScheme,
   temporalUncertainty,
 } from "./uncertainty.ts";
@@ -68,6 +70,7 @@ export function buildEstimate(a: {
     groups: a.groups,
     energySigma: a.r.energySigma,
     pueSigma: a.pue.sigma,
+    pue: a.pue.pue,
     confidenceLevelPct: a.r.level,
   };
   const analytical = analyticalInterval(input);
@@ -99,9 +102,6 @@ export function buildEstimate(a: {
   }
   const rd = a.readings;
   const uniq = (xs: string[]) => [...new Set(xs)].join(", ");
-  const intensitySigma = a.grams > 0
-    ? a.groups.reduce((s, g) => s + g.grams / a.grams * g.sigma, 0)
-    : a.groups[0]?.sigma ?? 0;
   const bases = new Set(rd.map((x) => x.basis));
   const years = rd.map((x) => x.year).filter((y) => y > 0);
   const energyWithPueKwh = a.energyWh * a.pue.pue / 1000;
@@ -128,8 +128,8 @@ export function buildEstimate(a: {
     uncertaintyPct: sigma * 100,
     uncertaintyComponentsPct: {
       energy: a.r.energySigma * 100,
-      intensity: intensitySigma * 100,
-      pue: a.pue.sigma * 100,
+      intensity: intensitySigma(a.groups) * 100,
+      pue: pueSigmaUsed(input) * 100,
     },
     qualityFlag: quality,
     coverage: a.coverage,

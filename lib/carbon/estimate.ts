@@ -77,16 +77,26 @@ export class CarbonEstimate implements EstimateFields {
   }
 
   /**
-   * SCI rate for this estimate's energy and intensity, beside (not instead of) `grams`.
+   * SCI rate for this estimate's energy and intensity, beside (not instead of) `grams`, with an
+   * interval: E x I carries this estimate's combined uncertainty (`uncertaintyPct`) at its
+   * confidence level.
    *
-   * @param options `functionalUnits` (R, required), `embodiedG` (M, default 0), `functionalUnit`.
+   * @param options `functionalUnits` (R, required), `embodiedG` (M, default 0),
+   *   `embodiedSigma` (1-sigma of ln M, default 0), `functionalUnit`.
    */
   sci(
-    options: { functionalUnits: number; embodiedG?: number; functionalUnit?: string },
+    options: {
+      functionalUnits: number;
+      embodiedG?: number;
+      embodiedSigma?: number;
+      functionalUnit?: string;
+    },
   ): SciResult {
     return sci({
       energyKwh: this.energyWithPueKwh,
       intensityGPerKwh: this.intensityGPerKwh,
+      operationalSigma: this.uncertaintyPct / 100,
+      confidenceLevelPct: this.meta.confidenceLevelPct,
       ...options,
     });
   }
@@ -125,6 +135,14 @@ export class CarbonEstimate implements EstimateFields {
         kind: this.energyEvidence.kind,
         simulated: this.energyEvidence.simulated,
         measured_fraction: round(this.energyEvidence.measuredFraction, 6),
+        ...(this.energyEvidence.meter
+          ? {
+            meter: {
+              point: this.energyEvidence.meter.point,
+              accuracy_class_pct: this.energyEvidence.meter.accuracyClassPct,
+            },
+          }
+          : {}),
       },
       buckets: this.buckets,
       meta: {

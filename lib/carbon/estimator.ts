@@ -18,20 +18,26 @@ import {
   timeMs,
 } from "./_validate.ts";
 import { type EnergyEvidence, singleEnergyEvidence } from "../base/energy_evidence.ts";
-import { RegionCatalog, type RegionLookup } from "./catalog.ts";
-import { mapEnergyEvidence } from "./evidence.ts";
-import { ProviderChain } from "./chain.ts";
+import {
+  AmbiguousRegionError,
+  RegionCatalog,
+  type RegionLookup,
+  UnknownRegionError,
+} from "./catalog.ts";
+import type { RegionFigure } from "./data/types.ts";
+import { evidenceEnergySigma, mapEnergyEvidence } from "./evidence.ts";
+import { attemptReasons, ProviderChain } from "./chain.ts";
+import { liveProvidersServing } from "./providers/factory.ts";
 import type { CarbonEstimate } from "./estimate.ts";
 import { buildEstimate, readingSigma, type Resolved } from "./_build_estimate.ts";
-import type { IntensityProvider } from "./provider.ts";
+import type { IntensityProvider, RegionLocation } from "./provider.ts";
 import type { PowerSample } from "./span.ts";
 import { accumulateSpan } from "./_span_estimate.ts";
 import { readingFromFigure, StaticProvider } from "./static_provider.ts";
-import {
-  ENERGY_UNCERTAINTY,
-  type EnergySourceKind,
-  type EstimationMethod,
-  type SamplingScheme,
+import type {
+  EnergySourceKind,
+  EstimationMethod,
+  SamplingScheme,
 } from "./uncertainty.ts";
 
 /**
@@ -73,6 +79,12 @@ export interface CommonEstimateOptions {
   readonly startTs?: TimeInput;
   /** Activity period end. */
   readonly endTs?: TimeInput;
+  /**
+   * Length of the activity, seconds, when its start is not known (ignored with `startTs`/`endTs`,
+   * which give it): the temporal uncertainty of an annual factor depends on the length, not on
+   * knowing the calendar dates. Default: unknown (flagged `timing_unknown`).
+   */
+  readonly durationS?: number;
 }
 
 /**
@@ -113,7 +125,7 @@ export interface CarbonEstimatorOptions extends EstimateOptions {
   readonly pueProfile?: string;
   /** PUE number, 1..3, instead of a profile. */
   readonly pue?: number;
-  /** 1-sigma uncertainty of `pue`, percent (default 5). */
+  /** 1-sigma uncertainty of the PUE, percent of it (default 5 with `pue`, else the profile's). */
   readonly pueUncertaintyPct?: number;
   /** Regions and PUE profiles (default: the embedded dataset). */
   readonly catalog?: RegionCatalog;
@@ -165,6 +177,18 @@ export interface SpanEstimateOptions extends CommonEstimateOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A resolved region: the catalog figure, or a region only a configured provider serves. */
+interface Target {
+  readonly lookup: RegionLookup;
+  /** Region id the provider chain is asked for. */
+  readonly chainRegion: string;
+  readonly location: RegionLocation;
+  /** True when the embedded catalog has no figure: only the chain's live providers can answer. */
+  readonly providerOnly: boolean;
+  /** For providerOnly: the providers of the chain that serve it. */
+  readonly servedBy: readonly string[];
+}
+
 /**
  * Turns energy into grams of CO2e with an interval.
  *
@@ -176,8 +200,8 @@ export interface SpanEstimateOptions extends CommonEstimateOptions {
  * const est = new CarbonEstimator({ region: "FR" });
  * const r = est.estimateFromEnergy(1000, { method: "monte_carlo", samples: 10_000 });
  * assert.equal(r.grams.toFixed(1), "55.2");
- * assert.equal(r.meta.ciLowerG.toFixed(1), "19.0");
- * assert.equal(r.meta.ciUpperG.toFixed(1), "161.1");
+ * assert.equal(r.meta.ciLowerG.toFixed(1), "19.3");
+ * assert.equal(r.meta.ciUpperG.toFixed(1), "162.5");
  * assert.equal(est.estimateFromPowerTime(100, 36_000).energyWh, 1000);
  * assert.throws(() => new CarbonEstimator({ region: "Frnace" }), UnknownRegionError);
  * ```
@@ -205,7 +229,7 @@ export class CarbonEstimator {
     if (options.pueProfile !== undefined) this.catalog.pueProfile(options.pueProfile);
     this.#o = options;
     this.#resolve({}); // validates method, level, energy source now
-    this.#lookup(options.region ?? "global-average");
+    this.#target(options.region ?? "global-average");
   }
 
   #mc(o: { samples?: number; seed?: number; sampling?: SamplingScheme }) {
@@ -229,18 +253,114 @@ export class CarbonEstimator {
       evidence,
       energySource,
       energySigma: u === undefined
-        ? ENERGY_UNCERTAINTY[energySource]
+        ? evidenceEnergySigma(evidence)
         : checkPct("energyUncertaintyPct", u, 200) / 100,
     };
   }
 
-  #lookup(region: string): RegionLookup {
+  /**
+   * Resolves a region: the catalog's figure (id or alias; country names win over cloud
+   * geographies, an ambiguous name is an error), else a region that a provider of the chain
+   * serves on its own (`gb:london`, `SE-SE3`, `CAISO_NORTH`, `watttime:<code>`,
+   * `electricitymaps:<zone>`, or a known place such as `SE4` through its Electricity Maps zone),
+   * else the `global-average` fallback when allowed, else `UnknownRegionError` saying which
+   * provider would serve it.
+   */
+  #target(region: string): Target {
     if (typeof region !== "string" || region.trim() === "") {
       throw new RangeError(
         "region must be a non-empty string (ISO country code, cloud region or grid zone)",
       );
     }
-    return this.catalog.lookup(region, { fallback: this.#o.allowFallback === true });
+    const m = this.catalog.match(region);
+    if (m.kind === "ambiguous") throw new AmbiguousRegionError(region, m.choices);
+    if (m.kind === "figure") {
+      const lookup = this.catalog.lookup(region);
+      const f = lookup.figure;
+      return {
+        lookup,
+        chainRegion: f.id,
+        location: {
+          id: f.id,
+          ...(f.countryCode ? { countryCode: f.countryCode } : {}),
+          ...(f.electricityMapsZone ? { electricityMapsZone: f.electricityMapsZone } : {}),
+        },
+        providerOnly: false,
+        servedBy: [],
+      };
+    }
+    const trimmed = region.trim();
+    const place = m.kind === "place" ? m.place : undefined;
+    const chainRegion = place ? place.electricityMapsZone : trimmed;
+    const servedBy = chainRegion === undefined ? [] : this.chain.providersServing(chainRegion);
+    if (chainRegion !== undefined && servedBy.length > 0) {
+      const figure: RegionFigure = {
+        id: chainRegion,
+        name: place ? `${place.name} (${place.code})` : chainRegion,
+        kind: "grid",
+        ...(place ? { countryCode: place.countryCode } : {}),
+        ...(place?.electricityMapsZone ? { electricityMapsZone: place.electricityMapsZone } : {}),
+        intensityGPerKwh: Number.NaN, // no embedded figure: only live readings price it
+        year: null,
+        basis: "mixed",
+        accounting: "provider",
+        gases: "CO2e",
+        sourceId: "provider",
+        uncertaintyRel: 0,
+        uncertaintyFloorGPerKwh: 0,
+        flags: [],
+        aliases: [],
+      };
+      return {
+        lookup: { figure, requested: region, fallback: false },
+        chainRegion,
+        location: {
+          id: chainRegion,
+          ...(place ? { countryCode: place.countryCode } : {}),
+          ...(place?.electricityMapsZone ? { electricityMapsZone: place.electricityMapsZone } : {}),
+        },
+        providerOnly: true,
+        servedBy,
+      };
+    }
+    if (this.#o.allowFallback === true) {
+      const lookup = this.catalog.lookup(region, { fallback: true });
+      return {
+        lookup,
+        chainRegion: lookup.figure.id,
+        location: { id: lookup.figure.id },
+        providerOnly: false,
+        servedBy: [],
+      };
+    }
+    if (place !== undefined) {
+      throw new UnknownRegionError(region, [], this.catalog.placeHint(place));
+    }
+    const could = liveProvidersServing(trimmed);
+    if (could.length > 0) {
+      const names = could.join(" or ");
+      throw new UnknownRegionError(
+        region,
+        [],
+        `it is a region id of the ${names} provider, which is not configured here: add ` +
+          `${could.length > 1 ? "one of them" : "it"} to carbon.providers (see ` +
+          `docs/carbon-providers.md) and estimate over a span (--start/--end).`,
+      );
+    }
+    throw new UnknownRegionError(region, this.catalog.suggest(region));
+  }
+
+  #lookup(region: string): RegionLookup {
+    const t = this.#target(region);
+    if (t.providerOnly) {
+      throw new UnknownRegionError(
+        region,
+        [],
+        `it has no embedded annual figure; the ${t.servedBy.join(" or ")} provider serves it ` +
+          `live: estimate over a span (startTs/endTs; --start/--end on the command line).`,
+      );
+    }
+    return t.lookup;
   }
 
   #pue(lookup: RegionLookup): { pue: number; sigma: number; source: string } {
@@ -256,7 +376,9 @@ export class CarbonEstimator {
     );
     return {
       pue: p.pue,
-      sigma: p.uncertaintyRel,
+      sigma: o.pueUncertaintyPct === undefined
+        ? p.uncertaintyRel
+        : checkPct("pueUncertaintyPct", o.pueUncertaintyPct, 100) / 100,
       source: `profile ${p.id}: ${p.source}${p.year ? ` ${p.year}` : ""}`,
     };
   }
@@ -288,7 +410,11 @@ export class CarbonEstimator {
       endMs: endMs ?? 1,
       catalog: this.catalog,
     });
-    const duration = startMs === undefined ? undefined : (endMs as number) - startMs;
+    const duration = startMs !== undefined
+      ? (endMs as number) - startMs
+      : options.durationS !== undefined
+      ? positive("durationS", options.durationS, "s") * 1000
+      : undefined;
     const sigma = readingSigma(reading, duration, false);
     const pue = this.#pue(lookup);
     const grams = energyWh / 1000 * pue.pue * reading.intensityGPerKwh;
@@ -323,7 +449,7 @@ export class CarbonEstimator {
   ): CarbonEstimate {
     finiteNonNegative("powerWatts", powerWatts, "W");
     positive("durationS", durationS, "s");
-    return this.estimateFromEnergy(powerWatts * durationS / 3600, options);
+    return this.estimateFromEnergy(powerWatts * durationS / 3600, { durationS, ...options });
   }
 
   /**
@@ -363,15 +489,11 @@ export class CarbonEstimator {
     if (policy !== "step" && policy !== "drop") {
       throw new RangeError(`missingPolicy must be "step" or "drop", got ${JSON.stringify(policy)}`);
     }
-    const lookup = this.#lookup(spec.region ?? this.#o.region ?? "global-average");
+    const target = this.#target(spec.region ?? this.#o.region ?? "global-average");
+    let lookup = target.lookup;
     const f = lookup.figure;
-    const location = {
-      id: f.id,
-      ...(f.countryCode ? { countryCode: f.countryCode } : {}),
-      ...(f.electricityMapsZone ? { electricityMapsZone: f.electricityMapsZone } : {}),
-    };
-    const result = await this.chain.resolve(f.id, startMs, endMs, {
-      location,
+    const result = await this.chain.resolve(target.chainRegion, startMs, endMs, {
+      location: target.location,
       ...(spec.signal ? { signal: spec.signal } : {}),
     });
     const pue = this.#pue(lookup);
@@ -389,6 +511,14 @@ export class CarbonEstimator {
       pue: pue.pue,
       policy,
     });
+    // The embedded figure's flags describe that figure (e.g. `subnational_zone_value`): they do
+    // not belong to an estimate priced with live readings only.
+    if (!used.some((x) => x.source === "static")) {
+      lookup = { ...lookup, figure: { ...lookup.figure, flags: [] } };
+    }
+    // Why each provider before the one that answered had nothing: after the
+    // `provider_error:<name>` / `provider_no_reading:<name>` flags, one readable sentence each.
+    flags.push(...attemptReasons(result.attempts));
     return buildEstimate({
       r,
       lookup,

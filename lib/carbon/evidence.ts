@@ -8,7 +8,7 @@
  */
 
 import type { EnergyEvidence, EnergyEvidenceKind } from "../base/energy_evidence.ts";
-import type { EnergySourceKind } from "./uncertainty.ts";
+import { ENERGY_UNCERTAINTY, type EnergySourceKind } from "./uncertainty.ts";
 
 /**
  * Data quality of an estimate and of an emission record: `measured` (energy metered by the
@@ -41,7 +41,7 @@ export type QualityFlag = "measured" | "estimated" | "simulated" | "fallback";
  * ```
  */
 export interface EvidenceMapping {
-  /** Energy source kind of the estimator (sets the energy uncertainty). */
+  /** Energy source kind of the estimator (sets the energy uncertainty, see {@link evidenceEnergySigma}). */
   readonly energySource: EnergySourceKind;
   /** The emission record's `activity.source`. */
   readonly activitySource: EnergyEvidenceKind;
@@ -49,6 +49,32 @@ export interface EvidenceMapping {
   readonly quality: Exclude<QualityFlag, "fallback">;
   /** The emission record's `activity.simulated` (written only when true). */
   readonly simulated: boolean;
+}
+
+/**
+ * 1-sigma relative uncertainty of a meter of accuracy class `classPct` (maximum permissible
+ * error, percent): the class is a bound, not a standard deviation, so it is read as a uniform
+ * error within +/- class (GUM 4.3.7): sigma = class / sqrt(3) / 100. Class 1 gives 0.58 %,
+ * class 2 1.15 %; an unknown class keeps `ENERGY_UNCERTAINTY.meter` (2 %). Errors outside the
+ * meter (current transformers, a feed that misses part of the load) are not in the class: state
+ * them with an explicit energy uncertainty.
+ *
+ * @param classPct Accuracy class, percent, 0 < class <= 10.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { meterClassSigma } from "./evidence.ts";
+ * assert.equal(meterClassSigma(1).toFixed(5), "0.00577");
+ * assert.throws(() => meterClassSigma(0), RangeError);
+ * ```
+ */
+export function meterClassSigma(classPct: number): number {
+  if (!(Number.isFinite(classPct) && classPct > 0 && classPct <= 10)) {
+    throw new RangeError(
+      `meter accuracy class must be a percentage above 0 and at most 10 (e.g. 0.5, 1, 2), got ${classPct}`,
+    );
+  }
+  return classPct / Math.sqrt(3) / 100;
 }
 
 /**
@@ -96,4 +122,27 @@ export function mapEnergyEvidence(evidence: EnergyEvidence): EvidenceMapping {
     quality: "measured",
     simulated: false,
   };
+}
+
+/**
+ * Default 1-sigma relative energy uncertainty for an evidence: `ENERGY_UNCERTAINTY` of its
+ * mapped source kind (so simulated energy is a model's 30 %), or {@link meterClassSigma} for a
+ * meter of known accuracy class (not simulated).
+ *
+ * @param evidence Where the energy came from.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { singleEnergyEvidence } from "../base/energy_evidence.ts";
+ * import { evidenceEnergySigma } from "./evidence.ts";
+ * const pdu = singleEnergyEvidence("meter", { meter: { point: "pdu", accuracyClassPct: 2 } });
+ * assert.equal(evidenceEnergySigma(pdu).toFixed(4), "0.0115");
+ * assert.equal(evidenceEnergySigma(singleEnergyEvidence("meter")), 0.02);
+ * assert.equal(evidenceEnergySigma(singleEnergyEvidence("model")), 0.3);
+ * ```
+ */
+export function evidenceEnergySigma(evidence: EnergyEvidence): number {
+  const source = mapEnergyEvidence(evidence).energySource;
+  const classPct = source === "meter" ? evidence.meter?.accuracyClassPct ?? null : null;
+  return classPct === null ? ENERGY_UNCERTAINTY[source] : meterClassSigma(classPct);
 }

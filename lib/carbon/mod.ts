@@ -35,10 +35,14 @@ export type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncer
 export type { TimeInput } from "./_validate.ts";
 export type { PowerSample } from "./span.ts";
 export {
+  AmbiguousRegionError,
   type EmbeddedCatalogOptions,
   GLOBAL_AVERAGE,
+  type KnownPlace,
+  placeHint,
   RegionCatalog,
   type RegionLookup,
+  type RegionMatch,
   UnknownRegionError,
 } from "./catalog.ts";
 export type { PueProfile, RegionFigure, RegionKind, SourceInfo } from "./data/types.ts";
@@ -48,8 +52,15 @@ export type {
   IntensityProvider,
   IntensityQueryOptions,
   IntensityReading,
+  QueryFailure,
   RegionLocation,
 } from "./provider.ts";
 export { StaticProvider } from "./static_provider.ts";
-export { type ChainResult, type ProviderAttempt, ProviderChain } from "./chain.ts";
+export {
+  attemptReasons,
+  type ChainResult,
+  NO_DATA_KINDS,
+  type ProviderAttempt,
+  ProviderChain,
+} from "./chain.ts";
 export { type EmbodiedInput, embodiedShareG, sci, type SciInput, type SciResult } from "./sci.ts";

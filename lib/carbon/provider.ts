@@ -11,7 +11,9 @@
  *   `missingPolicy` decides what happens to them).
  * - Return `null` for "no reading": unknown region, not configured (no API key), network error,
  *   timeout, rate limit, malformed body. Do not throw for those; the chain falls through to the
- *   next provider. (The chain also turns a thrown error into "no reading", but says so.)
+ *   next provider. Say why through `options.onFailure` (a failure whose `kind` is
+ *   `unknown_region` or `empty` means "not covered / no data"; any other kind is an error). The
+ *   chain also turns a thrown error into an error attempt.
  * - Honour `options.signal`: abort promptly and return `null` (or reject with the abort reason).
  * - Read the intensity *for the time of the span* (history / past-range endpoints), never
  *   "latest", unless the span is current and the API only offers "latest".
@@ -149,6 +151,36 @@ export interface IntensityQueryOptions {
   readonly signal?: AbortSignal;
   /** Where the region is, when the lookup knows (lets live providers map to their zones). */
   readonly location?: RegionLocation;
+  /**
+   * Told why this query ends with "no reading" (default: nobody). The chain passes one per
+   * query, so concurrent queries never mix up their reasons.
+   */
+  readonly onFailure?: (failure: QueryFailure) => void;
+}
+
+/**
+ * Why one query gave "no reading", as a provider reports it to `IntensityQueryOptions.onFailure`.
+ * `kind` is `unknown_region` or `empty` when the provider does not cover the region or has no
+ * data for the span; any other kind (`http`, `timeout`, `network`, `malformed`, `auth`,
+ * `rate_limited`, `not_configured`, ...) is a failure of the provider.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { QueryFailure } from "./provider.ts";
+ * const failure: QueryFailure = { kind: "http", message: "HTTP 500", status: 500, attempts: 3 };
+ * assert.equal(failure.attempts, 3);
+ * ```
+ */
+export interface QueryFailure {
+  /** Failure kind, e.g. `http`, `timeout`, `unknown_region` (see docs/carbon-providers.md). */
+  readonly kind: string;
+  /** One sentence: what failed and what to do. */
+  readonly message: string;
+  /** HTTP status of the last response, when there was one. */
+  readonly status?: number;
+  /** HTTP attempts made for the failing request (1 = no retry). */
+  readonly attempts?: number;
 }
 
 /**
@@ -191,4 +223,12 @@ export interface IntensityProvider {
     endMs: number,
     options?: IntensityQueryOptions,
   ): Promise<IntensityReading[] | null>;
+  /**
+   * Optional: true when `region` is one of this provider's own region ids (e.g. `gb:london`,
+   * `CAISO_NORTH`, `SE-SE3`) that it can map without the region catalog. The estimator accepts
+   * such a region even when the embedded catalog does not know it. No I/O.
+   *
+   * @param region Region id as the user gave it.
+   */
+  servesRegion?(region: string): boolean;
 }

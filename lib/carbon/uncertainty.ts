@@ -142,8 +142,17 @@ export interface IntervalInput {
   readonly groups: readonly IntensityGroup[];
   /** 1-sigma of ln(energy). */
   readonly energySigma: number;
-  /** 1-sigma of ln(PUE). */
+  /**
+   * Relative 1-sigma of the PUE (its standard deviation over its value). With `pue` the
+   * overhead `pue - 1` carries it (see {@link pueOverheadSigma}); without `pue`, the older model
+   * of a log-normal PUE factor with this ln-sigma is used (a draw may then fall below 1).
+   */
   readonly pueSigma: number;
+  /**
+   * The PUE the grams include (>= 1). When given, the PUE is drawn as `1 + overhead`, the
+   * overhead log-normal around `pue - 1`, so that no draw is below 1 (default: not given).
+   */
+  readonly pue?: number;
   /** Confidence level in percent. */
   readonly confidenceLevelPct: number;
 }
@@ -176,11 +185,146 @@ function total(groups: readonly IntensityGroup[]): number {
 }
 
 /**
- * Analytical interval: grams are log-normal with median at the point estimate and
- * sigma = sqrt(energy^2 + intensity^2 + pue^2), where the intensity sigma of several groups is
- * their grams-weighted mean (their errors are correlated, so they do not average out).
- * Bounds are `G exp(-/+ z sigma)` with z the two-sided normal quantile of the level: exact
- * quantiles of that log-normal, never negative.
+ * 1-sigma of ln(overhead) for a PUE `pue` whose relative 1-sigma is `pueSigma`: the overhead
+ * `o = pue - 1` is log-normal with median `o`, and its standard deviation is matched to the
+ * stated one, `pueSigma x pue` (for a log-normal with median m and ln-sigma s the variance is
+ * `m^2 e^(s^2) (e^(s^2) - 1)`, so `e^(s^2) = (1 + sqrt(1 + 4 r^2)) / 2` with
+ * `r = pueSigma x pue / o`). Drawn PUEs are then `1 + o e^(s z)`: never below 1, median `pue`,
+ * skewed upwards. At `pue` 1 there is no overhead to be uncertain about: 0.
+ *
+ * @param pue PUE, >= 1.
+ * @param pueSigma Relative 1-sigma of the PUE, >= 0.
+ * @throws RangeError when `pue` is below 1 or either value is not finite.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pueOverheadSigma } from "./uncertainty.ts";
+ * assert.equal(pueOverheadSigma(1.1, 0.05).toFixed(4), "0.4667");
+ * assert.equal(pueOverheadSigma(1, 0.05), 0);
+ * assert.throws(() => pueOverheadSigma(0.9, 0.05), RangeError);
+ * ```
+ */
+export function pueOverheadSigma(pue: number, pueSigma: number): number {
+  if (!Number.isFinite(pue) || pue < 1) {
+    throw new RangeError(`PUE must be a finite number >= 1, got ${pue}`);
+  }
+  if (!Number.isFinite(pueSigma) || pueSigma < 0) {
+    throw new RangeError(`PUE sigma must be a finite number >= 0, got ${pueSigma}`);
+  }
+  const o = pue - 1;
+  if (o === 0 || pueSigma === 0) return 0;
+  const r = pueSigma * pue / o;
+  return Math.sqrt(Math.log((1 + Math.sqrt(1 + 4 * r * r)) / 2));
+}
+
+/** ln of the intensity factor at deviate z: ln(sum w_k e^(s_k z)), weights summing to 1. */
+function intensityLog(groups: readonly IntensityGroup[], g: number, z: number): number {
+  if (!(g > 0)) return meanSigma(groups) * z;
+  let v = 0;
+  for (const x of groups) if (x.grams > 0) v += (x.grams / g) * Math.exp(x.sigma * z);
+  return Math.log(v);
+}
+
+/** Plain mean of the groups' sigmas: the intensity term when there are no grams to weight by. */
+function meanSigma(groups: readonly IntensityGroup[]): number {
+  if (groups.length === 0) return 0;
+  let s = 0;
+  for (const x of groups) s += x.sigma;
+  return s / groups.length;
+}
+
+/**
+ * Standard deviation of f(Z) for a standard normal Z, by the trapezoid rule on [-9, 9] (step
+ * 1/64): spectrally accurate for the smooth, Gaussian-weighted integrands used here.
+ */
+function sdOfLog(f: (z: number) => number): number {
+  const h = 1 / 64;
+  const c = 1 / Math.sqrt(2 * Math.PI);
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let z = -9; z <= 9 + h / 2; z += h) {
+    const w = c * Math.exp(-z * z / 2) * h;
+    const v = f(z);
+    m0 += w;
+    m1 += w * v;
+    m2 += w * v * v;
+  }
+  const mean = m1 / m0;
+  return Math.sqrt(Math.max(0, m2 / m0 - mean * mean));
+}
+
+/**
+ * The intensity ln-sigma of an interval input: the standard deviation of
+ * ln(sum w_k e^(s_k Z)), the log of the intensity factor of correlated groups (w_k their share
+ * of the grams). One sigma when the groups share it; a little more than the grams-weighted mean
+ * sigma when they differ. Groups holding no grams (0 Wh) count equally: the relative
+ * uncertainty of the intensity does not vanish with the energy.
+ *
+ * @param groups Intensity groups.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { intensitySigma } from "./uncertainty.ts";
+ * assert.equal(intensitySigma([{ grams: 0, sigma: 0.3 }]), 0.3);
+ * assert.equal(intensitySigma([{ grams: 5, sigma: 0.3 }, { grams: 5, sigma: 0.3 }]), 0.3);
+ * const mixed = intensitySigma([{ grams: 30, sigma: 0.1 }, { grams: 10, sigma: 0.5 }]);
+ * assert.ok(mixed > 0.2 && mixed < 0.22); // above the weighted mean, 0.2
+ * ```
+ */
+export function intensitySigma(groups: readonly IntensityGroup[]): number {
+  const g = total(groups);
+  const used = g > 0 ? groups.filter((x) => x.grams > 0) : groups;
+  if (used.length === 0) return 0;
+  if (used.every((x) => x.sigma === used[0].sigma)) return used[0].sigma;
+  if (!(g > 0)) return meanSigma(groups);
+  return sdOfLog((z) => intensityLog(groups, g, z));
+}
+
+/** ln of the PUE factor (drawn PUE over `pue`) at deviate z. */
+function pueLog(input: IntervalInput, z: number): number {
+  if (input.pue === undefined) return input.pueSigma * z;
+  const o = input.pue - 1;
+  const so = pueOverheadSigma(input.pue, input.pueSigma);
+  return Math.log((1 + o * Math.exp(so * z)) / input.pue);
+}
+
+/**
+ * The PUE ln-sigma of an interval input: the standard deviation of ln(drawn PUE). Without
+ * `pue`, `pueSigma` itself (log-normal PUE); with `pue`, that of ln(1 + o e^(so Z)) under the
+ * overhead model: close to `pueSigma` for a small one, smaller for a large one (the draws are
+ * skewed upwards), and 0 at a PUE of exactly 1 (every draw is then 1).
+ *
+ * @param input Sigmas and, optionally, the PUE.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pueSigmaUsed } from "./uncertainty.ts";
+ * assert.equal(pueSigmaUsed({ pueSigma: 0.05 }), 0.05);
+ * assert.equal(pueSigmaUsed({ pueSigma: 0.05, pue: 1.4 }).toFixed(4), "0.0493");
+ * assert.equal(pueSigmaUsed({ pueSigma: 0.05, pue: 1 }), 0);
+ * ```
+ */
+export function pueSigmaUsed(input: Pick<IntervalInput, "pueSigma" | "pue">): number {
+  if (input.pue === undefined) return input.pueSigma;
+  const so = pueOverheadSigma(input.pue, input.pueSigma);
+  if (so === 0) return 0;
+  const o = input.pue - 1;
+  return sdOfLog((z) => Math.log1p(o * Math.exp(so * z)));
+}
+
+/**
+ * Analytical interval. Each factor's own quantiles are exact: the energy factor is log-normal
+ * (`e^(se z)`), the intensity factor of correlated groups is `sum w_k e^(s_k z)` (one deviate,
+ * so its quantile at z is that sum), the PUE factor is `(1 + o e^(so z)) / pue` under the
+ * overhead model. The bounds combine the factors' log offsets at the level's z in quadrature:
+ * `G exp(+sqrt(E(z)^2 + I(z)^2 + P(z)^2))` and `G exp(-sqrt(E(-z)^2 + I(-z)^2 + P(-z)^2))`. This
+ * is exact when one factor is uncertain, and for log-normal factors; mixed groups and the
+ * skewed PUE are within 1 % of the exact model (see docs/carbon-estimation.md). The lower bound
+ * is never below `G / pue` times the energy and intensity quantile (a PUE is never below 1).
+ * `sigma` is the 1-sigma of ln(grams) under that model, `sqrt(se^2 + si^2 + sp^2)` (the logs of
+ * independent factors add), with `si` from {@link intensitySigma} and `sp` from
+ * {@link pueSigmaUsed}.
  *
  * @param input Groups, sigmas and level.
  * @example
@@ -196,15 +340,24 @@ function total(groups: readonly IntensityGroup[]): number {
  * assert.equal(i.lowerG.toFixed(1), "74.5");
  * assert.equal(i.upperG.toFixed(1), "134.2");
  * assert.equal(i.sigma, 0.15);
+ * const atOne = analyticalInterval({
+ *   groups: [{ grams: 100, sigma: 0 }],
+ *   energySigma: 0,
+ *   pueSigma: 0.3,
+ *   pue: 1,
+ *   confidenceLevelPct: 95,
+ * });
+ * assert.equal(atOne.lowerG, 100); // PUE 1: no draw below 1, nothing below energy x intensity
  * ```
  */
 export function analyticalInterval(input: IntervalInput): Interval {
   const g = total(input.groups);
-  let si = 0;
-  if (g > 0) { for (const x of input.groups) si += (x.grams / g) * x.sigma; }
-  const sigma = Math.sqrt(input.energySigma ** 2 + si ** 2 + input.pueSigma ** 2);
   const z = zForConfidence(input.confidenceLevelPct);
-  return { lowerG: g * Math.exp(-z * sigma), upperG: g * Math.exp(z * sigma), sigma };
+  const e = input.energySigma * z;
+  const up = Math.hypot(e, intensityLog(input.groups, g, z), pueLog(input, z));
+  const down = Math.hypot(e, intensityLog(input.groups, g, -z), pueLog(input, -z));
+  const sigma = Math.hypot(input.energySigma, intensitySigma(input.groups), pueSigmaUsed(input));
+  return { lowerG: g * Math.exp(-down), upperG: g * Math.exp(up), sigma };
 }
 
 /**
@@ -268,8 +421,9 @@ function deviates(n: number, rng: Xoshiro128, scheme: SamplingScheme): Float64Ar
 }
 
 /**
- * Monte Carlo interval: samples energy, intensity and PUE errors (log-normal, one intensity
- * deviate shared by all groups), and reports the percentiles of the sampled emissions (a
+ * Monte Carlo interval: samples energy and intensity errors (log-normal, one intensity
+ * deviate shared by all groups) and the PUE (with `pue`: `1 + overhead`, the overhead
+ * log-normal with {@link pueOverheadSigma}, so no draw is below 1), and reports the percentiles of the sampled emissions (a
  * prediction interval for the emissions, not an interval for their mean). Deviates come from
  * a seeded xoshiro128** generator, by randomized quasi-Monte Carlo (default) or independently.
  *
@@ -307,7 +461,9 @@ export function monteCarloInterval(
   const [zi, ze, zp] = deviates(n, rng, options.sampling ?? "rqmc");
   const out = new Float64Array(n);
   const se = input.energySigma;
-  const sp = input.pueSigma;
+  const pue = input.pue;
+  const sp = pue === undefined ? input.pueSigma : pueOverheadSigma(pue, input.pueSigma);
+  const overhead = pue === undefined ? 0 : pue - 1;
   const sum = total(groups);
   let sumLog = 0;
   let sumLog2 = 0;
@@ -315,7 +471,8 @@ export function monteCarloInterval(
     let v = 0;
     if (grams.length === 1) v = grams[0] * Math.exp(sig[0] * zi[s]);
     else for (let k = 0; k < grams.length; k++) v += grams[k] * Math.exp(sig[k] * zi[s]);
-    v *= Math.exp(se * ze[s] + sp * zp[s]);
+    if (pue === undefined) v *= Math.exp(se * ze[s] + sp * zp[s]);
+    else v *= Math.exp(se * ze[s]) * (1 + overhead * Math.exp(sp * zp[s])) / pue;
     out[s] = v;
     if (v > 0) {
       const l = Math.log(v / sum);
@@ -329,6 +486,9 @@ export function monteCarloInterval(
   const lo = quantileSorted(out, 0.5 - c / 200);
   const hi = quantileSorted(out, 0.5 + c / 200);
   const mean = sumLog / n;
-  const sigma = sum > 0 ? Math.sqrt(Math.max(0, sumLog2 / n - mean * mean)) : 0;
+  // No grams (0 Wh): every draw is 0 and the relative uncertainty is that of the model.
+  const sigma = sum > 0
+    ? Math.sqrt(Math.max(0, sumLog2 / n - mean * mean))
+    : Math.hypot(input.energySigma, intensitySigma(input.groups), pueSigmaUsed(input));
   return { lowerG: lo, upperG: hi, sigma };
 }

@@ -313,7 +313,9 @@ export async function appendEmission(
   catalog: RegionCatalog,
   extra: EmissionExtra,
 ): Promise<AppendedEmission> {
-  const cloud = catalog.lookup(estimate.region).figure.kind === "cloud";
+  // A region only a live provider serves (gb:london, SE-SE3 ...) has no catalog figure: not cloud.
+  const id = catalog.resolveId(estimate.region);
+  const cloud = id !== undefined && catalog.lookup(id).figure.kind === "cloud";
   const body = estimate.toLedgerBody({
     reportingEntity: target.entity,
     place: {

@@ -56,7 +56,13 @@ export type {
   EnergyDetails,
   EnergySummary,
 } from "./energy_summary.ts";
-export type { EnergyEvidence, EnergyEvidenceKind, RaplBackend } from "../base/energy_evidence.ts";
+export type {
+  EnergyEvidence,
+  EnergyEvidenceKind,
+  MeterDetails,
+  MeterPoint,
+  RaplBackend,
+} from "../base/energy_evidence.ts";
 export type { MemoryMetrics } from "./meminfo.ts";
 export type { MetricsSummary } from "./metrics_history.ts";
 export type { HostEnergyReader, HostEnergyReading, MeasuredSource } from "./host_energy.ts";

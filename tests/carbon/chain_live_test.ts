@@ -69,7 +69,13 @@ Deno.test("estimator over a live provider: buckets follow the API's half-hours, 
     });
     const r = await est.estimateOverSpan({ startTs: T0, endTs: T0 + 4 * HALF, energyWh: 1000 });
     assert.deepEqual([r.source, r.dataset], ["static", "ember"]);
-    assert.ok(r.flags.includes("provider_no_reading:ukcarbonintensity"), r.flags.join());
+    // A 503 after the retries is a provider error, not "no reading", and the estimate says why.
+    assert.ok(r.flags.includes("provider_error:ukcarbonintensity"), r.flags.join());
+    assert.ok(!r.flags.includes("provider_no_reading:ukcarbonintensity"), r.flags.join());
+    assert.ok(
+      r.flags.some((f) => /^ukcarbonintensity failed \(http\): .*503/.test(f)),
+      r.flags.join(),
+    );
   }
 });
 

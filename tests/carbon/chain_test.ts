@@ -50,7 +50,9 @@ Deno.test("a failing live provider falls through the chain to the next one with 
     location: { id: "GB", countryCode: "GB", electricityMapsZone: "GB" },
   });
   assert.deepEqual(result.provider, "ukcarbonintensity");
-  assert.deepEqual(result.attempts.map((a) => a.outcome), ["no_reading", "reading"]);
+  // An HTTP 500 after the retries is a provider error, with its kind and reason.
+  assert.deepEqual(result.attempts.map((a) => a.outcome), ["error", "reading"]);
+  assert.deepEqual([result.attempts[0].kind, result.attempts[0].status], ["http", 500]);
   assert.deepEqual(result.readings?.map((r) => r.intensityGPerKwh), [200, 200]);
   const emProvider = live[0] as { lastError?: { kind: string } };
   assert.deepEqual(emProvider.lastError?.kind, "http");

@@ -40,8 +40,11 @@ Deno.test("embedded dataset: counts match the curated files", () => {
   const kinds = (k: string) => catalog.list().filter((f) => f.kind === k).length;
   assert.deepEqual(kinds("country"), 220);
   assert.deepEqual(kinds("cloud"), 44 + 33 + 77);
-  assert.deepEqual(kinds("world"), 1);
-  assert.deepEqual(kinds("grid"), 27 + 59);
+  // global-average and the EU-27 aggregate.
+  assert.deepEqual(kinds("world"), 2);
+  // eGRID subregions, Electricity Maps US zones, and the 16 sub-national zones outside the US
+  // that serve cloud regions (SE-SE3, NO-NO1, CA-ON, ...).
+  assert.deepEqual(kinds("grid"), 27 + 59 + 16);
   assert.deepEqual(catalog.lookup(GLOBAL_AVERAGE).figure.intensityGPerKwh, 472.94);
 });
 

@@ -130,6 +130,11 @@ export class ElectricityMapsProvider extends LiveProvider {
       : undefined;
   }
 
+  /** A `zoneMap` key, `electricitymaps:<zone>` or a zone-shaped id (`SE-SE3`, `US-CAL-CISO`). */
+  protected ownsRegion(region: string): boolean {
+    return this.#zoneMap[region] !== undefined || zoneFromRegion(region) !== undefined;
+  }
+
   /** Zone from `zoneMap`, the location's zone, `electricitymaps:<zone>`, or a zone-shaped id. */
   protected resolveZone(
     region: string,

@@ -291,3 +291,28 @@ export function parseRegionMap(pairs: readonly string[]): Record<string, string>
 function isLive(name: string): name is LiveProviderName {
   return (LIVE_PROVIDER_NAMES as readonly string[]).includes(name);
 }
+
+/**
+ * Names of the live providers that map `region` on their own (`gb:london` to
+ * `ukcarbonintensity`, `CAISO_NORTH` to `watttime`, `SE-SE3` to `electricitymaps`), whether or
+ * not they are configured. No I/O: for "which provider serves it" in error messages.
+ *
+ * @param region Region id as the user gave it.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { liveProvidersServing } from "./factory.ts";
+ * assert.deepEqual(liveProvidersServing("gb:london"), ["ukcarbonintensity"]);
+ * assert.deepEqual(liveProvidersServing("watttime:CAISO_NORTH"), ["watttime"]);
+ * assert.deepEqual(liveProvidersServing("SE-SE4"), ["electricitymaps"]);
+ * assert.deepEqual(liveProvidersServing("Frnace"), []);
+ * ```
+ */
+export function liveProvidersServing(region: string): LiveProviderName[] {
+  const probes: Record<LiveProviderName, LiveProvider> = {
+    electricitymaps: new ElectricityMapsProvider({ cacheMaxEntries: 1 }),
+    watttime: new WattTimeProvider({ cacheMaxEntries: 1 }),
+    ukcarbonintensity: new UkCarbonIntensityProvider({ cacheMaxEntries: 1 }),
+  };
+  return LIVE_PROVIDER_NAMES.filter((n) => probes[n].servesRegion(region));
+}

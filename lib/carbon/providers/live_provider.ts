@@ -321,13 +321,26 @@ export abstract class LiveProvider implements IntensityProvider {
     try {
       const out = await this.#query(region, startMs, endMs, options);
       if (out.ok) return out.value;
-      return this.#record(out.failure);
+      return this.#record(out.failure, options);
     } catch (err) {
       // A bug or an unexpected transport error: still "no reading", never an exception.
       const why = err instanceof Error ? err.message : String(err);
-      return this.#record({ kind: "network", message: `unexpected error: ${why}` });
+      return this.#record({ kind: "network", message: `unexpected error: ${why}` }, options);
     }
   }
+
+  /**
+   * True when `region` is one of this provider's own ids (see `ownsRegion`), which it maps
+   * without the region catalog. No I/O; says nothing about credentials.
+   *
+   * @param region Region id as the user gave it.
+   */
+  servesRegion(region: string): boolean {
+    return typeof region === "string" && region.trim() !== "" && this.ownsRegion(region.trim());
+  }
+
+  /** Whether `region` (trimmed, non-empty) maps to a zone of this provider on its own. */
+  protected abstract ownsRegion(region: string): boolean;
 
   async #query(
     region: string,
@@ -440,14 +453,19 @@ export abstract class LiveProvider implements IntensityProvider {
     return `${this.name}|${zone.cacheKey}|${page}`;
   }
 
-  #record(failure: Omit<ProviderFailure, "provider" | "atMs">): null {
+  #record(
+    failure: Omit<ProviderFailure, "provider" | "atMs">,
+    options: IntensityQueryOptions,
+  ): null {
     const full: ProviderFailure = { provider: this.name, atMs: this.clock.nowMs(), ...failure };
     this.#failures++;
     this.#lastError = full;
-    try {
-      this.#onDiagnostic?.(full);
-    } catch {
-      // a faulty diagnostics callback must not turn "no reading" into an exception
+    for (const tell of [this.#onDiagnostic, options.onFailure]) {
+      try {
+        tell?.(full);
+      } catch {
+        // a faulty callback must not turn "no reading" into an exception
+      }
     }
     return null;
   }

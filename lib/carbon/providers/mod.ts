@@ -38,5 +38,6 @@ export type {
   IntensityProvider,
   IntensityQueryOptions,
   IntensityReading,
+  QueryFailure,
   RegionLocation,
 } from "../provider.ts";

@@ -110,6 +110,11 @@ export class UkCarbonIntensityProvider extends LiveProvider {
     return undefined; // the API needs no key
   }
 
+  /** `GB`, `gb:<1-17>`, `gb:<region name>` (not Northern Ireland, `GB-NIR`). */
+  protected ownsRegion(region: string): boolean {
+    return region.toUpperCase() !== "GB-NIR" && ukAreaFor(region) !== undefined;
+  }
+
   /** `GB` (national) or `GB-<id>` (regional); anything outside Great Britain is unknown. */
   protected resolveZone(
     region: string,

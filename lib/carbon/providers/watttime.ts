@@ -135,6 +135,12 @@ export class WattTimeProvider extends LiveProvider {
       : undefined;
   }
 
+  /** A `regionMap` key, `watttime:<code>` or a WattTime region code (`CAISO_NORTH`). */
+  protected ownsRegion(region: string): boolean {
+    return this.#regionMap[region] !== undefined || /^watttime:.+$/i.test(region) ||
+      REGION_PATTERN.test(region);
+  }
+
   /** Region from `regionMap`, `watttime:<code>`, a code-shaped id, or coordinates. */
   protected async resolveZone(
     region: string,

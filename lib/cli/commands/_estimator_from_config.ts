@@ -8,7 +8,7 @@
 import type { CommandContext } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import type { RegionCatalog } from "../../carbon/catalog.ts";
-import { UnknownRegionError } from "../../carbon/catalog.ts";
+import { AmbiguousRegionError, UnknownRegionError } from "../../carbon/catalog.ts";
 import { ProviderChain } from "../../carbon/chain.ts";
 import { CarbonEstimator, type CarbonEstimatorOptions } from "../../carbon/estimator.ts";
 import { createProviders } from "../../carbon/providers/factory.ts";
@@ -46,7 +46,9 @@ export async function estimatorFromConfig(
     try {
       catalog.lookup(c.region);
     } catch (err) {
-      if (err instanceof UnknownRegionError) throw new UsageError(err.message, { cause: err });
+      if (err instanceof UnknownRegionError || err instanceof AmbiguousRegionError) {
+        throw new UsageError(err.message, { cause: err });
+      }
       throw err;
     }
   }

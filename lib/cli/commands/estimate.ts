@@ -13,11 +13,14 @@ import { rfc3339Ms } from "../../base/rfc3339.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
 import { LedgerError } from "../../ledger/ledger_error.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
+import { type EnergyEvidence, singleEnergyEvidence } from "../../base/energy_evidence.ts";
+import { evidenceEnergySigma } from "../../carbon/evidence.ts";
 import { appendEmission, EMISSION_OPTIONS, ledgerFailure, prepareEmission } from "../emission.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
 
 const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S [--start T --end T] " +
-  "[--region R] [--method analytical|monte-carlo] [--json] [--ledger DIR --key FILE]";
+  "[--region R] [--method analytical|monte-carlo] [--energy-source S | --meter pdu|facility] " +
+  "[--energy-sigma-pct P] [--pue N] [--pue-sigma-pct P] [--json] [--ledger DIR --key FILE]";
 
 const OPTIONS = {
   "energy-wh": { type: "string" },
@@ -39,6 +42,10 @@ const OPTIONS = {
   "intensity-file": { type: "string" },
   json: { type: "boolean" },
   "energy-coverage-pct": { type: "string" },
+  "energy-sigma-pct": { type: "string" },
+  "pue-sigma-pct": { type: "string" },
+  meter: { type: "string" },
+  "meter-class": { type: "string" },
   ...EMISSION_OPTIONS,
 } as const;
 
@@ -71,6 +78,51 @@ function printText(out: TextSink, e: CarbonEstimate): void {
   if (e.flags.length) lines.push(`flags       ${e.flags.join(", ")}`);
   for (const a of e.attribution) lines.push(`attribution ${a}`);
   out.write(lines.join("\n") + "\n");
+}
+
+/** The typed meter evidence of `--meter`/`--meter-class`, or null without `--meter`. */
+function meterEvidence(
+  v: {
+    meter?: string;
+    "meter-class"?: string;
+    "energy-source"?: string;
+    pue?: string;
+    "pue-profile"?: string;
+  },
+  classPct: number | undefined,
+): EnergyEvidence | null {
+  if (v.meter === undefined) {
+    if (classPct !== undefined) {
+      throw new UsageError("--meter-class goes with --meter pdu|facility", { usage: USAGE });
+    }
+    return null;
+  }
+  if (v.meter !== "pdu" && v.meter !== "facility") {
+    throw new UsageError(`--meter must be pdu or facility, got ${JSON.stringify(v.meter)}`, {
+      usage: USAGE,
+    });
+  }
+  if (v["energy-source"] !== undefined && v["energy-source"] !== "meter") {
+    throw new UsageError(
+      `--meter says the energy is a meter reading; drop --energy-source ${v["energy-source"]}`,
+      { usage: USAGE },
+    );
+  }
+  if (v.meter === "facility" && (v.pue !== undefined || v["pue-profile"] !== undefined)) {
+    throw new UsageError(
+      "a facility meter's energy already includes the overhead (PUE 1): drop --pue and " +
+        "--pue-profile, or use --meter pdu for IT energy",
+      { usage: USAGE },
+    );
+  }
+  if (classPct !== undefined && !(classPct > 0)) {
+    throw new UsageError(`--meter-class must be above 0 and at most 10 percent, got ${classPct}`, {
+      usage: USAGE,
+    });
+  }
+  return singleEnergyEvidence("meter", {
+    meter: { point: v.meter, accuracyClassPct: classPct ?? null },
+  });
 }
 
 /**
@@ -112,8 +164,21 @@ Options:
   --seed N               Monte Carlo seed (default 1; printed with the result)
   --confidence PCT       confidence level, 50..99.9 (default carbon.confidenceLevelPct, 95)
   --energy-source S      governor, rapl, meter or model (default model): sets the energy
-                         uncertainty and the record's activity.source and quality
+                         uncertainty (5, 5, 2 and 30 %) and the record's activity.source and
+                         quality. A kWh read off a meter is not model output: use --meter
+  --meter pdu|facility   the energy was read off a meter (energy source meter, quality
+                         measured): pdu = a PDU, rack or branch-circuit meter (IT energy, the
+                         PUE is still applied); facility = the site's meter (the overhead is in
+                         the figure: PUE 1, no --pue or --pue-profile)
+  --meter-class PCT      the meter's accuracy class, maximum error in percent (IEC 62053 class
+                         0.2, 0.5, 1, 2; a datasheet's +/-N %), 0 < PCT <= 10: energy 1-sigma
+                         = PCT / sqrt(3) (default without a class: 2 %); needs --meter
+  --energy-sigma-pct P   1-sigma energy uncertainty in percent, 0..200, instead of the
+                         source's default (e.g. a meter that misses part of the load)
   --pue N                PUE 1..3 instead of a profile
+  --pue-sigma-pct P      1-sigma uncertainty of the PUE in percent of the PUE, 0..100 (default
+                         5 with --pue, the profile's otherwise). The overhead (PUE - 1) carries
+                         it, so no draw is below 1 and a PUE of 1 is exact
   --pue-profile ID       PUE profile (default: the region's, e.g. aws; see 'regions --pue')
   --bucket-minutes N     bucket length over a span, 1..1440 (default 15)
   --missing step|drop    buckets without a reading: carry the nearest (default) or leave out
@@ -134,6 +199,8 @@ over the bucket limit) with what is allowed.
 Examples:
   carbon-ops estimate --energy-wh 1000 --region FR
   carbon-ops estimate --power-w 250 --duration 3600 --region aws:eu-west-3 --method monte-carlo
+  carbon-ops estimate --energy-wh 1200 --meter pdu --meter-class 1 --pue 1.3 --pue-sigma-pct 4 \\
+    --region DE
   carbon-ops estimate --energy-wh 5400 --start 2025-03-01T00:00:00Z --end 2025-03-02T00:00:00Z \\
     --region DE --energy-source governor --json
 `,
@@ -192,6 +259,9 @@ Examples:
         { usage: USAGE },
       );
     }
+    const meter = meterEvidence(v, num("meter-class", { min: 0, max: 10 }));
+    const energySigmaPct = num("energy-sigma-pct", { min: 0, max: 200 });
+    const pueSigmaPct = num("pue-sigma-pct", { min: 0, max: 100 });
     const config = await ctx.loadConfig({
       carbon: {
         region: v.region,
@@ -205,9 +275,17 @@ Examples:
         checkRegion: false, // an unknown region may fall back with --allow-fallback
         extra: {
           ...(v.pue !== undefined ? { pue: numberOption(v.pue, "--pue", { min: 1, max: 3 }) } : {}),
+          ...(meter?.meter?.point === "facility" ? { pue: 1 } : {}),
+          ...(pueSigmaPct !== undefined ? { pueUncertaintyPct: pueSigmaPct } : {}),
           allowFallback: v["allow-fallback"] === true,
           ...(v.method ? { method: v.method as "analytical" } : {}),
           ...(v["energy-source"] ? { energySource: v["energy-source"] as "model" } : {}),
+          ...(meter ? { energyEvidence: meter } : {}),
+          ...(energySigmaPct !== undefined
+            ? { energyUncertaintyPct: energySigmaPct }
+            : meter
+            ? { energyUncertaintyPct: evidenceEnergySigma(meter) * 100 }
+            : {}),
         },
       });
       const mc = {

@@ -170,6 +170,19 @@ async function locate(
   intensityFile: string | null,
 ): Promise<{ region: string; location: RegionLocation | undefined }> {
   const catalog = await loadCatalog({ intensityFile });
+  const match = catalog.match(region);
+  if (match.kind === "place" && match.place.electricityMapsZone) {
+    // a place without an embedded figure that Electricity Maps serves (SE4, NO1, a province)
+    const zone = match.place.electricityMapsZone;
+    return {
+      region: zone,
+      location: {
+        id: zone,
+        ...(match.place.countryCode ? { countryCode: match.place.countryCode } : {}),
+        electricityMapsZone: zone,
+      },
+    };
+  }
   const id = catalog.resolveId(region);
   if (id === undefined) return { region, location: undefined };
   const f = catalog.lookup(id).figure;
