@@ -52,6 +52,11 @@ export const LIBRARY_COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/estimate.ts")).estimateCommand,
   },
   {
+    name: "sci",
+    summary: "Software Carbon Intensity ((E x I) + M) per R, with an interval",
+    load: async () => (await import("./commands/sci.ts")).sciCommand,
+  },
+  {
     name: "run",
     summary: "Run a command and report the energy and carbon attributed to it",
     load: async () => (await import("./commands/run.ts")).runCommand,
@@ -65,6 +70,11 @@ export const LIBRARY_COMMANDS: readonly CommandEntry[] = [
     name: "regions",
     summary: "List known grid regions with their intensity, year, basis and source",
     load: async () => (await import("./commands/regions.ts")).regionsCommand,
+  },
+  {
+    name: "where",
+    summary: "Show the cloud provider, instance type, region and zone detected, and their sources",
+    load: async () => (await import("./commands/where.ts")).whereCommand,
   },
   {
     name: "providers",
