@@ -34,11 +34,7 @@ import type { IntensityProvider, RegionLocation } from "./provider.ts";
 import type { PowerSample } from "./span.ts";
 import { accumulateSpan } from "./_span_estimate.ts";
 import { readingFromFigure, StaticProvider } from "./static_provider.ts";
-import type {
-  EnergySourceKind,
-  EstimationMethod,
-  SamplingScheme,
-} from "./uncertainty.ts";
+import type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";
 
 /**
  * Options shared by every estimate (each falls back to the estimator's option of that name).
