@@ -12,9 +12,10 @@ import type { Config, ConfigOverrides } from "../lib/config/schema.ts";
 import type { Clock } from "../lib/base/clock.ts";
 import { type OpenedSource, runGovernor } from "./daemon.ts";
 import { parseListen } from "./metrics.ts";
-import { openEnergySource } from "../lib/energy/rapl/mod.ts";
+import { openGovernorSource } from "../lib/energy/rapl/mod.ts";
 
-const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim] [--msr-cpus=0,1] [--socket PATH] " +
+const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim|instance] [--instance-type T] " +
+  "[--msr-cpus=0,1] [--socket PATH] " +
   "[--group NAME] [--interval-ms N] [--powercap-root DIR] [--metrics-listen HOST:PORT] " +
   "[--when-no-rapl exit|wait] [--cgroup-root DIR] [--attribution-interval-ms N]";
 
@@ -53,7 +54,7 @@ export type OpenSource = (config: Config, clock: Clock) => OpenedSource | Promis
  */
 export function openConfiguredSource(config: Config, clock: Clock): OpenedSource {
   const g = config.governor;
-  return openEnergySource({
+  return openGovernorSource({
     raplMode: g.raplMode,
     allowMsr: g.allowMsr,
     powercapRoot: g.powercapRoot,
@@ -65,8 +66,18 @@ export function openConfiguredSource(config: Config, clock: Clock): OpenedSource
     simProfile: g.simProfile,
     simRangeUj: g.simRangeUj,
     procRoot: config.energy.procRoot,
+    instance: configuredInstance(config),
     clock,
   });
+}
+
+/** `cloud.instanceType` as `provider:type` (with `cloud.provider` when the type has none). */
+function configuredInstance(config: Config): string | null {
+  const { instanceType, provider } = config.cloud;
+  if (instanceType === null) return null;
+  return instanceType.includes(":") || provider === null
+    ? instanceType
+    : `${provider}:${instanceType}`;
 }
 
 /**
@@ -103,7 +114,8 @@ export function createGovernorCommand(openSource: OpenSource): Command {
     help: `Usage: ${USAGE}
 
 Reads the RAPL energy counters (powercap sysfs by default; MSR device files when the config file
-sets governor.allowMsr; a simulated source with --rapl-mode=sim) every --interval-ms, keeps exact
+sets governor.allowMsr; a simulated source with --rapl-mode=sim; a cloud instance's power model
+with --rapl-mode=instance) every --interval-ms, keeps exact
 wrap-safe microjoule totals, and serves them over a Unix socket (protocol v1, see
 docs/governor-protocol.md) to members of the socket's group. Runs until SIGTERM or SIGINT, which
 remove the socket (so does a fatal error: exit 1). SIGHUP re-reads the config file and applies
@@ -114,7 +126,11 @@ governor.requestTimeoutMs for the socket, governor.metricsMaxConnections and
 governor.metricsHeaderTimeoutMs for the metrics endpoint.
 
 Options:
-  --rapl-mode MODE        sysfs (default), msr (needs allowMsr in the config file) or sim
+  --rapl-mode MODE        sysfs (default), msr (needs allowMsr in the config file), sim, or
+                          instance: on a cloud VM without RAPL, serve the instance power
+                          model's MODELLED energy (never measured) over /proc/stat utilisation
+  --instance-type T       instance mode: the VM's type, e.g. aws:m5.large (cloud.instanceType;
+                          a bare type takes cloud.provider)
   --msr-cpus LIST         msr mode: CPUs to read, one per package, e.g. 0,64
   --socket PATH           socket path (default /run/carbon-ops.sock)
   --group NAME            group owning the socket (default carbon-users); mode from the config
@@ -159,12 +175,13 @@ Examples:
           "when-no-rapl": { type: "string" },
           "cgroup-root": { type: "string" },
           "attribution-interval-ms": { type: "string" },
+          "instance-type": { type: "string" },
         },
         usage: USAGE,
       });
       const mode = values["rapl-mode"];
-      if (mode !== undefined && !["sysfs", "msr", "sim"].includes(mode)) {
-        throw new UsageError(`--rapl-mode must be sysfs, msr or sim, got '${mode}'`, {
+      if (mode !== undefined && !["sysfs", "msr", "sim", "instance"].includes(mode)) {
+        throw new UsageError(`--rapl-mode must be sysfs, msr, sim or instance, got '${mode}'`, {
           usage: USAGE,
         });
       }
@@ -181,7 +198,7 @@ Examples:
       );
       const flags: ConfigOverrides = {
         governor: {
-          raplMode: mode as "sysfs" | "msr" | "sim" | undefined,
+          raplMode: mode as "sysfs" | "msr" | "sim" | "instance" | undefined,
           msrCpus,
           socketPath: values.socket,
           socketGroup: values.group,
@@ -201,6 +218,7 @@ Examples:
               integer: true,
             }),
         },
+        cloud: { instanceType: values["instance-type"] },
       };
       const config = await ctx.loadConfig(flags);
       return await runGovernor({

@@ -16,7 +16,10 @@ import { type Clock, systemClock } from "../lib/base/clock.ts";
 import type { Config } from "../lib/config/schema.ts";
 import { ConfigError } from "../lib/base/errors.ts";
 import { Accumulator } from "../lib/energy/rapl/accumulator.ts";
-import type { EnergySource } from "../lib/energy/rapl/energy_source.ts";
+import type {
+  GovernorEnergySource,
+  InstanceEnergySource,
+} from "../lib/energy/rapl/instance_source.ts";
 import { EnergySourceError } from "../lib/energy/rapl/errors.ts";
 import { metricFamilies, type MetricsServer, serveMetrics } from "./metrics.ts";
 import { assessHealth, handleRequestLine, type ProtocolContext } from "./protocol.ts";
@@ -139,7 +142,7 @@ export interface OpenedWorkloadScan {
  */
 export interface OpenedSource {
   /** The source to poll. */
-  readonly source: EnergySource;
+  readonly source: GovernorEnergySource;
   /** Start-up lines (no newlines) saying which source, zones and permissions are in effect. */
   readonly lines?: readonly string[];
 }
@@ -159,7 +162,7 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function closeQuietly(source: EnergySource, log: TextSink): void {
+function closeQuietly(source: GovernorEnergySource, log: TextSink): void {
   try {
     source.close();
   } catch (e) {
@@ -228,8 +231,10 @@ function noRaplLine(e: EnergySourceError, whenNoRapl: "exit" | "wait"): string {
  */
 async function withoutRapl(options: GovernorDaemonOptions, e: EnergySourceError): Promise<number> {
   const whenNoRapl = options.config.governor.whenNoRapl;
-  options.log.write(noRaplLine(e, whenNoRapl));
-  if (whenNoRapl === "exit") return EXIT_NO_RAPL;
+  if (whenNoRapl === "exit") {
+    options.log.write(noRaplLine(e, whenNoRapl));
+    return EXIT_NO_RAPL;
+  }
   const stop = new AbortController();
   const onStop = () => stop.abort();
   options.signal?.addEventListener("abort", onStop, { once: true });
@@ -239,6 +244,8 @@ async function withoutRapl(options: GovernorDaemonOptions, e: EnergySourceError)
     ? [["SIGTERM", onStop], ["SIGINT", onStop], ["SIGHUP", () => {}]]
     : [];
   for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  // Said only once the listeners are in place: whoever reads the line may stop us at once.
+  options.log.write(noRaplLine(e, whenNoRapl));
   try {
     await new Promise<void>((resolve) => {
       if (stop.signal.aborted) resolve();
@@ -310,7 +317,7 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
   const mode = parseMode(g.socketMode);
   // The source opens first: a machine without RAPL is told so (and, with whenNoRapl "wait",
   // waits) before anything else it may lack, such as the socket's group, can fail the start.
-  let source: EnergySource;
+  let source: GovernorEnergySource;
   let sourceLines: readonly string[] | undefined;
   try {
     const opened = await options.openSource(config, clock);
@@ -318,7 +325,9 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     sourceLines = opened.lines;
   } catch (e) {
     if (e instanceof ConfigError) throw e; // e.g. a bad sim profile: exit 2 via the CLI
-    if (g.raplMode !== "sim" && isNoRapl(e)) return await withoutRapl(options, e);
+    if (g.raplMode !== "sim" && g.raplMode !== "instance" && isNoRapl(e)) {
+      return await withoutRapl(options, e);
+    }
     log.write(`carbon-ops governor: cannot open the ${g.raplMode} energy source: ${message(e)}\n`);
     // a bad option (e.g. --msr-cpus naming no package) is a usage error, the rest a failure
     return (e as { reason?: string }).reason === "invalid-option" ? 2 : 1;
@@ -339,9 +348,11 @@ export async function runGovernor(options: GovernorDaemonOptions): Promise<numbe
     if (loaded.warning) log.write(`carbon-ops governor: warning: ${loaded.warning}\n`);
     restored = loaded.state;
   }
+  const modelled: InstanceEnergySource | null = source.kind === "instance" ? source : null;
   const acc = new Accumulator(source.domains, {
     instance,
     source: source.kind,
+    ...(modelled === null ? {} : { model: () => modelled.details() }),
     startMonoNs: startNs,
     maxPowerWatts: g.maxPowerWatts,
     restored,

@@ -197,6 +197,7 @@ function reading(s: Snapshot): GovernorReading {
     domains: s.domains,
     hostTotalUj: s.hostTotalUj,
     hostTotalDomains: s.hostTotalDomains,
+    ...(s.model === undefined ? {} : { model: s.model }),
   };
 }
 

@@ -6,9 +6,17 @@
  */
 
 import type { Config } from "../lib/config/schema.ts";
-import type { EnergySource } from "../lib/energy/rapl/energy_source.ts";
+import type {
+  GovernorEnergySource,
+  InstanceEnergySource,
+} from "../lib/energy/rapl/instance_source.ts";
 import type { MetricsServer } from "./metrics.ts";
 import type { GovernorServer } from "./server.ts";
+
+function instanceWords(source: InstanceEnergySource): string {
+  const m = source.model;
+  return `instance ${m.instanceId}, ${m.name}, ${m.match}, ${m.vcpus} vCPUs`;
+}
 
 function hostPort(addr: { hostname: string; port: number }): string {
   return `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
@@ -56,7 +64,7 @@ function hostPort(addr: { hostname: string; port: number }): string {
  */
 export function startupLines(
   config: Config,
-  source: EnergySource,
+  source: GovernorEnergySource,
   info: {
     instance: string;
     gid: number;
@@ -75,6 +83,8 @@ export function startupLines(
     ? ` (${g.powercapRoot})`
     : source.kind === "msr"
     ? ` (${g.msrDeviceRoot})`
+    : source.kind === "instance"
+    ? ` (MODELLED: ${instanceWords(source)}; not a measurement)`
     : " (SIMULATED counters: not a measurement of this machine)";
   const n = source.domains.length;
   lines.push(`source: ${source.kind}${where}, ${n} domain${n === 1 ? "" : "s"}`);

@@ -13,7 +13,9 @@
  * - `raplBackend` is the backend of the strongest counter part, `kinds` lists every kind that
  *   contributed, strongest first;
  * - `meter` details are not carried (parts have none): a combined figure is never described as
- *   one meter's reading.
+ *   one meter's reading;
+ * - `model` details (which power model, for which cloud instance) are carried from the model
+ *   part that covered the most time, when the combined kind is `model` and that part has them.
  *
  * @module
  */
@@ -84,6 +86,53 @@ export interface MeterDetails {
 }
 
 /**
+ * How a power model was chosen for a cloud instance: `exact` (the type's own coefficients),
+ * `provider_average` (the type is not in the catalog: the provider's average microarchitecture).
+ * The generic CPU (TDP) model has no {@link EnergyModelDetails}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergyModelMatch } from "./energy_evidence.ts";
+ * const match: EnergyModelMatch = "provider_average";
+ * assert.notEqual(match, "exact");
+ * ```
+ */
+export type EnergyModelMatch = "exact" | "provider_average";
+
+/**
+ * Which power model produced modelled energy (kind `model`), typed so that no one re-parses a
+ * string: the model's name and data version, the cloud instance, how it matched the catalog,
+ * what it could not use, and its 1-sigma of ln(energy).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EnergyModelDetails, singleEnergyEvidence } from "./energy_evidence.ts";
+ * const model: EnergyModelDetails = {
+ *   name: "ccf-linear@2026-12-02",
+ *   instanceId: "aws:m5.large",
+ *   match: "exact",
+ *   flags: [],
+ *   sigmaLn: 0.355,
+ * };
+ * assert.equal(singleEnergyEvidence("model", { model }).model?.instanceId, "aws:m5.large");
+ * ```
+ */
+export interface EnergyModelDetails {
+  /** Model name and data version, e.g. `ccf-linear@2026-12-02`. */
+  readonly name: string;
+  /** Canonical instance id, `provider:type` (e.g. `aws:m5.large`). */
+  readonly instanceId: string;
+  /** How the instance matched the catalog. */
+  readonly match: EnergyModelMatch;
+  /** What the model could not use or assumed (e.g. `instance_type_not_in_catalog`). */
+  readonly flags: readonly string[];
+  /** 1-sigma of ln(energy) of the model over the figure (> 0). */
+  readonly sigmaLn: number;
+}
+
+/**
  * Where an energy figure came from.
  *
  * @example
@@ -113,6 +162,8 @@ export interface EnergyEvidence {
   readonly kinds: readonly EnergyEvidenceKind[];
   /** `meter` only, when known: where the meter reads and its accuracy class (absent otherwise). */
   readonly meter?: MeterDetails;
+  /** `model` only, when an instance power model produced it (absent: the generic CPU model). */
+  readonly model?: EnergyModelDetails;
 }
 
 /**
@@ -141,6 +192,8 @@ export interface EnergyEvidencePart {
   readonly raplBackend: RaplBackend | null;
   /** Time this part covered, ns (0n parts are ignored unless every part is 0n). */
   readonly durationNs: bigint;
+  /** Kind `model` only: the instance power model behind this part (absent: the generic model). */
+  readonly model?: EnergyModelDetails;
 }
 
 /** Strength of each kind: the combination takes the lowest. */
@@ -157,9 +210,10 @@ const STRENGTH: Readonly<Record<EnergyEvidenceKind, number>> = Object.freeze({
  * @param kind The source kind.
  * @param options `simulated` (default false), `raplBackend` (default null; `sim` implies
  *   simulated), `measuredFraction` (default 1, or 0 for `model`), `meter` (kind `meter` only:
- *   where it reads and its accuracy class; default absent, unknown).
- * @throws RangeError for a fraction outside 0..1, `meter` details on another kind, or an
- *   accuracy class outside (0, 10].
+ *   where it reads and its accuracy class; default absent, unknown), `model` (kind `model`
+ *   only: the instance power model; default absent, the generic model).
+ * @throws RangeError for a fraction outside 0..1, `meter` details on another kind, an
+ *   accuracy class outside (0, 10], or `model` details on another kind or with a sigma <= 0.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -181,6 +235,7 @@ export function singleEnergyEvidence(
     raplBackend?: RaplBackend | null;
     measuredFraction?: number;
     meter?: { point: MeterPoint; accuracyClassPct?: number | null };
+    model?: EnergyModelDetails;
   } = {},
 ): EnergyEvidence {
   const fraction = options.measuredFraction ?? (kind === "model" ? 0 : 1);
@@ -195,8 +250,27 @@ export function singleEnergyEvidence(
     raplBackend,
     kinds: [kind],
   };
+  if (options.model !== undefined) return { ...evidence, model: checkModel(kind, options.model) };
   if (options.meter === undefined) return evidence;
   return { ...evidence, meter: checkMeter(kind, options.meter) };
+}
+
+function checkModel(kind: EnergyEvidenceKind, model: EnergyModelDetails): EnergyModelDetails {
+  if (kind !== "model") {
+    throw new RangeError(`model details go with the kind "model", not "${kind}"`);
+  }
+  if (!(Number.isFinite(model.sigmaLn) && model.sigmaLn > 0)) {
+    throw new RangeError(
+      `model sigmaLn must be a positive number (1-sigma of ln energy), got ${model.sigmaLn}`,
+    );
+  }
+  return {
+    name: model.name,
+    instanceId: model.instanceId,
+    match: model.match,
+    flags: [...model.flags],
+    sigmaLn: model.sigmaLn,
+  };
 }
 
 function checkMeter(
@@ -239,6 +313,11 @@ function checkMeter(
  * assert.equal(e.simulated, false);
  * assert.deepEqual(e.kinds, ["governor", "model"]);
  * assert.equal(e.raplBackend, "sysfs");
+ * const model = { name: "ccf-linear@2026-12-02", instanceId: "aws:m5.large", match: "exact" as const, flags: [], sigmaLn: 0.35 };
+ * const vm = combineEnergyEvidence([
+ *   { kind: "model", simulated: false, raplBackend: null, durationNs: 5n, model },
+ * ]);
+ * assert.equal(vm.model?.name, "ccf-linear@2026-12-02");
  * ```
  */
 export function combineEnergyEvidence(parts: readonly EnergyEvidencePart[]): EnergyEvidence {
@@ -253,11 +332,21 @@ export function combineEnergyEvidence(parts: readonly EnergyEvidencePart[]): Ene
   const measuredFraction = totalNs > 0n
     ? Number(counterNs) / Number(totalNs)
     : (counterParts.length > 0 ? 1 : 0);
-  return {
-    kind: kinds[kinds.length - 1],
+  const kind = kinds[kinds.length - 1];
+  const combined: EnergyEvidence = {
+    kind,
     simulated: used.some((p) => p.simulated || p.raplBackend === "sim"),
     measuredFraction: Math.min(1, Math.max(0, measuredFraction)),
     raplBackend: counterParts.length > 0 ? byStrength[0].raplBackend : null,
     kinds,
   };
+  if (kind !== "model") return combined;
+  let longest: EnergyEvidencePart | null = null;
+  for (const p of used) {
+    if (p.kind !== "model") continue;
+    if (longest === null || p.durationNs > longest.durationNs) longest = p;
+  }
+  return longest?.model === undefined
+    ? combined
+    : { ...combined, model: checkModel("model", longest.model) };
 }

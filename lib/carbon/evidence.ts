@@ -126,8 +126,10 @@ export function mapEnergyEvidence(evidence: EnergyEvidence): EvidenceMapping {
 
 /**
  * Default 1-sigma relative energy uncertainty for an evidence: `ENERGY_UNCERTAINTY` of its
- * mapped source kind (so simulated energy is a model's 30 %), or {@link meterClassSigma} for a
- * meter of known accuracy class (not simulated).
+ * mapped source kind (so simulated energy is a model's 30 %), {@link meterClassSigma} for a
+ * meter of known accuracy class (not simulated), or the instance power model's own sigma
+ * (`evidence.model.sigmaLn`, derived from the documented model error in
+ * `lib/cloud/instance_power.ts`) for energy of kind `model` from a cloud instance model.
  *
  * @param evidence Where the energy came from.
  * @example
@@ -139,10 +141,56 @@ export function mapEnergyEvidence(evidence: EnergyEvidence): EvidenceMapping {
  * assert.equal(evidenceEnergySigma(pdu).toFixed(4), "0.0115");
  * assert.equal(evidenceEnergySigma(singleEnergyEvidence("meter")), 0.02);
  * assert.equal(evidenceEnergySigma(singleEnergyEvidence("model")), 0.3);
+ * const model = { name: "ccf-linear@2026-12-02", instanceId: "aws:m5.large", match: "exact" as const, flags: [], sigmaLn: 0.355 };
+ * assert.equal(evidenceEnergySigma(singleEnergyEvidence("model", { model })), 0.355);
  * ```
  */
 export function evidenceEnergySigma(evidence: EnergyEvidence): number {
   const source = mapEnergyEvidence(evidence).energySource;
+  if (evidence.model !== undefined && !evidence.simulated && evidence.kind === "model") {
+    return evidence.model.sigmaLn;
+  }
   const classPct = source === "meter" ? evidence.meter?.accuracyClassPct ?? null : null;
   return classPct === null ? ENERGY_UNCERTAINTY[source] : meterClassSigma(classPct);
+}
+
+/**
+ * The estimate flags (and so the emission record's assumptions) an evidence's power model
+ * implies: `energy_model:<name>` (e.g. `energy_model:ccf-linear@2026-12-02`),
+ * `instance:<provider:type>`, `instance_match:<exact|provider_average>`, then the model's own
+ * flags (`instance_type_not_in_catalog`, ...). Empty for evidence without an instance model
+ * (measured energy, the generic CPU model). The typed facts stay in `evidence.model`; these
+ * strings are for people and for records whose schema has no typed field for them.
+ *
+ * @param evidence Where the energy came from.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { singleEnergyEvidence } from "../base/energy_evidence.ts";
+ * import { evidenceFlags } from "./evidence.ts";
+ * const model = {
+ *   name: "ccf-linear@2026-12-02",
+ *   instanceId: "aws:m99.large",
+ *   match: "provider_average" as const,
+ *   flags: ["instance_type_not_in_catalog"],
+ *   sigmaLn: 0.5,
+ * };
+ * assert.deepEqual(evidenceFlags(singleEnergyEvidence("model", { model })), [
+ *   "energy_model:ccf-linear@2026-12-02",
+ *   "instance:aws:m99.large",
+ *   "instance_match:provider_average",
+ *   "instance_type_not_in_catalog",
+ * ]);
+ * assert.deepEqual(evidenceFlags(singleEnergyEvidence("model")), []);
+ * ```
+ */
+export function evidenceFlags(evidence: EnergyEvidence): string[] {
+  const m = evidence.model;
+  if (m === undefined) return [];
+  return [
+    `energy_model:${m.name}`,
+    `instance:${m.instanceId}`,
+    `instance_match:${m.match}`,
+    ...m.flags,
+  ];
 }

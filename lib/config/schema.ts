@@ -74,9 +74,11 @@ export interface FieldSpec {
 export const CONFIG_SCHEMA = {
   governor: {
     raplMode: {
-      type: { kind: "enum", values: ["sysfs", "msr", "sim"] },
+      type: { kind: "enum", values: ["sysfs", "msr", "sim", "instance"] },
       default: "sysfs",
-      description: "energy source: powercap sysfs, MSR device files, or the simulated source",
+      description: "energy source: powercap sysfs, MSR device files, the simulated source, or " +
+        "instance (a cloud VM without RAPL: the instance power model of cloud.instanceType " +
+        "over /proc/stat utilisation, served as modelled, never as measured)",
     },
     allowMsr: {
       type: { kind: "boolean" },
@@ -344,6 +346,63 @@ export const CONFIG_SCHEMA = {
       type: { kind: "enum", values: ["active-only", "proportional"] },
       default: "proportional",
       description: "how the idle share of host energy is attributed",
+    },
+  },
+  cloud: {
+    dmiRoot: {
+      type: { kind: "path" },
+      default: "/sys/class/dmi/id",
+      description: "DMI directory read first to tell which cloud (if any) this host runs in",
+    },
+    metadataUrl: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "metadata service base URL, plain http:// (default: the link-local " +
+        "169.254.169.254, asked only for the provider DMI names)",
+    },
+    metadata: {
+      type: { kind: "enum", values: ["auto", "always", "never"] },
+      default: "auto",
+      description: "when to ask the metadata service: auto (only when DMI names the provider, " +
+        "or metadataUrl is set), always, or never (DMI and overrides only)",
+    },
+    metadataTimeoutMs: {
+      type: { kind: "integer", min: 10, max: 60_000 },
+      default: 300,
+      description: "longest wait for each metadata request, ms (one attempt, no retries)",
+    },
+    provider: {
+      type: { kind: "enum", values: ["aws", "gcp", "azure"] },
+      default: null,
+      nullable: true,
+      description: "cloud provider, overriding detection",
+    },
+    instanceType: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "instance type (m5.large, or provider:type like aws:m5.large), overriding " +
+        "detection; picks the instance power model",
+    },
+    region: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "provider region name (eu-west-1), overriding detection",
+    },
+    zone: {
+      type: { kind: "string" },
+      default: null,
+      nullable: true,
+      description: "zone (eu-west-1a), overriding detection",
+    },
+    cachePath: {
+      type: { kind: "path" },
+      default: null,
+      nullable: true,
+      description: "per-boot detection cache file (default per uid: " +
+        "/var/lib/carbon-ops/location.json for root, else the XDG state directory)",
     },
   },
 } as const satisfies Record<string, Record<string, FieldSpec>>;

@@ -1,6 +1,8 @@
 /**
  * `EnergyLogger`: host telemetry records, measured spans, and energy attributed to this
  * process tree (or a cgroup), with the source precedence governor -> powercap -> power model.
+ * The power model is the cloud instance's (option `instance`, see `instance_model.ts`) when one
+ * is given and resolves, else the generic CPU (TDP) model.
  * Never throws because a source is missing; retries the governor with backoff.
  *
  * @module
@@ -19,6 +21,9 @@ import {
   startEnergyInterval,
 } from "./interval_accumulator.ts";
 import { buildLoggerSampler, sourceNotes } from "./logger_sources.ts";
+import { parseProcStat } from "./cpu_times.ts";
+import { type InstanceModel, resolveInstanceModel } from "./instance_model.ts";
+import { parseMeminfo } from "./meminfo.ts";
 import { buildMetricRecord, type MetricRecord } from "./metric_record.ts";
 import { MetricsHistory, type MetricsSummary, type RecordKind } from "./metrics_history.ts";
 import {
@@ -32,14 +37,46 @@ import { Telemetry } from "./telemetry.ts";
 
 export type { EnergyLoggerOptions, MonitorResult } from "./energy_logger_options.ts";
 
+type StateParams = {
+  model: PowerModel;
+  instance: InstanceModel | null;
+  ticksPerSecond: number;
+};
+
 class IntervalState {
   totals: IntervalTotals | null = null;
-  constructor(readonly params: { model: PowerModel; ticksPerSecond: number }) {}
+  constructor(readonly params: StateParams) {}
   add(s: EnergySample): void {
     this.totals = this.totals === null
       ? startEnergyInterval(s)
       : addEnergySample(this.totals, s, this.params);
   }
+}
+
+/** vCPUs (cpuN lines of /proc/stat) and memory (GB) of this VM, each null when unreadable. */
+function vmSize(procRoot: string): { vcpus: number | null; memoryGb: number | null } {
+  let vcpus: number | null = null;
+  let memoryGb: number | null = null;
+  try {
+    const n = parseProcStat(Deno.readTextFileSync(`${procRoot}/stat`)).cpuCount;
+    vcpus = n > 0 ? n : null;
+  } catch { /* unknown */ }
+  try {
+    const m = parseMeminfo(Deno.readTextFileSync(`${procRoot}/meminfo`));
+    memoryGb = m.memory_used_gb + m.memory_available_gb;
+  } catch { /* unknown */ }
+  return { vcpus, memoryGb };
+}
+
+function loggerInstance(
+  option: EnergyLoggerOptions["instance"],
+  procRoot: string,
+): { model: InstanceModel | null; note: string | null } {
+  if (option === undefined || option === null) return { model: null, note: null };
+  if (typeof option !== "string") return { model: option, note: null };
+  const size = vmSize(procRoot);
+  const choice = resolveInstanceModel(option, size);
+  return { model: choice.model, note: choice.model === null ? choice.note : null };
 }
 
 function processEnv(): Record<string, string> {
@@ -73,6 +110,7 @@ export class EnergyLogger implements AsyncDisposable {
   readonly #sampler: EnergySampler;
   readonly #history: MetricsHistory;
   readonly #model: PowerModel;
+  readonly #instance: InstanceModel | null;
   readonly #tdp: ResolvedTdp;
   readonly #idlePolicy: IdlePolicy;
   readonly #idleBaselineWatts: number | null;
@@ -109,6 +147,9 @@ export class EnergyLogger implements AsyncDisposable {
       idleFraction: options.idleFraction ?? DEFAULT_IDLE_FRACTION,
       gamma: options.gamma ?? DEFAULT_GAMMA,
     };
+    const instance = loggerInstance(options.instance, options.procRoot ?? "/proc");
+    this.#instance = instance.model;
+    if (instance.note !== null) this.#notes.push(instance.note);
     this.#idlePolicy = options.idlePolicy ?? "proportional";
     this.#idleBaselineWatts = options.idleBaselineWatts ?? null;
     this.#pollMs = options.pollIntervalMs ?? 1000;
@@ -122,8 +163,12 @@ export class EnergyLogger implements AsyncDisposable {
     this.#takeSample([this.#main]).catch(() => {});
   }
 
-  #accParams(): { model: PowerModel; ticksPerSecond: number } {
-    return { model: this.#model, ticksPerSecond: this.#telemetry.ticksPerSecond };
+  #accParams(): StateParams {
+    return {
+      model: this.#model,
+      instance: this.#instance,
+      ticksPerSecond: this.#telemetry.ticksPerSecond,
+    };
   }
 
   /** Samples now and feeds the sample, in order, to `targets`; `after` runs in the same turn. */
@@ -152,6 +197,11 @@ export class EnergyLogger implements AsyncDisposable {
   /** The TDP in effect and where it came from. */
   get tdp(): ResolvedTdp {
     return this.#tdp;
+  }
+
+  /** The cloud instance power model in effect, or null (the generic CPU model). */
+  get instance(): InstanceModel | null {
+    return this.#instance;
   }
 
   /**
@@ -264,6 +314,7 @@ export class EnergyLogger implements AsyncDisposable {
       idleBaselineWatts: this.#idleBaselineWatts,
       scope: this.#sampler.scope,
       notes: sourceNotes(this.#sampler, this.#notes),
+      instance: this.#instance,
     });
     const record = buildMetricRecord(totals, summary, details, {
       operation,

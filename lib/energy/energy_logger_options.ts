@@ -9,6 +9,7 @@ import type { IdlePolicy } from "./attribution.ts";
 import type { TaskCpuReader } from "./energy_sampler.ts";
 import type { CpuTimeScope, EnergySummary } from "./energy_summary.ts";
 import type { HostEnergyReader } from "./host_energy.ts";
+import type { InstanceModel } from "./instance_model.ts";
 import type { MetricRecord } from "./metric_record.ts";
 import type { GpuQuery } from "./nvidia_smi.ts";
 
@@ -47,6 +48,14 @@ export interface EnergyLoggerOptions {
   readonly task?: TaskCpuReader;
   /** `host` attributes the whole host (ratio 1). Default `process-tree`, or `cgroup` with `cgroupDir`. */
   readonly scope?: CpuTimeScope;
+  /**
+   * The cloud instance this runs on, for the instance power model (used instead of the generic
+   * TDP model for time without a measured reading): `provider:type` (e.g. config
+   * `cloud.instanceType`, or what `carbon-ops where` detected; a type not in the catalog uses the
+   * provider's average with the VM's vCPUs and memory from `procRoot`), or a resolved
+   * `InstanceModel`. Default none: the generic model. The logger never detects it itself.
+   */
+  readonly instance?: string | InstanceModel | null;
   /** TDP in watts for the model (default: `CPU_TDP_WATTS`, then `configTdpWatts`, then 100 W). */
   readonly tdpWatts?: number;
   /** The config value `energy.tdpWatts` (default null). */

@@ -10,8 +10,10 @@ import {
   combineEnergyEvidence,
   type EnergyEvidence,
   type EnergyEvidencePart,
+  type EnergyModelDetails,
 } from "../base/energy_evidence.ts";
 import { allocationRatio, attributedFor, attributeEnergy, type IdlePolicy } from "./attribution.ts";
+import { type InstanceModel, instanceModelDetails, instanceModelPower } from "./instance_model.ts";
 import type { IntervalTotals } from "./interval_accumulator.ts";
 import type { PowerModel, ResolvedTdp } from "./power_model.ts";
 
@@ -87,8 +89,9 @@ export interface EnergySummary {
   readonly "attribution_mode": AttributionMode;
   /**
    * For people (and the Python package's key): `governor`, `powercap`, `model`, or a `+`-joined
-   * mix in precedence order; `governor:sim` when the governor runs on its simulated source. Never
-   * parse it: the facts are in `evidence`.
+   * mix in precedence order; `governor:sim` when the governor runs on its simulated source,
+   * `governor:instance` when it serves an instance power model. Never parse it: the facts are
+   * in `evidence`.
    */
   readonly source: string;
   /**
@@ -143,12 +146,26 @@ export interface EnergyDetails {
   readonly "measured_seconds": { readonly governor: number; readonly powercap: number };
   /** Seconds covered by the power model. */
   readonly "modelled_seconds": number;
-  /** The power model and where its TDP came from. */
+  /** The generic power model and where its TDP came from. */
   readonly "power_model": {
     readonly "tdp_watts": number;
     readonly "tdp_source": ResolvedTdp["tdpSource"];
     readonly "idle_fraction": number;
     readonly gamma: number;
+  };
+  /**
+   * The cloud instance power model used instead of the generic one for modelled time (present
+   * only when the logger was given an instance): its name, instance, catalog match, vCPUs,
+   * flags and its power at 0 % and 100 % utilisation (before PUE).
+   */
+  readonly "instance_model"?: {
+    readonly name: string;
+    readonly "instance_id": string;
+    readonly match: string;
+    readonly vcpus: number;
+    readonly flags: readonly string[];
+    readonly "idle_watts": number;
+    readonly "max_watts": number;
   };
   /** Governor restarts, counter resets and similar, oldest first. */
   readonly events: readonly string[];
@@ -196,6 +213,8 @@ export interface SummaryParams {
   readonly scope: CpuTimeScope;
   /** Extra notes to carry (e.g. why the governor is unavailable). */
   readonly notes?: readonly string[];
+  /** Instance power model used for modelled time (default none: the generic `model`). */
+  readonly instance?: InstanceModel | null;
 }
 
 const round = (x: number, digits = 9): number => Number(x.toFixed(digits));
@@ -205,7 +224,10 @@ const round = (x: number, digits = 9): number => Number(x.toFixed(digits));
  * simulated time) plus the model's time, combined by `combineEnergyEvidence`. A zero-length
  * interval is described by the readings available at its single sample.
  */
-function intervalEvidence(totals: IntervalTotals): EnergyEvidence {
+function intervalEvidence(
+  totals: IntervalTotals,
+  localModel: EnergyModelDetails | undefined,
+): EnergyEvidence {
   const parts: EnergyEvidencePart[] = [];
   const zeroLength = totals.last.monoNs <= totals.first.monoNs;
   for (const source of ["governor", "powercap"] as const) {
@@ -215,7 +237,15 @@ function intervalEvidence(totals: IntervalTotals): EnergyEvidence {
     const sim = totals.simulatedNs[source];
     if (zeroLength) {
       const r = totals.first.readings.find((x) => x.source === source);
-      if (r) {
+      if (r?.model !== undefined) {
+        parts.push({
+          kind: "model",
+          simulated: false,
+          raplBackend: null,
+          durationNs: 0n,
+          model: r.model,
+        });
+      } else if (r) {
         parts.push({
           kind,
           simulated: r.simulated === true,
@@ -225,11 +255,22 @@ function intervalEvidence(totals: IntervalTotals): EnergyEvidence {
       }
       continue;
     }
+    const served = totals.modelReadNs[source];
+    const servedModel = totals.readingModel[source];
+    if (served > 0n && servedModel !== null) {
+      parts.push({
+        kind: "model",
+        simulated: false,
+        raplBackend: null,
+        durationNs: served,
+        model: servedModel,
+      });
+    }
     parts.push({
       kind,
       simulated: false,
       raplBackend: real,
-      durationNs: totals.measuredNs[source] - sim,
+      durationNs: totals.measuredNs[source] - sim - served,
     });
     parts.push({
       kind,
@@ -244,6 +285,7 @@ function intervalEvidence(totals: IntervalTotals): EnergyEvidence {
       simulated: false,
       raplBackend: null,
       durationNs: totals.modelledNs,
+      ...(localModel !== undefined ? { model: localModel } : {}),
     });
   }
   const e = combineEnergyEvidence(parts);
@@ -278,8 +320,11 @@ export function summarizeEnergy(
   const cpuWh = Number(measuredUj) / 3.6e9 + totals.modelledJ / 3600;
   const gpuWh = totals.gpuJ / 3600;
   const observed = totals.idleObservedWatts ?? params.observedIdleWatts ?? null;
-  const idleW = params.idleBaselineWatts ?? observed ??
-    params.model.idleFraction * params.model.tdpWatts;
+  const instance = params.instance ?? null;
+  const modelIdleW = instance !== null
+    ? instanceModelPower(instance, 0).totalW
+    : params.model.idleFraction * params.model.tdpWatts;
+  const idleW = params.idleBaselineWatts ?? observed ?? modelIdleW;
   const idleSource: EnergyDetails["idle_baseline_source"] =
     params.idleBaselineWatts !== undefined && params.idleBaselineWatts !== null
       ? "option"
@@ -306,10 +351,22 @@ export function summarizeEnergy(
     durationSeconds: duration,
     ratio,
   });
-  const evidence = intervalEvidence(totals);
+  const modelledSeconds = Number(totals.modelledNs) / 1e9;
+  const meanUtil = modelledSeconds > 0 ? totals.modelledUtilPctSeconds / modelledSeconds : 0;
+  const localModel = instance === null ? undefined : instanceModelDetails(instance, meanUtil);
+  const evidence = intervalEvidence(totals, localModel);
   const sources: string[] = [];
   const governorSim = totals.simulatedNs.governor > 0n;
-  if (totals.measuredNs.governor > 0n) sources.push(governorSim ? "governor:sim" : "governor");
+  const governorModel = totals.modelReadNs.governor > 0n ? totals.readingModel.governor : null;
+  if (totals.measuredNs.governor > 0n) {
+    sources.push(governorSim ? "governor:sim" : governorModel ? "governor:instance" : "governor");
+  }
+  if (governorModel !== null) {
+    notes.push(
+      `the governor serves MODELLED energy (${governorModel.name} for ` +
+        `${governorModel.instanceId}): not a measurement`,
+    );
+  }
   if (governorSim) {
     notes.push("the governor reads a SIMULATED source (sim): its energy is not a measurement");
   }
@@ -322,7 +379,12 @@ export function summarizeEnergy(
   if (totals.modelledNs > 0n || sources.length === 0) sources.push("model");
   const coverage = evidence.measuredFraction;
   if (totals.modelledNs > 0n || durationNs === 0n && coverage === 0) {
-    if (params.tdpSource === "default") {
+    if (instance !== null) {
+      notes.push(
+        `modelled energy uses ${instance.name} for ${instance.instanceId} (${instance.match}` +
+          `${instance.flags.length > 0 ? `; ${instance.flags.join(", ")}` : ""})`,
+      );
+    } else if (params.tdpSource === "default") {
       notes.push(
         `modelled energy uses the default TDP of ${params.model.tdpWatts} W; set CPU_TDP_WATTS or energy.tdpWatts`,
       );
@@ -375,6 +437,17 @@ export function summarizeEnergy(
       idle_fraction: params.model.idleFraction,
       gamma: params.model.gamma,
     },
+    ...(instance === null ? {} : {
+      "instance_model": {
+        name: instance.name,
+        "instance_id": instance.instanceId,
+        match: instance.match,
+        vcpus: instance.vcpus,
+        flags: [...instance.flags],
+        "idle_watts": round(instanceModelPower(instance, 0).totalW),
+        "max_watts": round(instanceModelPower(instance, 100).totalW),
+      },
+    }),
     events: totals.events,
     notes,
   };

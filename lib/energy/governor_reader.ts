@@ -9,6 +9,7 @@ import type { GovernorReading } from "./wire.ts";
 import type { HostEnergyReader, HostEnergyReading } from "./host_energy.ts";
 import {
   type EnergyEvidence,
+  type EnergyModelDetails,
   type RaplBackend,
   singleEnergyEvidence,
 } from "../base/energy_evidence.ts";
@@ -37,10 +38,41 @@ export function decodeGovernorSource(
 }
 
 /**
- * Evidence for energy taken from the governor's readings alone over a whole span (e.g. `report`):
- * kind `governor`, the decoded backend, simulated when the source is.
+ * The model behind a governor reading whose source is `instance` (modelled energy), typed as
+ * energy evidence details; null for every other source, and for an `instance` reading without
+ * its `model` (then {@link decodeGovernorSource} takes it as unknown: simulated, never measured).
  *
- * @param reading The governor reading (only its `source` is used).
+ * @param reading The governor reading (its `source` and `model`).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { governorModel } from "./governor_reader.ts";
+ * const model = { name: "ccf-linear@2026-12-02", instanceId: "aws:m5.large", match: "exact" as const, flags: [], sigmaLn: 0.355 };
+ * assert.equal(governorModel({ source: "instance", model })?.instanceId, "aws:m5.large");
+ * assert.equal(governorModel({ source: "sysfs" }), null);
+ * assert.equal(governorModel({ source: "instance" }), null);
+ * ```
+ */
+export function governorModel(
+  reading: Pick<GovernorReading, "source" | "model">,
+): EnergyModelDetails | null {
+  const m = reading.model;
+  if (reading.source !== "instance" || m === undefined || !(m.sigmaLn > 0)) return null;
+  return {
+    name: m.name,
+    instanceId: m.instanceId,
+    match: m.match,
+    flags: [...m.flags],
+    sigmaLn: m.sigmaLn,
+  };
+}
+
+/**
+ * Evidence for energy taken from the governor's readings alone over a whole span (e.g. `report`):
+ * kind `governor`, the decoded backend, simulated when the source is; kind `model` with the
+ * model's details when the governor serves an instance power model (`instance` with `model`).
+ *
+ * @param reading The governor reading (its `source`, and `model` when there is one).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -49,9 +81,16 @@ export function decodeGovernorSource(
  * assert.equal(e.kind, "governor");
  * assert.equal(e.simulated, true);
  * assert.equal(governorEvidence({ source: "msr" }).simulated, false);
+ * const model = { name: "ccf-linear@2026-12-02", instanceId: "aws:m5.large", match: "exact" as const, flags: [], sigmaLn: 0.355 };
+ * const vm = governorEvidence({ source: "instance", model });
+ * assert.deepEqual([vm.kind, vm.simulated, vm.model?.name], ["model", false, "ccf-linear@2026-12-02"]);
  * ```
  */
-export function governorEvidence(reading: Pick<GovernorReading, "source">): EnergyEvidence {
+export function governorEvidence(
+  reading: Pick<GovernorReading, "source"> & Partial<Pick<GovernorReading, "model">>,
+): EnergyEvidence {
+  const model = governorModel(reading);
+  if (model !== null) return singleEnergyEvidence("model", { model });
   const decoded = decodeGovernorSource(reading.source);
   return singleEnergyEvidence("governor", {
     raplBackend: decoded.backend,
@@ -118,6 +157,16 @@ export class GovernorReader implements HostEnergyReader {
     for (const name of r.hostTotalDomains) {
       const d = r.domains[name];
       if (d) events += d.resets + d.discarded + d.stalls;
+    }
+    const model = governorModel(r);
+    if (model !== null) {
+      return {
+        source: "governor",
+        instance: `${r.instance}/${events}`,
+        totalUj: r.hostTotalUj,
+        simulated: false,
+        model,
+      };
     }
     const decoded = decodeGovernorSource(r.source);
     return {

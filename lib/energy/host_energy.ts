@@ -9,7 +9,7 @@
  */
 
 import type { Clock } from "../base/clock.ts";
-import type { RaplBackend } from "../base/energy_evidence.ts";
+import type { EnergyModelDetails, RaplBackend } from "../base/energy_evidence.ts";
 
 /**
  * Where measured host energy came from.
@@ -53,6 +53,12 @@ export interface HostEnergyReading {
    * that decodes the source (absent: not simulated).
    */
   readonly simulated?: boolean;
+  /**
+   * Set when the source serves MODELLED energy (the governor's `instance` source: a cloud
+   * instance power model): which model. Such energy is integrated like a counter but is never
+   * signed as measured (its evidence is kind `model`). Absent: a counter reading.
+   */
+  readonly model?: EnergyModelDetails;
 }
 
 /**

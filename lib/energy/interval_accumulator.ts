@@ -2,16 +2,19 @@
  * The pure core of the energy logger: samples in, interval totals out. Each pair of consecutive
  * samples is a segment whose energy comes from the best source valid at BOTH ends (governor,
  * then powercap, same instance, non-decreasing total), else from the CPU power model over the
- * segment's host utilisation. Task and host CPU time are summed per segment too, so the ratio
- * and the energy cover exactly the same time.
+ * segment's host utilisation (the instance power model when one is given, else the generic
+ * CPU model). A reading whose source serves modelled energy (the governor's `instance` source)
+ * is integrated like a measured one but kept apart as modelled (`modelReadNs`). Task and host
+ * CPU time are summed per segment too, so the ratio and the energy cover exactly the same time.
  *
  * @module
  */
 
-import type { RaplBackend } from "../base/energy_evidence.ts";
+import type { EnergyModelDetails, RaplBackend } from "../base/energy_evidence.ts";
 import { cpuDelta, type CpuTimes } from "./cpu_times.ts";
 import type { HostEnergyReading, MeasuredSource } from "./host_energy.ts";
 import { type GpuReading, gpuTrapezoidJoules } from "./nvidia_smi.ts";
+import { type InstanceModel, instanceModelPower } from "./instance_model.ts";
 import { modelCpuPowerWatts, type PowerModel } from "./power_model.ts";
 
 /**
@@ -74,6 +77,8 @@ export interface IntervalTotals {
   readonly modelledJ: number;
   /** Time covered by modelled segments in ns. */
   readonly modelledNs: bigint;
+  /** Utilisation (percent) x seconds over modelled segments: their mean utilisation's numerator. */
+  readonly modelledUtilPctSeconds: number;
   /** GPU energy in joules (trapezoid over samples). */
   readonly gpuJ: number;
   /** Task CPU seconds over segments where task and host times were both known. */
@@ -94,6 +99,10 @@ export interface IntervalTotals {
   readonly backends: Readonly<Record<MeasuredSource, readonly RaplBackend[]>>;
   /** Part of `measuredNs` whose readings were simulated (not measurements), by source, in ns. */
   readonly simulatedNs: Readonly<Record<MeasuredSource, bigint>>;
+  /** Part of `measuredNs` whose readings were modelled by their source (not measurements), ns. */
+  readonly modelReadNs: Readonly<Record<MeasuredSource, bigint>>;
+  /** The model behind those readings, per source (the latest seen), or null. */
+  readonly readingModel: Readonly<Record<MeasuredSource, EnergyModelDetails | null>>;
   /**
    * Lowest measured power (W) over segments of at least 0.5 s with host CPU utilisation at most
    * 10%: an observation of the host's idle power, or null.
@@ -122,8 +131,10 @@ export interface IntervalTotals {
  * ```
  */
 export interface AccumulatorParams {
-  /** Power model for unmeasured segments. */
+  /** Generic power model for unmeasured segments (used when `instance` is null or absent). */
   readonly model: PowerModel;
+  /** Instance power model for unmeasured segments (default none: the generic `model`). */
+  readonly instance?: InstanceModel | null;
   /** USER_HZ: clock ticks per second of `/proc/stat` (100 on Linux unless known otherwise). */
   readonly ticksPerSecond: number;
   /** Utilisation assumed when host CPU times are missing (default 50). */
@@ -154,6 +165,7 @@ export function startEnergyInterval(sample: EnergySample): IntervalTotals {
     measuredNs: ZERO,
     modelledJ: 0,
     modelledNs: 0n,
+    modelledUtilPctSeconds: 0,
     gpuJ: 0,
     taskCpuSeconds: 0,
     hostBusySeconds: 0,
@@ -165,6 +177,8 @@ export function startEnergyInterval(sample: EnergySample): IntervalTotals {
     events: [],
     backends: { governor: [], powercap: [] },
     simulatedNs: ZERO,
+    modelReadNs: ZERO,
+    readingModel: { governor: null, powercap: null },
     lastInstance: {
       governor: sample.readings.find((r) => r.source === "governor")?.instance ?? null,
       powercap: sample.readings.find((r) => r.source === "powercap")?.instance ?? null,
@@ -254,9 +268,12 @@ export function addEnergySample(
   const measuredNs = { ...totals.measuredNs };
   let modelledJ = totals.modelledJ;
   let modelledNs = totals.modelledNs;
+  let modelledUtil = totals.modelledUtilPctSeconds;
   let measured = false;
   let backends = totals.backends;
   let simulatedNs = totals.simulatedNs;
+  let modelReadNs = totals.modelReadNs;
+  let readingModel = totals.readingModel;
   let idleObserved = totals.idleObservedWatts;
   for (const source of ["governor", "powercap"] as const) {
     const delta = measuredDelta(a, next, source, events);
@@ -264,12 +281,16 @@ export function addEnergySample(
       measuredUj[source] += delta;
       measuredNs[source] += dtNs;
       measured = true;
-      if (seconds >= 0.5 && haveHost && total > 0 && busy * 10 <= total) {
+      const reading = next.readings.find((r) => r.source === source);
+      const prev = a.readings.find((r) => r.source === source);
+      const served = reading?.model ?? prev?.model;
+      if (served !== undefined) {
+        modelReadNs = { ...modelReadNs, [source]: modelReadNs[source] + dtNs };
+        readingModel = { ...readingModel, [source]: served };
+      } else if (seconds >= 0.5 && haveHost && total > 0 && busy * 10 <= total) {
         const watts = Number(delta) / 1e6 / seconds;
         idleObserved = idleObserved === null ? watts : Math.min(idleObserved, watts);
       }
-      const reading = next.readings.find((r) => r.source === source);
-      const prev = a.readings.find((r) => r.source === source);
       if (reading?.simulated === true || prev?.simulated === true) {
         simulatedNs = { ...simulatedNs, [source]: simulatedNs[source] + dtNs };
       }
@@ -284,8 +305,12 @@ export function addEnergySample(
   if (!measured) {
     if (!(haveHost && total > 0)) withoutHost++;
     const util = haveHost && total > 0 ? (100 * busy) / total : (params.unknownUtilPct ?? 50);
-    modelledJ += modelCpuPowerWatts(util, params.model) * seconds;
+    const watts = params.instance
+      ? instanceModelPower(params.instance, util).totalW
+      : modelCpuPowerWatts(util, params.model);
+    modelledJ += watts * seconds;
     modelledNs += dtNs;
+    modelledUtil += Math.min(100, Math.max(0, util)) * seconds;
   }
 
   let taskCpu = totals.taskCpuSeconds;
@@ -308,6 +333,7 @@ export function addEnergySample(
     measuredNs,
     modelledJ,
     modelledNs,
+    modelledUtilPctSeconds: modelledUtil,
     gpuJ,
     taskCpuSeconds: taskCpu,
     hostBusySeconds: hostBusy,
@@ -319,6 +345,8 @@ export function addEnergySample(
     events: events.slice(-20),
     backends,
     simulatedNs,
+    modelReadNs,
+    readingModel,
     lastInstance,
   };
 }

@@ -39,6 +39,7 @@ export {
   type GovernorDomainReading,
   type GovernorHealth,
   type GovernorLatency,
+  type GovernorModelInfo,
   type GovernorReading,
   type GovernorStats,
   type GovernorWorkloads,
@@ -59,6 +60,8 @@ export type {
 export type {
   EnergyEvidence,
   EnergyEvidenceKind,
+  EnergyModelDetails,
+  EnergyModelMatch,
   MeterDetails,
   MeterPoint,
   RaplBackend,
@@ -81,3 +84,6 @@ export type {
   WorkloadIdlePolicy,
   WorkloadTotals,
 } from "./workloads/workload.ts";
+export type { InstanceModel, InstanceModelChoice } from "./instance_model.ts";
+export type { InstanceEmbodied, InstanceMatch, InstanceSpec } from "../cloud/instance_catalog.ts";
+export type { CloudProvider } from "../cloud/data/types.ts";

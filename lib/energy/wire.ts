@@ -230,7 +230,10 @@ export interface GovernorReading {
   readonly instance: string;
   /** Instance whose totals this run continues (persisted), or null: totals restarted at 0. */
   readonly continues: string | null;
-  /** Source kind: `sysfs`, `msr` or `sim` (simulated, not a measurement). */
+  /**
+   * Source kind: `sysfs`, `msr`, `sim` (simulated, not a measurement) or `instance` (a cloud
+   * instance power model: modelled, not a measurement; see `model`).
+   */
   readonly source: string;
   /** Governor's monotonic time of the sample, ns. */
   readonly monoNs: bigint;
@@ -242,6 +245,42 @@ export interface GovernorReading {
   readonly hostTotalUj: bigint;
   /** Domains in the host total. */
   readonly hostTotalDomains: readonly string[];
+  /**
+   * Present only when the source is `instance`: the instance power model whose MODELLED energy
+   * the totals are (never a measurement). Absent on the wire for every other source.
+   */
+  readonly model?: GovernorModelInfo;
+}
+
+/**
+ * The instance power model behind an `instance` source's totals (the `model` field of `read`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeBody, encodeBody, type GovernorModelInfo } from "./wire.ts";
+ * const model: GovernorModelInfo = {
+ *   name: "ccf-linear@2026-12-02", instanceId: "aws:m5.large", match: "exact", flags: [], sigmaLn: 0.355,
+ * };
+ * const reading = {
+ *   instance: "i", continues: null, source: "instance", monoNs: 0n, time: "2026-01-01T00:00:00.000Z",
+ *   domains: {}, hostTotalUj: 0n, hostTotalDomains: [], model,
+ * };
+ * assert.equal(encodeBody("read", reading).model?.instance_id, "aws:m5.large");
+ * assert.deepEqual(decodeBody("read", encodeBody("read", reading)), reading);
+ * ```
+ */
+export interface GovernorModelInfo {
+  /** Model name and data version, e.g. `ccf-linear@2026-12-02`. */
+  readonly name: string;
+  /** Canonical instance id, `provider:type`. */
+  readonly instanceId: string;
+  /** How the type matched the catalog: `exact` or `provider_average`. */
+  readonly match: "exact" | "provider_average";
+  /** What the model could not use or assumed. */
+  readonly flags: readonly string[];
+  /** 1-sigma of ln(power) of the model at the latest utilisation. */
+  readonly sigmaLn: number;
 }
 
 /**
@@ -698,6 +737,34 @@ export interface WireReading {
   readonly host_total_uj: string;
   /** Domains in the host total. */
   readonly host_total_domains: readonly string[];
+  /** `instance` source only: the model (absent otherwise). */
+  readonly model?: WireModelInfo;
+}
+
+/**
+ * {@link GovernorModelInfo} on the wire.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WireModelInfo } from "./wire.ts";
+ * const wire: WireModelInfo = {
+ *   name: "ccf-linear@2026-12-02", instance_id: "aws:m5.large", match: "exact", flags: [], sigma_ln: 0.355,
+ * };
+ * assert.equal(wire.instance_id, "aws:m5.large");
+ * ```
+ */
+export interface WireModelInfo {
+  /** Model name and data version. */
+  readonly name: string;
+  /** `provider:type`. */
+  readonly instance_id: string;
+  /** `exact` or `provider_average`. */
+  readonly match: "exact" | "provider_average";
+  /** Flags. */
+  readonly flags: readonly string[];
+  /** 1-sigma of ln(power). */
+  readonly sigma_ln: number;
 }
 
 /**
@@ -1254,6 +1321,15 @@ function absentAsNull<T, W>(inner: Codec<T, W>): Codec<T | null, W | null> {
   };
 }
 
+/** `inner`, or absent: a field added after v1 that only some sources send (absent, not null). */
+function optional<T, W>(inner: Codec<T, W>): Codec<T | undefined, W | undefined> {
+  return {
+    expected: `${inner.expected} or absent`,
+    encode: (value, path) => value === undefined ? undefined : inner.encode(value, path),
+    decode: (json, path) => json === undefined ? undefined : inner.decode(json, path),
+  };
+}
+
 function oneOf<const V extends string>(values: readonly V[]): Codec<V, V> {
   const expected = `one of ${values.join(", ")}`;
   const ok = (x: unknown): x is V => (values as readonly unknown[]).includes(x);
@@ -1326,10 +1402,12 @@ function struct<T, W>() {
     const expected = "an object";
     return {
       expected,
+      // an `optional` field that is absent stays absent (no key) on both sides
       encode(value, path) {
         const out: Record<string, unknown> = {};
         for (const [key, [wire, codec]] of entries) {
-          out[wire] = codec.encode(value[key], join(path, wire));
+          const v = codec.encode(value[key], join(path, wire));
+          if (v !== undefined) out[wire] = v;
         }
         return out as W;
       },
@@ -1337,10 +1415,11 @@ function struct<T, W>() {
         if (!isObject(json)) return refuse(path, expected, json);
         const out: Record<string, unknown> = {};
         for (const [key, [wire, codec]] of entries) {
-          out[key] = codec.decode(
+          const v = codec.decode(
             Object.hasOwn(json, wire) ? json[wire] : undefined,
             join(path, wire),
           );
+          if (v !== undefined) out[key] = v;
         }
         return out as T;
       },
@@ -1360,6 +1439,14 @@ const DOMAIN_READING = struct<GovernorDomainReading, WireDomainReading>()({
   coverage: ["coverage", ratio],
 });
 
+const MODEL_INFO = struct<GovernorModelInfo, WireModelInfo>()({
+  name: ["name", text],
+  instanceId: ["instance_id", text],
+  match: ["match", oneOf(["exact", "provider_average"] as const)],
+  flags: ["flags", list(text)],
+  sigmaLn: ["sigma_ln", nonNegative],
+});
+
 const READING = struct<GovernorReading, WireReading>()({
   instance: ["instance", text],
   continues: ["continues", nullable(text)],
@@ -1369,6 +1456,7 @@ const READING = struct<GovernorReading, WireReading>()({
   domains: ["domains", byName(DOMAIN_READING)],
   hostTotalUj: ["host_total_uj", decimal],
   hostTotalDomains: ["host_total_domains", list(text)],
+  model: ["model", optional(MODEL_INFO)],
 });
 
 const UJ_PER_RAW = struct<GovernorDomainInfo["ujPerRaw"], WireDomainInfo["uj_per_raw"]>()({

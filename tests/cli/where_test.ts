@@ -186,3 +186,72 @@ Deno.test("where --help documents the options, defaults and exit codes", async (
     assert.ok(r.stdout.includes(text), text);
   }
 });
+
+async function whereWithConfig(args: string[], configPath: string) {
+  const stdout = bufferSink();
+  const stderr = bufferSink();
+  const code = await runCli(["where", ...args], {
+    commands: [whereCommand],
+    stdout,
+    stderr,
+    env: { CARBON_OPS_CONFIG: configPath },
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+Deno.test("where reads the cloud config keys (DMI root, metadata URL and timeout, cache, overrides) and flags win", async () => {
+  await using dir = await tempDir();
+  await using imds = fakeImds({
+    aws: { instanceType: "m5.large", region: "eu-west-1", zone: "eu-west-1b" },
+  });
+  const dmiRoot = await fakeDmi(dir.join("dmi"), "aws-nitro");
+  const configPath = dir.join("config.jsonc");
+  await Deno.writeTextFile(
+    configPath,
+    JSON.stringify({
+      cloud: {
+        dmiRoot,
+        metadataUrl: imds.url,
+        metadataTimeoutMs: 5000,
+        cachePath: dir.join("cache.json"),
+        zone: "eu-west-1c",
+      },
+    }),
+  );
+  const r = await whereWithConfig(["--json"], configPath);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.provider.value, "aws");
+  assert.equal(j.instance_type?.value ?? j.instanceType?.value, "m5.large");
+  assert.equal(j.zone.value, "eu-west-1c");
+  assert.equal(j.zone.source, "config");
+  assert.ok((await Deno.stat(dir.join("cache.json"))).isFile);
+  const flagged = await whereWithConfig(["--json", "--zone", "eu-west-1a"], configPath);
+  assert.equal(JSON.parse(flagged.stdout).zone.value, "eu-west-1a");
+});
+
+Deno.test("where with cloud.metadata never asks no metadata service even when DMI names the provider", async () => {
+  await using dir = await tempDir();
+  await using imds = fakeImds({ aws: { instanceType: "m5.large", region: "eu-west-1" } });
+  const dmiRoot = await fakeDmi(dir.join("dmi"), "aws-nitro");
+  const configPath = dir.join("config.jsonc");
+  await Deno.writeTextFile(
+    configPath,
+    JSON.stringify({
+      cloud: {
+        dmiRoot,
+        metadata: "never",
+        cachePath: dir.join("c.json"),
+        instanceType: "aws:m5.xlarge",
+      },
+    }),
+  );
+  const r = await whereWithConfig(["--json"], configPath);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.provider.value, "aws");
+  assert.equal((j.instance_type ?? j.instanceType).value, "m5.xlarge");
+  assert.equal((j.instance_type ?? j.instanceType).source, "config");
+  assert.equal(j.region, null);
+  assert.equal(imds.requests.length, 0);
+});

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { UsageError } from "../../base/errors.ts";
+import { ConfigError, UsageError } from "../../base/errors.ts";
 import { didYouMean } from "../../base/suggest.ts";
 import { CLOUD_PROVIDERS, type CloudProvider, type MetadataFetch } from "../../cloud/imds.ts";
 import {
@@ -96,6 +96,37 @@ function regionOverride(
   return { region: m[2], provider: named };
 }
 
+/** The config's `cloud.metadataUrl`, checked like the flag (a ConfigError names the key). */
+function configMetadataUrl(raw: string | null): string | undefined {
+  if (raw === null) return undefined;
+  try {
+    return metadataUrlOption(raw);
+  } catch (err) {
+    throw new ConfigError(
+      `cloud.metadataUrl must be a plain http:// base URL such as http://127.0.0.1:8169, ` +
+        `got ${JSON.stringify(raw)}`,
+      { source: "cloud.metadataUrl", key: "cloud.metadataUrl", cause: err },
+    );
+  }
+}
+
+/** `--instance-type aws:m5.large` (or `cloud.instanceType`) also names the provider. */
+function typeOverride(
+  raw: string | undefined,
+  provider: CloudProvider | undefined,
+): { instanceType?: string; provider?: CloudProvider } {
+  if (raw === undefined) return {};
+  const m = /^([a-z]+):(.+)$/i.exec(raw);
+  if (!m) return { instanceType: raw };
+  const named = providerOption(m[1]);
+  if (provider !== undefined && named !== provider) {
+    throw new UsageError(`instance type ${raw} names ${named} but the provider is ${provider}`, {
+      usage: USAGE,
+    });
+  }
+  return { instanceType: m[2], provider: named };
+}
+
 function line(label: string, v: LocatedValue | null, extra = ""): string {
   const value = v === null ? "unknown" : v.value;
   const from = v === null ? "" : `(${SOURCE_WORDS[v.source]}${extra})`;
@@ -146,7 +177,11 @@ request failed is not cached, so the next run asks again.
 
 Options:
   --json                    print JSON
-  --dmi-root DIR            DMI directory (default /sys/class/dmi/id)
+Every option but --json, --refresh and --cache has a config key in the cloud section (dmiRoot,
+metadataUrl, metadataTimeoutMs, provider, instanceType, region, zone; plus metadata: auto, always
+or never, and cachePath); a flag wins over the config.
+
+  --dmi-root DIR            DMI directory (default cloud.dmiRoot, /sys/class/dmi/id)
   --metadata-url URL        metadata base URL for every provider, e.g. a fake on
                             http://127.0.0.1:8169 (default http://169.254.169.254, used only for
                             the provider DMI names); setting it also asks on non-cloud hosts
@@ -185,7 +220,8 @@ Examples:
         usage: USAGE,
       });
       const config = await ctx.loadConfig();
-      const dmiRoot = values["dmi-root"] ?? "/sys/class/dmi/id";
+      const cloud = config.cloud;
+      const dmiRoot = values["dmi-root"] ?? cloud.dmiRoot;
       if (values["dmi-root"] !== undefined) {
         const exists = await Deno.stat(dmiRoot).then((s) => s.isDirectory, () => false);
         if (!exists) {
@@ -195,9 +231,10 @@ Examples:
           });
         }
       }
-      const metadataUrl = metadataUrlOption(values["metadata-url"]);
+      const metadataUrl = metadataUrlOption(values["metadata-url"]) ??
+        configMetadataUrl(cloud.metadataUrl);
       const timeoutMs = values["metadata-timeout-ms"] === undefined
-        ? 300
+        ? cloud.metadataTimeoutMs
         : numberOption(values["metadata-timeout-ms"], "--metadata-timeout-ms", {
           min: 10,
           max: 60_000,
@@ -205,14 +242,25 @@ Examples:
         });
       const providerFlag = providerOption(values.provider);
       const fromRegion = regionOverride(values.region, providerFlag);
+      const fromType = typeOverride(values["instance-type"], providerFlag ?? fromRegion.provider);
+      const fromConfigType = typeOverride(
+        cloud.instanceType ?? undefined,
+        cloud.provider ?? undefined,
+      );
       const overrides: LocationOverrides = {
-        provider: providerFlag ?? fromRegion.provider,
-        instanceType: values["instance-type"],
-        region: fromRegion.region,
-        zone: values.zone,
+        provider: providerFlag ?? fromRegion.provider ?? fromType.provider ??
+          cloud.provider ?? fromConfigType.provider,
+        instanceType: fromType.instanceType ?? fromConfigType.instanceType,
+        region: fromRegion.region ?? cloud.region,
+        zone: values.zone ?? cloud.zone,
       };
-      const mode = metadataUrl === undefined ? "auto" : "always";
-      const cachePath = values.cache ??
+      // An explicit URL (flag or config) means "ask it", also on a host whose DMI names no cloud.
+      const mode = values["metadata-url"] !== undefined
+        ? "always"
+        : cloud.metadata === "auto" && metadataUrl !== undefined
+        ? "always"
+        : cloud.metadata;
+      const cachePath = values.cache ?? cloud.cachePath ??
         defaultLocationCachePath({ uid: deps.uid, env: ctx.env });
       const result = await cachedLocation(
         () =>

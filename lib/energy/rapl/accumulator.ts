@@ -18,6 +18,7 @@
  */
 
 import type { DomainInfo, DomainSample } from "./energy_source.ts";
+import type { EnergyModelDetails } from "../../base/energy_evidence.ts";
 import type { PersistedState } from "./persisted_state.ts";
 
 /**
@@ -50,7 +51,12 @@ export interface AccumulatorOptions {
   /** Random UUID of this daemon run, included in every snapshot (required, injected). */
   readonly instance: string;
   /** Source kind, reported in snapshots (default `"sim"`). */
-  readonly source?: "sysfs" | "msr" | "sim";
+  readonly source?: "sysfs" | "msr" | "sim" | "instance";
+  /**
+   * `instance` source only: the model whose modelled energy the totals are, asked at each
+   * snapshot (default none: no `model` in snapshots).
+   */
+  readonly model?: () => EnergyModelDetails;
   /** Monotonic start time in ns; coverage is measured from here (default: first frame). */
   readonly startMonoNs?: bigint;
   /** Per-domain power above which a delta is implausible (default 5000 W). */
@@ -132,7 +138,9 @@ export interface Snapshot {
   /** Instance whose persisted totals this run continues, or null when totals started at 0. */
   readonly continues: string | null;
   /** Source kind. */
-  readonly source: "sysfs" | "msr" | "sim";
+  readonly source: "sysfs" | "msr" | "sim" | "instance";
+  /** `instance` source only: the model behind the (modelled) totals. */
+  readonly model?: EnergyModelDetails;
   /** Monotonic time of the last frame (ns). */
   readonly monoNs: bigint;
   /** Wall-clock time of the last frame (epoch ms). */
@@ -220,7 +228,8 @@ export class Accumulator {
   readonly #byName = new Map<string, DomainState>();
   readonly #instance: string;
   readonly #continues: string | null;
-  readonly #source: "sysfs" | "msr" | "sim";
+  readonly #source: "sysfs" | "msr" | "sim" | "instance";
+  readonly #model: (() => EnergyModelDetails) | null;
   #maxPowerMw: bigint;
   #stallTicks: number;
   #startNs: bigint | null;
@@ -238,6 +247,7 @@ export class Accumulator {
   constructor(domains: readonly DomainInfo[], options: AccumulatorOptions) {
     this.#instance = options.instance;
     this.#source = options.source ?? "sim";
+    this.#model = options.model ?? null;
     this.#startNs = options.startMonoNs ?? null;
     this.#maxPowerMw = toMilliwatts(options.maxPowerWatts ?? 5000);
     this.#stallTicks = options.stallTicks ?? 20;
@@ -425,6 +435,7 @@ export class Accumulator {
       domains: Object.freeze(domains),
       hostTotalUj: host,
       hostTotalDomains: Object.freeze(hostNames),
+      ...(this.#model === null ? {} : { model: this.#model() }),
     });
   }
 

@@ -44,7 +44,7 @@ export type EnergySourceFailure =
  */
 export class EnergySourceError extends Error {
   /** Which backend failed. */
-  readonly backend: "sysfs" | "msr" | "sim" | "any";
+  readonly backend: "sysfs" | "msr" | "sim" | "instance" | "any";
   /** Category of failure. */
   readonly reason: EnergySourceFailure;
   /** The file or directory involved, when there is one. */
@@ -58,7 +58,7 @@ export class EnergySourceError extends Error {
   constructor(
     message: string,
     details: {
-      backend: "sysfs" | "msr" | "sim" | "any";
+      backend: "sysfs" | "msr" | "sim" | "instance" | "any";
       reason: EnergySourceFailure;
       path?: string;
       cause?: unknown;

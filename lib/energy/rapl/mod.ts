@@ -25,13 +25,21 @@
 export {
   describeEnergySource,
   type OpenedEnergySource,
+  type OpenedGovernorSource,
   openEnergySource,
   type OpenEnergySourceOptions,
+  openGovernorSource,
   type SourceAttempt,
 } from "./open_source.ts";
 export type { DomainInfo, DomainKind, DomainSample, EnergySource } from "./energy_source.ts";
 export { EnergySourceError, type EnergySourceFailure } from "./errors.ts";
 export { createSimSource, type SimEnergySource, type SimSourceOptions } from "./sim.ts";
+export {
+  createInstanceSource,
+  type GovernorEnergySource,
+  type InstanceEnergySource,
+  type InstanceSourceOptions,
+} from "./instance_source.ts";
 export {
   constantPower,
   cpuUtilisationPower,
@@ -41,3 +49,5 @@ export {
   stepPower,
 } from "./power_profile.ts";
 export type { Clock } from "../../base/clock.ts";
+export type { InstanceModel } from "../instance_model.ts";
+export type { EnergyModelDetails } from "../../base/energy_evidence.ts";

@@ -4,8 +4,10 @@
  * permissions are in effect.
  *
  * Order: `sysfs` mode tries sysfs, then MSR when `allowMsr` is set; `msr` mode (which requires
- * `allowMsr`, else it fails) tries MSR, then sysfs; `sim` mode opens only the simulated source. The simulated
- * source is never a fallback. An invalid option (bad `msrCpus`, bad profile) stops at once.
+ * `allowMsr`, else it fails) tries MSR, then sysfs; `sim` mode opens only the simulated source;
+ * `instance` mode (a cloud VM without RAPL) opens only the instance power model source, which
+ * needs `instance` (from config `cloud.instanceType`). The simulated and instance sources are
+ * never a fallback. An invalid option (bad `msrCpus`, bad profile) stops at once.
  *
  * @module
  */
@@ -21,6 +23,13 @@ import {
   type PowerProfile,
 } from "./power_profile.ts";
 import { createSimSource, type SimEnergySource } from "./sim.ts";
+import {
+  createInstanceSource,
+  type GovernorEnergySource,
+  type InstanceEnergySource,
+} from "./instance_source.ts";
+import { type InstanceModel, resolveInstanceModel } from "../instance_model.ts";
+import { parseProcStat } from "../cpu_times.ts";
 import { currentUid, openSysfsSource, type SysfsEnergySource } from "./sysfs.ts";
 
 /**
@@ -38,8 +47,17 @@ import { currentUid, openSysfsSource, type SysfsEnergySource } from "./sysfs.ts"
  * ```
  */
 export interface OpenEnergySourceOptions {
-  /** `sysfs` (default), `msr` or `sim`. */
-  readonly raplMode?: "sysfs" | "msr" | "sim";
+  /**
+   * `sysfs` (default), `msr` or `sim`; `instance` only through
+   * {@linkcode openGovernorSource} (this function refuses it).
+   */
+  readonly raplMode?: "sysfs" | "msr" | "sim" | "instance";
+  /**
+   * `instance` mode: the resolved instance model (required there; see
+   * `resolveInstanceModel`), or a `provider:type` string resolved with the VM's vCPUs from
+   * `<procRoot>/stat`. Default none.
+   */
+  readonly instance?: InstanceModel | string | null;
   /** Permit MSR access (config-file-only switch). Default false. */
   readonly allowMsr?: boolean;
   /** Powercap class directory. Default `/sys/class/powercap`. */
@@ -82,7 +100,7 @@ export interface OpenEnergySourceOptions {
  */
 export interface SourceAttempt {
   /** Backend. */
-  readonly backend: "sysfs" | "msr" | "sim";
+  readonly backend: "sysfs" | "msr" | "sim" | "instance";
   /** Whether it opened. */
   readonly ok: boolean;
   /** Why it failed, or `opened`. */
@@ -143,6 +161,45 @@ function simRange(value: string | bigint | undefined): bigint {
   return BigInt(text);
 }
 
+function vcpusOf(procRoot: string): number | null {
+  try {
+    const n = parseProcStat(Deno.readTextFileSync(`${procRoot}/stat`)).cpuCount;
+    return n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+function instanceModelOf(o: OpenEnergySourceOptions): InstanceModel {
+  const given = o.instance ?? null;
+  if (given === null) {
+    throw new EnergySourceError(
+      "--rapl-mode=instance needs the instance type: set cloud.instanceType (e.g. " +
+        "aws:m5.large; `carbon-ops where` shows what this VM is) or pass --instance-type",
+      { backend: "instance", reason: "invalid-option" },
+    );
+  }
+  if (typeof given !== "string") return given;
+  let choice;
+  try {
+    choice = resolveInstanceModel(given, { vcpus: vcpusOf(o.procRoot ?? "/proc") });
+  } catch (err) {
+    throw new EnergySourceError(`instance type: ${(err as Error).message}`, {
+      backend: "instance",
+      reason: "invalid-option",
+      cause: err,
+    });
+  }
+  if (choice.model === null) {
+    throw new EnergySourceError(
+      `${choice.note}; the governor has no instance source for it: use the energy logger's ` +
+        "generic model (no governor), or name a type of aws, gcp or azure",
+      { backend: "instance", reason: "invalid-option" },
+    );
+  }
+  return choice.model;
+}
+
 function openOne(backend: Backend, o: OpenEnergySourceOptions): EnergySource {
   if (backend === "sysfs") {
     return openSysfsSource({ root: o.powercapRoot, cpuinfoPath: o.cpuinfoPath });
@@ -181,7 +238,14 @@ function openOne(backend: Backend, o: OpenEnergySourceOptions): EnergySource {
  * ```
  */
 export function openEnergySource(options: OpenEnergySourceOptions = {}): OpenedEnergySource {
-  const mode = options.raplMode ?? "sysfs";
+  const requested = options.raplMode ?? "sysfs";
+  if (requested === "instance") {
+    throw new EnergySourceError(
+      "the instance source is opened by openGovernorSource (it is modelled, not a counter)",
+      { backend: "instance", reason: "invalid-option" },
+    );
+  }
+  const mode: Backend = requested;
   const allowMsr = options.allowMsr ?? false;
   const attempts: SourceAttempt[] = [];
   if (mode === "msr" && !allowMsr) {
@@ -220,10 +284,62 @@ export function openEnergySource(options: OpenEnergySourceOptions = {}): OpenedE
   throw new EnergySourceError(
     `no energy source could be opened for --rapl-mode=${mode}:\n` +
       attempts.map((a) => `  ${a.backend}: ${a.message}`).join("\n") +
-      "\nOn a VM or a machine without RAPL, use --rapl-mode=sim for a demo (it reports " +
-      'source "sim", never measured energy).',
+      "\nOn a cloud VM, use --rapl-mode=instance with cloud.instanceType for the instance " +
+      'power model (source "instance": modelled, never measured); elsewhere without RAPL, ' +
+      '--rapl-mode=sim for a demo (it reports source "sim", never measured energy).',
     { backend: "any", reason },
   );
+}
+
+/**
+ * What {@linkcode openGovernorSource} opened: a counter source or the instance source.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type OpenedGovernorSource, openGovernorSource } from "./open_source.ts";
+ * const opened: OpenedGovernorSource = openGovernorSource({ raplMode: "sim" });
+ * assert.equal(opened.source.kind, "sim");
+ * opened.source.close();
+ * ```
+ */
+export interface OpenedGovernorSource {
+  /** The source to poll. */
+  readonly source: GovernorEnergySource;
+  /** Every backend tried, in order (none for `instance`). */
+  readonly attempts: readonly SourceAttempt[];
+  /** Human start-up lines (no trailing newlines). */
+  readonly lines: readonly string[];
+}
+
+/**
+ * Opens the governor's source: `instance` mode opens the instance power model source (needs
+ * `options.instance`; a type the catalog cannot model, or no `/proc/stat`, is an
+ * {@linkcode EnergySourceError} with reason `invalid-option` or `not-found`), every other mode
+ * goes to {@linkcode openEnergySource}. The instance source is never a fallback.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openGovernorSource } from "./open_source.ts";
+ * const procRoot = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${procRoot}/stat`, "cpu  0 0 0 100 0 0 0 0 0 0\ncpu0 0 0 0 100 0 0 0 0 0 0\n");
+ * const { source, lines } = openGovernorSource({ raplMode: "instance", instance: "aws:m5.large", procRoot });
+ * assert.equal(source.kind, "instance");
+ * assert.match(lines[0], /^energy source: MODELLED \(not a measurement\): ccf-linear@\S+ for aws:m5\.large/);
+ * assert.throws(() => openGovernorSource({ raplMode: "instance", procRoot }), /cloud\.instanceType/);
+ * source.close();
+ * Deno.removeSync(procRoot, { recursive: true });
+ * ```
+ */
+export function openGovernorSource(options: OpenEnergySourceOptions = {}): OpenedGovernorSource {
+  if (options.raplMode !== "instance") return openEnergySource(options);
+  const source = createInstanceSource({
+    clock: options.clock ?? systemClock,
+    model: instanceModelOf(options),
+    procRoot: options.procRoot,
+  });
+  return { source, attempts: [], lines: describeEnergySource(source) };
 }
 
 function fraction(f: { num: bigint; den: bigint }): string {
@@ -252,7 +368,7 @@ function fraction(f: { num: bigint; den: bigint }): string {
  * ]);
  * ```
  */
-export function describeEnergySource(source: EnergySource): string[] {
+export function describeEnergySource(source: GovernorEnergySource): string[] {
   const lines: string[] = [];
   if (source.kind === "sysfs") {
     const s = source as SysfsEnergySource;
@@ -265,6 +381,14 @@ export function describeEnergySource(source: EnergySource): string[] {
         `0x${(cpu.model ?? 0).toString(16)}), reading ${
           s.units.map((u) => `CPU ${u.cpu} for ${u.name}`).join(", ")
         }`,
+    );
+  } else if (source.kind === "instance") {
+    const s = source as InstanceEnergySource;
+    lines.push(
+      `energy source: MODELLED (not a measurement): ${s.model.name} for ${s.model.instanceId} ` +
+        `(${s.model.match}, ${s.model.vcpus} vCPUs${
+          s.model.flags.length > 0 ? `; ${s.model.flags.join(", ")}` : ""
+        }) over ${s.statPath} utilisation`,
     );
   } else {
     const s = source as SimEnergySource;
