@@ -5,6 +5,7 @@
  */
 
 import type { EnergyEvidence } from "../base/energy_evidence.ts";
+import type { EmbodiedEmission } from "./embodied_estimate.ts";
 import type { QualityFlag } from "./evidence.ts";
 import type { IntensityBasis } from "./provider.ts";
 import type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";
@@ -36,6 +37,40 @@ export interface EstimateMeta {
   readonly seed?: number;
   /** Monte Carlo only: sampling scheme. */
   readonly sampling?: SamplingScheme;
+}
+
+/**
+ * The power model an estimate's energy came from, when a model named in the record produced it
+ * (a cloud instance's `ccf-linear@<data version>`): written as the record's `activity.model`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EnergyModelInfo } from "./estimate_fields.ts";
+ * const model: EnergyModelInfo = {
+ *   name: "ccf-linear@2026-12-02",
+ *   instanceId: "aws:m5.large",
+ *   utilizationPct: 50,
+ *   utilizationAssumed: false,
+ *   powerW: 7.382,
+ *   flags: [],
+ * };
+ * assert.equal(model.name.split("@")[0], "ccf-linear");
+ * ```
+ */
+export interface EnergyModelInfo {
+  /** Model name with its data version, e.g. `ccf-linear@2026-12-02`. */
+  readonly name: string;
+  /** Canonical instance id the coefficients belong to, e.g. `aws:m5.large`. */
+  readonly instanceId: string;
+  /** CPU utilisation the power was computed at, percent, or null when it varied (measured). */
+  readonly utilizationPct: number | null;
+  /** True when the utilisation is an assumption (CCF's 50 %), not a measurement. */
+  readonly utilizationAssumed: boolean;
+  /** Modelled IT power (before PUE), W, or null when it varied. */
+  readonly powerW: number | null;
+  /** What the model could not use or assumed (`instance_type_not_in_catalog`, ...). */
+  readonly flags: readonly string[];
 }
 
 /**
@@ -106,4 +141,11 @@ export interface EstimateFields {
   readonly meta: EstimateMeta;
   /** Assumptions and data-quality flags, e.g. `annual_average_factor`. */
   readonly flags: readonly string[];
+  /** The power model that produced the energy, when one is named (absent otherwise). */
+  readonly energyModel?: EnergyModelInfo;
+  /**
+   * Embodied emissions of the instance over the activity, beside `grams` (which stays the
+   * operational figure), when an instance is known (absent otherwise).
+   */
+  readonly embodied?: EmbodiedEmission;
 }

@@ -5,10 +5,12 @@
  * @module
  */
 
+import type { EnergyEvidence } from "../base/energy_evidence.ts";
 import { VERSION } from "../base/version.ts";
 import type { JsonValue } from "../ledger/canonical_json.ts";
 import type { RecordBody } from "../ledger/record.ts";
-import type { EstimateFields } from "./estimate_fields.ts";
+import type { EmbodiedEmission } from "./embodied_estimate.ts";
+import type { EnergyModelInfo, EstimateFields } from "./estimate_fields.ts";
 import { mapEnergyEvidence } from "./evidence.ts";
 
 /**
@@ -59,6 +61,16 @@ export interface LedgerBodyOptions {
   readonly cloud?: boolean;
   /** More assumptions in plain words (after the estimate's own), at most 64 kept in all. */
   readonly assumptions?: readonly string[];
+  /**
+   * Embodied emissions to record in the body's `embodied` block (default: the estimate's own,
+   * `EstimateFields.embodied`; none: no block). Its level must be the estimate's.
+   */
+  readonly embodied?: EmbodiedEmission;
+  /**
+   * The power model to name in `activity.model` (default: the estimate's `energyModel`, else
+   * the instance model its energy evidence names, else none).
+   */
+  readonly energyModel?: EnergyModelInfo;
 }
 
 /**
@@ -161,7 +173,16 @@ export function emissionBody(
     );
   }
   if (e.gases === "CO2") assumptions.push("factor covers CO2 only, not CO2e");
+  const model = options.energyModel ?? e.energyModel ?? evidenceModel(e.energyEvidence);
+  if (model !== undefined) assumptions.push(modelAssumption(model));
   assumptions.push(...(options.assumptions ?? []));
+  const embodied = options.embodied ?? e.embodied;
+  if (embodied !== undefined && embodied.confidenceLevelPct !== e.meta.confidenceLevelPct) {
+    throw new RangeError(
+      `the embodied interval is at ${embodied.confidenceLevelPct} %, the estimate at ` +
+        `${e.meta.confidenceLevelPct} %: one record states one confidence level`,
+    );
+  }
   return {
     schema: "carbon-ops/emission/v1",
     reporting_entity: options.reportingEntity,
@@ -178,6 +199,7 @@ export function emissionBody(
       ...(evidence.simulated ? { simulated: true } : {}),
       coverage_pct: energyCoverage,
       ...(options.evidence ? { evidence: options.evidence.map((e) => ({ ...e })) } : {}),
+      ...(model !== undefined ? { model: modelBlock(model) } : {}),
     },
     emission_factor: {
       value: toDecimalString(e.intensityGPerKwh, 6),
@@ -205,9 +227,75 @@ export function emissionBody(
       uncertainty_method: e.meta.method,
       ...(e.meta.seed !== undefined ? { seed: e.meta.seed } : {}),
     },
+    ...(embodied !== undefined ? { embodied: embodiedBlock(embodied) } : {}),
     quality: e.qualityFlag,
     ...(assumptions.length > 0 ? { assumptions: assumptions.slice(0, 64) } : {}),
     tool: { name: "carbon-ops", version: VERSION },
     ...(options.labels ? { labels: { ...options.labels } } : {}),
+  };
+}
+
+/** The instance power model the energy evidence names (the energy logger's), if any. */
+function evidenceModel(evidence: EnergyEvidence): EnergyModelInfo | undefined {
+  const m = evidence.model;
+  if (m === undefined || evidence.kind !== "model") return undefined;
+  return {
+    name: m.name,
+    instanceId: m.instanceId,
+    utilizationPct: null,
+    utilizationAssumed: false,
+    powerW: null,
+    flags: m.flags,
+  };
+}
+
+function modelAssumption(model: EnergyModelInfo): string {
+  const at = model.utilizationPct === null
+    ? "at the measured CPU utilisation"
+    : `at ${model.utilizationPct}% CPU utilisation${model.utilizationAssumed ? " (assumed)" : ""}`;
+  const flags = model.flags.length > 0 ? `; flags: ${model.flags.join(", ")}` : "";
+  return `energy from the instance power model ${model.name} for ${model.instanceId} ${at}${flags}`
+    .slice(0, 1024);
+}
+
+function modelBlock(model: EnergyModelInfo): { [key: string]: JsonValue } {
+  return {
+    name: model.name,
+    instance_type: model.instanceId,
+    ...(model.utilizationPct !== null ? { utilization_pct: model.utilizationPct } : {}),
+    ...(model.utilizationAssumed ? { utilization_assumed: true } : {}),
+  };
+}
+
+/**
+ * The body's `embodied` block (schemas/emission.v1.json): grams and bounds as exact decimal
+ * strings at 6 fraction digits (as `result`), the share of the host at 9.
+ *
+ * @param m The embodied figure.
+ * @throws {RangeError} On a non-finite figure.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { embodiedForInstance } from "./embodied_estimate.ts";
+ * import { embodiedBlock } from "./ledger_body.ts";
+ * const block = embodiedBlock(embodiedForInstance("aws:m5.large", 3_600_000)!);
+ * assert.equal(block.co2e_g, "0.957465");
+ * assert.equal(block.share_of_host, "0.020833333");
+ * assert.equal(block.lifespan_hours, "35040");
+ * ```
+ */
+export function embodiedBlock(m: EmbodiedEmission): { [key: string]: JsonValue } {
+  return {
+    co2e_g: toDecimalString(m.co2eG, 6),
+    ci_lower_g: toDecimalString(m.ciLowerG, 6),
+    ci_upper_g: toDecimalString(m.ciUpperG, 6),
+    confidence_level_pct: m.confidenceLevelPct,
+    method: m.method,
+    model: m.model,
+    data_version: m.dataVersion,
+    instance_type: m.instanceId,
+    ...(m.shareOfHost !== null ? { share_of_host: toDecimalString(m.shareOfHost, 9) } : {}),
+    lifespan_hours: toDecimalString(m.lifespanHours, 6),
+    ...(m.flags.length > 0 ? { flags: m.flags.slice(0, 64).map((f) => f.slice(0, 1024)) } : {}),
   };
 }

@@ -27,8 +27,14 @@ export {
   type EstimateOptions,
   type SpanEstimateOptions,
 } from "./estimator.ts";
-export { CarbonEstimate } from "./estimate.ts";
-export type { EstimateFields, EstimateMeta } from "./estimate_fields.ts";
+export { CarbonEstimate, type EmissionTotal } from "./estimate.ts";
+export type { EnergyModelInfo, EstimateFields, EstimateMeta } from "./estimate_fields.ts";
+export {
+  EMBODIED_MODEL,
+  type EmbodiedEmission,
+  type EmbodiedEmissionOptions,
+  embodiedForInstance,
+} from "./embodied_estimate.ts";
 export type { QualityFlag } from "./evidence.ts";
 export type { LedgerBodyOptions } from "./ledger_body.ts";
 export type { EnergySourceKind, EstimationMethod, SamplingScheme } from "./uncertainty.ts";

@@ -11,7 +11,9 @@ import { numberOption } from "./args.ts";
 import type { CommandContext } from "./command.ts";
 import { UsageError } from "../base/errors.ts";
 import type { RegionCatalog } from "../carbon/catalog.ts";
+import type { EmbodiedEmission } from "../carbon/embodied_estimate.ts";
 import type { CarbonEstimate } from "../carbon/estimate.ts";
+import type { EnergyModelInfo } from "../carbon/estimate_fields.ts";
 import { type LedgerBodyOptions, toDecimalString } from "../carbon/ledger_body.ts";
 import { originOf } from "../ledger/checkpoint_writer.ts";
 import { loadSigningKey } from "../ledger/key_files.ts";
@@ -251,6 +253,14 @@ export interface EmissionExtra {
   readonly assumptions?: readonly string[];
   /** Coverage of the period by energy samples, percent (default 100). */
   readonly energyCoveragePct?: number;
+  /**
+   * Embodied emissions of the instance over the activity period, written as the record's
+   * `embodied` block (default: the estimate's own, else none); from `embodiedForInstance` at the
+   * estimate's confidence level.
+   */
+  readonly embodied?: EmbodiedEmission;
+  /** The power model to name in `activity.model` (default: the estimate's, else none). */
+  readonly energyModel?: EnergyModelInfo;
 }
 
 /**
@@ -275,18 +285,22 @@ export interface AppendedEmission {
 
 /**
  * Appends `estimate` to the target ledger as a signed emission record. The record's energy
- * source, `simulated` and quality come from the estimate's evidence (`toLedgerBody`).
+ * source, `simulated` and quality come from the estimate's evidence (`toLedgerBody`); an
+ * embodied figure (`extra.embodied`, or the estimate's own) becomes the record's `embodied`
+ * block beside `result`, which stays operational.
  *
  * @param target From {@link prepareEmission}.
  * @param estimate The estimate (needs its activity period).
  * @param catalog Catalog the region is looked up in (a cloud region sets scope 3 and the place).
- * @param extra Allocation, labels, assumptions, energy coverage.
+ * @param extra Allocation, labels, assumptions, energy coverage, embodied figure, power model.
  * @throws LedgerError when the ledger refuses or fails the append; RangeError when the estimate
- *   cannot be recorded (no activity period, a factor without a year...).
+ *   cannot be recorded (no activity period, a factor without a year, an embodied figure at
+ *   another confidence level...).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { appendEmission } from "./emission.ts";
+ * import { embodiedForInstance } from "../carbon/embodied_estimate.ts";
  * import { CarbonEstimator } from "../carbon/estimator.ts";
  * import { generateSigningKey } from "../ledger/keys.ts";
  * import { initLedger } from "../ledger/init.ts";
@@ -304,6 +318,9 @@ export interface AppendedEmission {
  * const r = await appendEmission(target, estimate, estimator.catalog, {});
  * assert.equal(r.seq, 1);
  * assert.equal(JSON.parse(r.line).body.quality, "estimated");
+ * const embodied = embodiedForInstance("aws:m5.large", 3_600_000)!;
+ * const r2 = await appendEmission(target, estimate, estimator.catalog, { embodied });
+ * assert.equal(JSON.parse(r2.line).body.embodied.co2e_g, "0.957465");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -330,6 +347,8 @@ export async function appendEmission(
       ? { energyCoveragePct: extra.energyCoveragePct }
       : {}),
     ...(extra.assumptions ? { assumptions: extra.assumptions.map((a) => a.slice(0, 1024)) } : {}),
+    ...(extra.embodied ? { embodied: extra.embodied } : {}),
+    ...(extra.energyModel ? { energyModel: extra.energyModel } : {}),
     labels: { ...extra.labels, ...target.labels },
   });
   await using ledger = await LedgerWriter.open(target.dir, { key: target.key });

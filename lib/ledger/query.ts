@@ -1,6 +1,7 @@
 /**
  * Reading a ledger for people: `showRecords` (one seq or the last N) and `ledgerTotals` (exact
- * decimal sums of emission records, superseded records excluded and counted). These read; they
+ * decimal sums of emission records, operational and embodied separately and together,
+ * superseded records excluded and counted). These read; they
  * do not verify signatures (run `verifyLedger` for that).
  *
  * @module
@@ -152,7 +153,15 @@ export type TotalsGrouping = string;
  * ```ts
  * import assert from "node:assert/strict";
  * import type { TotalsRow } from "./query.ts";
- * const row: TotalsRow = { group: "2026-01", records: 2, co2eG: "12.5", energyKwh: "0.031" };
+ * const row: TotalsRow = {
+ *   group: "2026-01",
+ *   records: 2,
+ *   co2eG: "12.5",
+ *   embodiedCo2eG: "1.25",
+ *   totalCo2eG: "13.75",
+ *   embodiedRecords: 1,
+ *   energyKwh: "0.031",
+ * };
  * assert.equal(row.group, "2026-01");
  * ```
  */
@@ -161,8 +170,14 @@ export interface TotalsRow {
   readonly group: string;
   /** Emission records counted. */
   readonly records: number;
-  /** Exact sum of co2e_g. */
+  /** Exact sum of `result.co2e_g`: operational emissions (as before embodied was recorded). */
   readonly co2eG: string;
+  /** Exact sum of `embodied.co2e_g` (records without an `embodied` block add 0). */
+  readonly embodiedCo2eG: string;
+  /** Exact sum of both: `co2eG + embodiedCo2eG`. */
+  readonly totalCo2eG: string;
+  /** Records counted that carry an `embodied` block. */
+  readonly embodiedRecords: number;
   /** Exact sum of energy_kwh. */
   readonly energyKwh: string;
 }
@@ -259,7 +274,7 @@ export async function ledgerTotals(
     const s = record.body.supersedes as { seq: number; leaf: string };
     targets.set(s.seq, (targets.get(s.seq) ?? new Set()).add(s.leaf));
   }
-  const groups = new Map<string, { records: number; co2e: Decimal; energy: Decimal }>();
+  const groups = new Map<string, Sums>();
   let superseded = 0;
   for await (const line of readLines(path, { end })) {
     if (!line.terminated) break;
@@ -279,9 +294,14 @@ export async function ledgerTotals(
     }
     const body = shown.record.body as Record<string, unknown>;
     const g = groupOf(by, body);
-    const cur = groups.get(g) ?? { records: 0, co2e: Decimal.ZERO, energy: Decimal.ZERO };
+    const cur = groups.get(g) ?? emptySums();
     cur.records++;
     cur.co2e = cur.co2e.add(Decimal.parse((body.result as { co2e_g: string }).co2e_g));
+    const embodied = body.embodied as { co2e_g: string } | undefined;
+    if (embodied !== undefined) {
+      cur.embodied = cur.embodied.add(Decimal.parse(embodied.co2e_g));
+      cur.embodiedRecords++;
+    }
     cur.energy = cur.energy.add(
       Decimal.parse((body.activity as { energy_kwh: string }).energy_kwh),
     );
@@ -289,26 +309,46 @@ export async function ledgerTotals(
   }
   const rows = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map((
     [group, v],
-  ) => ({
+  ) => rowOf(group, v));
+  const all = emptySums();
+  for (const v of groups.values()) {
+    all.records += v.records;
+    all.co2e = all.co2e.add(v.co2e);
+    all.embodied = all.embodied.add(v.embodied);
+    all.embodiedRecords += v.embodiedRecords;
+    all.energy = all.energy.add(v.energy);
+  }
+  return { by, rows, total: rowOf("total", all), superseded, corrections };
+}
+
+/** Running exact sums of one group. */
+interface Sums {
+  records: number;
+  co2e: Decimal;
+  embodied: Decimal;
+  embodiedRecords: number;
+  energy: Decimal;
+}
+
+function emptySums(): Sums {
+  return {
+    records: 0,
+    co2e: Decimal.ZERO,
+    embodied: Decimal.ZERO,
+    embodiedRecords: 0,
+    energy: Decimal.ZERO,
+  };
+}
+
+function rowOf(group: string, v: Sums): TotalsRow {
+  return {
     group,
     records: v.records,
     co2eG: v.co2e.toString(),
+    embodiedCo2eG: v.embodied.toString(),
+    totalCo2eG: v.co2e.add(v.embodied).toString(),
+    embodiedRecords: v.embodiedRecords,
     energyKwh: v.energy.toString(),
-  }));
-  let co2e = Decimal.ZERO;
-  let energy = Decimal.ZERO;
-  let records = 0;
-  for (const v of groups.values()) {
-    co2e = co2e.add(v.co2e);
-    energy = energy.add(v.energy);
-    records += v.records;
-  }
-  return {
-    by,
-    rows,
-    total: { group: "total", records, co2eG: co2e.toString(), energyKwh: energy.toString() },
-    superseded,
-    corrections,
   };
 }
 

@@ -146,6 +146,28 @@ function checkEmission(body: RecordBody): string[] {
   ) {
     problems.push("/result/interval: must satisfy lower_g <= co2e_g <= upper_g");
   }
+  if (body.embodied !== undefined) {
+    // Optional since carbon-ops 0.3.0 (docs/ledger-format.md section 3): the schema checked
+    // its shape; its interval must hold its figure and state the result's level.
+    const m = body.embodied as {
+      co2e_g: string;
+      ci_lower_g: string;
+      ci_upper_g: string;
+      confidence_level_pct: number;
+    };
+    const g = Decimal.parse(m.co2e_g);
+    if (
+      Decimal.parse(m.ci_lower_g).compare(g) > 0 || g.compare(Decimal.parse(m.ci_upper_g)) > 0
+    ) {
+      problems.push("/embodied: must satisfy ci_lower_g <= co2e_g <= ci_upper_g");
+    }
+    const level = (body.result as { confidence_level_pct: number }).confidence_level_pct;
+    if (m.confidence_level_pct !== level) {
+      problems.push(
+        "/embodied/confidence_level_pct: must equal /result/confidence_level_pct",
+      );
+    }
+  }
   return problems;
 }
 

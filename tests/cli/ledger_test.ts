@@ -417,14 +417,23 @@ Deno.test("ledger show and totals: exact sums by group, superseded records exclu
   const total = JSON.parse(
     ok(await runCli(["ledger", "totals", ledger, "--json"]), "totals").stdout,
   );
-  assert.deepEqual(total.total, { group: "total", records: 2, co2e_g: "0.3", energy_kwh: "0.003" });
+  assert.deepEqual(total.total, {
+    group: "total",
+    records: 2,
+    co2e_g: "0.3",
+    embodied_co2e_g: "0",
+    total_co2e_g: "0.3",
+    embodied_records: 0,
+    energy_kwh: "0.003",
+  });
   assert.equal(total.superseded, 1);
   assert.equal(total.corrections, 1);
   const byMonth =
     ok(await runCli(["ledger", "totals", ledger, "--by", "month", "--csv"]), "csv").stdout;
   assert.equal(
     byMonth,
-    "group,records,co2e_g,energy_kwh\n2026-01,2,0.3,0.003\ntotal,2,0.3,0.003\n",
+    "group,records,co2e_g,energy_kwh,embodied_co2e_g,total_co2e_g,embodied_records\n" +
+      "2026-01,2,0.3,0.003,0,0.3,0\ntotal,2,0.3,0.003,0,0.3,0\n",
   );
   const byTeam = JSON.parse(
     ok(await runCli(["ledger", "totals", ledger, "--by", "label:team", "--json"]), "label").stdout,

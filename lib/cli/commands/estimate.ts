@@ -1,6 +1,7 @@
 /**
- * `carbon-ops estimate`: grams of CO2e for an energy figure or a power over a span, with the
- * interval and provenance; `--ledger DIR --key FILE` appends it as an emission record.
+ * `carbon-ops estimate`: grams of CO2e for an energy figure, a power over a span, or a cloud
+ * instance type (its power model and its embodied emissions), with the intervals and provenance;
+ * `--ledger DIR --key FILE` appends it as an emission record.
  *
  * @module
  */
@@ -15,15 +16,22 @@ import { LedgerError } from "../../ledger/ledger_error.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
 import { type EnergyEvidence, singleEnergyEvidence } from "../../base/energy_evidence.ts";
 import { evidenceEnergySigma } from "../../carbon/evidence.ts";
+import { embodiedForInstance } from "../../carbon/embodied_estimate.ts";
+import type { EnergyModelInfo } from "../../carbon/estimate_fields.ts";
+import { lookupInstance } from "../../cloud/instance_catalog.ts";
+import { type InstancePower, instancePower } from "../../cloud/instance_power.ts";
 import { appendEmission, EMISSION_OPTIONS, ledgerFailure, prepareEmission } from "../emission.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
 
-const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S [--start T --end T] " +
-  "[--region R] [--method analytical|monte-carlo] [--energy-source S | --meter pdu|facility] " +
+const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S | " +
+  "--instance-type PROVIDER:TYPE [--utilization PCT] --duration S [--start T --end T] [--region R] [--method analytical|monte-carlo] [--energy-source S | --meter pdu|facility] " +
   "[--energy-sigma-pct P] [--pue N] [--pue-sigma-pct P] [--json] [--ledger DIR --key FILE]";
 
 const OPTIONS = {
   "energy-wh": { type: "string" },
+  "instance-type": { type: "string" },
+  utilization: { type: "string" },
+  vcpus: { type: "string" },
   "power-w": { type: "string" },
   duration: { type: "string" },
   start: { type: "string" },
@@ -51,10 +59,11 @@ const OPTIONS = {
 
 function printText(out: TextSink, e: CarbonEstimate): void {
   const g = (x: number) => x >= 1000 ? `${(x / 1000).toFixed(3)} kg` : `${x.toFixed(3)} g`;
+  const m = e.embodied;
   const lines = [
-    `${g(e.grams)} CO2e  (${e.meta.confidenceLevelPct}% interval ${g(e.meta.ciLowerG)} .. ${
-      g(e.meta.ciUpperG)
-    }, ` +
+    `${g(e.grams)} CO2e${m ? " operational" : ""}  (${e.meta.confidenceLevelPct}% interval ${
+      g(e.meta.ciLowerG)
+    } .. ${g(e.meta.ciUpperG)}, ` +
     `${e.meta.method}${
       e.meta.seed !== undefined ? `, ${e.meta.samples} samples, seed ${e.meta.seed}` : ""
     })`,
@@ -76,6 +85,32 @@ function printText(out: TextSink, e: CarbonEstimate): void {
     (e.startTs ? `; ${e.startTs} .. ${e.endTs} in ${e.buckets} bucket(s)` : ""),
   ];
   if (e.flags.length) lines.push(`flags       ${e.flags.join(", ")}`);
+  const model = e.energyModel;
+  if (model) {
+    lines.push(
+      `model       ${model.name}: ${model.instanceId}` +
+        (model.utilizationPct !== null
+          ? ` at ${model.utilizationPct}% CPU${model.utilizationAssumed ? " (assumed)" : ""}`
+          : "") +
+        (model.powerW !== null ? ` = ${model.powerW.toFixed(3)} W IT power` : "") +
+        (model.flags.length ? `; flags ${model.flags.join(", ")}` : ""),
+    );
+  }
+  if (m) {
+    const t = e.total();
+    lines.push(
+      `embodied    ${g(m.co2eG)} CO2e  (${m.confidenceLevelPct}% interval ${g(m.ciLowerG)} .. ${
+        g(m.ciUpperG)
+      }; ${m.model} ${m.method}` +
+        (m.shareOfHost !== null
+          ? `, ${(m.shareOfHost * 100).toFixed(2)}% of the host over ${m.lifespanHours} h`
+          : "") +
+        (m.flags.length ? `; flags ${m.flags.join(", ")}` : "") + ")",
+      `total       ${g(t.co2eG)} CO2e  (${t.confidenceLevelPct}% interval ${g(t.ciLowerG)} .. ${
+        g(t.ciUpperG)
+      }; operational + embodied)`,
+    );
+  }
   for (const a of e.attribution) lines.push(`attribution ${a}`);
   out.write(lines.join("\n") + "\n");
 }
@@ -125,6 +160,74 @@ function meterEvidence(
   });
 }
 
+/** The power model of `--instance-type`, checked up front (usage errors say what to give). */
+function instanceModel(
+  id: string,
+  given: { utilizationPct: number | undefined; vcpus: number | undefined },
+  durationMs: number | undefined,
+): { power: InstancePower; model: EnergyModelInfo; durationMs: number } {
+  if (durationMs === undefined) {
+    throw new UsageError("--instance-type needs --duration S or --start/--end", { usage: USAGE });
+  }
+  let spec;
+  try {
+    spec = lookupInstance(id, given.vcpus !== undefined ? { vcpus: given.vcpus } : {});
+  } catch (err) {
+    throw new UsageError(`--instance-type: ${(err as Error).message}`, {
+      usage: USAGE,
+      cause: err,
+    });
+  }
+  if (spec === null) {
+    throw new UsageError(
+      `--instance-type ${id}: no power coefficients for provider '${
+        id.slice(0, id.indexOf(":")).trim()
+      }' (known: aws, gcp, azure); give --power-w or --energy-wh instead`,
+      { usage: USAGE },
+    );
+  }
+  const assumed = given.utilizationPct === undefined;
+  const utilizationPct = given.utilizationPct ?? 50;
+  let power: InstancePower;
+  try {
+    power = instancePower(spec, utilizationPct, {
+      ...(given.vcpus !== undefined ? { vcpus: given.vcpus } : {}),
+      utilizationAssumed: assumed,
+    });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new UsageError(
+      `--instance-type ${id}: ${err.message}` +
+        (spec.vcpus === null ? " (give --vcpus N for a type not in the catalog)" : ""),
+      { usage: USAGE, cause: err },
+    );
+  }
+  return {
+    power,
+    model: {
+      name: power.model,
+      instanceId: spec.id,
+      utilizationPct,
+      utilizationAssumed: assumed,
+      powerW: power.totalW,
+      flags: power.flags,
+    },
+    durationMs,
+  };
+}
+
+/** The length of --start .. --end, ms (a bad time is a usage error; order is checked later). */
+function spanMs(start: string, end: string): number {
+  try {
+    return rfc3339Ms(end) - rfc3339Ms(start);
+  } catch (err) {
+    throw new UsageError(`--start/--end: ${(err as Error).message}`, {
+      usage: USAGE,
+      cause: err,
+    });
+  }
+}
+
 /**
  * The `estimate` command.
  *
@@ -149,13 +252,25 @@ export const estimateCommand: Command = {
   help: `Usage: ${USAGE}
 
 Turns energy into grams of CO2e with the grid factor's provenance and a confidence interval.
-Energy: --energy-wh X, or --power-w P with --duration S (seconds) or with --start/--end.
+Energy: --energy-wh X, or --power-w P with --duration S (seconds) or with --start/--end, or
+--instance-type with --duration S or --start/--end: the instance's power model gives the power
+(IT power; the region's PUE is applied as usual) and its embodied emissions are estimated
+beside the operational ones, each with its own interval, and their total.
 With --start and --end the intensity is read for that span (providers from carbon.providers, the
 embedded annual figures last), in buckets aligned to the providers' periods.
 
 Options:
   --energy-wh X          IT energy in Wh (>= 0)
   --power-w P            constant power in W (>= 0); needs --duration or --start/--end
+  --instance-type ID     a cloud instance type, provider:type (aws:m5.large, gcp:n2-standard-4,
+                         azure:Standard_D4s_v5): power from the embedded Cloud Carbon Footprint
+                         model (ccf-linear@<data version>; an unknown type of a known provider
+                         uses the provider average, flagged), energy source model with the
+                         model's own uncertainty, and the embodied emissions (SCI's M) of the
+                         instance for the duration; see docs/carbon-estimation.md "Cloud VMs"
+  --utilization PCT      the instance's CPU utilisation, 0..100 (default: 50, CCF's assumption,
+                         flagged utilization_assumed and with a wider power interval)
+  --vcpus N              vCPUs of an instance type not in the catalog (needed for its power)
   --duration S           seconds (> 0); with --start, the end is start + S
   --start T, --end T     activity period, RFC 3339 with offset (e.g. 2025-03-01T10:00:00Z)
   --region R             region id or alias (default carbon.region); see 'carbon-ops regions'
@@ -184,13 +299,16 @@ Options:
   --missing step|drop    buckets without a reading: carry the nearest (default) or leave out
   --allow-fallback       use global-average for an unknown region (flagged "fallback")
   --intensity-file PATH  user regions/PUE file (JSON or JSONC)
-  --json                 print the result as JSON (the Python package's keys)
+  --json                 print the result as JSON (the Python package's keys; with
+                         --instance-type also energy_model, and operational, embodied and total,
+                         each {co2e_g, ci_lower_g, ci_upper_g, confidence_level_pct})
   --ledger DIR --key FILE
                          append the estimate as an emission record (needs --start/--end or
                          --duration); --reporting-entity TEXT (default: the ledger origin's
                          host part), --host NAME, --scope 2|3, --scope3-category N, --label K=V,
                          --energy-coverage-pct P (coverage of the period by energy samples,
-                         default 100)
+                         default 100); with --instance-type the record names the model in
+                         activity.model and carries the embodied block
 
 Exit codes: 0 ok, 1 failure (ledger append, provider chain without any reading), 2 bad input
 (negative or non-finite energy, end <= start, PUE outside 1..3, unknown region or method, a span
@@ -199,6 +317,8 @@ over the bucket limit) with what is allowed.
 Examples:
   carbon-ops estimate --energy-wh 1000 --region FR
   carbon-ops estimate --power-w 250 --duration 3600 --region aws:eu-west-3 --method monte-carlo
+  carbon-ops estimate --instance-type aws:m5.large --utilization 50 --duration 3600 \\
+    --region aws:eu-west-1 --json
   carbon-ops estimate --energy-wh 1200 --meter pdu --meter-class 1 --pue 1.3 --pue-sigma-pct 4 \\
     --region DE
   carbon-ops estimate --energy-wh 5400 --start 2025-03-01T00:00:00Z --end 2025-03-02T00:00:00Z \\
@@ -219,8 +339,14 @@ Examples:
     if (durationS !== undefined && !(durationS > 0)) {
       throw new UsageError(`--duration must be > 0 seconds, got ${v.duration}`, { usage: USAGE });
     }
-    if ((energyWh === undefined) === (powerW === undefined)) {
-      throw new UsageError("give exactly one of --energy-wh or --power-w", { usage: USAGE });
+    const instanceType = v["instance-type"];
+    if ([energyWh, powerW, instanceType].filter((x) => x !== undefined).length !== 1) {
+      throw new UsageError("give exactly one of --energy-wh or --power-w (or --instance-type)", {
+        usage: USAGE,
+      });
+    }
+    if (instanceType === undefined && (v.utilization !== undefined || v.vcpus !== undefined)) {
+      throw new UsageError("--utilization and --vcpus go with --instance-type", { usage: USAGE });
     }
     if (energyWh !== undefined && durationS !== undefined && v.start === undefined) {
       throw new UsageError("--duration goes with --power-w (or with --start to set the end)", {
@@ -245,6 +371,31 @@ Examples:
     }
     if (powerW !== undefined && durationS === undefined && start === undefined) {
       throw new UsageError("--power-w needs --duration S or --start/--end", { usage: USAGE });
+    }
+    const instance = instanceType === undefined ? null : instanceModel(
+      instanceType,
+      {
+        utilizationPct: num("utilization", { min: 0, max: 100 }),
+        vcpus: num("vcpus", { min: 1, integer: true }),
+      },
+      durationS === undefined && start !== undefined && end !== undefined
+        ? spanMs(start, end)
+        : durationS === undefined
+        ? undefined
+        : durationS * 1000,
+    );
+    if (instance !== null && (v["energy-source"] ?? "model") !== "model") {
+      throw new UsageError(
+        `--instance-type models the energy (energy source model); drop --energy-source ${
+          v["energy-source"]
+        }`,
+        { usage: USAGE },
+      );
+    }
+    if (instance !== null && v.meter !== undefined) {
+      throw new UsageError("--instance-type models the energy; --meter is for meter readings", {
+        usage: USAGE,
+      });
     }
     const target = await prepareEmission(v, USAGE, ctx);
     const energyCoveragePct = num("energy-coverage-pct", { min: 0, max: 100 });
@@ -280,11 +431,14 @@ Examples:
           allowFallback: v["allow-fallback"] === true,
           ...(v.method ? { method: v.method as "analytical" } : {}),
           ...(v["energy-source"] ? { energySource: v["energy-source"] as "model" } : {}),
+          ...(instance ? { energySource: "model" as const } : {}),
           ...(meter ? { energyEvidence: meter } : {}),
           ...(energySigmaPct !== undefined
             ? { energyUncertaintyPct: energySigmaPct }
             : meter
             ? { energyUncertaintyPct: evidenceEnergySigma(meter) * 100 }
+            : instance
+            ? { energyUncertaintyPct: instance.power.sigmaLn * 100 }
             : {}),
         },
       });
@@ -294,12 +448,13 @@ Examples:
           : {}),
         ...(v.seed ? { seed: num("seed", { min: 0, max: 0xffffffff, integer: true }) } : {}),
       };
+      const watts = instance ? instance.power.totalW : powerW;
       let estimate: CarbonEstimate;
       if (start !== undefined && end !== undefined) {
         estimate = await estimator.estimateOverSpan({
           startTs: start,
           endTs: end,
-          ...(energyWh !== undefined ? { energyWh } : { powerWatts: powerW }),
+          ...(energyWh !== undefined ? { energyWh } : { powerWatts: watts }),
           ...(v["bucket-minutes"]
             ? { bucketMinutes: num("bucket-minutes", { min: 1, max: 1440 }) }
             : {}),
@@ -307,10 +462,20 @@ Examples:
           ...(mc.samples ? { mcSamples: mc.samples } : {}),
           ...(mc.seed !== undefined ? { seed: mc.seed } : {}),
         });
-      } else if (powerW !== undefined) {
-        estimate = estimator.estimateFromPowerTime(powerW, durationS as number, mc);
+      } else if (watts !== undefined) {
+        estimate = estimator.estimateFromPowerTime(watts, durationS as number, mc);
       } else {
         estimate = estimator.estimateFromEnergy(energyWh as number, mc);
+      }
+      if (instance) {
+        const embodied = embodiedForInstance(instance.model.instanceId, instance.durationMs, {
+          confidenceLevelPct: estimate.meta.confidenceLevelPct,
+          ...(instance.power.vcpus ? { vcpus: instance.power.vcpus } : {}),
+        });
+        estimate = estimate.withCloudInstance({
+          energyModel: instance.model,
+          ...(embodied ? { embodied } : {}),
+        });
       }
       let ledger: { seq: number; leaf: string } | null = null;
       if (target !== null) {

@@ -44,6 +44,9 @@ function csvField(text: string): string {
  *     group: "total",
  *     records: 0,
  *     co2e_g: "0",
+ *     embodied_co2e_g: "0",
+ *     total_co2e_g: "0",
+ *     embodied_records: 0,
  *     energy_kwh: "0",
  *   });
  * } finally {
@@ -53,18 +56,28 @@ function csvField(text: string): string {
  */
 export const ledgerTotalsCommand: Command = {
   name: "totals",
-  summary: "Exact CO2e and energy sums, grouped; superseded records excluded",
+  summary: "Exact CO2e (operational, embodied, total) and energy sums, grouped",
   help: `Usage: ${USAGE}
 
-Sums co2e_g and energy_kwh of emission records as exact decimals (no floating point), excluding
-records a correction supersedes (they are counted separately). Reads the ledger without
-verifying signatures: run 'ledger verify' first for audit figures.
+Sums the emission records as exact decimals (no floating point), excluding records a correction
+supersedes (they are counted separately). Reads the ledger without verifying signatures: run
+'ledger verify' first for audit figures.
+
+Columns (the same names in text, --json and --csv):
+  co2e_g            operational emissions: the sum of result.co2e_g (unchanged meaning)
+  embodied_co2e_g   embodied emissions of cloud instances: the sum of embodied.co2e_g (records
+                    without an embodied block add 0)
+  total_co2e_g      co2e_g + embodied_co2e_g
+  embodied_records  records that carry an embodied block
+  energy_kwh        the sum of activity.energy_kwh
 
 Options:
   --by G     scope, category (scope 1, scope 2 by method, scope 3 by category), month (of the
              activity period start, UTC) or label:KEY (default: one total)
-  --json     print {by, rows, total, superseded, corrections} as JSON
-  --csv      print group,records,co2e_g,energy_kwh rows with a header
+  --json     print {by, rows, total, superseded, corrections} as JSON, each row {group, records,
+             co2e_g, embodied_co2e_g, total_co2e_g, embodied_records, energy_kwh}
+  --csv      print group,records,co2e_g,energy_kwh,embodied_co2e_g,total_co2e_g,embodied_records
+             rows with a header (the first four columns as before embodied was added)
 
 Exit codes: 0 ok, 1 unreadable or invalid record, 2 usage.
 `,
@@ -90,6 +103,9 @@ Exit codes: 0 ok, 1 unreadable or invalid record, 2 usage.
         group: r.group,
         records: r.records,
         co2e_g: r.co2eG,
+        embodied_co2e_g: r.embodiedCo2eG,
+        total_co2e_g: r.totalCo2eG,
+        embodied_records: r.embodiedRecords,
         energy_kwh: r.energyKwh,
       });
       writeJson(ctx.stdout, {
@@ -100,19 +116,31 @@ Exit codes: 0 ok, 1 unreadable or invalid record, 2 usage.
         corrections: t.corrections,
       });
     } else if (values.csv) {
-      ctx.stdout.write("group,records,co2e_g,energy_kwh\n");
-      for (const r of rows) {
-        ctx.stdout.write(`${csvField(r.group)},${r.records},${r.co2eG},${r.energyKwh}\n`);
-      }
-    } else {
-      const width = Math.max(5, ...rows.map((r) => r.group.length));
-      ctx.stdout.write(`${"group".padEnd(width)}  records  co2e_g  energy_kwh\n`);
+      ctx.stdout.write(
+        "group,records,co2e_g,energy_kwh,embodied_co2e_g,total_co2e_g,embodied_records\n",
+      );
       for (const r of rows) {
         ctx.stdout.write(
-          `${r.group.padEnd(width)}  ${
-            String(r.records).padStart(7)
-          }  ${r.co2eG}  ${r.energyKwh}\n`,
+          `${csvField(r.group)},${r.records},${r.co2eG},${r.energyKwh},${r.embodiedCo2eG},` +
+            `${r.totalCo2eG},${r.embodiedRecords}\n`,
         );
+      }
+    } else {
+      const table = [
+        ["group", "records", "co2e_g", "embodied_co2e_g", "total_co2e_g", "energy_kwh"],
+        ...rows.map((r) => [
+          r.group,
+          String(r.records),
+          r.co2eG,
+          r.embodiedCo2eG,
+          r.totalCo2eG,
+          r.energyKwh,
+        ]),
+      ];
+      const widths = table[0].map((_, i) => Math.max(...table.map((cells) => cells[i].length)));
+      for (const cells of table) {
+        const line = cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]));
+        ctx.stdout.write(`${line.join("  ")}\n`);
       }
       ctx.stdout.write(`superseded (excluded): ${t.superseded}; corrections: ${t.corrections}\n`);
     }
