@@ -95,6 +95,14 @@ export { type CheckpointInput, verifyLedger } from "./verify.ts";
 export { defaultVerifyJobs, VerifyPool } from "./verify_parallel.ts";
 export type { NoteInput } from "./signed_note.ts";
 export {
+  EMISSION_COLUMNS,
+  exportLedger,
+  type ExportOptions,
+  type ExportProgress,
+  type ExportSummary,
+  RECORD_COLUMNS,
+} from "./export.ts";
+export {
   type CheckpointStatus,
   type IssueClass,
   type KeySeen,

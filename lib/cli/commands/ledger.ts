@@ -7,6 +7,7 @@
 
 import { type Command, type CommandGroup, defineGroup } from "../command.ts";
 import { ledgerAppendCommand } from "./ledger_append.ts";
+import { ledgerExportCommand } from "./ledger_export.ts";
 import { ledgerCheckpointCommand, ledgerPublishCommand } from "./ledger_checkpoint.ts";
 import { ledgerInitCommand } from "./ledger_init.ts";
 import { ledgerReportCommand } from "./ledger_report.ts";
@@ -41,6 +42,7 @@ export const LEDGER_SUBCOMMANDS: readonly Command[] = [
   ledgerPublishCommand,
   ledgerShowCommand,
   ledgerTotalsCommand,
+  ledgerExportCommand,
   ledgerReportCommand,
   ledgerProveCommand,
   ledgerVerifyProofCommand,

@@ -7,6 +7,11 @@
  */
 
 import { rfc3339Ms } from "../../base/rfc3339.ts";
+import type { JsonValue } from "../../ledger/canonical_json.ts";
+import { csvLine, EMISSION_COLUMNS, flattenEmissionBody, parseCsv } from "../../ledger/export.ts";
+import type { RecordBody } from "../../ledger/record.ts";
+import type { RegionCatalog } from "../../carbon/catalog.ts";
+import { toDecimalString } from "../../carbon/ledger_body.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
@@ -22,12 +27,13 @@ import {
 } from "../emission.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
 
-const USAGE = "carbon-ops run [--json] [--output FILE] [--region R] [--ledger DIR --key FILE " +
-  "[--label K=V]...] [options] -- CMD [ARGS...]";
+const USAGE = "carbon-ops run [--json] [--output FILE] [--csv FILE] [--region R] " +
+  "[--ledger DIR --key FILE [--label K=V]...] [options] -- CMD [ARGS...]";
 
 const OPTIONS = {
   json: { type: "boolean" },
   output: { type: "string" },
+  csv: { type: "string" },
   region: { type: "string" },
   socket: { type: "string" },
   "idle-policy": { type: "string" },
@@ -37,6 +43,125 @@ const OPTIONS = {
   "no-gpu": { type: "boolean" },
   ...EMISSION_OPTIONS,
 } as const;
+
+/** The labels `run` puts on its record (and in its CSV row), in column order. */
+const RUN_LABELS = ["command", "exit_code", "cpu_time_scope", "idle_policy", "energy_source"];
+
+/**
+ * The columns of `run --csv`, in order: `seq`, `ts` and `leaf` of the appended ledger record
+ * (empty without `--ledger`), the emission body's columns as `ledger export` names them
+ * (`activity.energy_kwh`, `co2e_g`, `interval.lower_g`, ... docs/ledger-export.md), the run's
+ * labels (`label.command`, `label.exit_code`, `label.cpu_time_scope`, `label.idle_policy`,
+ * `label.energy_source`), then the run's own figures: `run.command_line` (the command and its
+ * arguments as a JSON array), `run.signal`, `run.duration_s`, `run.energy_wh_total` (the host's),
+ * `run.energy_wh_attributed` and `run.allocation_ratio`. `--label K=V` values add `label.K`
+ * columns to a new file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RUN_CSV_COLUMNS } from "./run.ts";
+ * assert.deepEqual(RUN_CSV_COLUMNS.slice(0, 3), ["seq", "ts", "leaf"]);
+ * assert.ok(RUN_CSV_COLUMNS.includes("co2e_g"));
+ * assert.ok(RUN_CSV_COLUMNS.includes("label.exit_code"));
+ * assert.equal(RUN_CSV_COLUMNS.at(-1), "run.allocation_ratio");
+ * ```
+ */
+export const RUN_CSV_COLUMNS: readonly string[] = [
+  "seq",
+  "ts",
+  "leaf",
+  ...EMISSION_COLUMNS,
+  ...RUN_LABELS.map((l) => `label.${l}`),
+  "run.command_line",
+  "run.signal",
+  "run.duration_s",
+  "run.energy_wh_total",
+  "run.energy_wh_attributed",
+  "run.allocation_ratio",
+];
+
+/** The first CSV record of `path` (its header), or null when the file is empty. */
+async function readHeader(path: string): Promise<string[] | null> {
+  using file = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(1 << 20);
+  let n = 0;
+  for (;;) {
+    const got = await file.read(buf.subarray(n));
+    if (got === null) break;
+    n += got;
+    if (n === buf.length) break;
+  }
+  if (n === 0) return null;
+  const text = new TextDecoder().decode(buf.subarray(0, n));
+  const [header] = parseCsv(text, { maxRecords: 1 });
+  return header;
+}
+
+/**
+ * Appends `row` to the CSV file `path`: a new (or empty) file gets the header first; an existing
+ * one keeps its header, and the row follows it (columns it lacks are left out and returned).
+ */
+async function appendCsvRow(path: string, row: Map<string, JsonValue>): Promise<string[]> {
+  const extra = [...row.keys()].filter((c) => !RUN_CSV_COLUMNS.includes(c)).sort();
+  const fresh = [...RUN_CSV_COLUMNS, ...extra];
+  const enc = new TextEncoder();
+  const write = async (file: Deno.FsFile, text: string) => {
+    const bytes = enc.encode(text);
+    let done = 0;
+    while (done < bytes.length) done += await file.write(bytes.subarray(done));
+  };
+  try {
+    using file = await Deno.open(path, { write: true, createNew: true });
+    await write(file, csvLine(fresh) + csvLine(fresh.map((c) => row.get(c))));
+    return [];
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  }
+  const header = await readHeader(path);
+  if (header !== null && !header.includes("co2e_g")) {
+    throw new Error(
+      `${path} has no co2e_g column: it is not a carbon-ops run CSV; give another file to --csv`,
+    );
+  }
+  const columns = header ?? fresh;
+  using file = await Deno.open(path, { append: true });
+  await write(
+    file,
+    (header === null ? csvLine(columns) : "") + csvLine(columns.map((c) => row.get(c))),
+  );
+  return [...row.keys()].filter((c) => !columns.includes(c));
+}
+
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
+/**
+ * The emission body for a run's CSV row when no record was appended: built as `appendEmission`
+ * builds it (reporting entity: the host name).
+ */
+function runBody(
+  estimate: CarbonEstimate,
+  catalog: RegionCatalog,
+  extra: { ratio: string; labels: Record<string, string>; assumptions: readonly string[] },
+): RecordBody {
+  const id = catalog.resolveId(estimate.region);
+  const cloud = id !== undefined && catalog.lookup(id).figure.kind === "cloud";
+  const host = hostName();
+  return estimate.toLedgerBody({
+    reportingEntity: host,
+    place: { host, ...(cloud ? { cloudRegion: estimate.region } : {}) },
+    cloud,
+    allocation: { rule: "cpu_time_share", ratio: extra.ratio },
+    assumptions: extra.assumptions.map((a) => a.slice(0, 1024)),
+    labels: extra.labels,
+  });
+}
 
 function fmtWh(wh: number): string {
   return wh >= 1 ? `${wh.toFixed(3)} Wh` : `${(wh * 1000).toFixed(3)} mWh`;
@@ -84,6 +209,9 @@ output, or to --output FILE.
 Options:
   --json                 print the result as JSON (energy summary, details, estimate)
   --output FILE          write the JSON result to FILE instead of stdout
+  --csv FILE             append one row for this run to FILE, like CodeCarbon's emissions.csv
+                         (the header is written when FILE is new); columns as 'ledger export'
+                         names them plus run.* (docs/ledger-export.md)
   --region R             grid region (default carbon.region)
   --socket PATH          governor socket (default governor.socketPath)
   --idle-policy P        proportional (default energy.idlePolicy) or active-only
@@ -103,6 +231,7 @@ the ledger append failed.
 Examples:
   carbon-ops run -- python train.py --epochs 3
   carbon-ops run --json --region FR -- make -j8
+  carbon-ops run --csv emissions.csv -- python train.py
   carbon-ops run --ledger /var/lib/carbon-ops/ledger --key ledger.key --label job=nightly -- ./etl.sh
 `,
   async run(ctx) {
@@ -165,17 +294,18 @@ Examples:
       failed = true;
       ctx.stderr.write(`carbon-ops run: no carbon estimate: ${(err as Error).message}\n`);
     }
+    const runLabels: Record<string, string> = {
+      command: command.slice(0, 256),
+      exit_code: String(result.exitCode),
+      cpu_time_scope: result.scope,
+      idle_policy: d.idle_policy,
+      energy_source: e.source,
+    };
     if (target && estimate) {
       try {
         ledger = await appendEmission(target, estimate, catalog, {
           allocation: { rule: "cpu_time_share", ratio: ratioDecimal(e.allocation_ratio) },
-          labels: {
-            command: command.slice(0, 256),
-            exit_code: String(result.exitCode),
-            cpu_time_scope: result.scope,
-            idle_policy: d.idle_policy,
-            energy_source: e.source,
-          },
+          labels: runLabels,
           assumptions: d.notes,
         });
       } catch (err) {
@@ -206,6 +336,49 @@ Examples:
       );
     }
     if (ledger) lines.push(`  ledger    appended seq ${ledger.seq}`);
+    if (v.csv !== undefined) {
+      const labels = { ...runLabels, ...target?.labels };
+      const row = new Map<string, JsonValue>();
+      try {
+        let body: RecordBody | null = null;
+        if (ledger) {
+          const record = JSON.parse(ledger.line) as { seq: number; ts: string; body: RecordBody };
+          body = record.body;
+          row.set("seq", record.seq).set("ts", record.ts).set("leaf", ledger.leaf);
+        } else if (estimate) {
+          body = runBody(estimate, catalog, {
+            ratio: ratioDecimal(e.allocation_ratio),
+            labels,
+            assumptions: d.notes,
+          });
+        }
+        if (body) { for (const [k, val] of flattenEmissionBody(body)) row.set(k, val); }
+      } catch (err) {
+        ctx.stderr.write(
+          `carbon-ops run: the CSV row has no carbon columns: ${(err as Error).message}\n`,
+        );
+      }
+      for (const [k, val] of Object.entries(labels)) row.set(`label.${k}`, val);
+      row.set("run.command_line", [command, ...args]);
+      if (result.signal) row.set("run.signal", result.signal);
+      row.set("run.duration_s", toDecimalString(e.duration_seconds, 3));
+      row.set("run.energy_wh_total", toDecimalString(e.energy_wh_total, 9));
+      row.set("run.energy_wh_attributed", toDecimalString(e.energy_wh_attributed, 9));
+      row.set("run.allocation_ratio", ratioDecimal(e.allocation_ratio));
+      try {
+        const dropped = await appendCsvRow(v.csv, row);
+        lines.push(`  csv       appended a row to ${v.csv}`);
+        if (dropped.length > 0) {
+          lines.push(
+            `  csv       ${v.csv}'s header has no column for ${dropped.join(", ")} ` +
+              `(left out; start a new file to get them)`,
+          );
+        }
+      } catch (err) {
+        failed = true;
+        ctx.stderr.write(`carbon-ops run: cannot append to ${v.csv}: ${(err as Error).message}\n`);
+      }
+    }
     for (const n of d.notes) lines.push(`  note      ${n}`);
     for (const ev of d.events) lines.push(`  event     ${ev}`);
     ctx.stderr.write(lines.join("\n") + "\n");
