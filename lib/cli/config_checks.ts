@@ -9,7 +9,6 @@
 
 import { ConfigError } from "../base/errors.ts";
 import type { IntensityProvider } from "../carbon/provider.ts";
-import { createProviders } from "../carbon/providers/factory.ts";
 import { hideUrlCredentials } from "../config/redact.ts";
 import type { Config } from "../config/schema.ts";
 
@@ -25,12 +24,11 @@ const placeholderStatic: IntensityProvider = {
 };
 
 /**
- * Checks `config` as a whole and returns it unchanged, or throws `ConfigError` naming the key,
- * what is wrong and what to do: `governor.raplMode` `msr` without `governor.allowMsr`,
+ * Checks the governor part of `config` and returns it unchanged, or throws `ConfigError` naming
+ * the key, what is wrong and what to do: `governor.raplMode` `msr` without `governor.allowMsr`,
  * `governor.simRangeUj` that is not a positive decimal integer, `governor.metricsListen` that is
- * not host:port, and the provider settings exactly as the carbon commands build them
- * (`createProviders`: unknown or repeated names, base URLs that are not https or carry
- * credentials, `wattTimeRegionMap` entries that are not region=CODE).
+ * not host:port. The provider settings are checked by {@link checkProviderConfig}, which loads
+ * the provider code only then (so `--version` and the ledger commands start without it).
  *
  * @example
  * ```ts
@@ -72,6 +70,29 @@ export function checkConfig(config: Config): Config {
       );
     }
   }
+  return config;
+}
+
+/**
+ * Checks the provider settings of `config` exactly as the carbon commands build them
+ * (`createProviders`: unknown or repeated names, base URLs that are not https or carry
+ * credentials, `wattTimeRegionMap` entries that are not region=CODE) and returns it unchanged, or
+ * throws `ConfigError` with any URL credentials hidden.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigError } from "../base/errors.ts";
+ * import { resolveConfig } from "../config/resolve.ts";
+ * import { checkProviderConfig } from "./config_checks.ts";
+ * const ok = resolveConfig({ fileText: null });
+ * assert.equal(await checkProviderConfig(ok), ok);
+ * const bad = resolveConfig({ fileText: null, env: { CARBON_OPS_CARBON_PROVIDERS: "nosuch" } });
+ * await assert.rejects(checkProviderConfig(bad), ConfigError);
+ * ```
+ */
+export async function checkProviderConfig(config: Config): Promise<Config> {
+  const { createProviders } = await import("../carbon/providers/factory.ts");
   const c = config.carbon;
   try {
     createProviders(

@@ -12,7 +12,7 @@ import { ConfigError, UsageError } from "../base/errors.ts";
 import { didYouMean } from "../base/suggest.ts";
 import { VERSION } from "../base/version.ts";
 import type { Command, CommandContext, CommandEntry, CommandGroup } from "./command.ts";
-import { checkConfig } from "./config_checks.ts";
+import { checkConfig, checkProviderConfig } from "./config_checks.ts";
 
 /**
  * Options of `runCli`.
@@ -193,9 +193,13 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       env,
       debug,
       loadConfig: (flags?: ConfigOverrides) =>
-        config ??= loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig),
+        config ??= loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig).then(
+          checkProviderConfig,
+        ),
       reloadConfig: (flags?: ConfigOverrides) =>
-        loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig),
+        loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig).then(
+          checkProviderConfig,
+        ),
     };
     return await command.run(ctx);
   } catch (err) {
