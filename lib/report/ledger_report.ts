@@ -1,84 +1,61 @@
 /**
- * A self-contained HTML page for a ledger (pure): emissions over time with their intervals,
- * totals by scope, category and label, the verification verdict and the head checkpoint. No
- * scripts, fonts or images from the network: one file that opens anywhere.
+ * The HTML ledger report (pure): one self-contained, printable page for a sustainability lead and
+ * an auditor. A summary (totals with the 95% interval of the total, energy, period, the
+ * verification verdict and what was checked), charts by calendar time, breakdowns with
+ * intervals, the method statement generated from the records (factors, PUE profiles, energy
+ * evidence, models and data versions, corrections) and the first and last records. No scripts,
+ * fonts or images from the network.
  *
  * @module
  */
 
-import { rfc3339Ms } from "../base/rfc3339.ts";
-import { escapeXml, renderLineChart } from "./svg_chart.ts";
+import { renderCumulativeChart, renderStackedChart } from "./date_chart.ts";
+import { formatInterval, formatMass, formatNumber } from "./mass_format.ts";
+import { type RecordRow, ReportAggregator, type ReportData } from "./report_aggregate.ts";
+import { escapeXml } from "./svg_chart.ts";
+import type { Interval } from "./total_interval.ts";
 
 /**
- * One emission record as the report shows it.
+ * The verification verdict and what was checked.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ReportEmission } from "./ledger_report.ts";
- * const row: ReportEmission = {
- *   seq: 1,
- *   start: "2026-01-01T00:00:00Z",
- *   end: "2026-01-01T01:00:00Z",
- *   co2eG: "42.5",
- *   lowerG: "30",
- *   upperG: "60",
- *   confidencePct: 95,
- *   energyKwh: "0.1",
- *   category: "scope 2 (location)",
- *   quality: "estimated",
- *   labels: { job: "nightly" },
- *   superseded: false,
+ * import type { ReportVerdict } from "./ledger_report.ts";
+ * const v: ReportVerdict = {
+ *   status: "valid", exitCode: 0, entries: 3, errors: [], errorCount: 0, warnings: [],
+ *   checkpoints: [], keys: [], witnesses: 0, witnessQuorum: 0,
  * };
- * assert.equal(Number(row.co2eG) / Number(row.energyKwh), 425);
+ * assert.equal(v.status, "valid");
  * ```
  */
-export interface ReportEmission {
-  /** Sequence number. */
-  readonly seq: number;
-  /** Activity period start and end (RFC 3339). */
-  readonly start: string;
-  /** Activity period end. */
-  readonly end: string;
-  /** Grams CO2e (exact decimal string). */
-  readonly co2eG: string;
-  /** Interval lower bound, grams. */
-  readonly lowerG: string;
-  /** Interval upper bound, grams. */
-  readonly upperG: string;
-  /** Confidence level of the interval, percent. */
-  readonly confidencePct: number;
-  /** Energy in kWh (exact decimal string). */
-  readonly energyKwh: string;
-  /** `scope 2 (location)`, `scope 3 category 1`, ... */
-  readonly category: string;
-  /** measured / estimated / fallback. */
-  readonly quality: string;
-  /** Labels. */
-  readonly labels: Readonly<Record<string, string>>;
-  /** Whether a correction supersedes it (excluded from totals). */
-  readonly superseded: boolean;
-}
-
-/**
- * A totals table: rows of group, record count, grams and kWh.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ReportTotals } from "./ledger_report.ts";
- * const byScope: ReportTotals = {
- *   title: "By scope",
- *   rows: [{ group: "scope 2 (location)", records: 2, co2eG: "85", energyKwh: "0.2" }],
- * };
- * assert.equal(byScope.rows[0].records, 2);
- * ```
- */
-export interface ReportTotals {
-  /** Heading, e.g. "By scope". */
-  readonly title: string;
-  /** Rows. */
-  readonly rows: readonly { group: string; records: number; co2eG: string; energyKwh: string }[];
+export interface ReportVerdict {
+  /** valid / invalid / untrusted / inconsistent / torn. */
+  readonly status: string;
+  /** `ledger verify` exit code for the verdict. */
+  readonly exitCode: number;
+  /** Records (lines) checked: signatures, canonical form, schema, hash chain, Merkle tree. */
+  readonly entries: number;
+  /** Errors as text (at most 100). */
+  readonly errors: readonly string[];
+  /** Number of errors. */
+  readonly errorCount: number;
+  /** Warnings as text. */
+  readonly warnings: readonly string[];
+  /** Checkpoints checked against the Merkle tree. */
+  readonly checkpoints: readonly { source: string; size: number | null; status: string }[];
+  /** Keys that signed records and whether the trust file allows them. */
+  readonly keys: readonly {
+    kid: string;
+    firstSeq: number;
+    lastSeq: number;
+    records: number;
+    trusted: boolean;
+  }[];
+  /** Witnesses configured in the trust file. */
+  readonly witnesses: number;
+  /** Cosignatures required. */
+  readonly witnessQuorum: number;
 }
 
 /**
@@ -87,18 +64,8 @@ export interface ReportTotals {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { type LedgerReportModel, renderLedgerReport } from "./ledger_report.ts";
- * const model: LedgerReportModel = {
- *   origin: "example.org/<host>",
- *   dir: "/tmp/l",
- *   generatedAt: "2026-01-01T00:00:00.000Z",
- *   verdict: { status: "ok", exitCode: 0, entries: 1, errors: [], warnings: [] },
- *   checkpoint: null,
- *   emissions: [],
- *   totals: [],
- *   toolVersion: "0.2.0",
- * };
- * const html = renderLedgerReport(model);
+ * import { emptyReportModel, renderLedgerReport } from "./ledger_report.ts";
+ * const html = renderLedgerReport({ ...emptyReportModel(), origin: "example.org/<host>" });
  * assert.ok(html.includes("example.org/&lt;host&gt;"));
  * assert.ok(!html.includes("example.org/<host>"));
  * ```
@@ -110,43 +77,210 @@ export interface LedgerReportModel {
   readonly dir: string;
   /** When the report was made (RFC 3339). */
   readonly generatedAt: string;
-  /** Verification verdict, or null when no trust file was given. */
-  readonly verdict: {
-    readonly status: string;
-    readonly exitCode: number;
-    readonly entries: number;
-    readonly errors: readonly string[];
-    readonly warnings: readonly string[];
-  } | null;
-  /** The latest checkpoint note text, or null. */
-  readonly checkpoint: string | null;
-  /** Emission records in ledger order. */
-  readonly emissions: readonly ReportEmission[];
-  /** Totals tables (overall first). */
-  readonly totals: readonly ReportTotals[];
   /** Software version. */
   readonly toolVersion: string;
+  /** What the one pass over the ledger gathered. */
+  readonly data: ReportData;
+  /** The total's interval both ways (central value: the exact sum). */
+  readonly total: {
+    readonly monteCarlo: Interval;
+    readonly analytical: Interval;
+    readonly iterations: number;
+    readonly seed: number;
+  };
+  /** Embodied total with its interval (Monte Carlo), when records carry it. */
+  readonly embodied: Interval | null;
+  /** Verification verdict, or null when no trust file was given. */
+  readonly verdict: ReportVerdict | null;
+  /** The latest checkpoint note text, or null. */
+  readonly checkpoint: string | null;
+  /** Dimension the stacked chart is stacked by (`category`, `region`, `label:team`, ...). */
+  readonly stackBy: string;
+}
+
+/**
+ * A model with no records (for tests and examples).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyReportModel } from "./ledger_report.ts";
+ * assert.equal(emptyReportModel().data.emissions, 0);
+ * ```
+ */
+export function emptyReportModel(): LedgerReportModel {
+  const zero = { centralG: 0, lowerG: 0, upperG: 0 };
+  return {
+    origin: "(unknown origin)",
+    dir: "",
+    generatedAt: "1970-01-01T00:00:00.000Z",
+    toolVersion: "",
+    data: new ReportAggregator().finish(),
+    total: { monteCarlo: zero, analytical: zero, iterations: 20_000, seed: 1 },
+    embodied: null,
+    verdict: null,
+    checkpoint: null,
+    stackBy: "category",
+  };
 }
 
 const CSS =
-  `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222;padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+  `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:2px solid #ddd}h3{font-size:1rem}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.25rem .45rem;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{padding:.8rem 1rem;border-radius:6px;font-weight:600}.valid{background:#e6f4ea;color:#1b5e20}
-.bad{background:#fdecea;color:#b71c1c}.unknown{background:#fff8e1;color:#8d6e00}pre{background:#f6f6f6;padding:.8rem;overflow:auto}
-.superseded{color:#999;text-decoration:line-through}small{color:#666}`;
+.bad{background:#fdecea;color:#b71c1c}.unknown{background:#fff8e1;color:#8d6e00}
+.big{font-size:1.35rem;font-weight:600}dl.summary{display:grid;grid-template-columns:14rem 1fr;gap:.35rem 1rem}
+dl.summary dt{color:#555}dl.summary dd{margin:0}pre{background:#f6f6f6;padding:.8rem;overflow:auto}
+.superseded{color:#999;text-decoration:line-through}small,.note{color:#666}code{font-size:.85em}
+svg{max-width:100%;height:auto}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr,svg{break-inside:avoid}}`;
 
-function table(t: ReportTotals, id: string): string {
-  const rows = t.rows.map((r) =>
-    `<tr><td>${escapeXml(r.group)}</td><td class="n">${r.records}</td><td class="n">${
-      escapeXml(r.co2eG)
-    }</td><td class="n">${escapeXml(r.energyKwh)}</td></tr>`
+const e = escapeXml;
+
+function kwh(x: string): string {
+  const v = Number(x);
+  return v >= 1000 ? `${formatNumber(v / 1000)} MWh` : `${formatNumber(v)} kWh`;
+}
+
+function verdictHtml(v: ReportVerdict | null): string {
+  if (v === null) {
+    return `<div id="verdict" class="verdict unknown" data-status="not-verified">not verified: no trust file was given (run with --trust FILE)</div>`;
+  }
+  const list = (items: readonly string[]) =>
+    `<ul>${items.map((x) => `<li>${e(x)}</li>`).join("")}</ul>`;
+  const cps = v.checkpoints.length
+    ? v.checkpoints.map((c) => `${c.source}: ${c.status} (size ${c.size ?? "?"})`)
+    : ["none given"];
+  return `<div id="verdict" class="verdict ${
+    v.status === "valid" ? "valid" : "bad"
+  }" data-status="${e(v.status)}">Verification: ${
+    e(v.status.toUpperCase())
+  } (exit code ${v.exitCode}): ${v.entries} records checked</div>
+<table id="checked"><tbody>
+<tr><th>records</th><td>${v.entries} lines: canonical JSON, schema, Ed25519 signature each</td></tr>
+<tr><th>chain</th><td>every <code>prev</code> is the hash of the line before; Merkle tree over all lines</td></tr>
+<tr><th>checkpoints</th><td>${cps.map(e).join("<br>")}</td></tr>
+<tr><th>witnesses</th><td>${
+    v.witnesses === 0
+      ? "none configured in the trust file"
+      : `${v.witnesses} configured, ${v.witnessQuorum} cosignature(s) required`
+  }</td></tr>
+<tr><th>trust key ids</th><td>${
+    v.keys.map((k) =>
+      `<code class="kid">${
+        e(k.kid)
+      }</code> seq ${k.firstSeq}..${k.lastSeq} (${k.records} records, ${
+        k.trusted ? "trusted" : "NOT trusted"
+      })`
+    ).join("<br>") || "none"
+  }</td></tr>
+</tbody></table>
+${
+    v.errors.length
+      ? `<p>${v.errorCount} error(s)${
+        v.errorCount > v.errors.length ? ` (first ${v.errors.length} listed)` : ""
+      }:</p>${list(v.errors)}`
+      : ""
+  }${v.warnings.length ? `<p>warnings:</p>${list(v.warnings)}` : ""}`;
+}
+
+const DIMENSION_TITLES: Record<string, string> = {
+  month: "By month (activity start, UTC)",
+  category: "By scope and category",
+  region: "By region (of the emission factor)",
+  evidence: "By energy evidence",
+};
+
+function breakdownHtml(d: ReportData["breakdowns"][number], totalG: number): string {
+  const title = DIMENSION_TITLES[d.dimension] ?? `By label ${d.dimension.slice(6)}`;
+  const id = `by-${d.dimension.replace(/[^a-z0-9]+/gi, "-")}`;
+  const rows = d.rows.map((r) =>
+    `<tr><td>${e(r.group)}</td><td class="n">${r.records}</td><td class="n">${
+      e(formatInterval(r.interval))
+    }</td><td class="n">${
+      totalG > 0 ? formatNumber((r.interval.centralG / totalG) * 100) : 0
+    }%</td><td class="n">${e(kwh(r.energyKwh))}</td><td class="n"><small>${
+      e(r.co2eG)
+    }</small></td></tr>`
   ).join("\n");
-  return `<h2>${escapeXml(t.title)}</h2>
-<table id="${id}"><thead><tr><th>group</th><th>records</th><th>g CO2e</th><th>kWh</th></tr></thead>
-<tbody>
-${rows || '<tr><td colspan="4">no emission records</td></tr>'}
-</tbody></table>`;
+  return `<h3>${e(title)}</h3>
+<table id="${id}"><thead><tr><th>${
+    e(d.dimension.replace(/^label:/, ""))
+  }</th><th class="n">records</th><th class="n">CO2e (95% interval)</th><th class="n">share</th><th class="n">energy</th><th class="n">exact g</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="6">no emission records</td></tr>'}</tbody></table>`;
+}
+
+function countList(map: ReadonlyMap<string, number>): string {
+  const items = [...map.entries()].sort((a, b) => b[1] - a[1]);
+  return items.length
+    ? `<ul>${items.map(([k, n]) => `<li>${e(k)}: ${n} records</li>`).join("")}</ul>`
+    : "<p>none</p>";
+}
+
+function methodHtml(m: LedgerReportModel): string {
+  const d = m.data;
+  const basis = (d.breakdowns.find((b) => b.dimension === "category")?.rows ?? []).map((r) => {
+    const text = r.group.startsWith("scope 2 (location)")
+      ? "GHG Protocol Scope 2, location-based (grid-average factors)"
+      : r.group.startsWith("scope 2 (market)")
+      ? "GHG Protocol Scope 2, market-based"
+      : r.group.startsWith("scope 3 category 1")
+      ? "GHG Protocol Scope 3 category 1 (purchased cloud services)"
+      : `GHG Protocol ${r.group}`;
+    return `<li>${e(text)}: ${r.records} records</li>`;
+  }).join("");
+  const factors = d.factors.map((f) =>
+    `<tr><td>${e(f.region)}</td><td class="n">${e(f.value)}</td><td>${e(f.unit)}</td><td>${
+      e(f.dataset)
+    }</td><td>${e(f.version)}</td><td>${e(String(f.year))}</td><td>${e(f.basis)}</td><td>${
+      e(f.instrument || "-")
+    }</td><td>${e(f.gwpSet || "-")}</td><td>${
+      e(f.licence || "not recorded")
+    }</td><td class="n">${f.records}</td><td class="n">${e(formatMass(f.co2eG))}</td></tr>`
+  ).join("\n");
+  const t = m.total;
+  const corrections = d.corrections.listed.map((c) =>
+    `<li>seq ${c.seq} supersedes seq ${c.supersedesSeq}: ${e(c.reason)}</li>`
+  ).join("");
+  return `<h3>Accounting basis</h3><ul id="basis">${basis || "<li>no emission records</li>"}</ul>
+<p>Each record: CO2e = energy (kWh) x PUE x emission factor (gCO2e/kWh), over its activity period. Totals are exact decimal sums of the signed figures; records superseded by a correction are left out.</p>
+<h3>Emission factors used</h3>
+<table id="factors"><thead><tr><th>region</th><th class="n">value</th><th>unit</th><th>source (dataset)</th><th>version</th><th>data year</th><th>basis</th><th>instrument</th><th>GWP set</th><th>licence</th><th class="n">records</th><th class="n">CO2e</th></tr></thead>
+<tbody>${factors || '<tr><td colspan="12">none</td></tr>'}</tbody></table>
+<h3>PUE profiles</h3><div id="pue">${countList(d.pueProfiles)}</div>
+<h3>Energy evidence</h3><div id="energy-sources">${countList(d.energySources)}</div>
+<h3>Models and data versions</h3><div id="versions">${countList(d.versions)}</div>
+<h3>Uncertainty</h3>
+<p>Record intervals (${
+    e([...d.uncertaintyMethods.keys()].join(", ") || "none")
+  }) are combined into the interval of each total with correlated records grouped: records that share an emission factor (region, dataset, version, year), a PUE profile or an energy model move together. This ledger has <b id="groups">${d.correlationGroups}</b> correlation group(s). The total's 95% interval is a Monte Carlo estimate (${t.iterations} draws, seed ${t.seed}, one deviate per group): <b>${
+    e(formatInterval(t.monteCarlo))
+  }</b>; the analytical approximation (groups' means and variances added, log-normal fit: Fenton-Wilkinson) gives ${
+    e(formatInterval(t.analytical))
+  }. Breakdown rows and the cumulative band use the analytical approximation.</p>
+<h3>Corrections applied</h3>
+<div id="corrections">${
+    d.corrections.count
+      ? `<p>${d.corrections.count} correction(s); ${d.superseded} emission record(s) superseded and excluded.</p><ul>${corrections}</ul>`
+      : "<p>none</p>"
+  }</div>`;
+}
+
+function recordRows(rows: readonly RecordRow[]): string {
+  return rows.map((r) =>
+    `<tr class="${r.superseded ? "superseded" : ""}"><td class="n">${r.seq}</td><td>${
+      e(r.start)
+    }<br>${e(r.end)}</td><td class="n">${e(r.energyKwh)}</td><td class="n">${
+      e(r.co2eG)
+    }</td><td class="n">${e(r.lowerG)} to ${e(r.upperG)} (${r.confidencePct}%)</td><td>${
+      e(r.category)
+    }</td><td>${e(r.region)}</td><td>${e(r.factor)}</td><td>${e(r.pue)}</td><td>${
+      e(r.evidence)
+    }</td><td>${e(r.labels)}</td></tr>`
+  ).join("\n");
 }
 
 /**
@@ -155,86 +289,81 @@ ${rows || '<tr><td colspan="4">no emission records</td></tr>'}
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderLedgerReport } from "./ledger_report.ts";
- * const html = renderLedgerReport({
- *   origin: "example.org/host-01", dir: "/tmp/l", generatedAt: "2026-01-01T00:00:00.000Z",
- *   verdict: null, checkpoint: null, emissions: [], totals: [], toolVersion: "0.2.0",
- * });
+ * import { emptyReportModel, renderLedgerReport } from "./ledger_report.ts";
+ * const html = renderLedgerReport({ ...emptyReportModel(), origin: "example.org/host-01" });
  * assert.ok(html.startsWith("<!doctype html>"));
  * assert.ok(html.includes("example.org/host-01"));
+ * assert.match(html, /not verified/);
  * ```
  */
 export function renderLedgerReport(m: LedgerReportModel): string {
-  const live = m.emissions.filter((e) => !e.superseded);
-  const points = live.map((e) => [rfc3339Ms(e.end) / 1000, Number(e.co2eG)] as const);
-  const band = live.map((e) => [Number(e.lowerG), Number(e.upperG)] as const);
-  const t0 = points.length ? points[0][0] : 0;
-  const hours = (points.at(-1)?.[0] ?? t0) - t0 > 3 * 86_400;
-  const chart = renderLineChart(
-    [{
-      name: "g CO2e per record (shaded: interval)",
-      points: points.map(([x, y]) => [(x - t0) / (hours ? 3600 : 60), y] as const),
-      band,
-      markers: points.length <= 200,
-    }],
-    {
-      id: "emissions-chart",
-      title: "Emissions over time",
-      xLabel: `${hours ? "hours" : "minutes"} since ${
-        points.length ? new Date(t0 * 1000).toISOString() : "-"
-      } (end of activity period)`,
-      yLabel: "g CO2e",
-    },
-  );
-  const v = m.verdict;
-  const verdict = v === null
-    ? `<div id="verdict" class="verdict unknown">not verified: no trust file was given (run with --trust FILE)</div>`
-    : `<div id="verdict" class="verdict ${v.status === "valid" ? "valid" : "bad"}" data-status="${
-      escapeXml(v.status)
-    }">verification: ${escapeXml(v.status)} (exit code ${v.exitCode}), ${v.entries} records</div>
-${v.errors.length ? `<ul>${v.errors.map((e) => `<li>${escapeXml(e)}</li>`).join("")}</ul>` : ""}
-${
-      v.warnings.length
-        ? `<p>warnings:</p><ul>${v.warnings.map((e) => `<li>${escapeXml(e)}</li>`).join("")}</ul>`
-        : ""
-    }`;
-  const records = m.emissions.slice(-500).map((e) =>
-    `<tr class="${e.superseded ? "superseded" : ""}"><td class="n">${e.seq}</td><td>${
-      escapeXml(e.start)
-    }<br>${escapeXml(e.end)}</td><td class="n">${escapeXml(e.energyKwh)}</td><td class="n">${
-      escapeXml(e.co2eG)
-    }</td><td class="n">${escapeXml(e.lowerG)} to ${
-      escapeXml(e.upperG)
-    } (${e.confidencePct}%)</td><td>${escapeXml(e.category)}</td><td>${
-      escapeXml(e.quality)
-    }</td><td>${
-      escapeXml(Object.entries(e.labels).map(([k, val]) => `${k}=${val}`).join(", "))
-    }</td></tr>`
-  ).join("\n");
+  const d = m.data;
+  const shown = d.head.length + d.tail.length;
+  const hidden = d.emissions + d.superseded - shown;
+  const monthRows = d.breakdowns.find((b) => b.dimension === "month")?.rows.length ?? 0;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>carbon-ops ledger report: ${escapeXml(m.origin)}</title>
+<title>carbon-ops ledger report: ${e(m.origin)}</title>
 <style>${CSS}</style></head>
 <body>
-<h1>Ledger report: ${escapeXml(m.origin)}</h1>
-<p><small>${escapeXml(m.dir)}: generated ${escapeXml(m.generatedAt)} by carbon-ops ${
-    escapeXml(m.toolVersion)
-  }. Figures are exact decimal sums of the signed records; superseded records are excluded from totals.</small></p>
-${verdict}
+<h1>Ledger report: ${e(m.origin)}</h1>
+<p><small>${e(m.dir)}: generated ${e(m.generatedAt)} by carbon-ops ${e(m.toolVersion)}.</small></p>
+<h2>Summary</h2>
+<dl class="summary" id="summary">
+<dt>Operational emissions</dt><dd><span class="big" id="total-operational">${
+    e(formatInterval(m.total.monteCarlo))
+  }</span> CO2e<br><small>exact sum ${e(d.totalCo2eG)} g</small></dd>
+<dt>Embodied emissions</dt><dd id="total-embodied">${
+    m.embodied && d.embodied
+      ? `${
+        e(formatInterval(m.embodied))
+      } CO2e (${d.embodied.records} records)<br><small>exact sum ${e(d.embodied.co2eG)} g</small>`
+      : "not recorded in this ledger"
+  }</dd>
+<dt>Energy</dt><dd id="total-energy">${e(kwh(d.totalEnergyKwh))} <small>(exact ${
+    e(d.totalEnergyKwh)
+  } kWh)</small></dd>
+<dt>Period covered</dt><dd id="period">${
+    d.period ? `${e(d.period.start)} to ${e(d.period.end)} (${monthRows} month(s))` : "no activity"
+  }</dd>
+<dt>Emission records</dt><dd>${d.emissions} counted${
+    d.superseded ? `, ${d.superseded} superseded by corrections` : ""
+  }${
+    d.unreadable ? `, ${d.unreadable} unreadable (see the verdict)` : ""
+  }; ${d.lines} lines in all</dd>
+</dl>
+${verdictHtml(m.verdict)}
 <h2>Emissions over time</h2>
-${chart}
-${m.totals.map((t, i) => table(t, `totals-${i}`)).join("\n")}
+${renderStackedChart(d.days, { stackBy: m.stackBy })}
+${renderCumulativeChart(d.days)}
+<h2>Breakdowns</h2>
+${d.breakdowns.map((b) => breakdownHtml(b, Number(d.totalCo2eG))).join("\n")}
+<h2 id="method-statement">Method statement</h2>
+<div id="method">${methodHtml(m)}</div>
 <h2>Head checkpoint</h2>
 <pre id="checkpoint">${
     m.checkpoint === null
       ? "no checkpoint written yet (run 'carbon-ops ledger checkpoint')"
-      : escapeXml(m.checkpoint)
+      : e(m.checkpoint)
   }</pre>
-<h2>Emission records${m.emissions.length > 500 ? " (last 500)" : ""}</h2>
-<table id="records"><thead><tr><th>seq</th><th>period</th><th>kWh</th><th>g CO2e</th><th>interval</th><th>category</th><th>quality</th><th>labels</th></tr></thead>
+<h2>Emission records</h2>
+<p class="note" id="records-note">${
+    hidden > 0
+      ? `${
+        d.emissions + d.superseded
+      } emission records: the first ${d.head.length} and the last ${d.tail.length} are shown, ${hidden} in between are not (use 'carbon-ops ledger show' or 'ledger export' for all).`
+      : `All ${shown} emission records.`
+  }</p>
+<table id="records"><thead><tr><th class="n">seq</th><th>period</th><th class="n">kWh</th><th class="n">g CO2e</th><th class="n">interval</th><th>category</th><th>region</th><th>factor</th><th>PUE</th><th>energy evidence</th><th>labels</th></tr></thead>
 <tbody>
-${records || '<tr><td colspan="8">no emission records</td></tr>'}
+${recordRows(d.head) || '<tr><td colspan="11">no emission records</td></tr>'}
+${
+    hidden > 0
+      ? `<tr class="gap"><td colspan="11">... ${hidden} records not shown ...</td></tr>`
+      : ""
+  }
+${recordRows(d.tail)}
 </tbody></table>
 </body></html>
 `;

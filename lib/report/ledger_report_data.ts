@@ -1,32 +1,95 @@
 /**
- * Reads a ledger directory into a `LedgerReportModel` (adapter): records, totals, the verdict of
- * the verifier when a trust file is given, and the latest checkpoint.
+ * Reads a ledger directory into a `LedgerReportModel` (adapter): one streaming pass over the
+ * lines (constant memory), the verifier's verdict when a trust file is given (after the pass, or
+ * beside it in its own workers when `verifyJobs` > 1), the total's interval and the latest
+ * checkpoint.
  *
  * @module
  */
 
+import { Xoshiro128 } from "../base/prng.ts";
+import { VERSION } from "../base/version.ts";
 import { LATEST_CHECKPOINT, LEDGER_JSONL } from "../ledger/ledger_files.ts";
-import { readLines } from "../ledger/line_stream.ts";
-import { decodeRecordLine, leafHex } from "../ledger/record.ts";
-import { ledgerTotals } from "../ledger/query.ts";
+import { readLineBatches, readLines } from "../ledger/line_stream.ts";
+import { leafHex } from "../ledger/record.ts";
 import type { TrustFile } from "../ledger/trust.ts";
 import { verifyLedger } from "../ledger/verify.ts";
-import { VERSION } from "../base/version.ts";
-import type { LedgerReportModel, ReportEmission, ReportTotals } from "./ledger_report.ts";
+import type { VerifyIssue, VerifyReport } from "../ledger/verify_report.ts";
+import type { LedgerReportModel, ReportVerdict } from "./ledger_report.ts";
+import { ReportAggregator } from "./report_aggregate.ts";
+import { analyticalInterval, monteCarloInterval } from "./total_interval.ts";
 
-type Body = Record<string, unknown>;
+/** Lines between two remembered offsets (to re-read a superseded record without an index). */
+const OFFSET_EVERY = 4096;
 
-function category(body: Body): string {
-  if (body.scope === 3) return `scope 3 category ${body.scope3_category}`;
-  if (body.scope === 2) return `scope 2 (${body.scope2_method})`;
-  return "scope 1";
+/**
+ * Options of `buildLedgerReport`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LedgerReportOptions } from "./ledger_report_data.ts";
+ * const options: LedgerReportOptions = { stackBy: "region", seed: 7 };
+ * assert.equal(options.seed, 7);
+ * ```
+ */
+export interface LedgerReportOptions {
+  /** Trust file to verify with (default none: the page says it was not verified). */
+  readonly trust?: TrustFile;
+  /** Time of the report, ms since the epoch (default `Date.now()`). */
+  readonly nowMs?: number;
+  /**
+   * Dimension the stacked chart is stacked by: `category`, `region`, `evidence`, `month` or
+   * `label:KEY` (default: `label:team`, `label:project` or `label:tenant`, the first present,
+   * else `category`).
+   */
+  readonly stackBy?: string;
+  /** Records shown at each end of the records table (default 50). */
+  readonly tableRows?: number;
+  /** Monte Carlo draws for the total's interval (default 20,000). */
+  readonly iterations?: number;
+  /** Seed of the Monte Carlo generator (default 1: the same ledger gives the same page). */
+  readonly seed?: number;
+  /** Workers for verification (default 1: in this thread). */
+  readonly verifyJobs?: number;
+}
+
+const decoder = new TextDecoder();
+
+function parse(bytes: Uint8Array): { seq: number; type: string; body: unknown } | null {
+  try {
+    const r = JSON.parse(decoder.decode(bytes));
+    return r !== null && typeof r === "object" && typeof r.type === "string" ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+function toVerdict(r: VerifyReport, trust: TrustFile): ReportVerdict {
+  const fmt = (i: VerifyIssue) =>
+    `${i.code}${i.seq === null ? "" : ` at seq ${i.seq}`}: ${i.message}`;
+  return {
+    status: r.status,
+    exitCode: r.exitCode,
+    entries: r.entries,
+    errors: r.errors.map(fmt),
+    errorCount: r.errorCount,
+    warnings: r.warnings.map(fmt),
+    checkpoints: r.checkpoints.map((c) => ({
+      source: c.source,
+      size: c.size,
+      status: c.status,
+    })),
+    keys: r.keys.map((k) => ({ ...k })),
+    witnesses: trust.witnesses?.length ?? 0,
+    witnessQuorum: trust.witnessQuorum ?? trust.witnesses?.length ?? 0,
+  };
 }
 
 /**
- * Builds the report model for the ledger in `dir`.
+ * Builds the report model for the ledger in `dir`, reading its lines once.
  *
- * @param options `trust` (default none: the page says it was not verified), `nowMs` (default
- *   `Date.now()`).
+ * @param options Trust file, time, chart grouping, table size, Monte Carlo draws and seed.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -41,7 +104,7 @@ function category(body: Body): string {
  *   assert.equal(model.origin, "example.org/host-01");
  *   assert.equal(model.generatedAt, "2026-01-01T00:00:00.000Z");
  *   assert.equal(model.verdict?.exitCode, 0);
- *   assert.equal(model.emissions.length, 0);
+ *   assert.equal(model.data.emissions, 0);
  *   assert.ok(renderLedgerReport(model).includes("example.org/host-01"));
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
@@ -50,85 +113,86 @@ function category(body: Body): string {
  */
 export async function buildLedgerReport(
   dir: string,
-  options: { trust?: TrustFile; nowMs?: number } = {},
+  options: LedgerReportOptions = {},
 ): Promise<LedgerReportModel> {
-  const emissions: (Omit<ReportEmission, "superseded"> & { leaf: string })[] = [];
-  const superseded = new Set<string>();
-  const labelKeys = new Set<string>();
-  let origin = "(unknown origin)";
-  for await (const line of readLines(`${dir}/${LEDGER_JSONL}`)) {
-    if (!line.terminated) break;
-    let record;
-    try {
-      record = decodeRecordLine(line.bytes).record;
-    } catch {
-      continue; // the verdict reports it; the page shows what can be read
+  const path = `${dir}/${LEDGER_JSONL}`;
+  const end = (await Deno.stat(path)).size;
+  const jobs = options.verifyJobs ?? 1;
+  const verify = (trust: TrustFile) =>
+    verifyLedger(dir, { trust, jobs, useLedgerCheckpoint: true });
+  // With workers, verification runs beside the report's pass (the workers take its CPU); in
+  // this thread alone it runs after it, so the two never hold their memory at the same time.
+  const verifying = options.trust && jobs > 1 ? verify(options.trust) : null;
+  // Do not leave a rejection unobserved while the pass below runs; it is awaited after it.
+  verifying?.catch(() => {});
+  const agg = new ReportAggregator({ tableRows: options.tableRows });
+  const offsets = new Map<number, number>();
+  const targets: { seq: number; leaf: string }[] = [];
+  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+    for (const line of batch) {
+      if (line.index % OFFSET_EVERY === 0) offsets.set(line.index, line.offset);
+      if (!line.terminated || line.oversize !== undefined) {
+        agg.unreadable();
+        continue;
+      }
+      const record = parse(line.bytes);
+      if (record === null) {
+        agg.unreadable();
+        continue;
+      }
+      const target = agg.add({ seq: line.index, type: record.type, body: record.body });
+      if (target !== null && target.seq < line.index) targets.push(target);
     }
-    const body = record.body as Body;
-    if (record.type === "genesis" && typeof body.origin === "string") origin = body.origin;
-    if (record.type === "correction") {
-      const s = body.supersedes as { seq: number; leaf: string };
-      superseded.add(`${s.seq}:${s.leaf}`);
+  }
+  // Superseded records: re-read each target line from the nearest remembered offset (once,
+  // however many corrections name it).
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (seen.has(`${t.seq}:${t.leaf}`)) continue;
+    seen.add(`${t.seq}:${t.leaf}`);
+    const base = Math.floor(t.seq / OFFSET_EVERY) * OFFSET_EVERY;
+    const start = offsets.get(base);
+    if (start === undefined) continue;
+    for await (const line of readLines(path, { start, startIndex: base, end })) {
+      if (line.index < t.seq) continue;
+      const record = parse(line.bytes);
+      if (record?.type === "emission" && leafHex(line.bytes) === t.leaf) {
+        agg.retract(t.seq, record.body);
+      }
+      break;
     }
-    if (record.type !== "emission") continue;
-    const result = body.result as Body & { interval: { lower_g: string; upper_g: string } };
-    const period = body.activity_period as { start: string; end: string };
-    const labels = (body.labels ?? {}) as Record<string, string>;
-    for (const k of Object.keys(labels)) labelKeys.add(k);
-    emissions.push({
-      seq: record.seq,
-      leaf: leafHex(line.bytes),
-      start: period.start,
-      end: period.end,
-      co2eG: String(result.co2e_g),
-      lowerG: result.interval.lower_g,
-      upperG: result.interval.upper_g,
-      confidencePct: Number(result.confidence_level_pct),
-      energyKwh: String((body.activity as Body).energy_kwh),
-      category: category(body),
-      quality: String(body.quality),
-      labels,
-    });
   }
-  const totals: ReportTotals[] = [];
-  const groupings: [string, string][] = [
-    ["none", "Totals"],
-    ["scope", "By scope"],
-    ["category", "By category"],
-    ...[...labelKeys].sort().map((k): [string, string] => [`label:${k}`, `By label ${k}`]),
-  ];
-  for (const [by, title] of groupings) {
-    const t = await ledgerTotals(dir, { by });
-    totals.push({ title, rows: by === "none" ? [t.total] : t.rows });
-  }
-  let verdict: LedgerReportModel["verdict"] = null;
-  if (options.trust) {
-    const r = await verifyLedger(dir, { trust: options.trust });
-    const fmt = (i: { code: string; message: string; seq: number | null }) =>
-      `${i.code}${i.seq === null ? "" : ` at seq ${i.seq}`}: ${i.message}`;
-    verdict = {
-      status: r.status,
-      exitCode: r.exitCode,
-      entries: r.entries,
-      errors: r.errors.map(fmt),
-      warnings: r.warnings.map(fmt),
-    };
-  }
+  const data = agg.finish();
+  const seed = options.seed ?? 1;
+  const iterations = options.iterations ?? 20_000;
+  const report = verifying ? await verifying : options.trust ? await verify(options.trust) : null;
   const checkpoint = await Deno.readTextFile(`${dir}/${LATEST_CHECKPOINT}`).catch((err) => {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
   });
+  const labelDefault = ["label:team", "label:project", "label:tenant"].find((d) =>
+    data.breakdowns.some((b) => b.dimension === d)
+  );
   return {
-    origin,
+    origin: data.origin ?? "(unknown origin)",
     dir,
     generatedAt: new Date(options.nowMs ?? Date.now()).toISOString(),
-    verdict,
-    checkpoint,
-    emissions: emissions.map(({ leaf, ...e }) => ({
-      ...e,
-      superseded: superseded.has(`${e.seq}:${leaf}`),
-    })),
-    totals,
     toolVersion: VERSION,
+    data,
+    total: {
+      monteCarlo: monteCarloInterval(data.totalGroups, {
+        iterations,
+        random: new Xoshiro128(seed),
+      }),
+      analytical: analyticalInterval(data.totalGroups),
+      iterations,
+      seed,
+    },
+    embodied: data.embodied
+      ? monteCarloInterval(data.embodied.groups, { iterations, random: new Xoshiro128(seed) })
+      : null,
+    verdict: report && options.trust ? toVerdict(report, options.trust) : null,
+    checkpoint,
+    stackBy: options.stackBy ?? labelDefault ?? "category",
   };
 }

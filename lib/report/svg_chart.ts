@@ -134,8 +134,21 @@ export function renderLineChart(
   const m = { left: 70, right: 20, top: options.title ? 36 : 16, bottom: 70 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flat()]);
+  // Loops, not Math.min(...xs): a spread over 50k+ points overflows the call stack (issue 16).
+  let xMin = Infinity, xMax = -Infinity, yMin = 0, yMax = -Infinity, points = 0;
+  for (const s of series) {
+    for (const [x, y] of s.points) {
+      points++;
+      if (x < xMin) xMin = x;
+      if (x > xMax) xMax = x;
+      if (y < yMin) yMin = y;
+      if (y > yMax) yMax = y;
+    }
+    for (const [lo, hi] of s.band ?? []) {
+      if (lo < yMin) yMin = lo;
+      if (hi > yMax) yMax = hi;
+    }
+  }
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" id="${
       escapeXml(options.id ?? "chart")
@@ -149,16 +162,16 @@ export function renderLineChart(
       }</text>`,
     );
   }
-  if (xs.length === 0) {
+  if (points === 0) {
     parts.push(
       `<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text></svg>`,
     );
     return parts.join("\n");
   }
-  const x0 = Math.min(...xs);
-  const x1 = Math.max(...xs) === x0 ? x0 + 1 : Math.max(...xs);
-  const y0 = Math.min(0, ...ys);
-  const y1 = Math.max(...ys) === y0 ? y0 + 1 : Math.max(...ys) * 1.05;
+  const x0 = xMin;
+  const x1 = xMax === x0 ? x0 + 1 : xMax;
+  const y0 = yMin;
+  const y1 = yMax === y0 ? y0 + 1 : yMax * 1.05;
   const px = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
   const py = (y: number) => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
   const r = (v: number) => v.toFixed(1);
@@ -212,8 +225,8 @@ export function renderLineChart(
       const upper = s.points.map((p, j) => `${r(px(p[0]))},${r(py(s.band![j][1]))}`);
       const lower = s.points.map((p, j) => `${r(px(p[0]))},${r(py(s.band![j][0]))}`).reverse();
       parts.push(
-        `<polygon class="band" points="${
-          [...upper, ...lower].join(" ")
+        `<polygon class="band" points="${upper.join(" ")} ${
+          lower.join(" ")
         }" fill="${color}" fill-opacity="0.18" stroke="none"/>`,
       );
     }

@@ -36,3 +36,11 @@ Deno.test("escapeXml escapes all five XML specials", () => {
     "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
   );
 });
+
+Deno.test("svg chart draws 200,000 points without overflowing the stack (issue 16)", () => {
+  const points = Array.from({ length: 200_000 }, (_, i) => [i, i % 7] as const);
+  const band = points.map(([, y]) => [y - 1, y + 1] as const);
+  const svg = renderLineChart([{ name: "many", points, band }]);
+  assert.match(svg, /<polygon class="band"/);
+  assert.ok(svg.endsWith("</svg>"));
+});

@@ -12,7 +12,8 @@ import { loadTrustFile } from "../../ledger/trust.ts";
 import { buildLedgerReport } from "../../report/ledger_report_data.ts";
 import { renderLedgerReport } from "../../report/ledger_report.ts";
 
-const USAGE = "carbon-ops ledger report DIR --html FILE [--trust FILE]";
+const USAGE =
+  "carbon-ops ledger report DIR --html FILE [--trust FILE] [--stack-by DIM] [--rows N] [--seed N] [--jobs N]";
 
 /**
  * The `ledger report` subcommand.
@@ -49,34 +50,74 @@ const USAGE = "carbon-ops ledger report DIR --html FILE [--trust FILE]";
  */
 export const ledgerReportCommand: Command = {
   name: "report",
-  summary: "Write a self-contained HTML report: emissions over time, totals, verdict, checkpoint",
+  summary:
+    "Write a self-contained HTML report: totals with intervals, verdict, method, charts, records",
   help: `Usage: ${USAGE}
 
-Writes one HTML file that needs no network: emissions over time with their intervals, totals by
-scope, category and each label, the verification verdict (with --trust) and the head checkpoint.
+Writes one printable HTML file that needs no network (docs/ledger-report.md): total emissions
+with the 95% interval of the total (correlated records grouped), energy, the period, the
+verification verdict with what was checked (--trust), breakdowns by month, scope and category,
+region, energy evidence and each label, the method statement (every emission factor with its
+source, year, basis and licence, PUE profiles, models and data versions, corrections), charts by
+date and the first and last records. The ledger is read once, in constant memory.
 
 Options:
-  --html FILE    where to write the page (required)
-  --trust FILE   trust file to verify the ledger with; without it the page says "not verified"
+  --html FILE      where to write the page (required)
+  --trust FILE     trust file to verify the ledger with; without it the page says "not verified"
+  --stack-by DIM   group of the stacked chart: category, region, evidence, month or label:KEY
+                   (default label:team, label:project or label:tenant when present, else category)
+  --rows N         records shown at each end of the records table (default 50)
+  --seed N         seed of the Monte Carlo interval of the total (default 1)
+  --jobs N         workers for verification (default 1)
 
 Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger cannot be read,
 2 usage.
 `,
   async run(ctx) {
     const { values, positionals } = parseCommandArgs(ctx.argv, {
-      options: { html: { type: "string" }, trust: { type: "string" } },
+      options: {
+        html: { type: "string" },
+        trust: { type: "string" },
+        "stack-by": { type: "string" },
+        rows: { type: "string" },
+        seed: { type: "string" },
+        jobs: { type: "string" },
+      },
       positionals: { min: 1, max: 1 },
       usage: USAGE,
     });
     if (!values.html) {
       throw new UsageError("--html FILE is required", { usage: USAGE });
     }
+    const int = (flag: "rows" | "seed" | "jobs", min: number): number | undefined => {
+      const text = values[flag];
+      if (text === undefined) return undefined;
+      if (!/^[0-9]+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+        throw new UsageError(`--${flag} must be a whole number of at least ${min}, got '${text}'`, {
+          usage: USAGE,
+        });
+      }
+      return Number(text);
+    };
+    const stackBy = values["stack-by"];
+    if (stackBy !== undefined && !/^(category|region|evidence|month|label:.+)$/.test(stackBy)) {
+      throw new UsageError(
+        `--stack-by must be category, region, evidence, month or label:KEY, got '${stackBy}'`,
+        { usage: USAGE },
+      );
+    }
     const trust = values.trust ? await loadTrustFile(values.trust) : undefined;
-    const model = await buildLedgerReport(positionals[0], { trust });
+    const model = await buildLedgerReport(positionals[0], {
+      trust,
+      stackBy,
+      tableRows: int("rows", 1),
+      seed: int("seed", 0),
+      verifyJobs: int("jobs", 1),
+    });
     await replaceFileAtomic(values.html, renderLedgerReport(model));
     const verdict = model.verdict ? `verdict ${model.verdict.status}` : "not verified (no --trust)";
     ctx.stdout.write(
-      `wrote ${values.html}: ${model.emissions.length} emission records, ${verdict}\n`,
+      `wrote ${values.html}: ${model.data.emissions} emission records, ${verdict}\n`,
     );
     return 0;
   },
