@@ -13,6 +13,8 @@ import type { Clock } from "../lib/base/clock.ts";
 import { type OpenedSource, runGovernor } from "./daemon.ts";
 import { parseListen } from "./metrics.ts";
 import { openGovernorSource } from "../lib/energy/rapl/mod.ts";
+import { resolveCloudContext } from "../lib/cli/cloud_context.ts";
+import type { TextSink } from "../lib/base/text_sink.ts";
 
 const USAGE = "carbon-ops governor [--rapl-mode=sysfs|msr|sim|instance] [--instance-type T] " +
   "[--msr-cpus=0,1] [--socket PATH] " +
@@ -81,6 +83,41 @@ function configuredInstance(config: Config): string | null {
 }
 
 /**
+ * With `--rapl-mode instance` and no `cloud.instanceType`, the instance type detected on this VM
+ * (DMI, then the provider's metadata service, cached per boot) put into the config; any other
+ * config unchanged. When nothing is detected the config is returned as is, and opening the source
+ * stops the governor with exit 2 naming `cloud.instanceType`.
+ */
+async function withDetectedInstance(
+  config: Config,
+  env: Readonly<Record<string, string>>,
+  log: TextSink,
+): Promise<Config> {
+  if (config.governor.raplMode !== "instance" || config.cloud.instanceType !== null) return config;
+  // the region is not the governor's business: regionSet keeps the catalog out of it
+  const cloud = await resolveCloudContext(config, { regionSet: true, env });
+  if (cloud.instance === null) {
+    const why = cloud.location?.provider
+      ? `a ${cloud.location.provider.value} VM whose instance type is unknown`
+      : cloud.location
+      ? `not a cloud VM (${cloud.location.dmi})`
+      : "no detection";
+    log.write(`carbon-ops governor: no instance type configured and none detected: ${why}\n`);
+    for (const n of cloud.notes) log.write(`carbon-ops governor: note: ${n}\n`);
+    return config;
+  }
+  const words = { dmi: "DMI", metadata: "metadata service", config: "config" };
+  log.write(
+    `carbon-ops governor: instance type ${cloud.instance.id} detected ` +
+      `(${words[cloud.instance.source]})\n`,
+  );
+  return {
+    ...config,
+    cloud: { ...config.cloud, instanceType: cloud.instance.id, provider: cloud.instance.provider },
+  };
+}
+
+/**
  * The `governor` command.
  *
  * @example
@@ -130,7 +167,8 @@ Options:
                           instance: on a cloud VM without RAPL, serve the instance power
                           model's MODELLED energy (never measured) over /proc/stat utilisation
   --instance-type T       instance mode: the VM's type, e.g. aws:m5.large (cloud.instanceType;
-                          a bare type takes cloud.provider)
+                          a bare type takes cloud.provider); default: detected on the VM (DMI,
+                          then the provider's metadata service; see carbon-ops where)
   --msr-cpus LIST         msr mode: CPUs to read, one per package, e.g. 0,64
   --socket PATH           socket path (default /run/carbon-ops.sock)
   --group NAME            group owning the socket (default carbon-users); mode from the config
@@ -220,13 +258,20 @@ Examples:
         },
         cloud: { instanceType: values["instance-type"] },
       };
-      const config = await ctx.loadConfig(flags);
+      const config = await withDetectedInstance(await ctx.loadConfig(flags), ctx.env, ctx.stderr);
+      const detected = config.cloud.instanceType;
       return await runGovernor({
         config,
         openSource,
         log: ctx.stderr,
-        // Re-reads the same config file (--config, CARBON_OPS_CONFIG or the default path).
-        reloadConfig: () => ctx.reloadConfig(flags),
+        // Re-reads the same config file (--config, CARBON_OPS_CONFIG or the default path); the
+        // instance type detected at start stays (it cannot change without a reboot).
+        reloadConfig: async () => {
+          const again = await ctx.reloadConfig(flags);
+          return again.cloud.instanceType !== null || detected === null
+            ? again
+            : { ...again, cloud: { ...again.cloud, instanceType: detected } };
+        },
       });
     },
   };

@@ -9,7 +9,7 @@ import type { RegionLookup } from "./catalog.ts";
 import type { ProviderAttempt } from "./chain.ts";
 import type { EnergyEvidence } from "../base/energy_evidence.ts";
 import { CarbonEstimate } from "./estimate.ts";
-import { mapEnergyEvidence, type QualityFlag } from "./evidence.ts";
+import { evidenceFlags, mapEnergyEvidence, type QualityFlag } from "./evidence.ts";
 import type { IntensityReading } from "./provider.ts";
 import {
   analyticalInterval,
@@ -141,6 +141,7 @@ export function buildEstimate(a: {
       ...(a.lookup.fallback ? [`fallback_for_unknown_region:${a.lookup.requested}`] : []),
       ...a.lookup.figure.flags,
       ...a.flags,
+      ...evidenceFlags(a.r.evidence),
     ],
   });
 }

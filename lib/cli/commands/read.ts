@@ -95,6 +95,12 @@ function printText(out: TextSink, r: GovernorReading, powerW: Record<string, num
     `${r.time}  source ${r.source}${
       r.source === "sim" ? " (SIMULATED)" : ""
     }  instance ${r.instance}`,
+    ...(r.source === "instance" && r.model
+      ? [
+        `model ${r.model.name} for ${r.model.instanceId} (MODELLED)  match ${r.model.match}` +
+        (r.model.flags.length > 0 ? `  flags ${r.model.flags.join(", ")}` : ""),
+      ]
+      : []),
     `${"domain".padEnd(width)}${"energy".padStart(18)}${
       powerW ? "   power W" : ""
     }  wraps resets ` +

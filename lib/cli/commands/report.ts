@@ -9,7 +9,7 @@ import { numberOption, parseCommandArgs } from "../args.ts";
 import { type Command, type CommandContext, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import { GovernorClient, GovernorUnavailableError } from "../../energy/governor_client.ts";
-import type { GovernorReading } from "../../energy/wire.ts";
+import type { GovernorModelInfo, GovernorReading } from "../../energy/wire.ts";
 import { governorEvidence } from "../../energy/governor_reader.ts";
 import { showRecords } from "../../ledger/query.ts";
 import {
@@ -46,6 +46,9 @@ import {
   prepareEmission,
 } from "../emission.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
+import { type CloudContext, resolveCloudContext, withCloudRegion } from "../cloud_context.ts";
+import { type EmbodiedEmission, embodiedForInstance } from "../../carbon/embodied_estimate.ts";
+import { rfc3339Ms } from "../../base/rfc3339.ts";
 
 const USAGE = "carbon-ops report --ledger DIR --key FILE [--state FILE] [--region R] " +
   "[--socket PATH] [--min-period S] [--by cgroup|pod|namespace|label=KEY] [--pods-dir DIR] " +
@@ -159,6 +162,66 @@ interface AppendOutcome {
 /** 1e-12 kWh (the emission body's energy resolution) is 3.6 uJ: the nearest count of units. */
 const kwhUnits = (uj: bigint) => (uj * 10n + 18n) / 36n;
 
+/**
+ * A pending `--by` period as this command stores it: the governor's instance power model (when
+ * its source is `instance`) and the instance whose embodied emissions the host record carries, so
+ * a period repaired after a crash is signed with the same evidence. Older state files lack both.
+ */
+type ModelPeriod = PendingPeriod & {
+  readonly model?: {
+    readonly name: string;
+    readonly instance_id: string;
+    readonly match: string;
+    readonly flags: readonly string[];
+    readonly sigma_ln: number;
+  };
+  readonly embodied_instance?: string;
+};
+
+function storedModel(m: GovernorModelInfo | undefined): ModelPeriod["model"] {
+  if (m === undefined) return undefined;
+  return {
+    name: m.name,
+    instance_id: m.instanceId,
+    match: m.match,
+    flags: [...m.flags],
+    sigma_ln: m.sigmaLn,
+  };
+}
+
+/** The stored model back, or undefined when absent or not well formed (then: governor evidence). */
+function periodModel(period: PendingPeriod): GovernorModelInfo | undefined {
+  const m = (period as ModelPeriod).model;
+  if (
+    typeof m !== "object" || m === null || typeof m.name !== "string" ||
+    typeof m.instance_id !== "string" || (m.match !== "exact" && m.match !== "provider_average") ||
+    !Array.isArray(m.flags) || !m.flags.every((f) => typeof f === "string") ||
+    typeof m.sigma_ln !== "number"
+  ) return undefined;
+  return {
+    name: m.name,
+    instanceId: m.instance_id,
+    match: m.match,
+    flags: m.flags,
+    sigmaLn: m.sigma_ln,
+  };
+}
+
+/** The instance's embodied emissions over a period, at the estimate's level, or undefined. */
+function periodEmbodied(
+  instanceId: string | undefined,
+  startTs: string,
+  endTs: string,
+  estimate: CarbonEstimate,
+): EmbodiedEmission | undefined {
+  if (instanceId === undefined) return undefined;
+  const durationMs = rfc3339Ms(endTs) - rfc3339Ms(startTs);
+  if (!(durationMs > 0)) return undefined;
+  return embodiedForInstance(instanceId, durationMs, {
+    confidenceLevelPct: estimate.meta.confidenceLevelPct,
+  }) ?? undefined;
+}
+
 /** Estimates and appends `records` of `period`, in order; stops at the first failure. */
 async function appendRecords(
   target: EmissionTarget,
@@ -167,7 +230,12 @@ async function appendRecords(
   period: PendingPeriod,
   records: readonly PendingRecord[],
 ): Promise<AppendOutcome> {
-  const evidence = governorEvidence({ source: period.source });
+  const model = periodModel(period);
+  const evidence = governorEvidence({
+    source: period.source,
+    ...(model !== undefined ? { model } : {}),
+  });
+  const embodiedInstance = (period as ModelPeriod).embodied_instance ?? model?.instanceId;
   const estimates: CarbonEstimate[] = [];
   try {
     for (const r of records) {
@@ -189,10 +257,15 @@ async function appendRecords(
   const written: AppendOutcome["written"] = [];
   for (const [i, r] of records.entries()) {
     try {
+      // Embodied emissions belong to the instance: on the host record only, never per tenant.
+      const embodied = r.part === "host"
+        ? periodEmbodied(embodiedInstance, period.start, period.end, estimates[i])
+        : undefined;
       const ledger = await appendEmission(target, estimates[i], catalog, {
         allocation: { ...r.allocation },
         labels: r.labels,
         assumptions: period.assumptions,
+        ...(embodied ? { embodied } : {}),
       });
       written.push({ record: r, seq: ledger.seq, leaf: ledger.leaf, grams: estimates[i].grams });
     } catch (err) {
@@ -292,6 +365,8 @@ interface RunSetup {
   readonly statePath: string;
   readonly minPeriodS: number;
   readonly out: (obj: Record<string, unknown>, text: string) => void;
+  /** The detected (or configured) cloud instance and the region the estimates use. */
+  readonly cloud: CloudContext;
 }
 
 /** Today's host-only report: one record from the governor's host total. */
@@ -357,9 +432,16 @@ async function hostReport(
     ...(state as ReportState),
     pending: { id: reportId, state: plan.state },
   });
+  const embodied = periodEmbodied(
+    reading.model?.instanceId ?? run.cloud.instance?.id,
+    plan.startTs,
+    plan.endTs,
+    estimate,
+  );
   let ledger;
   try {
     ledger = await appendEmission(target, estimate, catalog, {
+      ...(embodied ? { embodied } : {}),
       allocation: { rule: "whole_host" },
       labels: {
         report_id: reportId,
@@ -388,10 +470,13 @@ async function hostReport(
       energy_uj: plan.energyUj.toString(),
       energy_wh: energyWh,
       grams: estimate.grams,
+      ...(embodied ? { embodied_grams: embodied.co2eG } : {}),
       events: plan.events,
     },
     `carbon-ops report: ${plan.startTs} .. ${plan.endTs}: ${energyWh.toFixed(3)} Wh, ` +
-      `${estimate.grams.toFixed(3)} g CO2e (${estimate.region}); ledger seq ${ledger.seq}`,
+      `${estimate.grams.toFixed(3)} g CO2e (${estimate.region})` +
+      (embodied ? ` + ${embodied.co2eG.toFixed(3)} g embodied (${embodied.instanceId})` : "") +
+      `; ledger seq ${ledger.seq}`,
   );
   return 0;
 }
@@ -486,12 +571,16 @@ async function tenantReport(
     start_total_uj: prev.total_uj,
     end_total_uj: hostTotalUj.toString(),
   });
-  const pending: PendingPeriod = {
+  const model = storedModel(reading.model);
+  const embodiedInstance = reading.model?.instanceId ?? run.cloud.instance?.id;
+  const pending: ModelPeriod = {
     start: plan.startTs,
     end: plan.endTs,
     source: reading.source,
     assumptions,
     records,
+    ...(model ? { model } : {}),
+    ...(embodiedInstance ? { embodied_instance: embodiedInstance } : {}),
   };
   const next: ReportState = { ...plan.state, workloads: period.state };
   await saveReportState(statePath, {
@@ -589,7 +678,7 @@ records are found in the ledger by their report_id label; missing tenant records
 Options:
   --ledger DIR --key FILE   the ledger and its signing key (required)
   --state FILE              state file (default DIR.report-state.json, beside the ledger)
-  --region R                grid region (default carbon.region)
+  --region R                grid region (default carbon.region, else the detected cloud region)
   --socket PATH             governor socket (default governor.socketPath)
   --min-period S            shortest period in seconds (default 60)
   --by G                    one record per tenant too: cgroup, pod (pod UID), namespace (from
@@ -600,6 +689,11 @@ Options:
   --json                    print the outcome as JSON (with --by: the records written)
   --label K=V               extra labels (repeatable); --reporting-entity TEXT, --host NAME,
                             --scope 2|3, --scope3-category N
+
+On a cloud VM nothing needs configuring: the region is the detected cloud region (unless
+carbon.region or --region is set), the governor's instance power model (--rapl-mode instance) is
+signed as model evidence naming the model, and the host record carries the instance's embodied
+emissions for the period; stderr says what was detected (see 'carbon-ops where').
 
 Labels written: report_id, governor_instance, period_energy_uj (exact), start_total_uj,
 end_total_uj, governor_source; with --by also report_part (host or tenant), tenant_by,
@@ -641,7 +735,15 @@ Examples:
         carbon: { region: v.region },
         governor: { socketPath: v.socket },
       });
-      const { estimator, catalog } = await estimatorFromConfig(config, ctx);
+      // Zero configuration on a cloud VM: the detected cloud region, the instance's embodied M.
+      const cloud = await resolveCloudContext(config, {
+        regionSet: v.region !== undefined ? true : undefined,
+        env: ctx.env,
+      });
+      const { estimator, catalog } = await estimatorFromConfig(
+        withCloudRegion(config, cloud),
+        ctx,
+      );
       const target = await prepareEmission(v, USAGE, ctx, { defaultHost: true });
       if (!target) {
         throw new UsageError("report needs --ledger DIR and --key FILE", { usage: USAGE });
@@ -663,7 +765,12 @@ Examples:
         statePath,
         minPeriodS,
         out,
+        cloud,
       };
+      if ((cloud.location?.provider ?? null) !== null || cloud.instance !== null) {
+        ctx.stderr.write(`carbon-ops report: ${cloud.line}\n`);
+        for (const n of cloud.notes) ctx.stderr.write(`carbon-ops report: note: ${n}\n`);
+      }
 
       return await withStateLock(statePath, async () => {
         let state: ReportState | null;

@@ -26,6 +26,8 @@ import {
   ratioDecimal,
 } from "../emission.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
+import { type CloudContext, resolveCloudContext, withCloudRegion } from "../cloud_context.ts";
+import { type EmbodiedEmission, embodiedForInstance } from "../../carbon/embodied_estimate.ts";
 
 const USAGE = "carbon-ops run [--json] [--output FILE] [--csv FILE] [--region R] " +
   "[--ledger DIR --key FILE [--label K=V]...] [options] -- CMD [ARGS...]";
@@ -148,7 +150,12 @@ function hostName(): string {
 function runBody(
   estimate: CarbonEstimate,
   catalog: RegionCatalog,
-  extra: { ratio: string; labels: Record<string, string>; assumptions: readonly string[] },
+  extra: {
+    ratio: string;
+    labels: Record<string, string>;
+    assumptions: readonly string[];
+    embodied: EmbodiedEmission | null;
+  },
 ): RecordBody {
   const id = catalog.resolveId(estimate.region);
   const cloud = id !== undefined && catalog.lookup(id).figure.kind === "cloud";
@@ -160,7 +167,14 @@ function runBody(
     allocation: { rule: "cpu_time_share", ratio: extra.ratio },
     assumptions: extra.assumptions.map((a) => a.slice(0, 1024)),
     labels: extra.labels,
+    ...(extra.embodied ? { embodied: extra.embodied } : {}),
   });
+}
+
+/** Whether the run's stderr summary names the cloud context (a cloud VM, or something to say). */
+function sayCloud(cloud: CloudContext): boolean {
+  return (cloud.location?.provider ?? null) !== null || cloud.instance !== null ||
+    cloud.notes.length > 0 && cloud.region.source !== "config";
 }
 
 function fmtWh(wh: number): string {
@@ -203,6 +217,11 @@ command: as root with a writable cgroup v2 hierarchy the command runs in a trans
 its cpu.stat usage is used; otherwise the CPU time of the command's process tree. The attributed
 energy is turned into grams of CO2e with a confidence interval.
 
+On a cloud VM nothing needs configuring: the instance (DMI, then the provider's metadata service,
+cached per boot; see 'carbon-ops where') picks the instance power model and embodied emissions,
+and its cloud region the grid factor unless carbon.region (--region) is set. The summary's first
+line says what was detected. A host whose DMI names no cloud never contacts a metadata address.
+
 The summary goes to stderr (like 'time'); --json prints JSON to stdout after the command's own
 output, or to --output FILE.
 
@@ -212,7 +231,7 @@ Options:
   --csv FILE             append one row for this run to FILE, like CodeCarbon's emissions.csv
                          (the header is written when FILE is new); columns as 'ledger export'
                          names them plus run.* (docs/ledger-export.md)
-  --region R             grid region (default carbon.region)
+  --region R             grid region (default carbon.region, else the detected cloud region)
   --socket PATH          governor socket (default governor.socketPath)
   --idle-policy P        proportional (default energy.idlePolicy) or active-only
   --tdp-watts W          CPU TDP for the power model (default CPU_TDP_WATTS, energy.tdpWatts, 100)
@@ -257,7 +276,12 @@ Examples:
       governor: { socketPath: v.socket },
       energy: { tdpWatts: tdp, idlePolicy: idle as "proportional" | undefined },
     });
-    const { estimator, catalog } = await estimatorFromConfig(config, ctx);
+    // Zero configuration on a cloud VM: the instance's power model and the cloud region.
+    const cloud = await resolveCloudContext(config, {
+      regionSet: v.region !== undefined ? true : undefined,
+      env: ctx.env,
+    });
+    const { estimator, catalog } = await estimatorFromConfig(withCloudRegion(config, cloud), ctx);
     const target = await prepareEmission(v, USAGE, ctx, { defaultHost: true });
     const [command, ...args] = positionals;
 
@@ -272,6 +296,7 @@ Examples:
         idlePolicy: config.energy.idlePolicy,
         governorSocket: config.governor.socketPath,
         pollIntervalMs: pollMs,
+        instance: cloud.instance?.id ?? null,
         ...(v["no-gpu"] ? { gpu: null } : {}),
       },
     });
@@ -281,6 +306,7 @@ Examples:
     let failed = false;
     let estimate: CarbonEstimate | null = null;
     let ledger: AppendedEmission | null = null;
+    let embodied: EmbodiedEmission | null = null;
     try {
       const startMs = rfc3339Ms(result.record.timestamp_start);
       const endMs = Math.max(rfc3339Ms(result.record.timestamp_end), startMs + 1);
@@ -290,6 +316,15 @@ Examples:
         energyWh: e.energy_wh_attributed,
         energyEvidence: e.evidence,
       });
+      // The instance's embodied emissions over the run's wall-clock time (SCI's M).
+      const model = d.instance_model;
+      const instanceId = e.evidence.model?.instanceId ?? cloud.instance?.id;
+      if (instanceId !== undefined) {
+        embodied = embodiedForInstance(instanceId, endMs - startMs, {
+          confidenceLevelPct: estimate.meta.confidenceLevelPct,
+          ...(model?.vcpus ? { vcpus: model.vcpus } : {}),
+        });
+      }
     } catch (err) {
       failed = true;
       ctx.stderr.write(`carbon-ops run: no carbon estimate: ${(err as Error).message}\n`);
@@ -307,6 +342,7 @@ Examples:
           allocation: { rule: "cpu_time_share", ratio: ratioDecimal(e.allocation_ratio) },
           labels: runLabels,
           assumptions: d.notes,
+          ...(embodied ? { embodied } : {}),
         });
       } catch (err) {
         failed = true;
@@ -315,6 +351,7 @@ Examples:
     }
 
     const lines = [
+      ...(sayCloud(cloud) ? [`carbon-ops run: ${cloud.line}`] : []),
       `carbon-ops run: ${command} ${
         result.signal ? `killed by ${result.signal}` : `exited ${result.exitCode}`
       } after ${e.duration_seconds.toFixed(3)} s`,
@@ -335,6 +372,13 @@ Examples:
         } g/kWh`,
       );
     }
+    if (embodied) {
+      lines.push(
+        `  embodied  ${fmtG(embodied.co2eG)} CO2e (${embodied.confidenceLevelPct}% interval ${
+          fmtG(embodied.ciLowerG)
+        } .. ${fmtG(embodied.ciUpperG)}), ${embodied.instanceId}, ${embodied.model}`,
+      );
+    }
     if (ledger) lines.push(`  ledger    appended seq ${ledger.seq}`);
     if (v.csv !== undefined) {
       const labels = { ...runLabels, ...target?.labels };
@@ -350,6 +394,7 @@ Examples:
             ratio: ratioDecimal(e.allocation_ratio),
             labels,
             assumptions: d.notes,
+            embodied,
           });
         }
         if (body) { for (const [k, val] of flattenEmissionBody(body)) row.set(k, val); }
@@ -380,6 +425,7 @@ Examples:
       }
     }
     for (const n of d.notes) lines.push(`  note      ${n}`);
+    if (sayCloud(cloud)) { for (const n of cloud.notes) lines.push(`  note      ${n}`); }
     for (const ev of d.events) lines.push(`  event     ${ev}`);
     ctx.stderr.write(lines.join("\n") + "\n");
 
@@ -394,6 +440,25 @@ Examples:
       energy_details: d,
       estimate: estimate ? estimate.toDict() : null,
       ledger: ledger ? { seq: ledger.seq, leaf: ledger.leaf } : null,
+      cloud: {
+        provider: cloud.location?.provider ?? null,
+        instance_type: cloud.location?.instanceType ?? null,
+        instance: cloud.instance?.id ?? null,
+        region: { id: cloud.region.id, source: cloud.region.source, reason: cloud.region.reason },
+        detected: cloud.line,
+        notes: cloud.notes,
+      },
+      embodied: embodied
+        ? {
+          instance_id: embodied.instanceId,
+          co2e_g: embodied.co2eG,
+          lower_g: embodied.ciLowerG,
+          upper_g: embodied.ciUpperG,
+          confidence_level_pct: embodied.confidenceLevelPct,
+          model: embodied.model,
+          data_version: embodied.dataVersion,
+        }
+        : null,
     };
     if (v.output !== undefined) {
       try {
