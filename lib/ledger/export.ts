@@ -12,8 +12,9 @@
 import type { JsonValue } from "./canonical_json.ts";
 import { LedgerError } from "./ledger_error.ts";
 import { LEDGER_JSONL } from "./ledger_files.ts";
-import { type RawLine, readLineBatches } from "./line_stream.ts";
-import { decodeRecordLine, leafHex, RecordLineError } from "./record.ts";
+import { readLineBatches } from "./line_stream.ts";
+import { isRecordTimestamp, leafHex, RecordLineError } from "./record.ts";
+import { CorrectionTargets, invalidRecordLine, scanRecordLine } from "./record_scan.ts";
 import { checkBody, EMISSION_SCHEMA_V1 } from "./record_types.ts";
 import { tryParseRfc3339 } from "../base/rfc3339.ts";
 
@@ -345,15 +346,6 @@ export interface ExportSummary {
   readonly columns: readonly string[];
 }
 
-function invalidLine(line: RawLine, err: unknown): LedgerError {
-  const detail = err instanceof RecordLineError ? `${err.code}: ${err.message}` : String(err);
-  return new LedgerError(
-    "CHAIN_INVALID",
-    `line ${line.index + 1} (offset ${line.offset}) is not a valid record: ${detail}`,
-    { hint: "run 'carbon-ops ledger verify' for a full report", cause: err },
-  );
-}
-
 /**
  * Exports the emission records of the ledger in `dir`: one CSV row or JSON line per record, in
  * ledger order, every body field in its column ({@link RECORD_COLUMNS}, {@link EMISSION_COLUMNS},
@@ -436,7 +428,7 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
 
   // Pass 1: label names of emission records, and which records corrections supersede.
   const labelNames = new Set<string>();
-  const supersededBy = new Map<number, Map<string, number>>();
+  const targets = new CorrectionTargets();
   for await (const batch of readLineBatches(path, { end, reuse: true })) {
     for (const line of batch) {
       if (!line.terminated) break;
@@ -451,14 +443,8 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
         if (labels !== null && typeof labels === "object") {
           for (const name in labels) labelNames.add(name);
         }
-      } else if (rec.type === "correction") {
-        const s = rec.body?.supersedes as { seq?: unknown; leaf?: unknown } | undefined;
-        if (typeof s?.seq === "number" && typeof s.leaf === "string") {
-          const byLeaf = supersededBy.get(s.seq) ?? new Map<string, number>();
-          if (!byLeaf.has(s.leaf)) byLeaf.set(s.leaf, rec.seq as number);
-          supersededBy.set(s.seq, byLeaf);
-        }
       }
+      targets.scan(line);
     }
     const last = batch[batch.length - 1];
     progress?.({
@@ -495,21 +481,22 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
   for await (const batch of readLineBatches(path, { end, reuse: true })) {
     for (const line of batch) {
       if (!line.terminated) break;
-      let record;
-      try {
-        record = decodeRecordLine(line.bytes).record;
-      } catch (err) {
-        if (!(err instanceof RecordLineError)) throw err;
-        throw invalidLine(line, err);
-      }
+      const record = scanRecordLine(line);
+      if (record.type === "correction") targets.confirm(line);
       if (record.type !== "emission") continue;
+      if (typeof record.ts !== "string" || !isRecordTimestamp(record.ts)) {
+        throw invalidRecordLine(
+          line,
+          new RecordLineError("RECORD_INVALID", "ts must be RFC 3339 UTC with milliseconds and Z"),
+        );
+      }
       const leaf = leafHex(line.bytes);
-      const by = supersededBy.get(record.seq)?.get(leaf);
+      const by = targets.supersededBy(record.seq, leaf);
       if (by !== undefined && !options.includeSuperseded) {
         superseded++;
         continue;
       }
-      const problems = checkBody("emission", record.body);
+      const problems = checkBody("emission", record.body as JsonValue);
       if (problems.length > 0) {
         throw new LedgerError(
           "CHAIN_INVALID",
@@ -517,7 +504,7 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
           { hint: "run 'carbon-ops ledger verify'" },
         );
       }
-      const body = record.body;
+      const body = record.body as Readonly<Record<string, JsonValue>>;
       const startMs = tryParseRfc3339((body.activity_period as { start: string }).start)
         ?.epochMs ?? NaN;
       const labels = (body.labels ?? {}) as Record<string, string>;

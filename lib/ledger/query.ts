@@ -7,12 +7,15 @@
  * @module
  */
 
-import { Decimal } from "./decimal.ts";
+import type { JsonValue } from "./canonical_json.ts";
+import { DecimalSum } from "./decimal_sum.ts";
+import { CompiledSchema } from "./json_schema.ts";
 import { LedgerError } from "./ledger_error.ts";
 import { lastNewlineBefore, LEDGER_JSONL, readAt } from "./ledger_files.ts";
-import { type RawLine, readLines } from "./line_stream.ts";
+import { type RawLine, readLineBatches, readLines } from "./line_stream.ts";
 import { decodeRecordLine, leafHex, type LedgerRecord, RecordLineError } from "./record.ts";
-import { checkBody } from "./record_types.ts";
+import { CorrectionTargets, scanRecordLine } from "./record_scan.ts";
+import { EMISSION_SCHEMA_V1 } from "./record_types.ts";
 
 /**
  * A record as shown.
@@ -217,6 +220,45 @@ export interface TotalsResult {
   readonly corrections: number;
 }
 
+/**
+ * What `ledgerTotals` checks of an emission body: the emission schema (schemas/emission.v1.json)
+ * cut down to the fields it sums or groups by, so their rules live in one place. `schema`,
+ * `scope` with its `scope2_method`/`scope3_category` rule, `activity_period.start`,
+ * `activity.energy_kwh`, `result.co2e_g` (exact decimal grammar), the whole `embodied` block and
+ * `labels`. The other fields, the cross-field rules (interval bounds, end after start) and the
+ * canonical form are checked by `ledger verify` (and by `ledger append` before signing).
+ */
+const TOTALS_FIELDS = (() => {
+  const root = EMISSION_SCHEMA_V1 as {
+    $defs: JsonValue;
+    properties: Record<string, { properties: Record<string, JsonValue> }>;
+    allOf: { if?: { properties?: Record<string, JsonValue> } }[];
+  };
+  const p = root.properties;
+  const only = (name: string, field: string) => ({
+    type: "object",
+    required: [field],
+    properties: { [field]: p[name].properties[field] },
+  });
+  return new CompiledSchema({
+    $defs: root.$defs,
+    type: "object",
+    required: ["schema", "activity_period", "scope", "activity", "result"],
+    properties: {
+      schema: p.schema,
+      activity_period: only("activity_period", "start"),
+      scope: p.scope,
+      scope2_method: p.scope2_method,
+      scope3_category: p.scope3_category,
+      activity: only("activity", "energy_kwh"),
+      result: only("result", "co2e_g"),
+      embodied: p.embodied,
+      labels: p.labels,
+    },
+    allOf: root.allOf.filter((rule) => rule.if?.properties?.scope !== undefined),
+  } as unknown as JsonValue);
+})();
+
 function groupOf(by: string, body: Record<string, unknown>): string {
   const scope = body.scope as number;
   if (by === "none") return "all";
@@ -264,59 +306,59 @@ export async function ledgerTotals(
   }
   const path = await ledgerPath(dir);
   const end = (await Deno.stat(path)).size;
-  const targets = new Map<number, Set<string>>();
-  let corrections = 0;
-  for await (const line of readLines(path, { end })) {
-    if (!line.terminated) break;
-    const { record } = decode(line);
-    if (record.type !== "correction") continue;
-    corrections++;
-    const s = record.body.supersedes as { seq: number; leaf: string };
-    targets.set(s.seq, (targets.get(s.seq) ?? new Set()).add(s.leaf));
+  // Pass 1: the corrections (only lines that end as a correction record are decoded).
+  const targets = new CorrectionTargets();
+  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+    for (const line of batch) if (line.terminated) targets.scan(line);
   }
+  // Pass 2: sum the emission records at the parse floor (record_scan.ts), hashing a line only
+  // when a correction names its seq, and checking strictly only the body fields summed/grouped.
   const groups = new Map<string, Sums>();
   let superseded = 0;
-  for await (const line of readLines(path, { end })) {
-    if (!line.terminated) break;
-    const shown = decode(line);
-    if (shown.record.type !== "emission") continue;
-    if (targets.get(line.index)?.has(shown.leaf)) {
-      superseded++;
-      continue;
+  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+    for (const line of batch) {
+      if (!line.terminated) break;
+      const record = scanRecordLine(line);
+      if (record.type === "correction") targets.confirm(line);
+      if (record.type !== "emission") continue;
+      if (targets.lineSupersededBy(line.index, line) !== undefined) {
+        superseded++;
+        continue;
+      }
+      const body = record.body;
+      const problems = TOTALS_FIELDS.validate(body as JsonValue);
+      if (problems.length) {
+        const p = problems[0];
+        throw new LedgerError(
+          "CHAIN_INVALID",
+          `seq ${line.index}: emission body is invalid (${p.path || "/"}: ${p.message})`,
+          { hint: "run 'carbon-ops ledger verify'" },
+        );
+      }
+      const g = groupOf(by, body);
+      let cur = groups.get(g);
+      if (cur === undefined) groups.set(g, cur = emptySums());
+      cur.records++;
+      cur.co2e.add((body.result as { co2e_g: string }).co2e_g);
+      const embodied = body.embodied as { co2e_g: string } | undefined;
+      if (embodied !== undefined) {
+        cur.embodied.add(embodied.co2e_g);
+        cur.embodiedRecords++;
+      }
+      cur.energy.add((body.activity as { energy_kwh: string }).energy_kwh);
     }
-    const problems = checkBody("emission", shown.record.body);
-    if (problems.length) {
-      throw new LedgerError(
-        "CHAIN_INVALID",
-        `seq ${line.index}: emission body is invalid (${problems[0]})`,
-        { hint: "run 'carbon-ops ledger verify'" },
-      );
-    }
-    const body = shown.record.body as Record<string, unknown>;
-    const g = groupOf(by, body);
-    const cur = groups.get(g) ?? emptySums();
-    cur.records++;
-    cur.co2e = cur.co2e.add(Decimal.parse((body.result as { co2e_g: string }).co2e_g));
-    const embodied = body.embodied as { co2e_g: string } | undefined;
-    if (embodied !== undefined) {
-      cur.embodied = cur.embodied.add(Decimal.parse(embodied.co2e_g));
-      cur.embodiedRecords++;
-    }
-    cur.energy = cur.energy.add(
-      Decimal.parse((body.activity as { energy_kwh: string }).energy_kwh),
-    );
-    groups.set(g, cur);
   }
+  const corrections = targets.count;
   const rows = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map((
     [group, v],
   ) => rowOf(group, v));
   const all = emptySums();
   for (const v of groups.values()) {
     all.records += v.records;
-    all.co2e = all.co2e.add(v.co2e);
-    all.embodied = all.embodied.add(v.embodied);
+    all.co2e.addSum(v.co2e);
+    all.embodied.addSum(v.embodied);
     all.embodiedRecords += v.embodiedRecords;
-    all.energy = all.energy.add(v.energy);
+    all.energy.addSum(v.energy);
   }
   return { by, rows, total: rowOf("total", all), superseded, corrections };
 }
@@ -324,29 +366,31 @@ export async function ledgerTotals(
 /** Running exact sums of one group. */
 interface Sums {
   records: number;
-  co2e: Decimal;
-  embodied: Decimal;
+  co2e: DecimalSum;
+  embodied: DecimalSum;
   embodiedRecords: number;
-  energy: Decimal;
+  energy: DecimalSum;
 }
 
 function emptySums(): Sums {
   return {
     records: 0,
-    co2e: Decimal.ZERO,
-    embodied: Decimal.ZERO,
+    co2e: new DecimalSum(),
+    embodied: new DecimalSum(),
     embodiedRecords: 0,
-    energy: Decimal.ZERO,
+    energy: new DecimalSum(),
   };
 }
 
 function rowOf(group: string, v: Sums): TotalsRow {
+  const co2e = v.co2e.toDecimal();
+  const embodied = v.embodied.toDecimal();
   return {
     group,
     records: v.records,
-    co2eG: v.co2e.toString(),
-    embodiedCo2eG: v.embodied.toString(),
-    totalCo2eG: v.co2e.add(v.embodied).toString(),
+    co2eG: co2e.toString(),
+    embodiedCo2eG: embodied.toString(),
+    totalCo2eG: co2e.add(embodied).toString(),
     embodiedRecords: v.embodiedRecords,
     energyKwh: v.energy.toString(),
   };
