@@ -6,6 +6,7 @@
  */
 
 import type { CommandContext } from "../command.ts";
+import { numberOption } from "../args.ts";
 import { UsageError } from "../../base/errors.ts";
 import type { RegionCatalog } from "../../carbon/catalog.ts";
 import { AmbiguousRegionError, UnknownRegionError } from "../../carbon/catalog.ts";
@@ -73,4 +74,72 @@ export async function estimatorFromConfig(
     ...options.extra,
   });
   return { estimator, catalog };
+}
+
+/**
+ * The carbon options `estimate` and `sci` share, as parsed (strings, absent when not given).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CarbonArgs } from "./_estimator_from_config.ts";
+ * const v: CarbonArgs = { region: "FR", pue: "1.2" };
+ * assert.equal(v.pue, "1.2");
+ * ```
+ */
+export interface CarbonArgs {
+  readonly region?: string;
+  readonly "intensity-file"?: string;
+  readonly "pue-profile"?: string;
+  readonly pue?: string;
+  readonly confidence?: string;
+  readonly "energy-sigma-pct"?: string;
+  readonly "pue-sigma-pct"?: string;
+}
+
+/**
+ * Checks the shared carbon options and loads the configuration with them: `--region`,
+ * `--intensity-file`, `--pue-profile` and `--confidence` (50..99.9) become config overrides;
+ * `--pue` (1..3), `--energy-sigma-pct` (0..200) and `--pue-sigma-pct` (0..100) are returned as
+ * numbers for the estimator options.
+ *
+ * @throws {UsageError} naming the option when a number is malformed or out of range.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCarbonArgs } from "./_estimator_from_config.ts";
+ * import { loadConfig } from "../../config/load.ts";
+ * const ctx = { loadConfig: (flags = {}) => loadConfig({ env: { CARBON_OPS_CONFIG: "" }, flags }) };
+ * const got = await loadCarbonArgs(ctx, { region: "FR", pue: "1.2", "pue-sigma-pct": "5" });
+ * assert.equal(got.config.carbon.region, "FR");
+ * assert.equal(got.pue, 1.2);
+ * assert.equal(got.pueSigmaPct, 5);
+ * assert.equal(got.energySigmaPct, undefined);
+ * ```
+ */
+export async function loadCarbonArgs(
+  ctx: Pick<CommandContext, "loadConfig">,
+  v: CarbonArgs,
+): Promise<{ config: Config; pue?: number; energySigmaPct?: number; pueSigmaPct?: number }> {
+  const num = (name: keyof CarbonArgs, range: { min?: number; max?: number }) => {
+    const raw = v[name];
+    return raw === undefined ? undefined : numberOption(raw, `--${name}`, range);
+  };
+  const pue = num("pue", { min: 1, max: 3 });
+  const energySigmaPct = num("energy-sigma-pct", { min: 0, max: 200 });
+  const pueSigmaPct = num("pue-sigma-pct", { min: 0, max: 100 });
+  const config = await ctx.loadConfig({
+    carbon: {
+      region: v.region,
+      intensityFile: v["intensity-file"],
+      confidenceLevelPct: num("confidence", { min: 50, max: 99.9 }),
+      pueProfile: v["pue-profile"],
+    },
+  });
+  return {
+    config,
+    ...(pue !== undefined ? { pue } : {}),
+    ...(energySigmaPct !== undefined ? { energySigmaPct } : {}),
+    ...(pueSigmaPct !== undefined ? { pueSigmaPct } : {}),
+  };
 }

@@ -21,7 +21,7 @@ import type { EnergyModelInfo } from "../../carbon/estimate_fields.ts";
 import { lookupInstance } from "../../cloud/instance_catalog.ts";
 import { type InstancePower, instancePower } from "../../cloud/instance_power.ts";
 import { appendEmission, EMISSION_OPTIONS, ledgerFailure, prepareEmission } from "../emission.ts";
-import { estimatorFromConfig } from "./_estimator_from_config.ts";
+import { estimatorFromConfig, loadCarbonArgs } from "./_estimator_from_config.ts";
 
 const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S | " +
   "--instance-type PROVIDER:TYPE [--utilization PCT] --duration S [--start T --end T] [--region R] [--method analytical|monte-carlo] [--energy-source S | --meter pdu|facility] " +
@@ -411,21 +411,12 @@ Examples:
       );
     }
     const meter = meterEvidence(v, num("meter-class", { min: 0, max: 10 }));
-    const energySigmaPct = num("energy-sigma-pct", { min: 0, max: 200 });
-    const pueSigmaPct = num("pue-sigma-pct", { min: 0, max: 100 });
-    const config = await ctx.loadConfig({
-      carbon: {
-        region: v.region,
-        intensityFile: v["intensity-file"],
-        confidenceLevelPct: num("confidence", { min: 50, max: 99.9 }),
-        pueProfile: v["pue-profile"],
-      },
-    });
+    const { config, pue, energySigmaPct, pueSigmaPct } = await loadCarbonArgs(ctx, v);
     try {
       const { estimator, catalog } = await estimatorFromConfig(config, ctx, {
         checkRegion: false, // an unknown region may fall back with --allow-fallback
         extra: {
-          ...(v.pue !== undefined ? { pue: numberOption(v.pue, "--pue", { min: 1, max: 3 }) } : {}),
+          ...(pue !== undefined ? { pue } : {}),
           ...(meter?.meter?.point === "facility" ? { pue: 1 } : {}),
           ...(pueSigmaPct !== undefined ? { pueUncertaintyPct: pueSigmaPct } : {}),
           allowFallback: v["allow-fallback"] === true,

@@ -13,7 +13,7 @@ import { UsageError } from "../../base/errors.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
 import { embodiedShareG, type SciResult } from "../../carbon/sci.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
-import { estimatorFromConfig } from "./_estimator_from_config.ts";
+import { estimatorFromConfig, loadCarbonArgs } from "./_estimator_from_config.ts";
 
 const USAGE = "carbon-ops sci --units R [--unit NAME] (--energy-wh X | --power-w P --duration S) " +
   "[--region R] [--embodied-g M | --embodied-total-kg TE --lifespan-years Y [--reserved-s T]] " +
@@ -182,20 +182,11 @@ Examples:
     }
     const embodiedSigmaPct = num("embodied-sigma-pct", { min: 0, max: 200 }) ??
       (totalKg !== undefined ? 40 : 0);
-    const energySigmaPct = num("energy-sigma-pct", { min: 0, max: 200 });
-    const pueSigmaPct = num("pue-sigma-pct", { min: 0, max: 100 });
-    const config = await ctx.loadConfig({
-      carbon: {
-        region: v.region,
-        intensityFile: v["intensity-file"],
-        confidenceLevelPct: num("confidence", { min: 50, max: 99.9 }),
-        pueProfile: v["pue-profile"],
-      },
-    });
+    const { config, pue, energySigmaPct, pueSigmaPct } = await loadCarbonArgs(ctx, v);
     try {
       const { estimator } = await estimatorFromConfig(config, ctx, {
         extra: {
-          ...(v.pue !== undefined ? { pue: numberOption(v.pue, "--pue", { min: 1, max: 3 }) } : {}),
+          ...(pue !== undefined ? { pue } : {}),
           ...(pueSigmaPct !== undefined ? { pueUncertaintyPct: pueSigmaPct } : {}),
           ...(v["energy-source"] ? { energySource: v["energy-source"] as "model" } : {}),
           ...(energySigmaPct !== undefined ? { energyUncertaintyPct: energySigmaPct } : {}),
