@@ -248,3 +248,28 @@ export function numberOption(
   }
   return value;
 }
+
+/**
+ * A reader of the numeric options in parsed `values`: `num(name, range)` is
+ * {@link numberOption} on `--name` when it was given, else undefined.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { numberOptions } from "./args.ts";
+ * const num = numberOptions({ "energy-wh": "1000", json: true });
+ * assert.equal(num("energy-wh", { min: 0 }), 1000);
+ * assert.equal(num("json"), undefined);
+ * assert.throws(() => num("energy-wh", { max: 10 }), /--energy-wh must be <= 10/);
+ * ```
+ */
+export function numberOptions<T extends Record<string, unknown>>(
+  values: T,
+): (name: keyof T & string, range?: { min?: number; max?: number; integer?: boolean }) =>
+  | number
+  | undefined {
+  return (name, range = {}) => {
+    const raw = values[name];
+    return typeof raw === "string" ? numberOption(raw, `--${name}`, range) : undefined;
+  };
+}

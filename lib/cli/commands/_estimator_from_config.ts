@@ -6,7 +6,7 @@
  */
 
 import type { CommandContext } from "../command.ts";
-import { numberOption } from "../args.ts";
+import { numberOptions } from "../args.ts";
 import { UsageError } from "../../base/errors.ts";
 import type { RegionCatalog } from "../../carbon/catalog.ts";
 import { AmbiguousRegionError, UnknownRegionError } from "../../carbon/catalog.ts";
@@ -121,10 +121,7 @@ export async function loadCarbonArgs(
   ctx: Pick<CommandContext, "loadConfig">,
   v: CarbonArgs,
 ): Promise<{ config: Config; pue?: number; energySigmaPct?: number; pueSigmaPct?: number }> {
-  const num = (name: keyof CarbonArgs, range: { min?: number; max?: number }) => {
-    const raw = v[name];
-    return raw === undefined ? undefined : numberOption(raw, `--${name}`, range);
-  };
+  const num = numberOptions({ ...v });
   const pue = num("pue", { min: 1, max: 3 });
   const energySigmaPct = num("energy-sigma-pct", { min: 0, max: 200 });
   const pueSigmaPct = num("pue-sigma-pct", { min: 0, max: 100 });

@@ -7,7 +7,7 @@
  */
 
 import type { TextSink } from "../../base/text_sink.ts";
-import { numberOption, parseCommandArgs } from "../args.ts";
+import { numberOptions, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import { rfc3339Ms } from "../../base/rfc3339.ts";
@@ -326,13 +326,7 @@ Examples:
 `,
   async run(ctx) {
     const { values: v } = parseCommandArgs(ctx.argv, { options: OPTIONS, usage: USAGE });
-    const num = (
-      name: keyof typeof v,
-      range: { min?: number; max?: number; integer?: boolean } = {},
-    ) => {
-      const raw = v[name];
-      return typeof raw === "string" ? numberOption(raw, `--${name}`, range) : undefined;
-    };
+    const num = numberOptions(v);
     const energyWh = num("energy-wh", { min: 0 });
     const powerW = num("power-w", { min: 0 });
     const durationS = num("duration");

@@ -7,7 +7,7 @@
  */
 
 import type { TextSink } from "../../base/text_sink.ts";
-import { numberOption, parseCommandArgs } from "../args.ts";
+import { numberOptions, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import { UnknownRegionError } from "../../carbon/catalog.ts";
@@ -125,13 +125,7 @@ Examples:
 `,
   async run(ctx) {
     const { values: v } = parseCommandArgs(ctx.argv, { options: OPTIONS, usage: USAGE });
-    const num = (
-      name: keyof typeof v,
-      range: { min?: number; max?: number; integer?: boolean } = {},
-    ) => {
-      const raw = v[name];
-      return typeof raw === "string" ? numberOption(raw, `--${name}`, range) : undefined;
-    };
+    const num = numberOptions(v);
     const units = num("units", { min: 0 });
     if (units === undefined || !(units > 0)) {
       throw new UsageError("--units R (the number of functional units, > 0) is required", {
