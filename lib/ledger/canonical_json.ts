@@ -210,6 +210,51 @@ export function canonicalize(value: unknown): string {
   }
 }
 
+/**
+ * True when `text` is the RFC 8785 form of `value`, decided quickly for the common case: `value`
+ * was parsed from `text` and the writer produced it canonically. A false answer means "not
+ * shown here": call {@link canonicalize} to decide (and to learn why). Checks that every object's
+ * keys are in strictly ascending UTF-16 order within the nesting limit, that `text` holds no
+ * `\\ud` escape (a possible lone surrogate, which `JSON.stringify` would write and RFC 8785
+ * forbids), and that `JSON.stringify(value)` equals `text`: for such a value `JSON.stringify`
+ * writes RFC 8785 exactly (ECMAScript number and string serialisation, keys in property order,
+ * which is then the sorted order). Duplicate keys, `-0`, big integers, whitespace and other
+ * escapes make the strings differ.
+ *
+ * @param value A parsed JSON value.
+ * @param text The text it was parsed from.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isCanonicalTextOf } from "./canonical_json.ts";
+ * const text = '{"a":[1,2.5],"b":{"c":"\\u0001"}}';
+ * assert.equal(isCanonicalTextOf(JSON.parse(text), text), true);
+ * assert.equal(isCanonicalTextOf(JSON.parse('{"b":1,"a":2}'), '{"b":1,"a":2}'), false);
+ * assert.equal(isCanonicalTextOf(JSON.parse('{"a":1.0}'), '{"a":1.0}'), false);
+ * ```
+ */
+export function isCanonicalTextOf(value: unknown, text: string): boolean {
+  return !text.includes("\\ud") && keysSorted(value, 0) && JSON.stringify(value) === text;
+}
+
+/** Every object's keys strictly ascending (UTF-16 order), nesting within `MAX_DEPTH`. */
+function keysSorted(value: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!keysSorted(value[i], depth + 1)) return false;
+    return true;
+  }
+  const obj = value as Record<string, unknown>;
+  let last: string | null = null;
+  for (const key in obj) {
+    if (last !== null && !(last < key)) return false;
+    if (!keysSorted(obj[key], depth + 1)) return false;
+    last = key;
+  }
+  return true;
+}
+
 /** Thrown inside `write`; `canonicalize` adds the JSON Pointer from the trail of keys. */
 class PathlessError extends Error {
   constructor(readonly code: JsonErrorCode, message: string) {

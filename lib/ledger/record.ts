@@ -5,7 +5,13 @@
  * @module
  */
 
-import { canonicalize, formatString, JsonCanonError, type JsonValue } from "./canonical_json.ts";
+import {
+  canonicalize,
+  formatString,
+  isCanonicalTextOf,
+  JsonCanonError,
+  type JsonValue,
+} from "./canonical_json.ts";
 import { parseJsonStrict } from "./strict_json.ts";
 import { pae, RECORD_PAYLOAD_TYPE } from "./dsse.ts";
 import { fromBase64Url, toBase64Url, toHex, utf8Bytes } from "./encoding.ts";
@@ -227,15 +233,25 @@ export function verifyRecordSignature(
   const tail = text.length - at - member.length;
   const cut = lineBytes.length - tail - member.length;
   const payloadLength = lineBytes.length - member.length;
-  const head = utf8Bytes(
-    `DSSEv1 ${RECORD_PAYLOAD_TYPE.length} ${RECORD_PAYLOAD_TYPE} ${payloadLength} `,
-  );
-  const input = new Uint8Array(head.length + payloadLength);
-  input.set(head);
-  input.set(lineBytes.subarray(0, cut), head.length);
-  input.set(lineBytes.subarray(cut + member.length), head.length + cut);
+  // The DSSE pre-authentication encoding, built in a reused buffer (verification is synchronous).
+  const digits = String(payloadLength);
+  const headLength = PAE_TYPE_PREFIX.length + digits.length + 1;
+  const length = headLength + payloadLength;
+  if (paeScratch.length < length) {
+    paeScratch = new Uint8Array(Math.max(length, 2 * paeScratch.length));
+  }
+  const input = paeScratch.subarray(0, length);
+  input.set(PAE_TYPE_PREFIX);
+  for (let i = 0; i < digits.length; i++) input[PAE_TYPE_PREFIX.length + i] = digits.charCodeAt(i);
+  input[headLength - 1] = 0x20;
+  input.set(lineBytes.subarray(0, cut), headLength);
+  input.set(lineBytes.subarray(cut + member.length), headLength + cut);
   return verifyBytes(key, input, sig);
 }
+
+/** `DSSEv1 <type length> <type> ` of the record payload type (ASCII, so length in bytes). */
+const PAE_TYPE_PREFIX = utf8Bytes(`DSSEv1 ${RECORD_PAYLOAD_TYPE.length} ${RECORD_PAYLOAD_TYPE} `);
+let paeScratch = new Uint8Array(4096);
 
 /**
  * Hex leaf hash of a stored line's bytes.
@@ -395,6 +411,9 @@ export function decodeRecordLine(bytes: Uint8Array): { record: LedgerRecord; tex
   } catch (err) {
     throw new RecordLineError("LINE_NOT_JSON", `line is not JSON (${(err as Error).message})`);
   }
+  // The quick check answers for lines as writers produce them; anything else is decided (and
+  // diagnosed) by the full canonical serialisation.
+  if (isCanonicalTextOf(parsed, text)) return { record: checkShape(parsed), text };
   let canonical: string | undefined;
   let canonError: JsonCanonError | undefined;
   try {

@@ -131,7 +131,7 @@ export async function verifyLedger(
     jobs?: number;
     /** A pool to use (the caller closes it); lets many verifications share workers. */
     pool?: VerifyPool;
-    /** Most lines per batch handed to a worker (default 2048; tests use tiny batches). */
+    /** Most lines per batch handed to a worker (default 512; tests use tiny batches). */
     batchLines?: number;
     /** Stops verification (rejecting with the signal's reason); workers are stopped too. */
     signal?: AbortSignal;
@@ -215,7 +215,7 @@ export async function verifyLedger(
     ? new VerifyPool({ workers: options.jobs! - 1 })
     : null;
   const pool = options.pool ?? ownPool;
-  const batchLines = options.batchLines ?? 2048;
+  const batchLines = options.batchLines ?? 512;
   const signal = options.signal;
 
   /** Folds the facts of one line, in order. */
@@ -405,8 +405,12 @@ export async function verifyLedger(
         if (spec) initial.push(spec);
       }
       pool?.setKeys(initial, true);
+      // Batches pending per worker before this thread checks one itself: enough that a worker
+      // stays busy while this thread checks the rest of a read chunk (it learns that a worker
+      // finished only when it waits for the next chunk).
+      const depth = 4;
       // Steps queued at most: enough to keep every worker busy while this thread checks too.
-      const queued = pool ? 4 * (pool.size + 1) : 0;
+      const queued = pool ? (depth + 2) * (pool.size + 1) : 0;
       const lines = readLineBatches(path, { end, reuse: true, maxLineBytes: MAX_RECORD_BYTES });
       batches: for await (const batch of lines) {
         signal?.throwIfAborted();
@@ -431,7 +435,7 @@ export async function verifyLedger(
           const segment = batch.slice(from, to);
           const bytes = segment.map((l) => l.bytes);
           const offsets = segment.map((l) => l.offset);
-          if (pool && pool.hasRoom(2)) {
+          if (pool && pool.hasRoom(depth)) {
             const facts = pool.check(bytes);
             const step: Step = {
               kind: "lines",

@@ -8,7 +8,7 @@
  */
 
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { Decimal } from "./decimal.ts";
+import { DecimalSum } from "./decimal_sum.ts";
 import { toHex } from "./encoding.ts";
 import { type VerifyingKey, verifyingKeyFromRaw } from "./keys.ts";
 import { HASH_BYTES, leafHash } from "./merkle.ts";
@@ -259,8 +259,8 @@ const EMPTY_FACT = {
 export function checkLines(lines: readonly Uint8Array[], keys: LineKeys): BatchFacts {
   const leaves = new Uint8Array(lines.length * HASH_BYTES);
   const out: LineFacts[] = new Array(lines.length);
-  let co2e = Decimal.ZERO;
-  let energy = Decimal.ZERO;
+  const co2e = new DecimalSum();
+  const energy = new DecimalSum();
   let emissions = 0;
   let prevHex: string | null = null;
   for (let i = 0; i < lines.length; i++) {
@@ -293,10 +293,8 @@ export function checkLines(lines: readonly Uint8Array[], keys: LineKeys): BatchF
       ? "ok"
       : "bad";
     if (record.type === "emission" && problems.length === 0) {
-      co2e = co2e.add(Decimal.parse((record.body.result as { co2e_g: string }).co2e_g));
-      energy = energy.add(
-        Decimal.parse((record.body.activity as { energy_kwh: string }).energy_kwh),
-      );
+      co2e.add((record.body.result as { co2e_g: string }).co2e_g);
+      energy.add((record.body.activity as { energy_kwh: string }).energy_kwh);
       emissions++;
     }
     const keep = signature === "unchecked" || record.type === "genesis" ||
@@ -316,11 +314,13 @@ export function checkLines(lines: readonly Uint8Array[], keys: LineKeys): BatchF
       bytes: signature === "unchecked" ? bytes.slice() : null,
     };
   }
+  const co2eSum = co2e.toDecimal();
+  const energySum = energy.toDecimal();
   return {
     lines: out,
     leaves,
     emissions,
-    co2eG: { units: co2e.units, scale: co2e.scale },
-    energyKwh: { units: energy.units, scale: energy.scale },
+    co2eG: { units: co2eSum.units, scale: co2eSum.scale },
+    energyKwh: { units: energySum.units, scale: energySum.scale },
   };
 }

@@ -24,8 +24,10 @@ export type VerifyWorkerRequest =
   | {
     readonly kind: "check";
     readonly id: number;
-    /** The lines' bytes back to back. */
+    /** The lines' bytes (with what lies between them when they were contiguous). */
     readonly bytes: Uint8Array;
+    /** Start offset of each line in `bytes`. */
+    readonly starts: Uint32Array;
     /** End offset of each line in `bytes`. */
     readonly ends: Uint32Array;
   };
@@ -166,30 +168,53 @@ export class VerifyPool implements AsyncDisposable {
 
   /**
    * Checks consecutive lines on the least busy worker. The bytes are copied into one buffer
-   * that is moved (not copied again) to the worker.
+   * (in one copy when the lines are views of one buffer, one after another, as a read chunk's
+   * lines are) that is moved (not copied again) to the worker.
    *
    * @ignore
    */
   check(lines: readonly Uint8Array[]): Promise<BatchFacts> {
     if (this.#closed) return Promise.reject(new Error("the verify pool is closed"));
     if (this.#failure) return Promise.reject(this.#failure);
-    let total = 0;
-    for (const l of lines) total += l.length;
-    const bytes = new Uint8Array(total);
-    const ends = new Uint32Array(lines.length);
-    let at = 0;
-    for (let i = 0; i < lines.length; i++) {
-      bytes.set(lines[i], at);
-      at += lines[i].length;
-      ends[i] = at;
+    const n = lines.length;
+    const starts = new Uint32Array(n);
+    const ends = new Uint32Array(n);
+    let bytes: Uint8Array<ArrayBuffer>;
+    const first = lines[0];
+    const last = lines[n - 1];
+    let contiguous = n > 0;
+    for (let i = 1; contiguous && i < n; i++) {
+      const a = lines[i - 1];
+      const b = lines[i];
+      contiguous = b.buffer === a.buffer && b.byteOffset >= a.byteOffset + a.length;
+    }
+    if (contiguous) {
+      const base = first.byteOffset;
+      bytes = new Uint8Array(last.byteOffset + last.length - base);
+      bytes.set(new Uint8Array(first.buffer, base, bytes.length));
+      for (let i = 0; i < n; i++) {
+        starts[i] = lines[i].byteOffset - base;
+        ends[i] = starts[i] + lines[i].length;
+      }
+    } else {
+      let total = 0;
+      for (const l of lines) total += l.length;
+      bytes = new Uint8Array(total);
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        bytes.set(lines[i], at);
+        starts[i] = at;
+        at += lines[i].length;
+        ends[i] = at;
+      }
     }
     let slot = this.#slots[0];
     for (const s of this.#slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.#nextId++;
     const waiter = Promise.withResolvers<BatchFacts>();
     slot.pending.set(id, waiter);
-    const message: VerifyWorkerRequest = { kind: "check", id, bytes, ends };
-    slot.worker.postMessage(message, [bytes.buffer, ends.buffer]);
+    const message: VerifyWorkerRequest = { kind: "check", id, bytes, starts, ends };
+    slot.worker.postMessage(message, [bytes.buffer, starts.buffer, ends.buffer]);
     return waiter.promise;
   }
 

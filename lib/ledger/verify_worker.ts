@@ -29,10 +29,8 @@ if (inWorker) {
       return;
     }
     const lines: Uint8Array[] = new Array(request.ends.length);
-    let from = 0;
     for (let i = 0; i < request.ends.length; i++) {
-      lines[i] = request.bytes.subarray(from, request.ends[i]);
-      from = request.ends[i];
+      lines[i] = request.bytes.subarray(request.starts[i], request.ends[i]);
     }
     try {
       const facts = checkLines(lines, keys);
