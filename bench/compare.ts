@@ -17,6 +17,10 @@
  *   a crash is reported, not thrown.
  * - cold `--version`, `ledger append` and `estimate` (CLI) against an empty `deno run`.
  *
+ * Every child (floors and subjects alike) runs with the V8 flags the program ships with
+ * (`DENO_V8_FLAGS`, lib/cli/v8_flags.ts), as the installed command, the compiled binary, the
+ * systemd unit and the images run it.
+ *
  * Wall time is measured around the child by this process (Deno start-up included on both sides);
  * peak RSS and CPU come from `/usr/bin/time` (maximum resident set size of the child). Ledgers
  * (genesis plus alternating emission and note records) are built in a temporary directory that
@@ -26,6 +30,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { SHIPPED_V8_FLAGS } from "../lib/cli/v8_flags.ts";
 
 /** One child run: wall time measured here, CPU and peak RSS from /usr/bin/time. */
 interface Run {
@@ -175,6 +180,7 @@ async function run(
   const child = new Deno.Command(TIME, {
     args: ["-f", "%e %U %S %M", "-o", options.timeFile, DENO, ...args],
     stdin: options.stdin === undefined ? "null" : "piped",
+    env: { DENO_V8_FLAGS: SHIPPED_V8_FLAGS },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -280,6 +286,7 @@ async function compare(args: string[]): Promise<void> {
         reportSizes.join(",")
       }), cores ${jobs}, Deno ${Deno.version.deno}, ${new Date().toISOString().slice(0, 16)}Z`,
     );
+    print(`every child runs with DENO_V8_FLAGS=${SHIPPED_V8_FLAGS} (as shipped)`);
     print(`load average at start: ${await loadAvg()}`);
     print(
       "ratios: subject / floor of the same round (wall time, CPU time), median (min-max) over " +

@@ -35,6 +35,7 @@ import { shellQuote } from "../lib/base/shell_quote.ts";
 import { dirname, resolve } from "node:path";
 import { replaceFileAtomic, syncDir } from "../lib/base/durable_file.ts";
 import { permissionDeniedDetails } from "../lib/base/permission_denied.ts";
+import { SHIPPED_V8_FLAGS } from "../lib/cli/v8_flags.ts";
 
 /** The line in the installed script that marks it as ours (checked before replacing or removing). */
 const MARKER = "# carbon-ops command installed by scripts/install.ts";
@@ -98,6 +99,7 @@ export function resolvePrefix(
  * assert.ok(script.startsWith("#!/bin/sh\n"));
  * assert.match(script, /^exec '\/opt\/x y\/lib\/carbon-ops\/0\.3\.0\/deno' run --allow-all /m);
  * assert.match(script, / '\/opt\/x y\/lib\/carbon-ops\/0\.3\.0\/main\.ts' "\$@"\n$/);
+ * assert.match(script, /^DENO_V8_FLAGS="\$\{DENO_V8_FLAGS---max-semi-space-size=1\}"$/m);
  * ```
  */
 export function binScript(programDir: string, version: string): string {
@@ -109,6 +111,9 @@ export function binScript(programDir: string, version: string): string {
     "# Reinstall: deno task install; remove: deno task install --uninstall (from a checkout).",
     "DENO_NO_UPDATE_CHECK=1",
     "export DENO_NO_UPDATE_CHECK",
+    "# V8 flags the program ships with (lib/cli/v8_flags.ts); DENO_V8_FLAGS set by the caller wins.",
+    `DENO_V8_FLAGS="\${DENO_V8_FLAGS-${SHIPPED_V8_FLAGS}}"`,
+    "export DENO_V8_FLAGS",
     `exec ${q("deno")} run --allow-all --quiet --no-remote --cached-only --no-lock ` +
     `--config ${q("deno.json")} ${q("main.ts")} "$@"`,
     "",
