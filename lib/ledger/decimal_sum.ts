@@ -13,6 +13,15 @@ import { Decimal } from "./decimal.ts";
 /** Values with at most this many digits are exact in a `number` (10^15 < 2^53). */
 const NUMBER_DIGITS = 15;
 
+function isDigit(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c >= 48 && c <= 57;
+}
+
+function refuse(text: string): never {
+  throw new RangeError(`'${text}' is not an exact decimal string (expected e.g. "12.345")`);
+}
+
 /**
  * A running exact sum of decimal strings in the record grammar (`DECIMAL_PATTERN`).
  *
@@ -40,20 +49,42 @@ export class DecimalSum {
    * @param text A decimal string such as `"12.50"` or `"-0.003"`.
    */
   add(text: string): void {
-    if (!Decimal.isDecimal(text)) {
-      throw new RangeError(`'${text}' is not an exact decimal string (expected e.g. "12.345")`);
+    // One pass over the characters checks the grammar (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`) and
+    // accumulates the units in a number while at most NUMBER_DIGITS digits are read: no regular
+    // expression, substring or bigint for the values a ledger holds.
+    const length = text.length;
+    let i = 0;
+    let negative = false;
+    if (length > 0 && text.charCodeAt(0) === 45) { // "-"
+      negative = true;
+      i = 1;
     }
-    const dot = text.indexOf(".");
-    const scale = dot < 0 ? 0 : text.length - dot - 1;
-    const digits = dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1);
+    const first = text.charCodeAt(i); // NaN past the end
+    if (!(first >= 48 && first <= 57) || (first === 48 && i + 1 < length && isDigit(text, i + 1))) {
+      return refuse(text);
+    }
+    let units = 0;
+    let digits = 0;
+    let scale = -1; // -1: no "." yet
+    for (; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        units = units * 10 + (c - 48);
+        digits++;
+        if (scale >= 0) scale++;
+      } else if (c === 46 && scale < 0 && i + 1 < length) scale = 0; // "."
+      else return refuse(text);
+    }
+    if (scale === 0) return refuse(text); // "1." (a "." needs a digit after it)
+    if (scale < 0) scale = 0;
     const small = this.#small;
     while (small.length <= scale) small.push(0);
-    const signed = digits.charCodeAt(0) === 45 ? 1 : 0; // "-"
-    if (digits.length - signed > NUMBER_DIGITS) {
-      this.#addBig(scale, BigInt(digits));
+    if (digits > NUMBER_DIGITS) {
+      const dot = text.indexOf(".");
+      this.#addBig(scale, BigInt(dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1)));
       return;
     }
-    const units = Number(digits);
+    if (negative) units = -units;
     const next = small[scale] + units;
     if (Number.isSafeInteger(next)) small[scale] = next;
     else {

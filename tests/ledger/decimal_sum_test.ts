@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Decimal } from "../../lib/ledger/decimal.ts";
 import { DecimalSum } from "../../lib/ledger/decimal_sum.ts";
+import { seededRandom } from "../../lib/base/prng.ts";
 
 /** A random decimal string of the record grammar: short, long (past 15 digits), negative. */
 function randomDecimal(rand: () => number): string {
@@ -14,21 +15,9 @@ function randomDecimal(rand: () => number): string {
   return (rand() < 0.2 ? "-" : "") + whole + frac;
 }
 
-/** Small deterministic PRNG (mulberry32) so a failure names its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("DecimalSum equals the exact Decimal sum for random decimal strings of every length and scale", () => {
   for (let seed = 1; seed <= 300; seed++) {
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const values = Array.from({ length: 1 + Math.floor(rand() * 200) }, () => randomDecimal(rand));
     const fast = new DecimalSum();
     let exact = Decimal.ZERO;
@@ -66,4 +55,27 @@ Deno.test("DecimalSum refuses what Decimal.parse refuses, with the same message"
       (e) => e instanceof RangeError && /not an exact decimal/.test(e.message),
     );
   }
+});
+
+Deno.test("DecimalSum refuses exactly the strings outside the record grammar (random near misses)", () => {
+  const alphabet = ["0", "1", "9", "-", ".", "e", "+", " "];
+  let refused = 0;
+  for (let seed = 1; seed <= 20_000; seed++) {
+    const rand = seededRandom(seed);
+    const length = Math.floor(rand() * 8);
+    const text = Array.from({ length }, () => alphabet[Math.floor(rand() * alphabet.length)])
+      .join("");
+    const sum = new DecimalSum();
+    let threw = false;
+    try {
+      sum.add(text);
+    } catch (err) {
+      assert.ok(err instanceof RangeError, `seed ${seed}: '${text}'`);
+      threw = true;
+      refused++;
+    }
+    assert.equal(threw, !Decimal.isDecimal(text), `seed ${seed}: '${text}'`);
+    if (!threw) assert.equal(sum.toString(), Decimal.parse(text).toString(), `seed ${seed}`);
+  }
+  assert.ok(refused > 1000 && refused < 19_000, `${refused} refused`);
 });
