@@ -11,10 +11,13 @@
  * @module
  */
 
+// Start-up cost matters (a cron job, a health check): the static imports here are the tiny ones
+// (the command table's names, the sinks, the version line). `--version` is answered before the
+// CLI shell is loaded, and every command loads its own modules only when it runs.
 import type { CommandEntry } from "./lib/cli/command.ts";
 import { LIBRARY_COMMANDS } from "./lib/cli/registry.ts";
-import { runCli } from "./lib/cli/run_cli.ts";
 import { writerSink } from "./lib/cli/sinks.ts";
+import { versionRequest } from "./lib/cli/version_request.ts";
 
 /**
  * The program's command table, in help order: the library's commands (`lib/cli/registry.ts`),
@@ -54,10 +57,17 @@ export const COMMANDS: readonly CommandEntry[] = [
  * assert.equal(await main(["--no-such-option"]), 2); // a usage error
  * ```
  */
-export function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
+  const stdout = writerSink(Deno.stdout);
+  const version = versionRequest(argv);
+  if (version !== null) {
+    stdout.write(version);
+    return 0;
+  }
+  const { runCli } = await import("./lib/cli/run_cli.ts");
   return runCli(argv, {
     commands: COMMANDS,
-    stdout: writerSink(Deno.stdout),
+    stdout,
     stderr: writerSink(Deno.stderr),
     env: Deno.env.toObject(),
   });

@@ -97,7 +97,8 @@ export interface Command {
 
 /**
  * Builds a command that dispatches to subcommands (`carbon-ops ledger verify ...`), with `--help`
- * and "did you mean" for unknown subcommands handled by `runCli`.
+ * and "did you mean" for unknown subcommands handled by `runCli`. A subcommand may be given as
+ * an entry (name, summary, `load`) so that only the subcommand that runs is loaded.
  *
  * @example
  * ```ts
@@ -109,16 +110,21 @@ export interface Command {
  *   help: "Usage: carbon-ops keys generate\n",
  *   run: () => Promise.resolve(0),
  * };
- * const group = defineGroup("keys", "Manage signing keys", [generate]);
- * assert.equal(group.subcommands.length, 1);
+ * const rotate = {
+ *   name: "rotate",
+ *   summary: "Replace a key",
+ *   load: () => Promise.resolve({ ...generate, name: "rotate", summary: "Replace a key" }),
+ * };
+ * const group = defineGroup("keys", "Manage signing keys", [generate, rotate]);
+ * assert.equal(group.subcommands.length, 2);
  * assert.match(group.help, /^Usage: carbon-ops keys <subcommand> \[options\]/);
- * assert.match(group.help, /  generate  Create a key/);
+ * assert.match(group.help, /  generate  Create a key\n  rotate    Replace a key/);
  * ```
  */
 export function defineGroup(
   name: string,
   summary: string,
-  subcommands: readonly Command[],
+  subcommands: readonly (Command | CommandEntry<Command>)[],
 ): CommandGroup {
   const width = Math.max(0, ...subcommands.map((c) => c.name.length)) + 2;
   const list = subcommands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n");
@@ -133,8 +139,9 @@ export function defineGroup(
 }
 
 /**
- * A registry entry: the name and summary shown in `carbon-ops --help`, and how to load the
- * command when it is used (so unused commands' modules are never loaded).
+ * A registry entry: the name and summary shown in `carbon-ops --help` (or in a group's help),
+ * and how to load the command when it is used (so unused commands' modules are never loaded).
+ * `T` is what `load` gives: a command or a group at the top level, a command inside a group.
  *
  * @example
  * ```ts
@@ -159,13 +166,13 @@ export function defineGroup(
  * assert.equal(loads, 1);
  * ```
  */
-export interface CommandEntry {
+export interface CommandEntry<T extends Command | CommandGroup = Command | CommandGroup> {
   /** Name on the command line. */
   readonly name: string;
   /** One line for the command list (must equal the loaded command's summary). */
   readonly summary: string;
   /** Loads the command or group. */
-  load(): Promise<Command | CommandGroup>;
+  load(): Promise<T>;
 }
 
 /**
@@ -192,8 +199,8 @@ export interface CommandGroup {
   readonly summary: string;
   /** `--help` text listing the subcommands. */
   readonly help: string;
-  /** The subcommands, in the order shown in help. */
-  readonly subcommands: readonly Command[];
+  /** The subcommands, in the order shown in help; an entry is loaded when it runs. */
+  readonly subcommands: readonly (Command | CommandEntry<Command>)[];
 }
 
 /**

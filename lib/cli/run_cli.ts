@@ -6,13 +6,11 @@
  */
 
 import type { TextSink } from "../base/text_sink.ts";
-import { loadConfig } from "../config/load.ts";
 import type { Config, ConfigOverrides } from "../config/schema.ts";
 import { ConfigError, UsageError } from "../base/errors.ts";
 import { didYouMean } from "../base/suggest.ts";
 import { VERSION } from "../base/version.ts";
 import type { Command, CommandContext, CommandEntry, CommandGroup } from "./command.ts";
-import { checkConfig, checkProviderConfig } from "./config_checks.ts";
 
 /**
  * Options of `runCli`.
@@ -71,7 +69,24 @@ function isGroup(c: Command | CommandGroup): c is CommandGroup {
   return "subcommands" in c;
 }
 
-function load(c: Command | CommandGroup | CommandEntry): Promise<Command | CommandGroup> {
+/**
+ * Loads the configuration and runs the whole-configuration checks. The config code (the schema,
+ * the JSONC parser, the provider checks) is imported here, when a command first asks, so a
+ * command that never reads the configuration (`ledger append`, `--help`) starts without it.
+ */
+async function loadCheckedConfig(
+  configPath: string | undefined,
+  env: Readonly<Record<string, string>>,
+  flags: ConfigOverrides | undefined,
+): Promise<Config> {
+  const [{ loadConfig }, { checkConfig, checkProviderConfig }] = await Promise.all([
+    import("../config/load.ts"),
+    import("./config_checks.ts"),
+  ]);
+  return checkProviderConfig(checkConfig(await loadConfig({ configPath, env, flags })));
+}
+
+function load<T extends Command | CommandGroup>(c: T | CommandEntry<T>): Promise<T> {
   return "load" in c ? c.load() : Promise.resolve(c);
 }
 
@@ -176,7 +191,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         return g.help ? 0 : 2;
       }
       usage = `carbon-ops ${command.name} <subcommand>`;
-      command = lookup(sub, command.subcommands, `${command.name} subcommand`);
+      command = await load(lookup(sub, command.subcommands, `${command.name} subcommand`));
       argvForCommand = subArgs;
     }
     if (g.help) {
@@ -193,13 +208,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       env,
       debug,
       loadConfig: (flags?: ConfigOverrides) =>
-        config ??= loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig).then(
-          checkProviderConfig,
-        ),
-      reloadConfig: (flags?: ConfigOverrides) =>
-        loadConfig({ configPath: g.configPath, env, flags }).then(checkConfig).then(
-          checkProviderConfig,
-        ),
+        config ??= loadCheckedConfig(g.configPath, env, flags),
+      reloadConfig: (flags?: ConfigOverrides) => loadCheckedConfig(g.configPath, env, flags),
     };
     return await command.run(ctx);
   } catch (err) {

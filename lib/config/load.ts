@@ -5,7 +5,6 @@
  */
 
 import { ConfigError } from "../base/errors.ts";
-import { resolveConfig } from "./resolve.ts";
 import type { Config, ConfigOverrides } from "./schema.ts";
 
 /**
@@ -103,5 +102,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       path = null;
     }
   }
+  // Imported here: the resolver carries the schema and the JSONC parser, which a module that
+  // only names DEFAULT_CONFIG_PATH (or a command that never loads its configuration) should not.
+  const { resolveConfig } = await import("./resolve.ts");
   return resolveConfig({ fileText, filePath: path ?? undefined, env, flags: options.flags });
 }

@@ -11,17 +11,15 @@ import { numberOptions, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import { rfc3339Ms } from "../../base/rfc3339.ts";
-import { UnknownRegionError } from "../../carbon/catalog.ts";
-import { LedgerError } from "../../ledger/ledger_error.ts";
 import type { CarbonEstimate } from "../../carbon/estimate.ts";
 import { type EnergyEvidence, singleEnergyEvidence } from "../../base/energy_evidence.ts";
 import { evidenceEnergySigma } from "../../carbon/evidence.ts";
-import { embodiedForInstance } from "../../carbon/embodied_estimate.ts";
 import type { EnergyModelInfo } from "../../carbon/estimate_fields.ts";
-import { lookupInstance } from "../../cloud/instance_catalog.ts";
-import { type InstancePower, instancePower } from "../../cloud/instance_power.ts";
-import { appendEmission, EMISSION_OPTIONS, ledgerFailure, prepareEmission } from "../emission.ts";
-import { estimatorFromConfig, loadCarbonArgs } from "./_estimator_from_config.ts";
+import type { InstancePower } from "../../cloud/instance_power.ts";
+import { EMISSION_OPTIONS, emissionRequested } from "../emission_options.ts";
+
+// Loaded when used (start-up time): the estimator and the embedded dataset when the command runs,
+// the cloud instance catalog only with --instance-type, the ledger only with --ledger.
 
 const USAGE = "carbon-ops estimate --energy-wh X | --power-w P --duration S | " +
   "--instance-type PROVIDER:TYPE [--utilization PCT] --duration S [--start T --end T] [--region R] [--method analytical|monte-carlo] [--energy-source S | --meter pdu|facility] " +
@@ -161,14 +159,18 @@ function meterEvidence(
 }
 
 /** The power model of `--instance-type`, checked up front (usage errors say what to give). */
-function instanceModel(
+async function instanceModel(
   id: string,
   given: { utilizationPct: number | undefined; vcpus: number | undefined },
   durationMs: number | undefined,
-): { power: InstancePower; model: EnergyModelInfo; durationMs: number } {
+): Promise<{ power: InstancePower; model: EnergyModelInfo; durationMs: number }> {
   if (durationMs === undefined) {
     throw new UsageError("--instance-type needs --duration S or --start/--end", { usage: USAGE });
   }
+  const [{ lookupInstance }, { instancePower }] = await Promise.all([
+    import("../../cloud/instance_catalog.ts"),
+    import("../../cloud/instance_power.ts"),
+  ]);
   let spec;
   try {
     spec = lookupInstance(id, given.vcpus !== undefined ? { vcpus: given.vcpus } : {});
@@ -366,7 +368,7 @@ Examples:
     if (powerW !== undefined && durationS === undefined && start === undefined) {
       throw new UsageError("--power-w needs --duration S or --start/--end", { usage: USAGE });
     }
-    const instance = instanceType === undefined ? null : instanceModel(
+    const instance = instanceType === undefined ? null : await instanceModel(
       instanceType,
       {
         utilizationPct: num("utilization", { min: 0, max: 100 }),
@@ -391,7 +393,8 @@ Examples:
         usage: USAGE,
       });
     }
-    const target = await prepareEmission(v, USAGE, ctx);
+    const emission = emissionRequested(v) ? await import("../emission.ts") : null;
+    const target = emission === null ? null : await emission.prepareEmission(v, USAGE, ctx);
     const energyCoveragePct = num("energy-coverage-pct", { min: 0, max: 100 });
     if (target === null && energyCoveragePct !== undefined) {
       throw new UsageError("--energy-coverage-pct goes with --ledger DIR --key FILE", {
@@ -405,6 +408,7 @@ Examples:
       );
     }
     const meter = meterEvidence(v, num("meter-class", { min: 0, max: 10 }));
+    const { estimatorFromConfig, loadCarbonArgs } = await import("./_estimator_from_config.ts");
     const { config, pue, energySigmaPct, pueSigmaPct } = await loadCarbonArgs(ctx, v);
     try {
       const { estimator, catalog } = await estimatorFromConfig(config, ctx, {
@@ -453,6 +457,7 @@ Examples:
         estimate = estimator.estimateFromEnergy(energyWh as number, mc);
       }
       if (instance) {
+        const { embodiedForInstance } = await import("../../carbon/embodied_estimate.ts");
         const embodied = embodiedForInstance(instance.model.instanceId, instance.durationMs, {
           confidenceLevelPct: estimate.meta.confidenceLevelPct,
           ...(instance.power.vcpus ? { vcpus: instance.power.vcpus } : {}),
@@ -463,15 +468,16 @@ Examples:
         });
       }
       let ledger: { seq: number; leaf: string } | null = null;
-      if (target !== null) {
+      if (emission !== null && target !== null) {
+        const { LedgerError } = await import("../../ledger/ledger_error.ts");
         try {
-          const r = await appendEmission(target, estimate, catalog, {
+          const r = await emission.appendEmission(target, estimate, catalog, {
             ...(energyCoveragePct !== undefined ? { energyCoveragePct } : {}),
           });
           ledger = { seq: r.seq, leaf: r.leaf };
         } catch (err) {
           if (!(err instanceof LedgerError)) throw err;
-          ctx.stderr.write(`carbon-ops estimate: ${ledgerFailure(err)}\n`);
+          ctx.stderr.write(`carbon-ops estimate: ${emission.ledgerFailure(err)}\n`);
           return 1;
         }
       }
@@ -484,9 +490,7 @@ Examples:
       }
       return 0;
     } catch (err) {
-      if (err instanceof UnknownRegionError) {
-        throw new UsageError(err.message, { usage: USAGE, cause: err });
-      }
+      // UnknownRegionError is a RangeError: an unknown region is a usage error like the others.
       if (err instanceof RangeError) {
         throw new UsageError(err.message, { usage: USAGE, cause: err });
       }

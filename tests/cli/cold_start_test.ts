@@ -1,0 +1,80 @@
+/**
+ * Cold start (issue 18, item 4): what a command evaluates is the static import closure of the
+ * modules it runs (dynamic imports load when they run). These tests read that closure from
+ * `deno info --json` and pin what each hot path must not carry: `--version` only the version,
+ * `ledger append` no config, carbon, report or npm code, `estimate` no ledger or cloud catalog.
+ */
+import assert from "node:assert/strict";
+import { REPO_ROOT } from "../_kit/run_cli.ts";
+
+interface InfoJson {
+  readonly roots: readonly string[];
+  readonly redirects?: Readonly<Record<string, string>>;
+  readonly modules: readonly {
+    readonly specifier: string;
+    readonly dependencies?: readonly {
+      readonly code?: { readonly specifier?: string };
+      readonly isDynamic?: boolean;
+    }[];
+  }[];
+}
+
+/** Modules (paths relative to the repository, or `node:`/npm specifiers) statically reached. */
+async function staticClosure(...roots: string[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (const root of roots) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", root],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as InfoJson;
+    const byName = new Map(info.modules.map((m) => [m.specifier, m]));
+    const stack = [info.roots[0]];
+    while (stack.length > 0) {
+      const s0 = stack.pop()!;
+      const s = info.redirects?.[s0] ?? s0;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      for (const d of byName.get(s)?.dependencies ?? []) {
+        if (!d.isDynamic && d.code?.specifier) stack.push(d.code.specifier);
+      }
+    }
+  }
+  return new Set([...seen].map((s) => s.replace(`file://${REPO_ROOT}`, "")));
+}
+
+function none(modules: Set<string>, prefixes: readonly string[], what: string): void {
+  const found = [...modules].filter((m) => prefixes.some((p) => m.startsWith(p) || m.includes(p)));
+  assert.deepEqual(found, [], `${what} loads modules it does not need`);
+}
+
+Deno.test("cold start: --version loads only main.ts, the command names, the sinks and the version", async () => {
+  const m = await staticClosure("main.ts");
+  none(
+    m,
+    ["lib/config/", "lib/ledger/", "lib/carbon/", "lib/cli/run_cli.ts", "node:", "npm"],
+    "--version",
+  );
+  assert.ok(m.size <= 8, `--version loads ${m.size} modules: ${[...m].join(", ")}`);
+});
+
+Deno.test("cold start: ledger append loads no config, carbon, report or npm code", async () => {
+  const m = await staticClosure(
+    "main.ts",
+    "lib/cli/run_cli.ts",
+    "lib/cli/commands/ledger.ts",
+    "lib/cli/commands/ledger_append.ts",
+  );
+  assert.ok(m.has("lib/ledger/writer.ts"), "the closure is read (the writer is in it)");
+  none(m, ["lib/config/", "lib/carbon/", "lib/report/", "lib/cloud/", "node_modules/"], "append");
+  none(m, ["lib/cli/commands/ledger_verify.ts", "lib/cli/commands/ledger_report.ts"], "append");
+});
+
+Deno.test("cold start: estimate loads no ledger or cloud instance code until --ledger or --instance-type", async () => {
+  const m = await staticClosure("main.ts", "lib/cli/run_cli.ts", "lib/cli/commands/estimate.ts");
+  assert.ok(m.has("lib/cli/commands/estimate.ts"));
+  none(m, ["lib/ledger/", "lib/cloud/", "lib/carbon/data/", "lib/cli/emission.ts"], "estimate");
+});
