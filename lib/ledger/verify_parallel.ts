@@ -44,8 +44,18 @@ export type VerifyWorkerRequest =
  * ```
  */
 export type VerifyWorkerReply =
-  | { readonly id: number; readonly facts: BatchFacts }
+  | {
+    readonly id: number;
+    readonly facts: BatchFacts;
+    /** The request's byte buffer, moved back for the next request to reuse. */
+    readonly spare?: ArrayBuffer;
+  }
   | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
+
+/** Smallest byte buffer allocated for a request (a read chunk's lines fit). */
+const MIN_BUFFER_BYTES = 1 << 20;
+/** Spare buffers kept at most. */
+const MAX_SPARE_BUFFERS = 16;
 
 interface Slot {
   readonly worker: Worker;
@@ -86,6 +96,12 @@ export function defaultVerifyJobs(): number {
  */
 export class VerifyPool implements AsyncDisposable {
   readonly #slots: Slot[] = [];
+  /**
+   * Byte buffers the workers moved back, for the next requests: buffers are reused rather than
+   * allocated per batch, because a moved buffer's memory is freed only when the worker's garbage
+   * collector gets to it, and a new buffer per batch grew the peak RSS with the ledger's size.
+   */
+  readonly #spare: ArrayBuffer[] = [];
   #nextId = 0;
   #failure: Error | null = null;
   #closed = false;
@@ -124,8 +140,10 @@ export class VerifyPool implements AsyncDisposable {
       const waiter = slot.pending.get(reply.id);
       if (!waiter) return;
       slot.pending.delete(reply.id);
-      if ("facts" in reply) waiter.resolve(reply.facts);
-      else {
+      if ("facts" in reply) {
+        if (reply.spare && this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(reply.spare);
+        waiter.resolve(reply.facts);
+      } else {
         const cause = new Error(reply.error.message);
         cause.name = reply.error.name;
         waiter.reject(new Error(`verify worker failed: ${reply.error.message}`, { cause }));
@@ -190,7 +208,7 @@ export class VerifyPool implements AsyncDisposable {
     }
     if (contiguous) {
       const base = first.byteOffset;
-      bytes = new Uint8Array(last.byteOffset + last.length - base);
+      bytes = this.#buffer(last.byteOffset + last.length - base);
       bytes.set(new Uint8Array(first.buffer, base, bytes.length));
       for (let i = 0; i < n; i++) {
         starts[i] = lines[i].byteOffset - base;
@@ -199,7 +217,7 @@ export class VerifyPool implements AsyncDisposable {
     } else {
       let total = 0;
       for (const l of lines) total += l.length;
-      bytes = new Uint8Array(total);
+      bytes = this.#buffer(total);
       let at = 0;
       for (let i = 0; i < n; i++) {
         bytes.set(lines[i], at);
@@ -216,6 +234,17 @@ export class VerifyPool implements AsyncDisposable {
     const message: VerifyWorkerRequest = { kind: "check", id, bytes, starts, ends };
     slot.worker.postMessage(message, [bytes.buffer, starts.buffer, ends.buffer]);
     return waiter.promise;
+  }
+
+  /** `length` bytes in a spare buffer that holds them, else in a new one (at least 1 MiB). */
+  #buffer(length: number): Uint8Array<ArrayBuffer> {
+    for (let i = this.#spare.length - 1; i >= 0; i--) {
+      if (this.#spare[i].byteLength >= length) {
+        const [buffer] = this.#spare.splice(i, 1);
+        return new Uint8Array(buffer, 0, length);
+      }
+    }
+    return new Uint8Array(new ArrayBuffer(Math.max(length, MIN_BUFFER_BYTES)), 0, length);
   }
 
   /** Terminates the workers; pending checks reject. Safe to call more than once. */

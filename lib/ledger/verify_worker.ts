@@ -34,7 +34,8 @@ if (inWorker) {
     }
     try {
       const facts = checkLines(lines, keys);
-      scope.postMessage({ id: request.id, facts }, [facts.leaves.buffer]);
+      const spare = request.bytes.buffer as ArrayBuffer;
+      scope.postMessage({ id: request.id, facts, spare }, [facts.leaves.buffer, spare]);
     } catch (err) {
       const error = err instanceof Error
         ? { name: err.name, message: err.message }
