@@ -1,76 +1,65 @@
 /**
- * HTML ledger report benchmark (issue 16): wall time, CPU time and peak RSS of the report at
- * 10k / 100k / 1M emission records spread over a year, each in its own child process, beside
- * the floor (read every line and JSON.parse it, nothing else) and `ledger verify` on the same
- * ledger.
+ * `ledger report --html` at scale (issues 16 and 18): wall time, CPU time and peak RSS of the
+ * CLI with and without `--trust`, each beside the aggregate floor measured in the same round
+ * (`bench/compare.ts --child floor-sum`: a bare read in 1 MiB chunks, `JSON.parse` of every line
+ * and a float sum of `co2e_g`), and `ledger verify` on the same ledger. Both report runs are
+ * repeated with `--v8-flags=--max-semi-space-size=1` (V8's young generation is a large part of
+ * the peak RSS).
  *
- * Usage: deno run -A bench/report_bench.ts [--sizes 10000,100000,1000000] [--dir DIR]
- * Ledgers are generated once into DIR (default /tmp/carbon-ops-report-bench) by
- * tests/_kit/report_fixture.ts and reused by later runs.
+ * Usage: deno run -A bench/report_bench.ts [--sizes 10000,100000,1000000] [--rounds 3]
+ *          [--dir DIR]
+ *
+ * Ledgers (genesis plus alternating emission and note records, as `bench:compare` builds them)
+ * go to DIR/lN and are kept for later runs when `--dir` is given; otherwise to a temporary
+ * directory removed at the end. Rounds are interleaved (floor, report, floor, report --trust,
+ * ...); every run is a child process under `/usr/bin/time`. The machine is shared: compare
+ * ratios, not absolute times.
  */
 
-import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
-import { readLineBatches } from "../lib/ledger/line_stream.ts";
-import { loadTrustFile } from "../lib/ledger/trust.ts";
-import { buildLedgerReport } from "../lib/report/ledger_report_data.ts";
-import { renderLedgerReport } from "../lib/report/ledger_report.ts";
 
-/** Writes one line to stdout. */
+const TIME = "/usr/bin/time";
+const DENO = Deno.execPath();
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const COMPARE = new URL("./compare.ts", import.meta.url).pathname;
+const SEMI = "--v8-flags=--max-semi-space-size=1";
+
+interface Run {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly peakRssKb: number;
+}
+
 function print(line: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
 }
 
-interface Measure {
-  wallMs: number;
-  cpuMs: number;
-  peakRssKb: number;
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function measureSelf(work: () => Promise<void>): Promise<Measure> {
-  const cpu0 = cpuUsage();
+async function loadAvg(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}
+
+/** Runs `deno ARGS` under /usr/bin/time; throws when it fails. */
+async function run(args: string[], timeFile: string): Promise<Run> {
   const t0 = performance.now();
-  await work();
-  const wallMs = performance.now() - t0;
-  const cpu = cpuUsage(cpu0);
-  const status = await Deno.readTextFile("/proc/self/status");
-  return {
-    wallMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    peakRssKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? "0"),
-  };
-}
-
-/** Child: runs one job on DIR and prints its measure as JSON. */
-async function child(job: string, dir: string): Promise<void> {
-  let m: Measure;
-  if (job === "floor") {
-    const decoder = new TextDecoder();
-    m = await measureSelf(async () => {
-      for await (const batch of readLineBatches(`${dir}/ledger.jsonl`, { reuse: true })) {
-        for (const line of batch) JSON.parse(decoder.decode(line.bytes));
-      }
-    });
-  } else {
-    const trust = job === "report" ? undefined : await loadTrustFile(`${dir}/trust.json`);
-    const jobs = job === "report+verify-j2" ? 2 : 1;
-    m = await measureSelf(async () => {
-      const model = await buildLedgerReport(dir, { trust, verifyJobs: jobs });
-      await Deno.writeTextFile(`${dir}/report.html`, renderLedgerReport(model));
-    });
-  }
-  print(JSON.stringify(m));
-}
-
-async function runChild(args: string[]): Promise<Measure> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", ...args],
+  const out = await new Deno.Command(TIME, {
+    args: ["-f", "%U %S %M", "-o", timeFile, DENO, ...args],
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).output();
-  if (!out.success) throw new Error(`bench child ${args.join(" ")} failed`);
-  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]);
+  const wallMs = performance.now() - t0;
+  if (!out.success) {
+    throw new Error(
+      `deno ${args.join(" ")} failed (exit ${out.code}): ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  const last = (await Deno.readTextFile(timeFile)).trim().split("\n").at(-1) ?? "";
+  const [user, sys, rss] = last.split(" ").map(Number);
+  return { wallMs, cpuMs: (user + sys) * 1000, peakRssKb: rss };
 }
 
 async function main(): Promise<void> {
@@ -78,36 +67,78 @@ async function main(): Promise<void> {
     args: Deno.args,
     options: {
       sizes: { type: "string", default: "10000,100000,1000000" },
-      dir: { type: "string", default: "/tmp/carbon-ops-report-bench" },
-      child: { type: "string" },
-      ledger: { type: "string" },
+      rounds: { type: "string", default: "3" },
+      dir: { type: "string" },
     },
   });
-  if (values.child) return await child(values.child, values.ledger!);
-  const self = new URL(import.meta.url).pathname;
-  const fixture = new URL("../tests/_kit/report_fixture.ts", import.meta.url).pathname;
-  const verifyChild = new URL("./ledger_verify_child.ts", import.meta.url).pathname;
-  const fmt = (m: Measure, floor?: Measure) =>
-    `${(m.wallMs / 1000).toFixed(1)} s wall, ${(m.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${
-      (m.peakRssKb / 1024).toFixed(0)
-    } MiB${floor ? ` (CPU ${(m.cpuMs / floor.cpuMs).toFixed(1)}x the floor)` : ""}`;
-  for (const size of values.sizes.split(",").map(Number)) {
-    const dir = `${values.dir}/l${size}`;
-    const ready = await Deno.stat(`${dir}/trust.json`).then(() => true, () => false);
-    if (!ready) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await runChild([fixture, dir, String(size)]).catch(() => ({}));
-    }
-    const floor = await runChild([self, "--child", "floor", "--ledger", dir]);
-    print(`${size} emission records`);
-    print(`  floor (read + JSON.parse):   ${fmt(floor)}`);
-    for (const job of ["report", "report+verify", "report+verify-j2"]) {
-      const m = await runChild([self, "--child", job, "--ledger", dir]);
-      print(`  ${job.padEnd(27)} ${fmt(m, floor)}`);
-    }
-    const v = await runChild([verifyChild, dir, `${dir}/trust.json`]);
-    print(`  ledger verify (jobs 1):      ${fmt(v, floor)}`);
+  const sizes = values.sizes.split(",").map(Number);
+  const rounds = Number(values.rounds);
+  if (!(rounds >= 1) || sizes.some((s) => !(s >= 2))) {
+    throw new RangeError("--rounds must be >= 1 and --sizes numbers >= 2");
   }
+  const root = values.dir ?? await Deno.makeTempDir({ prefix: "carbon-ops-report-bench-" });
+  const timeFile = `${root}/time.txt`;
+  const { buildLedger } = await import("../tests/_kit/ledger_fixture.ts");
+  const { trustFileText } = await import("../lib/ledger/trust.ts");
+  print(
+    `report bench: ${rounds} rounds, sizes ${
+      sizes.join(",")
+    }, cores ${navigator.hardwareConcurrency}, Deno ${Deno.version.deno}; load average at start ${await loadAvg()}`,
+  );
+  try {
+    for (const size of sizes) {
+      const dir = `${root}/l${size}`;
+      if (!(await Deno.stat(`${dir}/trust.json`).then(() => true, () => false))) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        await Deno.mkdir(dir, { recursive: true });
+        const built = await buildLedger(dir, { records: size });
+        await Deno.writeTextFile(`${dir}/trust.json`, trustFileText(built.trust));
+      }
+      const html = `${root}/report.html`;
+      const report = ["run", "-A", MAIN, "ledger", "report", dir, "--html", html];
+      const trust = ["--trust", `${dir}/trust.json`];
+      const subjects: Record<string, string[]> = {
+        "report": report,
+        "report --trust": [...report, ...trust],
+        "report, semi-space 1 MiB": ["run", "-A", SEMI, ...report.slice(2)],
+        "report --trust, semi-space 1 MiB": ["run", "-A", SEMI, ...report.slice(2), ...trust],
+        "verify (for comparison)": ["run", "-A", MAIN, "ledger", "verify", dir, ...trust],
+      };
+      const floors: Run[] = [];
+      const runs = new Map<string, Run[]>(Object.keys(subjects).map((k) => [k, []]));
+      const ratios = new Map<string, { wall: number[]; cpu: number[] }>();
+      for (let r = 0; r < rounds; r++) {
+        for (const [name, args] of Object.entries(subjects)) {
+          const floor = await run(["run", "-A", COMPARE, "--child", "floor-sum", dir], timeFile);
+          const m = await run(args, timeFile);
+          floors.push(floor);
+          runs.get(name)!.push(m);
+          const q = ratios.get(name) ?? { wall: [], cpu: [] };
+          q.wall.push(m.wallMs / floor.wallMs);
+          q.cpu.push(m.cpuMs / floor.cpuMs);
+          ratios.set(name, q);
+        }
+      }
+      const fmt = (xs: Run[]) =>
+        `${(median(xs.map((x) => x.wallMs)) / 1000).toFixed(2)} s wall, ${
+          (median(xs.map((x) => x.cpuMs)) / 1000).toFixed(2)
+        } s CPU, peak RSS ${(median(xs.map((x) => x.peakRssKb)) / 1024).toFixed(0)} MiB (max ${
+          (Math.max(...xs.map((x) => x.peakRssKb)) / 1024).toFixed(0)
+        })`;
+      const range = (xs: number[]) =>
+        `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+      print(`\n${size} records (${size / 2} emission records), load average ${await loadAvg()}`);
+      print(`  ${"floor (read + JSON.parse + sum)".padEnd(34)} ${fmt(floors)}`);
+      for (const [name, xs] of runs) {
+        const q = ratios.get(name)!;
+        print(`  ${name.padEnd(34)} ${fmt(xs)}`);
+        print(`  ${"".padEnd(34)} vs floor: wall ${range(q.wall)}, CPU ${range(q.cpu)}`);
+      }
+    }
+  } finally {
+    if (values.dir === undefined) await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+  print(`\nload average at end: ${await loadAvg()}`);
 }
 
 if (import.meta.main) await main();

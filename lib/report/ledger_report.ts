@@ -56,6 +56,11 @@ export interface ReportVerdict {
   readonly witnesses: number;
   /** Cosignatures required. */
   readonly witnessQuorum: number;
+  /**
+   * Base64 RFC 6962 root of the lines the figures were read from, equal to the verified root
+   * (default: not shown).
+   */
+  readonly root?: string | null;
 }
 
 /**
@@ -161,7 +166,13 @@ function verdictHtml(v: ReportVerdict | null): string {
   } (exit code ${v.exitCode}): ${v.entries} records checked</div>
 <table id="checked"><tbody>
 <tr><th>records</th><td>${v.entries} lines: canonical JSON, schema, Ed25519 signature each</td></tr>
-<tr><th>chain</th><td>every <code>prev</code> is the hash of the line before; Merkle tree over all lines</td></tr>
+<tr><th>chain</th><td>every <code>prev</code> is the hash of the line before; Merkle tree over all lines</td></tr>${
+    v.root
+      ? `<tr><th>figures</th><td id="figures-root">read from exactly the ${v.entries} verified lines: Merkle root <code>${
+        e(v.root)
+      }</code></td></tr>`
+      : ""
+  }
 <tr><th>checkpoints</th><td>${cps.map(e).join("<br>")}</td></tr>
 <tr><th>witnesses</th><td>${
     v.witnesses === 0

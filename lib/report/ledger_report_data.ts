@@ -1,26 +1,23 @@
 /**
- * Reads a ledger directory into a `LedgerReportModel` (adapter): one streaming pass over the
- * lines (constant memory), the verifier's verdict when a trust file is given (after the pass, or
- * beside it in its own workers when `verifyJobs` > 1), the total's interval and the latest
- * checkpoint.
+ * Reads a ledger directory into a `LedgerReportModel` (adapter). With a trust file the verifier
+ * (`verifyLedger`, on `verifyJobs` threads) and the report's own pass (`report_pass.ts`) run at
+ * the same time over the same bytes, and are bound together: the pass computes the Merkle root
+ * of exactly the lines it read, and the figures are shown only when that root and line count
+ * equal the verifier's head; otherwise the ledger changed between the two passes and the report
+ * fails (an `Error` saying so) rather than show figures that were not verified. Without a trust
+ * file only the pass runs (no hashing). Then the total's interval and the latest checkpoint.
  *
  * @module
  */
 
 import { Xoshiro128 } from "../base/prng.ts";
 import { VERSION } from "../base/version.ts";
-import { LATEST_CHECKPOINT, LEDGER_JSONL } from "../ledger/ledger_files.ts";
-import { readLineBatches, readLines } from "../ledger/line_stream.ts";
-import { leafHex } from "../ledger/record.ts";
+import { LATEST_CHECKPOINT } from "../ledger/ledger_files.ts";
 import type { TrustFile } from "../ledger/trust.ts";
-import { verifyLedger } from "../ledger/verify.ts";
 import type { VerifyIssue, VerifyReport } from "../ledger/verify_report.ts";
 import type { LedgerReportModel, ReportVerdict } from "./ledger_report.ts";
-import { ReportAggregator } from "./report_aggregate.ts";
+import { readReportPass, type ReportPass } from "./report_pass.ts";
 import { analyticalInterval, monteCarloInterval } from "./total_interval.ts";
-
-/** Lines between two remembered offsets (to re-read a superseded record without an index). */
-const OFFSET_EVERY = 4096;
 
 /**
  * Options of `buildLedgerReport`.
@@ -50,22 +47,16 @@ export interface LedgerReportOptions {
   readonly iterations?: number;
   /** Seed of the Monte Carlo generator (default 1: the same ledger gives the same page). */
   readonly seed?: number;
-  /** Workers for verification (default 1: in this thread). */
+  /** Threads that verify (`verifyLedger`'s `jobs`; default 1: this thread only). */
   readonly verifyJobs?: number;
+  /**
+   * The lines file the report's own pass reads (default `DIR/ledger.jsonl`, the file the
+   * verifier reads). Tests give another file to stand for a ledger changed between the passes.
+   */
+  readonly linesPath?: string;
 }
 
-const decoder = new TextDecoder();
-
-function parse(bytes: Uint8Array): { seq: number; type: string; body: unknown } | null {
-  try {
-    const r = JSON.parse(decoder.decode(bytes));
-    return r !== null && typeof r === "object" && typeof r.type === "string" ? r : null;
-  } catch {
-    return null;
-  }
-}
-
-function toVerdict(r: VerifyReport, trust: TrustFile): ReportVerdict {
+function toVerdict(r: VerifyReport, trust: TrustFile, root: string | null): ReportVerdict {
   const fmt = (i: VerifyIssue) =>
     `${i.code}${i.seq === null ? "" : ` at seq ${i.seq}`}: ${i.message}`;
   return {
@@ -83,7 +74,24 @@ function toVerdict(r: VerifyReport, trust: TrustFile): ReportVerdict {
     keys: r.keys.map((k) => ({ ...k })),
     witnesses: trust.witnesses?.length ?? 0,
     witnessQuorum: trust.witnessQuorum ?? trust.witnesses?.length ?? 0,
+    root,
   };
+}
+
+/**
+ * Throws when the pass did not read exactly the lines the verifier checked: the same number of
+ * complete lines and, when the verifier names a head, the same Merkle root.
+ */
+function checkSameLines(dir: string, report: VerifyReport, pass: ReportPass): void {
+  const root = report.head?.root ?? null;
+  if (pass.entries === report.entries && (root === null || root === pass.root)) return;
+  throw new Error(
+    `the ledger ${dir} changed while the report was made: the verifier checked ` +
+      `${report.entries} lines (Merkle root ${root ?? "none"}) but the report read ` +
+      `${pass.entries} lines (Merkle root ${pass.root}); no page was written. Run the report ` +
+      `again; if this repeats while nothing appends to the ledger, its lines are being ` +
+      `rewritten: run 'carbon-ops ledger verify ${dir}' and restore it from a trusted copy`,
+  );
 }
 
 /**
@@ -115,57 +123,45 @@ export async function buildLedgerReport(
   dir: string,
   options: LedgerReportOptions = {},
 ): Promise<LedgerReportModel> {
-  const path = `${dir}/${LEDGER_JSONL}`;
-  const end = (await Deno.stat(path)).size;
-  const jobs = options.verifyJobs ?? 1;
-  const verify = (trust: TrustFile) =>
-    verifyLedger(dir, { trust, jobs, useLedgerCheckpoint: true });
-  // With workers, verification runs beside the report's pass (the workers take its CPU); in
-  // this thread alone it runs after it, so the two never hold their memory at the same time.
-  const verifying = options.trust && jobs > 1 ? verify(options.trust) : null;
-  // Do not leave a rejection unobserved while the pass below runs; it is awaited after it.
-  verifying?.catch(() => {});
-  const agg = new ReportAggregator({ tableRows: options.tableRows });
-  const offsets = new Map<number, number>();
-  const targets: { seq: number; leaf: string }[] = [];
-  for await (const batch of readLineBatches(path, { end, reuse: true })) {
-    for (const line of batch) {
-      if (line.index % OFFSET_EVERY === 0) offsets.set(line.index, line.offset);
-      if (!line.terminated || line.oversize !== undefined) {
-        agg.unreadable();
-        continue;
-      }
-      const record = parse(line.bytes);
-      if (record === null) {
-        agg.unreadable();
-        continue;
-      }
-      const target = agg.add({ seq: line.index, type: record.type, body: record.body });
-      if (target !== null && target.seq < line.index) targets.push(target);
+  const trust = options.trust;
+  const passOptions = { path: options.linesPath, tableRows: options.tableRows };
+  let pass: ReportPass;
+  let report: VerifyReport | null = null;
+  if (trust === undefined) {
+    pass = await readReportPass(dir, passOptions);
+  } else {
+    // Both passes at once; whichever fails first stops the other.
+    // The verifier is loaded only when it runs: a report without --trust does not load it.
+    const { verifyLedger } = await import("../ledger/verify.ts");
+    const stop = new AbortController();
+    const both = await Promise.all([
+      verifyLedger(dir, {
+        trust,
+        jobs: options.verifyJobs ?? 1,
+        useLedgerCheckpoint: true,
+        signal: stop.signal,
+      }),
+      readReportPass(dir, { ...passOptions, merkle: true, signal: stop.signal }),
+    ]).catch((err) => {
+      stop.abort(err);
+      throw err;
+    });
+    report = both[0];
+    pass = both[1];
+    if (pass.entries !== report.entries) {
+      // Each pass took the ledger's size for itself; an append between the two reads of the
+      // size makes them differ. Read again exactly the lines the verifier checked.
+      pass = await readReportPass(dir, {
+        ...passOptions,
+        merkle: true,
+        maxLines: report.entries,
+      });
     }
+    checkSameLines(dir, report, pass);
   }
-  // Superseded records: re-read each target line from the nearest remembered offset (once,
-  // however many corrections name it).
-  const seen = new Set<string>();
-  for (const t of targets) {
-    if (seen.has(`${t.seq}:${t.leaf}`)) continue;
-    seen.add(`${t.seq}:${t.leaf}`);
-    const base = Math.floor(t.seq / OFFSET_EVERY) * OFFSET_EVERY;
-    const start = offsets.get(base);
-    if (start === undefined) continue;
-    for await (const line of readLines(path, { start, startIndex: base, end })) {
-      if (line.index < t.seq) continue;
-      const record = parse(line.bytes);
-      if (record?.type === "emission" && leafHex(line.bytes) === t.leaf) {
-        agg.retract(t.seq, record.body);
-      }
-      break;
-    }
-  }
-  const data = agg.finish();
+  const data = pass.data;
   const seed = options.seed ?? 1;
   const iterations = options.iterations ?? 20_000;
-  const report = verifying ? await verifying : options.trust ? await verify(options.trust) : null;
   const checkpoint = await Deno.readTextFile(`${dir}/${LATEST_CHECKPOINT}`).catch((err) => {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
@@ -191,7 +187,7 @@ export async function buildLedgerReport(
     embodied: data.embodied
       ? monteCarloInterval(data.embodied.groups, { iterations, random: new Xoshiro128(seed) })
       : null,
-    verdict: report && options.trust ? toVerdict(report, options.trust) : null,
+    verdict: report && trust ? toVerdict(report, trust, pass.root) : null,
     checkpoint,
     stackBy: options.stackBy ?? labelDefault ?? "category",
   };

@@ -10,6 +10,7 @@
 
 import { rfc3339Ms } from "../base/rfc3339.ts";
 import { Decimal } from "../ledger/decimal.ts";
+import { DecimalSum } from "../ledger/decimal_sum.ts";
 import {
   analyticalInterval,
   CellSums,
@@ -278,6 +279,83 @@ interface RowAcc {
   readonly sums: CellSums;
 }
 
+const newRow = (): RowAcc => ({
+  records: 0,
+  co2e: Decimal.ZERO,
+  energy: Decimal.ZERO,
+  sums: new CellSums(),
+});
+
+/**
+ * The sums of the records of one class that started on one day (UTC) in one month (as written):
+ * exact amounts in scaled integers, taken-out (superseded) amounts apart, interval sums as floats.
+ */
+interface DayAcc {
+  readonly day: number;
+  readonly month: string;
+  /** Another month's sums on the same day (an activity start written with an offset). */
+  next: DayAcc | null;
+  records: number;
+  readonly co2e: DecimalSum;
+  readonly energy: DecimalSum;
+  co2eOut: DecimalSum | null;
+  energyOut: DecimalSum | null;
+  centralG: number;
+  lowerG: number;
+  upperG: number;
+}
+
+/** The embodied sums of the records of one class. */
+interface EmbodiedAcc {
+  records: number;
+  readonly co2e: DecimalSum;
+  co2eOut: DecimalSum | null;
+  centralG: number;
+  lowerG: number;
+  upperG: number;
+}
+
+/**
+ * What the records of one class share: everything the report derives from a record except its
+ * amounts, interval and dates (factor, PUE, energy evidence, scope, labels, tool, uncertainty
+ * method, confidence level, embodied model). Records are summed per class and day; the
+ * breakdowns, charts and method statement are built from the classes in `finish`.
+ */
+interface RecordClass {
+  /** Correlation cell (factor, PUE profile, energy model). */
+  readonly cell: string;
+  /** [dimension, group] of every breakdown but the month. */
+  readonly groups: readonly (readonly [string, string])[];
+  readonly factorKey: string;
+  readonly factor: FactorUse;
+  readonly pueText: string;
+  readonly source: string;
+  readonly tool: string;
+  readonly dataset: string;
+  readonly method: string;
+  readonly confidencePct: number;
+  /** Embodied model, its correlation cell and confidence level (null: no embodied block). */
+  readonly embodied: { readonly model: string; readonly cell: string; readonly pct: number } | null;
+  readonly byDay: Map<number, DayAcc>;
+  /** The day sums in the order they were created. */
+  readonly days: DayAcc[];
+  readonly embodiedAcc: EmbodiedAcc;
+  records: number;
+  centralG: number;
+}
+
+/** Exact net sum: what was added less what was taken out. */
+function net(plus: DecimalSum, minus: DecimalSum | null): Decimal {
+  const d = plus.toDecimal();
+  return minus === null ? d : d.add(minus.toDecimal().negate());
+}
+
+function checkDecimal(text: string): void {
+  if (!Decimal.isDecimal(text)) {
+    throw new RangeError(`'${text}' is not an exact decimal string (expected e.g. "12.345")`);
+  }
+}
+
 /**
  * Options of `ReportAggregator`.
  *
@@ -297,7 +375,10 @@ export interface AggregateOptions {
 /**
  * Gathers the report's data one record at a time: `add` each parsed line in ledger order, then
  * `finish`. A correction's target is taken out again with `retract` (the caller re-reads it:
- * see `ledger_report_data.ts`).
+ * see `report_pass.ts`). Per record it reads the body once, finds the record's class (what it
+ * shares with other records: factor, PUE, evidence, scope, labels, ...) and adds its amounts to
+ * that class's sums for its day, exactly (scaled integers); nothing is kept per record but the
+ * first and last `tableRows` bodies for the records table.
  *
  * @example
  * ```ts
@@ -331,39 +412,30 @@ export class ReportAggregator {
   readonly #byType: Record<string, number> = {};
   #periodStart: { ms: number; text: string } | null = null;
   #periodEnd: { ms: number; text: string } | null = null;
-  readonly #total: RowAcc = {
-    records: 0,
-    co2e: Decimal.ZERO,
-    energy: Decimal.ZERO,
-    sums: new CellSums(),
-  };
-  readonly #embodied: RowAcc = {
-    records: 0,
-    co2e: Decimal.ZERO,
-    energy: Decimal.ZERO,
-    sums: new CellSums(),
-  };
   readonly #groups = new CorrelationGroups();
-  readonly #dims = new Map<string, Map<string, RowAcc>>(
-    ["month", "category", "region", "evidence"].map((d) => [d, new Map()]),
-  );
-  readonly #days = new Map<number, DayBucket>();
-  readonly #daySums = new Map<number, CellSums>();
-  readonly #factors = new Map<string, FactorUse>();
-  readonly #pue = new Map<string, number>();
-  readonly #sources = new Map<string, number>();
-  readonly #versions = new Map<string, number>();
-  readonly #methods = new Map<string, number>();
+  readonly #classes = new Map<string, RecordClass>();
   readonly #corrections: CorrectionRow[] = [];
   #correctionCount = 0;
   readonly #head: { seq: number; body: Obj }[] = [];
-  readonly #tail: { seq: number; body: Obj }[] = [];
+  /**
+   * The last records, a ring: seq, and the body, or (when `add` was given the line) only where
+   * the line is, so no record's objects outlive the next few (memory flat, young heap small).
+   */
+  readonly #tailSeq: Float64Array;
+  readonly #tailOffset: Float64Array;
+  readonly #tailBytes: Float64Array;
+  readonly #tailBody: (Obj | undefined)[] = [];
   readonly #retracted = new Set<number>();
   #tailNext = 0;
+  readonly #lastTimes: (string | null)[] = [null, null];
+  readonly #lastTimesMs = [0, 0];
 
   /** A new aggregator. */
   constructor(options: AggregateOptions = {}) {
     this.#tableRows = options.tableRows ?? 50;
+    this.#tailSeq = new Float64Array(this.#tableRows);
+    this.#tailOffset = new Float64Array(this.#tableRows);
+    this.#tailBytes = new Float64Array(this.#tableRows);
   }
 
   /** Counts a line that could not be parsed. */
@@ -374,14 +446,28 @@ export class ReportAggregator {
 
   /**
    * Adds one record (parsed JSON of a line) in ledger order. Returns the correction target
-   * (`{seq, leaf}`) when the record is a correction, for the caller to `retract` later.
+   * (`{seq, leaf}`) when the record is a correction, for the caller to `retract` later. With
+   * `line` (where the record's line is), the records table's tail keeps only where the line is:
+   * the caller re-reads those lines (`tailLines`) and gives their bodies to `finish`.
    */
-  add(record: { seq: number; type: string; body: unknown }): { seq: number; leaf: string } | null {
+  add(
+    record: { seq: number; type: string; body: unknown },
+    line?: { readonly offset: number; readonly bytes: { readonly length: number } },
+  ): { seq: number; leaf: string } | null {
     this.#lines++;
-    this.#byType[record.type] = (this.#byType[record.type] ?? 0) + 1;
+    const type = record.type;
+    this.#byType[type] = (this.#byType[type] ?? 0) + 1;
     const body = obj(record.body);
-    if (record.type === "genesis" && typeof body.origin === "string") this.#origin = body.origin;
-    if (record.type === "correction") {
+    if (type === "emission") {
+      try {
+        this.#apply(record.seq, body, 1, line);
+      } catch {
+        this.#unreadable++; // a malformed body: the verdict names it
+      }
+      return null;
+    }
+    if (type === "genesis" && typeof body.origin === "string") this.#origin = body.origin;
+    if (type === "correction") {
       const s = obj(body.supersedes);
       this.#correctionCount++;
       if (this.#corrections.length < 200) {
@@ -394,12 +480,6 @@ export class ReportAggregator {
       return typeof s.seq === "number" && typeof s.leaf === "string"
         ? { seq: s.seq, leaf: s.leaf }
         : null;
-    }
-    if (record.type !== "emission") return null;
-    try {
-      this.#apply(record.seq, body, 1);
-    } catch {
-      this.#unreadable++; // a malformed body: the verdict names it
     }
     return null;
   }
@@ -415,113 +495,219 @@ export class ReportAggregator {
     this.#retracted.add(seq);
   }
 
-  #apply(seq: number, body: Obj, sign: 1 | -1): void {
+  #apply(
+    seq: number,
+    body: Obj,
+    sign: 1 | -1,
+    line?: { readonly offset: number; readonly bytes: { readonly length: number } },
+  ): void {
     const result = obj(body.result);
-    const interval = obj(result.interval);
     const activity = obj(body.activity);
-    const factor = obj(body.emission_factor);
-    const pue = obj(body.pue);
     const period = obj(body.activity_period);
     const co2eText = str(result.co2e_g);
     const energyText = str(activity.energy_kwh);
-    let co2e = Decimal.parse(co2eText);
-    let energy = Decimal.parse(energyText);
-    if (sign < 0) {
-      co2e = co2e.negate();
-      energy = energy.negate();
-    }
+    // Everything that can throw comes before any sum changes: a malformed body leaves no trace.
+    checkDecimal(co2eText);
+    checkDecimal(energyText);
+    const embodied = obj(body.embodied);
+    const embodiedText = typeof embodied.co2e_g === "string" ? embodied.co2e_g : null;
+    if (embodiedText !== null) checkDecimal(embodiedText);
     const start = str(period.start);
     const end = str(period.end);
-    const embodied = obj(body.embodied);
-    // Parsed before any sum changes, so a malformed body leaves no partial state.
-    const embodiedG = typeof embodied.co2e_g === "string" ? Decimal.parse(embodied.co2e_g) : null;
-    const startMs = rfc3339Ms(start);
-    const endMs = rfc3339Ms(end);
+    const startMs = this.#timeMs(start, 0);
+    const endMs = this.#timeMs(end, 1);
+    const cls = this.#classOf(body, result, activity, embodied, embodiedText !== null);
+
+    const interval = obj(result.interval);
+    const centralG = Number(co2eText);
+    let lowerG = typeof interval.lower_g === "string" || typeof interval.lower_g === "number"
+      ? Number(interval.lower_g)
+      : centralG;
+    let upperG = typeof interval.upper_g === "string" || typeof interval.upper_g === "number"
+      ? Number(interval.upper_g)
+      : centralG;
+    if (cls.confidencePct !== 95) {
+      const i = recordInterval95({ centralG, lowerG, upperG }, cls.confidencePct);
+      lowerG = i.lowerG;
+      upperG = i.upperG;
+    }
     const day = Math.floor(startMs / 86_400_000);
-    const confidencePct = Number(result.confidence_level_pct ?? 95);
-    const i95 = recordInterval95({
-      centralG: Number(co2eText),
-      lowerG: Number(str(interval.lower_g, co2eText)),
-      upperG: Number(str(interval.upper_g, co2eText)),
-    }, confidencePct);
+    const month = start.slice(0, 7);
+    let acc = cls.byDay.get(day);
+    while (acc !== undefined && acc.month !== month) acc = acc.next ?? undefined;
+    if (acc === undefined) {
+      acc = {
+        day,
+        month,
+        next: cls.byDay.get(day) ?? null,
+        records: 0,
+        co2e: new DecimalSum(),
+        energy: new DecimalSum(),
+        co2eOut: null,
+        energyOut: null,
+        centralG: 0,
+        lowerG: 0,
+        upperG: 0,
+      };
+      cls.byDay.set(day, acc);
+      cls.days.push(acc);
+    }
+    acc.records += sign;
+    if (sign > 0) {
+      acc.co2e.add(co2eText);
+      acc.energy.add(energyText);
+    } else {
+      (acc.co2eOut ??= new DecimalSum()).add(co2eText);
+      (acc.energyOut ??= new DecimalSum()).add(energyText);
+    }
+    acc.centralG += sign * centralG;
+    acc.lowerG += sign * lowerG;
+    acc.upperG += sign * upperG;
+    cls.records += sign;
+    cls.centralG += sign * centralG;
+    this.#emissions += sign;
+
+    if (embodiedText !== null) {
+      const e = cls.embodiedAcc;
+      const c = Number(embodiedText);
+      const i = recordInterval95({
+        centralG: c,
+        lowerG: Number(str(embodied.ci_lower_g, embodiedText)),
+        upperG: Number(str(embodied.ci_upper_g, embodiedText)),
+      }, cls.embodied!.pct);
+      e.records += sign;
+      if (sign > 0) e.co2e.add(embodiedText);
+      else (e.co2eOut ??= new DecimalSum()).add(embodiedText);
+      e.centralG += sign * c;
+      e.lowerG += sign * i.lowerG;
+      e.upperG += sign * i.upperG;
+    }
+
+    if (sign > 0) {
+      if (this.#periodStart === null || startMs < this.#periodStart.ms) {
+        this.#periodStart = { ms: startMs, text: start };
+      }
+      if (this.#periodEnd === null || endMs > this.#periodEnd.ms) {
+        this.#periodEnd = { ms: endMs, text: end };
+      }
+      // Rows are built in finish() from the kept bodies: no strings per record here.
+      if (this.#head.length < this.#tableRows) this.#head.push({ seq, body });
+      else {
+        const i = this.#tailNext % this.#tableRows;
+        this.#tailSeq[i] = seq;
+        this.#tailBody[i] = line === undefined ? body : undefined;
+        this.#tailOffset[i] = line === undefined ? -1 : line.offset;
+        this.#tailBytes[i] = line === undefined ? 0 : line.bytes.length;
+        this.#tailNext++;
+      }
+    }
+  }
+
+  /**
+   * `rfc3339Ms`, remembering the last start and end parsed (`slot` 0 and 1): a logger's periods
+   * tile time, so a record's start is most often the previous record's end, or, for the records
+   * of one period (one per workload), its start.
+   */
+  #timeMs(text: string, slot: 0 | 1): number {
+    const seen = this.#lastTimes;
+    if (text === seen[0]) return this.#lastTimesMs[0];
+    if (text === seen[1]) return this.#lastTimesMs[1];
+    const ms = rfc3339Ms(text);
+    seen[slot] = text;
+    this.#lastTimesMs[slot] = ms;
+    return ms;
+  }
+
+  /** The class of a record: found by one key of the fields it shares with others. */
+  #classOf(
+    body: Obj,
+    result: Obj,
+    activity: Obj,
+    embodied: Obj,
+    hasEmbodied: boolean,
+  ): RecordClass {
+    const factor = obj(body.emission_factor);
+    const pue = obj(body.pue);
+    const tool = obj(body.tool);
+    // Every part is length-prefixed, so the key is the same only when every field is.
+    let key = "";
+    const part = (v: unknown) => {
+      const s = typeof v === "string"
+        ? v
+        : typeof v === "number"
+        ? `#${v}`
+        : v === true
+        ? "!t"
+        : "!";
+      key += `${s.length}:${s}`;
+    };
+    part(factor.dataset);
+    part(factor.version);
+    part(factor.year);
+    part(factor.region);
+    part(factor.value);
+    part(factor.unit);
+    part(factor.basis);
+    part(factor.instrument);
+    part(factor.gwp_set);
+    part(factor.licence ?? factor.license);
+    part(pue.value);
+    part(pue.source);
+    part(activity.source);
+    part(activity.simulated);
+    part(body.scope);
+    part(body.scope2_method);
+    part(body.scope3_category);
+    part(tool.name);
+    part(tool.version);
+    part(result.uncertainty_method);
+    part(result.confidence_level_pct);
+    if (hasEmbodied) {
+      part(embodied.model);
+      part(embodied.source);
+      part(embodied.confidence_level_pct);
+    } else key += "-";
+    const labels = obj(body.labels);
+    for (const k in labels) {
+      part(k);
+      part(labels[k]);
+    }
+    return this.#classes.get(key) ?? this.#newClass(key, body, factor, pue, activity, result, {
+      tool,
+      embodied: hasEmbodied ? embodied : null,
+      labels,
+    });
+  }
+
+  #newClass(
+    key: string,
+    body: Obj,
+    factor: Obj,
+    pue: Obj,
+    activity: Obj,
+    result: Obj,
+    more: { tool: Obj; embodied: Obj | null; labels: Obj },
+  ): RecordClass {
     const region = str(factor.region, "(none)");
     const factorId = `${str(factor.dataset)} ${str(factor.version)} ${str(factor.year)} ${region}`;
     const pueText = `${str(pue.value, "1")} (${str(pue.source, "not recorded")})`;
-    const source = `${str(activity.source, "unknown")}${
-      activity.simulated === true ? ", simulated" : ""
-    }`;
     const sources = [`factor:${factorId}`, `pue:${pueText}`];
     if (activity.source === "model" || activity.source === "provider_api") {
       sources.push(`energy:${str(activity.source)}`);
     }
-    const cell = this.#groups.link(sources);
-    const category = categoryOf(body);
-    const evidence = evidenceOf(activity);
-    const labels = obj(body.labels);
-    const groupsOf: [string, string][] = [
-      ["month", start.slice(0, 7)],
-      ["category", category],
+    const groups: [string, string][] = [
+      ["category", categoryOf(body)],
       ["region", region],
-      ["evidence", evidence],
+      ["evidence", evidenceOf(activity)],
     ];
-    for (const [k, v] of Object.entries(labels)) groupsOf.push([`label:${k}`, str(v)]);
-
-    const addTo = (acc: RowAcc) => {
-      acc.records += sign;
-      acc.co2e = acc.co2e.add(co2e);
-      acc.energy = acc.energy.add(energy);
-      acc.sums.add(cell, i95, sign);
-    };
-    addTo(this.#total);
-    this.#emissions += sign;
-    let bucket = this.#days.get(day);
-    if (bucket === undefined) {
-      bucket = {
-        day,
-        co2eG: 0,
-        byDimension: new Map(),
-        cumulative: { centralG: 0, lowerG: 0, upperG: 0 },
-      };
-      this.#days.set(day, bucket);
-      this.#daySums.set(day, new CellSums());
-    }
-    bucket.co2eG += sign * i95.centralG;
-    this.#daySums.get(day)!.add(cell, i95, sign);
-    for (const [dim, group] of groupsOf) {
-      let rows = this.#dims.get(dim);
-      if (rows === undefined) this.#dims.set(dim, rows = new Map());
-      let acc = rows.get(group);
-      if (acc === undefined) {
-        acc = { records: 0, co2e: Decimal.ZERO, energy: Decimal.ZERO, sums: new CellSums() };
-        rows.set(group, acc);
-      }
-      addTo(acc);
-      let perGroup = bucket.byDimension.get(dim);
-      if (perGroup === undefined) bucket.byDimension.set(dim, perGroup = new Map());
-      perGroup.set(group, (perGroup.get(group) ?? 0) + sign * i95.centralG);
-    }
-
-    if (embodiedG !== null && typeof embodied.co2e_g === "string") {
-      const e = embodiedG;
-      const model = str(embodied.model, str(embodied.source, "embodied"));
-      this.#embodied.records += sign;
-      this.#embodied.co2e = this.#embodied.co2e.add(sign < 0 ? e.negate() : e);
-      this.#embodied.sums.add(
-        this.#groups.link([`embodied:${model}`]),
-        recordInterval95({
-          centralG: Number(embodied.co2e_g),
-          lowerG: Number(str(embodied.ci_lower_g, embodied.co2e_g)),
-          upperG: Number(str(embodied.ci_upper_g, embodied.co2e_g)),
-        }, Number(embodied.confidence_level_pct ?? 95)),
-        sign,
-      );
-      this.#count(this.#versions, `embodied model: ${model}`, sign);
-    }
-
-    const factorKey = `${factorId}\u0000${str(factor.value)}\u0000${str(factor.basis)}`;
-    let f = this.#factors.get(factorKey);
-    if (f === undefined) {
-      f = {
+    for (const [k, v] of Object.entries(more.labels)) groups.push([`label:${k}`, str(v)]);
+    const e = more.embodied;
+    const model = e === null ? "" : str(e.model, str(e.source, "embodied"));
+    const cls: RecordClass = {
+      cell: this.#groups.link(sources),
+      groups,
+      factorKey: `${factorId}\u0000${str(factor.value)}\u0000${str(factor.basis)}`,
+      factor: {
         value: str(factor.value),
         unit: str(factor.unit, "gCO2e/kWh"),
         dataset: str(factor.dataset),
@@ -534,43 +720,155 @@ export class ReportAggregator {
         licence: str(factor.licence ?? factor.license),
         records: 0,
         co2eG: 0,
-      };
-      this.#factors.set(factorKey, f);
-    }
-    f.records += sign;
-    f.co2eG += sign * i95.centralG;
-    this.#count(this.#pue, pueText, sign);
-    this.#count(this.#sources, source, sign);
-    const tool = obj(body.tool);
-    this.#count(this.#versions, `tool: ${str(tool.name, "?")} ${str(tool.version, "?")}`, sign);
-    this.#count(this.#versions, `dataset: ${str(factor.dataset)} ${str(factor.version)}`, sign);
-    this.#count(this.#methods, str(result.uncertainty_method, "not recorded"), sign);
-
-    if (sign > 0) {
-      if (this.#periodStart === null || startMs < this.#periodStart.ms) {
-        this.#periodStart = { ms: startMs, text: start };
-      }
-      if (this.#periodEnd === null || endMs > this.#periodEnd.ms) {
-        this.#periodEnd = { ms: endMs, text: end };
-      }
-      // Rows are built in finish() from the kept bodies: no strings per record here.
-      const row = { seq, body };
-      if (this.#head.length < this.#tableRows) this.#head.push(row);
-      else {
-        this.#tail[this.#tailNext % this.#tableRows] = row;
-        this.#tailNext++;
-      }
-    }
+      },
+      pueText,
+      source: `${str(activity.source, "unknown")}${
+        activity.simulated === true ? ", simulated" : ""
+      }`,
+      tool: `tool: ${str(more.tool.name, "?")} ${str(more.tool.version, "?")}`,
+      dataset: `dataset: ${str(factor.dataset)} ${str(factor.version)}`,
+      method: str(result.uncertainty_method, "not recorded"),
+      confidencePct: Number(result.confidence_level_pct ?? 95),
+      embodied: e === null ? null : {
+        model,
+        cell: this.#groups.link([`embodied:${model}`]),
+        pct: Number(e.confidence_level_pct ?? 95),
+      },
+      byDay: new Map(),
+      days: [],
+      embodiedAcc: {
+        records: 0,
+        co2e: new DecimalSum(),
+        co2eOut: null,
+        centralG: 0,
+        lowerG: 0,
+        upperG: 0,
+      },
+      records: 0,
+      centralG: 0,
+    };
+    this.#classes.set(key, cls);
+    return cls;
   }
 
-  #count(map: Map<string, number>, key: string, sign: 1 | -1): void {
-    const n = (map.get(key) ?? 0) + sign;
-    if (n > 0) map.set(key, n);
-    else map.delete(key);
+  /** Indexes into the tail ring, oldest first. */
+  #tailOrder(): number[] {
+    const n = this.#tableRows;
+    const kept = Math.min(this.#tailNext, n);
+    const first = this.#tailNext <= n ? 0 : this.#tailNext % n;
+    return Array.from({ length: kept }, (_, k) => (first + k) % n);
   }
 
-  /** The gathered data. */
-  finish(): ReportData {
+  /**
+   * The records table's last records that `add` kept only by their line, oldest first: seq,
+   * byte offset and length of each line (for the caller to re-read and give to `finish`).
+   */
+  tailLines(): { seq: number; offset: number; bytes: number }[] {
+    return this.#tailOrder().filter((i) => this.#tailBody[i] === undefined).map((i) => ({
+      seq: this.#tailSeq[i],
+      offset: this.#tailOffset[i],
+      bytes: this.#tailBytes[i],
+    }));
+  }
+
+  /**
+   * The gathered data (the aggregator may go on adding records after it).
+   *
+   * @param tailBodies Bodies of the `tailLines` records by seq (default none: those rows are
+   *   left out).
+   */
+  finish(tailBodies: ReadonlyMap<number, unknown> = new Map()): ReportData {
+    const total = newRow();
+    const embodied = newRow();
+    const dims = new Map<string, Map<string, RowAcc>>(
+      ["month", "category", "region", "evidence"].map((d) => [d, new Map()]),
+    );
+    const days = new Map<number, DayBucket>();
+    const daySums = new Map<number, CellSums>();
+    const factors = new Map<string, FactorUse>();
+    const pue = new Map<string, number>();
+    const sources = new Map<string, number>();
+    const versions = new Map<string, number>();
+    const methods = new Map<string, number>();
+    const count = (map: Map<string, number>, k: string, n: number) => {
+      if (n !== 0 || map.has(k)) map.set(k, (map.get(k) ?? 0) + n);
+    };
+    const rowOfGroup = (dim: string, group: string): RowAcc => {
+      let rows = dims.get(dim);
+      if (rows === undefined) dims.set(dim, rows = new Map());
+      let acc = rows.get(group);
+      if (acc === undefined) rows.set(group, acc = newRow());
+      return acc;
+    };
+    for (const cls of this.#classes.values()) {
+      for (const a of cls.days) {
+        const co2e = net(a.co2e, a.co2eOut);
+        const energy = net(a.energy, a.energyOut);
+        const sums: GroupSums = {
+          records: a.records,
+          centralG: a.centralG,
+          lowerG: a.lowerG,
+          upperG: a.upperG,
+        };
+        let bucket = days.get(a.day);
+        if (bucket === undefined) {
+          bucket = {
+            day: a.day,
+            co2eG: 0,
+            byDimension: new Map(),
+            cumulative: { centralG: 0, lowerG: 0, upperG: 0 },
+          };
+          days.set(a.day, bucket);
+          daySums.set(a.day, new CellSums());
+        }
+        bucket.co2eG += a.centralG;
+        daySums.get(a.day)!.addCell(cls.cell, sums);
+        for (const acc of [total, rowOfGroup("month", a.month)]) {
+          acc.records += a.records;
+          acc.co2e = acc.co2e.add(co2e);
+          acc.energy = acc.energy.add(energy);
+          acc.sums.addCell(cls.cell, sums);
+        }
+        const addToBucket = (dim: string, group: string) => {
+          let perGroup = bucket.byDimension.get(dim);
+          if (perGroup === undefined) bucket.byDimension.set(dim, perGroup = new Map());
+          perGroup.set(group, (perGroup.get(group) ?? 0) + a.centralG);
+        };
+        addToBucket("month", a.month);
+        for (const [dim, group] of cls.groups) {
+          const acc = rowOfGroup(dim, group);
+          acc.records += a.records;
+          acc.co2e = acc.co2e.add(co2e);
+          acc.energy = acc.energy.add(energy);
+          acc.sums.addCell(cls.cell, sums);
+          addToBucket(dim, group);
+        }
+      }
+      const e = cls.embodiedAcc;
+      if (cls.embodied !== null) {
+        embodied.records += e.records;
+        embodied.co2e = embodied.co2e.add(net(e.co2e, e.co2eOut));
+        embodied.sums.addCell(cls.embodied.cell, {
+          records: e.records,
+          centralG: e.centralG,
+          lowerG: e.lowerG,
+          upperG: e.upperG,
+        });
+        count(versions, `embodied model: ${cls.embodied.model}`, e.records);
+      }
+      let f = factors.get(cls.factorKey);
+      if (f === undefined) factors.set(cls.factorKey, f = { ...cls.factor });
+      f.records += cls.records;
+      f.co2eG += cls.centralG;
+      count(pue, cls.pueText, cls.records);
+      count(sources, cls.source, cls.records);
+      count(versions, cls.tool, cls.records);
+      count(versions, cls.dataset, cls.records);
+      count(methods, cls.method, cls.records);
+    }
+    for (const map of [pue, sources, versions, methods]) {
+      for (const [k, n] of map) if (n <= 0) map.delete(k);
+    }
     const rowsOf = (dim: string, rows: Map<string, RowAcc>): Breakdown => ({
       dimension: dim,
       rows: [...rows.entries()]
@@ -584,17 +882,19 @@ export class ReportAggregator {
           interval: analyticalInterval(a.sums.groups(this.#groups)),
         })),
     });
-    const days = [...this.#days.values()].sort((a, b) => a.day - b.day);
+    const dayList = [...days.values()].sort((a, b) => a.day - b.day);
     const running = new CellSums();
-    for (const d of days) {
-      running.addAll(this.#daySums.get(d.day)!);
+    for (const d of dayList) {
+      running.addAll(daySums.get(d.day)!);
       d.cumulative = analyticalInterval(running.groups(this.#groups));
     }
-    const n = this.#tableRows;
-    const tail = this.#tailNext <= n
-      ? this.#tail.slice()
-      : [...this.#tail.slice(this.#tailNext % n), ...this.#tail.slice(0, this.#tailNext % n)];
-    const labelDims = [...this.#dims.keys()].filter((d) => d.startsWith("label:")).sort();
+    const tail = this.#tailOrder().flatMap((i) => {
+      const seq = this.#tailSeq[i];
+      const body = this.#tailBody[i] ?? tailBodies.get(seq);
+      return body === undefined ? [] : [{ seq, body: obj(body) }];
+    });
+    const labelDims = [...dims.keys()].filter((d) => d.startsWith("label:")).sort();
+    const totalGroups = total.sums.groups(this.#groups);
     return {
       origin: this.#origin,
       lines: this.#lines,
@@ -605,29 +905,27 @@ export class ReportAggregator {
       period: this.#periodStart && this.#periodEnd
         ? { start: this.#periodStart.text, end: this.#periodEnd.text }
         : null,
-      totalCo2eG: this.#total.co2e.toString(),
-      totalEnergyKwh: this.#total.energy.toString(),
-      totalGroups: this.#total.sums.groups(this.#groups),
-      embodied: this.#embodied.records > 0
+      totalCo2eG: total.co2e.toString(),
+      totalEnergyKwh: total.energy.toString(),
+      totalGroups,
+      embodied: embodied.records > 0
         ? {
-          records: this.#embodied.records,
-          co2eG: this.#embodied.co2e.toString(),
-          groups: this.#embodied.sums.groups(this.#groups),
+          records: embodied.records,
+          co2eG: embodied.co2e.toString(),
+          groups: embodied.sums.groups(this.#groups),
         }
         : null,
-      correlationGroups: this.#total.sums.groups(this.#groups).length,
+      correlationGroups: totalGroups.length,
       breakdowns: ["month", "category", "region", "evidence", ...labelDims].map((d) =>
-        rowsOf(d, this.#dims.get(d)!)
+        rowsOf(d, dims.get(d)!)
       ),
-      days,
-      factors: [...this.#factors.values()].filter((f) => f.records > 0).sort((a, b) =>
-        b.co2eG - a.co2eG
-      ),
-      pueProfiles: this.#pue,
-      energySources: this.#sources,
-      versions: this.#versions,
-      uncertaintyMethods: this.#methods,
-      corrections: { listed: this.#corrections, count: this.#correctionCount },
+      days: dayList,
+      factors: [...factors.values()].filter((f) => f.records > 0).sort((a, b) => b.co2eG - a.co2eG),
+      pueProfiles: pue,
+      energySources: sources,
+      versions,
+      uncertaintyMethods: methods,
+      corrections: { listed: this.#corrections.slice(), count: this.#correctionCount },
       head: this.#head.map((r) => rowOf(r.seq, r.body, this.#retracted.has(r.seq))),
       tail: tail.map((r) => rowOf(r.seq, r.body, this.#retracted.has(r.seq))),
     };

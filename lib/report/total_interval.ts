@@ -194,6 +194,22 @@ export class CellSums {
     s.upperG += sign * i.upperG;
   }
 
+  /**
+   * Adds the sums of many records of `cell` at once (`sums.records` of them; negative counts
+   * and grams take superseded records out).
+   */
+  addCell(cell: string, sums: GroupSums): void {
+    let s = this.#cells.get(cell);
+    if (s === undefined) {
+      s = { records: 0, centralG: 0, lowerG: 0, upperG: 0 };
+      this.#cells.set(cell, s);
+    }
+    s.records += sums.records;
+    s.centralG += sums.centralG;
+    s.lowerG += sums.lowerG;
+    s.upperG += sums.upperG;
+  }
+
   /** Adds every cell of `other` (e.g. one day's sums to a running total). */
   addAll(other: CellSums): void {
     for (const [cell, s] of other.#cells) {

@@ -128,7 +128,7 @@ function print(line: string): void {
 }
 
 if (import.meta.main) {
-  // deno run -A tests/_kit/report_fixture.ts DIR EMISSIONS: used by bench/report_bench.ts.
+  // deno run -A tests/_kit/report_fixture.ts DIR EMISSIONS: builds a report ledger by hand.
   const [dir, count] = Deno.args;
   await Deno.mkdir(dir, { recursive: true });
   const t0 = performance.now();

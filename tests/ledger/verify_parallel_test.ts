@@ -226,5 +226,5 @@ Deno.test("ledger verify --jobs gives the same JSON report for 1 and 3 jobs and 
   assert.equal(three.out, one.out);
   const zero = await cli(...base, "--jobs", "0");
   assert.equal(zero.code, 2);
-  assert.match(zero.err, /--jobs must be a whole number/);
+  assert.match(zero.err, /--jobs must be >= 1 and <= 1024, got 0/);
 });

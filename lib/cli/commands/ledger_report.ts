@@ -4,11 +4,11 @@
  * @module
  */
 
-import { parseCommandArgs } from "../args.ts";
+import { numberOptions, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { replaceFileAtomic } from "../../base/durable_file.ts";
 import { UsageError } from "../../base/errors.ts";
-import { loadTrustFile } from "../../ledger/trust.ts";
+import { defaultVerifyJobs } from "../../ledger/verify_parallel.ts";
 import { buildLedgerReport } from "../../report/ledger_report_data.ts";
 import { renderLedgerReport } from "../../report/ledger_report.ts";
 
@@ -59,7 +59,10 @@ with the 95% interval of the total (correlated records grouped), energy, the per
 verification verdict with what was checked (--trust), breakdowns by month, scope and category,
 region, energy evidence and each label, the method statement (every emission factor with its
 source, year, basis and licence, PUE profiles, models and data versions, corrections), charts by
-date and the first and last records. The ledger is read once, in constant memory.
+date and the first and last records. The ledger is read once, in constant memory. With --trust
+the verification runs at the same time as the report's own pass over the same bytes; the page
+is written only when the Merkle root of the lines the figures come from equals the verified
+root (a ledger rewritten between the two passes is an error, exit 1).
 
 Options:
   --html FILE      where to write the page (required)
@@ -68,10 +71,10 @@ Options:
                    (default label:team, label:project or label:tenant when present, else category)
   --rows N         records shown at each end of the records table (default 50)
   --seed N         seed of the Monte Carlo interval of the total (default 1)
-  --jobs N         workers for verification (default 1)
+  --jobs N         threads that verify (as 'ledger verify --jobs'; default one per core)
 
-Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger cannot be read,
-2 usage.
+Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger cannot be read
+or changed while the report was made, 2 usage.
 `,
   async run(ctx) {
     const { values, positionals } = parseCommandArgs(ctx.argv, {
@@ -89,16 +92,9 @@ Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger ca
     if (!values.html) {
       throw new UsageError("--html FILE is required", { usage: USAGE });
     }
-    const int = (flag: "rows" | "seed" | "jobs", min: number): number | undefined => {
-      const text = values[flag];
-      if (text === undefined) return undefined;
-      if (!/^[0-9]+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-        throw new UsageError(`--${flag} must be a whole number of at least ${min}, got '${text}'`, {
-          usage: USAGE,
-        });
-      }
-      return Number(text);
-    };
+    const num = numberOptions(values);
+    const int = (flag: "rows" | "seed" | "jobs", min: number, max?: number) =>
+      num(flag, { min, max, integer: true });
     const stackBy = values["stack-by"];
     if (stackBy !== undefined && !/^(category|region|evidence|month|label:.+)$/.test(stackBy)) {
       throw new UsageError(
@@ -106,13 +102,16 @@ Exit codes: 0 written (whatever the verdict; the page shows it), 1 the ledger ca
         { usage: USAGE },
       );
     }
-    const trust = values.trust ? await loadTrustFile(values.trust) : undefined;
+    // Trust files (and their key and witness parsers) are loaded only when one is given.
+    const trust = values.trust
+      ? await (await import("../../ledger/trust.ts")).loadTrustFile(values.trust)
+      : undefined;
     const model = await buildLedgerReport(positionals[0], {
       trust,
       stackBy,
       tableRows: int("rows", 1),
       seed: int("seed", 0),
-      verifyJobs: int("jobs", 1),
+      verifyJobs: int("jobs", 1, 1024) ?? defaultVerifyJobs(),
     });
     await replaceFileAtomic(values.html, renderLedgerReport(model));
     const verdict = model.verdict ? `verdict ${model.verdict.status}` : "not verified (no --trust)";

@@ -10,7 +10,7 @@ import { type CheckpointInput, verifyLedger } from "../../ledger/verify.ts";
 import { reportToJson, reportToText } from "../../ledger/verify_report.ts";
 import { defaultVerifyJobs } from "../../ledger/verify_parallel.ts";
 import { fleetToText, type FleetTrust, verifyFleet } from "../../ledger/fleet.ts";
-import { parseCommandArgs } from "../args.ts";
+import { numberOptions, parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 
 const USAGE =
@@ -110,13 +110,8 @@ Exit codes:
     if (positionals.length === 1 && values.trust.length > 1) {
       throw new UsageError("one ledger takes one --trust file", { usage: USAGE });
     }
-    const jobs = values.jobs === undefined ? defaultVerifyJobs() : Number(values.jobs);
-    if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 1024) {
-      throw new UsageError(`--jobs must be a whole number from 1 to 1024, got '${values.jobs}'`, {
-        usage: USAGE,
-        hint: "--jobs 1 verifies in one thread",
-      });
-    }
+    const jobs = numberOptions(values)("jobs", { min: 1, max: 1024, integer: true }) ??
+      defaultVerifyJobs();
     const trusts: FleetTrust[] = [];
     for (const path of values.trust) {
       let text: string;
