@@ -422,8 +422,8 @@ export class ReportAggregator {
    * the line is, so no record's objects outlive the next few (memory flat, young heap small).
    */
   readonly #tailSeq: Float64Array;
-  readonly #tailOffset: Float64Array;
-  readonly #tailBytes: Float64Array;
+  /** Copies of the tail records' lines (the pass decodes them at the end: no re-read). */
+  readonly #tailLine: (Uint8Array | undefined)[] = [];
   readonly #tailBody: (Obj | undefined)[] = [];
   readonly #retracted = new Set<number>();
   #tailNext = 0;
@@ -434,8 +434,6 @@ export class ReportAggregator {
   constructor(options: AggregateOptions = {}) {
     this.#tableRows = options.tableRows ?? 50;
     this.#tailSeq = new Float64Array(this.#tableRows);
-    this.#tailOffset = new Float64Array(this.#tableRows);
-    this.#tailBytes = new Float64Array(this.#tableRows);
   }
 
   /** Counts a line that could not be parsed. */
@@ -447,12 +445,13 @@ export class ReportAggregator {
   /**
    * Adds one record (parsed JSON of a line) in ledger order. Returns the correction target
    * (`{seq, leaf}`) when the record is a correction, for the caller to `retract` later. With
-   * `line` (where the record's line is), the records table's tail keeps only where the line is:
-   * the caller re-reads those lines (`tailLines`) and gives their bodies to `finish`.
+   * `line` (the record's line), the records table's tail keeps a copy of the line's bytes, not
+   * the parsed body: the caller decodes those lines (`tailLines`) and gives their bodies to
+   * `finish`.
    */
   add(
     record: { seq: number; type: string; body: unknown },
-    line?: { readonly offset: number; readonly bytes: { readonly length: number } },
+    line?: { readonly bytes: Uint8Array },
   ): { seq: number; leaf: string } | null {
     this.#lines++;
     const type = record.type;
@@ -499,7 +498,7 @@ export class ReportAggregator {
     seq: number,
     body: Obj,
     sign: 1 | -1,
-    line?: { readonly offset: number; readonly bytes: { readonly length: number } },
+    line?: { readonly bytes: Uint8Array },
   ): void {
     const result = obj(body.result);
     const activity = obj(body.activity);
@@ -596,8 +595,7 @@ export class ReportAggregator {
         const i = this.#tailNext % this.#tableRows;
         this.#tailSeq[i] = seq;
         this.#tailBody[i] = line === undefined ? body : undefined;
-        this.#tailOffset[i] = line === undefined ? -1 : line.offset;
-        this.#tailBytes[i] = line === undefined ? 0 : line.bytes.length;
+        this.#tailLine[i] = line === undefined ? undefined : line.bytes.slice();
         this.#tailNext++;
       }
     }
@@ -760,14 +758,13 @@ export class ReportAggregator {
   }
 
   /**
-   * The records table's last records that `add` kept only by their line, oldest first: seq,
-   * byte offset and length of each line (for the caller to re-read and give to `finish`).
+   * The records table's last records that `add` kept only by their line, oldest first: seq and
+   * a copy of the line's bytes as read (for the caller to decode and give to `finish`).
    */
-  tailLines(): { seq: number; offset: number; bytes: number }[] {
+  tailLines(): { seq: number; bytes: Uint8Array }[] {
     return this.#tailOrder().filter((i) => this.#tailBody[i] === undefined).map((i) => ({
       seq: this.#tailSeq[i],
-      offset: this.#tailOffset[i],
-      bytes: this.#tailBytes[i],
+      bytes: this.#tailLine[i]!,
     }));
   }
 

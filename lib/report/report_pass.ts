@@ -201,16 +201,17 @@ export async function readReportPass(
       break;
     }
   }
-  // The records table's last rows were kept by line only: read those lines again.
+  // The records table's last rows were kept as copies of their lines as read (and hashed):
+  // decode them, never re-read the file (which may have changed since).
   const tailBodies = new Map<number, unknown>();
   for (const t of agg.tailLines()) {
-    for await (const line of readLines(path, { start: t.offset, end: t.offset + t.bytes + 1 })) {
-      try {
-        tailBodies.set(t.seq, scanRecordLine(line).body);
-      } catch {
-        // it was added, so it decoded; the file changed: the root check refuses the page
-      }
-      break;
+    try {
+      tailBodies.set(
+        t.seq,
+        scanRecordLine({ bytes: t.bytes, index: t.seq, offset: 0, terminated: true }).body,
+      );
+    } catch {
+      // it was added, so it decoded: unreachable, but a row is better missing than invented
     }
   }
   return {

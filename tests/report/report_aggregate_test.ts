@@ -118,3 +118,20 @@ Deno.test("report counts a malformed emission body as unreadable instead of fail
   assert.equal(d.unreadable, 1);
   assert.equal(d.emissions, 1);
 });
+
+Deno.test("the records table's tail keeps copies of the lines it was given, not views of a reused buffer", () => {
+  const agg = new ReportAggregator({ tableRows: 1 });
+  const encoder = new TextEncoder();
+  const buffer = new Uint8Array(4096);
+  for (let seq = 1; seq <= 3; seq++) {
+    const body = reportBody(seq, 3);
+    const bytes = encoder.encode(JSON.stringify({ body, seq, type: "emission" }));
+    buffer.set(bytes);
+    agg.add({ seq, type: "emission", body }, { bytes: buffer.subarray(0, bytes.length) });
+  }
+  const expected = new TextDecoder().decode(buffer.subarray(0, agg.tailLines()[0].bytes.length));
+  buffer.fill(0x20); // the reader reuses its buffer for the next chunk
+  const [tail] = agg.tailLines();
+  assert.equal(tail.seq, 3);
+  assert.equal(new TextDecoder().decode(tail.bytes), expected);
+});
