@@ -373,7 +373,12 @@ async function withDependencies(root: string, packages: Iterable<string>): Promi
 
 /** The installed copy's deno.json: name, version, the imports that name copied npm packages. */
 function programConfig(
-  config: { name?: string; version?: string; imports?: Record<string, string> },
+  config: {
+    name?: string;
+    version?: string;
+    imports?: Record<string, string>;
+    unstable?: string[];
+  },
   npm: readonly string[],
 ): string {
   const imports: Record<string, string> = {};
@@ -382,7 +387,14 @@ function programConfig(
     if (m && npm.includes(m[1])) imports[key] = value;
   }
   return JSON.stringify(
-    { name: config.name, version: config.version, imports, nodeModulesDir: "manual" },
+    {
+      name: config.name,
+      version: config.version,
+      imports,
+      nodeModulesDir: "manual",
+      // lazy-dynamic-imports: a command loads its modules when it runs (cold start, issue 18).
+      ...(config.unstable ? { unstable: config.unstable } : {}),
+    },
     null,
     2,
   ) + "\n";

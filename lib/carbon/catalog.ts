@@ -232,6 +232,58 @@ function norm(s: string): string {
   return s.trim().toLowerCase();
 }
 
+/** Names to region ids: unique names, names several regions claim, places without a figure. */
+interface NameIndex {
+  readonly index: Map<string, string>;
+  readonly ambiguous: Map<string, string[]>;
+  readonly places: Map<string, KnownPlace>;
+}
+
+function buildNameIndex(regions: ReadonlyMap<string, RegionFigure>): NameIndex {
+  const index = new Map<string, string>();
+  const ambiguous = new Map<string, string[]>();
+  // Aliases first, ids last: an id always wins over another region's alias; among aliases,
+  // user regions, then world/EU, then countries, then grid zones, then cloud regions. Two
+  // regions of the same rank claiming one alias make it ambiguous.
+  const rank: Record<string, number> = { user: 0, world: 1, country: 2, grid: 3, cloud: 4 };
+  const claims = new Map<string, { rank: number; ids: string[] }>();
+  for (const f of regions.values()) {
+    for (const a of f.aliases) {
+      const k = norm(a);
+      if (k === "") continue;
+      const r = rank[f.kind] ?? 5;
+      const c = claims.get(k);
+      if (c === undefined || r < c.rank) claims.set(k, { rank: r, ids: [f.id] });
+      else if (r === c.rank && !c.ids.includes(f.id)) c.ids.push(f.id);
+    }
+  }
+  for (const [k, c] of claims) {
+    if (c.ids.length === 1) index.set(k, c.ids[0]);
+    else ambiguous.set(k, c.ids.sort());
+  }
+  for (const f of regions.values()) {
+    index.set(norm(f.id), f.id);
+    ambiguous.delete(norm(f.id));
+  }
+  // Places: by id, code and name; a place whose id is a region is that region.
+  const places = new Map<string, KnownPlace>();
+  for (const p of PLACES) {
+    for (const n of [p.id, p.code, ...p.aliases]) {
+      const k = norm(n);
+      const id = index.get(k);
+      if (regions.has(p.id) || places.has(k)) continue;
+      if (id !== undefined && regions.get(id)?.kind !== "cloud") {
+        // A region's own id always wins; another region's alias (`Georgia`) is ambiguous.
+        if (norm(id) === k) continue;
+        index.delete(k);
+        ambiguous.set(k, [id, p.id]);
+      }
+      places.set(k, p);
+    }
+  }
+  return { index, ambiguous, places };
+}
+
 /**
  * Regions, PUE profiles and sources, immutable. Build with `RegionCatalog.embedded()`, then
  * `withUserData` for a user's file.
@@ -249,9 +301,8 @@ function norm(s: string): string {
  */
 export class RegionCatalog {
   readonly #regions: Map<string, RegionFigure>;
-  readonly #index: Map<string, string>;
-  readonly #ambiguous: Map<string, string[]>;
-  readonly #places: Map<string, KnownPlace>;
+  /** Built on the first lookup that is not an exact id (start-up time: most runs need none). */
+  #names: NameIndex | undefined;
   readonly #odblLeftOut: boolean;
   readonly #pue: Map<string, PueProfile>;
   readonly #sources: Readonly<Record<string, SourceInfo>>;
@@ -270,47 +321,10 @@ export class RegionCatalog {
     this.#sources = sources;
     this.version = version;
     this.#odblLeftOut = odblLeftOut;
-    this.#index = new Map();
-    this.#ambiguous = new Map();
-    // Aliases first, ids last: an id always wins over another region's alias; among aliases,
-    // user regions, then world/EU, then countries, then grid zones, then cloud regions. Two
-    // regions of the same rank claiming one alias make it ambiguous.
-    const rank: Record<string, number> = { user: 0, world: 1, country: 2, grid: 3, cloud: 4 };
-    const claims = new Map<string, { rank: number; ids: string[] }>();
-    for (const f of regions.values()) {
-      for (const a of f.aliases) {
-        const k = norm(a);
-        if (k === "") continue;
-        const r = rank[f.kind] ?? 5;
-        const c = claims.get(k);
-        if (c === undefined || r < c.rank) claims.set(k, { rank: r, ids: [f.id] });
-        else if (r === c.rank && !c.ids.includes(f.id)) c.ids.push(f.id);
-      }
-    }
-    for (const [k, c] of claims) {
-      if (c.ids.length === 1) this.#index.set(k, c.ids[0]);
-      else this.#ambiguous.set(k, c.ids.sort());
-    }
-    for (const f of regions.values()) {
-      this.#index.set(norm(f.id), f.id);
-      this.#ambiguous.delete(norm(f.id));
-    }
-    // Places: by id, code and name; a place whose id is a region is that region.
-    this.#places = new Map();
-    for (const p of PLACES) {
-      for (const n of [p.id, p.code, ...p.aliases]) {
-        const k = norm(n);
-        const id = this.#index.get(k);
-        if (regions.has(p.id) || this.#places.has(k)) continue;
-        if (id !== undefined && regions.get(id)?.kind !== "cloud") {
-          // A region's own id always wins; another region's alias (`Georgia`) is ambiguous.
-          if (norm(id) === k) continue;
-          this.#index.delete(k);
-          this.#ambiguous.set(k, [id, p.id]);
-        }
-        this.#places.set(k, p);
-      }
-    }
+  }
+
+  #nameIndex(): NameIndex {
+    return this.#names ??= buildNameIndex(this.#regions);
   }
 
   /**
@@ -363,7 +377,8 @@ export class RegionCatalog {
 
   /** Canonical id for `name` (id or alias, case-insensitive), or undefined (unknown or ambiguous). */
   resolveId(name: string): string | undefined {
-    return this.#index.get(norm(name));
+    if (this.#regions.has(name)) return name;
+    return this.#nameIndex().index.get(norm(name));
   }
 
   /**
@@ -373,22 +388,25 @@ export class RegionCatalog {
    * @param name Id or alias (case-insensitive).
    */
   match(name: string): RegionMatch {
+    // An id always wins, so an exact id needs no name index.
+    if (this.#regions.has(name)) return { kind: "figure", id: name };
+    const names = this.#nameIndex();
     const k = norm(name);
-    const id = this.#index.get(k);
+    const id = names.index.get(k);
     if (id !== undefined) return { kind: "figure", id };
-    const ids = this.#ambiguous.get(k);
+    const ids = names.ambiguous.get(k);
     if (ids !== undefined) {
       return {
         kind: "ambiguous",
         choices: ids.map((i) => {
           const f = this.#regions.get(i);
           if (f) return { id: i, name: f.name };
-          const p = this.#places.get(norm(i));
+          const p = names.places.get(norm(i));
           return { id: i, name: p ? `${p.name}, ${placeKind(p)}` : i };
         }),
       };
     }
-    const place = this.#places.get(k);
+    const place = names.places.get(k);
     if (place !== undefined) return { kind: "place", place };
     return { kind: "unknown" };
   }
@@ -434,9 +452,9 @@ export class RegionCatalog {
 
   /** Up to 5 known ids or aliases close to `text`, mapped to canonical ids. */
   suggest(text: string): string[] {
-    const names = [...this.#index.keys()];
-    const found = closestMatches(text, names, { max: 10 });
-    const ids = [...new Set(found.map((n) => this.#index.get(n) as string))];
+    const { index } = this.#nameIndex();
+    const found = closestMatches(text, [...index.keys()], { max: 10 });
+    const ids = [...new Set(found.map((n) => index.get(n) as string))];
     return ids.slice(0, 5);
   }
 

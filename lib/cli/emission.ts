@@ -1,13 +1,14 @@
 /**
- * The one emission path of the CLI: the ledger option set, the
- * preparation step that checks the key, the ledger and the labels BEFORE any work is done, the
- * label parser, and the append of an estimate as a signed emission record. `run`, `report`,
- * `estimate` and `demo pipeline` use it.
+ * The one emission path of the CLI: the preparation step that checks the key, the ledger and the
+ * labels BEFORE any work is done, the label parser, and the append of an estimate as a signed
+ * emission record. `run`, `report`, `estimate` and `demo pipeline` use it. The ledger option set
+ * is in `emission_options.ts`, which a command can import without loading the ledger.
  *
  * @module
  */
 
 import { numberOption } from "./args.ts";
+import { emissionRequested } from "./emission_options.ts";
 import type { CommandContext } from "./command.ts";
 import { UsageError } from "../base/errors.ts";
 import type { RegionCatalog } from "../carbon/catalog.ts";
@@ -22,31 +23,7 @@ import { LedgerError } from "../ledger/ledger_error.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
 
 /**
- * The ledger options every emitting command takes (`--ledger DIR --key FILE` and the rest).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseCommandArgs } from "./args.ts";
- * import { EMISSION_OPTIONS } from "./emission.ts";
- * const argv = ["--ledger", "/var/lib/l", "--key", "k.key", "--label", "job=a", "--label", "b=c"];
- * const { values } = parseCommandArgs(argv, { options: EMISSION_OPTIONS });
- * assert.equal(values.ledger, "/var/lib/l");
- * assert.deepEqual(values.label, ["job=a", "b=c"]);
- * ```
- */
-export const EMISSION_OPTIONS = {
-  ledger: { type: "string" },
-  key: { type: "string" },
-  label: { type: "string", multiple: true },
-  "reporting-entity": { type: "string" },
-  host: { type: "string" },
-  scope: { type: "string" },
-  "scope3-category": { type: "string" },
-} as const;
-
-/**
- * Values of {@link EMISSION_OPTIONS} as parsed.
+ * Values of the ledger options (`EMISSION_OPTIONS` in emission_options.ts) as parsed.
  *
  * @example
  * ```ts
@@ -192,10 +169,7 @@ export async function prepareEmission(
   ctx: Pick<CommandContext, "stderr">,
   options: { defaultHost?: boolean } = {},
 ): Promise<EmissionTarget | null> {
-  const used = (Object.keys(EMISSION_OPTIONS) as (keyof EmissionValues)[]).some((k) =>
-    v[k] !== undefined
-  );
-  if (!used) return null;
+  if (!emissionRequested(v)) return null;
   if (v.ledger === undefined || v.key === undefined) {
     throw new UsageError(
       "--ledger DIR and --key FILE go together (and --label and the other ledger options need them)",

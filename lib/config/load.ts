@@ -1,5 +1,6 @@
 /**
- * Config loading adapter: finds and reads the config file, then calls the pure `resolveConfig`.
+ * Config loading adapter: finds and reads the config file, then calls the pure resolver
+ * (`resolveConfig` with a file, `resolveLayers` without one).
  *
  * @module
  */
@@ -102,8 +103,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       path = null;
     }
   }
-  // Imported here: the resolver carries the schema and the JSONC parser, which a module that
-  // only names DEFAULT_CONFIG_PATH (or a command that never loads its configuration) should not.
+  // Imported here: the resolver carries the schema, which a module that only names
+  // DEFAULT_CONFIG_PATH (or a command that never loads its configuration) should not; and the
+  // JSONC parser (npm, so Node compatibility start-up) only when there is a file to parse.
+  if (fileText === null) {
+    const { resolveLayers } = await import("./resolve_layers.ts");
+    return resolveLayers({ env, flags: options.flags });
+  }
   const { resolveConfig } = await import("./resolve.ts");
   return resolveConfig({ fileText, filePath: path ?? undefined, env, flags: options.flags });
 }

@@ -1,6 +1,8 @@
 /**
- * Pure config resolution: defaults, then the JSONC file text, then `CARBON_OPS_*` variables,
- * then flags, validated into a deeply frozen `Config`. No I/O here; `load.ts` reads the file.
+ * Config resolution with a config file: defaults, then the JSONC file text, then `CARBON_OPS_*`
+ * variables, then flags, validated into a deeply frozen `Config`. No I/O here; `load.ts` reads the
+ * file. Without a file, `load.ts` calls `resolveLayers` (`resolve_layers.ts`), which does not load
+ * the JSONC parser.
  *
  * @module
  */
@@ -9,52 +11,11 @@ import { type Node, type ParseError, parseTree, printParseErrorCode } from "json
 import { ConfigError } from "../base/errors.ts";
 import { closestMatches } from "../base/suggest.ts";
 import { textPosition } from "../base/text_position.ts";
-import { type Config, CONFIG_SCHEMA, type ConfigOverrides, type FieldSpec } from "./schema.ts";
-import { checkText, checkValue } from "./validate.ts";
-
-/**
- * Environment variables with a meaning of their own, not config keys.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RESERVED_ENV, resolveConfig } from "./resolve.ts";
- * assert.ok(RESERVED_ENV.includes("CARBON_OPS_DEBUG"));
- * const config = resolveConfig({ fileText: null, env: { CARBON_OPS_DEBUG: "1" } });
- * assert.equal(config.governor.intervalMs, 100);
- * ```
- */
-export const RESERVED_ENV = ["CARBON_OPS_CONFIG", "CARBON_OPS_DEBUG"] as const;
+import { type ConfigLayers, type LayerValues, resolveLayers } from "./resolve_layers.ts";
+import { type Config, CONFIG_SCHEMA, type FieldSpec } from "./schema.ts";
+import { checkValue } from "./validate.ts";
 
 const SECTIONS = CONFIG_SCHEMA as unknown as Record<string, Record<string, FieldSpec>>;
-
-/**
- * The environment variable for a config key.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { envName } from "./resolve.ts";
- * assert.equal(envName("governor", "intervalMs"), "CARBON_OPS_GOVERNOR_INTERVAL_MS");
- * ```
- */
-export function envName(section: string, key: string): string {
-  return `CARBON_OPS_${section.toUpperCase()}_${key.replace(/([A-Z])/g, "_$1").toUpperCase()}`;
-}
-
-/**
- * The command-line flag conventionally used for a config key (`intervalMs` is `--interval-ms`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { flagName } from "./resolve.ts";
- * assert.equal(flagName("intervalMs"), "--interval-ms");
- * ```
- */
-export function flagName(key: string): string {
-  return `--${key.replace(/([A-Z])/g, "-$1").toLowerCase()}`;
-}
 
 /**
  * Inputs to `resolveConfig`.
@@ -76,15 +37,11 @@ export function flagName(key: string): string {
  * });
  * ```
  */
-export interface ResolveInput {
+export interface ResolveInput extends ConfigLayers {
   /** Text of the JSONC config file, or null when there is none. */
   readonly fileText: string | null;
   /** Path of that file, used in error messages (default "config"). */
   readonly filePath?: string;
-  /** Environment variables (default none). */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Flag overrides from the command line (default none). */
-  readonly flags?: ConfigOverrides;
 }
 
 function nodeValue(node: Node): unknown {
@@ -97,7 +54,7 @@ function nodeValue(node: Node): unknown {
   return node.value;
 }
 
-function applyFile(values: Record<string, Record<string, unknown>>, text: string, path: string) {
+function applyFile(values: LayerValues, text: string, path: string) {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const at = (offset: number, problem: string, key?: string) =>
@@ -161,76 +118,6 @@ function applyFile(values: Record<string, Record<string, unknown>>, text: string
   }
 }
 
-function applyEnv(
-  values: Record<string, Record<string, unknown>>,
-  env: Readonly<Record<string, string>>,
-) {
-  const known = new Map<string, [string, string]>();
-  for (const [section, fields] of Object.entries(SECTIONS)) {
-    for (const key of Object.keys(fields)) known.set(envName(section, key), [section, key]);
-  }
-  for (const [name, text] of Object.entries(env)) {
-    if (!name.startsWith("CARBON_OPS_") || (RESERVED_ENV as readonly string[]).includes(name)) {
-      continue;
-    }
-    // An empty variable is unset, for every key (`FOO= cmd` must not change or break anything).
-    if (text === "") continue;
-    const target = known.get(name);
-    if (!target) {
-      const near = closestMatches(name, [...known.keys(), ...RESERVED_ENV], { maxDistance: 4 });
-      throw new ConfigError(
-        `unknown variable${near.length ? `; did you mean ${near[0]}?` : "; unset it"}`,
-        { source: name },
-      );
-    }
-    const [section, key] = target;
-    const spec = SECTIONS[section][key];
-    if (spec.fileOnly) {
-      throw new ConfigError(
-        `${section}.${key} is a security setting and can only be set in the config file; unset ${name}`,
-        { source: name },
-      );
-    }
-    const checked = checkText(spec, text);
-    if (!checked.ok) {
-      throw new ConfigError(`expected ${checked.expected}, got '${text}'`, {
-        source: name,
-        key: `${section}.${key}`,
-      });
-    }
-    values[section][key] = checked.value;
-  }
-}
-
-function applyFlags(values: Record<string, Record<string, unknown>>, flags: ConfigOverrides) {
-  for (
-    const [section, fields] of Object.entries(
-      flags as Record<string, Record<string, unknown> | undefined>,
-    )
-  ) {
-    if (!fields) continue;
-    for (const [key, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      const spec = SECTIONS[section]?.[key];
-      if (!spec) throw new TypeError(`internal: flag maps to unknown config key ${section}.${key}`);
-      if (spec.fileOnly) {
-        throw new ConfigError(
-          `${section}.${key} is a security setting; set it in the config file instead`,
-          { source: flagName(key) },
-        );
-      }
-      const checked = checkValue(spec, value);
-      if (!checked.ok) {
-        throw new ConfigError(`expected ${checked.expected}`, {
-          source: flagName(key),
-          key: `${section}.${key}`,
-        });
-      }
-      values[section][key] = checked.value;
-    }
-  }
-}
-
 /**
  * Resolves the layers into a frozen `Config`. Throws `ConfigError` naming the file with line and
  * column, the variable, or the flag, with what is expected and the closest known key. A
@@ -252,13 +139,11 @@ function applyFlags(values: Record<string, Record<string, unknown>>, flags: Conf
  * ```
  */
 export function resolveConfig(input: ResolveInput): Config {
-  const values: Record<string, Record<string, unknown>> = {};
-  for (const [section, fields] of Object.entries(SECTIONS)) {
-    values[section] = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]));
-  }
-  if (input.fileText !== null) applyFile(values, input.fileText, input.filePath ?? "config");
-  applyEnv(values, input.env ?? {});
-  applyFlags(values, input.flags ?? {});
-  for (const section of Object.values(values)) Object.freeze(section);
-  return Object.freeze(values) as unknown as Config;
+  const { fileText } = input;
+  return resolveLayers(
+    input,
+    fileText === null
+      ? undefined
+      : (values) => applyFile(values, fileText, input.filePath ?? "config"),
+  );
 }

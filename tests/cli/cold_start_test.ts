@@ -2,7 +2,10 @@
  * Cold start (issue 18, item 4): what a command evaluates is the static import closure of the
  * modules it runs (dynamic imports load when they run). These tests read that closure from
  * `deno info --json` and pin what each hot path must not carry: `--version` only the version,
- * `ledger append` no config, carbon, report or npm code, `estimate` no ledger or cloud catalog.
+ * `ledger append` no config, carbon, report or npm code, `estimate` no ledger or cloud catalog and,
+ * without a config file or intensity file, no JSONC parser (npm: Node compatibility start-up).
+ * They rely on deno.json's `"unstable": ["lazy-dynamic-imports"]`: without it `deno run` reads
+ * and compiles every statically analysable dynamic import before the program starts.
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_kit/run_cli.ts";
@@ -77,4 +80,34 @@ Deno.test("cold start: estimate loads no ledger or cloud instance code until --l
   const m = await staticClosure("main.ts", "lib/cli/run_cli.ts", "lib/cli/commands/estimate.ts");
   assert.ok(m.has("lib/cli/commands/estimate.ts"));
   none(m, ["lib/ledger/", "lib/cloud/", "lib/carbon/data/", "lib/cli/emission.ts"], "estimate");
+});
+
+Deno.test("cold start: estimate without a config file or intensity file loads no JSONC parser or npm code", async () => {
+  // What runs: the command, the config loader and, with no file, the layer resolver; the checks;
+  // the estimator built from the configuration.
+  const m = await staticClosure(
+    "main.ts",
+    "lib/cli/run_cli.ts",
+    "lib/cli/commands/estimate.ts",
+    "lib/config/load.ts",
+    "lib/config/resolve_layers.ts",
+    "lib/cli/config_checks.ts",
+    "lib/cli/commands/_estimator_from_config.ts",
+  );
+  assert.ok(m.has("lib/carbon/catalog.ts"), "the closure is read (the catalog is in it)");
+  none(
+    m,
+    ["lib/config/resolve.ts", "lib/carbon/user_file.ts", "node_modules/", "npm:"],
+    "estimate",
+  );
+});
+
+Deno.test("cold start: deno.json loads dynamic imports when they run (lazy-dynamic-imports)", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`)) as {
+    unstable?: string[];
+  };
+  assert.ok(
+    config.unstable?.includes("lazy-dynamic-imports"),
+    "without it every command pays for reading the whole command table's module graph",
+  );
 });

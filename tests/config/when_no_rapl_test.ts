@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../lib/base/errors.ts";
-import { envName, resolveConfig } from "../../lib/config/resolve.ts";
+import { resolveConfig } from "../../lib/config/resolve.ts";
+import { envName } from "../../lib/config/resolve_layers.ts";
 import { CONFIG_SCHEMA } from "../../lib/config/schema.ts";
 
 Deno.test("config governor.whenNoRapl defaults to exit and is set by file, then env, then flag", () => {

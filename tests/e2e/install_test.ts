@@ -144,6 +144,12 @@ Deno.test("installed carbon-ops runs on its own pinned Deno, not on a deno that 
     runCommand(pinnedDeno(), ["--version"]),
   ]);
   assert.equal(installed.stdout, pinned.stdout);
+  // The installed configuration keeps the checkout's run settings (lazy dynamic imports: a
+  // command loads its modules when it runs).
+  const checkout = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
+  const copy = JSON.parse(await Deno.readTextFile(deno.replace(/\/deno$/, "/deno.json")));
+  assert.deepEqual(copy.unstable, checkout.unstable);
+  assert.ok(copy.unstable.includes("lazy-dynamic-imports"));
 });
 
 Deno.test("installed carbon-ops keeps working after the checkout it was installed from is deleted", async () => {

@@ -8,13 +8,11 @@
 import type { CommandContext } from "../command.ts";
 import { numberOptions } from "../args.ts";
 import { UsageError } from "../../base/errors.ts";
-import type { RegionCatalog } from "../../carbon/catalog.ts";
-import { AmbiguousRegionError, UnknownRegionError } from "../../carbon/catalog.ts";
+import { AmbiguousRegionError, RegionCatalog, UnknownRegionError } from "../../carbon/catalog.ts";
 import { ProviderChain } from "../../carbon/chain.ts";
 import { CarbonEstimator, type CarbonEstimatorOptions } from "../../carbon/estimator.ts";
 import { createProviders } from "../../carbon/providers/factory.ts";
 import { StaticProvider } from "../../carbon/static_provider.ts";
-import { loadCatalog } from "../../carbon/user_file.ts";
 import type { Config } from "../../config/schema.ts";
 import { CONFIG_SCHEMA } from "../../config/schema.ts";
 
@@ -42,7 +40,13 @@ export async function estimatorFromConfig(
   options: { extra?: Partial<CarbonEstimatorOptions>; checkRegion?: boolean } = {},
 ): Promise<{ estimator: CarbonEstimator; catalog: RegionCatalog }> {
   const c = config.carbon;
-  const catalog = await loadCatalog({ intensityFile: c.intensityFile });
+  // The user file's reader (and its JSONC parser, an npm package: Node compatibility start-up) is
+  // loaded only when a file is configured.
+  const catalog = c.intensityFile
+    ? await (await import("../../carbon/user_file.ts")).loadCatalog({
+      intensityFile: c.intensityFile,
+    })
+    : RegionCatalog.embedded();
   if (options.checkRegion ?? true) {
     try {
       catalog.lookup(c.region);

@@ -9,7 +9,7 @@ import { parseCommandArgs } from "../args.ts";
 import { type Command, writeJson } from "../command.ts";
 import { CONFIG_SCHEMA } from "../../config/schema.ts";
 import { hideUrlCredentials } from "../../config/redact.ts";
-import { envName } from "../../config/resolve.ts";
+import { envName } from "../../config/resolve_layers.ts";
 
 const USAGE = "carbon-ops config [--json] [--config FILE]";
 

@@ -40,11 +40,11 @@ import type { CarbonEstimate } from "../../carbon/estimate.ts";
 import type { CarbonEstimator } from "../../carbon/estimator.ts";
 import {
   appendEmission,
-  EMISSION_OPTIONS,
   type EmissionTarget,
   ledgerFailure,
   prepareEmission,
 } from "../emission.ts";
+import { EMISSION_OPTIONS } from "../emission_options.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
 import { type CloudContext, resolveCloudContext, withCloudRegion } from "../cloud_context.ts";
 import { type EmbodiedEmission, embodiedForInstance } from "../../carbon/embodied_estimate.ts";

@@ -20,11 +20,11 @@ import { runMeasured } from "../../energy/run_measured.ts";
 import {
   type AppendedEmission,
   appendEmission,
-  EMISSION_OPTIONS,
   ledgerFailure,
   prepareEmission,
   ratioDecimal,
 } from "../emission.ts";
+import { EMISSION_OPTIONS } from "../emission_options.ts";
 import { estimatorFromConfig } from "./_estimator_from_config.ts";
 import { type CloudContext, resolveCloudContext, withCloudRegion } from "../cloud_context.ts";
 import { type EmbodiedEmission, embodiedForInstance } from "../../carbon/embodied_estimate.ts";
