@@ -15,7 +15,8 @@ import { LEDGER_JSONL } from "./ledger_files.ts";
 import { readLineBatches } from "./line_stream.ts";
 import { isRecordTimestamp, leafHex, RecordLineError } from "./record.ts";
 import { CorrectionTargets, invalidRecordLine, scanRecordLine } from "./record_scan.ts";
-import { checkBody, EMISSION_SCHEMA_V1 } from "./record_types.ts";
+import { EMISSION_SCHEMA_V1 } from "./record_types.ts";
+import { emissionBodyProblems } from "./emission_quick_check.ts";
 import { tryParseRfc3339 } from "../base/rfc3339.ts";
 
 /**
@@ -32,11 +33,26 @@ import { tryParseRfc3339 } from "../base/rfc3339.ts";
  */
 export const RECORD_COLUMNS: readonly string[] = ["seq", "ts", "leaf", "superseded_by"];
 
+/**
+ * Bytes read per chunk of the ledger. Smaller than the line reader's 1 MiB default: the lines
+ * of a chunk stay referenced until the chunk is done, and at 1 MiB they lived long enough to be
+ * promoted to V8's old generation, which grew the peak RSS (measured at 1M records with
+ * `--max-semi-space-size=1`: 90-113 MiB at 1 MiB, 84-85 MiB at 256 KiB, 70 MiB at 128 KiB but
+ * slower from the extra reads).
+ */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 /** Prefix of the label columns (`label.team`). */
 const LABEL_PREFIX = "label.";
 
 /** A node of the column tree: a leaf column or an object whose fields have columns. */
-type ColumnNode = { readonly column: string } | { readonly children: Map<string, ColumnNode> };
+/**
+ * A node of the column tree: a leaf column (`at`: its index in an export row, which is the same
+ * in every export since the label columns come last) or an object whose fields have columns.
+ */
+type ColumnNode =
+  | { readonly column: string; readonly at: number }
+  | { readonly children: Map<string, ColumnNode> };
 
 interface SchemaObject {
   type?: string;
@@ -75,8 +91,8 @@ function buildColumns(schema: JsonValue): { names: string[]; tree: Map<string, C
       if (r.properties !== undefined && (r.type === undefined || r.type === "object")) {
         children.set(key, { children: walk(r, name === "" ? "" : `${name}.`) });
       } else {
+        children.set(key, { column: name, at: RECORD_COLUMNS.length + names.length });
         names.push(name);
-        children.set(key, { column: name });
       }
     }
     return children;
@@ -140,33 +156,104 @@ export function flattenEmissionBody(body: Readonly<Record<string, JsonValue>>): 
   JsonValue
 > {
   const out = new Map<string, JsonValue>();
-  const walk = (
-    obj: Readonly<Record<string, JsonValue>>,
-    tree: Map<string, ColumnNode>,
-    at: string,
-  ) => {
-    for (const key in obj) {
-      const value = obj[key];
-      if (at === "" && key === "labels" && value !== null && typeof value === "object") {
-        for (const name in value as Record<string, JsonValue>) {
-          out.set(LABEL_PREFIX + name, (value as Record<string, JsonValue>)[name]);
-        }
-        continue;
-      }
-      const node = tree.get(key);
-      if (node === undefined) {
-        throw new RangeError(`emission field '${at}${key}' has no export column`);
-      }
-      if ("column" in node) out.set(node.column, value);
-      else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-        walk(value, node.children, `${at}${key}.`);
-      } else {
-        throw new RangeError(`emission field '${at}${key}' should be an object`);
-      }
-    }
-  };
-  walk(body, BUILT.tree, "");
+  walkEmissionBody(body, {
+    column: (node, value) => void out.set(node.column, value),
+    label: (name, value) => void out.set(LABEL_PREFIX + name, value),
+  });
   return out;
+}
+
+/** Receives the fields of an emission body from {@link walkEmissionBody}, in body order. */
+interface BodyFieldSink {
+  /** A field with its own column. */
+  column(node: { readonly column: string; readonly at: number }, value: JsonValue): void;
+  /** A label (`labels.<name>`). */
+  label(name: string, value: JsonValue): void;
+}
+
+/**
+ * Walks an emission body along the column tree, handing every field to `sink`. Throws
+ * `RangeError` for a field no column holds (a body the schema refuses).
+ */
+function walkEmissionBody(body: Readonly<Record<string, JsonValue>>, sink: BodyFieldSink): void {
+  const labels = body.labels;
+  const path: string[] = [];
+  for (const key in body) {
+    const value = body[key];
+    if (key === "labels" && labels !== null && typeof labels === "object") {
+      for (const name in labels as Record<string, JsonValue>) {
+        sink.label(name, (labels as Record<string, JsonValue>)[name]);
+      }
+      continue;
+    }
+    walkField(BUILT.tree, key, value, sink, path);
+  }
+}
+
+/** One field of an object under `tree` (`path`: the keys above it, for error messages). */
+function walkField(
+  tree: Map<string, ColumnNode>,
+  key: string,
+  value: JsonValue,
+  sink: BodyFieldSink,
+  path: string[],
+): void {
+  const node = tree.get(key);
+  if (node === undefined) {
+    throw new RangeError(`emission field '${[...path, key].join(".")}' has no export column`);
+  }
+  if ("column" in node) sink.column(node, value);
+  else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    path.push(key);
+    for (const k in value) walkField(node.children, k, value[k], sink, path);
+    path.pop();
+  } else {
+    throw new RangeError(`emission field '${[...path, key].join(".")}' should be an object`);
+  }
+}
+
+/**
+ * The values of one export row, filled from an emission body straight into their slots (no
+ * per-row map): body columns by their fixed index, labels by the export's label columns.
+ */
+class RowSlots implements BodyFieldSink {
+  /** The row, in column order; `undefined` for an empty field. */
+  readonly values: (JsonValue | undefined)[];
+  readonly #labels = new Map<string, number>();
+  #missingLabel = false;
+
+  constructor(columns: readonly string[]) {
+    this.values = new Array(columns.length);
+    for (let i = RECORD_COLUMNS.length + EMISSION_COLUMNS.length; i < columns.length; i++) {
+      this.#labels.set(columns[i].slice(LABEL_PREFIX.length), i);
+    }
+  }
+
+  /** Writes the body's fields into {@link values}; false when a label has no column. */
+  fill(body: Readonly<Record<string, JsonValue>>): boolean {
+    this.#missingLabel = false;
+    walkEmissionBody(body, this);
+    return !this.#missingLabel;
+  }
+
+  column(node: { readonly at: number }, value: JsonValue): void {
+    this.values[node.at] = value;
+  }
+
+  label(name: string, value: JsonValue): void {
+    const at = this.#labels.get(name);
+    if (at === undefined) this.#missingLabel = true;
+    else this.values[at] = value;
+  }
+}
+
+/** True when a CSV field holding `text` must be quoted: it holds `"`, `,`, CR or LF. */
+function needsQuotes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 44 || c === 13 || c === 10) return true;
+  }
+  return false;
 }
 
 /**
@@ -193,7 +280,7 @@ export function csvField(value: JsonValue | undefined): string {
     : typeof value === "object"
     ? JSON.stringify(value)
     : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return needsQuotes(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
@@ -208,8 +295,13 @@ export function csvField(value: JsonValue | undefined): string {
  * ```
  */
 export function csvLine(values: readonly (JsonValue | undefined)[]): string {
-  return values.map(csvField).join(",") + "\r\n";
+  if (fields.length !== values.length) fields = new Array(values.length);
+  for (let i = 0; i < values.length; i++) fields[i] = csvField(values[i]);
+  return fields.join(",") + "\r\n";
 }
+
+/** The fields of the last line {@link csvLine} made (reused: one array, no per-row garbage). */
+let fields: string[] = [];
 
 /**
  * Parses RFC 4180 CSV text into records of fields (CRLF or LF between records; quoted fields may
@@ -271,6 +363,176 @@ export function parseCsv(text: string, options: { maxRecords?: number } = {}): s
   return records;
 }
 
+const utf8 = new TextDecoder();
+
+/** `{"body":{`: how every canonical record line starts. */
+const BODY_HEAD = new TextEncoder().encode('{"body":{');
+/** `,"type":"`, before the type name at the end of a canonical record line. */
+const TYPE_KEY = new TextEncoder().encode(',"type":"');
+/** `","v":1}`: how every canonical record line ends, after the type name. */
+const V1_TAIL = new TextEncoder().encode('","v":1}');
+const LABELS_KEY = new TextEncoder().encode("labels");
+const BODY_KEY = new TextEncoder().encode("body");
+
+function bytesAt(bytes: Uint8Array, at: number, want: Uint8Array): boolean {
+  if (at < 0 || at + want.length > bytes.length) return false;
+  for (let i = 0; i < want.length; i++) if (bytes[at + i] !== want[i]) return false;
+  return true;
+}
+
+const EMISSION_NAME = new TextEncoder().encode("emission");
+
+/**
+ * What a line's canonical tail (`,"type":"T","v":1}`) says: 1 when T is `emission`, 0 for
+ * another type, -1 when the line does not end so (or T holds an escape). A JSON object text
+ * ending so has `type` T (the last of duplicate keys wins, as in `JSON.parse`), whatever else it
+ * holds.
+ */
+function tailKind(bytes: Uint8Array): 1 | 0 | -1 {
+  const n = bytes.length;
+  if (!bytesAt(bytes, n - V1_TAIL.length, V1_TAIL)) return -1;
+  const close = n - V1_TAIL.length; // the closing quote of the type name
+  let open = close - 1;
+  while (open >= 0 && bytes[open] !== 34) {
+    if (bytes[open] === 92) return -1;
+    open--;
+  }
+  if (!bytesAt(bytes, open - TYPE_KEY.length + 1, TYPE_KEY)) return -1;
+  return close - open - 1 === EMISSION_NAME.length && bytesAt(bytes, open + 1, EMISSION_NAME)
+    ? 1
+    : 0;
+}
+
+/**
+ * Where the emission body's `labels` object is in a record line: `[start, end)` of its JSON
+ * text, `null` when the body has no `labels` member, or `undefined` when this scan cannot tell
+ * for sure (not the canonical layout, an escaped member name, a non-object `labels`, a second
+ * `body`): the caller then parses the line. Walks the bytes once, tracking strings and nesting,
+ * so a `"labels"` key nested deeper or inside a string is not taken for the body's.
+ */
+function bodyLabelsSpan(bytes: Uint8Array): [number, number] | null | undefined {
+  if (!bytesAt(bytes, 0, BODY_HEAD)) return undefined;
+  const n = bytes.length;
+  let depth = 2; // inside the record (1) and its body (2)
+  let span: [number, number] | null = null;
+  let labelsFrom = -1;
+  let i = BODY_HEAD.length;
+  while (i < n) {
+    const c = bytes[i];
+    if (c === 34) { // a string: find its closing quote (a byte loop beats indexOf on short runs)
+      const open = i;
+      let escaped = false;
+      for (i++; i < n; i++) {
+        const d = bytes[i];
+        if (d === 92) {
+          escaped = true;
+          i++;
+        } else if (d === 34) break;
+      }
+      if (i >= n) return undefined;
+      i++; // past the closing quote
+      if (depth > 2) continue;
+      // A member name of the record (depth 1) or the body (depth 2): a string followed by ":"
+      // (whitespace there is not the canonical layout: the caller parses the line).
+      const next = bytes[i];
+      if (next === 32 || next === 9 || next === 10 || next === 13) return undefined;
+      if (next !== 58) continue;
+      if (escaped) return undefined; // an escaped member name
+      const len = i - open - 2;
+      if (depth === 1 && len === 4 && bytesAt(bytes, open + 1, BODY_KEY)) return undefined;
+      if (depth === 2 && len === 6 && bytesAt(bytes, open + 1, LABELS_KEY)) {
+        if (bytes[i + 1] !== 123) return undefined; // not "labels":{
+        labelsFrom = i + 1;
+      }
+    } else if (c === 123 || c === 91) {
+      depth++;
+      i++;
+    } else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 2 && labelsFrom >= 0 && c === 125) {
+        span = [labelsFrom, i + 1];
+        labelsFrom = -1;
+      }
+      if (depth < 0) return undefined;
+      i++;
+    } else i++;
+  }
+  return depth === 0 ? span : undefined;
+}
+
+/**
+ * Adds the label names of a record line to `names` when it is an emission record: decodes only
+ * the body's `labels` object (located by {@link bodyLabelsSpan}) when the line ends as a
+ * canonical emission record, skips a line whose canonical tail names another type, and parses
+ * any other line whole (an undecodable line is skipped: the second pass reports it).
+ */
+function collectLabelNames(bytes: Uint8Array, names: Set<string>): void {
+  const kind = tailKind(bytes);
+  if (kind === 0) return;
+  let labels: unknown;
+  const span = kind === 1 ? bodyLabelsSpan(bytes) : undefined;
+  try {
+    if (span === null) return;
+    if (span !== undefined) labels = JSON.parse(utf8.decode(bytes.subarray(span[0], span[1])));
+    else {
+      const rec = JSON.parse(utf8.decode(bytes)) as { type?: unknown; body?: { labels?: unknown } };
+      if (rec?.type !== "emission") return;
+      labels = rec.body?.labels;
+    }
+  } catch {
+    return; // pass 2 decodes every line strictly and reports it
+  }
+  if (labels !== null && typeof labels === "object") {
+    for (const name in labels) names.add(name);
+  }
+}
+
+/**
+ * The export's output on its way to the sink: each row is encoded to UTF-8 into one reused
+ * buffer as soon as it is made, so no row outlives its own processing as a string (strings held
+ * for a whole chunk were promoted to V8's old generation and grew the peak RSS), and the buffer
+ * goes to `writeBytes` (or, decoded, to `write`) once it holds about `chunkBytes`.
+ */
+class OutputBuffer {
+  #buf: Uint8Array;
+  #used = 0;
+  readonly #chunkBytes: number;
+  readonly #sink: Pick<ExportOptions, "write" | "writeBytes">;
+  static readonly #encoder = new TextEncoder();
+  static readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+  constructor(chunkBytes: number, sink: Pick<ExportOptions, "write" | "writeBytes">) {
+    this.#chunkBytes = Math.max(1, chunkBytes);
+    this.#buf = new Uint8Array(this.#chunkBytes + 4096);
+    this.#sink = sink;
+  }
+
+  /** True once the buffer holds a chunk: call {@link flush}. */
+  get full(): boolean {
+    return this.#used >= this.#chunkBytes;
+  }
+
+  /** Appends `text` (as UTF-8; at most 3 bytes per UTF-16 unit). */
+  add(text: string): void {
+    const need = this.#used + text.length * 3;
+    if (need > this.#buf.length) {
+      const bigger = new Uint8Array(Math.max(need, this.#buf.length * 2));
+      bigger.set(this.#buf.subarray(0, this.#used));
+      this.#buf = bigger;
+    }
+    this.#used += OutputBuffer.#encoder.encodeInto(text, this.#buf.subarray(this.#used)).written;
+  }
+
+  /** Hands what the buffer holds to the sink (nothing when empty). */
+  async flush(): Promise<void> {
+    if (this.#used === 0) return;
+    const bytes = this.#buf.subarray(0, this.#used);
+    this.#used = 0;
+    if (this.#sink.writeBytes !== undefined) await this.#sink.writeBytes(bytes);
+    else await this.#sink.write(OutputBuffer.#decoder.decode(bytes));
+  }
+}
+
 /**
  * Progress of an export, reported after each chunk read.
  *
@@ -308,6 +570,12 @@ export interface ExportProgress {
 export interface ExportOptions {
   /** Receives the output text in chunks, in order (awaited). */
   readonly write: (text: string) => void | Promise<void>;
+  /**
+   * Receives the output as UTF-8 bytes instead, in order (awaited); when given, `write` is not
+   * called. The bytes are a view into a buffer the export reuses: valid until the call (or its
+   * promise) returns. For files: the text is never held as JavaScript strings.
+   */
+  readonly writeBytes?: (bytes: Uint8Array) => void | Promise<void>;
   /** `csv` (RFC 4180, header row, CRLF; default) or `jsonl` (one JSON object per line). */
   readonly format?: "csv" | "jsonl";
   /** Only records whose activity period starts at or after this instant (epoch ms). */
@@ -320,7 +588,10 @@ export interface ExportOptions {
   readonly includeSuperseded?: boolean;
   /** Called after each chunk of the ledger is read. */
   readonly onProgress?: (progress: ExportProgress) => void;
-  /** Output is handed to `write` in pieces of about this many characters (default 65536). */
+  /**
+   * Output is handed to `write`/`writeBytes` in pieces of about this many UTF-8 bytes (default
+   * 65536).
+   */
   readonly chunkChars?: number;
 }
 
@@ -423,27 +694,18 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
   const wanted = Object.entries(options.labels ?? {});
   const from = options.fromMs ?? -Infinity;
   const to = options.toMs ?? Infinity;
+  const byPeriod = from !== -Infinity || to !== Infinity;
   const progress = options.onProgress;
-  const dec = new TextDecoder();
 
   // Pass 1: label names of emission records, and which records corrections supersede.
   const labelNames = new Set<string>();
   const targets = new CorrectionTargets();
-  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+  for await (
+    const batch of readLineBatches(path, { end, reuse: true, chunkBytes: READ_CHUNK_BYTES })
+  ) {
     for (const line of batch) {
       if (!line.terminated) break;
-      let rec: { seq?: unknown; type?: unknown; body?: Record<string, unknown> };
-      try {
-        rec = JSON.parse(dec.decode(line.bytes));
-      } catch {
-        continue; // pass 2 decodes every line strictly and reports it
-      }
-      if (rec.type === "emission") {
-        const labels = rec.body?.labels;
-        if (labels !== null && typeof labels === "object") {
-          for (const name in labels) labelNames.add(name);
-        }
-      }
+      collectLabelNames(line.bytes, labelNames);
       targets.scan(line);
     }
     const last = batch[batch.length - 1];
@@ -457,28 +719,19 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
 
   const labelColumns = [...labelNames].sort().map((n) => LABEL_PREFIX + n);
   const columns = [...RECORD_COLUMNS, ...EMISSION_COLUMNS, ...labelColumns];
-  const chunkChars = options.chunkChars ?? 65536;
-  let pending: string[] = [];
-  let pendingChars = 0;
-  const emit = async (text: string) => {
-    pending.push(text);
-    pendingChars += text.length;
-    if (pendingChars >= chunkChars) {
-      const out = pending.join("");
-      pending = [];
-      pendingChars = 0;
-      await options.write(out);
-    }
-  };
-  if (format === "csv") await emit(csvLine(columns));
+  const row = new RowSlots(columns);
+  const sink = new OutputBuffer(options.chunkChars ?? 65536, options);
+  const keys = columns.map((c) => JSON.stringify(c) + ":");
+  if (format === "csv") sink.add(csvLine(columns));
 
   // Pass 2: one row per emission record that passes the filters.
   let rows = 0;
   let superseded = 0;
   let filtered = 0;
-  const values: (JsonValue | undefined)[] = new Array(columns.length);
-  const index = new Map(columns.map((c, i) => [c, i]));
-  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+  const values = row.values;
+  for await (
+    const batch of readLineBatches(path, { end, reuse: true, chunkBytes: READ_CHUNK_BYTES })
+  ) {
     for (const line of batch) {
       if (!line.terminated) break;
       const record = scanRecordLine(line);
@@ -490,13 +743,19 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
           new RecordLineError("RECORD_INVALID", "ts must be RFC 3339 UTC with milliseconds and Z"),
         );
       }
-      const leaf = leafHex(line.bytes);
-      const by = targets.supersededBy(record.seq, leaf);
-      if (by !== undefined && !options.includeSuperseded) {
-        superseded++;
-        continue;
+      // The leaf hash (one SHA-256 of the line) is needed for the row's `leaf` column, and
+      // before that only when a correction names this seq.
+      let leaf: string | undefined;
+      let by: number | undefined;
+      if (targets.named(record.seq)) {
+        leaf = leafHex(line.bytes);
+        by = targets.supersededBy(record.seq, leaf);
+        if (by !== undefined && !options.includeSuperseded) {
+          superseded++;
+          continue;
+        }
       }
-      const problems = checkBody("emission", record.body as JsonValue);
+      const problems = emissionBodyProblems(record.body);
       if (problems.length > 0) {
         throw new LedgerError(
           "CHAIN_INVALID",
@@ -505,39 +764,46 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
         );
       }
       const body = record.body as Readonly<Record<string, JsonValue>>;
-      const startMs = tryParseRfc3339((body.activity_period as { start: string }).start)
-        ?.epochMs ?? NaN;
-      const labels = (body.labels ?? {}) as Record<string, string>;
-      if (!(startMs >= from && startMs < to) || wanted.some(([k, v]) => labels[k] !== v)) {
-        filtered++;
-        continue;
+      if (byPeriod) {
+        const startMs = tryParseRfc3339((body.activity_period as { start: string }).start)
+          ?.epochMs ?? NaN;
+        if (!(startMs >= from && startMs < to)) {
+          filtered++;
+          continue;
+        }
+      }
+      if (wanted.length > 0) {
+        const labels = (body.labels ?? {}) as Record<string, string>;
+        if (wanted.some(([k, v]) => labels[k] !== v)) {
+          filtered++;
+          continue;
+        }
       }
       values.fill(undefined);
       values[0] = record.seq;
       values[1] = record.ts;
-      values[2] = leaf;
+      values[2] = leaf ?? leafHex(line.bytes);
       values[3] = by;
-      for (const [column, value] of flattenEmissionBody(body)) {
-        const at = index.get(column);
-        if (at === undefined) {
-          throw new LedgerError(
-            "CHAIN_INVALID",
-            `seq ${record.seq}: the ledger changed during export`,
-          );
-        }
-        values[at] = value;
+      if (!row.fill(body)) {
+        throw new LedgerError(
+          "CHAIN_INVALID",
+          `seq ${record.seq}: the ledger changed during export`,
+        );
       }
-      if (format === "csv") await emit(csvLine(values));
+      if (format === "csv") sink.add(csvLine(values));
       else {
-        const obj: Record<string, JsonValue> = {};
-        for (let i = 0; i < columns.length; i++) obj[columns[i]] = values[i] ?? null;
-        await emit(JSON.stringify(obj) + "\n");
+        let text = "{";
+        for (let i = 0; i < keys.length; i++) {
+          text += (i === 0 ? "" : ",") + keys[i] + JSON.stringify(values[i] ?? null);
+        }
+        sink.add(text + "}\n");
       }
       rows++;
+      if (sink.full) await sink.flush();
     }
     const last = batch[batch.length - 1];
     progress?.({ pass: 2, bytesRead: last.offset + last.bytes.length + 1, totalBytes: end, rows });
   }
-  if (pending.length > 0) await options.write(pending.join(""));
+  await sink.flush();
   return { rows, superseded, filtered, columns };
 }

@@ -9,6 +9,7 @@
 
 import type { JsonValue } from "./canonical_json.ts";
 import { DecimalSum } from "./decimal_sum.ts";
+import { quickTotalsFieldsValid, schemaFingerprint } from "./emission_quick_check.ts";
 import { CompiledSchema } from "./json_schema.ts";
 import { LedgerError } from "./ledger_error.ts";
 import { lastNewlineBefore, LEDGER_JSONL, readAt } from "./ledger_files.ts";
@@ -16,8 +17,6 @@ import { type RawLine, readLineBatches, readLines } from "./line_stream.ts";
 import { decodeRecordLine, leafHex, type LedgerRecord, RecordLineError } from "./record.ts";
 import { CorrectionTargets, scanRecordLine } from "./record_scan.ts";
 import { EMISSION_SCHEMA_V1 } from "./record_types.ts";
-import { sha256 } from "./sha256.ts";
-import { toHex } from "./encoding.ts";
 
 /**
  * A record as shown.
@@ -264,24 +263,11 @@ const TOTALS_SCHEMA: JsonValue = (() => {
 const TOTALS_FIELDS = new CompiledSchema(TOTALS_SCHEMA);
 
 /**
- * SHA-256 of the schema `quickTotalsFieldsValid` was written for (TOTALS_SCHEMA as canonical
- * JSON without `description` and `$comment`). Another schema turns the quick check off.
+ * Fingerprint (`schemaFingerprint`) of the schema `quickTotalsFieldsValid` was written for:
+ * another schema turns the quick check off.
  */
-const QUICK_CHECK_SCHEMA = "3013818fde4ee045411b395a34da6dbae3cc4f88c2b197c343c80aa031a73121";
-
-/** The schema without its prose, as canonical JSON. */
-function schemaShape(schema: JsonValue): string {
-  const strip = (v: JsonValue): JsonValue => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (v === null || typeof v !== "object") return v;
-    const out: Record<string, JsonValue> = {};
-    for (const k of Object.keys(v).sort()) {
-      if (k !== "description" && k !== "$comment") out[k] = strip(v[k]);
-    }
-    return out;
-  };
-  return JSON.stringify(strip(schema));
-}
+const TOTALS_SCHEMA_FINGERPRINT =
+  "3013818fde4ee045411b395a34da6dbae3cc4f88c2b197c343c80aa031a73121";
 
 /**
  * True while the schema `ledger totals` checks is the one `quickTotalsFieldsValid` was written
@@ -295,8 +281,7 @@ function schemaShape(schema: JsonValue): string {
  * ```
  */
 export const TOTALS_QUICK_CHECK_ON: boolean =
-  toHex(sha256(new TextEncoder().encode(schemaShape(TOTALS_SCHEMA)))) ===
-    QUICK_CHECK_SCHEMA;
+  schemaFingerprint(TOTALS_SCHEMA) === TOTALS_SCHEMA_FINGERPRINT;
 
 /**
  * The problems `ledger totals` finds in an emission body's summed and grouped fields (empty when
@@ -326,161 +311,6 @@ export function totalsFieldProblems(
 ): readonly { readonly path: string; readonly message: string }[] {
   if (options.quick !== false && TOTALS_QUICK_CHECK_ON && quickTotalsFieldsValid(body)) return [];
   return TOTALS_FIELDS.validate(body as JsonValue);
-}
-
-/**
- * A sufficient check of the fields `ledgerTotals` uses, written for the schema whose fingerprint
- * is `QUICK_CHECK_SCHEMA`: when it answers true, `TOTALS_FIELDS.validate` would find no
- * problem, at a fraction of the cost (no schema walk, no regular expression per field). When it
- * answers false the schema is run and names the problem (or passes a body this check is too
- * strict for, such as a period starting on 29 February). A schema that no longer matches the
- * fingerprint turns the quick check off (every body then goes through the schema).
- *
- * @param body An emission body.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { quickTotalsFieldsValid } from "./query.ts";
- * const body = {
- *   schema: "carbon-ops/emission/v1",
- *   activity_period: { start: "2026-01-31T23:59:59.5Z" },
- *   scope: 3,
- *   scope3_category: 11,
- *   activity: { energy_kwh: "0" },
- *   result: { co2e_g: "12.50" },
- *   labels: { team: "ml" },
- * };
- * assert.equal(quickTotalsFieldsValid(body), true);
- * assert.equal(quickTotalsFieldsValid({ ...body, scope: 2 }), false); // no scope2_method
- * assert.equal(quickTotalsFieldsValid({ ...body, result: { co2e_g: "1e3" } }), false);
- * ```
- */
-export function quickTotalsFieldsValid(body: Record<string, unknown>): boolean {
-  if (body.schema !== "carbon-ops/emission/v1") return false;
-  const period = body.activity_period as { start?: unknown } | null | undefined;
-  if (!isPlainObject(period) || !isQuickTimestamp(period.start)) return false;
-  const scope = body.scope;
-  const method = body.scope2_method;
-  const category = body.scope3_category;
-  if (scope === 2) {
-    if (method !== "location" && method !== "market") return false;
-  } else if (method !== undefined) return false;
-  if (scope === 3) {
-    if (!Number.isInteger(category) || (category as number) < 1 || (category as number) > 15) {
-      return false;
-    }
-  } else if (category !== undefined || scope !== 1 && scope !== 2) return false;
-  const activity = body.activity as { energy_kwh?: unknown } | null | undefined;
-  if (!isPlainObject(activity) || !isNonNegativeDecimal(activity.energy_kwh)) return false;
-  const result = body.result as { co2e_g?: unknown } | null | undefined;
-  if (!isPlainObject(result) || !isNonNegativeDecimal(result.co2e_g)) return false;
-  if (body.embodied !== undefined && !isQuickEmbodied(body.embodied)) return false;
-  const labels = body.labels;
-  if (labels !== undefined) {
-    if (!isPlainObject(labels)) return false;
-    let n = 0;
-    for (const name in labels) {
-      const v = (labels as Record<string, unknown>)[name];
-      if (typeof v !== "string" || v.length > 256 || ++n > 64) return false;
-    }
-  }
-  return true;
-}
-
-const EMBODIED_REQUIRED = [
-  "co2e_g",
-  "ci_lower_g",
-  "ci_upper_g",
-  "confidence_level_pct",
-  "method",
-  "model",
-  "data_version",
-  "instance_type",
-  "lifespan_hours",
-];
-const EMBODIED_DECIMALS = new Set(["co2e_g", "ci_lower_g", "ci_upper_g", "lifespan_hours"]);
-const EMBODIED_TEXTS = new Set(["method", "model", "data_version", "instance_type"]);
-const SHARE_OF_HOST = /^(0(\.[0-9]+)?|1(\.0+)?)$/;
-
-function isQuickEmbodied(value: unknown): boolean {
-  if (!isPlainObject(value)) return false;
-  const e = value as Record<string, unknown>;
-  for (const key of EMBODIED_REQUIRED) if (e[key] === undefined) return false;
-  for (const key in e) {
-    const v = e[key];
-    if (EMBODIED_DECIMALS.has(key)) {
-      if (!isNonNegativeDecimal(v)) return false;
-    } else if (EMBODIED_TEXTS.has(key)) {
-      if (!isQuickText(v)) return false;
-    } else if (key === "confidence_level_pct") {
-      if (typeof v !== "number" || !(v >= 0 && v <= 100)) return false;
-    } else if (key === "share_of_host") {
-      if (typeof v !== "string" || !SHARE_OF_HOST.test(v)) return false;
-    } else if (key === "flags") {
-      if (!Array.isArray(v) || v.length > 64 || !v.every(isQuickText)) return false;
-    } else return false;
-  }
-  return true;
-}
-
-/** A string of 1 to 1024 characters (UTF-16 units: never more than the schema's code points). */
-function isQuickText(v: unknown): boolean {
-  return typeof v === "string" && v.length >= 1 && v.length <= 1024;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** `^(0|[1-9][0-9]*)(\.[0-9]+)?$`, at most 64 characters. */
-function isNonNegativeDecimal(v: unknown): boolean {
-  if (typeof v !== "string") return false;
-  const n = v.length;
-  if (n === 0 || n > 64) return false;
-  let i = 0;
-  const first = v.charCodeAt(0);
-  if (first === 48) i = 1;
-  else if (first >= 49 && first <= 57) {
-    i = 1;
-    while (i < n && isDigitAt(v, i)) i++;
-  } else return false;
-  if (i === n) return true;
-  if (v.charCodeAt(i) !== 46 || i + 1 === n) return false;
-  for (i++; i < n; i++) if (!isDigitAt(v, i)) return false;
-  return true;
-}
-
-function isDigitAt(v: string, at: number): boolean {
-  const c = v.charCodeAt(at);
-  return c >= 48 && c <= 57;
-}
-
-/** Days of months 1-12, February always 28 (a 29 February goes through the schema). */
-const QUICK_MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * `YYYY-MM-DDThh:mm:ss[.f{1,9}]Z` naming a real instant: what the schema's `timestamp` (pattern
- * and `format: date-time`) accepts, less 29 February.
- */
-function isQuickTimestamp(v: unknown): boolean {
-  if (typeof v !== "string") return false;
-  const n = v.length;
-  if (n !== 20 && (n < 22 || n > 30)) return false;
-  for (let i = 0; i < 19; i++) {
-    const c = v.charCodeAt(i);
-    const want = i === 4 || i === 7 ? 45 : i === 10 ? 84 : i === 13 || i === 16 ? 58 : -1;
-    if (want >= 0 ? c !== want : !(c >= 48 && c <= 57)) return false;
-  }
-  if (v.charCodeAt(n - 1) !== 90) return false; // "Z"
-  if (n > 20) {
-    if (v.charCodeAt(19) !== 46) return false; // "."
-    for (let i = 20; i < n - 1; i++) if (!isDigitAt(v, i)) return false;
-  }
-  const two = (at: number) => (v.charCodeAt(at) - 48) * 10 + v.charCodeAt(at + 1) - 48;
-  const month = two(5);
-  const day = two(8);
-  return month >= 1 && month <= 12 && day >= 1 && day <= QUICK_MONTH_DAYS[month - 1] &&
-    two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
 }
 
 function groupOf(by: string, body: Record<string, unknown>): string {

@@ -46,10 +46,8 @@ function mib(bytes: number): string {
 async function fileWriter(path: string) {
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const file = await Deno.open(tmp, { write: true, createNew: true });
-  const enc = new TextEncoder();
   return {
-    async write(text: string) {
-      const bytes = enc.encode(text);
+    async write(bytes: Uint8Array) {
       let done = 0;
       while (done < bytes.length) done += await file.write(bytes.subarray(done));
     },
@@ -162,7 +160,8 @@ Examples:
       try {
         summary = await exportLedger(positionals[0], {
           format: v.csv ? "csv" : "jsonl",
-          write: out ? (text) => out.write(text) : (text) => ctx.stdout.write(text),
+          write: (text) => ctx.stdout.write(text),
+          ...(out ? { writeBytes: (bytes: Uint8Array) => out.write(bytes) } : {}),
           ...(fromMs !== undefined ? { fromMs } : {}),
           ...(toMs !== undefined ? { toMs } : {}),
           labels,
