@@ -389,6 +389,7 @@ export async function verifyLedger(
     | { kind: "special"; line: RawLine; ready: true };
   const queue: Step[] = [];
   let stopped = false;
+  const turn = pool ? new EventLoopTurn() : null;
   /** Folds the oldest queued step. */
   const foldNext = async () => {
     const step = queue.shift()!;
@@ -435,6 +436,9 @@ export async function verifyLedger(
           const segment = batch.slice(from, to);
           const bytes = segment.map((l) => l.bytes);
           const offsets = segment.map((l) => l.offset);
+          // This thread learns that a worker finished only in a turn of the event loop: take
+          // one before checking a batch here, so no worker waits idle for work meanwhile.
+          if (pool && !pool.hasRoom(depth)) await turn?.next();
           if (pool && pool.hasRoom(depth)) {
             const facts = pool.check(bytes);
             const step: Step = {
@@ -464,6 +468,7 @@ export async function verifyLedger(
       }
     }
   } finally {
+    turn?.close();
     ownPool?.close();
   }
   if (end === 0) fail("integrity", "LEDGER_EMPTY", "the ledger has no records (not even genesis)");
@@ -522,6 +527,32 @@ export async function verifyLedger(
     warnings,
     totals: { byType, emissions, co2eG: co2e.toString(), energyKwh: energy.toString(), superseded },
   };
+}
+
+/**
+ * Waits for one turn of the event loop (a task, not a microtask: messages from workers that
+ * arrived meanwhile are delivered first), through a message channel (timers may be clamped).
+ */
+class EventLoopTurn {
+  readonly #channel = new MessageChannel();
+  #waiting: (() => void)[] = [];
+
+  constructor() {
+    this.#channel.port1.onmessage = () => this.#waiting.shift()?.();
+  }
+
+  next(): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiting.push(resolve);
+    this.#channel.port2.postMessage(null);
+    return promise;
+  }
+
+  close(): void {
+    this.#channel.port1.close();
+    this.#channel.port2.close();
+    for (const resolve of this.#waiting.splice(0)) resolve();
+  }
 }
 
 /** A complete line within the record limit (one the per-line checks take). */

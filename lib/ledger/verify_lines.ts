@@ -19,6 +19,7 @@ import {
   verifyRecordSignature,
 } from "./record.ts";
 import { checkBody } from "./record_types.ts";
+import { emissionBodyProblems } from "./emission_quick_check.ts";
 
 /**
  * A decimal sum that survives `postMessage` (a `Decimal` loses its class when cloned).
@@ -279,7 +280,13 @@ export function checkLines(lines: readonly Uint8Array[], keys: LineKeys): BatchF
       out[i] = { ...EMPTY_FACT, error: { code: err.code, message: err.message } };
       continue;
     }
-    const problems = record.type === "genesis" ? [] : checkBody(record.type, record.body);
+    // Emission bodies (most lines) go through the quick check first: the same answer as
+    // checkBody, the schema runs only for a body the quick check cannot vouch for.
+    const problems = record.type === "genesis"
+      ? []
+      : record.type === "emission"
+      ? emissionBodyProblems(record.body)
+      : checkBody(record.type, record.body);
     const bodyIssue = problems.length
       ? {
         code: problems[0].startsWith("unknown record type") ? "TYPE_UNKNOWN" : "BODY_INVALID",
