@@ -362,14 +362,14 @@ export async function ledgerTotals(
   const end = (await Deno.stat(path)).size;
   // Pass 1: the corrections (only lines that end as a correction record are decoded).
   const targets = new CorrectionTargets();
-  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+  for await (const batch of readLineBatches(path, { end, reuse: true, chunkBytes: 256 * 1024 })) {
     for (const line of batch) if (line.terminated) targets.scan(line);
   }
   // Pass 2: sum the emission records at the parse floor (record_scan.ts), hashing a line only
   // when a correction names its seq, and checking strictly only the body fields summed/grouped.
   const groups = new Map<string, Sums>();
   let superseded = 0;
-  for await (const batch of readLineBatches(path, { end, reuse: true })) {
+  for await (const batch of readLineBatches(path, { end, reuse: true, chunkBytes: 256 * 1024 })) {
     for (const line of batch) {
       if (!line.terminated) break;
       const record = scanRecordLine(line);
