@@ -412,7 +412,12 @@ export async function verifyLedger(
       const depth = 4;
       // Steps queued at most: enough to keep every worker busy while this thread checks too.
       const queued = pool ? (depth + 2) * (pool.size + 1) : 0;
-      const lines = readLineBatches(path, { end, reuse: true, maxLineBytes: MAX_RECORD_BYTES });
+      const lines = readLineBatches(path, {
+        end,
+        reuse: true,
+        maxLineBytes: MAX_RECORD_BYTES,
+        chunkBytes: 256 * 1024,
+      });
       batches: for await (const batch of lines) {
         signal?.throwIfAborted();
         let from = 0;

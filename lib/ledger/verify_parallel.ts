@@ -53,7 +53,7 @@ export type VerifyWorkerReply =
   | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
 
 /** Smallest byte buffer allocated for a request (a read chunk's lines fit). */
-const MIN_BUFFER_BYTES = 1 << 20;
+const MIN_BUFFER_BYTES = 256 * 1024;
 /** Spare buffers kept at most. */
 const MAX_SPARE_BUFFERS = 16;
 
