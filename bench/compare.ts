@@ -12,9 +12,11 @@
  *   async calls: printed beside it).
  * - `ledger verify` (CLI, `--jobs 1` and the default, one job per core) against the one-core
  *   floor: frame the lines, one node:crypto Ed25519 verify and one SHA-256 per line.
- * - `ledger totals` (CLI) against a bare read + `JSON.parse` + sum of `co2e_g` (float).
+ * - `ledger totals` and `ledger export --csv --out FILE` (CLI) against a bare read +
+ *   `JSON.parse` + sum of `co2e_g` (float).
  * - `ledger report --html` (CLI, no --trust: aggregation and rendering) against the same floor;
- *   a crash is reported, not thrown.
+ *   a crash is reported, not thrown; and `ledger report --html --trust` (verification beside the
+ *   report's pass) against the verify floor.
  * - cold `--version`, `ledger append` and `estimate` (CLI) against an empty `deno run`.
  *
  * Every child (floors and subjects alike) runs with the V8 flags the program ships with
@@ -414,6 +416,7 @@ async function compare(args: string[]): Promise<void> {
 
       const sFloor: Run[] = [];
       const totals: Run[] = [];
+      const exported: Run[] = [];
       for (let r = 0; r < rounds; r++) {
         sFloor.push(
           must(
@@ -424,13 +427,25 @@ async function compare(args: string[]): Promise<void> {
         totals.push(
           must(await run(["run", "-A", MAIN, "ledger", "totals", dir], { timeFile }), "totals"),
         );
+        exported.push(
+          must(
+            await run(
+              ["run", "-A", MAIN, "ledger", "export", dir, "--csv", "--out", `${root}/out.csv`],
+              { timeFile },
+            ),
+            "export",
+          ),
+        );
       }
       row("ledger totals", totals, sFloor, "floor");
+      row("ledger export --csv --out FILE", exported, sFloor, "floor");
       print("    floor: read + JSON.parse + sum of co2e_g");
 
       if (reportSizes.includes(size)) {
         const rFloor: Run[] = [];
         const report: Run[] = [];
+        const trusted: Run[] = [];
+        const reportArgs = ["run", "-A", MAIN, "ledger", "report", dir, "--html"];
         for (let r = 0; r < rounds; r++) {
           rFloor.push(
             must(
@@ -438,14 +453,20 @@ async function compare(args: string[]): Promise<void> {
               "sum floor",
             ),
           );
-          report.push(
-            await run(
-              ["run", "-A", MAIN, "ledger", "report", dir, "--html", `${root}/report.html`],
-              { timeFile },
+          report.push(await run([...reportArgs, `${root}/report.html`], { timeFile }));
+          trusted.push(
+            must(
+              await run([...reportArgs, `${root}/trusted.html`, "--trust", `${dir}/trust.json`], {
+                timeFile,
+              }),
+              "report --trust",
             ),
           );
         }
         const crashed = report.filter((x) => !x.ok);
+        // With --trust: verification (default jobs) beside the report's own pass; against the
+        // verify floor of this size (one core, Ed25519 + SHA-256 per line).
+        row("ledger report --html --trust", trusted, vFloor, "verify floor");
         if (crashed.length === 0) row("ledger report --html", report, rFloor, "floor");
         else {
           const last = crashed[0];
