@@ -101,7 +101,7 @@ Deno.test("the quick canonical check never accepts a text the full check refuses
   );
 });
 
-Deno.test("the quick canonical check accepts every canonical text without index-like keys (property)", () => {
+Deno.test("the quick canonical check accepts every canonical text without index-like keys or a \\ud sequence (property)", () => {
   const noIndexKeys = (v: unknown): boolean =>
     v === null || typeof v !== "object" ||
     (Array.isArray(v)
@@ -115,9 +115,18 @@ Deno.test("the quick canonical check accepts every canonical text without index-
       } catch {
         return;
       }
-      if (!noIndexKeys(value)) return;
+      // Left to the full check by design: index-like keys (listed in numeric order) and any
+      // "\\ud" in the text (it may be a lone surrogate's escape, or a backslash followed by
+      // "ud", as in the key "\\ud" fast-check once found).
+      if (!noIndexKeys(value) || text.includes("\\ud")) return;
       assert.equal(isCanonicalTextOf(JSON.parse(text), text), true, text);
     }),
     { numRuns: 3000 },
   );
+});
+
+Deno.test("the quick canonical check leaves a backslash followed by 'ud' to the full check", () => {
+  const text = '{"\\\\ud":null}'; // the key is a backslash and "ud": canonical
+  assert.equal(canonicalByFullCheck(text), true);
+  assert.equal(quick(text), false);
 });
