@@ -32,6 +32,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { loadAvg, median, print } from "./_measure.ts";
 import { SHIPPED_V8_FLAGS } from "../lib/cli/v8_flags.ts";
 
 /** One child run: wall time measured here, CPU and peak RSS from /usr/bin/time. */
@@ -49,19 +50,6 @@ const TIME = "/usr/bin/time";
 const SELF = new URL(import.meta.url).pathname;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const DENO = Deno.execPath();
-
-function print(line: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function loadAvg(): Promise<string> {
-  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Children (run as `deno run -A bench/compare.ts --child MODE ...`); imports are dynamic so a

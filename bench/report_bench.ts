@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { loadAvg, median, print } from "./_measure.ts";
 
 const TIME = "/usr/bin/time";
 const DENO = Deno.execPath();
@@ -28,19 +29,6 @@ interface Run {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly peakRssKb: number;
-}
-
-function print(line: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function loadAvg(): Promise<string> {
-  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 }
 
 /** Runs `deno ARGS` under /usr/bin/time; throws when it fails. */

@@ -14,6 +14,7 @@
  */
 
 import { createHash, verify } from "node:crypto";
+import { median } from "./_measure.ts";
 import { cpuUsage } from "node:process";
 import { fromBase64Url } from "../lib/ledger/encoding.ts";
 import { LEDGER_JSONL } from "../lib/ledger/ledger_files.ts";
@@ -107,11 +108,6 @@ async function ledgerOf(root: string, size: number): Promise<string> {
     await Deno.writeTextFile(`${dir}/trust.json`, l.trustText);
   }
   return dir;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 async function report(args: string[]): Promise<void> {

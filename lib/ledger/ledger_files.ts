@@ -228,3 +228,41 @@ export async function readTail(file: Deno.FsFile, size: number): Promise<LedgerT
   const lastLine = await readAt(file, lastLineOffset, lastNl - lastLineOffset);
   return { size, completeSize, lastLine, lastLineOffset, torn };
 }
+
+/**
+ * The size of a ledger's lines file read under a shared lock on `ledger.lock` when there is one
+ * (a writer holds it exclusively while it appends, so a line still being written is not counted
+ * as a torn one); the plain size when there is no lock file (an auditor's copy). What
+ * `verifyLedger` and the report's pass read up to.
+ *
+ * @param dir The ledger directory.
+ * @param path The lines file (default `DIR/ledger.jsonl`).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ledgerSizeUnderLock } from "./ledger_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ledger.jsonl`, "{}\n");
+ * assert.equal(await ledgerSizeUnderLock(dir), 3); // no lock file: the plain size
+ * await Deno.writeTextFile(`${dir}/ledger.lock`, "");
+ * assert.equal(await ledgerSizeUnderLock(dir), 3);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function ledgerSizeUnderLock(
+  dir: string,
+  path = `${dir}/${LEDGER_JSONL}`,
+): Promise<number> {
+  let lock: Deno.FsFile;
+  try {
+    lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, { read: true });
+  } catch {
+    return (await Deno.stat(path)).size;
+  }
+  try {
+    await lock.lock(false);
+    return (await Deno.stat(path)).size;
+  } finally {
+    lock.close();
+  }
+}

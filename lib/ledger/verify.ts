@@ -8,7 +8,7 @@
 
 import { toBase64, toHex } from "./encoding.ts";
 import { Decimal } from "./decimal.ts";
-import { LATEST_CHECKPOINT, LEDGER_JSONL, LEDGER_LOCK } from "./ledger_files.ts";
+import { LATEST_CHECKPOINT, LEDGER_JSONL, ledgerSizeUnderLock } from "./ledger_files.ts";
 import { MAX_RECORD_BYTES, type RawLine, readLineBatches } from "./line_stream.ts";
 import { LedgerFileError, openLedgerFileSync } from "./ledger_file_check.ts";
 import { emptyRoot, HASH_BYTES, MerkleAccumulator } from "./merkle.ts";
@@ -192,7 +192,7 @@ export async function verifyLedger(
     // Strict input (issue 12): a FIFO, socket, device or directory is refused before open (a
     // FIFO would block forever), and EACCES names the owner, the mode and what to do.
     openLedgerFileSync(path).close();
-    end = await stableSize(dir, path);
+    end = await ledgerSizeUnderLock(dir, path);
   } catch (err) {
     const code = err instanceof LedgerFileError && err.code === "LEDGER_NOT_REGULAR"
       ? "LEDGER_NOT_REGULAR"
@@ -563,24 +563,4 @@ class EventLoopTurn {
 /** A complete line within the record limit (one the per-line checks take). */
 function isPlain(line: RawLine): boolean {
   return line.terminated && line.oversize === undefined;
-}
-
-/**
- * The ledger size to verify up to: read under a shared lock on `ledger.lock` when there is one,
- * so a line a writer is still writing is not mistaken for a torn one. Without a lock file (an
- * auditor's copy) it is the plain size.
- */
-async function stableSize(dir: string, path: string): Promise<number> {
-  let lock: Deno.FsFile | null = null;
-  try {
-    lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, { read: true });
-  } catch {
-    return (await Deno.stat(path)).size;
-  }
-  try {
-    await lock.lock(false);
-    return (await Deno.stat(path)).size;
-  } finally {
-    lock.close();
-  }
 }

@@ -10,7 +10,7 @@
  */
 
 import { toBase64 } from "../ledger/encoding.ts";
-import { LEDGER_JSONL, LEDGER_LOCK } from "../ledger/ledger_files.ts";
+import { LEDGER_JSONL, ledgerSizeUnderLock } from "../ledger/ledger_files.ts";
 import { MAX_RECORD_BYTES, readLineBatches, readLines } from "../ledger/line_stream.ts";
 import { leafHash, MerkleAccumulator } from "../ledger/merkle.ts";
 import { leafHex } from "../ledger/record.ts";
@@ -77,26 +77,6 @@ export interface ReportPass {
 }
 
 /**
- * The size of `dir`'s lines file read under a shared lock on `ledger.lock` (a writer holds it
- * exclusively while it appends, so no half-written line is counted); the plain size when there
- * is no lock file (an auditor's copy).
- */
-async function sizeUnderLock(dir: string, path: string): Promise<number> {
-  let lock: Deno.FsFile;
-  try {
-    lock = await Deno.open(`${dir}/${LEDGER_LOCK}`, { read: true });
-  } catch {
-    return (await Deno.stat(path)).size;
-  }
-  try {
-    await lock.lock(false);
-    return (await Deno.stat(path)).size;
-  } finally {
-    lock.close();
-  }
-}
-
-/**
  * Reads the ledger in `dir` once into the report's figures, and with `merkle` the root of the
  * lines read. Superseded records are re-read from the nearest remembered offset after the pass
  * (within the same bytes).
@@ -134,7 +114,7 @@ export async function readReportPass(
   options: ReportPassOptions = {},
 ): Promise<ReportPass> {
   const path = options.path ?? `${dir}/${LEDGER_JSONL}`;
-  const end = options.end ?? await sizeUnderLock(dir, path);
+  const end = options.end ?? await ledgerSizeUnderLock(dir, path);
   const maxLines = options.maxLines ?? Infinity;
   const signal = options.signal;
   const agg = new ReportAggregator({ tableRows: options.tableRows });
