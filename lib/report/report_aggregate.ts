@@ -344,6 +344,11 @@ interface RecordClass {
   centralG: number;
 }
 
+/** Marks "no embodied block" among a record's class fields. */
+const NO_EMBODIED: unique symbol = Symbol("no embodied block");
+/** Classes compared field by field before a key is built. */
+const RECENT_CLASSES = 8;
+
 /** Exact net sum: what was added less what was taken out. */
 function net(plus: DecimalSum, minus: DecimalSum | null): Decimal {
   const d = plus.toDecimal();
@@ -425,10 +430,18 @@ export class ReportAggregator {
   /** Copies of the tail records' lines (the pass decodes them at the end: no re-read). */
   readonly #tailLine: (Uint8Array | undefined)[] = [];
   readonly #tailBody: (Obj | undefined)[] = [];
+  /** The buffers the tail's line copies live in, one per ring slot. */
+  readonly #tailBuffers: (Uint8Array | undefined)[] = [];
   readonly #retracted = new Set<number>();
   #tailNext = 0;
   readonly #lastTimes: (string | null)[] = [null, null];
   readonly #lastTimesMs = [0, 0];
+  #lastStart = "";
+  /** Scratch for the class fields of the record being added. */
+  readonly #fields: unknown[] = [];
+  /** The classes found last, newest first, with their fields. */
+  readonly #recent: { readonly fields: readonly unknown[]; readonly cls: RecordClass }[] = [];
+  #lastMonth = "";
 
   /** A new aggregator. */
   constructor(options: AggregateOptions = {}) {
@@ -531,7 +544,12 @@ export class ReportAggregator {
       upperG = i.upperG;
     }
     const day = Math.floor(startMs / 86_400_000);
-    const month = start.slice(0, 7);
+    // The month as written; a logger's records repeat a start, so its slice is reused.
+    if (start !== this.#lastStart) {
+      this.#lastStart = start;
+      this.#lastMonth = start.slice(0, 7);
+    }
+    const month = this.#lastMonth;
     let acc = cls.byDay.get(day);
     while (acc !== undefined && acc.month !== month) acc = acc.next ?? undefined;
     if (acc === undefined) {
@@ -595,10 +613,24 @@ export class ReportAggregator {
         const i = this.#tailNext % this.#tableRows;
         this.#tailSeq[i] = seq;
         this.#tailBody[i] = line === undefined ? body : undefined;
-        this.#tailLine[i] = line === undefined ? undefined : line.bytes.slice();
+        this.#tailLine[i] = line === undefined ? undefined : this.#keepLine(i, line.bytes);
         this.#tailNext++;
       }
     }
+  }
+
+  /**
+   * A copy of `bytes` in the ring slot `i`'s own buffer, reused from one record to the next
+   * (grown when a line is longer): the tail costs no allocation per record, so nothing it holds
+   * is promoted to the old generation and collected there.
+   */
+  #keepLine(i: number, bytes: Uint8Array): Uint8Array {
+    let buffer = this.#tailBuffers[i];
+    if (buffer === undefined || buffer.length < bytes.length) {
+      buffer = this.#tailBuffers[i] = new Uint8Array(Math.max(bytes.length, 2048));
+    }
+    buffer.set(bytes);
+    return buffer.subarray(0, bytes.length);
   }
 
   /**
@@ -616,7 +648,12 @@ export class ReportAggregator {
     return ms;
   }
 
-  /** The class of a record: found by one key of the fields it shares with others. */
+  /**
+   * The class of a record: found by one key of the fields it shares with others. The fields are
+   * first compared with those of the last few classes seen (a logger writes a handful of classes
+   * over and over): on a match no key is built; else the key (every field length-prefixed, so
+   * equal keys mean equal fields) finds or makes the class.
+   */
   #classOf(
     body: Obj,
     result: Obj,
@@ -627,9 +664,54 @@ export class ReportAggregator {
     const factor = obj(body.emission_factor);
     const pue = obj(body.pue);
     const tool = obj(body.tool);
-    // Every part is length-prefixed, so the key is the same only when every field is.
+    const labels = obj(body.labels);
+    const f = this.#fields;
+    let n = 0;
+    f[n++] = factor.dataset;
+    f[n++] = factor.version;
+    f[n++] = factor.year;
+    f[n++] = factor.region;
+    f[n++] = factor.value;
+    f[n++] = factor.unit;
+    f[n++] = factor.basis;
+    f[n++] = factor.instrument;
+    f[n++] = factor.gwp_set;
+    f[n++] = factor.licence ?? factor.license;
+    f[n++] = pue.value;
+    f[n++] = pue.source;
+    f[n++] = activity.source;
+    f[n++] = activity.simulated;
+    f[n++] = body.scope;
+    f[n++] = body.scope2_method;
+    f[n++] = body.scope3_category;
+    f[n++] = tool.name;
+    f[n++] = tool.version;
+    f[n++] = result.uncertainty_method;
+    f[n++] = result.confidence_level_pct;
+    if (hasEmbodied) {
+      f[n++] = embodied.model;
+      f[n++] = embodied.source;
+      f[n++] = embodied.confidence_level_pct;
+    } else f[n++] = NO_EMBODIED;
+    for (const k in labels) {
+      f[n++] = k;
+      f[n++] = labels[k];
+    }
+    const recent = this.#recent;
+    for (let r = 0; r < recent.length; r++) {
+      const seen = recent[r].fields;
+      if (seen.length !== n) continue;
+      let same = true;
+      for (let i = 0; same && i < n; i++) same = seen[i] === f[i];
+      if (same) return recent[r].cls;
+    }
     let key = "";
-    const part = (v: unknown) => {
+    for (let i = 0; i < n; i++) {
+      const v = f[i];
+      if (v === NO_EMBODIED) {
+        key += "-";
+        continue;
+      }
       const s = typeof v === "string"
         ? v
         : typeof v === "number"
@@ -638,43 +720,15 @@ export class ReportAggregator {
         ? "!t"
         : "!";
       key += `${s.length}:${s}`;
-    };
-    part(factor.dataset);
-    part(factor.version);
-    part(factor.year);
-    part(factor.region);
-    part(factor.value);
-    part(factor.unit);
-    part(factor.basis);
-    part(factor.instrument);
-    part(factor.gwp_set);
-    part(factor.licence ?? factor.license);
-    part(pue.value);
-    part(pue.source);
-    part(activity.source);
-    part(activity.simulated);
-    part(body.scope);
-    part(body.scope2_method);
-    part(body.scope3_category);
-    part(tool.name);
-    part(tool.version);
-    part(result.uncertainty_method);
-    part(result.confidence_level_pct);
-    if (hasEmbodied) {
-      part(embodied.model);
-      part(embodied.source);
-      part(embodied.confidence_level_pct);
-    } else key += "-";
-    const labels = obj(body.labels);
-    for (const k in labels) {
-      part(k);
-      part(labels[k]);
     }
-    return this.#classes.get(key) ?? this.#newClass(key, body, factor, pue, activity, result, {
+    const cls = this.#classes.get(key) ?? this.#newClass(key, body, factor, pue, activity, result, {
       tool,
       embodied: hasEmbodied ? embodied : null,
       labels,
     });
+    if (recent.length >= RECENT_CLASSES) recent.pop();
+    recent.unshift({ fields: f.slice(0, n), cls });
+    return cls;
   }
 
   #newClass(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { leafHex } from "../../lib/ledger/record.ts";
+import fc from "fast-check";
+import { leafHex, type RecordBody } from "../../lib/ledger/record.ts";
 import { ledgerTotals } from "../../lib/ledger/query.ts";
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
 import { buildLedgerReport } from "../../lib/report/ledger_report_data.ts";
@@ -134,4 +135,50 @@ Deno.test("the records table's tail keeps copies of the lines it was given, not 
   const [tail] = agg.tailLines();
   assert.equal(tail.seq, 3);
   assert.equal(new TextDecoder().decode(tail.bytes), expected);
+});
+
+Deno.test("records of one class are summed together however their classes interleave (property)", () => {
+  // 12 classes (more than the aggregator compares field by field before building a key), and
+  // fields that differ only as null versus absent, which the class key treats as the same.
+  const bodyOf = (cls: number, variant: number, i: number): RecordBody => {
+    const body = structuredClone(reportBody(i, 400)) as Record<string, unknown>;
+    body.labels = { team: `team-${cls}` };
+    const factor = body.emission_factor as Record<string, unknown>;
+    if (variant === 1) factor.licence = null;
+    if (variant === 2) delete factor.licence;
+    return body as RecordBody;
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 1, max: 2 })), {
+        minLength: 1,
+        maxLength: 120,
+      }),
+      (picks) => {
+        const summary = (order: number[]) => {
+          const agg = new ReportAggregator({ tableRows: 3 });
+          order.forEach((p, seq) => {
+            const [cls, variant] = picks[p];
+            agg.add({ seq: seq + 1, type: "emission", body: bodyOf(cls, variant, p) });
+          });
+          const d = agg.finish();
+          return {
+            total: d.totalCo2eG,
+            groups: d.totalGroups.length,
+            breakdowns: d.breakdowns.map((b) => ({
+              dimension: b.dimension,
+              rows: b.rows.map((r) => [r.group, r.records, r.co2eG, r.energyKwh]).sort(),
+            })),
+          };
+        };
+        const asGiven = picks.map((_, i) => i);
+        const byClass = asGiven.slice().sort((a, b) => picks[a][0] - picks[b][0] || a - b);
+        const given = summary(asGiven);
+        assert.deepEqual(given, summary(byClass));
+        const teams = given.breakdowns.find((b) => b.dimension === "label:team")!.rows;
+        assert.equal(teams.length, new Set(picks.map(([cls]) => cls)).size);
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
