@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { writeCheckpoint } from "../../lib/ledger/checkpoint_writer.ts";
 import { canonicalize } from "../../lib/ledger/canonical_json.ts";
 import { pae } from "../../lib/ledger/dsse.ts";
@@ -9,6 +10,7 @@ import { LedgerError } from "../../lib/ledger/ledger_error.ts";
 import {
   decodeRecordLine,
   GENESIS_PREV,
+  isRecordTimestamp,
   payloadOfLine,
   signRecord,
   verifyRecordSignature,
@@ -16,6 +18,7 @@ import {
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
 import { keyRotationBody } from "../../lib/ledger/rotation.ts";
 import { VirtualClock } from "../../lib/base/clock.ts";
+import { tryParseRfc3339 } from "../../lib/base/rfc3339.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { buildLedger } from "../_kit/ledger_fixture.ts";
 import { readLedgerLines, verifyDir, writeLedgerLines } from "../_kit/ledger_tamper.ts";
@@ -180,4 +183,44 @@ Deno.test("LedgerWriter refuses its own key right after it appended a rotation r
   );
   await using w2 = await LedgerWriter.open(dir.path, { key: next });
   assert.equal((await w2.append("note", { text: "new key" })).seq, 4);
+});
+
+Deno.test("a record timestamp is accepted exactly when it has the profile and is a real instant, in any sequence (property)", () => {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const stamp = fc.record({
+    year: fc.integer({ min: 1999, max: 2101 }),
+    month: fc.integer({ min: 0, max: 13 }),
+    day: fc.integer({ min: 0, max: 32 }),
+    hour: fc.integer({ min: 0, max: 25 }),
+    minute: fc.integer({ min: 0, max: 61 }),
+    second: fc.integer({ min: 0, max: 61 }),
+    ms: fc.integer({ min: 0, max: 999 }),
+    tail: fc.constantFrom(".000Z", "Z", ".000+00:00", ".0000Z", ".000z"),
+  }).map((t) =>
+    `${t.year}-${two(t.month)}-${two(t.day)}T${two(t.hour)}:${two(t.minute)}:${two(t.second)}` +
+    t.tail.replace(".000", `.${String(t.ms).padStart(3, "0")}`)
+  );
+  // Runs of one date with varying times (the cache of the last valid date), and random dates.
+  const run = fc.tuple(
+    stamp,
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 })), {
+      maxLength: 8,
+    }),
+  )
+    .map((
+      [first, times],
+    ) => [
+      first,
+      ...times.map(([h, s]) => `${first.slice(0, 11)}${two(h)}:00:${two(s)}${first.slice(19)}`),
+    ]);
+  fc.assert(
+    fc.property(fc.array(run, { minLength: 1, maxLength: 6 }), (runs) => {
+      for (const ts of runs.flat()) {
+        const expected = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(ts) &&
+          tryParseRfc3339(ts) !== null;
+        assert.equal(isRecordTimestamp(ts), expected, ts);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
