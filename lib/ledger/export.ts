@@ -491,9 +491,21 @@ function collectLabelNames(bytes: Uint8Array, names: Set<string>): void {
  * The export's output on its way to the sink: each row is encoded to UTF-8 into one reused
  * buffer as soon as it is made, so no row outlives its own processing as a string (strings held
  * for a whole chunk were promoted to V8's old generation and grew the peak RSS), and the buffer
- * goes to `writeBytes` (or, decoded, to `write`) once it holds about `chunkBytes`.
+ * goes to `writeBytes` (or, decoded, to `write`) once it holds about `chunkBytes`. A CSV row
+ * (`addCsvRow`) is written field by field, ASCII fields byte by byte: no string per row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { csvLine, OutputBuffer } from "./export.ts";
+ * const chunks: Uint8Array[] = [];
+ * const out = new OutputBuffer(1024, { write: () => {}, writeBytes: (b) => void chunks.push(b.slice()) });
+ * out.addCsvRow([1, "a,b", undefined, "é"]);
+ * await out.flush();
+ * assert.equal(new TextDecoder().decode(chunks[0]), csvLine([1, "a,b", undefined, "é"]));
+ * ```
  */
-class OutputBuffer {
+export class OutputBuffer {
   #buf: Uint8Array;
   #used = 0;
   readonly #chunkBytes: number;
@@ -521,6 +533,48 @@ class OutputBuffer {
       this.#buf = bigger;
     }
     this.#used += OutputBuffer.#encoder.encodeInto(text, this.#buf.subarray(this.#used)).written;
+  }
+
+  /** Appends `csvLine(values)` as UTF-8, without making that line as a string. */
+  addCsvRow(values: readonly (JsonValue | undefined)[]): void {
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.#ascii(",");
+      const v = values[i];
+      if (v === undefined || v === null) continue;
+      const text = typeof v === "string"
+        ? v
+        : typeof v === "object"
+        ? JSON.stringify(v)
+        : String(v);
+      // As is when every character is ASCII and none needs quoting (what csvField returns
+      // then); otherwise csvField's text, encoded.
+      if (!this.#ascii(text, true)) this.add(csvField(text));
+    }
+    this.#ascii("\r\n");
+  }
+
+  /**
+   * Writes `text` byte by byte when it is all ASCII (and, with `plainField`, holds no `"`, `,`,
+   * CR or LF); else writes nothing and returns false.
+   */
+  #ascii(text: string, plainField = false): boolean {
+    const n = text.length;
+    if (this.#used + n > this.#buf.length) {
+      const bigger = new Uint8Array(Math.max(this.#used + n, this.#buf.length * 2));
+      bigger.set(this.#buf.subarray(0, this.#used));
+      this.#buf = bigger;
+    }
+    const buf = this.#buf;
+    const start = this.#used;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 128 || (plainField && (c === 34 || c === 44 || c === 13 || c === 10))) {
+        return false;
+      }
+      buf[start + i] = c;
+    }
+    this.#used = start + n;
+    return true;
   }
 
   /** Hands what the buffer holds to the sink (nothing when empty). */
@@ -790,7 +844,7 @@ export async function exportLedger(dir: string, options: ExportOptions): Promise
           `seq ${record.seq}: the ledger changed during export`,
         );
       }
-      if (format === "csv") sink.add(csvLine(values));
+      if (format === "csv") sink.addCsvRow(values);
       else {
         let text = "{";
         for (let i = 0; i < keys.length; i++) {
