@@ -27,7 +27,7 @@ import {
 import type { RegionFigure } from "./data/types.ts";
 import { evidenceEnergySigma, mapEnergyEvidence } from "./evidence.ts";
 import { attemptReasons, ProviderChain } from "./chain.ts";
-import { liveProvidersServing } from "./providers/factory.ts";
+import { liveProvidersServing } from "./providers/provider_names.ts";
 import type { CarbonEstimate } from "./estimate.ts";
 import { buildEstimate, readingSigma, type Resolved } from "./_build_estimate.ts";
 import type { IntensityProvider, RegionLocation } from "./provider.ts";

@@ -92,18 +92,20 @@ export function checkConfig(config: Config): Config {
  * ```
  */
 export async function checkProviderConfig(config: Config): Promise<Config> {
-  const { createProviders } = await import("../carbon/providers/factory.ts");
   const c = config.carbon;
+  const providers = c.providers.some((p) => p.toLowerCase() === "static")
+    ? c.providers
+    : [...c.providers, "static"];
   try {
-    createProviders(
-      {
-        ...c,
-        providers: c.providers.some((p) => p.toLowerCase() === "static")
-          ? c.providers
-          : [...c.providers, "static"],
-      },
-      { others: { static: () => placeholderStatic } },
+    // The names first (no provider code); the live providers' clients load only when one is
+    // configured, to check its settings by building it.
+    const { checkProviderList, isLiveProviderName } = await import(
+      "../carbon/providers/provider_names.ts"
     );
+    if (checkProviderList(providers, ["static"]).some(isLiveProviderName)) {
+      const { createProviders } = await import("../carbon/providers/factory.ts");
+      createProviders({ ...c, providers }, { others: { static: () => placeholderStatic } });
+    }
   } catch (err) {
     // A provider's message may quote its URL: never print a password that URL carries.
     // The cause (the provider's TypeError) is dropped for the same reason.

@@ -23,8 +23,6 @@ import { LEDGER_JSONL, LEDGER_LOCK, readAtSync } from "./ledger_files.ts";
 import { type RecordBody, signRecord } from "./record.ts";
 import { checkBody } from "./record_types.ts";
 import { type Head, readHead } from "./head.ts";
-import { checkSupersedesTarget } from "./query.ts";
-import { quarantineTorn } from "./quarantine.ts";
 import { assertKeyNotRetired, noteRotation } from "./retired_keys.ts";
 
 /**
@@ -241,6 +239,8 @@ export class LedgerWriter implements AsyncDisposable {
       }
       if (type === "correction") {
         const target = (body as RecordBody).supersedes as { seq: number; leaf: string };
+        // Loaded here: only corrections need it, and every cron append pays for what loads.
+        const { checkSupersedesTarget } = await import("./query.ts");
         await checkSupersedesTarget(`${this.#dir}/${LEDGER_JSONL}`, target, head.head);
       }
       const result = this.#write(head.head, type, body as RecordBody);
@@ -275,6 +275,8 @@ export class LedgerWriter implements AsyncDisposable {
     // Throws LedgerError HEAD_INVALID (conflicting quarantine file) or WRITE_FAILED (e.g. disk
     // full); either way nothing was appended and ledger.jsonl is untouched, so the writer stays
     // usable and the next append redoes the repair (no poisoning: no ledger fsync failed).
+    // Loaded here: only a torn tail needs it (start-up of every append stays small).
+    const { quarantineTorn } = await import("./quarantine.ts");
     const moved = await quarantineTorn(this.#dir, head.size, torn);
     await this.#out.truncate(head.size);
     await this.#fatalSync(() => this.#out.sync());

@@ -5,9 +5,11 @@ import { CarbonEstimator } from "../../lib/carbon/estimator.ts";
 import { evidenceEnergySigma, meterClassSigma } from "../../lib/carbon/evidence.ts";
 import {
   analyticalInterval,
+  intensitySigma,
   type IntervalInput,
   monteCarloInterval,
   pueOverheadSigma,
+  pueSigmaUsed,
 } from "../../lib/carbon/uncertainty.ts";
 
 const YEAR_S = 365 * 86_400;
@@ -176,4 +178,42 @@ Deno.test("a stated PUE sigma applies to a profile's PUE too", () => {
   );
   assert.equal(stated.pue, profile.pue);
   assert.ok(stated.uncertaintyComponentsPct.pue > profile.uncertaintyComponentsPct.pue);
+});
+
+Deno.test("the intensity and PUE log-sigmas match a 16 times finer quadrature to 1e-10", () => {
+  // sdOfLog integrates at step 1/16 (start-up cost, issue 18); a step of 1/256 is the reference.
+  // What is left is rounding in m2 - m1^2 (the former step, 1/64, was 4e-11 off), not quadrature.
+  const reference = (f: (z: number) => number): number => {
+    const h = 1 / 256;
+    let m0 = 0, m1 = 0, m2 = 0;
+    for (let z = -9; z <= 9 + h / 2; z += h) {
+      const w = Math.exp(-z * z / 2);
+      const v = f(z);
+      m0 += w;
+      m1 += w * v;
+      m2 += w * v * v;
+    }
+    return Math.sqrt(m2 / m0 - (m1 / m0) ** 2);
+  };
+  const close = (a: number, b: number, what: string) =>
+    assert.ok(Math.abs(a - b) <= 1e-10 * Math.max(1e-3, Math.abs(b)), `${what}: ${a} vs ${b}`);
+  for (const pue of [1.001, 1.01, 1.1, 1.25, 1.6, 2.5]) {
+    for (const pueSigma of [0.01, 0.05, 0.08, 0.3, 1]) {
+      const so = pueOverheadSigma(pue, pueSigma);
+      const o = pue - 1;
+      close(
+        pueSigmaUsed({ pue, pueSigma }),
+        reference((z) => Math.log1p(o * Math.exp(so * z))),
+        `PUE ${pue} sigma ${pueSigma}`,
+      );
+    }
+  }
+  for (const [a, b] of [[0.05, 0.5], [0.1, 1], [0.3, 1.9], [0.01, 0.02]]) {
+    const groups = [{ grams: 30, sigma: a }, { grams: 10, sigma: b }];
+    close(
+      intensitySigma(groups),
+      reference((z) => Math.log(0.75 * Math.exp(a * z) + 0.25 * Math.exp(b * z))),
+      `groups ${a}/${b}`,
+    );
+  }
 });

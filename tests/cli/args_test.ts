@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { parseArgs } from "node:util";
+import fc from "fast-check";
 import { parseCommandArgs } from "../../lib/cli/args.ts";
 import { UsageError } from "../../lib/base/errors.ts";
 
@@ -40,4 +42,58 @@ Deno.test("parseCommandArgs accepts attached dash values and positionals after -
   const { values, positionals } = parseCommandArgs(["--out=-5", "--json", "--", "--raw"], spec);
   assert.deepEqual({ ...values }, { out: "-5", json: true });
   assert.deepEqual(positionals, ["--raw"]);
+});
+
+Deno.test("parseCommandArgs splits arguments as node:util parseArgs does in strict mode", () => {
+  // The parser replaced node:util (start-up cost); it must accept, reject and split exactly the
+  // same argument lists. A repeatable string option keeps the duplicate rule out of the way.
+  const options = {
+    json: { type: "boolean", short: "j" },
+    verbose: { type: "boolean", short: "v" },
+    label: { type: "string", short: "l", multiple: true },
+  } as const;
+  const words = [
+    "--json",
+    "-j",
+    "-v",
+    "-jv",
+    "-vl",
+    "-lx",
+    "-l",
+    "--label",
+    "--label=-5",
+    "--label=",
+    "-5",
+    "-",
+    "--",
+    "a",
+    "b=c",
+    "--json=1",
+    "--nope",
+    "-x",
+    "-jx",
+    "--no-json",
+    "-l=x",
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...words), { maxLength: 7 }), (argv) => {
+      let expected: { values: Record<string, unknown>; positionals: string[] } | undefined;
+      try {
+        const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+        expected = { values: { ...r.values }, positionals: r.positionals };
+      } catch {
+        expected = undefined;
+      }
+      let actual: { values: Record<string, unknown>; positionals: string[] } | undefined;
+      try {
+        const r = parseCommandArgs(argv, { options, positionals: { min: 0, max: 99 } });
+        actual = { values: { ...r.values }, positionals: r.positionals };
+      } catch (err) {
+        assert.ok(err instanceof UsageError, String(err));
+        actual = undefined;
+      }
+      assert.deepEqual(actual, expected, JSON.stringify(argv));
+    }),
+    { numRuns: 3000 },
+  );
 });

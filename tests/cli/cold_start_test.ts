@@ -82,18 +82,22 @@ Deno.test("cold start: estimate loads no ledger or cloud instance code until --l
   none(m, ["lib/ledger/", "lib/cloud/", "lib/carbon/data/", "lib/cli/emission.ts"], "estimate");
 });
 
+/** What `estimate` runs with the default configuration (static provider only, no files). */
+const ESTIMATE_PATH = [
+  "main.ts",
+  "lib/cli/run_cli.ts",
+  "lib/cli/commands/estimate.ts",
+  "lib/config/load.ts",
+  "lib/config/resolve_layers.ts",
+  "lib/cli/config_checks.ts",
+  "lib/carbon/providers/provider_names.ts",
+  "lib/cli/commands/_estimator_from_config.ts",
+];
+
 Deno.test("cold start: estimate without a config file or intensity file loads no JSONC parser or npm code", async () => {
   // What runs: the command, the config loader and, with no file, the layer resolver; the checks;
   // the estimator built from the configuration.
-  const m = await staticClosure(
-    "main.ts",
-    "lib/cli/run_cli.ts",
-    "lib/cli/commands/estimate.ts",
-    "lib/config/load.ts",
-    "lib/config/resolve_layers.ts",
-    "lib/cli/config_checks.ts",
-    "lib/cli/commands/_estimator_from_config.ts",
-  );
+  const m = await staticClosure(...ESTIMATE_PATH);
   assert.ok(m.has("lib/carbon/catalog.ts"), "the closure is read (the catalog is in it)");
   none(
     m,
@@ -110,4 +114,36 @@ Deno.test("cold start: deno.json loads dynamic imports when they run (lazy-dynam
     config.unstable?.includes("lazy-dynamic-imports"),
     "without it every command pays for reading the whole command table's module graph",
   );
+});
+
+Deno.test("cold start: estimate loads no Node built-in (node:util parseArgs alone is a fifth of an empty run)", async () => {
+  const m = await staticClosure(...ESTIMATE_PATH);
+  assert.ok(m.has("lib/cli/args.ts"), "the closure is read (the option parser is in it)");
+  none(m, ["node:"], "estimate");
+});
+
+Deno.test("cold start: estimate with only the static provider loads no live provider client", async () => {
+  const m = await staticClosure(...ESTIMATE_PATH);
+  assert.ok(m.has("lib/carbon/estimator.ts"), "the closure is read (the estimator is in it)");
+  const providers = [...m].filter((s) => s.startsWith("lib/carbon/providers/"));
+  // The names and region-id rules, and the UK region table they use: no HTTP, cache or parser.
+  assert.deepEqual(providers.sort(), [
+    "lib/carbon/providers/provider_names.ts",
+    "lib/carbon/providers/uk_regions.ts",
+  ]);
+});
+
+Deno.test("cold start: the embedded region figures load as JSON modules, not TypeScript literals", async () => {
+  const m = await staticClosure("lib/carbon/catalog.ts");
+  for (const name of ["regions_open_gen", "regions_odbl_gen"]) {
+    assert.ok(
+      m.has(`lib/carbon/data/${name}.json`),
+      `${name}.json is not in the catalog's closure`,
+    );
+    const wrapper = await Deno.readTextFile(`${REPO_ROOT}lib/carbon/data/${name}.ts`);
+    assert.ok(
+      wrapper.length < 4096,
+      `${name}.ts holds the figures again (${wrapper.length} chars)`,
+    );
+  }
 });

@@ -17,6 +17,7 @@ import {
   type ZoneRef,
 } from "./live_provider.ts";
 import { isRecord, parseIsoMs, parseJsonBody } from "./parse_helpers.ts";
+import { electricityMapsZoneOf } from "./provider_names.ts";
 import { DAY_MS } from "./span_pages.ts";
 
 /**
@@ -77,8 +78,6 @@ const GRANULARITY_MS: Readonly<Record<string, number>> = {
   "hourly": 3_600_000,
 };
 
-const ZONE_PATTERN = /^[A-Z]{2}(-[A-Z0-9]+)*$/;
-
 /**
  * Electricity Maps provider (`electricitymaps`).
  *
@@ -132,7 +131,7 @@ export class ElectricityMapsProvider extends LiveProvider {
 
   /** A `zoneMap` key, `electricitymaps:<zone>` or a zone-shaped id (`SE-SE3`, `US-CAL-CISO`). */
   protected ownsRegion(region: string): boolean {
-    return this.#zoneMap[region] !== undefined || zoneFromRegion(region) !== undefined;
+    return this.#zoneMap[region] !== undefined || electricityMapsZoneOf(region) !== undefined;
   }
 
   /** Zone from `zoneMap`, the location's zone, `electricitymaps:<zone>`, or a zone-shaped id. */
@@ -140,7 +139,8 @@ export class ElectricityMapsProvider extends LiveProvider {
     region: string,
     location: RegionLocation | undefined,
   ): Promise<Outcome<ZoneRef>> {
-    const zone = this.#zoneMap[region] ?? location?.electricityMapsZone ?? zoneFromRegion(region);
+    const zone = this.#zoneMap[region] ?? location?.electricityMapsZone ??
+      electricityMapsZoneOf(region);
     if (zone === undefined) {
       return Promise.resolve(fail(
         "unknown_region",
@@ -266,15 +266,6 @@ export class ElectricityMapsProvider extends LiveProvider {
     }
     return succeed(out);
   }
-}
-
-/** A region string that is itself an Electricity Maps zone (`FR`, `US-CAL-CISO`, `fr`). */
-function zoneFromRegion(region: string): string | undefined {
-  const trimmed = region.trim();
-  const explicit = /^electricitymaps:(.+)$/i.exec(trimmed);
-  if (explicit) return explicit[1];
-  if (/^[a-z]{2}$/i.test(trimmed)) return trimmed.toUpperCase();
-  return ZONE_PATTERN.test(trimmed) ? trimmed : undefined;
 }
 
 /** ISO 8601 UTC without milliseconds: `2025-01-01T00:00:00Z`. */

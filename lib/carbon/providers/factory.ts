@@ -7,38 +7,18 @@
  */
 
 import { ConfigError } from "../../base/errors.ts";
-import { didYouMean } from "../../base/suggest.ts";
 import type { IntensityProvider } from "../provider.ts";
 import { ElectricityMapsProvider } from "./electricity_maps.ts";
 import type { LiveProvider, LiveProviderOptions } from "./live_provider.ts";
+import {
+  checkProviderList,
+  checkProviderName,
+  isLiveProviderName,
+  LIVE_PROVIDER_NAMES,
+  type LiveProviderName,
+} from "./provider_names.ts";
 import { UkCarbonIntensityProvider } from "./uk_carbon_intensity.ts";
 import { WattTimeProvider } from "./watttime.ts";
-
-/**
- * Names of the live providers this module builds.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { LIVE_PROVIDER_NAMES } from "./factory.ts";
- * assert.deepEqual([...LIVE_PROVIDER_NAMES], ["electricitymaps", "watttime", "ukcarbonintensity"]);
- * ```
- */
-export const LIVE_PROVIDER_NAMES: readonly ["electricitymaps", "watttime", "ukcarbonintensity"] =
-  Object.freeze(["electricitymaps", "watttime", "ukcarbonintensity"] as const);
-
-/**
- * A live provider name.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { LIVE_PROVIDER_NAMES, type LiveProviderName } from "./factory.ts";
- * const name: LiveProviderName = "watttime";
- * assert.ok(LIVE_PROVIDER_NAMES.includes(name));
- * ```
- */
-export type LiveProviderName = (typeof LIVE_PROVIDER_NAMES)[number];
 
 /**
  * The `carbon.*` settings the factory reads (a loaded `Config["carbon"]` fits).
@@ -117,37 +97,6 @@ export interface ProviderFactoryOptions extends LiveProviderOptions {
   readonly env?: (name: string) => string | undefined;
   /** Builders for non-live names, e.g. `{ static: () => staticProvider }` (default none). */
   readonly others?: Readonly<Record<string, () => IntensityProvider>>;
-}
-
-/**
- * Normalises and checks a provider name: exact (case-insensitive) names only, otherwise a
- * `ConfigError` naming the closest known names.
- *
- * @param name As written in the config, env or a flag.
- * @param known Accepted names.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ConfigError } from "../../base/errors.ts";
- * import { checkProviderName } from "./factory.ts";
- * assert.equal(checkProviderName("WattTime", ["watttime", "static"]), "watttime");
- * assert.throws(() => checkProviderName("wattime", ["watttime", "static"]), (e: unknown) => {
- *   assert.ok(e instanceof ConfigError);
- *   assert.match(e.message, /did you mean watttime\?/);
- *   return true;
- * });
- * ```
- */
-export function checkProviderName(name: string, known: readonly string[]): string {
-  const lower = name.trim().toLowerCase();
-  const match = known.find((k) => k.toLowerCase() === lower);
-  if (match !== undefined) return match;
-  const hint = didYouMean(name, known);
-  throw new ConfigError(
-    `unknown intensity provider "${name}"${hint === undefined ? "" : `; ${hint}`} ` +
-      `(known: ${known.join(", ")})`,
-    { source: "configuration", key: "carbon.providers" },
-  );
 }
 
 /**
@@ -241,21 +190,9 @@ export function createProviders(
   options: ProviderFactoryOptions = {},
 ): IntensityProvider[] {
   const others = options.others ?? {};
-  const known = [...LIVE_PROVIDER_NAMES, ...Object.keys(others).filter((k) => !isLive(k))];
-  const seen = new Set<string>();
-  const out: IntensityProvider[] = [];
-  for (const raw of settings.providers) {
-    const name = checkProviderName(raw, known);
-    if (seen.has(name)) {
-      throw new ConfigError(`provider "${name}" is listed twice; list each provider once`, {
-        source: "configuration",
-        key: "carbon.providers",
-      });
-    }
-    seen.add(name);
-    out.push(isLive(name) ? createLiveProvider(name, settings, options) : others[name]());
-  }
-  return out;
+  return checkProviderList(settings.providers, Object.keys(others)).map((name) =>
+    isLiveProviderName(name) ? createLiveProvider(name, settings, options) : others[name]()
+  );
 }
 
 /**
@@ -286,33 +223,4 @@ export function parseRegionMap(pairs: readonly string[]): Record<string, string>
     out[m[1]] = m[2];
   }
   return out;
-}
-
-function isLive(name: string): name is LiveProviderName {
-  return (LIVE_PROVIDER_NAMES as readonly string[]).includes(name);
-}
-
-/**
- * Names of the live providers that map `region` on their own (`gb:london` to
- * `ukcarbonintensity`, `CAISO_NORTH` to `watttime`, `SE-SE3` to `electricitymaps`), whether or
- * not they are configured. No I/O: for "which provider serves it" in error messages.
- *
- * @param region Region id as the user gave it.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { liveProvidersServing } from "./factory.ts";
- * assert.deepEqual(liveProvidersServing("gb:london"), ["ukcarbonintensity"]);
- * assert.deepEqual(liveProvidersServing("watttime:CAISO_NORTH"), ["watttime"]);
- * assert.deepEqual(liveProvidersServing("SE-SE4"), ["electricitymaps"]);
- * assert.deepEqual(liveProvidersServing("Frnace"), []);
- * ```
- */
-export function liveProvidersServing(region: string): LiveProviderName[] {
-  const probes: Record<LiveProviderName, LiveProvider> = {
-    electricitymaps: new ElectricityMapsProvider({ cacheMaxEntries: 1 }),
-    watttime: new WattTimeProvider({ cacheMaxEntries: 1 }),
-    ukcarbonintensity: new UkCarbonIntensityProvider({ cacheMaxEntries: 1 }),
-  };
-  return LIVE_PROVIDER_NAMES.filter((n) => probes[n].servesRegion(region));
 }

@@ -16,6 +16,7 @@ import {
   type ZoneRef,
 } from "./live_provider.ts";
 import { isRecord, parseIsoMs, parseJsonBody } from "./parse_helpers.ts";
+import { WATTTIME_REGION_CODE } from "./provider_names.ts";
 import { TtlLruCache } from "./ttl_lru_cache.ts";
 import { WattTimeSession } from "./watttime_session.ts";
 
@@ -77,8 +78,6 @@ export interface WattTimeOptions extends LiveProviderOptions {
   readonly regionMap?: Readonly<Record<string, string>>;
 }
 
-const REGION_PATTERN = /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/;
-
 /**
  * WattTime provider (`watttime`). Regions: a WattTime region code (`CAISO_NORTH`),
  * `watttime:<code>`, a `regionMap` entry, or any region with coordinates (looked up with
@@ -138,7 +137,7 @@ export class WattTimeProvider extends LiveProvider {
   /** A `regionMap` key, `watttime:<code>` or a WattTime region code (`CAISO_NORTH`). */
   protected ownsRegion(region: string): boolean {
     return this.#regionMap[region] !== undefined || /^watttime:.+$/i.test(region) ||
-      REGION_PATTERN.test(region);
+      WATTTIME_REGION_CODE.test(region);
   }
 
   /** Region from `regionMap`, `watttime:<code>`, a code-shaped id, or coordinates. */
@@ -152,7 +151,7 @@ export class WattTimeProvider extends LiveProvider {
     const mapped = this.#regionMap[region] ??
       (location === undefined ? undefined : this.#regionMap[location.id]);
     let code = mapped ?? explicit ??
-      (REGION_PATTERN.test(trimmed) ? trimmed : undefined);
+      (WATTTIME_REGION_CODE.test(trimmed) ? trimmed : undefined);
     if (
       code === undefined && location?.latitude !== undefined && location.longitude !== undefined
     ) {

@@ -11,7 +11,7 @@ import { UsageError } from "../../base/errors.ts";
 import { AmbiguousRegionError, RegionCatalog, UnknownRegionError } from "../../carbon/catalog.ts";
 import { ProviderChain } from "../../carbon/chain.ts";
 import { CarbonEstimator, type CarbonEstimatorOptions } from "../../carbon/estimator.ts";
-import { createProviders } from "../../carbon/providers/factory.ts";
+import { checkProviderList, isLiveProviderName } from "../../carbon/providers/provider_names.ts";
 import { StaticProvider } from "../../carbon/static_provider.ts";
 import type { Config } from "../../config/schema.ts";
 import { CONFIG_SCHEMA } from "../../config/schema.ts";
@@ -57,15 +57,18 @@ export async function estimatorFromConfig(
       throw err;
     }
   }
-  const providers = createProviders(
-    {
-      ...c,
-      providers: c.providers.some((p) => p.toLowerCase() === "static")
-        ? c.providers
-        : [...c.providers, "static"],
-    },
-    { env: (name) => ctx.env[name], others: { static: () => new StaticProvider(catalog) } },
-  );
+  const names = c.providers.some((p) => p.toLowerCase() === "static")
+    ? c.providers
+    : [...c.providers, "static"];
+  const staticProvider = () => new StaticProvider(catalog);
+  // The live providers' clients (HTTP, caches, parsers: some 15 modules) load only when one is
+  // configured; `static` alone needs none of them.
+  const providers = checkProviderList(names, ["static"]).some(isLiveProviderName)
+    ? (await import("../../carbon/providers/factory.ts")).createProviders(
+      { ...c, providers: names },
+      { env: (name) => ctx.env[name], others: { static: staticProvider } },
+    )
+    : [staticProvider()];
   const pueProfile = c.pueProfile === CONFIG_SCHEMA.carbon.pueProfile.default
     ? undefined
     : c.pueProfile;

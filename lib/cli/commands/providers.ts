@@ -11,11 +11,8 @@ import { type Command, writeJson } from "../command.ts";
 import { UsageError } from "../../base/errors.ts";
 import { loadCatalog } from "../../carbon/user_file.ts";
 import type { RegionLocation } from "../../carbon/provider.ts";
-import {
-  checkProviderName,
-  createLiveProvider,
-  LIVE_PROVIDER_NAMES,
-} from "../../carbon/providers/factory.ts";
+import { createLiveProvider } from "../../carbon/providers/factory.ts";
+import { checkProviderName, LIVE_PROVIDER_NAMES } from "../../carbon/providers/provider_names.ts";
 import { parseIsoMs } from "../../carbon/providers/parse_helpers.ts";
 
 const USAGE = "carbon-ops providers [--region R] [--provider NAME]... [--start T --end T] [--json]";

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import {
-  checkProviderName,
   createLiveProvider,
   createProviders,
-  LIVE_PROVIDER_NAMES,
   parseRegionMap,
   type ProviderSettings,
 } from "../../../lib/carbon/providers/factory.ts";
+import {
+  checkProviderName,
+  LIVE_PROVIDER_NAMES,
+} from "../../../lib/carbon/providers/provider_names.ts";
 import { ElectricityMapsProvider } from "../../../lib/carbon/providers/electricity_maps.ts";
 import { WattTimeProvider } from "../../../lib/carbon/providers/watttime.ts";
 import { TtlLruCache } from "../../../lib/carbon/providers/ttl_lru_cache.ts";
