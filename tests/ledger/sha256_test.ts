@@ -53,3 +53,62 @@ Deno.test("sha256 gives the same digest on both sides of the size where it switc
     assert.equal(hex(sha256(data.subarray(0, cut), data.subarray(cut))), expected, `split ${n}`);
   }
 });
+
+/** `parts` as views at a nonzero offset into larger buffers, as record lines are in a read chunk. */
+const atOffsets = (parts: Uint8Array[], shift: number) =>
+  parts.map((p) => {
+    const buf = new Uint8Array(p.length + shift + 3);
+    buf.set(p, shift);
+    return buf.subarray(shift, shift + p.length);
+  });
+
+Deno.test("sha256 of 1 to 5 random parts of 0-300 bytes each equals node:crypto's digest (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 }),
+      fc.integer({ min: 0, max: 7 }),
+      (parts, shift) => {
+        const whole = createHash("sha256");
+        for (const p of parts) whole.update(p);
+        const expected = whole.digest("hex");
+        assert.equal(hex(sha256(...parts)), expected);
+        assert.equal(hex(sha256(...atOffsets(parts, shift))), expected, `views at offset ${shift}`);
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+Deno.test("sha256 of random parts totalling around 64 KiB equals node:crypto's digest on both paths (property)", () => {
+  const sizes = fc.integer({ min: 65_536 - 130, max: 65_536 + 130 });
+  const cuts = fc.array(fc.nat(), { maxLength: 4 });
+  fc.assert(
+    fc.property(sizes, cuts, fc.integer({ min: 0, max: 255 }), (size, rawCuts, seed) => {
+      const data = new Uint8Array(size).map((_, i) => (i * 131 + seed) & 0xff);
+      const at = [0, ...rawCuts.map((c) => c % (size + 1)).sort((a, b) => a - b), size];
+      const parts = at.slice(1).map((end, i) => data.subarray(at[i], end));
+      assert.equal(
+        hex(sha256(...parts)),
+        createHash("sha256").update(data).digest("hex"),
+        `${size} bytes cut at ${at.join(",")}`,
+      );
+    }),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("sha256.ts loads node:crypto only when an input needs it, not by a static import", async () => {
+  const module = new URL("../../lib/ledger/sha256.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", module],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const graph: { modules: { specifier: string }[] } = JSON.parse(
+    new TextDecoder().decode(out.stdout),
+  );
+  const specifiers = graph.modules.map((m) => m.specifier);
+  assert.ok(specifiers.some((s) => s.endsWith("/lib/ledger/sha256.ts")), specifiers.join(" "));
+  assert.deepEqual(specifiers.filter((s) => s.startsWith("node:")), []);
+});
