@@ -813,7 +813,8 @@ export class ReportAggregator {
 
   /**
    * The records table's last records that `add` kept only by their line, oldest first: seq and
-   * a copy of the line's bytes as read (for the caller to decode and give to `finish`).
+   * a copy of the line's bytes as read (for the caller to decode and give to `finish`). The copies
+   * live in buffers the next `add` reuses: decode them before adding more records.
    */
   tailLines(): { seq: number; bytes: Uint8Array }[] {
     return this.#tailOrder().filter((i) => this.#tailBody[i] === undefined).map((i) => ({
