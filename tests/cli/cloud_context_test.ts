@@ -3,7 +3,8 @@ import { resolveCloudContext, withCloudRegion } from "../../lib/cli/cloud_contex
 import { loadConfig } from "../../lib/config/load.ts";
 import type { ConfigOverrides } from "../../lib/config/schema.ts";
 import { fakeDmi, type FakeDmiKind } from "../_kit/fake_dmi.ts";
-import { fakeImds, type FakeImdsOptions } from "../_kit/fake_imds.ts";
+import { fakeImds } from "../_kit/fake_imds.ts";
+import { FAKE_VMS } from "../_kit/fake_vms.ts";
 import { type TempDir, tempDir } from "../_kit/temp_dir.ts";
 
 /** A config pointing at a fake DMI tree of `kind`, the fake server `url` and a temp cache. */
@@ -29,23 +30,7 @@ async function vmConfig(
   });
 }
 
-const VMS: readonly {
-  kind: FakeDmiKind;
-  server: FakeImdsOptions;
-  instance: string;
-  region: string;
-}[] = [
-  { kind: "aws-nitro", server: { aws: {} }, instance: "aws:m5.large", region: "aws:eu-west-1" },
-  { kind: "gcp", server: { gcp: {} }, instance: "gcp:n2-standard-4", region: "gcp:europe-west1" },
-  {
-    kind: "azure",
-    server: { azure: {} },
-    instance: "azure:Standard_D4s_v5",
-    region: "azure:westeurope",
-  },
-];
-
-for (const vm of VMS) {
+for (const vm of FAKE_VMS) {
   Deno.test(`cloud context on a fake ${vm.kind} VM names the detected instance and catalog region`, async () => {
     await using dir = await tempDir();
     await using imds = fakeImds(vm.server);

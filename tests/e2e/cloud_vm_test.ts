@@ -14,7 +14,8 @@ import { EMBODIED_MODEL } from "../../lib/carbon/embodied_estimate.ts";
 import { generateSigningKey, privateKeyPem } from "../../lib/ledger/keys.ts";
 import { initLedger } from "../../lib/ledger/init.ts";
 import { fakeDmi, type FakeDmiKind } from "../_kit/fake_dmi.ts";
-import { fakeImds, type FakeImdsOptions } from "../_kit/fake_imds.ts";
+import { fakeImds } from "../_kit/fake_imds.ts";
+import { FAKE_VMS } from "../_kit/fake_vms.ts";
 import { startGovernorProcess } from "../_kit/governor_process.ts";
 import { runCli } from "../_kit/run_cli.ts";
 import { type TempDir, tempDir } from "../_kit/temp_dir.ts";
@@ -91,23 +92,7 @@ function assertCloudBody(body: Record<string, unknown>, instance: string, region
   assert.ok(lower <= mid && mid <= upper && upper > 0, `${lower} ${mid} ${upper}`);
 }
 
-const VMS: readonly {
-  kind: FakeDmiKind;
-  server: FakeImdsOptions;
-  instance: string;
-  region: string;
-}[] = [
-  { kind: "aws-nitro", server: { aws: {} }, instance: "aws:m5.large", region: "aws:eu-west-1" },
-  { kind: "gcp", server: { gcp: {} }, instance: "gcp:n2-standard-4", region: "gcp:europe-west1" },
-  {
-    kind: "azure",
-    server: { azure: {} },
-    instance: "azure:Standard_D4s_v5",
-    region: "azure:westeurope",
-  },
-];
-
-for (const vm of VMS) {
+for (const vm of FAKE_VMS) {
   Deno.test(`on a fake ${vm.kind} VM run and report sign instance-aware, region-aware records with no flags`, async () => {
     await using dir = await tempDir();
     await using imds = fakeImds(vm.server);
