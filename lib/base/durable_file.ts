@@ -7,7 +7,31 @@
  * @module
  */
 
-import { dirname } from "node:path";
+/**
+ * The directory that holds `path` (a POSIX path), for the directory fsync after a rename: like
+ * `node:path`'s `dirname` (it names the same directory; it also drops repeated slashes before the
+ * last name), written here because importing any `node:` module costs a command about 15 ms of
+ * its cold start (docs/architecture.md), and the commands that only write a report or an export
+ * load nothing else from Node.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parentDir } from "./durable_file.ts";
+ * assert.equal(parentDir("/var/lib/carbon-ops/ledger.jsonl"), "/var/lib/carbon-ops");
+ * assert.equal(parentDir("report.html"), ".");
+ * assert.equal(parentDir("/report.html"), "/");
+ * ```
+ */
+export function parentDir(path: string): string {
+  let end = path.length;
+  while (end > 1 && path[end - 1] === "/") end--;
+  const slash = path.lastIndexOf("/", end - 1);
+  if (slash < 0) return ".";
+  let cut = slash;
+  while (cut > 0 && path[cut - 1] === "/") cut--;
+  return cut === 0 ? "/" : path.slice(0, cut);
+}
 
 /**
  * fsyncs a directory so that entries created or renamed in it survive a crash.
@@ -105,5 +129,5 @@ export async function replaceFileAtomic(
     if (!(err instanceof Deno.errors.AlreadyExists)) await Deno.remove(tmp).catch(() => {});
     throw err;
   }
-  await syncDir(dirname(path));
+  await syncDir(parentDir(path));
 }

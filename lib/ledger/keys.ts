@@ -10,18 +10,30 @@
  * @module
  */
 
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-  verify,
-} from "node:crypto";
-import { Buffer } from "node:buffer";
+import type { KeyObject } from "node:crypto";
 import { toHex } from "./encoding.ts";
 import { sha256 } from "./sha256.ts";
 import { assertEd25519PublicKey, signatureRProblem } from "./ed25519_point.ts";
+
+let nodeCryptoModule: typeof import("node:crypto") | undefined;
+
+/**
+ * `node:crypto`, loaded on the first key operation rather than by a static import: the commands
+ * that only read the ledger (totals, export, report) import this module through the record
+ * types, and loading `node:crypto` costs a cold start about 35 ms (docs/architecture.md).
+ */
+function nodeCrypto(): typeof import("node:crypto") {
+  return nodeCryptoModule ??= process.getBuiltinModule("node:crypto");
+}
+
+/** DER bytes as the `Buffer` node:crypto's key parsers take (a view, not a copy). */
+function asBuffer(der: Uint8Array): import("node:buffer").Buffer {
+  return process.getBuiltinModule("node:buffer").Buffer.from(
+    der.buffer,
+    der.byteOffset,
+    der.byteLength,
+  );
+}
 
 /**
  * A public key as the ledger uses it.
@@ -116,7 +128,9 @@ function fromPublicObject(keyObject: KeyObject): VerifyingKey {
 function isCheckedKey(keyObject: KeyObject): boolean {
   if (CHECKED_KEYS.has(keyObject)) return true;
   try {
-    fromPublicObject(keyObject.type === "private" ? createPublicKey(keyObject) : keyObject);
+    fromPublicObject(
+      keyObject.type === "private" ? nodeCrypto().createPublicKey(keyObject) : keyObject,
+    );
   } catch {
     return false;
   }
@@ -130,7 +144,7 @@ function fromPrivateObject(privateKeyObject: KeyObject): SigningKey {
       `expected an Ed25519 private key, got ${privateKeyObject.asymmetricKeyType}`,
     );
   }
-  return { ...fromPublicObject(createPublicKey(privateKeyObject)), privateKeyObject };
+  return { ...fromPublicObject(nodeCrypto().createPublicKey(privateKeyObject)), privateKeyObject };
 }
 
 /**
@@ -146,7 +160,7 @@ function fromPrivateObject(privateKeyObject: KeyObject): SigningKey {
  * ```
  */
 export function generateSigningKey(): SigningKey {
-  return fromPrivateObject(generateKeyPairSync("ed25519").privateKey);
+  return fromPrivateObject(nodeCrypto().generateKeyPairSync("ed25519").privateKey);
 }
 
 /**
@@ -167,7 +181,7 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
   der.set(PKCS8_PREFIX);
   der.set(seed, PKCS8_PREFIX.length);
   return fromPrivateObject(
-    createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" }),
+    nodeCrypto().createPrivateKey({ key: asBuffer(der), format: "der", type: "pkcs8" }),
   );
 }
 
@@ -191,7 +205,9 @@ export function verifyingKeyFromRaw(raw: Uint8Array): VerifyingKey {
   const der = new Uint8Array(SPKI_PREFIX.length + 32);
   der.set(SPKI_PREFIX);
   der.set(raw, SPKI_PREFIX.length);
-  return fromPublicObject(createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" }));
+  return fromPublicObject(
+    nodeCrypto().createPublicKey({ key: asBuffer(der), format: "der", type: "spki" }),
+  );
 }
 
 /**
@@ -211,7 +227,7 @@ export function signingKeyFromPem(pem: string): SigningKey {
       "expected a PKCS#8 PEM ('-----BEGIN PRIVATE KEY-----'), e.g. from 'carbon-ops keys generate'",
     );
   }
-  return fromPrivateObject(createPrivateKey({ key: pem, format: "pem" }));
+  return fromPrivateObject(nodeCrypto().createPrivateKey({ key: pem, format: "pem" }));
 }
 
 /**
@@ -235,7 +251,7 @@ export function verifyingKeyFromPem(pem: string): VerifyingKey {
   }
   let keyObject: KeyObject;
   try {
-    keyObject = createPublicKey({ key: pem, format: "pem" });
+    keyObject = nodeCrypto().createPublicKey({ key: pem, format: "pem" });
   } catch (err) {
     throw new TypeError(`not a readable SPKI PEM public key: ${(err as Error).message}`, {
       cause: err,
@@ -283,7 +299,7 @@ export function publicKeyPem(key: VerifyingKey): string {
  * ```
  */
 export function signBytes(key: SigningKey, message: Uint8Array): Uint8Array {
-  return new Uint8Array(sign(null, message, key.privateKeyObject));
+  return new Uint8Array(nodeCrypto().sign(null, message, key.privateKeyObject));
 }
 
 /**
@@ -317,5 +333,5 @@ export function verifyBytes(
   }
   if (signatureRProblem(signature.subarray(0, 32)) !== null) return false;
   if (!isCheckedKey(key.keyObject)) return false;
-  return verify(null, message, key.keyObject, signature);
+  return nodeCrypto().verify(null, message, key.keyObject, signature);
 }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
 import { openLedgerFileSync } from "./ledger_file_check.ts";
+import { type Sha256Stream, sha256Stream } from "./sha256.ts";
 
 const SMALL_FILE_BYTES = 65536;
 
@@ -168,13 +168,13 @@ export async function* readLineBatches(
   // the pieces are dropped and the rest of the line is only hashed.
   let parts: Uint8Array[] = [];
   let partBytes = 0;
-  let hasher: Hash | null = null;
+  let hasher: Sha256Stream | null = null;
   let pendingOffset = pos;
   let index = options.startIndex ?? 0;
   const pending = () => partBytes > 0 || hasher !== null;
   const addPiece = (piece: Uint8Array) => {
     if (hasher === null && partBytes + piece.length > max) {
-      hasher = createHash("sha256").update(new Uint8Array([0]));
+      hasher = sha256Stream().update(new Uint8Array([0]));
       for (const p of parts) hasher.update(p);
       parts = [];
     }
@@ -188,7 +188,7 @@ export async function* readLineBatches(
   const takePending = (terminated: boolean): RawLine => {
     let line: RawLine;
     if (hasher !== null) {
-      const leaf = new Uint8Array(hasher.digest());
+      const leaf = hasher.digest();
       line = {
         bytes: new Uint8Array(0),
         index: index++,

@@ -73,6 +73,42 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
+ * An incremental SHA-256 for input that arrives in pieces and may be large (a torn or oversize
+ * line hashed while it is skipped): `update` as often as needed, then `digest` once. It is
+ * `node:crypto`'s, loaded on first use like `sha256`'s path for large inputs.
+ */
+export interface Sha256Stream {
+  /** Adds bytes; returns the stream. */
+  update(bytes: Uint8Array): Sha256Stream;
+  /** The digest of everything added (call once). */
+  digest(): Uint8Array;
+}
+
+/**
+ * Starts an incremental SHA-256 (see `Sha256Stream`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sha256, sha256Stream } from "./sha256.ts";
+ * const abc = new TextEncoder().encode("abc");
+ * const digest = sha256Stream().update(abc.subarray(0, 1)).update(abc.subarray(1)).digest();
+ * assert.deepEqual(digest, sha256(abc));
+ * ```
+ */
+export function sha256Stream(): Sha256Stream {
+  const hash = process.getBuiltinModule("node:crypto").createHash("sha256");
+  const stream: Sha256Stream = {
+    update(bytes) {
+      hash.update(bytes);
+      return stream;
+    },
+    digest: () => new Uint8Array(hash.digest()),
+  };
+  return stream;
+}
+
+/**
  * The allocation-free FIPS 180-4 implementation (exported only through `sha256`): `total` is the
  * length of the message, the concatenation of `parts`.
  *

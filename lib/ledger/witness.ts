@@ -7,7 +7,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { bytesEqual, fromBase64, toBase64, toHex, utf8Bytes } from "./encoding.ts";
 import { sha256 } from "./sha256.ts";
 import {
@@ -195,7 +194,7 @@ export function cosign(
   const sig = signBytes(options.key, cosignedMessage(noteText, options.timestamp));
   const blob = new Uint8Array(4 + 8 + 64);
   blob.set(w.keyId);
-  Buffer.from(blob.buffer).writeBigUInt64BE(options.timestamp, 4);
+  new DataView(blob.buffer).setBigUint64(4, options.timestamp);
   blob.set(sig, 12);
   return `${EM_DASH} ${options.name} ${toBase64(blob)}\n`;
 }
@@ -217,7 +216,7 @@ export function splitCosignature(
   bytes: Uint8Array,
 ): { timestamp: bigint; signature: Uint8Array } | string {
   if (bytes.length !== 8 + 64) return "cosignature is not an 8-byte time and a 64-byte signature";
-  const timestamp = Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64BE(0);
+  const timestamp = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0);
   if (timestamp > MAX_TIMESTAMP) return "cosignature time exceeds 2^63 - 1";
   return { timestamp, signature: bytes.slice(8) };
 }

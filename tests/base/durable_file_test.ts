@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { replaceFileAtomic, syncDir, writeFileDurable } from "../../lib/base/durable_file.ts";
+import { dirname } from "node:path";
+import {
+  parentDir,
+  replaceFileAtomic,
+  syncDir,
+  writeFileDurable,
+} from "../../lib/base/durable_file.ts";
+import { seededRandom } from "../../lib/base/prng.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 
 const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
@@ -90,4 +97,29 @@ Deno.test("writeFileDurable with createNew refuses an existing file and leaves i
   );
   assert.equal(await Deno.readTextFile(path), "secret\n");
   await syncDir(dir.path);
+});
+
+/** A directory path in one spelling: repeated slashes as one, no trailing slash but the root's. */
+const sameDir = (path: string) => {
+  const collapsed = path.replace(/\/+/g, "/");
+  return collapsed.length > 1 ? collapsed.replace(/\/$/, "") : collapsed;
+};
+
+Deno.test("parentDir names the same directory as node:path dirname on 20,000 random paths", () => {
+  const random = seededRandom(18);
+  const pieces = ["/", "/", "a", "b.json", ".", "..", "ledger", " "];
+  for (let i = 0; i < 20_000; i++) {
+    let path = "";
+    const n = Math.floor(random() * 9);
+    for (let j = 0; j < n; j++) path += pieces[Math.floor(random() * pieces.length)];
+    assert.equal(sameDir(parentDir(path)), sameDir(dirname(path)), `path ${JSON.stringify(path)}`);
+  }
+});
+
+Deno.test("parentDir keeps the root and the current directory", () => {
+  assert.equal(parentDir("/"), "/");
+  assert.equal(parentDir("//x"), "/");
+  assert.equal(parentDir(""), ".");
+  assert.equal(parentDir("x/"), ".");
+  assert.equal(parentDir("a//b//"), "a");
 });

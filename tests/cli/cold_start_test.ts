@@ -3,7 +3,8 @@
  * modules it runs (dynamic imports load when they run). These tests read that closure from
  * `deno info --json` and pin what each hot path must not carry: `--version` only the version,
  * `ledger append` no config, carbon, report or npm code, `estimate` no ledger or cloud catalog and,
- * without a config file or intensity file, no JSONC parser (npm: Node compatibility start-up).
+ * without a config file or intensity file, no JSONC parser (npm: Node compatibility start-up), and
+ * the ledger's read-only commands (totals, export, report) no `node:` module.
  * They rely on deno.json's `"unstable": ["lazy-dynamic-imports"]`: without it `deno run` reads
  * and compiles every statically analysable dynamic import before the program starts.
  */
@@ -120,6 +121,19 @@ Deno.test("cold start: estimate loads no Node built-in (node:util parseArgs alon
   const m = await staticClosure(...ESTIMATE_PATH);
   assert.ok(m.has("lib/cli/args.ts"), "the closure is read (the option parser is in it)");
   none(m, ["node:"], "estimate");
+});
+
+Deno.test("cold start: ledger totals, export and report load no Node built-in (they neither sign nor verify)", async () => {
+  for (const command of ["ledger_totals", "ledger_export", "ledger_report"]) {
+    const m = await staticClosure(
+      "main.ts",
+      "lib/cli/run_cli.ts",
+      "lib/cli/commands/ledger.ts",
+      `lib/cli/commands/${command}.ts`,
+    );
+    assert.ok(m.has("lib/ledger/line_stream.ts"), `the closure of ${command} is read`);
+    none(m, ["node:"], command);
+  }
 });
 
 Deno.test("cold start: estimate with only the static provider loads no live provider client", async () => {
