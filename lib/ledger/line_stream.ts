@@ -215,38 +215,61 @@ export async function* readLineBatches(
     hasher = null;
     return line;
   };
-  while (pos < end) {
-    const want = Math.min(buf.length, end - pos);
-    const n = small ? file.readSync(buf.subarray(0, want)) : await file.read(buf.subarray(0, want));
-    if (n === null || n === 0) break;
-    stats.chunks++;
-    stats.bytesScanned += n;
-    const chunk = buf.subarray(0, n);
-    const batch: RawLine[] = [];
-    const chunkOffset = pos;
-    pos += n;
-    let from = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, from);
-      if (nl < 0) break;
-      if (pending()) {
-        addPiece(chunk.subarray(from, nl));
-        batch.push(takePending(true));
-      } else if (nl - from > max) {
-        pendingOffset = chunkOffset + from;
-        addPiece(chunk.subarray(from, nl));
-        batch.push(takePending(true));
-      } else {
-        const bytes = options.reuse ? chunk.subarray(from, nl) : chunk.slice(from, nl);
-        batch.push({ bytes, index: index++, offset: chunkOffset + from, terminated: true });
+  // Larger files are read ahead: the next chunk's read runs (in the runtime's thread pool) while
+  // the caller works on this chunk's lines, into the other of two buffers, so a line handed out
+  // stays intact until the caller asks for the next batch. Awaiting each read in turn left the
+  // thread idle for a hand-off per chunk (about 15% of `ledger totals`' time, in a CPU profile).
+  const spare = small ? buf : new Uint8Array(buf.length);
+  let current = buf;
+  const readInto = (target: Uint8Array, at: number): Promise<number | null> | null => {
+    if (small || at >= end) return null;
+    const read = file.read(target.subarray(0, Math.min(target.length, end - at)));
+    // A read still in flight when the caller stops early must not surface as unhandled.
+    read.catch(() => {});
+    return read;
+  };
+  let ahead = readInto(current, pos);
+  try {
+    while (pos < end) {
+      const n = small
+        ? file.readSync(current.subarray(0, Math.min(current.length, end - pos)))
+        : await ahead;
+      if (n === null || n === 0) break;
+      stats.chunks++;
+      stats.bytesScanned += n;
+      const chunk = current.subarray(0, n);
+      current = current === buf ? spare : buf;
+      ahead = readInto(current, pos + n);
+      const batch: RawLine[] = [];
+      const chunkOffset = pos;
+      pos += n;
+      let from = 0;
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, from);
+        if (nl < 0) break;
+        if (pending()) {
+          addPiece(chunk.subarray(from, nl));
+          batch.push(takePending(true));
+        } else if (nl - from > max) {
+          pendingOffset = chunkOffset + from;
+          addPiece(chunk.subarray(from, nl));
+          batch.push(takePending(true));
+        } else {
+          const bytes = options.reuse ? chunk.subarray(from, nl) : chunk.slice(from, nl);
+          batch.push({ bytes, index: index++, offset: chunkOffset + from, terminated: true });
+        }
+        from = nl + 1;
       }
-      from = nl + 1;
+      if (batch.length > 0) yield batch;
+      if (from < n) {
+        if (!pending()) pendingOffset = chunkOffset + from;
+        addPiece(chunk.subarray(from));
+      }
     }
-    if (batch.length > 0) yield batch;
-    if (from < n) {
-      if (!pending()) pendingOffset = chunkOffset + from;
-      addPiece(chunk.subarray(from));
-    }
+    if (pending()) yield [takePending(false)];
+  } finally {
+    // The caller stopped early (or a read failed): let the read ahead finish before the file
+    // is closed, so no read is left running against a closed file.
+    await ahead?.catch(() => null);
   }
-  if (pending()) yield [takePending(false)];
 }
