@@ -16,6 +16,7 @@ import { GENESIS_PREV, verifyRecordSignature } from "./record.ts";
 import type { VerifyingKey } from "./keys.ts";
 import type { NoteInput } from "./signed_note.ts";
 import {
+  BatchCursor,
   type BatchFacts,
   checkLines,
   type LineFacts,
@@ -184,7 +185,8 @@ export async function verifyLedger(
   let emissions = 0;
   let origin: string | null = null;
   let prevLeaf: Uint8Array | null = null;
-  let lastTs = "";
+  /** Latest record ts so far, in milliseconds since the epoch. */
+  let lastTsMs = -Infinity;
   let anyRecord = false;
   const path = `${dir}/${LEDGER_JSONL}`;
   let end: number;
@@ -290,16 +292,20 @@ export async function verifyLedger(
       if (rotation) fail("integrity", rotation.code, rotation.message, at);
     }
     // Listed warnings are capped like errors: a hostile ledger must not grow memory.
-    if (f.ts < lastTs && warnings.length < MAX_LISTED_ERRORS) {
+    if (f.tsMs < lastTsMs && warnings.length < MAX_LISTED_ERRORS) {
+      // A record ts is YYYY-MM-DDTHH:MM:SS.sssZ, which toISOString writes back exactly.
+      const ts = new Date(f.tsMs).toISOString();
       warnings.push({
         code: "CLOCK_BACKWARDS",
-        message: `ts ${f.ts} is earlier than the previous record's ${lastTs}`,
+        message: `ts ${ts} is earlier than the previous record's ${
+          new Date(lastTsMs).toISOString()
+        }`,
         seq: f.seq,
         line: line.index + 1,
         offset: line.offset,
       });
     }
-    lastTs = f.ts > lastTs ? f.ts : lastTs;
+    if (f.tsMs > lastTsMs) lastTsMs = f.tsMs;
     if (f.type === "correction" && f.bodyIssue === null) {
       const target = f.record!.body.supersedes as { seq: number; leaf: string };
       if (target.seq >= f.seq) {
@@ -342,9 +348,10 @@ export async function verifyLedger(
     emissions += facts.emissions;
     co2e = co2e.add(new Decimal(facts.co2eG.units, facts.co2eG.scale));
     energy = energy.add(new Decimal(facts.energyKwh.units, facts.energyKwh.scale));
-    for (let i = 0; i < facts.lines.length; i++) {
+    const cursor = new BatchCursor(facts);
+    for (let i = 0; i < facts.count; i++) {
       const leaf = facts.leaves.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
-      foldLine(facts.lines[i], leaf, { index: first + i, offset: offsets[i] });
+      foldLine(cursor.at(i), leaf, { index: first + i, offset: offsets[i] });
     }
   };
 

@@ -87,10 +87,11 @@ export function defaultVerifyJobs(): number {
  * ```ts
  * import assert from "node:assert/strict";
  * import { VerifyPool } from "./verify_parallel.ts";
+ * import { BatchCursor } from "./verify_lines.ts";
  * await using pool = new VerifyPool({ workers: 1 });
  * pool.setKeys([], true);
  * const facts = await pool.check([new TextEncoder().encode("{}")]);
- * assert.equal(facts.lines[0].error?.code, "RECORD_INVALID");
+ * assert.equal(new BatchCursor(facts).at(0).error?.code, "RECORD_INVALID");
  * assert.equal(pool.size, 1);
  * ```
  */

@@ -35,7 +35,14 @@ if (inWorker) {
     try {
       const facts = checkLines(lines, keys);
       const spare = request.bytes.buffer as ArrayBuffer;
-      scope.postMessage({ id: request.id, facts, spare }, [facts.leaves.buffer, spare]);
+      scope.postMessage({ id: request.id, facts, spare }, [
+        facts.leaves.buffer,
+        facts.seqs.buffer,
+        facts.tsMs.buffer,
+        facts.flags.buffer,
+        facts.nameIds.buffer,
+        spare,
+      ]);
     } catch (err) {
       const error = err instanceof Error
         ? { name: err.name, message: err.message }
