@@ -96,6 +96,163 @@ export async function writeFileDurable(
 }
 
 /**
+ * A file being written in pieces that replaces `path` atomically and durably when committed
+ * (the streaming form of `replaceFileAtomic`, which is built on it). The pieces go to a new
+ * temporary file next to `path` (`<path>.tmp-<pid>-<random>`, created exclusively with `mode`).
+ * Every `syncEveryBytes` written, an fdatasync of what is written so far starts in the background
+ * (one at a time), so a large output (a 350 MB export of a million records) reaches the disk
+ * while it is produced instead of all at once at `commit`, and its dirty pages stay bounded.
+ * `commit` fsyncs, renames over `path` and fsyncs the directory; `abort` removes the temporary
+ * file and leaves `path` as it was. Open one with `openFileReplacement`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openFileReplacement } from "./durable_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * const out = await openFileReplacement(`${dir}/export.csv`, { syncEveryBytes: 4 });
+ * await out.write(new TextEncoder().encode("a,b\r\n"));
+ * await out.write(new TextEncoder().encode("1,2\r\n"));
+ * await out.commit();
+ * assert.equal(await Deno.readTextFile(`${dir}/export.csv`), "a,b\r\n1,2\r\n");
+ * assert.ok(out.backgroundSyncs >= 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class FileReplacement {
+  readonly #path: string;
+  readonly #tmp: string;
+  readonly #file: Deno.FsFile;
+  readonly #syncEveryBytes: number;
+  #unsyncedBytes = 0;
+  #syncing: Promise<void> | null = null;
+  #syncError: unknown = null;
+  #backgroundSyncs = 0;
+  #done = false;
+  #closed = false;
+
+  /** Use `openFileReplacement`. */
+  constructor(path: string, tmp: string, file: Deno.FsFile, syncEveryBytes: number) {
+    this.#path = path;
+    this.#tmp = tmp;
+    this.#file = file;
+    this.#syncEveryBytes = syncEveryBytes;
+  }
+
+  /** The temporary file's path. */
+  get tempPath(): string {
+    return this.#tmp;
+  }
+
+  /** Background fdatasyncs started so far. */
+  get backgroundSyncs(): number {
+    return this.#backgroundSyncs;
+  }
+
+  /** Appends all of `bytes`; throws when a background fdatasync failed. */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#done) throw new Error(`${this.#tmp} is already committed or aborted`);
+    this.#throwSyncError();
+    let done = 0;
+    while (done < bytes.length) done += await this.#file.write(bytes.subarray(done));
+    this.#unsyncedBytes += bytes.length;
+    if (this.#unsyncedBytes >= this.#syncEveryBytes && this.#syncing === null) {
+      this.#unsyncedBytes = 0;
+      this.#backgroundSyncs++;
+      this.#syncing = this.#file.syncData().then(
+        () => {
+          this.#syncing = null;
+        },
+        (err) => {
+          this.#syncing = null;
+          this.#syncError ??= err;
+        },
+      );
+    }
+  }
+
+  /** fsyncs, renames over the target, fsyncs the directory. On failure the temp file is removed. */
+  async commit(): Promise<void> {
+    if (this.#done) throw new Error(`${this.#tmp} is already committed or aborted`);
+    this.#done = true;
+    try {
+      await this.#syncing;
+      this.#throwSyncError();
+      await this.#file.sync();
+      this.#close();
+      await Deno.rename(this.#tmp, this.#path);
+    } catch (err) {
+      await this.#discard();
+      throw err;
+    }
+    await syncDir(parentDir(this.#path));
+  }
+
+  /** Closes and removes the temporary file; `path` keeps its content (no-op after `commit`). */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#discard();
+  }
+
+  async #discard(): Promise<void> {
+    await this.#syncing;
+    this.#close();
+    await Deno.remove(this.#tmp).catch(() => {});
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#file.close();
+  }
+
+  #throwSyncError(): void {
+    if (this.#syncError !== null) {
+      throw new Error(`cannot sync ${this.#tmp}: ${(this.#syncError as Error).message}`, {
+        cause: this.#syncError,
+      });
+    }
+  }
+}
+
+/**
+ * Starts replacing `path` (see `FileReplacement`).
+ *
+ * @param options `mode` of the new file (default 0o644, exact: the umask does not apply),
+ *   `syncEveryBytes` (default 8 MiB: how much is written between background fdatasyncs).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openFileReplacement } from "./durable_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/report.html`, "old");
+ * const out = await openFileReplacement(`${dir}/report.html`);
+ * await out.write(new TextEncoder().encode("half"));
+ * await out.abort();
+ * assert.equal(await Deno.readTextFile(`${dir}/report.html`), "old");
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["report.html"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function openFileReplacement(
+  path: string,
+  options: { mode?: number; syncEveryBytes?: number } = {},
+): Promise<FileReplacement> {
+  const mode = options.mode ?? 0o644;
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const file = await Deno.open(tmp, { write: true, createNew: true, mode });
+  try {
+    await Deno.chmod(tmp, mode);
+  } catch (err) {
+    file.close();
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+  return new FileReplacement(path, tmp, file, options.syncEveryBytes ?? 8 * 1024 * 1024);
+}
+
+/**
  * Replaces `path` atomically and durably: writes a new temporary file next to it
  * (`<path>.tmp-<pid>-<random>`, created exclusively with `mode`), fsyncs it, renames it over
  * `path`, then fsyncs the directory. Readers see the old content or the new, never a torn file;
@@ -120,14 +277,15 @@ export async function replaceFileAtomic(
   data: string | Uint8Array,
   options: { mode?: number } = {},
 ): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const out = await openFileReplacement(path, {
+    mode: options.mode ?? 0o644,
+    syncEveryBytes: Infinity,
+  });
   try {
-    await writeFileDurable(tmp, data, { mode: options.mode ?? 0o644, createNew: true });
-    await Deno.rename(tmp, path);
+    await out.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
   } catch (err) {
-    // Never remove a file this call did not create.
-    if (!(err instanceof Deno.errors.AlreadyExists)) await Deno.remove(tmp).catch(() => {});
+    await out.abort();
     throw err;
   }
-  await syncDir(parentDir(path));
+  await out.commit();
 }

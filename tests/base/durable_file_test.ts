@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import {
+  openFileReplacement,
   parentDir,
   replaceFileAtomic,
   syncDir,
@@ -122,4 +123,49 @@ Deno.test("parentDir keeps the root and the current directory", () => {
   assert.equal(parentDir(""), ".");
   assert.equal(parentDir("x/"), ".");
   assert.equal(parentDir("a//b//"), "a");
+});
+
+Deno.test("a file replacement written in pieces appears whole at commit, with its mode, after background syncs", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("export.csv");
+  await Deno.writeTextFile(path, "old\n");
+  const out = await openFileReplacement(path, { mode: 0o640, syncEveryBytes: 1000 });
+  const piece = new TextEncoder().encode("x".repeat(299) + "\n");
+  for (let i = 0; i < 40; i++) {
+    await out.write(piece);
+    // Until the commit, readers see the old content.
+    if (i === 20) assert.equal(await Deno.readTextFile(path), "old\n");
+  }
+  await out.commit();
+  assert.equal(await Deno.readTextFile(path), ("x".repeat(299) + "\n").repeat(40));
+  assert.equal(await modeOf(path), 0o640);
+  assert.deepEqual(names(dir.path), ["export.csv"]);
+  // 12,000 bytes with a sync every 1,000 at most one at a time: some ran, not more than 12.
+  assert.ok(out.backgroundSyncs >= 1 && out.backgroundSyncs <= 12, `${out.backgroundSyncs} syncs`);
+  await assert.rejects(out.write(piece), /already committed or aborted/);
+});
+
+Deno.test("an aborted file replacement leaves the old file and no temporary file", async () => {
+  await using dir = await tempDir();
+  const path = dir.join("report.html");
+  await Deno.writeTextFile(path, "old");
+  const out = await openFileReplacement(path, { syncEveryBytes: 1 });
+  await out.write(new TextEncoder().encode("new, but not finished"));
+  await out.abort();
+  await out.abort();
+  assert.equal(await Deno.readTextFile(path), "old");
+  assert.deepEqual(names(dir.path), ["report.html"]);
+});
+
+Deno.test("a file replacement whose rename fails removes its temporary file and rethrows", async () => {
+  await using dir = await tempDir();
+  // The target is a non-empty directory: rename(2) over it fails.
+  const path = dir.join("target");
+  await Deno.mkdir(path);
+  await Deno.writeTextFile(`${path}/keep`, "k");
+  const out = await openFileReplacement(path);
+  await out.write(new TextEncoder().encode("data"));
+  await assert.rejects(out.commit());
+  assert.deepEqual(names(dir.path), ["target"]);
+  assert.equal(await Deno.readTextFile(`${path}/keep`), "k");
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type CliResult, runCli } from "../_kit/run_cli.ts";
 import { tempDir } from "../_kit/temp_dir.ts";
 import { buildLedger, sampleEmission } from "../_kit/ledger_fixture.ts";
+import { CAN_MOUNT_TMPFS, onSmallTmpfs, TMPFS_IGNORED_REASON } from "../_kit/small_tmpfs.ts";
 import { Decimal } from "../../lib/ledger/decimal.ts";
 import {
   csvField,
@@ -238,6 +239,29 @@ Deno.test("ledger export exits 1 on an invalid record and --out then leaves neit
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no ledger at .*nope/);
   assert.match(missing.stderr, /ledger init/);
+});
+
+Deno.test({
+  name:
+    "ledger export --out onto a full disk exits 1, keeps the old file and leaves no temporary one" +
+    TMPFS_IGNORED_REASON,
+  ignore: !CAN_MOUNT_TMPFS,
+  fn: async () => {
+    await using dir = await tempDir();
+    const ledger = dir.join("ledger");
+    // About 170 KiB of CSV: more than the 64 KiB file system holds.
+    await richLedger(ledger, 400);
+    const mnt = dir.join("mnt");
+    await onSmallTmpfs(mnt, async () => {
+      const out = `${mnt}/export.csv`;
+      await Deno.writeTextFile(out, "the previous export\n");
+      const r = await runCli(["ledger", "export", ledger, "--csv", "--out", out]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /No space left on device|space/i);
+      assert.equal(await Deno.readTextFile(out), "the previous export\n");
+      assert.deepEqual([...Deno.readDirSync(mnt)].map((e) => e.name), ["export.csv"]);
+    });
+  },
 });
 
 Deno.test("ledger export refuses bad options with exit 2 and says what to give", async () => {

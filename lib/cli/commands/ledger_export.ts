@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../../base/clock.ts";
+import { openFileReplacement } from "../../base/durable_file.ts";
 import { UsageError } from "../../base/errors.ts";
 import { tryParseRfc3339 } from "../../base/rfc3339.ts";
 import { exportLedger, type ExportProgress } from "../../ledger/export.ts";
@@ -40,31 +41,6 @@ function dateOption(text: string, flag: "--from" | "--to"): number {
 
 function mib(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
-}
-
-/** Writes chunks to `FILE.tmp-...`, renamed over FILE when complete (never a half export). */
-async function fileWriter(path: string) {
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const file = await Deno.open(tmp, { write: true, createNew: true });
-  return {
-    async write(bytes: Uint8Array) {
-      let done = 0;
-      while (done < bytes.length) done += await file.write(bytes.subarray(done));
-    },
-    async commit() {
-      await file.sync();
-      file.close();
-      await Deno.rename(tmp, path);
-    },
-    async abort() {
-      try {
-        file.close();
-      } catch {
-        // already closed
-      }
-      await Deno.remove(tmp).catch(() => {});
-    },
-  };
 }
 
 /**
@@ -141,7 +117,7 @@ Examples:
         throw new UsageError(`--to (${v.to}) must be after --from (${v.from})`, { usage: USAGE });
       }
       const labels = parseLabels(v.label, USAGE);
-      const out = v.out === undefined ? null : await fileWriter(v.out).catch((err) => {
+      const out = v.out === undefined ? null : await openFileReplacement(v.out).catch((err) => {
         throw new Error(`cannot write ${v.out}: ${(err as Error).message}`, { cause: err });
       });
       const started = clock.monoNs();
