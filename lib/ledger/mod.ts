@@ -151,7 +151,7 @@ export {
 } from "./merkle_verify.ts";
 
 // Key rotation.
-export { keyRotationBody } from "./rotation.ts";
+export { keyRotationBody } from "./rotation_body.ts";
 export { rotatedTrustText } from "./rotation_trust.ts";
 
 // Witnesses.

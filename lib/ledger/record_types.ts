@@ -11,7 +11,7 @@ import type { JsonValue } from "./canonical_json.ts";
 import { Decimal } from "./decimal.ts";
 import { tryParseRfc3339 } from "../base/rfc3339.ts";
 import { CompiledSchema } from "./json_schema.ts";
-import { checkKeyRotationBody } from "./rotation.ts";
+import { checkKeyRotationBody } from "./rotation_body.ts";
 import type { RecordBody } from "./record.ts";
 
 /**

@@ -19,7 +19,8 @@ import {
 import { KeyFileError, loadVerifyingKey } from "../../lib/ledger/key_files.ts";
 import { leafHash } from "../../lib/ledger/merkle.ts";
 import { signRecord, verifyRecordSignature } from "../../lib/ledger/record.ts";
-import { checkKeyRotationBody, verifyRotation } from "../../lib/ledger/rotation.ts";
+import { verifyRotation } from "../../lib/ledger/rotation.ts";
+import { checkKeyRotationBody } from "../../lib/ledger/rotation_body.ts";
 import { sha256 } from "../../lib/ledger/sha256.ts";
 import {
   NoteError,

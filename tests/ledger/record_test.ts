@@ -16,7 +16,7 @@ import {
   verifyRecordSignature,
 } from "../../lib/ledger/record.ts";
 import { LedgerWriter } from "../../lib/ledger/writer.ts";
-import { keyRotationBody } from "../../lib/ledger/rotation.ts";
+import { keyRotationBody } from "../../lib/ledger/rotation_body.ts";
 import { VirtualClock } from "../../lib/base/clock.ts";
 import { tryParseRfc3339 } from "../../lib/base/rfc3339.ts";
 import { tempDir } from "../_kit/temp_dir.ts";

@@ -4,11 +4,8 @@ import { toHex } from "../../lib/ledger/encoding.ts";
 import { privateKeyPem, type SigningKey, signingKeyFromSeed } from "../../lib/ledger/keys.ts";
 import { leafHash } from "../../lib/ledger/merkle.ts";
 import { type RecordBody, signRecord } from "../../lib/ledger/record.ts";
-import {
-  checkKeyRotationBody,
-  keyRotationBody,
-  verifyRotation,
-} from "../../lib/ledger/rotation.ts";
+import { checkKeyRotationBody, keyRotationBody } from "../../lib/ledger/rotation_body.ts";
+import { verifyRotation } from "../../lib/ledger/rotation.ts";
 import { compromiseAnchors } from "../../lib/ledger/rotation_trust.ts";
 import { parseTrustFile } from "../../lib/ledger/trust.ts";
 import { verifyLedger } from "../../lib/ledger/verify.ts";

@@ -4,7 +4,7 @@ import { VirtualClock } from "../../lib/base/clock.ts";
 import { generateSigningKey, verifyingKeyFromRaw } from "../../lib/ledger/keys.ts";
 import { LEDGER_JSONL } from "../../lib/ledger/ledger_files.ts";
 import { leafHex } from "../../lib/ledger/record.ts";
-import { keyRotationBody } from "../../lib/ledger/rotation.ts";
+import { keyRotationBody } from "../../lib/ledger/rotation_body.ts";
 import { verifyLedger } from "../../lib/ledger/verify.ts";
 import { VerifyPool } from "../../lib/ledger/verify_parallel.ts";
 import type { VerifyReport } from "../../lib/ledger/verify_report.ts";

@@ -9,7 +9,7 @@ import { originOf } from "../../ledger/checkpoint_writer.ts";
 import { replaceFileAtomic } from "../../base/durable_file.ts";
 import { loadSigningKey } from "../../ledger/key_files.ts";
 import { publicKeyPem } from "../../ledger/keys.ts";
-import { keyRotationBody } from "../../ledger/rotation.ts";
+import { keyRotationBody } from "../../ledger/rotation_body.ts";
 import { rotatedTrustText } from "../../ledger/rotation_trust.ts";
 import { LedgerWriter } from "../../ledger/writer.ts";
 import { parseCommandArgs } from "../args.ts";
