@@ -139,11 +139,6 @@ export class FileReplacement {
     this.#syncEveryBytes = syncEveryBytes;
   }
 
-  /** The temporary file's path. */
-  get tempPath(): string {
-    return this.#tmp;
-  }
-
   /** Background fdatasyncs started so far. */
   get backgroundSyncs(): number {
     return this.#backgroundSyncs;

@@ -65,11 +65,9 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   let total = 0;
   for (const part of parts) total += part.length;
   if (total <= NATIVE_FROM_BYTES) return sha256Fips(parts, total);
-  // Loaded here, on first use, not by a static import: importing node:crypto costs every command
-  // that hashes anything about 40 ms of its cold start.
-  const hash = process.getBuiltinModule("node:crypto").createHash("sha256");
-  for (const part of parts) hash.update(part);
-  return new Uint8Array(hash.digest());
+  const stream = sha256Stream();
+  for (const part of parts) stream.update(part);
+  return stream.digest();
 }
 
 /**
@@ -97,6 +95,8 @@ export interface Sha256Stream {
  * ```
  */
 export function sha256Stream(): Sha256Stream {
+  // Loaded here, on first use, not by a static import: importing node:crypto costs every command
+  // that hashes anything about 40 ms of its cold start.
   const hash = process.getBuiltinModule("node:crypto").createHash("sha256");
   const stream: Sha256Stream = {
     update(bytes) {
